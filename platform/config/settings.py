@@ -1,0 +1,138 @@
+"""Settings, read from the environment so one codebase runs embedded or scaled out.
+
+With nothing set: SQLite in WAL mode and SqliteHuey, both under var/.
+DATABASE_URL switches to PostgreSQL; REDIS_URL switches huey to Redis.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import dj_database_url
+from django.utils.translation import gettext_lazy as _
+
+ROOT_DIR = Path(__file__).resolve().parents[2]
+VAR_DIR = Path(os.environ.get("PLATFORM_VAR_DIR", ROOT_DIR / "var"))
+VAR_DIR.mkdir(parents=True, exist_ok=True)
+
+# Where flow templates, entity schemas and plugins live; tests point these elsewhere.
+FLOWS_DIR = Path(os.environ.get("PLATFORM_FLOWS_DIR", ROOT_DIR / "flows"))
+SCHEMAS_DIR = Path(os.environ.get("PLATFORM_SCHEMAS_DIR", ROOT_DIR / "schemas"))
+
+DEBUG = os.environ.get("DJANGO_DEBUG", "1") == "1"
+SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "dev-only-not-secret-change-me")
+if not DEBUG and SECRET_KEY.startswith("dev-only"):
+    raise RuntimeError("Set DJANGO_SECRET_KEY when DJANGO_DEBUG=0")
+ALLOWED_HOSTS = [h for h in os.environ.get("DJANGO_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h]
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "huey.contrib.djhuey",
+    "accounts",
+    "kernel",
+    "engine",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "config.urls"
+WSGI_APPLICATION = "config.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+
+def _database() -> dict:
+    url = os.environ.get("DATABASE_URL")
+    if url:
+        config = dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True)
+        if config["ENGINE"].endswith("sqlite3"):
+            config.setdefault("OPTIONS", {}).update(_SQLITE_OPTIONS)
+        return config
+    return {
+        "ENGINE": "django.db.backends.sqlite3",
+        "NAME": VAR_DIR / "platform.sqlite3",
+        "OPTIONS": dict(_SQLITE_OPTIONS),
+    }
+
+
+# WAL lets readers proceed while one writer commits; IMMEDIATE takes the write lock
+# at BEGIN so two writers queue instead of failing with "database is locked" mid-way.
+_SQLITE_OPTIONS = {
+    "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=20000;",
+    "transaction_mode": "IMMEDIATE",
+    "timeout": 20,
+}
+
+DATABASES = {"default": _database()}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+AUTH_USER_MODEL = "accounts.User"
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+]
+
+LANGUAGE_CODE = "zh-hans"
+LANGUAGES = [("zh-hans", _("Simplified Chinese")), ("en", _("English"))]
+LOCALE_PATHS = [ROOT_DIR / "platform" / "locale"]
+TIME_ZONE = os.environ.get("PLATFORM_TIME_ZONE", "Asia/Shanghai")
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = VAR_DIR / "static"
+
+LOGIN_URL = "admin:login"
+
+# Huey: SqliteHuey under var/ by default, Redis when REDIS_URL is set. Tasks run in
+# a consumer process, never inline, unless HUEY_IMMEDIATE=1 (used by the test suite).
+_REDIS_URL = os.environ.get("REDIS_URL")
+if _REDIS_URL:
+    HUEY = {
+        "huey_class": "huey.RedisHuey",
+        "name": os.environ.get("HUEY_NAME", "platform"),
+        "url": _REDIS_URL,
+        "immediate": os.environ.get("HUEY_IMMEDIATE") == "1",
+        "utc": True,
+    }
+else:
+    HUEY = {
+        "huey_class": "huey.SqliteHuey",
+        "name": os.environ.get("HUEY_NAME", "platform"),
+        "filename": str(VAR_DIR / "huey.sqlite3"),
+        "immediate": os.environ.get("HUEY_IMMEDIATE") == "1",
+        "utc": True,
+    }
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "loggers": {"huey": {"handlers": ["console"], "level": "INFO"}},
+}

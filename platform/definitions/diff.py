@@ -1,0 +1,88 @@
+"""What changed between two effective flow documents, in words an admin can read.
+
+Lists of named things are compared by name, not position, so moving a state in the
+file is not a change and renaming one shows as one removal and one addition.
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Literal
+
+from . import canonical
+
+_NAMED = {"roles", "states", "transitions", "timers", "tasks"}
+_WORDS = {
+    "added": ("added", "新增"),
+    "removed": ("removed", "删除"),
+    "changed": ("changed", "修改"),
+}
+
+
+@dataclass(frozen=True)
+class Change:
+    kind: Literal["added", "removed", "changed"]
+    path: str
+    old: object = None
+    new: object = None
+
+    def render(self, lang: str = "en") -> str:
+        word = _WORDS[self.kind][0 if lang.startswith("en") else 1]
+        if self.kind == "added":
+            return f"+ {self.path}: {word} {_show(self.new)}"
+        if self.kind == "removed":
+            return f"- {self.path}: {word} {_show(self.old)}"
+        return f"~ {self.path}: {_show(self.old)} → {_show(self.new)}"
+
+
+def _show(value: object) -> str:
+    text = canonical.dumps(value) if isinstance(value, (Mapping, list)) else repr(value) if isinstance(value, str) else str(value)
+    return text if len(text) <= 120 else text[:117] + "..."
+
+
+def diff_documents(old: object, new: object) -> list[Change]:
+    changes: list[Change] = []
+    _diff(old, new, "", changes)
+    return changes
+
+
+def _join(path: str, key: str) -> str:
+    return f"{path}.{key}" if path else key
+
+
+def _keyed(items: object) -> dict | None:
+    if not isinstance(items, (list, tuple)):
+        return None
+    out = {}
+    for item in items:
+        if not isinstance(item, Mapping) or not isinstance(item.get("name"), str) or item["name"] in out:
+            return None
+        out[item["name"]] = item
+    return out
+
+
+def _diff(old: object, new: object, path: str, out: list[Change], key: str = "") -> None:
+    if key in _NAMED:
+        old_k, new_k = _keyed(old), _keyed(new)
+        if old_k is not None and new_k is not None:
+            for name in old_k:
+                if name not in new_k:
+                    out.append(Change("removed", _join(path, name), old=old_k[name]))
+            for name, item in new_k.items():
+                if name not in old_k:
+                    out.append(Change("added", _join(path, name), new=item))
+                else:
+                    _diff(old_k[name], item, _join(path, name), out)
+            return
+    if isinstance(old, Mapping) and isinstance(new, Mapping):
+        for k in old:
+            if k not in new:
+                out.append(Change("removed", _join(path, k), old=old[k]))
+        for k, value in new.items():
+            if k not in old:
+                out.append(Change("added", _join(path, k), new=value))
+            else:
+                _diff(old[k], value, _join(path, k), out, k)
+        return
+    if canonical.dumps(old) != canonical.dumps(new):
+        out.append(Change("changed", path, old, new))

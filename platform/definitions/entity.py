@@ -1,0 +1,132 @@
+"""Entity schemas: JSON Schema 2020-12 documents that describe a record's data.
+
+Checked on load against the 2020-12 metaschema. Money is a decimal string
+(`{"type": "string", "format": "money"}`), never a JSON number: a number would pass
+through a float in most JSON stacks, and a fen lost there is a real complaint.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+
+import jsonschema
+from jsonschema import Draft202012Validator, FormatChecker
+
+from . import canonical
+from .errors import PathPart, Problem
+
+MONEY_FORMATS = ("money",)
+DECIMAL_FORMATS = ("money", "decimal")
+_MONEY_RE = re.compile(r"^-?\d{1,15}(\.\d{1,2})?$")
+_DECIMAL_RE = re.compile(r"^-?\d{1,15}(\.\d{1,6})?$")
+
+format_checker = FormatChecker()
+
+
+@format_checker.checks("money", raises=(InvalidOperation,))
+def _is_money(value: object) -> bool:
+    return not isinstance(value, str) or bool(_MONEY_RE.match(value))
+
+
+@format_checker.checks("decimal", raises=(InvalidOperation,))
+def _is_decimal(value: object) -> bool:
+    return not isinstance(value, str) or bool(_DECIMAL_RE.match(value))
+
+
+def check_entity_schema(schema: object, path: tuple[PathPart, ...], file: str) -> list[Problem]:
+    """Every problem with an entity schema: metaschema errors and money typed as numbers."""
+    if not isinstance(schema, Mapping):
+        return [Problem("entity.not_object", path, {}, file)]
+    problems: list[Problem] = []
+    try:
+        errors = sorted(
+            Draft202012Validator(Draft202012Validator.META_SCHEMA).iter_errors(schema),
+            key=lambda e: list(map(str, e.absolute_path)),
+        )
+    except (jsonschema.exceptions.SchemaError, RecursionError, TypeError) as exc:
+        return [Problem("entity.invalid_schema", path, {"detail": str(exc)[:200]}, file)]
+    for error in errors:
+        problems.append(Problem(
+            "entity.invalid_schema", path + tuple(error.absolute_path),
+            {"detail": error.message[:200]}, file,
+        ))
+    if schema.get("type") != "object" or not isinstance(schema.get("properties"), Mapping):
+        problems.append(Problem("entity.not_object", path, {}, file))
+    if not problems:
+        try:
+            Draft202012Validator(schema, format_checker=format_checker)
+            _check_money(schema, path, file, problems)
+        except RecursionError:
+            problems.append(Problem("entity.invalid_schema", path, {"detail": "nested too deeply"}, file))
+    return problems
+
+
+def _check_money(node: object, path: tuple, file: str, problems: list[Problem]) -> None:
+    if isinstance(node, Mapping):
+        if node.get("format") in DECIMAL_FORMATS:
+            types = node.get("type")
+            types = [types] if isinstance(types, str) else list(types or [])
+            if "number" in types or "integer" in types:
+                problems.append(Problem(
+                    "entity.money_number", path,
+                    {"name": path[-1] if path else "", "format": node.get("format")}, file,
+                ))
+            elif "string" not in types:
+                problems.append(Problem(
+                    "entity.money_not_string", path,
+                    {"name": path[-1] if path else "", "format": node.get("format")}, file,
+                ))
+        for key, value in node.items():
+            if key in ("const", "enum", "default", "examples"):
+                continue
+            _check_money(value, path + (key,), file, problems)
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            _check_money(value, path + (index,), file, problems)
+
+
+def field_tree(schema: Mapping) -> dict[str, dict | None]:
+    """Field names an expression may reach: nested objects give nested dicts, others None."""
+    properties = schema.get("properties") if isinstance(schema, Mapping) else None
+    if not isinstance(properties, Mapping):
+        return {}
+    tree: dict[str, dict | None] = {}
+    for name, sub in properties.items():
+        if isinstance(sub, Mapping) and sub.get("type") == "object" and isinstance(sub.get("properties"), Mapping):
+            tree[name] = field_tree(sub)
+        else:
+            tree[name] = None
+    return tree
+
+
+def decimal_fields(schema: Mapping) -> frozenset[str]:
+    """Top-level fields holding decimal strings, converted to Decimal for expressions."""
+    properties = schema.get("properties") or {}
+    return frozenset(
+        name for name, sub in properties.items()
+        if isinstance(sub, Mapping) and sub.get("format") in DECIMAL_FORMATS
+    )
+
+
+def to_decimal(value: object) -> object:
+    if isinstance(value, str):
+        try:
+            return Decimal(value)
+        except InvalidOperation:
+            return value
+    return value
+
+
+def load_schema_file(path: Path) -> tuple[object, list[Problem]]:
+    """Read a `.json` schema exactly (decimals stay Decimal); problems name the file."""
+    file = str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        return None, [Problem("file.unreadable", (), {"detail": exc.strerror or str(exc)}, file)]
+    try:
+        return canonical.loads(text), []
+    except ValueError as exc:
+        return None, [Problem("json.syntax", (), {"detail": str(exc)}, file)]

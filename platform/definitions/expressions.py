@@ -1,0 +1,280 @@
+"""The guard and argument expression language: a small, safe subset of Python syntax.
+
+Parsing uses Python's `ast` (through simpleeval) and evaluation uses simpleeval, a
+well-kept whitelist evaluator; nothing is ever passed to `eval`. On top of simpleeval:
+- a static check at load time: only whitelisted syntax, only known roots
+  (`record`, `form`, `project`, `user`), only fields the schemas declare;
+- `.name` reads a key of a mapping and nothing else: no attribute of any Python object
+  is reachable, whatever the data holds;
+- numbers are Decimal: `0.05` is exactly five hundredths and `/` never yields a float.
+
+Examples: `record.discount_rate <= project.discount_allowance`,
+`'finance' in user.roles and form.amount > 0`, `len(record.buyers) >= 1`.
+"""
+from __future__ import annotations
+
+import ast
+import operator
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import Callable
+
+import simpleeval
+
+from .errors import Problem, closest
+
+ROOTS = ("record", "form", "project", "user")
+
+
+def _decimal(value: object) -> Decimal:
+    if isinstance(value, Decimal):
+        return value
+    if isinstance(value, bool):
+        raise ExpressionRuntimeError("decimal() of a boolean")
+    if isinstance(value, (int, str)):
+        try:
+            return Decimal(value)
+        except InvalidOperation as exc:
+            raise ExpressionRuntimeError(f"decimal({value!r}) is not a number") from exc
+    raise ExpressionRuntimeError(f"decimal() of {type(value).__name__}")
+
+
+def _div(a, b):
+    if isinstance(a, (int, Decimal)) and isinstance(b, (int, Decimal)):
+        if b == 0:
+            raise ExpressionRuntimeError("division by zero")
+        return Decimal(a) / Decimal(b)
+    raise ExpressionRuntimeError("'/' needs two numbers")
+
+
+FUNCTIONS: dict[str, Callable] = {
+    "len": len,
+    "abs": abs,
+    "min": min,
+    "max": max,
+    "round": round,
+    "decimal": _decimal,
+}
+
+_OPERATORS = {
+    ast.Add: simpleeval.safe_add,
+    ast.Sub: operator.sub,
+    ast.Mult: simpleeval.safe_mult,
+    ast.Div: _div,
+    ast.FloorDiv: operator.floordiv,
+    ast.Mod: operator.mod,
+    ast.Eq: operator.eq,
+    ast.NotEq: operator.ne,
+    ast.Gt: operator.gt,
+    ast.Lt: operator.lt,
+    ast.GtE: operator.ge,
+    ast.LtE: operator.le,
+    ast.Not: operator.not_,
+    ast.USub: operator.neg,
+    ast.UAdd: operator.pos,
+    ast.In: lambda a, b: a in b,
+    ast.NotIn: lambda a, b: a not in b,
+    ast.Is: lambda a, b: a is b,
+    ast.IsNot: lambda a, b: a is not b,
+}
+
+_ALLOWED_NODES = (
+    ast.Expression, ast.BoolOp, ast.And, ast.Or, ast.BinOp, ast.UnaryOp, ast.Compare,
+    ast.IfExp, ast.Call, ast.Name, ast.Attribute, ast.Subscript, ast.Constant,
+    ast.List, ast.Tuple, ast.Load,
+    *(_OPERATORS.keys()),
+)
+
+MAX_LENGTH = 2000
+
+
+class ExpressionRuntimeError(Exception):
+    """An expression that parsed could not be computed on these values."""
+
+
+class FieldScope:
+    """What names an expression may use under each root, for the static check.
+
+    `fields[root]` is None when any key is allowed under that root (free-form data),
+    else a mapping from field name to a nested FieldScope-like dict or None.
+    """
+
+    def __init__(self, fields: Mapping[str, Mapping | None]):
+        self.fields = fields
+
+
+@dataclass(frozen=True)
+class Expression:
+    """A parsed, checked expression; parse once at load, evaluate many times."""
+
+    source: str
+    tree: ast.Expression
+    fields_used: tuple[tuple[str, ...], ...]
+
+    def evaluate(self, names: Mapping[str, object]) -> object:
+        evaluator = _Evaluator(names)
+        try:
+            return evaluator.eval(self.source, previously_parsed=self.tree.body)
+        except ExpressionRuntimeError:
+            raise
+        except (simpleeval.InvalidExpression, TypeError, ValueError, ArithmeticError,
+                KeyError, IndexError, RecursionError) as exc:
+            raise ExpressionRuntimeError(str(exc) or type(exc).__name__) from exc
+
+
+class _Evaluator(simpleeval.SimpleEval):
+    def __init__(self, names: Mapping[str, object]):
+        super().__init__(operators=_OPERATORS, functions=FUNCTIONS, names=dict(names))
+        self.nodes[ast.List] = lambda node: [self._eval(x) for x in node.elts]
+        self.nodes[ast.Tuple] = lambda node: tuple(self._eval(x) for x in node.elts)
+
+    @staticmethod
+    def _eval_constant(node):
+        if isinstance(node.value, float):
+            return Decimal(repr(node.value))
+        return node.value
+
+    def _eval_attribute(self, node):
+        base = self._eval(node.value)
+        if base is None:
+            return None  # `record.buyer.name` on a record without a buyer yet
+        if isinstance(base, Mapping):
+            return base.get(node.attr)
+        raise ExpressionRuntimeError(f"'.{node.attr}' used on a {type(base).__name__}, not on a record")
+
+    def _eval_subscript(self, node):
+        base = self._eval(node.value)
+        key = self._eval(node.slice)
+        if isinstance(base, Mapping):
+            return base.get(key)
+        if isinstance(base, Sequence) and not isinstance(base, str) and isinstance(key, int):
+            return base[key] if -len(base) <= key < len(base) else None
+        raise ExpressionRuntimeError("[] is only for lists and records")
+
+
+def parse_expression(
+    source: object, scope: FieldScope, path: tuple = (), file: str = ""
+) -> tuple[Expression | None, list[Problem]]:
+    """Parse and check an expression; return it, or None with every problem found."""
+    if not isinstance(source, str) or not source.strip():
+        return None, [Problem("expr.empty", path, {}, file)]
+    if len(source) > MAX_LENGTH:
+        return None, [Problem("expr.too_long", path, {"limit": MAX_LENGTH}, file)]
+    try:
+        tree = ast.parse(source.strip(), mode="eval")
+    except SyntaxError as exc:
+        detail = exc.msg
+        return None, [Problem("expr.syntax", path, {"detail": detail, "column": exc.offset or 0}, file)]
+    except (ValueError, MemoryError, RecursionError) as exc:
+        return None, [Problem("expr.syntax", path, {"detail": str(exc), "column": 0}, file)]
+    problems: list[Problem] = []
+    used: list[tuple[str, ...]] = []
+    try:
+        _check(tree.body, scope, path, file, problems, used)
+    except RecursionError:
+        problems.append(Problem("expr.too_deep", path, {}, file))
+    if problems:
+        return None, problems
+    return Expression(source.strip(), tree, tuple(used)), []
+
+
+_CONSTRUCT_NAMES = {
+    ast.Lambda: "lambda", ast.ListComp: "a comprehension", ast.SetComp: "a comprehension",
+    ast.DictComp: "a comprehension", ast.GeneratorExp: "a comprehension",
+    ast.JoinedStr: "an f-string", ast.NamedExpr: "':='", ast.Dict: "a dict literal",
+    ast.Set: "a set literal", ast.Starred: "'*'", ast.Await: "await",
+    ast.Slice: "a slice", ast.Yield: "yield", ast.YieldFrom: "yield",
+}
+
+
+def _check(node, scope, path, file, problems, used):
+    if isinstance(node, ast.Attribute) or (isinstance(node, ast.Name)):
+        chain = _attribute_chain(node)
+        if chain is None:
+            # `.name` on a computed value, such as `record.buyers[0].name`: the
+            # evaluator still only reads mapping keys, so only the name is checked.
+            if node.attr.startswith("_"):
+                problems.append(Problem("expr.private", path, {"name": node.attr}, file))
+                return
+            _check(node.value, scope, path, file, problems, used)
+            return
+        _check_chain(chain, scope, path, file, problems, used)
+        return
+    if isinstance(node, ast.Call):
+        if not isinstance(node.func, ast.Name):
+            problems.append(Problem("expr.not_allowed", path, {"construct": "calling a computed value"}, file))
+            return
+        if node.func.id not in FUNCTIONS:
+            problems.append(Problem(
+                "expr.unknown_function", path,
+                {"name": node.func.id, "functions": ", ".join(sorted(FUNCTIONS))}, file,
+                suggestion=closest(node.func.id, FUNCTIONS),
+            ))
+        if node.keywords:
+            problems.append(Problem("expr.not_allowed", path, {"construct": "keyword arguments"}, file))
+        for arg in node.args:
+            _check(arg, scope, path, file, problems, used)
+        return
+    if isinstance(node, ast.Constant):
+        if not isinstance(node.value, (int, float, str, bool, type(None))) or isinstance(node.value, complex):
+            problems.append(Problem("expr.not_allowed", path, {"construct": type(node.value).__name__}, file))
+        return
+    if isinstance(node, ast.Subscript):
+        if isinstance(node.slice, ast.Slice):
+            problems.append(Problem("expr.not_allowed", path, {"construct": "a slice"}, file))
+            return
+        _check(node.value, scope, path, file, problems, used)
+        _check(node.slice, scope, path, file, problems, used)
+        return
+    if not isinstance(node, _ALLOWED_NODES):
+        construct = _CONSTRUCT_NAMES.get(type(node), type(node).__name__)
+        problems.append(Problem("expr.not_allowed", path, {"construct": construct}, file))
+        return
+    for child in ast.iter_child_nodes(node):
+        _check(child, scope, path, file, problems, used)
+
+
+def _attribute_chain(node) -> list[str] | None:
+    names: list[str] = []
+    while isinstance(node, ast.Attribute):
+        names.append(node.attr)
+        node = node.value
+    if not isinstance(node, ast.Name):
+        return None
+    names.append(node.id)
+    return list(reversed(names))
+
+
+def _check_chain(chain, scope, path, file, problems, used):
+    root = chain[0]
+    if root not in ROOTS:
+        problems.append(Problem(
+            "expr.unknown_name", path, {"name": root, "roots": ", ".join(ROOTS)}, file,
+            suggestion=closest(root, ROOTS),
+        ))
+        return
+    if root not in scope.fields:
+        problems.append(Problem("expr.root_unavailable", path, {"name": root}, file))
+        return
+    if len(chain) == 1:
+        problems.append(Problem("expr.bare_root", path, {"name": root}, file))
+        return
+    for part in chain[1:]:
+        if part.startswith("_"):
+            problems.append(Problem("expr.private", path, {"name": part}, file))
+            return
+    fields = scope.fields[root]
+    walked = [root]
+    for part in chain[1:]:
+        if fields is None:
+            break  # free-form object: any key may exist
+        if part not in fields:
+            problems.append(Problem(
+                "expr.unknown_field", path, {"name": part, "root": ".".join(walked)}, file,
+                suggestion=closest(part, fields),
+            ))
+            return
+        walked.append(part)
+        fields = fields[part]
+    used.append(tuple(chain))

@@ -1,0 +1,576 @@
+"""Check a flow document completely, then build its immutable definition.
+
+One pass collects every problem (structure, names, references, expressions, forms,
+actions, durations, reachability) so an implementer sees them all at once. The
+document is only turned into objects when no problem was found.
+
+The checks read the raw document defensively: a value of the wrong type has already
+been reported by the structural check, so the semantic checks skip it quietly instead
+of reporting the same mistake twice (or crashing on it).
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+
+from jsonschema import Draft202012Validator
+
+from . import canonical
+from .actions import ActionCatalogue, ActionSpec, ParamKind
+from .durations import DurationError, parse_duration
+from .entity import check_entity_schema, decimal_fields, field_tree, load_schema_file
+from .errors import DefinitionError, PathPart, Problem, closest, format_path
+from .expressions import Expression, FieldScope, parse_expression
+from .model import (
+    ActionCall, Deadline, Entity, FlowDefinition, FormSpec, Start, State, Task, Text, Timer,
+    Transition, freeze,
+)
+from .roles import STANDARD_ROLE_NAMES, RoleSpec
+from .structure import structural_problems
+
+USER_FIELDS: dict[str, None] = {"id": None, "username": None, "name": None, "roles": None}
+
+_PARAM_WORDS = {
+    ParamKind.EXPRESSION: ("an expression (text) or a constant", "表达式（文本）或常量"),
+    ParamKind.FIELD: ("the name of an entity field", "实体字段名"),
+    ParamKind.FLOW: ("the name of a flow", "流程名"),
+    ParamKind.STATE: ("the name of a state of this flow", "本流程的状态名"),
+    ParamKind.ROLE: ("a role name", "角色名"),
+    ParamKind.DURATION: ("a duration such as 72h", "时长（如 72h）"),
+    ParamKind.MAPPING: ("a mapping of field names to expressions", "字段名到表达式的映射"),
+}
+
+
+@dataclass(frozen=True)
+class Environment:
+    """What a definition is checked against, besides itself."""
+
+    actions: ActionCatalogue = field(default_factory=ActionCatalogue)
+    schemas_dir: Path | None = None
+    project_settings_schema: Mapping | None = None
+    flow_names: frozenset[str] | None = None  # None: do not check flow references
+
+    def project_fields(self) -> dict | None:
+        if self.project_settings_schema is None:
+            return None
+        return field_tree(self.project_settings_schema)
+
+
+def resolve_entity(document: object, env: Environment, file: str) -> tuple[object, list[Problem]]:
+    """Replace `entity: name` by `entity: {name, schema}` read from schemas/.
+
+    The effective document of a version carries its schema inline, so a published
+    version is reproducible without the schema file it came from.
+    """
+    if not isinstance(document, Mapping) or not isinstance(document.get("entity"), str):
+        return document, []
+    name = document["entity"]
+    if env.schemas_dir is None:
+        return document, [Problem("entity.unknown", ("entity",), {"name": name, "file": f"{name}.json"}, file)]
+    path = Path(env.schemas_dir) / f"{name}.json"
+    if not path.is_file():
+        available = [p.stem for p in Path(env.schemas_dir).glob("*.json")]
+        return document, [Problem("entity.unknown", ("entity",), {"name": name, "file": str(path)}, file,
+                                  suggestion=closest(name, available))]
+    schema, problems = load_schema_file(path)
+    if problems:
+        return document, problems
+    resolved = dict(document)
+    resolved["entity"] = {"name": name, "schema": schema}
+    return resolved, []
+
+
+def check_and_build(
+    document: object, env: Environment, file: str = "", lines: Mapping | None = None
+) -> FlowDefinition:
+    """Return the definition, or raise DefinitionError with every problem found."""
+    checker = _Checker(document, env, file)
+    definition = checker.run()
+    if checker.problems:
+        raise DefinitionError(_with_lines(checker.problems, lines or {}))
+    assert definition is not None
+    return definition
+
+
+def _with_lines(problems: list[Problem], lines: Mapping) -> list[Problem]:
+    out = []
+    for p in problems:
+        line = p.line
+        if line is None:
+            path = p.path
+            while path and path not in lines:
+                path = path[:-1]
+            line = lines.get(path)
+        out.append(Problem(p.code, p.path, p.params, p.file, line, p.suggestion))
+    return out
+
+
+def _text(value: object) -> Text | None:
+    if isinstance(value, Mapping) and isinstance(value.get("zh"), str) and isinstance(value.get("en"), str):
+        return Text(value["zh"], value["en"])
+    return None
+
+
+def _list(value: object) -> list:
+    return value if isinstance(value, list) else []
+
+
+def _map(value: object) -> Mapping:
+    return value if isinstance(value, Mapping) else {}
+
+
+def _str(value: object) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def _names(value: object) -> tuple[str, ...]:
+    return tuple(v for v in _list(value) if isinstance(v, str))
+
+
+class _Checker:
+    def __init__(self, document: object, env: Environment, file: str):
+        self.doc = document
+        self.env = env
+        self.file = file
+        self.problems: list[Problem] = []
+        self.entity_fields: dict | None = None
+        self.entity_name = ""
+        self.roles: set[str] = set(STANDARD_ROLE_NAMES)
+        self.state_names: dict[str, int] = {}
+        self.task_names: dict[str, tuple] = {}
+        self.tasks_by_state: dict[str, set[str]] = {}
+        self.transition_names: dict[str, int] = {}
+
+    # -- helpers -----------------------------------------------------------------
+    def problem(self, code: str, path: tuple[PathPart, ...], suggestion: str | None = None, **params) -> None:
+        self.problems.append(Problem(code, path, params, self.file, suggestion=suggestion))
+
+    def duration(self, value: object, path: tuple):
+        if not isinstance(value, str):
+            return None
+        try:
+            return parse_duration(value)
+        except DurationError as exc:
+            self.problem("duration.invalid", path, value=repr(value), detail=str(exc), detail_zh=exc.zh)
+            return None
+
+    def role_refs(self, value: object, path: tuple) -> tuple[str, ...]:
+        for index, name in enumerate(_list(value)):
+            if isinstance(name, str) and name not in self.roles:
+                self.problem("ref.unknown_role", path + (index,), closest(name, self.roles), name=name)
+        return _names(value)
+
+    def state_ref(self, name: object, path: tuple) -> None:
+        if isinstance(name, str) and name not in self.state_names:
+            self.problem("ref.unknown_state", path, closest(name, self.state_names), name=name)
+
+    def unique(self, items: list, path: tuple, kind: str, kind_zh: str, seen: dict | None = None) -> dict:
+        seen = {} if seen is None else seen
+        for index, item in enumerate(items):
+            name = _str(_map(item).get("name"))
+            if name is None:
+                continue
+            here = path + (index,)
+            if name in seen:
+                self.problem("name.duplicate", here + ("name",), kind=kind, kind_zh=kind_zh, name=name,
+                             first=format_path(seen[name]) if isinstance(seen[name], tuple) else format_path(path + (seen[name],)))
+            else:
+                seen[name] = here if kind == "task" else index
+        return seen
+
+    def expression(self, source: object, path: tuple, form_fields: dict | None) -> Expression | None:
+        if not isinstance(source, str):
+            return None
+        scope = FieldScope({
+            "record": self.entity_fields if self.entity_fields is not None else None,
+            "form": form_fields,
+            "project": self.env.project_fields(),
+            "user": USER_FIELDS,
+        } if form_fields is not None else {
+            "record": self.entity_fields if self.entity_fields is not None else None,
+            "project": self.env.project_fields(),
+            "user": USER_FIELDS,
+        })
+        expr, problems = parse_expression(source, scope, path, self.file)
+        for p in problems:
+            if p.code == "expr.unknown_field" and p.params.get("root") == "record":
+                self.problems.append(Problem("ref.unknown_field", p.path,
+                                             {"name": p.params["name"], "entity": self.entity_name},
+                                             self.file, suggestion=p.suggestion))
+            else:
+                self.problems.append(p)
+        return expr
+
+    # -- the pass ----------------------------------------------------------------
+    def run(self) -> FlowDefinition | None:
+        doc = self.doc
+        if not isinstance(doc, Mapping):
+            self.problem("doc.not_mapping", ())
+            return None
+        self.check_values(doc, ())
+        self.problems.extend(structural_problems(doc, self.file))
+        entity = self.check_entity(doc.get("entity"))
+        self.check_declared_roles(doc.get("roles"))
+        states_raw = _list(doc.get("states"))
+        self.state_names = {}
+        self.unique(states_raw, ("states",), "state", "状态", self.state_names)
+        transitions_raw = _list(doc.get("transitions"))
+        self.unique(transitions_raw, ("transitions",), "transition", "流转", self.transition_names)
+        timers_raw = _list(doc.get("timers"))
+        self.unique(timers_raw, ("timers",), "timer", "定时器")
+        sources = self.transition_sources(transitions_raw)
+
+        states = [self.check_state(s, ("states", i), sources) for i, s in enumerate(states_raw)]
+        transitions = [self.check_transition(t, ("transitions", i), sources.get(i, ()))
+                       for i, t in enumerate(transitions_raw)]
+        timers = [self.check_timer(t, ("timers", i), sources) for i, t in enumerate(timers_raw)]
+        start = self.check_start(_map(doc.get("start")))
+        self.check_graph(states_raw, transitions_raw, sources, start)
+        self.check_never_fires(transitions_raw, states, timers)
+
+        if self.problems:
+            return None
+        extra_roles = tuple(
+            RoleSpec(r["name"], r["title"]["zh"], r["title"]["en"]) for r in _list(doc.get("roles"))
+        )
+        return FlowDefinition(
+            name=doc["name"], title=_text(doc["title"]), description=_text(doc.get("description")),
+            entity=entity, reference_prefix=doc.get("reference_prefix") or doc["name"][:3].upper(),
+            roles=extra_roles, start=start, states=tuple(states), transitions=tuple(transitions),
+            timers=tuple(timers), document=freeze(doc), content_hash=canonical.content_hash(doc),
+            format=doc["format"],
+        )
+
+    def check_values(self, value: object, path: tuple) -> None:
+        """Keys must be text and numbers finite, or the canonical JSON cannot be written."""
+        if isinstance(value, Mapping):
+            for key, item in value.items():
+                if not isinstance(key, str):
+                    self.problem("yaml.key_not_string", path, value=repr(key))
+                    continue
+                self.check_values(item, path + (key,))
+        elif isinstance(value, list):
+            for index, item in enumerate(value):
+                self.check_values(item, path + (index,))
+        elif isinstance(value, float) or (isinstance(value, Decimal) and not value.is_finite()):
+            self.problem("value.not_finite", path, value=str(value))
+
+    def check_entity(self, value: object) -> Entity | None:
+        if isinstance(value, str):
+            self.problem("entity.unknown", ("entity",), name=value, file=f"{value}.json")
+            return None
+        if not isinstance(value, Mapping) or not isinstance(value.get("schema"), Mapping):
+            return None
+        self.entity_name = _str(value.get("name")) or ""
+        problems = check_entity_schema(value["schema"], ("entity", "schema"), self.file)
+        if problems:
+            self.problems.extend(problems)
+            return None
+        self.entity_fields = field_tree(value["schema"])
+        return Entity(self.entity_name, freeze(value["schema"]), decimal_fields(value["schema"]))
+
+    def check_declared_roles(self, value: object) -> None:
+        seen: dict = {}
+        self.unique(_list(value), ("roles",), "role", "角色", seen)
+        for index, item in enumerate(_list(value)):
+            name = _str(_map(item).get("name"))
+            if name in STANDARD_ROLE_NAMES:
+                self.problem("role.shadows_standard", ("roles", index, "name"), name=name)
+            elif name:
+                self.roles.add(name)
+
+    def transition_sources(self, transitions: list) -> dict[int, tuple[str, ...]]:
+        """The source states of each transition, with '*' expanded to non-final states."""
+        finals = {s.get("name") for s in _list(self.doc.get("states")) if isinstance(s, Mapping) and s.get("final") is True}
+        non_final = tuple(n for n in self.state_names if n not in finals)
+        out: dict[int, tuple[str, ...]] = {}
+        for index, item in enumerate(transitions):
+            source = _map(item).get("from")
+            path = ("transitions", index, "from")
+            if source == "*":
+                out[index] = non_final
+            elif isinstance(source, str):
+                if source.startswith("*") or not source:
+                    self.problem("ref.from_star", path)
+                else:
+                    self.state_ref(source, path)
+                out[index] = (source,)
+            elif isinstance(source, list):
+                for i, name in enumerate(source):
+                    self.state_ref(name, path + (i,))
+                out[index] = _names(source)
+        return out
+
+    def check_deadline(self, value: object, path: tuple) -> Deadline | None:
+        if not isinstance(value, Mapping):
+            return None
+        after = self.duration(value.get("after"), path + ("after",))
+        escalate = self.role_refs(value.get("escalate_to"), path + ("escalate_to",))
+        return Deadline(after, escalate) if after else None
+
+    def check_state(self, raw: object, path: tuple, sources: dict) -> State | None:
+        raw = _map(raw)
+        name = _str(raw.get("name")) or ""
+        owners = self.role_refs(raw.get("owners"), path + ("owners",))
+        deadline = self.check_deadline(raw.get("deadline"), path + ("deadline",))
+        tasks = []
+        self.tasks_by_state[name] = set()
+        for i, task in enumerate(_list(raw.get("tasks"))):
+            tasks.append(self.check_task(_map(task), path + ("tasks", i), name, owners, sources))
+        if raw.get("final") is True and (raw.get("tasks") or raw.get("deadline")):
+            self.problem("state.final_tasks", path, name=name)
+        if not _text(raw.get("title")):
+            return None
+        return State(name, _text(raw["title"]), owners, tuple(t for t in tasks if t), deadline,
+                     raw.get("final") is True, raw.get("partial") is True)
+
+    def check_task(self, raw: Mapping, path: tuple, state: str, owners: tuple, sources: dict) -> Task | None:
+        name = _str(raw.get("name"))
+        if name:
+            if name in self.task_names:
+                self.problem("name.duplicate", path + ("name",), kind="task", kind_zh="任务", name=name,
+                             first=format_path(self.task_names[name]))
+            else:
+                self.task_names[name] = path
+            self.tasks_by_state[state].add(name)
+        kind = raw.get("kind", "work")
+        roles = self.role_refs(raw.get("roles"), path + ("roles",)) or owners
+        assignee = None
+        if "assignee" in raw:
+            assignee = self.expression(raw.get("assignee"), path + ("assignee",), None)
+        deadline = self.check_deadline(raw.get("deadline"), path + ("deadline",))
+        if kind == "approval":
+            if "assignee" in raw:
+                self.problem("task.approval_roles", path + ("assignee",), name=name)
+            for key in ("approved", "rejected"):
+                target = raw.get(key)
+                if target is None:
+                    self.problem("task.approval_missing", path, name=name, key=key)
+                    continue
+                self.check_outcome(target, path + (key,), state, sources)
+        else:
+            for key in ("require", "approved", "rejected"):
+                if key in raw:
+                    self.problem("task.approval_only", path + (key,), key=key)
+        if not roles and assignee is None and "assignee" not in raw:
+            self.problem("task.no_assignee", path, name=name)
+        if not name or kind not in ("work", "approval"):
+            return None
+        return Task(name, _text(raw.get("title")), kind, roles, assignee,
+                    raw.get("require", "all") if kind == "approval" else None,
+                    _str(raw.get("approved")), _str(raw.get("rejected")), deadline)
+
+    def transition_index(self, name: object) -> int | None:
+        if not isinstance(name, str):
+            return None
+        for index, item in enumerate(_list(self.doc.get("transitions"))):
+            if _map(item).get("name") == name:
+                return index
+        return None
+
+    def check_outcome(self, target: object, path: tuple, state: str, sources: dict, code="task.outcome_not_from_state") -> None:
+        if not isinstance(target, str):
+            return
+        index = self.transition_index(target)
+        if index is None:
+            self.problem("ref.unknown_transition", path, closest(target, self.transition_names), name=target)
+        elif state in self.state_names and state not in sources.get(index, ()):
+            self.problem(code, path, transition=target, state=state)
+
+    def check_form(self, raw: object, path: tuple) -> tuple[FormSpec | None, dict]:
+        """Check a form; also return the names `form.` may use in expressions."""
+        if not isinstance(raw, Mapping):
+            return None, {}
+        fields = _names(raw.get("fields"))
+        extra = _map(raw.get("extra"))
+        if self.entity_fields is not None:
+            for i, name in enumerate(_list(raw.get("fields"))):
+                if isinstance(name, str) and name not in self.entity_fields:
+                    self.problem("form.unknown_field", path + ("fields", i),
+                                 closest(name, self.entity_fields), name=name, entity=self.entity_name)
+            for name in extra:
+                if isinstance(name, str) and name in self.entity_fields:
+                    self.problem("form.extra_clash", path + ("extra", name), name=name)
+        for name, schema in extra.items():
+            if isinstance(schema, Mapping):
+                errors = list(Draft202012Validator(Draft202012Validator.META_SCHEMA).iter_errors(schema))
+                if errors:
+                    self.problem("form.extra_invalid", path + ("extra", name), name=name,
+                                 detail=errors[0].message[:200])
+                else:
+                    for p in check_entity_schema({"type": "object", "properties": {name: schema}},
+                                                 path + ("extra",), self.file):
+                        if p.code.startswith("entity.money"):
+                            self.problems.append(p)
+        for i, name in enumerate(_list(raw.get("required"))):
+            if isinstance(name, str) and name not in fields and name not in extra:
+                self.problem("form.required_unknown", path + ("required", i), name=name)
+        names: dict = {n: (self.entity_fields or {}).get(n) for n in fields}
+        names.update({n: None for n in extra if isinstance(n, str)})
+        spec = FormSpec(fields, _names(raw.get("required")), freeze(dict(extra)))
+        return spec, names
+
+    def check_transition(self, raw: object, path: tuple, sources: tuple) -> Transition | None:
+        raw = _map(raw)
+        name = _str(raw.get("name")) or ""
+        self.state_ref(raw.get("to"), path + ("to",))
+        roles = self.role_refs(raw.get("roles"), path + ("roles",))
+        form, form_fields = self.check_form(raw.get("form"), path + ("form",))
+        guard = None
+        if "guard" in raw:
+            guard = self.expression(raw.get("guard"), path + ("guard",), form_fields)
+        for i, task in enumerate(_list(raw.get("requires"))):
+            if not isinstance(task, str):
+                continue
+            owned = set().union(*(self.tasks_by_state.get(s, set()) for s in sources)) if sources else set()
+            if task not in self.task_names:
+                self.problem("ref.unknown_task", path + ("requires", i), closest(task, self.task_names),
+                             name=task, states=", ".join(sources), tasks=", ".join(sorted(owned)) or "-")
+            elif task not in owned:
+                self.problem("transition.requires_not_in_source", path + ("requires", i),
+                             name=task, states=", ".join(sources))
+        actions = [self.check_action(_map(a), path + ("actions", i), form_fields)
+                   for i, a in enumerate(_list(raw.get("actions")))]
+        if not name or not isinstance(raw.get("to"), str):
+            return None
+        return Transition(name, _text(raw.get("title")), sources, raw["to"], roles, guard,
+                          _text(raw.get("guard_message")), _names(raw.get("requires")), form,
+                          tuple(a for a in actions if a))
+
+    def check_action(self, raw: Mapping, path: tuple, form_fields: dict) -> ActionCall | None:
+        name = _str(raw.get("action"))
+        if name is None:
+            return None
+        spec = self.env.actions.get(name)
+        if spec is None:
+            self.problem("ref.unknown_action", path + ("action",), closest(name, self.env.actions.names()), name=name)
+            return None
+        args = raw.get("args", {})
+        if not isinstance(args, Mapping):
+            return None
+        values: dict[str, object] = {}
+        for key, value in args.items():
+            param = spec.params.get(key)
+            if param is None:
+                self.problem("action.unknown_arg", path + ("args", key), closest(key, spec.params),
+                             action=name, name=key, params=", ".join(spec.params) or "-")
+                continue
+            values[key] = self.check_arg(spec, key, param.kind, param.schema, value, path + ("args", key), form_fields)
+        for key, param in spec.params.items():
+            if param.required and key not in args:
+                self.problem("action.missing_arg", path + ("args",) if "args" in raw else path,
+                             action=name, name=key)
+        return ActionCall(name, freeze(values))
+
+    def check_arg(self, spec: ActionSpec, key: str, kind: ParamKind, schema, value, path, form_fields):
+        def bad():
+            en, zh = _PARAM_WORDS[kind]
+            self.problem("action.bad_arg", path, action=spec.name, name=key, expected=en, expected_zh=zh)
+
+        if kind is ParamKind.EXPRESSION:
+            if isinstance(value, str):
+                return self.expression(value, path, form_fields)
+            if value is None or isinstance(value, (bool, int, Decimal)):
+                return value
+            return bad()
+        if kind is ParamKind.MAPPING:
+            if not isinstance(value, Mapping):
+                return bad()
+            return {k: self.check_arg(spec, key, ParamKind.EXPRESSION, None, v, path + (k,), form_fields)
+                    for k, v in value.items()}
+        if kind is ParamKind.LITERAL:
+            errors = list(Draft202012Validator(dict(schema or {})).iter_errors(value))
+            for error in errors:
+                self.problem("action.bad_literal", path + tuple(error.absolute_path), action=spec.name,
+                             name=key, detail=error.message[:200])
+            return value
+        if not isinstance(value, str):
+            return bad()
+        if kind is ParamKind.FIELD:
+            if self.entity_fields is not None and value.split(".")[0] not in self.entity_fields:
+                self.problem("ref.unknown_field", path, closest(value, self.entity_fields),
+                             name=value, entity=self.entity_name)
+        elif kind is ParamKind.STATE:
+            self.state_ref(value, path)
+        elif kind is ParamKind.ROLE:
+            if value not in self.roles:
+                self.problem("ref.unknown_role", path, closest(value, self.roles), name=value)
+        elif kind is ParamKind.FLOW:
+            if self.env.flow_names is not None and value not in self.env.flow_names:
+                self.problem("ref.unknown_flow", path, closest(value, self.env.flow_names), name=value)
+        elif kind is ParamKind.DURATION:
+            return self.duration(value, path)
+        return value
+
+    def check_timer(self, raw: object, path: tuple, sources: dict) -> Timer | None:
+        raw = _map(raw)
+        state = raw.get("state")
+        self.state_ref(state, path + ("state",))
+        after = self.duration(raw.get("after"), path + ("after",))
+        has_fire, has_escalate = "fire" in raw, "escalate_to" in raw
+        if has_fire == has_escalate:
+            self.problem("timer.fire_or_escalate", path)
+        if has_fire and isinstance(state, str):
+            self.check_outcome(raw.get("fire"), path + ("fire",), state, sources, "timer.not_from_state")
+        escalate = self.role_refs(raw.get("escalate_to"), path + ("escalate_to",))
+        if not (_str(raw.get("name")) and isinstance(state, str) and after):
+            return None
+        return Timer(raw["name"], state, after, _str(raw.get("fire")), escalate)
+
+    def check_start(self, raw: Mapping) -> Start | None:
+        state = raw.get("state")
+        self.state_ref(state, ("start", "state"))
+        finals = {s.get("name") for s in _list(self.doc.get("states")) if isinstance(s, Mapping) and s.get("final") is True}
+        if isinstance(state, str) and state in finals:
+            self.problem("start.final", ("start", "state"), name=state)
+        roles = self.role_refs(raw.get("roles"), ("start", "roles"))
+        form, _ = self.check_form(raw.get("form"), ("start", "form"))
+        if not isinstance(state, str):
+            return None
+        return Start(state, roles, form)
+
+    def check_graph(self, states_raw: list, transitions_raw: list, sources: dict, start: Start | None) -> None:
+        if start is None or start.state not in self.state_names:
+            return
+        edges: dict[str, set[str]] = {name: set() for name in self.state_names}
+        first_exit: dict[str, str] = {}
+        for index, item in enumerate(transitions_raw):
+            target = _map(item).get("to")
+            for source in sources.get(index, ()):
+                if source in edges:
+                    first_exit.setdefault(source, _str(_map(item).get("name")) or "?")
+                    if isinstance(target, str) and target in edges:
+                        edges[source].add(target)
+        reached, frontier = {start.state}, [start.state]
+        while frontier:
+            for target in edges[frontier.pop()]:
+                if target not in reached:
+                    reached.add(target)
+                    frontier.append(target)
+        seen: set[str] = set()
+        for index, raw in enumerate(states_raw):
+            name = _str(_map(raw).get("name"))
+            if name is None or name in seen:
+                continue
+            seen.add(name)
+            path = ("states", index)
+            final = _map(raw).get("final") is True
+            if name not in reached:
+                self.problem("state.unreachable", path, name=name, start=start.state)
+            if not final and name not in first_exit:
+                self.problem("state.dead_end", path, name=name)
+            if final and name in first_exit:
+                self.problem("state.final_exit", path, name=name, transition=first_exit[name])
+
+    def check_never_fires(self, transitions_raw: list, states: list, timers: list) -> None:
+        used = {t.fire for t in timers if t and t.fire}
+        for raw in _list(self.doc.get("states")):
+            for task in _list(_map(raw).get("tasks")):
+                used.update(n for n in (_map(task).get("approved"), _map(task).get("rejected")) if isinstance(n, str))
+        for index, raw in enumerate(transitions_raw):
+            raw = _map(raw)
+            name = _str(raw.get("name"))
+            if name and not _list(raw.get("roles")) and name not in used:
+                self.problem("transition.never_fires", ("transitions", index), name=name)

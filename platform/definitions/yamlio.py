@@ -1,0 +1,89 @@
+"""YAML in: exact decimals, duplicate keys caught, and a line number for every path.
+
+PyYAML turns `0.05` into a float and silently keeps the last of two equal keys; both
+are wrong for definitions that carry money and names, so we compose the node tree
+ourselves and construct from it.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+import yaml
+
+from .errors import PathPart, Problem
+
+
+class _DefinitionLoader(yaml.SafeLoader):
+    """SafeLoader whose floats are Decimals; no Python tags, no aliases abuse."""
+
+
+def _construct_decimal(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Decimal | float:
+    text = loader.construct_scalar(node).replace("_", "")
+    value = loader.construct_yaml_float(node)
+    if value != value or value in (float("inf"), float("-inf")):
+        return value  # .nan / .inf: the format schema rejects them with a path
+    return Decimal(text)
+
+
+_DefinitionLoader.add_constructor("tag:yaml.org,2002:float", _construct_decimal)
+# Dates stay strings: definitions never need them, and a date object is not JSON.
+_DefinitionLoader.add_constructor(
+    "tag:yaml.org,2002:timestamp", yaml.SafeLoader.construct_yaml_str
+)
+
+
+@dataclass(frozen=True)
+class LoadedYaml:
+    data: object
+    lines: dict[tuple[PathPart, ...], int]
+    problems: tuple[Problem, ...]
+
+
+def load_yaml(text: str, file: str = "") -> LoadedYaml:
+    """Parse `text`; on a syntax error return no data and one problem with the line."""
+    loader = _DefinitionLoader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return LoadedYaml(None, {}, ())
+        lines: dict[tuple[PathPart, ...], int] = {}
+        problems: list[Problem] = []
+        _walk(node, (), lines, problems, file)
+        data = loader.construct_document(node)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+        line = mark.line + 1 if mark is not None else None
+        detail = getattr(exc, "problem", None) or str(exc)
+        return LoadedYaml(
+            None, {}, (Problem("yaml.syntax", (), {"detail": detail, "line": line}, file, line),)
+        )
+    except (ValueError, OverflowError, RecursionError) as exc:
+        # e.g. an integer too long to convert, or a pathologically deep document
+        return LoadedYaml(None, {}, (Problem("yaml.syntax", (), {"detail": str(exc), "line": None}, file),))
+    finally:
+        loader.dispose()
+    return LoadedYaml(data, lines, tuple(problems))
+
+
+def _walk(node, path, lines, problems, file, depth=0):
+    lines.setdefault(path, node.start_mark.line + 1)
+    if depth > 200:
+        raise RecursionError("document nested too deeply")
+    if isinstance(node, yaml.MappingNode):
+        seen: dict[object, int] = {}
+        for key_node, value_node in node.value:
+            key = key_node.value if isinstance(key_node, yaml.ScalarNode) else None
+            if key is None:
+                continue
+            line = key_node.start_mark.line + 1
+            if key in seen:
+                problems.append(
+                    Problem("yaml.duplicate_key", path, {"key": key, "first": seen[key]}, file, line)
+                )
+            else:
+                seen[key] = line
+            _walk(value_node, path + (key,), lines, problems, file, depth + 1)
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            _walk(item, path + (index,), lines, problems, file, depth + 1)

@@ -1,0 +1,30 @@
+"""The Environment flows are validated against in this installation."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from django.conf import settings
+
+from definitions import ActionCatalogue, Environment
+from kernel.settings_schema import project_settings_schema
+
+
+def action_catalogue() -> ActionCatalogue:
+    from engine.actions import SPECS as ENGINE_ACTIONS
+    from kernel.actions import SPECS as KERNEL_ACTIONS
+
+    return ActionCatalogue.of(KERNEL_ACTIONS + ENGINE_ACTIONS)
+
+
+def flow_names() -> frozenset[str]:
+    flows_dir = Path(settings.FLOWS_DIR)
+    return frozenset(p.stem for p in flows_dir.glob("*.y*ml")) if flows_dir.is_dir() else frozenset()
+
+
+def environment() -> Environment:
+    return Environment(
+        actions=action_catalogue(),
+        schemas_dir=Path(settings.SCHEMAS_DIR),
+        project_settings_schema=project_settings_schema(),
+        flow_names=flow_names(),
+    )

@@ -1,0 +1,139 @@
+"""`manage.py flows validate|publish|rollback|diff|list|show`: flows for implementers and scripts."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+from definitions import DefinitionError, load_flows
+from definitions import canonical
+from definitions.yamlio import load_yaml
+from kernel.models import Project
+
+from engine import versions
+from engine.environment import environment
+
+
+class Command(BaseCommand):
+    help = "Validate, publish, roll back, compare and list flow definitions."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--lang", choices=["en", "zh"], default="en",
+                            help="language of problem messages (default en)")
+        sub = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
+
+        p = sub.add_parser("validate", help="check flow files; exit 1 listing every problem")
+        p.add_argument("paths", nargs="*", metavar="PATH", help="files or folders (default: flows/)")
+
+        p = sub.add_parser("publish", help="publish template + the project's overrides as a new version")
+        p.add_argument("--project", required=True, metavar="CODE")
+        p.add_argument("--overrides", metavar="FILE", help="YAML or JSON file replacing the project's overrides")
+        p.add_argument("flow")
+
+        p = sub.add_parser("rollback", help="publish an earlier version's content again")
+        p.add_argument("--project", required=True, metavar="CODE")
+        p.add_argument("flow")
+        p.add_argument("version", type=int)
+
+        p = sub.add_parser("diff", help="what changed between two versions")
+        p.add_argument("--project", required=True, metavar="CODE")
+        p.add_argument("flow")
+        p.add_argument("v1", type=int)
+        p.add_argument("v2", type=int)
+
+        p = sub.add_parser("list", help="versions of the project's flows")
+        p.add_argument("--project", required=True, metavar="CODE")
+
+        p = sub.add_parser("show", help="print a version's effective definition as JSON")
+        p.add_argument("--project", required=True, metavar="CODE")
+        p.add_argument("flow")
+        p.add_argument("version", type=int)
+
+    def handle(self, *args, **options):
+        self.lang = options["lang"]
+        action = options["action"]
+        try:
+            return getattr(self, f"do_{action}")(options)
+        except versions.VersionError as exc:
+            raise CommandError(str(exc)) from exc
+        except DefinitionError as exc:
+            for line in exc.render(self.lang, with_line=True):
+                self.stdout.write(line)
+            raise CommandError(f"{len(exc.problems)} problem(s); nothing was published", returncode=1) from exc
+
+    def project(self, code: str) -> Project:
+        project = Project.objects.filter(code=code).first()
+        if project is None:
+            known = ", ".join(Project.objects.values_list("code", flat=True)[:20]) or "none"
+            raise CommandError(f"no project with code {code!r} (projects: {known})")
+        return project
+
+    def do_validate(self, options):
+        root = Path(settings.FLOWS_DIR).parent
+        paths = [Path(p) for p in options["paths"]] or [Path(settings.FLOWS_DIR)]
+        definitions, problems = load_flows(paths, environment(), root)
+        for problem in problems:
+            self.stdout.write(problem.render(self.lang, with_line=True))
+        checked = len(definitions) + len({p.file for p in problems})
+        if problems:
+            self.stderr.write(f"{len(problems)} problem(s) in {len({p.file for p in problems})} file(s)")
+            sys.exit(1)
+        self.stdout.write(self.style.SUCCESS(f"{checked} flow(s) valid: {', '.join(sorted(definitions))}"))
+
+    def do_publish(self, options):
+        project = self.project(options["project"])
+        overrides = None
+        if options["overrides"]:
+            overrides = self.read_overrides(Path(options["overrides"]))
+        result = versions.publish(project, options["flow"], overrides=overrides)
+        v = result.version
+        if result.created:
+            self.stdout.write(self.style.SUCCESS(
+                f"published {project.code}/{v.flow} v{v.number} ({v.content_hash[:12]})"))
+        else:
+            self.stdout.write(f"{project.code}/{v.flow} v{v.number} already has this content; nothing published")
+
+    def read_overrides(self, path: Path) -> object:
+        try:
+            text = path.read_text(encoding="utf-8")
+        except OSError as exc:
+            raise CommandError(f"{path}: {exc.strerror}") from exc
+        loaded = load_yaml(text, str(path))  # YAML is a superset of JSON
+        if loaded.problems:
+            raise DefinitionError(loaded.problems)
+        return loaded.data or {}
+
+    def do_rollback(self, options):
+        project = self.project(options["project"])
+        result = versions.rollback(project, options["flow"], options["version"])
+        v = result.version
+        if result.created:
+            self.stdout.write(self.style.SUCCESS(
+                f"published {project.code}/{v.flow} v{v.number} with the content of v{options['version']}"))
+        else:
+            self.stdout.write(f"{project.code}/{v.flow} v{v.number} already has this content; nothing published")
+
+    def do_diff(self, options):
+        project = self.project(options["project"])
+        changes = versions.diff_versions(project, options["flow"], options["v1"], options["v2"])
+        if not changes:
+            self.stdout.write("no differences" if self.lang == "en" else "没有差异")
+        for change in changes:
+            self.stdout.write(change.render(self.lang))
+
+    def do_list(self, options):
+        project = self.project(options["project"])
+        rows = project.flow_versions.order_by("flow", "number")
+        if not rows:
+            self.stdout.write(f"{project.code} has no published flows")
+        for v in rows:
+            when = v.published_at.strftime("%Y-%m-%d %H:%M") if v.published_at else "-"
+            restored = f" (restores v{v.restored_from.number})" if v.restored_from_id else ""
+            self.stdout.write(f"{v.flow:<20} v{v.number:<4} {v.status:<10} {when}  {v.content_hash[:12]}{restored}")
+
+    def do_show(self, options):
+        project = self.project(options["project"])
+        version = versions.get_version(project, options["flow"], options["version"])
+        self.stdout.write(canonical.pretty(canonical.loads(version.content)))

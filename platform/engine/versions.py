@@ -1,0 +1,152 @@
+"""Publishing flow versions per project: validate, freeze, number, roll back, compare.
+
+A version's content is the effective document (template + the project's overrides,
+entity schema inline) as canonical JSON. Publishing the same content as the current
+version is a no-op; publishing an older version's content again is a rollback.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Max
+
+from definitions import DefinitionError, FlowDefinition, Problem, build, read_template
+from definitions import canonical
+from definitions.diff import Change, diff_documents
+from definitions.overrides import apply_overrides
+from definitions.validator import resolve_entity
+from kernel.models import Project
+
+from .environment import environment
+from .lifecycle import VersionLifecycle
+from .models import FlowBinding, FlowVersion, VersionStatus
+
+
+class VersionError(Exception):
+    """A request about versions that cannot be met; the message says why."""
+
+
+@dataclass(frozen=True)
+class PublishResult:
+    version: FlowVersion
+    created: bool  # False when the content equals the version already published
+
+
+def template_path(flow: str) -> Path:
+    return Path(settings.FLOWS_DIR) / f"{flow}.yaml"
+
+
+def effective_document(flow: str, overrides: object) -> tuple[object, str, str, list[Problem]]:
+    """(document, template hash, display file name, problems) for template + overrides."""
+    path = template_path(flow)
+    display = f"flows/{path.name}"
+    if not path.is_file():
+        raise VersionError(f"no flow template {display}")
+    template = read_template(path, display)
+    if template.document is None:
+        raise DefinitionError(template.problems)
+    env = environment()
+    resolved, problems = resolve_entity(template.document, env, display)
+    if problems:
+        raise DefinitionError(problems)
+    document, override_problems = apply_overrides(resolved, overrides)
+    problems = list(template.problems) + [
+        Problem(p.code, ("overrides",) + p.path, p.params, f"{display} (project overrides)")
+        for p in override_problems
+    ]
+    return document, canonical.content_hash(resolved), display, problems
+
+
+def publish(project: Project, flow: str, *, overrides: object = None, user=None) -> PublishResult:
+    """Validate template + overrides and publish it as the project's next version.
+
+    `overrides`, when given, replaces the project's stored overrides in the same
+    transaction, so a failed publish leaves the old overrides in place.
+    """
+    with transaction.atomic():
+        binding = _lock_binding(project, flow)
+        if overrides is not None:
+            binding.overrides = overrides
+        document, template_hash, display, problems = effective_document(flow, binding.overrides)
+        definition = build(document, environment(), display, early=problems)
+        if overrides is not None:
+            binding.save(update_fields=["overrides", "updated_at"])
+        return _freeze(project, flow, document, definition.content_hash, binding.overrides,
+                       template_hash, user, restored_from=None)
+
+
+def rollback(project: Project, flow: str, number: int, *, user=None) -> PublishResult:
+    """Publish version `number`'s content again as a new version, and restore its overrides.
+
+    The old content is validated again: an action or role that has since disappeared
+    from the installation must not come back through a rollback.
+    """
+    with transaction.atomic():
+        binding = _lock_binding(project, flow)
+        old = FlowVersion.objects.filter(project=project, flow=flow, number=number).first()
+        if old is None:
+            raise VersionError(f"{project.code}/{flow} has no version {number}")
+        if old.status == VersionStatus.DRAFT:
+            raise VersionError(f"{project.code}/{flow} v{number} is a draft; only published content can be restored")
+        document = canonical.loads(old.content)
+        build(document, environment(), f"{project.code}/{flow} v{number}")
+        binding.overrides = canonical.loads(old.overrides)
+        binding.save(update_fields=["overrides", "updated_at"])
+        return _freeze(project, flow, document, old.content_hash, binding.overrides,
+                       old.template_hash, user, restored_from=old)
+
+
+def _lock_binding(project: Project, flow: str) -> FlowBinding:
+    """Serialise publishes of one flow in one project on its binding row."""
+    FlowBinding.objects.get_or_create(project=project, flow=flow)
+    return FlowBinding.objects.select_for_update().get(project=project, flow=flow)
+
+
+def _freeze(project, flow, document, content_hash, overrides, template_hash, user, restored_from
+            ) -> PublishResult:
+    current = FlowVersion.objects.filter(project=project, flow=flow, status=VersionStatus.PUBLISHED).first()
+    if current is not None and current.content_hash == content_hash:
+        return PublishResult(current, created=False)
+    last = FlowVersion.objects.filter(project=project, flow=flow).aggregate(n=Max("number"))["n"] or 0
+    version = FlowVersion(
+        project=project, flow=flow, number=last + 1, content=canonical.dumps(document),
+        content_hash=content_hash, overrides=canonical.dumps(overrides or {}),
+        template_hash=template_hash, created_by=user, restored_from=restored_from,
+    )
+    if current is not None:
+        VersionLifecycle(current).retire()
+        current.save(update_fields=["status", "retired_at"])
+    VersionLifecycle(version).publish()
+    version.save()
+    return PublishResult(version, created=True)
+
+
+def published_version(project: Project, flow: str) -> FlowVersion | None:
+    return FlowVersion.objects.filter(project=project, flow=flow, status=VersionStatus.PUBLISHED).first()
+
+
+def get_version(project: Project, flow: str, number: int) -> FlowVersion:
+    version = FlowVersion.objects.filter(project=project, flow=flow, number=number).first()
+    if version is None:
+        raise VersionError(f"{project.code}/{flow} has no version {number}")
+    return version
+
+
+def diff_versions(project: Project, flow: str, old: int, new: int) -> list[Change]:
+    a, b = get_version(project, flow, old), get_version(project, flow, new)
+    return diff_documents(canonical.loads(a.content), canonical.loads(b.content))
+
+
+def definition_of(version: FlowVersion) -> FlowDefinition:
+    """The immutable definition of a stored version, built once per process."""
+    return _definition(version.pk, version.content_hash, version.content)
+
+
+@lru_cache(maxsize=256)
+def _definition(pk: int, content_hash: str, content: str) -> FlowDefinition:
+    # Keyed by the immutable version id and hash: a cache that can never be stale.
+    return build(canonical.loads(content), environment(), f"version {pk}")
