@@ -72,7 +72,8 @@ def publish(project: Project, flow: str, *, overrides: object = None, user=None)
         if overrides is not None:
             binding.overrides = overrides
         document, template_hash, display, problems = effective_document(flow, binding.overrides)
-        definition = build(document, environment(), display, early=problems)
+        label = f"{display} + {project.code} overrides" if binding.overrides else display
+        definition = build(document, environment(), label, early=problems)
         if overrides is not None:
             binding.save(update_fields=["overrides", "updated_at"])
         return _freeze(project, flow, document, definition.content_hash, binding.overrides,

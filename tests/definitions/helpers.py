@@ -1,0 +1,90 @@
+"""Shared building blocks for definition tests: a small valid flow and its environment."""
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+
+from definitions import ActionCatalogue, ActionSpec, Environment, ParamKind, ParamSpec, build
+from definitions.entity import load_schema_file
+
+ROOT = Path(__file__).resolve().parents[2]
+
+ACTIONS = ActionCatalogue.of([
+    ActionSpec("unit.hold", {
+        "unit": ParamSpec(ParamKind.EXPRESSION),
+        "status": ParamSpec(ParamKind.LITERAL, required=False, schema={"enum": ["reserved", "subscribed"]}),
+    }),
+    ActionSpec("unit.release", {"unit": ParamSpec(ParamKind.EXPRESSION)}),
+    ActionSpec("record.start_linked", {
+        "flow": ParamSpec(ParamKind.FLOW),
+        "data": ParamSpec(ParamKind.MAPPING, required=False),
+    }),
+    ActionSpec("record.set", {"field": ParamSpec(ParamKind.FIELD), "value": ParamSpec(ParamKind.EXPRESSION)}),
+    ActionSpec("notify.later", {"after": ParamSpec(ParamKind.DURATION), "role": ParamSpec(ParamKind.ROLE)}),
+])
+
+PROJECT_SETTINGS = {
+    "type": "object",
+    "properties": {"discount_allowance": {"type": "string", "format": "decimal"},
+                   "reservation_hours": {"type": "integer"}},
+}
+
+ENV = Environment(ACTIONS, None, PROJECT_SETTINGS, frozenset({"deal", "contract"}))
+
+ENTITY = {
+    "type": "object",
+    "properties": {
+        "unit_id": {"type": "integer"},
+        "price": {"type": "string", "format": "money"},
+        "discount_rate": {"type": "string", "format": "decimal"},
+        "buyer": {"type": "object", "properties": {"name": {"type": "string"}}},
+        "note": {"type": "string"},
+    },
+    "required": ["unit_id"],
+}
+
+
+def valid_document() -> dict:
+    """A small flow that passes every check: draft -> review (countersign) -> done."""
+    return copy.deepcopy({
+        "format": 1,
+        "name": "deal",
+        "title": {"zh": "交易", "en": "Deal"},
+        "entity": {"name": "deal", "schema": ENTITY},
+        "reference_prefix": "DL",
+        "start": {"state": "draft", "roles": ["sales_consultant"]},
+        "states": [
+            {"name": "draft", "title": {"zh": "草稿", "en": "Draft"}, "owners": ["sales_consultant"],
+             "partial": True, "tasks": [{"name": "prepare", "title": {"zh": "准备", "en": "Prepare"}}]},
+            {"name": "review", "title": {"zh": "审批", "en": "Review"},
+             "tasks": [{"name": "countersign", "kind": "approval", "roles": ["project_director", "finance"],
+                        "require": "all", "approved": "approve", "rejected": "reject"}],
+             "deadline": {"after": "24h", "escalate_to": ["project_director"]}},
+            {"name": "done", "title": {"zh": "完成", "en": "Done"}, "final": True},
+            {"name": "cancelled", "title": {"zh": "取消", "en": "Cancelled"}, "final": True},
+        ],
+        "transitions": [
+            {"name": "submit", "from": "draft", "to": "review", "roles": ["sales_consultant"],
+             "guard": "decimal(record.discount_rate) > decimal(project.discount_allowance)",
+             "form": {"fields": ["unit_id", "price", "discount_rate"], "required": ["unit_id"]},
+             "actions": [{"action": "unit.hold", "args": {"unit": "record.unit_id", "status": "reserved"}}]},
+            {"name": "approve", "from": "review", "to": "done"},
+            {"name": "reject", "from": "review", "to": "draft"},
+            {"name": "cancel", "from": "*", "to": "cancelled", "roles": ["sales_manager"],
+             "actions": [{"action": "unit.release", "args": {"unit": "record.unit_id"}}]},
+        ],
+        "timers": [{"name": "review_expires", "state": "review", "after": "3d", "fire": "reject"}],
+    })
+
+
+def build_document(document: object, env: Environment = ENV, file: str = "flows/deal.yaml"):
+    return build(document, env, file)
+
+
+def shipped_environment() -> Environment:
+    from kernel.actions import SPECS as KERNEL
+    from engine.actions import SPECS as ENGINE
+
+    settings_schema, _ = load_schema_file(ROOT / "schemas" / "project-settings.json")
+    names = frozenset(p.stem for p in (ROOT / "flows").glob("*.yaml"))
+    return Environment(ActionCatalogue.of(KERNEL + ENGINE), ROOT / "schemas", settings_schema, names)

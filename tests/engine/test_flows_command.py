@@ -1,0 +1,109 @@
+"""`manage.py flows ...` as implementers and scripts use it."""
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from engine.models import FlowVersion
+
+
+def run(*args):
+    out, err = StringIO(), StringIO()
+    call_command("flows", *args, stdout=out, stderr=err)
+    return out.getvalue(), err.getvalue()
+
+
+def test_validate_passes_on_the_shipped_flows(db):
+    out, _ = run("validate")
+
+    assert out.strip() == "2 flow(s) valid: reservation, subscription"
+
+
+def test_validate_exits_1_when_any_flow_is_invalid(db, flows_dir):
+    text = (flows_dir / "subscription.yaml").read_text()
+    (flows_dir / "subscription.yaml").write_text(
+        text.replace("to: awaiting_contract\n    roles: [sales_consultant]\n    form:\n      fields: [unit_id, buyers",
+                     "to: awaiting_contrct\n    roles: [sales_consultant]\n    form:\n      fields: [unit_id, buyers", 1)
+            .replace("after: 7d", "after: 7 days"))
+
+    with pytest.raises(SystemExit) as exited:
+        out, _ = run("validate", str(flows_dir))
+    assert exited.value.code == 1
+
+
+def test_validate_output_names_every_problem(db, flows_dir, capsys):
+    path = flows_dir / "reservation.yaml"
+    path.write_text(path.read_text().replace("fire: expire", "fire: expir").replace("after: 72h", "after: 72x"))
+    out = StringIO()
+
+    with pytest.raises(SystemExit):
+        call_command("flows", "validate", str(path), stdout=out, stderr=StringIO())
+
+    # sorted by line; the file is shown relative to the project root
+    assert out.getvalue().splitlines() == [
+        "flows/reservation.yaml: transitions[2]: transition 'expire' can never fire: "
+        "it has no roles and no timer or approval uses it (line 71)",
+        "flows/reservation.yaml: timers[0].after: invalid duration '72x': not a duration; "
+        "write e.g. 30m, 72h, 3d, 1w, 2d12h or P3DT12H (line 95)",
+        "flows/reservation.yaml: timers[0].fire: unknown transition 'expir'; did you mean 'expire'? (line 96)",
+    ]
+
+
+def test_validate_speaks_chinese_when_asked(db, flows_dir):
+    path = flows_dir / "reservation.yaml"
+    path.write_text(path.read_text().replace("fire: expire", "fire: expir"))
+    out = StringIO()
+
+    with pytest.raises(SystemExit):
+        call_command("flows", "--lang", "zh", "validate", str(path), stdout=out, stderr=StringIO())
+
+    assert "flows/reservation.yaml: timers[0].fire: 未知的流转 'expir'；是否应为 'expire'？（第 96 行）" in (
+        out.getvalue().splitlines())
+
+
+def test_validate_reports_a_missing_path(db, tmp_path):
+    out = StringIO()
+    with pytest.raises(SystemExit):
+        call_command("flows", "validate", str(tmp_path / "nope.yaml"), stdout=out, stderr=StringIO())
+    assert out.getvalue().strip() == f"{tmp_path / 'nope.yaml'}: no such file or directory"
+
+
+def test_publish_list_diff_and_rollback(project, tmp_path):
+    overrides = tmp_path / "p1-subscription.yaml"
+    overrides.write_text("states:\n  awaiting_contract:\n    deadline: {after: 3d}\n")
+
+    assert run("publish", "--project", "P1", "subscription")[0].startswith("published P1/subscription v1 (")
+    assert run("publish", "--project", "P1", "subscription")[0].strip() == (
+        "P1/subscription v1 already has this content; nothing published")
+    assert run("publish", "--project", "P1", "--overrides", str(overrides), "subscription")[0].startswith(
+        "published P1/subscription v2 (")
+    assert run("diff", "--project", "P1", "subscription", "1", "2")[0].strip() == (
+        "~ states.awaiting_contract.deadline.after: '7d' → '3d'")
+    assert run("rollback", "--project", "P1", "subscription", "1")[0].strip() == (
+        "published P1/subscription v3 with the content of v1")
+
+    listing = run("list", "--project", "P1")[0].splitlines()
+    assert [line.split()[:3] for line in listing] == [
+        ["subscription", "v1", "retired"], ["subscription", "v2", "retired"], ["subscription", "v3", "published"]]
+    assert listing[2].endswith("(restores v1)")
+
+
+def test_publish_with_bad_overrides_lists_problems_and_publishes_nothing(project, tmp_path):
+    overrides = tmp_path / "bad.yaml"
+    overrides.write_text("transitions:\n  sign: {roles: [contract_clrk]}\n")
+    out = StringIO()
+
+    with pytest.raises(CommandError, match=r"1 problem\(s\); nothing was published"):
+        call_command("flows", "publish", "--project", "P1", "--overrides", str(overrides), "subscription",
+                     stdout=out, stderr=StringIO())
+
+    assert out.getvalue().strip() == (
+        "flows/subscription.yaml + P1 overrides: transitions[4].roles[0]: "
+        "unknown role 'contract_clrk'; did you mean 'contract_clerk'?")
+    assert FlowVersion.objects.count() == 0
+
+
+def test_unknown_project_is_named(db):
+    with pytest.raises(CommandError, match="no project with code 'NOPE'"):
+        run("list", "--project", "NOPE")

@@ -1,0 +1,114 @@
+import pytest
+from django.db import IntegrityError, connection, transaction
+
+from definitions import DefinitionError
+from definitions import canonical
+from engine import versions
+from engine.models import FlowBinding, FlowVersion, ImmutableVersionError, VersionStatus
+
+
+def test_first_publish_creates_version_one(project):
+    # when
+    result = versions.publish(project, "subscription")
+
+    # then
+    v = result.version
+    assert result.created is True
+    assert (v.number, v.status) == (1, VersionStatus.PUBLISHED)
+    assert v.published_at is not None
+    assert v.content_hash == canonical.content_hash(canonical.loads(v.content))
+    assert canonical.loads(v.content)["entity"]["name"] == "subscription"  # schema frozen inline
+
+
+def test_publishing_the_same_content_again_creates_nothing(project):
+    first = versions.publish(project, "subscription").version
+
+    again = versions.publish(project, "subscription")
+
+    assert again.created is False
+    assert again.version.pk == first.pk
+    assert FlowVersion.objects.filter(project=project).count() == 1
+
+
+def test_publishing_overrides_retires_the_previous_version(project):
+    v1 = versions.publish(project, "subscription").version
+
+    v2 = versions.publish(project, "subscription",
+                          overrides={"states": {"awaiting_contract": {"deadline": {"after": "3d"}}}}).version
+
+    v1.refresh_from_db()
+    assert (v1.status, v2.status, v2.number) == (VersionStatus.RETIRED, VersionStatus.PUBLISHED, 2)
+    assert v1.retired_at is not None
+    definition = versions.definition_of(v2)
+    assert definition.state("awaiting_contract").deadline.after.days == 3
+    assert FlowBinding.objects.get(project=project, flow="subscription").overrides == {
+        "states": {"awaiting_contract": {"deadline": {"after": "3d"}}}}
+
+
+def test_invalid_overrides_publish_nothing_and_keep_the_old_overrides(project):
+    versions.publish(project, "subscription", overrides={"states": {"awaiting_contract": {"deadline": {"after": "3d"}}}})
+
+    with pytest.raises(DefinitionError) as caught:
+        versions.publish(project, "subscription", overrides={"transitions": {"sign": {"to": "signed"}}})
+
+    assert [str(p) for p in caught.value.problems] == [
+        "flows/subscription.yaml + P1 overrides: transitions[4].to: unknown state 'signed'",
+        "flows/subscription.yaml + P1 overrides: states[3]: state 'contracted' cannot be reached from the start state 'draft'",
+    ]
+    assert FlowVersion.objects.filter(project=project).count() == 1
+    assert FlowBinding.objects.get(project=project, flow="subscription").overrides == {
+        "states": {"awaiting_contract": {"deadline": {"after": "3d"}}}}
+
+
+def test_removing_a_state_the_template_lacks_is_reported(project):
+    with pytest.raises(DefinitionError) as caught:
+        versions.publish(project, "subscription", overrides={"states": {"legal_review": None}})
+
+    assert [p.message() for p in caught.value.problems] == [
+        "cannot remove state 'legal_review': the template has no such item"]
+    assert [p.path_text for p in caught.value.problems] == ["overrides.states.legal_review"]
+
+
+def test_unknown_flow_is_a_clear_error(project):
+    with pytest.raises(versions.VersionError, match="no flow template flows/subscriptoin.yaml"):
+        versions.publish(project, "subscriptoin")
+
+
+def test_a_published_version_refuses_to_change_through_the_model(project):
+    v = versions.publish(project, "subscription").version
+    v.content = v.content.replace("认购", "改了")
+
+    with pytest.raises(ImmutableVersionError):
+        v.save()
+    with pytest.raises(ImmutableVersionError):
+        v.delete()
+
+
+def test_a_published_version_refuses_to_change_in_the_database(project):
+    v = versions.publish(project, "subscription").version
+    table = FlowVersion._meta.db_table
+
+    for sql in (f"UPDATE {table} SET content = '{{}}' WHERE id = %s",
+                f"UPDATE {table} SET content_hash = 'x' WHERE id = %s",
+                f"UPDATE {table} SET status = 'draft' WHERE id = %s",
+                *([f"DELETE FROM {table} WHERE id = %s"] if connection.vendor == "postgresql" else [])):
+        with pytest.raises(IntegrityError if connection.vendor == "postgresql" else Exception) as caught:
+            with transaction.atomic(), connection.cursor() as cursor:
+                cursor.execute(sql, [v.pk])
+        assert "flow version" in str(caught.value)
+    # the QuerySet API goes through the same triggers
+    with pytest.raises(Exception, match="immutable"):
+        with transaction.atomic():
+            FlowVersion.objects.filter(pk=v.pk).update(content="{}")
+
+    v.refresh_from_db()
+    assert canonical.content_hash(canonical.loads(v.content)) == v.content_hash
+
+
+def test_only_one_version_per_flow_is_published(project):
+    versions.publish(project, "subscription")
+    versions.publish(project, "subscription", overrides={"title": {"zh": "认购2", "en": "Subscription 2"}})
+    versions.publish(project, "reservation")
+
+    published = FlowVersion.objects.filter(project=project, status=VersionStatus.PUBLISHED)
+    assert sorted((v.flow, v.number) for v in published) == [("reservation", 1), ("subscription", 2)]
