@@ -16,6 +16,7 @@ from jsonschema import Draft202012Validator, FormatChecker
 
 from . import canonical
 from .errors import PathPart, Problem
+from .expressions import LEAF
 
 MONEY_FORMATS = ("money",)
 DECIMAL_FORMATS = ("money", "decimal")
@@ -87,17 +88,19 @@ def _check_money(node: object, path: tuple, file: str, problems: list[Problem]) 
             _check_money(value, path + (index,), file, problems)
 
 
-def field_tree(schema: Mapping) -> dict[str, dict | None]:
-    """Field names an expression may reach: nested objects give nested dicts, others None."""
+def field_tree(schema: Mapping) -> dict[str, object]:
+    """Field names an expression may reach (see expressions.FieldScope)."""
     properties = schema.get("properties") if isinstance(schema, Mapping) else None
     if not isinstance(properties, Mapping):
         return {}
-    tree: dict[str, dict | None] = {}
+    tree: dict[str, object] = {}
     for name, sub in properties.items():
-        if isinstance(sub, Mapping) and sub.get("type") == "object" and isinstance(sub.get("properties"), Mapping):
+        if not isinstance(sub, Mapping) or sub.get("type") != "object":
+            tree[name] = LEAF  # scalars and lists: read them, index lists, nothing after
+        elif isinstance(sub.get("properties"), Mapping):
             tree[name] = field_tree(sub)
         else:
-            tree[name] = None
+            tree[name] = None  # an object of any shape, such as a price snapshot
     return tree
 
 

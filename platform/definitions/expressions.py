@@ -27,6 +27,16 @@ from .errors import Problem, closest
 ROOTS = ("record", "form", "project", "user")
 
 
+class _Leaf:
+    """Marks a field that holds a value, not an object: `.name` after it is an error."""
+
+    def __repr__(self) -> str:
+        return "LEAF"
+
+
+LEAF = _Leaf()
+
+
 def _decimal(value: object) -> Decimal:
     if isinstance(value, Decimal):
         return value
@@ -97,7 +107,8 @@ class FieldScope:
     """What names an expression may use under each root, for the static check.
 
     `fields[root]` is None when any key is allowed under that root (free-form data),
-    else a mapping from field name to a nested FieldScope-like dict or None.
+    else a mapping from each field name to: a nested mapping (an object with known
+    fields), None (a free-form object) or LEAF (a value: nothing can follow it).
     """
 
     def __init__(self, fields: Mapping[str, Mapping | None]):
@@ -118,6 +129,10 @@ class Expression:
             return evaluator.eval(self.source, previously_parsed=self.tree.body)
         except ExpressionRuntimeError:
             raise
+        except simpleeval.IterableTooLong as exc:
+            raise ExpressionRuntimeError("the result would be too long") from exc
+        except simpleeval.NumberTooHigh as exc:
+            raise ExpressionRuntimeError("the number would be too large") from exc
         except (simpleeval.InvalidExpression, TypeError, ValueError, ArithmeticError,
                 KeyError, IndexError, RecursionError) as exc:
             raise ExpressionRuntimeError(str(exc) or type(exc).__name__) from exc
@@ -164,8 +179,9 @@ def parse_expression(
     try:
         tree = ast.parse(source.strip(), mode="eval")
     except SyntaxError as exc:
-        detail = exc.msg
-        return None, [Problem("expr.syntax", path, {"detail": detail, "column": exc.offset or 0}, file)]
+        # Python reports column 0 when the text ends too early; point just past the end.
+        column = exc.offset if exc.offset and exc.lineno == 1 else len(source.strip()) + 1
+        return None, [Problem("expr.syntax", path, {"detail": exc.msg, "column": column}, file)]
     except (ValueError, MemoryError, RecursionError) as exc:
         return None, [Problem("expr.syntax", path, {"detail": str(exc), "column": 0}, file)]
     problems: list[Problem] = []
@@ -269,10 +285,10 @@ def _check_chain(chain, scope, path, file, problems, used):
     for part in chain[1:]:
         if fields is None:
             break  # free-form object: any key may exist
-        if part not in fields:
+        if fields is LEAF or part not in fields:
             problems.append(Problem(
                 "expr.unknown_field", path, {"name": part, "root": ".".join(walked)}, file,
-                suggestion=closest(part, fields),
+                suggestion=closest(part, fields) if isinstance(fields, Mapping) else None,
             ))
             return
         walked.append(part)

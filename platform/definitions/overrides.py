@@ -58,7 +58,7 @@ def _keyed(items: object) -> dict | None:
 
 def _patch_named(items: object, patch: object, path: tuple, key: str, problems: list[Problem],
                  nested: tuple[str, ...] = ()) -> object:
-    keyed = _keyed(items)
+    keyed = _keyed([] if items is None else items)  # a list the template lacks starts empty
     if not isinstance(patch, Mapping) or keyed is None:
         return merge_patch(items, patch) if isinstance(patch, Mapping) else copy.deepcopy(patch)
     for name, change in patch.items():

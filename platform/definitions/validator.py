@@ -22,7 +22,7 @@ from .actions import ActionCatalogue, ActionSpec, ParamKind
 from .durations import DurationError, parse_duration
 from .entity import check_entity_schema, decimal_fields, field_tree, load_schema_file
 from .errors import DefinitionError, PathPart, Problem, closest, format_path
-from .expressions import Expression, FieldScope, parse_expression
+from .expressions import LEAF, Expression, FieldScope, parse_expression
 from .model import (
     ActionCall, Deadline, Entity, FlowDefinition, FormSpec, Start, State, Task, Text, Timer,
     Transition, freeze,
@@ -30,7 +30,7 @@ from .model import (
 from .roles import STANDARD_ROLE_NAMES, RoleSpec
 from .structure import structural_problems
 
-USER_FIELDS: dict[str, None] = {"id": None, "username": None, "name": None, "roles": None}
+USER_FIELDS: dict[str, object] = {"id": LEAF, "username": LEAF, "name": LEAF, "roles": LEAF}
 
 _PARAM_WORDS = {
     ParamKind.EXPRESSION: ("an expression (text) or a constant", "表达式（文本）或常量"),
@@ -408,7 +408,7 @@ class _Checker:
             if isinstance(name, str) and name not in fields and name not in extra:
                 self.problem("form.required_unknown", path + ("required", i), name=name)
         names: dict = {n: (self.entity_fields or {}).get(n) for n in fields}
-        names.update({n: None for n in extra if isinstance(n, str)})
+        names.update({n: LEAF for n in extra if isinstance(n, str)})
         spec = FormSpec(fields, _names(raw.get("required")), freeze(dict(extra)))
         return spec, names
 

@@ -112,3 +112,20 @@ def test_only_one_version_per_flow_is_published(project):
 
     published = FlowVersion.objects.filter(project=project, status=VersionStatus.PUBLISHED)
     assert sorted((v.flow, v.number) for v in published) == [("reservation", 1), ("subscription", 2)]
+
+
+def test_the_overrides_example_in_docs_publishes(project):
+    import re
+    import yaml
+    from pathlib import Path
+    text = (Path(__file__).resolve().parents[2] / "docs" / "versions.md").read_text(encoding="utf-8")
+    example = yaml.safe_load(re.search(r"## Overrides\n.*?```yaml\n(.*?)```", text, re.S).group(1))
+
+    definition = versions.definition_of(versions.publish(project, "subscription", overrides=example).version)
+
+    assert definition.state("discount_review").tasks[0].require == 2
+    assert definition.state("legal_review").owners == ("contract_clerk",)
+    assert definition.transition("sign").roles == ("contract_clerk",)
+    assert definition.transition("submit_for_discount").form is None
+    assert [t.name for t in definition.timers] == ["contract_overdue"]
+    assert "referral_code" in definition.entity.field_names
