@@ -11,3 +11,21 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.display_name or self.username
+
+
+class Membership(models.Model):
+    """A user holds a role in a project. What they see and may do follows from these rows."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
+    project = models.ForeignKey("kernel.Project", on_delete=models.CASCADE, related_name="memberships")
+    role = models.SlugField(_("role"), max_length=63)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+        constraints = [models.UniqueConstraint(fields=["user", "project", "role"], name="membership_unique")]
+        indexes = [models.Index(fields=["project", "role"], name="membership_project_role_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.project_id} · {self.role}"

@@ -31,10 +31,11 @@ def parse_duration(value: object) -> timedelta:
     match = _SHORT.match(text) or _ISO.match(text)
     if not match or not any(match.groups()):
         raise DurationError("not a duration", "不是时长")
-    weeks, days, hours, minutes, seconds = (int(g) if g else 0 for g in match.groups())
     try:
+        # int() refuses more than 4300 digits with a ValueError
+        weeks, days, hours, minutes, seconds = (int(g) if g else 0 for g in match.groups())
         result = timedelta(weeks=weeks, days=days, hours=hours, minutes=minutes, seconds=seconds)
-    except OverflowError as exc:
+    except (OverflowError, ValueError) as exc:
         raise DurationError("too long", "过长") from exc
     if result <= timedelta(0):
         raise DurationError("must be longer than zero", "必须大于零")

@@ -58,12 +58,30 @@ def _div(a, b):
     raise ExpressionRuntimeError("'/' needs two numbers")
 
 
+def _mod(a, b):
+    # `%` on a text is printf formatting: '%0999999999d' % 1 builds a gigabyte
+    if isinstance(a, (int, Decimal)) and isinstance(b, (int, Decimal)):
+        return operator.mod(a, b)
+    raise ExpressionRuntimeError("'%' needs two numbers")
+
+
+_ROUND_LIMIT = 1000  # digits; round() works out 10**n, so record data such as "1e999999999" would hang
+
+
+def _round(value, ndigits=None):
+    if ndigits is not None and isinstance(ndigits, int) and abs(ndigits) > _ROUND_LIMIT:
+        raise ExpressionRuntimeError("round() to more than 1000 digits")
+    if isinstance(value, Decimal) and value.is_finite() and value.adjusted() > _ROUND_LIMIT:
+        raise ExpressionRuntimeError("round() of a number with more than 1000 digits")
+    return round(value) if ndigits is None else round(value, ndigits)
+
+
 FUNCTIONS: dict[str, Callable] = {
     "len": len,
     "abs": abs,
     "min": min,
     "max": max,
-    "round": round,
+    "round": _round,
     "decimal": _decimal,
 }
 
@@ -73,7 +91,7 @@ _OPERATORS = {
     ast.Mult: simpleeval.safe_mult,
     ast.Div: _div,
     ast.FloorDiv: operator.floordiv,
-    ast.Mod: operator.mod,
+    ast.Mod: _mod,
     ast.Eq: operator.eq,
     ast.NotEq: operator.ne,
     ast.Gt: operator.gt,

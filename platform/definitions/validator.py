@@ -283,7 +283,7 @@ class _Checker:
 
     def transition_sources(self, transitions: list) -> dict[int, tuple[str, ...]]:
         """The source states of each transition, with '*' expanded to non-final states."""
-        finals = {s.get("name") for s in _list(self.doc.get("states")) if isinstance(s, Mapping) and s.get("final") is True}
+        finals = {_str(s.get("name")) for s in _list(self.doc.get("states")) if isinstance(s, Mapping) and s.get("final") is True}
         non_final = tuple(n for n in self.state_names if n not in finals)
         out: dict[int, tuple[str, ...]] = {}
         for index, item in enumerate(transitions):
@@ -522,7 +522,7 @@ class _Checker:
     def check_start(self, raw: Mapping) -> Start | None:
         state = raw.get("state")
         self.state_ref(state, ("start", "state"))
-        finals = {s.get("name") for s in _list(self.doc.get("states")) if isinstance(s, Mapping) and s.get("final") is True}
+        finals = {_str(s.get("name")) for s in _list(self.doc.get("states")) if isinstance(s, Mapping) and s.get("final") is True}
         if isinstance(state, str) and state in finals:
             self.problem("start.final", ("start", "state"), name=state)
         roles = self.role_refs(raw.get("roles"), ("start", "roles"))

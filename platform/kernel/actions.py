@@ -1,14 +1,36 @@
-"""Kernel operations that flows call as actions: their declarations.
+"""Kernel operations that flows call as actions: declarations and the calling contract.
 
-The declarations are what the flow validator checks every use against. The kernel
-operations behind them (row locks, the live-hold constraint, gapless queue numbers)
-are the domain-kernel issue's work; until they land the engine refuses to run them.
+`SPECS` are what the flow validator checks every use against. `IMPLEMENTATIONS` maps
+each action name to a function `fn(ctx: ActionContext, **args) -> None` that the engine
+calls inside the transition's database transaction, with the arguments already
+evaluated (expressions turned into values). A function refuses with a `KernelError`
+subclass whose message the user can act on; the engine rolls the transition back.
 """
 from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
 
 from definitions.actions import ActionSpec, ParamKind, ParamSpec
 
 _E = ParamKind.EXPRESSION
+
+
+@dataclass
+class ActionContext:
+    """What a kernel action knows about the transition that calls it."""
+
+    project_id: int
+    record_id: int
+    reference: str  # e.g. SUB-000123, for ledgers and messages
+    flow: str
+    user_id: int | None  # None when a timer fires
+    now: datetime
+    data: Mapping  # the record's data after this transition's form (read-only)
+    lineage: tuple[int, ...] = ()  # this record's id, then its parent's, grandparent's ...
+    changes: dict = field(default_factory=dict)  # fields the action sets on the record
+
 
 SPECS = (
     ActionSpec("unit.hold", {
@@ -34,3 +56,6 @@ SPECS = (
         "amount": ParamSpec(_E, description="a money amount (decimal)"),
     }, "Record a receipt or refund", "登记收款或退款", "kernel"),
 )
+
+# Filled in by the kernel's operation modules as they land (domain-kernel issue).
+IMPLEMENTATIONS: dict[str, Callable[..., None]] = {}
