@@ -1,0 +1,28 @@
+"""History is append-only: the database refuses to change an entry (and, on PostgreSQL,
+to delete one). See 0002 for why SQLite still allows DELETE."""
+from django.db import migrations
+
+_SQLITE = ["""CREATE TRIGGER engine_historyentry_append_only BEFORE UPDATE ON engine_historyentry
+              BEGIN SELECT RAISE(ABORT, 'history is append-only'); END"""]
+_SQLITE_DROP = ["DROP TRIGGER IF EXISTS engine_historyentry_append_only"]
+_POSTGRES = [
+    """CREATE FUNCTION engine_history_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+       BEGIN RAISE EXCEPTION 'history is append-only' USING ERRCODE = 'integrity_constraint_violation'; END $$""",
+    """CREATE TRIGGER engine_historyentry_append_only BEFORE UPDATE OR DELETE ON engine_historyentry
+       FOR EACH ROW EXECUTE FUNCTION engine_history_append_only()""",
+]
+_POSTGRES_DROP = ["DROP TRIGGER IF EXISTS engine_historyentry_append_only ON engine_historyentry",
+                  "DROP FUNCTION IF EXISTS engine_history_append_only()"]
+
+
+def _run(statements_by_vendor):
+    def run(apps, schema_editor):
+        for sql in statements_by_vendor.get(schema_editor.connection.vendor, []):
+            schema_editor.execute(sql)
+    return run
+
+
+class Migration(migrations.Migration):
+    dependencies = [("engine", "0003_runtime")]
+    operations = [migrations.RunPython(_run({"sqlite": _SQLITE, "postgresql": _POSTGRES}),
+                                       _run({"sqlite": _SQLITE_DROP, "postgresql": _POSTGRES_DROP}))]

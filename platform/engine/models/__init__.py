@@ -1,0 +1,11 @@
+"""Engine tables: flow versions, records, tasks and votes, timers, history."""
+from .flow_version import FlowBinding, FlowVersion, ImmutableVersionError, VersionStatus
+from .history import HistoryEntry
+from .record import Record, RecordCounter
+from .task import Task, TaskCandidate, TaskStatus, Vote
+from .timer import Timer, TimerStatus
+
+__all__ = [
+    "FlowBinding", "FlowVersion", "HistoryEntry", "ImmutableVersionError", "Record", "RecordCounter",
+    "Task", "TaskCandidate", "TaskStatus", "Timer", "TimerStatus", "VersionStatus", "Vote",
+]

@@ -1,0 +1,63 @@
+"""Running a transition's actions: evaluate arguments, call the provider, translate refusals."""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from definitions.expressions import Expression, ExpressionRuntimeError
+from definitions.model import ActionCall
+from kernel import actions as kernel_actions
+from kernel.actions import ActionContext
+
+from .errors import ActionFailed, UnitUnavailable
+
+
+@dataclass
+class EngineActionContext:
+    """What the engine's own actions need beyond the kernel's context."""
+
+    kernel: ActionContext
+    record: object
+    actor: object
+
+
+def evaluate_args(call: ActionCall, names: Mapping) -> dict:
+    def value(v):
+        if isinstance(v, Expression):
+            try:
+                return v.evaluate(names)
+            except ExpressionRuntimeError as exc:
+                raise ActionFailed(f"action {call.action}: {v.source}: {exc}",
+                                   f"动作 {call.action}：{v.source}：{exc}") from exc
+        if isinstance(v, Mapping):
+            return {k: value(x) for k, x in v.items()}
+        return v
+
+    return {k: value(v) for k, v in call.args.items()}
+
+
+def run(call: ActionCall, names: Mapping, ctx: EngineActionContext) -> None:
+    from . import engine_actions
+
+    args = evaluate_args(call, names)
+    engine_impl = engine_actions.IMPLEMENTATIONS.get(call.action)
+    if engine_impl is not None:
+        engine_impl(ctx, **args)
+        return
+    impl = kernel_actions.IMPLEMENTATIONS.get(call.action)
+    if impl is None:
+        raise ActionFailed(f"action {call.action} is declared but not available in this installation",
+                           f"动作 {call.action} 已声明，但本安装中不可用")
+    try:
+        impl(ctx.kernel, **args)
+    except Exception as exc:
+        if not _is_kernel_error(exc):
+            raise
+        en = getattr(exc, "message_en", None) or str(exc)
+        zh = getattr(exc, "message_zh", None) or en
+        error = UnitUnavailable if type(exc).__name__ == "UnitUnavailable" else ActionFailed
+        raise error(en, zh) from exc
+
+
+def _is_kernel_error(exc: Exception) -> bool:
+    return any(cls.__name__ == "KernelError" and cls.__module__.startswith("kernel") for cls in type(exc).__mro__)

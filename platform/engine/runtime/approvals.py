@@ -1,0 +1,85 @@
+"""Approvals: votes on slots (会签 all / 或签 any / N of a set), and adding an approver (加签).
+
+An approval is the group of open slots with one task name in the current visit of a
+state. A rejection on any slot decides at once; otherwise the approval passes when
+every slot has an approving vote. The decision fires the transition the definition
+names for it, inside the same transaction as the deciding vote.
+"""
+from __future__ import annotations
+
+from django.db import transaction
+from django.utils import timezone
+
+from ..models import HistoryEntry, Task, TaskCandidate, TaskStatus, Vote
+from ..versions import definition_of
+from . import history
+from .access import MANAGER_ROLES
+from .errors import NotPermitted, TaskNotOpen
+from .tasks import _colleague, _locked_task
+from .transitions import move
+
+
+def _group(task: Task):
+    return Task.objects.filter(record=task.record, name=task.name, visit=task.visit, kind="approval")
+
+
+@transaction.atomic
+def vote(user, task_id: int, decision: str, comment: str = ""):
+    """Record the user's vote on an approval slot; decide the approval if this vote does."""
+    if decision not in Vote.Decision.values:
+        raise ValueError(f"decision must be one of {Vote.Decision.values}")
+    task, roles = _locked_task(user, task_id)
+    if task.kind != "approval":
+        raise NotPermitted("vote on a work task")
+    if task.delegate_id is not None:
+        raise NotPermitted(f"vote while {task.delegate} works on this approval")
+    if task.assignee_id not in (None, user.pk):
+        raise NotPermitted(f"vote on a slot {task.assignee} holds")
+    held = roles & set(task.roles)
+    if task.assignee_id != user.pk and not held:
+        raise NotPermitted("vote on this approval", task.roles)
+    if Vote.objects.filter(task__in=_group(task), user=user).exists():
+        raise TaskNotOpen("you have already voted on this approval", "您已对该审批投过票")
+    record = task.record
+    Vote.objects.create(task=task, record=record, user=user, role=min(held) if held else "", decision=decision,
+                        comment=comment)
+    task.status, task.outcome, task.closed_at, task.closed_by = TaskStatus.DONE, decision, timezone.now(), user
+    task.assignee_id = task.assignee_id or user.pk
+    task.save(update_fields=["status", "outcome", "closed_at", "closed_by", "assignee"])
+    TaskCandidate.objects.filter(task=task).update(is_open=False)
+    history.append(record, HistoryEntry.Kind.VOTE, user, comment=comment,
+                   details={"task": task.name, "task_id": task.pk, "decision": decision, "role": min(held) if held else ""})
+    definition = definition_of(record.version)
+    spec = next(t for t in definition.state(record.state).tasks if t.name == task.name)
+    if decision == Vote.Decision.REJECT:
+        outcome = spec.rejected
+    elif not _group(task).filter(status=TaskStatus.OPEN).exists():
+        outcome = spec.approved
+    else:
+        return record  # still waiting for other slots
+    return move(record, definition, definition.transition(outcome), user, roles, None, comment=comment,
+                details={"approval": task.name, "decision": decision})
+
+
+@transaction.atomic
+def add_approver(user, task_id: int, *, role: str | None = None, user_id: int | None = None, comment: str = "") -> Task:
+    """加签: one more slot the running approval must wait for, for a role or a person."""
+    task, roles = _locked_task(user, task_id)
+    if task.kind != "approval":
+        raise NotPermitted("add an approver to a work task")
+    voters = set(Vote.objects.filter(task__in=_group(task)).values_list("user_id", flat=True))
+    in_group = roles & set(r for t in _group(task) for r in t.roles)
+    if not (in_group or user.pk in voters or roles & MANAGER_ROLES):
+        raise NotPermitted("add an approver", sorted(MANAGER_ROLES))
+    if (role is None) == (user_id is None):
+        raise ValueError("give exactly one of role and user_id")
+    assignee = _colleague(task.project_id, user_id, None) if user_id else None
+    slot = Task.objects.create(
+        record=task.record, project_id=task.project_id, flow=task.flow, state=task.state, visit=task.visit,
+        name=task.name, kind="approval", roles=[role] if role else [], assignee=assignee, due_at=task.due_at,
+        added_by=user)
+    if role:
+        TaskCandidate.objects.create(task=slot, project_id=task.project_id, role=role, due_at=task.due_at)
+    history.append(task.record, HistoryEntry.Kind.ADD_APPROVER, user, comment=comment,
+                   details={"task": task.name, "task_id": slot.pk, "role": role or "", "user": str(assignee or "")})
+    return slot

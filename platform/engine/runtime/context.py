@@ -1,0 +1,34 @@
+"""The names an expression sees: record, form, project, user."""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from decimal import Decimal, InvalidOperation
+
+from definitions.model import FlowDefinition
+
+
+def _decimal(value: object) -> object:
+    if isinstance(value, str):
+        try:
+            return Decimal(value)
+        except InvalidOperation:
+            return value
+    return value
+
+
+def record_view(definition: FlowDefinition, data: Mapping) -> dict:
+    """Record data with money and decimal fields as Decimal, so guards compare numbers."""
+    view = dict(data)
+    for name in definition.entity.decimal_fields:
+        if name in view:
+            view[name] = _decimal(view[name])
+    return view
+
+
+def names(definition: FlowDefinition, data: Mapping, form: Mapping | None, project, user_facts: dict) -> dict:
+    return {
+        "record": record_view(definition, data),
+        "form": dict(form or {}),
+        "project": dict(project.settings or {}),
+        "user": user_facts,
+    }

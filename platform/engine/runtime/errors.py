@@ -1,0 +1,73 @@
+"""Typed failures of the service API, each with a message in English and Chinese."""
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+
+class EngineError(Exception):
+    """Root of every refusal. `message(lang)` is what the user reads."""
+
+    code = "engine_error"
+
+    def __init__(self, en: str, zh: str, **details):
+        super().__init__(en)
+        self.en, self.zh, self.details = en, zh, details
+
+    def message(self, lang: str | None = "en") -> str:
+        return self.en if (lang or "en").startswith("en") else self.zh
+
+
+class RecordNotFound(EngineError):
+    code = "not_found"
+
+    def __init__(self, what: str = "record"):
+        super().__init__(f"no such {what}, or you cannot see it", "记录不存在，或您无权查看")
+
+
+class NotPermitted(EngineError):
+    code = "not_permitted"
+
+    def __init__(self, action: str, roles: Sequence[str] = ()):
+        needed = ", ".join(roles)
+        en = f"you may not {action}" + (f": it needs the role {needed}" if needed else "")
+        zh = f"您无权{action}" + (f"：需要角色 {needed}" if needed else "")
+        super().__init__(en, zh, roles=list(roles))
+
+
+class TransitionNotAvailable(EngineError):
+    code = "not_available"
+
+
+class GuardFailed(EngineError):
+    code = "guard_failed"
+
+
+class InvalidForm(EngineError):
+    """Errors per field: {"deal_price": ["'12.345' is not a 'money'"], ...}."""
+
+    code = "invalid_form"
+
+    def __init__(self, errors: Mapping[str, list[str]]):
+        fields = ", ".join(errors)
+        super().__init__(f"please correct: {fields}", f"请修改以下字段：{fields}", errors=dict(errors))
+        self.errors = dict(errors)
+
+
+class RecordChanged(EngineError):
+    code = "record_changed"
+
+    def __init__(self, reference: str):
+        super().__init__(f"{reference} was changed by someone else meanwhile; reload it and try again",
+                         f"{reference} 已被他人修改，请刷新后重试")
+
+
+class TaskNotOpen(EngineError):
+    code = "task_not_open"
+
+
+class UnitUnavailable(EngineError):
+    code = "unit_unavailable"
+
+
+class ActionFailed(EngineError):
+    code = "action_failed"

@@ -1,0 +1,98 @@
+"""Starting records: numbered per project and flow, gapless, on the published version."""
+from __future__ import annotations
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from kernel.models import Project
+
+from ..models import FlowVersion, HistoryEntry, Record, RecordCounter, VersionStatus
+from ..versions import definition_of
+from . import history, states
+from .access import roles_in, user_facts
+from .context import names
+from .errors import NotPermitted, RecordNotFound, TransitionNotAvailable
+from .forms import apply_form
+
+
+def start_record(user, project: Project, flow: str, data: dict | None = None, *, comment: str = "",
+                 idempotency_key: str | None = None) -> Record:
+    """Start a record of `flow` in `project` as `user`, on the flow's published version.
+
+    With an idempotency key, a repeated request returns the record the first one made.
+    """
+    roles = roles_in(user, project.pk)
+    if idempotency_key:
+        existing = Record.objects.filter(project=project, start_key=idempotency_key).first()
+        if existing is not None:
+            return existing
+    version = _published(project, flow)
+    definition = definition_of(version)
+    if not roles & set(definition.start.roles):
+        raise NotPermitted(f"start a {flow} record", definition.start.roles)
+    try:
+        with transaction.atomic():
+            return _create(project, version, definition, user, roles, data or {}, comment, idempotency_key,
+                           parent=None, free_fields=definition.start.form is None)
+    except IntegrityError:
+        existing = Record.objects.filter(project=project, start_key=idempotency_key).first() if idempotency_key else None
+        if existing is None:
+            raise
+        return existing  # the same request, raced: the first one won
+
+
+def start_child(parent: Record, flow: str, data: dict, actor) -> Record:
+    """Start a record linked to `parent` (inside the parent's transition transaction)."""
+    project = parent.project
+    version = _published(project, flow)
+    definition = definition_of(version)
+    return _create(project, version, definition, actor, roles_in(actor, project.pk), data, "", None,
+                   parent=parent, free_fields=True)
+
+
+def _published(project: Project, flow: str) -> FlowVersion:
+    version = FlowVersion.objects.filter(project=project, flow=flow, status=VersionStatus.PUBLISHED).first()
+    if version is None:
+        raise TransitionNotAvailable(f"{flow} is not published in {project.code}",
+                                     f"{flow} 流程尚未在项目 {project.code} 发布")
+    return version
+
+
+def _create(project, version, definition, user, roles, data, comment, key, *, parent, free_fields) -> Record:
+    now = timezone.now()
+    initial = definition.state(definition.start.state)
+    new_data, _ = apply_form(definition, definition.start.form, {}, data, partial=initial.partial,
+                             free_fields=free_fields)
+    counter, _ = RecordCounter.objects.get_or_create(project=project, flow=definition.name)
+    counter = RecordCounter.objects.select_for_update().get(pk=counter.pk)
+    counter.last += 1
+    counter.save(update_fields=["last"])
+    record = Record.objects.create(
+        project=project, version=version, flow=definition.name, number=counter.last,
+        reference=f"{definition.reference_prefix}-{counter.last:06d}", state=initial.name, data=new_data,
+        parent=parent, created_by=user if getattr(user, "is_authenticated", False) else None,
+        entered_state_at=now, start_key=key,
+    )
+    actor = user if getattr(user, "is_authenticated", False) else None
+    history.append(record, HistoryEntry.Kind.START, actor, to_state=initial.name, comment=comment,
+                   changes=history.data_changes({}, new_data),
+                   details={"version": version.number, "parent": parent.reference if parent else None})
+    states.enter(record, definition, now, names(definition, new_data, None, project, user_facts(actor, roles)))
+    record.save(update_fields=["entered_state_at", "is_closed"])
+    return record
+
+
+def visible_record(user, record_id: int, *, lock: bool = False) -> tuple[Record, frozenset[str]]:
+    """The record and the user's roles in its project, or RecordNotFound if they cannot see it."""
+    from .access import can_see
+
+    query = Record.objects.select_related("project", "version")
+    if lock:
+        query = query.select_for_update(of=("self",))
+    record = query.filter(pk=record_id).first()
+    if record is None:
+        raise RecordNotFound()
+    roles = roles_in(user, record.project_id)
+    if not can_see(user, record.project_id, roles):
+        raise RecordNotFound()
+    return record, roles

@@ -1,0 +1,142 @@
+"""Claiming and handing on tasks: claim, unclaim, reassign, transfer, delegate, complete."""
+from __future__ import annotations
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.utils import timezone
+
+from ..models import HistoryEntry, Task, TaskCandidate, TaskStatus
+from . import history
+from .access import MANAGER_ROLES, roles_in
+from .errors import NotPermitted, RecordNotFound, TaskNotOpen
+from .records import visible_record
+
+
+def _locked_task(user, task_id: int) -> tuple[Task, frozenset[str]]:
+    """Lock the task's record first (the same order as transitions), then the task."""
+    task = Task.objects.filter(pk=task_id).only("record_id").first()
+    if task is None:
+        raise RecordNotFound("task")
+    record, roles = visible_record(user, task.record_id, lock=True)
+    task = Task.objects.select_for_update().select_related("record").get(pk=task_id)
+    task.record = record
+    if task.status != TaskStatus.OPEN:
+        raise TaskNotOpen(f"task '{task.name}' of {record.reference} is already {task.status}",
+                          f"{record.reference} 的任务 '{task.name}' 已{ '完成' if task.status == 'done' else '取消'}")
+    return task, roles
+
+
+def _set_assignee(task: Task, user) -> None:
+    task.assignee = user
+    task.save(update_fields=["assignee"])
+    TaskCandidate.objects.filter(task=task).update(is_open=user is None)
+
+
+def _colleague(project_id: int, user_id: int, roles: list[str] | None):
+    colleague = get_user_model().objects.filter(pk=user_id, is_active=True).first()
+    if colleague is None:
+        raise RecordNotFound("user")
+    theirs = roles_in(colleague, project_id)
+    if roles is not None and not theirs & set(roles):
+        raise NotPermitted(f"hand this task to {colleague}", roles)
+    if not theirs:
+        raise NotPermitted(f"hand this task to {colleague}, who is not a member of this project")
+    return colleague
+
+
+@transaction.atomic
+def claim(user, task_id: int) -> Task:
+    task, roles = _locked_task(user, task_id)
+    if task.assignee_id == user.pk:
+        return task  # a double click claims once
+    if task.assignee_id is not None:
+        raise TaskNotOpen(f"{task.assignee} has already claimed this task", f"{task.assignee} 已认领该任务")
+    if not roles & set(task.roles):
+        raise NotPermitted("claim this task", task.roles)
+    _set_assignee(task, user)
+    history.append(task.record, HistoryEntry.Kind.CLAIM, user, details={"task": task.name, "task_id": task.pk})
+    return task
+
+
+@transaction.atomic
+def unclaim(user, task_id: int) -> Task:
+    task, roles = _locked_task(user, task_id)
+    if task.assignee_id != user.pk and not roles & MANAGER_ROLES:
+        raise NotPermitted("release a task someone else holds", sorted(MANAGER_ROLES))
+    _set_assignee(task, None)
+    history.append(task.record, HistoryEntry.Kind.UNCLAIM, user, details={"task": task.name, "task_id": task.pk})
+    return task
+
+
+@transaction.atomic
+def reassign(manager, task_id: int, to_user_id: int, comment: str = "") -> Task:
+    """A manager gives the task to a colleague who holds one of its roles."""
+    task, roles = _locked_task(manager, task_id)
+    if not roles & MANAGER_ROLES:
+        raise NotPermitted("reassign tasks", sorted(MANAGER_ROLES))
+    colleague = _colleague(task.project_id, to_user_id, task.roles)
+    previous = task.assignee
+    _set_assignee(task, colleague)
+    history.append(task.record, HistoryEntry.Kind.REASSIGN, manager, comment=comment,
+                   details={"task": task.name, "task_id": task.pk, "from": str(previous or ""), "to": str(colleague)})
+    return task
+
+
+@transaction.atomic
+def transfer(user, task_id: int, to_user_id: int, comment: str = "") -> Task:
+    """转办: the holder hands the task over; it becomes the colleague's."""
+    task, _ = _locked_task(user, task_id)
+    if task.assignee_id != user.pk:
+        raise NotPermitted("transfer a task you do not hold")
+    colleague = _colleague(task.project_id, to_user_id, task.roles)
+    _set_assignee(task, colleague)
+    history.append(task.record, HistoryEntry.Kind.TRANSFER, user, comment=comment,
+                   details={"task": task.name, "task_id": task.pk, "to": str(colleague)})
+    return task
+
+
+@transaction.atomic
+def delegate(user, task_id: int, to_user_id: int, comment: str = "") -> Task:
+    """委托: a colleague works on it, then hands it back for the holder to confirm."""
+    task, _ = _locked_task(user, task_id)
+    if task.assignee_id != user.pk:
+        raise NotPermitted("delegate a task you do not hold")
+    colleague = _colleague(task.project_id, to_user_id, None)
+    task.delegate = colleague
+    task.delegation_note = ""
+    task.save(update_fields=["delegate", "delegation_note"])
+    history.append(task.record, HistoryEntry.Kind.DELEGATE, user, comment=comment,
+                   details={"task": task.name, "task_id": task.pk, "to": str(colleague)})
+    return task
+
+
+@transaction.atomic
+def return_delegation(delegate_user, task_id: int, note: str) -> Task:
+    """The delegate hands the task back with their findings; the holder then acts."""
+    task, _ = _locked_task(delegate_user, task_id)
+    if task.delegate_id != delegate_user.pk:
+        raise NotPermitted("return a task that was not delegated to you")
+    task.delegate = None
+    task.delegation_note = note
+    task.save(update_fields=["delegate", "delegation_note"])
+    history.append(task.record, HistoryEntry.Kind.RETURN, delegate_user, comment=note,
+                   details={"task": task.name, "task_id": task.pk, "to": str(task.assignee)})
+    return task
+
+
+@transaction.atomic
+def complete(user, task_id: int, comment: str = "") -> Task:
+    """Finish a work task without moving the record (parallel work; see `requires`)."""
+    task, roles = _locked_task(user, task_id)
+    if task.kind != "work":
+        raise NotPermitted("complete an approval; vote on it instead")
+    if task.assignee_id not in (None, user.pk) or not (task.assignee_id == user.pk or roles & set(task.roles)):
+        raise NotPermitted("complete this task", task.roles)
+    if task.delegate_id is not None:
+        raise NotPermitted(f"complete this task while {task.delegate} works on it")
+    task.status, task.closed_at, task.closed_by, task.assignee = TaskStatus.DONE, timezone.now(), user, user
+    task.save(update_fields=["status", "closed_at", "closed_by", "assignee"])
+    TaskCandidate.objects.filter(task=task).update(is_open=False)
+    history.append(task.record, HistoryEntry.Kind.COMPLETE, user, comment=comment,
+                   details={"task": task.name, "task_id": task.pk})
+    return task

@@ -1,0 +1,83 @@
+"""Due timers and deadlines, fired exactly once by whichever worker gets there first.
+
+Everything lives in the `Timer` table: a restart loses nothing, and several huey
+consumers can run this at once. Each timer is handled in its own transaction that
+locks the record first (the same order as transitions, so no deadlock) and then the
+timer row; a timer already handled by another worker is skipped.
+"""
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from ..models import HistoryEntry, Record, Task, TaskCandidate, TaskStatus, Timer, TimerStatus
+from ..versions import definition_of
+from . import history
+from .errors import EngineError
+from .transitions import move
+
+log = logging.getLogger(__name__)
+
+
+def fire_due_timers(now: datetime | None = None, limit: int = 500) -> int:
+    """Handle up to `limit` timers that are due; return how many this call handled."""
+    now = now or timezone.now()
+    due = list(Timer.objects.filter(status=TimerStatus.PENDING, due_at__lte=now)
+               .order_by("due_at", "pk").values_list("pk", "record_id")[:limit])
+    handled = 0
+    for timer_id, record_id in due:
+        if _handle(timer_id, record_id, now):
+            handled += 1
+    return handled
+
+
+def _handle(timer_id: int, record_id: int, now: datetime) -> bool:
+    with transaction.atomic():
+        record = Record.objects.select_for_update().select_related("project", "version").filter(pk=record_id).first()
+        query = Timer.objects.select_for_update(**({"skip_locked": True} if connection.features.has_select_for_update_skip_locked else {}))
+        timer = query.filter(pk=timer_id, status=TimerStatus.PENDING).first()
+        if record is None or timer is None:
+            return False  # another worker handled it, or it was cancelled meanwhile
+        if record.state != timer.state or record.revision != timer.visit:
+            _finish(timer, TimerStatus.CANCELLED, now, "the record left the state")
+            return False
+        if timer.kind == Timer.Kind.ESCALATE:
+            _escalate(record, timer, now)
+            _finish(timer, TimerStatus.FIRED, now, "escalated")
+            return True
+        definition = definition_of(record.version)
+        try:
+            with transaction.atomic():
+                move(record, definition, definition.transition(timer.transition), None, frozenset(), None,
+                     kind=HistoryEntry.Kind.TIMER, details={"timer": timer.name})
+        except EngineError as exc:
+            # The guard or an action refused: keep the reason on the timer and in the history.
+            log.warning("timer %s on %s refused: %s", timer.name, record.reference, exc.en)
+            history.append(record, HistoryEntry.Kind.TIMER, None, transition=timer.transition,
+                           from_state=record.state, comment=exc.en, details={"timer": timer.name, "refused": True})
+            _finish(timer, TimerStatus.FIRED, now, f"refused: {exc.en}")
+            return True
+        timer.refresh_from_db()
+        _finish(timer, TimerStatus.FIRED, now, f"fired {timer.transition}")
+        return True
+
+
+def _finish(timer: Timer, status: str, now: datetime, result: str) -> None:
+    Timer.objects.filter(pk=timer.pk).update(status=status, fired_at=now, result=result)
+
+
+def _escalate(record: Record, timer: Timer, now: datetime) -> None:
+    """Put the overdue work in front of the escalation roles, and say so in the history."""
+    tasks = [timer.task] if timer.task_id else list(Task.objects.filter(record=record, status=TaskStatus.OPEN))
+    for task in tasks:
+        if task.status != TaskStatus.OPEN:
+            continue
+        Task.objects.filter(pk=task.pk).update(escalated_at=now)
+        for role in timer.escalate_to:
+            TaskCandidate.objects.get_or_create(task=task, role=role, defaults={
+                "project_id": record.project_id, "due_at": task.due_at, "is_open": True})
+    history.append(record, HistoryEntry.Kind.ESCALATE, None, details={
+        "timer": timer.name, "to": list(timer.escalate_to), "tasks": [t.name for t in tasks]})

@@ -1,0 +1,177 @@
+"""Firing transitions: one database transaction each, with the record row locked.
+
+Order inside the transaction: lock the record, check the revision the user saw, check
+the transition starts here, the role, the tasks it requires and who holds the step;
+apply the form and validate the data; evaluate the guard; run the actions; close the
+old state's tasks and timers; move; open the new state's; append one history entry.
+Any failure raises and the transaction leaves nothing behind.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from definitions.expressions import ExpressionRuntimeError
+from definitions.model import FlowDefinition, FormSpec, Text, Transition
+from kernel.actions import ActionContext
+
+from ..models import HistoryEntry, Record, Task, TaskStatus
+from ..versions import definition_of
+from . import actions, history, states
+from .access import user_facts
+from .context import names
+from .errors import GuardFailed, NotPermitted, RecordChanged, TransitionNotAvailable
+from .forms import apply_form
+from .records import visible_record
+
+
+@dataclass(frozen=True)
+class Available:
+    name: str
+    title: Text | None
+    form: FormSpec | None
+    to: str
+
+
+def available_transitions(user, record_id: int) -> list[Available]:
+    """Transitions the user may fire on the record now (role, source state, who holds the step).
+
+    Guards are not evaluated here: they usually read the form the user has yet to fill.
+    """
+    record, roles = visible_record(user, record_id)
+    definition = definition_of(record.version)
+    out = []
+    for t in definition.transitions_from(record.state):
+        if not roles & set(t.roles):
+            continue
+        if _held_by_someone_else(record, user):
+            continue
+        if _missing_tasks(record, t):
+            continue
+        out.append(Available(t.name, t.title, t.form, t.to))
+    return out
+
+
+def fire(user, record_id: int, transition: str, form: dict | None = None, *, comment: str = "",
+         expected_revision: int | None = None, idempotency_key: str | None = None) -> Record:
+    """Fire `transition` on the record as `user`; return the record after the move.
+
+    `expected_revision` is the revision the user's form was built from: if someone
+    moved the record since, RecordChanged. A repeated `idempotency_key` returns the
+    record without acting twice.
+    """
+    try:
+        with transaction.atomic():
+            record, roles = visible_record(user, record_id, lock=True)
+            if idempotency_key and record.history.filter(idempotency_key=idempotency_key).exists():
+                return record
+            if expected_revision is not None and expected_revision != record.revision:
+                raise RecordChanged(record.reference)
+            definition = definition_of(record.version)
+            t = _transition(definition, record, transition)
+            if not roles & set(t.roles):
+                raise NotPermitted(f"fire '{transition}'", t.roles)
+            holder = _held_by_someone_else(record, user)
+            if holder is not None:
+                raise NotPermitted(f"fire '{transition}' while {holder} holds this step")
+            missing = _missing_tasks(record, t)
+            if missing:
+                raise TransitionNotAvailable(
+                    f"'{transition}' needs these tasks done first: {', '.join(missing)}",
+                    f"需先完成任务：{', '.join(missing)}")
+            return move(record, definition, t, user, roles, form, comment=comment,
+                        idempotency_key=idempotency_key, done_task=_my_task(record, user))
+    except IntegrityError as exc:
+        if idempotency_key and "idempotency" in str(exc).lower():
+            return visible_record(user, record_id)[0]  # a concurrent duplicate committed first
+        raise
+
+
+def move(record: Record, definition: FlowDefinition, t: Transition, actor, roles: frozenset[str],
+         form: dict | None, *, comment: str = "", kind: str = HistoryEntry.Kind.TRANSITION,
+         idempotency_key: str | None = None, done_task: Task | None = None, details: dict | None = None) -> Record:
+    """The transition itself, for a locked record; also used by approvals and timers."""
+    now = timezone.now()
+    facts = user_facts(actor, roles)
+    target = definition.state(t.to)
+    old_data = dict(record.data)
+    new_data, form_values = apply_form(definition, t.form, old_data, form, partial=target.partial)
+    scope = names(definition, new_data, form_values, record.project, facts)
+    if t.guard is not None:
+        _check_guard(t, scope)
+    kernel_ctx = ActionContext(
+        project_id=record.project_id, record_id=record.pk, reference=record.reference, flow=record.flow,
+        user_id=getattr(actor, "pk", None), now=now, data=dict(new_data), lineage=_lineage(record))
+    for call in t.actions:
+        actions.run(call, scope, actions.EngineActionContext(kernel_ctx, record, actor))
+    new_data.update(kernel_ctx.changes)
+    from_state = record.state
+    states.leave(record, now, actor, done_task)
+    record.state = t.to
+    record.data = new_data
+    record.revision += 1
+    states.enter(record, definition, now, names(definition, new_data, form_values, record.project, facts))
+    record.save(update_fields=["state", "data", "revision", "entered_state_at", "is_closed", "updated_at"])
+    history.append(record, kind, actor, transition=t.name, from_state=from_state, to_state=t.to,
+                   comment=comment, changes=history.data_changes(old_data, new_data),
+                   idempotency_key=idempotency_key, details=details)
+    return record
+
+
+def _transition(definition: FlowDefinition, record: Record, name: str) -> Transition:
+    try:
+        t = definition.transition(name)
+    except KeyError:
+        raise TransitionNotAvailable(f"{record.flow} has no transition '{name}'",
+                                     f"{record.flow} 流程没有流转 '{name}'") from None
+    if record.state not in t.sources:
+        state = definition.state(record.state).title
+        raise TransitionNotAvailable(
+            f"{record.reference} is {state.en}; '{name}' cannot be fired from there",
+            f"{record.reference} 当前为「{state.zh}」，不能执行「{t.title.zh if t.title else name}」")
+    return t
+
+
+def _check_guard(t: Transition, scope: dict) -> None:
+    try:
+        ok = t.guard.evaluate(scope)
+    except ExpressionRuntimeError as exc:
+        raise GuardFailed(f"the condition of '{t.name}' could not be checked: {exc} (in {t.guard.source})",
+                          f"无法判断「{t.name}」的条件：{exc}（{t.guard.source}）", guard=t.guard.source) from exc
+    if not ok:
+        if t.guard_message:
+            raise GuardFailed(t.guard_message.en, t.guard_message.zh, guard=t.guard.source)
+        raise GuardFailed(f"the condition of '{t.name}' is not met: {t.guard.source}",
+                          f"不满足「{t.name}」的条件：{t.guard.source}", guard=t.guard.source)
+
+
+def _held_by_someone_else(record: Record, user):
+    """The user holding the current step's work, if that is not `user`."""
+    tasks = list(record.tasks.filter(status=TaskStatus.OPEN, kind="work").select_related("assignee"))
+    assigned = [t for t in tasks if t.assignee_id is not None]
+    if not assigned or any(t.assignee_id == getattr(user, "pk", None) for t in assigned):
+        return None
+    unassigned = [t for t in tasks if t.assignee_id is None]
+    return None if unassigned else assigned[0].assignee
+
+
+def _my_task(record: Record, user) -> Task | None:
+    return record.tasks.filter(status=TaskStatus.OPEN, kind="work", assignee_id=getattr(user, "pk", None)).first()
+
+
+def _missing_tasks(record: Record, t: Transition) -> list[str]:
+    if not t.requires:
+        return []
+    done = set(record.tasks.filter(status=TaskStatus.DONE, visit=record.revision, name__in=t.requires)
+               .values_list("name", flat=True))
+    return [name for name in t.requires if name not in done]
+
+
+def _lineage(record: Record) -> tuple[int, ...]:
+    ids, current = [], record
+    while current is not None and len(ids) < 20:
+        ids.append(current.pk)
+        current = current.parent
+    return tuple(ids)
