@@ -37,7 +37,7 @@ def vote(user, task_id: int, decision: str, comment: str = ""):
         raise NotPermitted(f"vote on a slot {task.assignee} holds")
     held = roles & set(task.roles)
     if task.assignee_id != user.pk and not held:
-        raise NotPermitted("vote on this approval", task.roles)
+        raise NotPermitted("vote on this approval", task.roles, "对该审批投票")
     if Vote.objects.filter(task__in=_group(task), user=user).exists():
         raise TaskNotOpen("you have already voted on this approval", "您已对该审批投过票")
     record = task.record

@@ -27,10 +27,10 @@ class RecordNotFound(EngineError):
 class NotPermitted(EngineError):
     code = "not_permitted"
 
-    def __init__(self, action: str, roles: Sequence[str] = ()):
+    def __init__(self, action: str, roles: Sequence[str] = (), action_zh: str | None = None):
         needed = ", ".join(roles)
         en = f"you may not {action}" + (f": it needs the role {needed}" if needed else "")
-        zh = f"您无权{action}" + (f"：需要角色 {needed}" if needed else "")
+        zh = f"您无权{action_zh or action}" + (f"：需要角色 {needed}" if needed else "")
         super().__init__(en, zh, roles=list(roles))
 
 

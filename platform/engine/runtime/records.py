@@ -29,7 +29,7 @@ def start_record(user, project: Project, flow: str, data: dict | None = None, *,
     version = _published(project, flow)
     definition = definition_of(version)
     if not roles & set(definition.start.roles):
-        raise NotPermitted(f"start a {flow} record", definition.start.roles)
+        raise NotPermitted(f"start a {flow} record", definition.start.roles, f"创建{definition.title.zh}记录")
     try:
         with transaction.atomic():
             return _create(project, version, definition, user, roles, data or {}, comment, idempotency_key,

@@ -52,7 +52,7 @@ def claim(user, task_id: int) -> Task:
     if task.assignee_id is not None:
         raise TaskNotOpen(f"{task.assignee} has already claimed this task", f"{task.assignee} 已认领该任务")
     if not roles & set(task.roles):
-        raise NotPermitted("claim this task", task.roles)
+        raise NotPermitted("claim this task", task.roles, "认领该任务")
     _set_assignee(task, user)
     history.append(task.record, HistoryEntry.Kind.CLAIM, user, details={"task": task.name, "task_id": task.pk})
     return task
@@ -73,7 +73,7 @@ def reassign(manager, task_id: int, to_user_id: int, comment: str = "") -> Task:
     """A manager gives the task to a colleague who holds one of its roles."""
     task, roles = _locked_task(manager, task_id)
     if not roles & MANAGER_ROLES:
-        raise NotPermitted("reassign tasks", sorted(MANAGER_ROLES))
+        raise NotPermitted("reassign tasks", sorted(MANAGER_ROLES), "改派任务")
     colleague = _colleague(task.project_id, to_user_id, task.roles)
     previous = task.assignee
     _set_assignee(task, colleague)
@@ -131,7 +131,7 @@ def complete(user, task_id: int, comment: str = "") -> Task:
     if task.kind != "work":
         raise NotPermitted("complete an approval; vote on it instead")
     if task.assignee_id not in (None, user.pk) or not (task.assignee_id == user.pk or roles & set(task.roles)):
-        raise NotPermitted("complete this task", task.roles)
+        raise NotPermitted("complete this task", task.roles, "完成该任务")
     if task.delegate_id is not None:
         raise NotPermitted(f"complete this task while {task.delegate} works on it")
     task.status, task.closed_at, task.closed_by, task.assignee = TaskStatus.DONE, timezone.now(), user, user

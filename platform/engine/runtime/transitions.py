@@ -72,10 +72,10 @@ def fire(user, record_id: int, transition: str, form: dict | None = None, *, com
             definition = definition_of(record.version)
             t = _transition(definition, record, transition)
             if not roles & set(t.roles):
-                raise NotPermitted(f"fire '{transition}'", t.roles)
+                raise NotPermitted(f"fire '{transition}'", t.roles, f"执行「{transition}」")
             holder = _held_by_someone_else(record, user)
             if holder is not None:
-                raise NotPermitted(f"fire '{transition}' while {holder} holds this step")
+                raise NotPermitted(f"fire '{transition}' while {holder} holds this step", (), f"执行「{transition}」：该步骤由 {holder} 处理中")
             missing = _missing_tasks(record, t)
             if missing:
                 raise TransitionNotAvailable(
