@@ -46,6 +46,17 @@ class Command(BaseCommand):
         p = sub.add_parser("list", help="versions of the project's flows")
         p.add_argument("--project", required=True, metavar="CODE")
 
+        p = sub.add_parser("migrate", help="move running records from one version to another")
+        p.add_argument("--project", required=True, metavar="CODE")
+        p.add_argument("--map", action="append", default=[], metavar="OLD=NEW",
+                       help="state mapping; states with the same name map to themselves")
+        p.add_argument("--record", action="append", metavar="REFERENCE", help="only these records")
+        p.add_argument("--run", action="store_true", help="perform the move (default: a dry run)")
+        p.add_argument("--as-user", default="admin", metavar="USERNAME", help="recorded in the history")
+        p.add_argument("flow")
+        p.add_argument("from_version", type=int)
+        p.add_argument("to_version", type=int)
+
         p = sub.add_parser("show", help="print a version's effective definition as JSON")
         p.add_argument("--project", required=True, metavar="CODE")
         p.add_argument("flow")
@@ -132,6 +143,32 @@ class Command(BaseCommand):
             when = v.published_at.strftime("%Y-%m-%d %H:%M") if v.published_at else "-"
             restored = f" (restores v{v.restored_from.number})" if v.restored_from_id else ""
             self.stdout.write(f"{v.flow:<20} v{v.number:<4} {v.status:<10} {when}  {v.content_hash[:12]}{restored}")
+
+    def do_migrate(self, options):
+        from django.contrib.auth import get_user_model
+
+        from engine.runtime import EngineError
+        from engine.runtime.migration import migrate
+
+        project = self.project(options["project"])
+        user = get_user_model().objects.filter(username=options["as_user"]).first()
+        if user is None:
+            raise CommandError(f"no user {options['as_user']!r}")
+        state_map = {}
+        for item in options["map"]:
+            old, sep, new = item.partition("=")
+            if not sep or not old or not new:
+                raise CommandError(f"--map {item!r}: write OLD=NEW")
+            state_map[old] = new
+        try:
+            steps = migrate(user, project, options["flow"], options["from_version"], options["to_version"],
+                            state_map, references=options["record"], dry_run=not options["run"])
+        except EngineError as exc:
+            raise CommandError(exc.message(self.lang)) from exc
+        for step in steps:
+            self.stdout.write(step.render())
+        refused = sum(1 for s in steps if s.reason)
+        self.stdout.write(f"{len(steps)} record(s), {refused} refused" + ("" if options["run"] else " (dry run)"))
 
     def do_show(self, options):
         project = self.project(options["project"])

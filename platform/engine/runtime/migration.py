@@ -1,0 +1,125 @@
+"""Moving running records from one version of a flow to a newer one.
+
+An admin maps old states to new ones (states with the same name map to themselves).
+A dry run lists per record what would happen; a record is refused when its state has
+no counterpart, when open work would be lost (an open task whose name the target
+state does not open), or when its data does not fit the new entity schema. The move
+runs one transaction per record and writes a history entry; refused records stay as
+they are.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.utils import timezone
+
+from definitions.model import FlowDefinition
+from kernel.models import Project
+
+from ..models import FlowVersion, HistoryEntry, Record, Task, TaskStatus, Timer, TimerStatus
+from ..versions import definition_of
+from . import history
+from .access import roles_in
+from .errors import NotPermitted, RecordNotFound
+
+ADMIN_ROLES = frozenset({"project_admin"})
+
+
+@dataclass(frozen=True)
+class Step:
+    """What happens (or would happen) to one record."""
+
+    reference: str
+    from_state: str
+    to_state: str | None
+    moved: bool
+    reason: str = ""
+
+    def render(self) -> str:
+        if self.to_state is None or self.reason:
+            return f"{self.reference}: stays in {self.from_state}: {self.reason}"
+        verb = "moved" if self.moved else "would move"
+        return f"{self.reference}: {verb} {self.from_state} → {self.to_state}"
+
+
+def migrate(user, project: Project, flow: str, from_number: int, to_number: int,
+            state_map: Mapping[str, str] | None = None, *, references: Iterable[str] | None = None,
+            dry_run: bool = True) -> list[Step]:
+    """Plan (dry_run) or perform the move of running records between two versions."""
+    if not (roles_in(user, project.pk) & ADMIN_ROLES or getattr(user, "is_superuser", False)):
+        raise NotPermitted("move records to another version", sorted(ADMIN_ROLES), "迁移记录到其他版本")
+    old = _version(project, flow, from_number)
+    new = _version(project, flow, to_number)
+    target_definition = definition_of(new)
+    state_map = dict(state_map or {})
+    query = Record.objects.filter(project=project, version=old, is_closed=False).order_by("pk")
+    if references is not None:
+        query = query.filter(reference__in=list(references))
+    steps = []
+    for record_id in query.values_list("pk", flat=True):
+        if dry_run:
+            steps.append(_plan(Record.objects.get(pk=record_id), target_definition, state_map))
+        else:
+            steps.append(_move_one(record_id, new, target_definition, state_map, user))
+    return steps
+
+
+def _version(project: Project, flow: str, number: int) -> FlowVersion:
+    version = FlowVersion.objects.filter(project=project, flow=flow, number=number).first()
+    if version is None:
+        raise RecordNotFound(f"version {number} of {flow}")
+    return version
+
+
+def _plan(record: Record, definition: FlowDefinition, state_map: Mapping[str, str]) -> Step:
+    target = state_map.get(record.state, record.state)
+    names = {s.name for s in definition.states}
+    if target not in names:
+        return Step(record.reference, record.state, None, False,
+                    f"state '{record.state}' has no counterpart in the new version; map it")
+    target_tasks = {t.name for t in definition.state(target).tasks}
+    lost = sorted({t.name for t in record.tasks.filter(status=TaskStatus.OPEN)} - target_tasks)
+    if lost:
+        return Step(record.reference, record.state, target, False,
+                    f"open work would be lost: {', '.join(lost)} (not opened by '{target}')")
+    errors = [e for e in definition.entity.validator.iter_errors(record.data)
+              if not (e.validator == "required" and definition.state(target).partial)]
+    if errors:
+        return Step(record.reference, record.state, target, False,
+                    f"its data does not fit the new schema: {errors[0].message}")
+    return Step(record.reference, record.state, target, False)
+
+
+def _move_one(record_id: int, version: FlowVersion, definition: FlowDefinition,
+              state_map: Mapping[str, str], user) -> Step:
+    with transaction.atomic():
+        record = Record.objects.select_for_update().get(pk=record_id)
+        step = _plan(record, definition, state_map)
+        if step.reason:
+            return step
+        now = timezone.now()
+        old_version, from_state = record.version, record.state
+        record.version, record.state, record.revision = version, step.to_state, record.revision + 1
+        record.save(update_fields=["version", "state", "revision", "updated_at"])
+        # Open tasks carry over (same names); they now belong to the new visit.
+        Task.objects.filter(record=record, status=TaskStatus.OPEN).update(state=record.state, visit=record.revision)
+        _restart_timers(record, definition, now)
+        history.append(record, HistoryEntry.Kind.MIGRATE, user, from_state=from_state, to_state=record.state,
+                       details={"from_version": old_version.number, "to_version": version.number})
+        return Step(step.reference, from_state, record.state, True)
+
+
+def _restart_timers(record: Record, definition: FlowDefinition, now) -> None:
+    """Timers follow the new definition, counted from when the record entered its state."""
+    Timer.objects.filter(record=record, status=TimerStatus.PENDING, task__isnull=True).update(
+        status=TimerStatus.CANCELLED)
+    Timer.objects.filter(record=record, status=TimerStatus.PENDING).update(visit=record.revision)
+    for timer in definition.timers:
+        if timer.state == record.state:
+            Timer.objects.create(record=record, name=timer.name,
+                                 kind=Timer.Kind.FIRE if timer.fire else Timer.Kind.ESCALATE,
+                                 state=record.state, visit=record.revision, transition=timer.fire or "",
+                                 escalate_to=list(timer.escalate_to),
+                                 due_at=max(now, record.entered_state_at + timer.after))

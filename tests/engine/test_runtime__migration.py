@@ -1,0 +1,106 @@
+"""Moving running records to a newer version: dry run, refusals, and the move itself."""
+import pytest
+
+from accounts.models import Membership
+from engine import versions
+from engine.models import Task, Timer
+from engine.runtime import NotPermitted, records, transitions
+from engine.runtime.migration import migrate
+
+GOOD = {"unit_id": 7, "price": "1000000.00", "discount_rate": "0.05"}
+RENAME_DRAFT = {
+    "states": {"draft": None, "preparing": {"title": {"zh": "准备中", "en": "Preparing"}, "owners": ["sales_consultant"],
+                                            "partial": True, "tasks": {"prepare": {"title": {"zh": "准备", "en": "Prepare"}}}}},
+    "transitions": {"submit": {"from": "preparing"}, "reject": {"to": "preparing"}},
+    "start": {"state": "preparing"},
+}
+
+
+@pytest.fixture
+def admin(people):
+    Membership.objects.create(user=people["manager"], project=people["p1"], role="project_admin")
+    return people["manager"]
+
+
+def test_dry_run_lists_each_record_and_refuses_lost_work(engine_flows, people, admin):
+    p = people
+    versions.publish(p["p1"], "discount")
+    drafted = records.start_record(p["consultant"], p["p1"], "discount", GOOD)
+    in_review = records.start_record(p["consultant"], p["p1"], "discount", GOOD)
+    transitions.fire(p["consultant"], in_review.pk, "submit", GOOD)
+    versions.publish(p["p1"], "discount", overrides={
+        **RENAME_DRAFT, "states": {**RENAME_DRAFT["states"], "review": {"tasks": {"countersign": None,
+            "director_ok": {"kind": "approval", "roles": ["project_director"], "approved": "approve",
+                            "rejected": "reject"}}}}})
+
+    plan = migrate(admin, p["p1"], "discount", 1, 2, {"draft": "preparing"})
+
+    assert [s.render() for s in plan] == [
+        "DSC-000001: would move draft → preparing",
+        "DSC-000002: stays in review: open work would be lost: countersign (not opened by 'review')",
+    ]
+    drafted.refresh_from_db()
+    assert (drafted.version.number, drafted.state) == (1, "draft")
+
+
+def test_unmapped_state_is_refused(engine_flows, people, admin):
+    p = people
+    versions.publish(p["p1"], "discount")
+    records.start_record(p["consultant"], p["p1"], "discount", GOOD)
+    versions.publish(p["p1"], "discount", overrides=RENAME_DRAFT)
+
+    plan = migrate(admin, p["p1"], "discount", 1, 2, {})
+
+    assert [s.render() for s in plan] == [
+        "DSC-000001: stays in draft: state 'draft' has no counterpart in the new version; map it"]
+
+
+def test_the_move_keeps_open_tasks_restarts_timers_and_writes_history(engine_flows, people, admin):
+    p = people
+    versions.publish(p["p1"], "discount")
+    record = records.start_record(p["consultant"], p["p1"], "discount", GOOD)
+    versions.publish(p["p1"], "discount", overrides=RENAME_DRAFT)
+
+    steps = migrate(admin, p["p1"], "discount", 1, 2, {"draft": "preparing"}, dry_run=False)
+
+    assert [s.render() for s in steps] == ["DSC-000001: moved draft → preparing"]
+    record.refresh_from_db()
+    assert (record.version.number, record.state, record.revision) == (2, "preparing", 2)
+    assert list(Task.objects.filter(record=record, status="open").values_list("name", "state")) == [
+        ("prepare", "preparing")]
+    last = record.history.order_by("-seq").first()
+    assert (last.kind, last.from_state, last.to_state, last.details) == (
+        "migrate", "draft", "preparing", {"from_version": 1, "to_version": 2})
+    # and it runs on the new version from here on
+    record = transitions.fire(p["consultant"], record.pk, "submit", GOOD)
+    assert record.state == "review"
+    assert Timer.objects.filter(record=record, status="pending").count() == 2
+
+
+def test_only_project_admins_move_records(engine_flows, people):
+    versions.publish(people["p1"], "discount")
+
+    with pytest.raises(NotPermitted, match="it needs the role project_admin"):
+        migrate(people["director"], people["p1"], "discount", 1, 1, {})
+
+
+def test_flows_migrate_command_dry_run_then_run(engine_flows, people, admin):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    p = people
+    versions.publish(p["p1"], "discount")
+    records.start_record(p["consultant"], p["p1"], "discount", GOOD)
+    versions.publish(p["p1"], "discount", overrides=RENAME_DRAFT)
+    out = StringIO()
+
+    call_command("flows", "migrate", "--project", "P1", "--map", "draft=preparing", "--as-user", "manager",
+                 "discount", "1", "2", stdout=out)
+    call_command("flows", "migrate", "--project", "P1", "--map", "draft=preparing", "--as-user", "manager",
+                 "--run", "discount", "1", "2", stdout=out)
+
+    assert out.getvalue().splitlines() == [
+        "DSC-000001: would move draft → preparing", "1 record(s), 0 refused (dry run)",
+        "DSC-000001: moved draft → preparing", "1 record(s), 0 refused",
+    ]
