@@ -42,16 +42,10 @@ def available_transitions(user, record_id: int) -> list[Available]:
     """
     record, roles = visible_record(user, record_id)
     definition = definition_of(record.version)
-    out = []
-    for t in definition.transitions_from(record.state):
-        if not roles & set(t.roles):
-            continue
-        if _held_by_someone_else(record, user):
-            continue
-        if _missing_tasks(record, t):
-            continue
-        out.append(Available(t.name, t.title, t.form, t.to))
-    return out
+    mine = [t for t in definition.transitions_from(record.state) if roles & set(t.roles)]
+    if not mine or _held_by_someone_else(record, user):
+        return []
+    return [Available(t.name, t.title, t.form, t.to) for t in mine if not _missing_tasks(record, t)]
 
 
 def fire(user, record_id: int, transition: str, form: dict | None = None, *, comment: str = "",
