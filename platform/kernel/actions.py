@@ -5,6 +5,9 @@ each action name to a function `fn(ctx: ActionContext, **args) -> None` that the
 calls inside the transition's database transaction, with the arguments already
 evaluated (expressions turned into values). A function refuses with a `KernelError`
 subclass whose message the user can act on; the engine rolls the transition back.
+
+The operations live in `units`, `queue` and `payments`; they import models, so this
+module is importable once Django's apps are ready (as every caller is).
 """
 from __future__ import annotations
 
@@ -13,6 +16,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from definitions.actions import ActionSpec, ParamKind, ParamSpec
+
+from . import payments, queue, units
 
 _E = ParamKind.EXPRESSION
 
@@ -45,17 +50,27 @@ SPECS = (
     }, "Move a held unit to its next sale status", "推进房源销售状态", "kernel"),
     ActionSpec("unit.release", {
         "unit": ParamSpec(_E),
+        "note": ParamSpec(_E, required=False, description="why the unit goes back on sale, kept on the hold"),
     }, "Release the unit held by this deal", "释放本交易锁定的房源", "kernel"),
     ActionSpec("queue.issue", {
         "batch": ParamSpec(_E, description="batch code, e.g. 'A'"),
     }, "Issue the next queue number", "发放下一个排号", "kernel"),
-    ActionSpec("queue.void", {}, "Void this record's queue number", "作废本记录的排号", "kernel"),
+    ActionSpec("queue.void", {
+        "reason": ParamSpec(_E, required=False, description="why the number is voided, kept with it"),
+    }, "Void this record's queue number", "作废本记录的排号", "kernel"),
     ActionSpec("payment.record", {
         "kind": ParamSpec(ParamKind.LITERAL, schema={"enum": [
             "deposit", "down_payment", "installment", "bank_loan", "provident_fund_loan", "refund"]}),
         "amount": ParamSpec(_E, description="a money amount (decimal)"),
+        "note": ParamSpec(_E, required=False, description="kept with the ledger entry"),
     }, "Record a receipt or refund", "登记收款或退款", "kernel"),
 )
 
-# Filled in by the kernel's operation modules as they land (domain-kernel issue).
-IMPLEMENTATIONS: dict[str, Callable[..., None]] = {}
+IMPLEMENTATIONS: dict[str, Callable[..., object]] = {
+    "unit.hold": units.hold,
+    "unit.advance": units.advance,
+    "unit.release": units.release,
+    "queue.issue": queue.issue,
+    "queue.void": queue.void,
+    "payment.record": payments.record,
+}

@@ -1,11 +1,11 @@
-"""The relational core. This session: projects; units, customers and ledgers follow."""
+"""Projects 楼盘项目: the scope of units, customers, queue numbers, flows and roles."""
 from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from .settings_schema import settings_problems
+from ..settings_schema import project_settings_schema, settings_problems
 
 
 class Project(models.Model):
@@ -30,3 +30,9 @@ class Project(models.Model):
         problems = settings_problems(self.settings)
         if problems:
             raise ValidationError({"settings": problems})
+
+    def setting(self, key: str):
+        """The project's value for `key`, or the default schemas/project-settings.json declares."""
+        if key in self.settings:
+            return self.settings[key]
+        return project_settings_schema()["properties"][key].get("default")

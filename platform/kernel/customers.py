@@ -1,0 +1,230 @@
+"""The customer base: register, update, and protect a consultant's customers from being taken.
+
+Dedup: the phone is normalised and unique in the database, so registering a number
+that exists refuses with `DuplicatePhone` naming the existing customer, also when two
+consultants type the same number at the same moment (the loser's insert fails on the
+unique index and is turned into the same error).
+
+Protection (防撞单): registering a customer in a project starts a protection period of
+the project's `protection_days`. Until it ends, another consultant cannot claim the
+customer there (`CustomerProtected`); a sales manager, project director or project
+admin may reassign (`reassign`). After it ends, the next consultant to claim takes over
+with a fresh period. The period is fixed when it starts: changing the setting later
+does not shorten or lengthen protections already running.
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime, timedelta
+from functools import lru_cache
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from jsonschema import Draft202012Validator
+
+from definitions.entity import format_checker
+from definitions.errors import format_path
+
+from .access import REASSIGN_ROLES, roles_in
+from .audit import stamp
+from .errors import (CustomerNotFound, CustomerProtected, DuplicatePhone, InvalidCustomerData, NotPermitted)
+from .models.customers import Customer, CustomerRegistration
+from .models.projects import Project
+from .phones import mask_phone, normalise_phone
+
+
+@transaction.atomic
+def register(*, project_id: int, consultant_id: int, name: str, phone: str, extra: Mapping | None = None,
+             now: datetime | None = None, note: str = "") -> CustomerRegistration:
+    """Create a new customer and register them to `consultant_id` in the project, protected."""
+    now = now or timezone.now()
+    phone = normalise_phone(phone)
+    name = _clean_name(name)
+    extra = _checked_extra(extra or {})
+    existing = Customer.objects.filter(phone=phone).first()
+    if existing is not None:
+        raise _duplicate(existing)
+    customer = Customer(name=name, phone=phone, extra=extra, created_at=now, created_by_id=consultant_id)
+    stamp(customer, consultant_id, now)
+    try:
+        with transaction.atomic():
+            customer.save()
+    except IntegrityError:
+        raise _duplicate(Customer.objects.get(phone=phone)) from None
+    return _register(project_id, customer, consultant_id, now, note=note)
+
+
+@transaction.atomic
+def claim(*, project_id: int, customer_id: int, consultant_id: int,
+          now: datetime | None = None) -> CustomerRegistration:
+    """Register an existing customer to `consultant_id` in the project, if nobody's protection stops it.
+
+    The customer may come from another project, or their protection here may have
+    ended; claiming one's own customer again changes nothing.
+    """
+    now = now or timezone.now()
+    customer = _customer(customer_id)
+    current = _locked_registration(project_id, customer)
+    if current is None:
+        return _register(project_id, customer, consultant_id, now, note="")
+    if current.consultant_id == consultant_id:
+        return current
+    if current.protected_until > now:
+        raise _protected(current)
+    return _hand_over(current, consultant_id, now, by_user_id=consultant_id, reassigned=False,
+                      note="claimed after the protection ended")
+
+
+@transaction.atomic
+def reassign(*, project_id: int, customer_id: int, to_consultant_id: int, by_user_id: int,
+             now: datetime | None = None, note: str = "") -> CustomerRegistration:
+    """A manager hands the customer to another consultant, whatever the protection; a new period starts."""
+    now = now or timezone.now()
+    if not roles_in(by_user_id, project_id) & REASSIGN_ROLES:
+        raise NotPermitted(action="reassigning a customer", action_zh="变更客户归属",
+                           project=_project(project_id).code, roles=", ".join(sorted(REASSIGN_ROLES)))
+    customer = _customer(customer_id)
+    current = _locked_registration(project_id, customer)
+    if current is None:
+        return _register(project_id, customer, to_consultant_id, now, note=note, by_user_id=by_user_id)
+    return _hand_over(current, to_consultant_id, now, by_user_id=by_user_id, reassigned=True,
+                      note=note or "reassigned by a manager")
+
+
+def ensure_may_serve(*, project_id: int, customer_id: int, consultant_id: int,
+                     now: datetime | None = None) -> None:
+    """Refuse with `CustomerProtected` if another consultant's protection covers this customer here.
+
+    For the engine (or a page) before a consultant starts a deal for a customer.
+    """
+    now = now or timezone.now()
+    current = (CustomerRegistration.objects.select_related("customer", "project", "consultant")
+               .filter(project_id=project_id, customer_id=customer_id).first())
+    if current is not None and current.consultant_id != consultant_id and current.protected_until > now:
+        raise _protected(current)
+
+
+@transaction.atomic
+def update(customer_id: int, *, by_user_id: int | None, now: datetime | None = None, name: str | None = None,
+           phone: str | None = None, extra: Mapping | None = None) -> Customer:
+    """Change a customer's key fields; the history keeps who, when, the old and the new value."""
+    now = now or timezone.now()
+    try:
+        customer = Customer.objects.select_for_update().get(pk=customer_id)
+    except Customer.DoesNotExist:
+        raise CustomerNotFound(customer_id=customer_id) from None
+    if name is not None:
+        customer.name = _clean_name(name)
+    if extra is not None:
+        customer.extra = _checked_extra(extra)
+    if phone is not None:
+        customer.phone = normalise_phone(phone)
+        other = Customer.objects.filter(phone=customer.phone).exclude(pk=customer.pk).first()
+        if other is not None:
+            raise _duplicate(other)
+    stamp(customer, by_user_id, now)
+    try:
+        with transaction.atomic():
+            customer.save(update_fields=["name", "phone", "extra"])
+    except IntegrityError:
+        raise _duplicate(Customer.objects.get(phone=customer.phone)) from None
+    return customer
+
+
+def extra_problems(extra: object) -> list[str]:
+    """Problems with a customer's extra fields against schemas/customer.json, by path."""
+    return [f"{format_path(list(e.absolute_path)) or '(extra)'}: {e.message}"
+            for e in _extra_validator().iter_errors(extra)]
+
+
+@lru_cache(maxsize=1)
+def _extra_validator() -> Draft202012Validator:
+    import json
+
+    schema = json.loads((Path(settings.SCHEMAS_DIR) / "customer.json").read_text(encoding="utf-8"))
+    return Draft202012Validator(schema, format_checker=format_checker)
+
+
+def _checked_extra(extra: object) -> dict:
+    problems = extra_problems(extra)
+    if problems:
+        raise InvalidCustomerData(problems="; ".join(problems))
+    return dict(extra)  # type: ignore[call-overload]
+
+
+def _clean_name(name: object) -> str:
+    if not isinstance(name, str) or not name.strip():
+        raise InvalidCustomerData(problems="name: a name is required")
+    if len(name.strip()) > 100:
+        raise InvalidCustomerData(problems="name: at most 100 characters")
+    return name.strip()
+
+
+def _customer(customer_id: int) -> Customer:
+    try:
+        return Customer.objects.get(pk=customer_id)
+    except Customer.DoesNotExist:
+        raise CustomerNotFound(customer_id=customer_id) from None
+
+
+def _project(project_id: int) -> Project:
+    return Project.objects.get(pk=project_id)
+
+
+def _locked_registration(project_id: int, customer: Customer) -> CustomerRegistration | None:
+    return (CustomerRegistration.objects.select_for_update()
+            .filter(project_id=project_id, customer=customer).first())
+
+
+def _register(project_id: int, customer: Customer, consultant_id: int, now: datetime, *, note: str,
+              by_user_id: int | None = None) -> CustomerRegistration:
+    registration = CustomerRegistration(
+        project_id=project_id, customer=customer, consultant_id=consultant_id, registered_at=now,
+        protected_until=now + _protection(project_id), reassigned_by_id=by_user_id, note=note[:200])
+    stamp(registration, by_user_id or consultant_id, now)
+    try:
+        with transaction.atomic():
+            registration.save()
+    except IntegrityError:
+        # Another consultant registered this customer here a moment ago: theirs stands.
+        current = (CustomerRegistration.objects.select_related("customer", "project", "consultant")
+                   .get(project_id=project_id, customer=customer))
+        if current.consultant_id == consultant_id:
+            return current
+        raise _protected(current) from None
+    return registration
+
+
+def _hand_over(current: CustomerRegistration, consultant_id: int, now: datetime, *, by_user_id: int,
+               reassigned: bool, note: str) -> CustomerRegistration:
+    current.consultant_id = consultant_id
+    current.registered_at = now
+    current.protected_until = now + _protection(current.project_id)
+    current.reassigned_by_id = by_user_id if reassigned else None
+    current.note = note[:200]
+    stamp(current, by_user_id, now)
+    current.save()
+    return current
+
+
+def _protection(project_id: int) -> timedelta:
+    return timedelta(days=int(_project(project_id).setting("protection_days")))
+
+
+def _duplicate(existing: Customer) -> DuplicatePhone:
+    # The message may reach someone without the right to the number: mask it.
+    return DuplicatePhone(phone=mask_phone(existing.phone), customer_id=existing.pk, name=existing.name)
+
+
+def _protected(registration: CustomerRegistration) -> CustomerProtected:
+    consultant = get_user_model().objects.filter(pk=registration.consultant_id).first()
+    project = _project(registration.project_id)
+    zone = ZoneInfo(project.setting("time_zone") or settings.TIME_ZONE)
+    until = registration.protected_until.astimezone(zone).strftime("%Y-%m-%d %H:%M")
+    return CustomerProtected(customer_id=registration.customer_id, name=registration.customer.name,
+                             consultant=str(consultant), consultant_id=registration.consultant_id,
+                             project=project.code, until=until)

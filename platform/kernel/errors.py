@@ -1,0 +1,142 @@
+"""Refusals of kernel operations, each with a message a user can act on in English and Chinese.
+
+The engine rolls a transition back on any `KernelError` and shows `message_en` or
+`message_zh`; `code` and `params` let a page or API build its own text or link (for
+example to the existing customer a duplicate phone belongs to).
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping
+from types import MappingProxyType
+from typing import Any
+
+
+class KernelError(Exception):
+    """Root of every refusal the kernel raises. Subclasses set `code` and the two templates."""
+
+    code = "kernel_error"
+    template_en = "the operation was refused"
+    template_zh = "操作被拒绝"
+
+    def __init__(self, **params: Any):
+        self.params: Mapping[str, Any] = MappingProxyType(dict(params))
+        self.message_en = self.template_en.format(**params)
+        self.message_zh = self.template_zh.format(**params)
+        super().__init__(self.message_en)
+
+    def message(self, language: str = "en") -> str:
+        return self.message_zh if language.startswith("zh") else self.message_en
+
+
+# Units and sale control
+
+class UnitNotFound(KernelError):
+    code = "unit_not_found"
+    template_en = "there is no unit {unit} in this project"
+    template_zh = "本项目中没有房源 {unit}"
+
+
+class UnitNotChosen(KernelError):
+    code = "unit_not_chosen"
+    template_en = "{reference} has no unit yet: choose one first"
+    template_zh = "{reference} 尚未选择房源，请先选择"
+
+
+class UnitUnavailable(KernelError):
+    """Someone else holds the unit, or management took it off sale: pick another unit."""
+
+    code = "unit_unavailable"
+    template_en = "unit {unit} is no longer available ({reason_en})"
+    template_zh = "房源 {unit} 已不可售（{reason_zh}）"
+
+    @classmethod
+    def held_by(cls, unit: str, reference: str) -> "UnitUnavailable":
+        return cls(unit=unit, holder=reference,
+                   reason_en=f"held by {reference}", reason_zh=f"已被 {reference} 锁定")
+
+    @classmethod
+    def in_status(cls, unit: str, status: str, status_zh: str) -> "UnitUnavailable":
+        return cls(unit=unit, holder=None, reason_en=status, reason_zh=status_zh)
+
+
+class UnitNotHeld(KernelError):
+    code = "unit_not_held"
+    template_en = "unit {unit} is not held by {reference} ({detail_en})"
+    template_zh = "房源 {unit} 不在 {reference} 名下（{detail_zh}）"
+
+
+class UnitStatusRefused(KernelError):
+    code = "unit_status_refused"
+    template_en = "unit {unit} cannot go from {current} to {target}"
+    template_zh = "房源 {unit} 不能从「{current_zh}」变为「{target_zh}」"
+
+
+# Queue numbers
+
+class QueueBatchClosed(KernelError):
+    code = "queue_batch_closed"
+    template_en = "queue batch {batch} is closed; no more numbers are issued in it"
+    template_zh = "排号批次 {batch} 已关闭，不再发放号码"
+
+
+class QueueBatchInvalid(KernelError):
+    code = "queue_batch_invalid"
+    template_en = "{batch!r} is not a batch code: use letters and digits, e.g. A"
+    template_zh = "{batch!r} 不是有效的批次代码，请使用字母和数字，例如 A"
+
+
+# Payments
+
+class InvalidAmount(KernelError):
+    code = "invalid_amount"
+    template_en = "{value!r} is not a money amount: give a positive number with at most two decimals, e.g. 5000.00"
+    template_zh = "{value!r} 不是有效金额，请填写最多两位小数的正数，例如 5000.00"
+
+
+class RefundExceedsReceipts(KernelError):
+    code = "refund_exceeds_receipts"
+    template_en = "a refund of {amount} is more than {reference} has received net ({received})"
+    template_zh = "退款 {amount} 超过 {reference} 的净收款 {received}"
+
+
+# Customers
+
+class InvalidPhone(KernelError):
+    code = "invalid_phone"
+    template_en = "{value!r} is not a valid phone number, e.g. 13812341234 or +86 138 1234 1234"
+    template_zh = "{value!r} 不是有效的电话号码，例如 13812341234 或 +86 138 1234 1234"
+
+
+class DuplicatePhone(KernelError):
+    """Points to the existing customer so the page can link to them instead of creating a twin."""
+
+    code = "duplicate_phone"
+    template_en = "phone {phone} is already registered to customer #{customer_id} {name}: use that customer"
+    template_zh = "电话 {phone} 已登记为客户 #{customer_id} {name}，请使用该客户"
+
+
+class CustomerNotFound(KernelError):
+    code = "customer_not_found"
+    template_en = "there is no customer #{customer_id}"
+    template_zh = "没有客户 #{customer_id}"
+
+
+class InvalidCustomerData(KernelError):
+    code = "invalid_customer_data"
+    template_en = "customer data is not valid: {problems}"
+    template_zh = "客户资料不符合要求：{problems}"
+
+
+class CustomerProtected(KernelError):
+    """Another consultant registered the customer in this project and the protection still runs."""
+
+    code = "customer_protected"
+    template_en = ("customer #{customer_id} {name} is protected for {consultant} in {project} until {until}; "
+                   "ask a sales manager to reassign")
+    template_zh = "客户 #{customer_id} {name} 在 {project} 由 {consultant} 保护至 {until}，如需变更请联系销售经理"
+
+
+class NotPermitted(KernelError):
+    code = "not_permitted"
+    template_en = "{action} needs one of these roles in {project}: {roles}"
+    template_zh = "{action_zh}需要在 {project} 担任以下角色之一：{roles}"

@@ -1,0 +1,62 @@
+"""The payments ledger: receipts and refunds per deal, append-only.
+
+Amounts are positive; the kind says which way money moved (a refund goes out). A
+mistake is corrected by another entry, never by editing one, so the ledger always
+shows what happened and totals for a past period never change.
+"""
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+
+class PaymentKind(models.TextChoices):
+    DEPOSIT = "deposit", _("deposit")                        # 定金 / 诚意金 / 小订金
+    DOWN_PAYMENT = "down_payment", _("down payment")         # 首付 (and full payment 一次性)
+    INSTALLMENT = "installment", _("installment")            # 分期
+    BANK_LOAN = "bank_loan", _("bank loan")                  # 商贷放款
+    PROVIDENT_FUND_LOAN = "provident_fund_loan", _("provident-fund loan")  # 公积金放款
+    REFUND = "refund", _("refund")                           # 退款
+
+
+class Payment(models.Model):
+    project = models.ForeignKey("kernel.Project", on_delete=models.PROTECT, related_name="payments")
+    record_id = models.BigIntegerField(_("record"), help_text=_("The engine record of the deal."))
+    reference = models.CharField(_("reference"), max_length=32)
+    kind = models.CharField(_("kind"), max_length=24, choices=PaymentKind.choices)
+    amount = models.DecimalField(_("amount"), max_digits=14, decimal_places=2)
+    received_at = models.DateTimeField(_("received at"))
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="+")
+    note = models.CharField(_("note"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("payment")
+        verbose_name_plural = _("payments")
+        ordering = ["-received_at", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="payment_amount_positive"),
+            models.CheckConstraint(condition=Q(kind__in=PaymentKind.values), name="payment_kind_known"),
+        ]
+        indexes = [
+            models.Index(fields=["project", "record_id"], name="payment_record_idx"),
+            models.Index(fields=["project", "received_at"], name="payment_received_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reference} {self.kind} {self.amount}"
+
+    def save(self, *args, **kwargs) -> None:
+        if self.pk is not None:
+            raise LedgerIsAppendOnly(self)
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise LedgerIsAppendOnly(self)
+
+
+class LedgerIsAppendOnly(Exception):
+    def __init__(self, payment: Payment):
+        super().__init__(f"payment {payment.pk} is in the ledger and cannot change; record a correcting entry")

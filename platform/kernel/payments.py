@@ -1,0 +1,85 @@
+"""The payments ledger: the action behind `payment.record`, and net collections 净回款.
+
+Net collections = cash (deposits + down payments) + installments + bank loans +
+provident-fund loans − refunds (seed 002). Sums are taken in the database as whole
+fen (integers), so they are exact on PostgreSQL and on SQLite alike; SQLite would
+otherwise add decimals as binary floats.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from types import MappingProxyType
+from typing import TYPE_CHECKING
+
+from django.db import transaction
+from django.db.models import BigIntegerField, F, Q, Sum
+from django.db.models.functions import Cast, Round
+
+from .errors import RefundExceedsReceipts
+from .models.payments import Payment, PaymentKind
+from .money import FEN, to_money
+
+if TYPE_CHECKING:
+    from .actions import ActionContext
+
+ZERO = Decimal("0.00")
+CASH_KINDS = (PaymentKind.DEPOSIT, PaymentKind.DOWN_PAYMENT)
+
+
+@transaction.atomic
+def record(ctx: ActionContext, kind: str, amount: object, note: object = "") -> Payment:
+    """Enter a receipt or a refund for this deal.
+
+    A refund may not exceed what the deal (this record and the ancestors it continues)
+    has received net: paying out more than came in is always a typing mistake. The
+    engine holds this record's row lock, so two refunds of one record cannot race.
+    """
+    kind = PaymentKind(kind)
+    money = to_money(amount)
+    if kind == PaymentKind.REFUND:
+        deal = (ctx.record_id, *ctx.lineage)
+        received = net_collections(ctx.project_id, record_ids=deal).net
+        if money > received:
+            raise RefundExceedsReceipts(amount=money, reference=ctx.reference, received=received)
+    return Payment.objects.create(
+        project_id=ctx.project_id, record_id=ctx.record_id, reference=ctx.reference, kind=kind,
+        amount=money, received_at=ctx.now, recorded_by_id=ctx.user_id, note=str(note or "")[:200])
+
+
+@dataclass(frozen=True)
+class Collections:
+    """Totals per payment kind over some payments; every figure a Decimal in yuan."""
+
+    by_kind: Mapping[str, Decimal]
+
+    def __getitem__(self, kind: str) -> Decimal:
+        return self.by_kind[PaymentKind(kind)]
+
+    @property
+    def cash(self) -> Decimal:
+        return sum((self[k] for k in CASH_KINDS), ZERO)
+
+    @property
+    def net(self) -> Decimal:
+        """Cash + installments + bank loans + provident-fund loans − refunds."""
+        return (self.cash + self[PaymentKind.INSTALLMENT] + self[PaymentKind.BANK_LOAN]
+                + self[PaymentKind.PROVIDENT_FUND_LOAN] - self[PaymentKind.REFUND])
+
+
+def net_collections(project_id: int, *, since: datetime | None = None, until: datetime | None = None,
+                    record_ids: Iterable[int] | None = None) -> Collections:
+    """Collections of a project, optionally in [since, until) and for some deals only."""
+    payments = Payment.objects.filter(project_id=project_id)
+    if since is not None:
+        payments = payments.filter(received_at__gte=since)
+    if until is not None:
+        payments = payments.filter(received_at__lt=until)
+    if record_ids is not None:
+        payments = payments.filter(record_id__in=list(record_ids))
+    fen = Cast(Round(F("amount") * 100), BigIntegerField())
+    totals = payments.aggregate(**{k: Sum(fen, filter=Q(kind=k)) for k in PaymentKind.values})
+    by_kind = {PaymentKind(k): (Decimal(v or 0) * FEN).quantize(FEN) for k, v in totals.items()}
+    return Collections(MappingProxyType(by_kind))

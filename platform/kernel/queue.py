@@ -1,0 +1,80 @@
+"""Queue numbers 排号: the actions behind `queue.issue` and `queue.void`.
+
+Numbers are counted per project and batch on the batch row (see models/queue.py for
+why this is unique, gapless and in confirmation order under concurrency). The record
+gets its number as `queue_number` in its data through `ctx.changes`.
+"""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from .errors import QueueBatchClosed, QueueBatchInvalid
+from .models.queue import BATCH_CODE, QueueBatch, QueueNumber
+
+if TYPE_CHECKING:
+    from .actions import ActionContext
+
+NUMBER_FIELD = "queue_number"
+
+
+def format_number(batch: str, number: int) -> str:
+    """A-0001: the batch code, then at least four digits (A-10000 after A-9999)."""
+    return f"{batch}-{number:04d}"
+
+
+@transaction.atomic
+def issue(ctx: ActionContext, batch: object) -> QueueNumber:
+    """Give this record the next number of `batch`; a record that has one keeps it."""
+    code = batch_code(batch)
+    current = live_number(ctx.project_id, ctx.record_id)
+    if current is not None:
+        ctx.changes[NUMBER_FIELD] = current.code
+        return current
+    locked = _lock_batch(ctx.project_id, code)
+    if not locked.is_open:
+        raise QueueBatchClosed(batch=code)
+    locked.last_number += 1
+    locked.save(update_fields=["last_number"])
+    issued = QueueNumber.objects.create(
+        project_id=ctx.project_id, batch=locked, number=locked.last_number,
+        code=format_number(code, locked.last_number), record_id=ctx.record_id, reference=ctx.reference,
+        issued_at=ctx.now, issued_by_id=ctx.user_id)
+    ctx.changes[NUMBER_FIELD] = issued.code
+    return issued
+
+
+@transaction.atomic
+def void(ctx: ActionContext, reason: object = "") -> QueueNumber | None:
+    """Void this record's number. It stays in its batch, marked voided, and is never issued again."""
+    current = (QueueNumber.objects.select_for_update()
+               .filter(project_id=ctx.project_id, record_id=ctx.record_id, voided_at__isnull=True).first())
+    if current is None:
+        return None
+    current.voided_at = ctx.now
+    current.voided_by_id = ctx.user_id
+    current.void_reason = str(reason or f"voided by {ctx.reference}")[:200]
+    current.save(update_fields=["voided_at", "voided_by", "void_reason"])
+    return current
+
+
+def live_number(project_id: int, record_id: int) -> QueueNumber | None:
+    return QueueNumber.objects.filter(project_id=project_id, record_id=record_id, voided_at__isnull=True).first()
+
+
+def batch_code(value: object) -> str:
+    code = str(value).strip().upper() if isinstance(value, (str, int)) and not isinstance(value, bool) else ""
+    try:
+        BATCH_CODE(code)
+    except ValidationError:
+        raise QueueBatchInvalid(batch=value) from None
+    return code
+
+
+def _lock_batch(project_id: int, code: str) -> QueueBatch:
+    # get_or_create survives two first issues racing: the loser's insert fails on the
+    # unique constraint inside a savepoint and it reads the winner's row instead.
+    QueueBatch.objects.get_or_create(project_id=project_id, code=code)
+    return QueueBatch.objects.select_for_update().get(project_id=project_id, code=code)
