@@ -9,6 +9,8 @@ SQLite installation is the single-machine demo. PostgreSQL refuses deletes as we
 """
 from django.db import migrations
 
+from engine.dbsql import run_by_vendor
+
 _SQLITE = [
     """CREATE TRIGGER engine_flowversion_frozen_update
        BEFORE UPDATE OF content, content_hash, number, flow, project_id, overrides ON engine_flowversion
@@ -54,19 +56,13 @@ _POSTGRES_DROP = [
 ]
 
 
-def _run(statements_by_vendor):
-    def run(apps, schema_editor):
-        for sql in statements_by_vendor.get(schema_editor.connection.vendor, []):
-            schema_editor.execute(sql)
-    return run
-
 
 class Migration(migrations.Migration):
     dependencies = [("engine", "0001_initial")]
 
     operations = [
         migrations.RunPython(
-            _run({"sqlite": _SQLITE, "postgresql": _POSTGRES}),
-            _run({"sqlite": _SQLITE_DROP, "postgresql": _POSTGRES_DROP}),
+            run_by_vendor({"sqlite": _SQLITE, "postgresql": _POSTGRES}),
+            run_by_vendor({"sqlite": _SQLITE_DROP, "postgresql": _POSTGRES_DROP}),
         ),
     ]

@@ -2,6 +2,8 @@
 to delete one). See 0002 for why SQLite still allows DELETE."""
 from django.db import migrations
 
+from engine.dbsql import run_by_vendor
+
 _SQLITE = ["""CREATE TRIGGER engine_historyentry_append_only BEFORE UPDATE ON engine_historyentry
               BEGIN SELECT RAISE(ABORT, 'history is append-only'); END"""]
 _SQLITE_DROP = ["DROP TRIGGER IF EXISTS engine_historyentry_append_only"]
@@ -15,14 +17,8 @@ _POSTGRES_DROP = ["DROP TRIGGER IF EXISTS engine_historyentry_append_only ON eng
                   "DROP FUNCTION IF EXISTS engine_history_append_only()"]
 
 
-def _run(statements_by_vendor):
-    def run(apps, schema_editor):
-        for sql in statements_by_vendor.get(schema_editor.connection.vendor, []):
-            schema_editor.execute(sql)
-    return run
-
 
 class Migration(migrations.Migration):
     dependencies = [("engine", "0003_runtime")]
-    operations = [migrations.RunPython(_run({"sqlite": _SQLITE, "postgresql": _POSTGRES}),
-                                       _run({"sqlite": _SQLITE_DROP, "postgresql": _POSTGRES_DROP}))]
+    operations = [migrations.RunPython(run_by_vendor({"sqlite": _SQLITE, "postgresql": _POSTGRES}),
+                                       run_by_vendor({"sqlite": _SQLITE_DROP, "postgresql": _POSTGRES_DROP}))]

@@ -2,18 +2,9 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from decimal import Decimal, InvalidOperation
 
+from definitions.entity import to_decimal
 from definitions.model import FlowDefinition
-
-
-def _decimal(value: object) -> object:
-    if isinstance(value, str):
-        try:
-            return Decimal(value)
-        except InvalidOperation:
-            return value
-    return value
 
 
 def record_view(definition: FlowDefinition, data: Mapping) -> dict:
@@ -21,7 +12,7 @@ def record_view(definition: FlowDefinition, data: Mapping) -> dict:
     view = dict(data)
     for name in definition.entity.decimal_fields:
         if name in view:
-            view[name] = _decimal(view[name])
+            view[name] = to_decimal(view[name])
     return view
 
 
