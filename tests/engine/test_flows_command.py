@@ -107,3 +107,30 @@ def test_publish_with_bad_overrides_lists_problems_and_publishes_nothing(project
 def test_unknown_project_is_named(db):
     with pytest.raises(CommandError, match="no project with code 'NOPE'"):
         run("list", "--project", "NOPE")
+
+
+def test_flow_pages_in_docs_are_generated_and_up_to_date(db):
+    out, _ = run("docs", "--check")
+
+    assert out.strip() == "flow pages are up to date"
+
+
+def test_diagram_is_generated_from_the_definition():
+    from definitions.render import mermaid
+    from tests.definitions.helpers import build_document, valid_document
+
+    assert mermaid(build_document(valid_document())).splitlines() == [
+        "stateDiagram-v2",
+        '    state "草稿<br/>Draft" as draft',
+        '    state "审批<br/>Review" as review',
+        '    state "完成<br/>Done" as done',
+        '    state "取消<br/>Cancelled" as cancelled',
+        "    [*] --> draft",
+        "    draft --> review: submit",
+        "    review --> done: approve ✔",
+        "    review --> draft: reject ⏱ 3d",
+        "    draft --> cancelled: cancel",
+        "    review --> cancelled: cancel",
+        "    done --> [*]",
+        "    cancelled --> [*]",
+    ]

@@ -57,6 +57,10 @@ class Command(BaseCommand):
         p.add_argument("from_version", type=int)
         p.add_argument("to_version", type=int)
 
+        p = sub.add_parser("docs", help="write docs/flows/<flow>.md with its generated diagram")
+        p.add_argument("flows", nargs="*", metavar="FLOW", help="default: every flow in flows/")
+        p.add_argument("--check", action="store_true", help="exit 1 if a page is out of date; write nothing")
+
         p = sub.add_parser("show", help="print a version's effective definition as JSON")
         p.add_argument("--project", required=True, metavar="CODE")
         p.add_argument("flow")
@@ -169,6 +173,33 @@ class Command(BaseCommand):
             self.stdout.write(step.render())
         refused = sum(1 for s in steps if s.reason)
         self.stdout.write(f"{len(steps)} record(s), {refused} refused" + ("" if options["run"] else " (dry run)"))
+
+    def do_docs(self, options):
+        from definitions.render import markdown
+
+        root = Path(settings.FLOWS_DIR).parent
+        definitions, problems = load_flows([Path(settings.FLOWS_DIR)], environment(), root)
+        if problems:
+            raise DefinitionError(problems)
+        names = options["flows"] or sorted(definitions)
+        target_dir = Path(settings.ROOT_DIR) / "docs" / "flows"
+        stale = []
+        for name in names:
+            if name not in definitions:
+                raise CommandError(f"no flow {name!r} in flows/")
+            page = target_dir / f"{name}.md"
+            text = markdown(definitions[name])
+            if page.is_file() and page.read_text(encoding="utf-8") == text:
+                continue
+            stale.append(str(page.relative_to(Path(settings.ROOT_DIR))))
+            if not options["check"]:
+                target_dir.mkdir(parents=True, exist_ok=True)
+                page.write_text(text, encoding="utf-8")
+        if options["check"] and stale:
+            self.stdout.write("out of date: " + ", ".join(stale))
+            sys.exit(1)
+        verb = "out of date" if options["check"] else "wrote"
+        self.stdout.write(f"{verb}: {', '.join(stale)}" if stale else "flow pages are up to date")
 
     def do_show(self, options):
         project = self.project(options["project"])
