@@ -137,8 +137,8 @@ def update(customer_id: int, *, by_user_id: int | None, now: datetime | None = N
 
 def extra_problems(extra: object) -> list[str]:
     """Problems with a customer's extra fields against schemas/customer.json, by path."""
-    return [f"{format_path(list(e.absolute_path)) or '(extra)'}: {e.message}"
-            for e in _extra_validator().iter_errors(extra)]
+    return sorted(f"{format_path(list(e.absolute_path)) or '(extra)'}: {e.message}"
+                  for e in _extra_validator().iter_errors(extra))
 
 
 @lru_cache(maxsize=1)

@@ -1,0 +1,18 @@
+"""The calling contract with the engine: every declared kernel action is implemented, with its parameters."""
+import inspect
+
+from kernel.actions import IMPLEMENTATIONS, SPECS
+
+
+def test_every_declared_kernel_action_has_an_implementation():
+    assert sorted(IMPLEMENTATIONS) == sorted(spec.name for spec in SPECS)
+
+
+def test_each_implementation_takes_the_context_and_exactly_the_declared_parameters():
+    for spec in SPECS:
+        signature = inspect.signature(IMPLEMENTATIONS[spec.name])
+        params = list(signature.parameters.values())
+        assert params[0].name == "ctx", spec.name
+        assert {p.name for p in params[1:]} == set(spec.params), spec.name
+        optional = {p.name for p in params[1:] if p.default is not inspect.Parameter.empty}
+        assert optional == {name for name, p in spec.params.items() if not p.required}, spec.name
