@@ -68,9 +68,10 @@ class UnitSale:
 
     def move_to(self, target: str) -> None:
         """Fire the transition that leads to `target`, or refuse in words the user understands."""
+        back_on_sale = self.put_on_sale if self.unit.status == S.WITHHELD else self.release
         method = {
             S.RESERVED: self.reserve, S.SUBSCRIBED: self.subscribe, S.SIGNED: self.sign,
-            S.FILED: self.file, S.DELIVERED: self.deliver, S.AVAILABLE: self.release,
+            S.FILED: self.file, S.DELIVERED: self.deliver, S.AVAILABLE: back_on_sale,
             S.WITHHELD: self.withhold,
         }[S(target)]
         try:
