@@ -11,6 +11,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -20,7 +21,7 @@ class Customer(models.Model):
     phone = models.CharField(_("phone"), max_length=20, unique=True, help_text=_("E.164, e.g. +8613812341234."))
     extra = models.JSONField(_("more details"), default=dict, blank=True,
                              help_text=_("Validated against schemas/customer.json."))
-    created_at = models.DateTimeField(_("created at"))
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                    related_name="+")
     history = HistoricalRecords(excluded_fields=["created_at", "created_by"])
