@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "accounts",
     "kernel",
     "engine",
+    "web",
 ]
 
 MIDDLEWARE = [
@@ -110,7 +111,8 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
 
-LOGIN_URL = "admin:login"
+LOGIN_URL = "web:login"
+LOGIN_REDIRECT_URL = "web:inbox"
 
 # Huey: SqliteHuey under var/ by default, Redis when REDIS_URL is set. Tasks run in
 # a consumer process, never inline, unless HUEY_IMMEDIATE=1 (used by the test suite).

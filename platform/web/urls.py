@@ -1,0 +1,18 @@
+from django.contrib.auth import views as auth_views
+from django.urls import path
+
+from .views import inbox, records, start
+
+app_name = "web"
+
+urlpatterns = [
+    path("", inbox.inbox_page, name="inbox"),
+    path("login/", auth_views.LoginView.as_view(template_name="registration/login.html"), name="login"),
+    path("logout/", auth_views.LogoutView.as_view(next_page="web:login"), name="logout"),
+    path("tasks/claim/", inbox.claim_tasks, name="claim"),
+    path("records/<int:record_id>/", records.record_page, name="record"),
+    path("records/<int:record_id>/fire/<slug:transition>/", records.fire_transition, name="fire"),
+    path("tasks/<int:task_id>/vote/", records.vote, name="vote"),
+    path("start/", start.start_list, name="start-list"),
+    path("start/<slug:project>/<slug:flow>/", start.start_record, name="start"),
+]

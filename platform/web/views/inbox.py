@@ -1,0 +1,50 @@
+"""The staff inbox: my tasks, tasks I can claim, overdue ones; filters, counts, paging."""
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from accounts.models import Membership
+from engine.runtime import EngineError, tasks
+from engine.runtime.inbox import inbox
+
+from .common import say
+
+PAGE_SIZE = 50
+
+
+@login_required
+def inbox_page(request):
+    params = request.GET
+    project_id = int(params["project"]) if params.get("project", "").isdigit() else None
+    filters = {"project_id": project_id, "flow": params.get("flow") or None, "state": params.get("state") or None,
+               "overdue": params.get("overdue") == "1", "mine_only": params.get("mine") == "1"}
+    rows = inbox(request.user, **filters)
+    page = Paginator(rows, PAGE_SIZE).get_page(params.get("page"))
+    projects = (Membership.objects.filter(user=request.user).select_related("project")
+                .order_by("project__code").distinct().values_list("project_id", "project__code", "project__name"))
+    now = timezone.now()
+    return render(request, "web/inbox.html", {
+        "page": page, "filters": filters, "projects": sorted(set(projects)), "now": now,
+        "counts": {
+            "all": page.paginator.count,
+            "mine": inbox(request.user, mine_only=True).count(),
+            "overdue": inbox(request.user, overdue=True).count(),
+        },
+    })
+
+
+@login_required
+@require_POST
+def claim_tasks(request):
+    claimed = 0
+    for task_id in request.POST.getlist("task"):
+        try:
+            tasks.claim(request.user, int(task_id))
+            claimed += 1
+        except EngineError as error:
+            say(request, error)
+    return redirect(request.POST.get("next") or "web:inbox")

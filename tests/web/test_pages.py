@@ -1,0 +1,91 @@
+"""The staff pages through Django's test client: every page goes through the service API."""
+import pytest
+from django.urls import reverse
+
+from engine import versions
+from engine.models import Record, Task
+
+GOOD = {"unit_id": "7", "price": "1000000.00", "discount_rate": "0.05"}
+
+
+@pytest.fixture
+def published(engine_flows, people):
+    versions.publish(people["p1"], "discount")
+    return people
+
+
+def login(client, user):
+    client.force_login(user)
+    return client
+
+
+def test_pages_need_a_login(client, db):
+    response = client.get(reverse("web:inbox"))
+
+    assert response.status_code == 302
+    assert response["Location"].startswith("/login/")
+
+
+def test_start_a_record_then_submit_with_an_error_then_correctly(client, published):
+    p = published
+    login(client, p["consultant"])
+
+    response = client.post(reverse("web:start", args=["P1", "discount"]), {"unit_id": "7"})
+    record = Record.objects.get()
+    assert response.status_code == 302 and response["Location"] == f"/records/{record.pk}/"
+
+    page = client.get(f"/records/{record.pk}/")
+    assert page.status_code == 200
+    assert b'data-step="submit"' in page.content
+
+    bad = client.post(reverse("web:fire", args=[record.pk, "submit"]),
+                      {"submit-unit_id": "7", "submit-price": "12.345", "submit-discount_rate": "0.05", "revision": "1"})
+    assert bad.status_code == 400
+    assert "确认小数不超过 2 位." in bad.content.decode()  # Django's own Chinese message, at the field
+    record.refresh_from_db()
+    assert record.state == "draft"
+
+    ok = client.post(reverse("web:fire", args=[record.pk, "submit"]),
+                     {"submit-unit_id": "7", "submit-price": "1000000.00", "submit-discount_rate": "0.05",
+                      "submit-comment": "please approve", "revision": "1"})
+    assert ok.status_code == 302
+    record.refresh_from_db()
+    assert (record.state, record.data["price"]) == ("review", "1000000.00")
+    history = client.get(f"/records/{record.pk}/").content.decode()
+    assert "please approve" in history
+
+
+def test_the_inbox_claims_many_and_the_record_page_votes(client, published):
+    p = published
+    from engine.runtime import records, transitions
+    made = [records.start_record(p["consultant"], p["p1"], "discount", {"unit_id": 7}) for _ in range(3)]
+    login(client, p["consultant2"])
+
+    page = client.get(reverse("web:inbox"))
+    assert page.content.decode().count('name="task"') == 3
+    client.post(reverse("web:claim"), {"task": [str(t.pk) for t in Task.objects.filter(record__in=made[:2])]})
+    assert Task.objects.filter(assignee=p["consultant2"]).count() == 2
+
+    transitions.fire(p["consultant"], made[2].pk, "submit", {"unit_id": 7, "price": "1.00", "discount_rate": "0.05"})
+    login(client, p["director"])
+    slot = Task.objects.get(record=made[2], roles=["project_director"])
+    client.post(reverse("web:vote", args=[slot.pk]), {"decision": "approve", "comment": "ok"})
+    assert Task.objects.get(pk=slot.pk).outcome == "approve"
+
+
+def test_an_outsider_gets_404_for_another_projects_record(client, published):
+    p = published
+    from engine.runtime import records
+    record = records.start_record(p["consultant"], p["p1"], "discount", {"unit_id": 7})
+    login(client, p["outsider"])
+
+    assert client.get(f"/records/{record.pk}/").status_code == 404
+    assert client.post(reverse("web:fire", args=[record.pk, "submit"]), {}).status_code == 404
+
+
+def test_the_interface_speaks_chinese_by_default_and_english_when_switched(client, published):
+    login(client, published["consultant"])
+
+    assert "<title>待办</title>" in client.get("/").content.decode()
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    assert "<title>Inbox</title>" in client.get("/").content.decode()
