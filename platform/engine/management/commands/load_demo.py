@@ -1,4 +1,4 @@
-"""Load fixtures/demo/demo.yaml: projects with their published flows, and users.
+"""Load fixtures/demo/demo.yaml: projects with their published flows, units, customers, users.
 
 Idempotent: run it again and it only fills in what is missing.
 """
@@ -12,12 +12,14 @@ from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from accounts.models import Membership
 from engine import versions
+from kernel import demo
 from kernel.models import Project
 
 
 class Command(BaseCommand):
-    help = "Load the demo projects, users and published flows."
+    help = "Load the demo projects, users, units, customers and published flows."
 
     def add_arguments(self, parser):
         parser.add_argument("--file", default=str(Path(settings.ROOT_DIR) / "fixtures" / "demo" / "demo.yaml"))
@@ -25,21 +27,37 @@ class Command(BaseCommand):
     @transaction.atomic
     def handle(self, *args, **options):
         data = yaml.safe_load(Path(options["file"]).read_text(encoding="utf-8"))
+        projects = {}
         for item in data.get("projects", []):
             project, created = Project.objects.get_or_create(
                 code=item["code"], defaults={"name": item["name"], "settings": item.get("settings", {})})
             project.full_clean()
+            projects[project.code] = project
             for flow in item.get("publish", []):
                 result = versions.publish(project, flow)
                 if result.created:
                     self.stdout.write(f"published {project.code}/{flow} v{result.version.number}")
+            loaded = demo.load_inventory(project, item)
+            if loaded.units or loaded.withheld or loaded.batches:
+                self.stdout.write(f"{project.code}: {loaded.buildings} buildings, {loaded.units} units "
+                                  f"({loaded.withheld} withheld), {loaded.batches} queue batches added")
+        self._users(data.get("users", []), projects)
+        for item in data.get("projects", []):
+            added = demo.load_customers(projects[item["code"]], item.get("customers", []))
+            if added:
+                self.stdout.write(f"{item['code']}: {added} customers registered")
+        self.stdout.write(self.style.SUCCESS("demo loaded"))
+
+    def _users(self, entries: list[dict], projects: dict[str, Project]) -> None:
         User = get_user_model()
-        for item in data.get("users", []):
+        for item in entries:
             user, created = User.objects.get_or_create(username=item["username"], defaults={
                 "display_name": item.get("display_name", ""),
                 "is_superuser": item.get("superuser", False), "is_staff": True})
             if created:
                 user.set_password(item["password"])
                 user.save()
+            for code, roles in item.get("roles", {}).items():
+                for role in roles:
+                    Membership.objects.get_or_create(user=user, project=projects[code], role=role)
             self.stdout.write(f"login: {item['username']} / {item['password']}  {item.get('note', '')}")
-        self.stdout.write(self.style.SUCCESS("demo loaded"))

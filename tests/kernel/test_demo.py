@@ -1,0 +1,66 @@
+"""The demo fixture: two buildings of units, a user per role, customers; loading twice adds nothing."""
+from collections import Counter
+from decimal import Decimal
+from io import StringIO
+
+from django.core.management import call_command
+
+from accounts.models import Membership, User
+from definitions.roles import STANDARD_ROLE_NAMES
+from kernel.models import Building, Customer, CustomerRegistration, Project, QueueBatch, Unit
+
+
+def load() -> str:
+    out = StringIO()
+    call_command("load_demo", stdout=out)
+    return out.getvalue()
+
+
+def test_the_demo_has_two_buildings_three_hundred_units_and_a_user_per_role(db):
+    # when
+    output = load()
+
+    # then
+    demo = Project.objects.get(code="DEMO")
+    assert list(Building.objects.filter(project=demo).values_list("code", "name")) == [("3", "3号楼"), ("5", "5号楼")]
+    assert Unit.objects.filter(project=demo).count() == 300
+    assert Counter(Unit.objects.values_list("status", flat=True)) == {"available": 298, "withheld": 2}
+    assert set(Membership.objects.filter(project=demo).values_list("role", flat=True)) == STANDARD_ROLE_NAMES
+    assert Customer.objects.count() == 12
+    assert CustomerRegistration.objects.filter(project=demo).count() == 12
+    assert QueueBatch.objects.filter(project=demo).get().code == "A"
+    assert "login: admin / admin  platform admin (all projects)" in output
+    assert "login: consultant / demo1234  sales consultant" in output
+    assert "published DEMO/reservation v1" in output and "published DEMO/subscription v1" in output
+
+
+def test_demo_units_have_realistic_areas_and_prices_in_exact_decimals(db):
+    load()
+
+    unit = Unit.objects.get(code="3-1502")
+
+    assert (unit.floor, unit.position, unit.layout, unit.orientation) == (15, "02", "3室2厅2卫", "南")
+    assert (unit.built_area, unit.inner_area, unit.list_price) == (
+        Decimal("128.56"), Decimal("102.37"), Decimal("3283211.00"))
+    for u in Unit.objects.all():
+        assert Decimal("0.75") < u.inner_area / u.built_area < Decimal("0.85")
+        assert Decimal("20000") < u.list_price / u.built_area < Decimal("30000")
+
+
+def test_loading_the_demo_again_adds_nothing_and_keeps_what_changed(db):
+    # given: the demo, where someone took a unit back on sale and renamed a customer
+    load()
+    Unit.objects.filter(code="3-2601").update(status="available")
+    Customer.objects.filter(phone="+8613812341234").update(name="张伟伟")
+    before = (Unit.objects.count(), Customer.objects.count(), Membership.objects.count(), User.objects.count())
+
+    # when
+    output = load()
+
+    # then
+    assert (Unit.objects.count(), Customer.objects.count(), Membership.objects.count(),
+            User.objects.count()) == before
+    assert Unit.objects.get(code="3-2601").status == "available"
+    assert Customer.objects.get(phone="+8613812341234").name == "张伟伟"
+    assert "published" not in output and "units" not in output and "customers registered" not in output
+    assert output.count("login: ") == 16
