@@ -49,7 +49,7 @@ def test_a_consultant_claims_submits_fixes_an_error_and_sees_the_history(page, l
     assert "price: — → 1000000.00" in last
 
     # switching to English
-    page.select_option("select[name=language]", "en")
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.select_option("select[name=language]", "en")
     assert page.locator("h2").first.inner_text() == "Summary"
     assert page.title() == record.reference
