@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from .views import inbox, records, start
+from .views import chart, inbox, records, start
 
 app_name = "web"
 
@@ -13,6 +13,8 @@ urlpatterns = [
     path("records/<int:record_id>/", records.record_page, name="record"),
     path("records/<int:record_id>/fire/<slug:transition>/", records.fire_transition, name="fire"),
     path("tasks/<int:task_id>/vote/", records.vote, name="vote"),
+    path("projects/<slug:project>/chart/", chart.chart_page, name="chart"),
+    path("projects/<slug:project>/chart/data/", chart.chart_data, name="chart-data"),
     path("start/", start.start_list, name="start-list"),
     path("start/<slug:project>/<slug:flow>/", start.start_record, name="start"),
 ]

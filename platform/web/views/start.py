@@ -29,8 +29,11 @@ def _startable(user):
 
 @login_required
 def start_list(request):
-    options = [{"project": p, "flow": d.name, "title": text(d.title)} for p, d in _startable(request.user)]
-    return render(request, "web/start_list.html", {"options": options})
+    only = request.GET.get("project")
+    options = [{"project": p, "flow": d.name, "title": text(d.title)} for p, d in _startable(request.user)
+               if not only or p.code == only]
+    carry = request.GET.urlencode() if request.GET.get("unit_id") else ""
+    return render(request, "web/start_list.html", {"options": options, "carry": carry})
 
 
 @login_required
@@ -41,7 +44,8 @@ def start_record(request, project: str, flow: str):
         raise Http404()
     form_spec = match.start.form
     form_class = build_form_class(match.entity.schema, form_spec)
-    form = form_class(request.POST or None)
+    prefill = {k: v for k, v in request.GET.items() if k in form_class.base_fields}
+    form = form_class(request.POST or None, initial=prefill)
     if request.method == "POST" and form.is_valid():
         values, comment = form_values(form)
         try:
