@@ -151,3 +151,39 @@ def definition_of(version: FlowVersion) -> FlowDefinition:
 def _definition(pk: int, content_hash: str, content: str) -> FlowDefinition:
     # Keyed by the immutable version id and hash: a cache that can never be stale.
     return build(canonical.loads(content), environment(), f"version {pk}")
+
+
+def check_overrides(project: Project, flow: str, overrides: object) -> tuple[object, list[Problem]]:
+    """The effective document for these overrides and every problem in it (none: valid)."""
+    document, _, display, problems = effective_document(flow, overrides)
+    try:
+        build(document, environment(), f"{display} + {project.code} overrides", early=problems)
+    except DefinitionError as exc:
+        return document, list(exc.problems)
+    return document, []
+
+
+def save_overrides(project: Project, flow: str, overrides: object) -> list[Problem]:
+    """Store the project's overrides if the result validates; return the problems otherwise.
+
+    Saving does not publish: the admin reviews the diff against the published version
+    and publishes when ready.
+    """
+    _, problems = check_overrides(project, flow, overrides)
+    if problems:
+        return problems
+    with transaction.atomic():
+        binding = _lock_binding(project, flow)
+        binding.overrides = overrides or {}
+        binding.save(update_fields=["overrides", "updated_at"])
+    return []
+
+
+def diff_against_published(project: Project, flow: str, document: object) -> list[Change]:
+    current = published_version(project, flow)
+    return diff_documents(canonical.loads(current.content) if current else {}, document)
+
+
+def stored_overrides(project: Project, flow: str) -> object:
+    binding = FlowBinding.objects.filter(project=project, flow=flow).first()
+    return binding.overrides if binding else {}

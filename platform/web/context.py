@@ -1,11 +1,16 @@
-"""Template context every page needs: the codes of the user's projects, for the menu."""
+"""Template context every page needs: the user's projects (and those they administer), for the menu."""
 from accounts.models import Membership
 
 
 def user_projects(request) -> dict:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
-        return {"user_projects": []}
-    codes = (Membership.objects.filter(user=user).order_by("project__code")
-             .values_list("project__code", flat=True).distinct())
-    return {"user_projects": list(codes)}
+        return {"user_projects": [], "admin_projects": []}
+    rows = list(Membership.objects.filter(user=user).order_by("project__code").values_list("project__code", "role"))
+    codes = list(dict.fromkeys(code for code, _ in rows))
+    if user.is_superuser:
+        from kernel.models import Project
+        admin = list(Project.objects.order_by("code").values_list("code", flat=True))
+    else:
+        admin = list(dict.fromkeys(code for code, role in rows if role == "project_admin"))
+    return {"user_projects": codes, "admin_projects": admin}

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from .views import chart, inbox, records, start
+from .views import chart, inbox, records, start, studio
 
 app_name = "web"
 
@@ -15,6 +15,10 @@ urlpatterns = [
     path("tasks/<int:task_id>/vote/", records.vote, name="vote"),
     path("projects/<slug:project>/chart/", chart.chart_page, name="chart"),
     path("projects/<slug:project>/chart/data/", chart.chart_data, name="chart-data"),
+    path("studio/<slug:project>/", studio.studio, name="studio"),
+    path("studio/<slug:project>/<slug:flow>/", studio.studio_flow, name="studio-flow"),
+    path("studio/<slug:project>/<slug:flow>/publish/", studio.publish, name="studio-publish"),
+    path("studio/<slug:project>/<slug:flow>/rollback/<int:number>/", studio.rollback, name="studio-rollback"),
     path("start/", start.start_list, name="start-list"),
     path("start/<slug:project>/<slug:flow>/", start.start_record, name="start"),
 ]

@@ -10,6 +10,7 @@ from accounts.models import Membership
 from engine.models import FlowVersion, VersionStatus
 from engine.runtime import EngineError, InvalidForm, records
 from engine.versions import definition_of
+from definitions.model import FormSpec
 from forms import build_form_class, form_values
 from kernel.models import Project
 
@@ -42,7 +43,8 @@ def start_record(request, project: str, flow: str):
     match = next((d for p, d in _startable(request.user) if p.code == project and d.name == flow), None)
     if project_obj is None or match is None:
         raise Http404()
-    form_spec = match.start.form
+    # Without a start form a record may begin with any entity field; offer them all, optional.
+    form_spec = match.start.form or FormSpec(fields=tuple(match.entity.field_names))
     form_class = build_form_class(match.entity.schema, form_spec)
     prefill = {k: v for k, v in request.GET.items() if k in form_class.base_fields}
     form = form_class(request.POST or None, initial=prefill)

@@ -1,0 +1,37 @@
+"""An admin publishes an override in the studio; a record started afterwards follows it."""
+import pytest
+
+from accounts.models import Membership
+from engine import versions
+from engine.models import Record
+
+from .conftest import log_in
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def test_an_admin_publishes_an_override_and_a_new_record_follows_it(browser, page, live_server, engine_flows, people):
+    p = people
+    Membership.objects.create(user=p["manager"], project=p["p1"], role="project_admin")
+    versions.publish(p["p1"], "discount")
+    old = Record.objects.none()
+
+    log_in(page, live_server, "manager")
+    page.click("text=流程配置 P1")
+    page.click("a:text('discount')")
+    page.fill("textarea[name=overrides]", "states:\n  draft:\n    title: {zh: 起草中, en: Drafting}\n")
+    page.click("button:text('保存')")
+    assert page.locator("pre.diff").inner_text().strip() == (
+        "~ states.draft.title.zh: '草稿' → '起草中'\n~ states.draft.title.en: 'Draft' → 'Drafting'")
+    page.click("button:text('发布')")
+    assert page.locator("tr[data-version='2'] td").nth(1).inner_text() == "已发布"
+
+    # a consultant starts a new record: it runs on version 2 and shows the new title
+    consultant = browser.new_context(locale="zh-CN").new_page()
+    log_in(consultant, live_server, "consultant")
+    consultant.goto(f"{live_server.url}/start/P1/discount/")
+    consultant.fill("input[name=unit_id]", "7")
+    consultant.click("button:text('创建')")
+    assert consultant.locator(".state").inner_text() == "起草中"
+    assert Record.objects.get().version.number == 2
+    assert list(old) == []

@@ -1,0 +1,51 @@
+"""The flow studio: overrides validated on save with every problem by path, diff, publish, roll back."""
+import pytest
+
+from accounts.models import Membership
+from engine import versions
+from engine.models import FlowVersion
+
+
+@pytest.fixture
+def admin(client, people):
+    Membership.objects.create(user=people["manager"], project=people["p1"], role="project_admin")
+    versions.publish(people["p1"], "subscription")
+    client.force_login(people["manager"])
+    return client
+
+
+def test_saving_bad_overrides_lists_every_problem_and_keeps_nothing(admin, people):
+    bad = "states:\n  awaiting_contract:\n    deadline: {after: 3 days}\ntransitions:\n  sign: {roles: [contract_clrk]}\n"
+
+    response = admin.post("/studio/P1/subscription/", {"overrides": bad, "action": "save"})
+
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert ("flows/subscription.yaml + P1 overrides: states[2].deadline.after: 无效的时长 &#x27;3 days&#x27;：不是时长；"
+            "请写成 30m、72h、3d、1w、2d12h 或 P3DT12H 等形式") in page
+    assert ("flows/subscription.yaml + P1 overrides: transitions[4].roles[0]: 未知的角色 &#x27;contract_clrk&#x27;；"
+            "是否应为 &#x27;contract_clerk&#x27;？") in page
+    assert versions.stored_overrides(people["p1"], "subscription") == {}
+
+
+def test_save_shows_the_diff_then_publish_and_roll_back(admin, people):
+    saved = admin.post("/studio/P1/subscription/", {"overrides": "states:\n  awaiting_contract:\n    deadline: {after: 3d}\n",
+                                                    "action": "save"})
+    assert saved.status_code == 302
+
+    page = admin.get("/studio/P1/subscription/").content.decode()
+    assert "~ states.awaiting_contract.deadline.after: &#x27;7d&#x27; → &#x27;3d&#x27;" in page
+
+    admin.post("/studio/P1/subscription/publish/")
+    assert FlowVersion.objects.get(project=people["p1"], flow="subscription", status="published").number == 2
+    admin.post("/studio/P1/subscription/rollback/1/")
+    current = FlowVersion.objects.get(project=people["p1"], flow="subscription", status="published")
+    assert (current.number, current.restored_from.number) == (3, 1)
+    assert "无变化。" in admin.get("/studio/P1/subscription/").content.decode()
+
+
+def test_the_studio_is_for_project_admins_only(client, people):
+    client.force_login(people["director"])
+
+    assert client.get("/studio/P1/").status_code == 404
+    assert client.post("/studio/P1/subscription/publish/").status_code == 404
