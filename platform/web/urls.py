@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from .views import chart, inbox, records, start, studio
+from .views import chart, customers, inbox, records, start, studio
 
 app_name = "web"
 
@@ -19,6 +19,7 @@ urlpatterns = [
     path("studio/<slug:project>/<slug:flow>/", studio.studio_flow, name="studio-flow"),
     path("studio/<slug:project>/<slug:flow>/publish/", studio.publish, name="studio-publish"),
     path("studio/<slug:project>/<slug:flow>/rollback/<int:number>/", studio.rollback, name="studio-rollback"),
+    path("customers/<int:customer_id>/", customers.customer_page, name="customer"),
     path("start/", start.start_list, name="start-list"),
     path("start/<slug:project>/<slug:flow>/", start.start_record, name="start"),
 ]

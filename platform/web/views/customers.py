@@ -1,0 +1,36 @@
+"""A customer's page: profile (phone masked as the kernel's rule says), deals, payments,
+open tasks and the history of key fields, limited to the viewer's projects."""
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import render
+
+from accounts.models import Membership
+from engine.models import Record, Task
+from kernel.history import customer_changes
+from kernel.models import Customer, Payment
+from kernel.visibility import PhoneVisibility, customer_payload
+
+
+@login_required
+def customer_page(request, customer_id: int):
+    customer = Customer.objects.prefetch_related("registrations__project", "registrations__consultant") \
+        .filter(pk=customer_id).first()
+    if customer is None:
+        raise Http404()
+    mine = set(Membership.objects.filter(user=request.user).values_list("project_id", flat=True))
+    registrations = [r for r in customer.registrations.all() if r.project_id in mine or request.user.is_superuser]
+    if not registrations:
+        raise Http404()  # not registered in any project of the viewer
+    visibility = PhoneVisibility.for_user(request.user)
+    projects = {r.project_id for r in registrations}
+    deals = list(Record.objects.filter(project_id__in=projects, data__customer_id=customer.pk)
+                 .select_related("project").order_by("-created_at"))
+    payments = list(Payment.objects.filter(project_id__in=projects, record_id__in=[d.pk for d in deals])
+                    .order_by("received_at"))
+    open_tasks = list(Task.objects.filter(record__in=deals, status="open").select_related("record", "assignee"))
+    return render(request, "web/customer.html", {
+        "customer": customer_payload(customer, visibility), "registrations": registrations, "deals": deals,
+        "payments": payments, "tasks": open_tasks, "changes": customer_changes(customer, visibility),
+    })

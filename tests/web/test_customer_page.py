@@ -1,0 +1,41 @@
+"""The customer page: masked where the role requires, deals and payments, only for the viewer's projects."""
+import pytest
+
+from engine import versions
+from engine.runtime import records, transitions
+from kernel import customers
+
+
+@pytest.fixture
+def customer(engine_flows, people):
+    versions.publish(people["p1"], "discount")
+    buyer = customers.register(project_id=people["p1"].pk, consultant_id=people["consultant"].pk,
+                               name="王小明", phone="13812341234")
+    return buyer
+
+
+def test_a_consultant_of_another_customer_sees_the_phone_masked(client, people, customer):
+    client.force_login(people["consultant2"])
+
+    page = client.get(f"/customers/{customer.pk}/").content.decode()
+
+    assert "<small data-phone>138****1234</small>" in page
+
+
+def test_the_manager_sees_the_full_phone_the_deals_and_the_open_tasks(client, people, customer):
+    record = records.start_record(people["consultant"], people["p1"], "discount",
+                                  {"unit_id": 7, "note": "x"})
+    from engine.models import Record
+    Record.objects.filter(pk=record.pk).update(data={"unit_id": 7, "customer_id": customer.pk})
+    client.force_login(people["manager"])
+
+    page = client.get(f"/customers/{customer.pk}/").content.decode()
+
+    assert "<small data-phone>+8613812341234</small>" in page
+    assert f'href="/records/{record.pk}/">DSC-000001</a> · P1 · discount · draft' in page
+
+
+def test_an_outsider_cannot_open_the_customer(client, people, customer):
+    client.force_login(people["outsider"])
+
+    assert client.get(f"/customers/{customer.pk}/").status_code == 404
