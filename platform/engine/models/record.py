@@ -20,6 +20,7 @@ class Record(models.Model):
     revision = models.PositiveIntegerField(_("revision"), default=1,
                                            help_text=_("Goes up by one with every change; detects stale forms."))
     is_closed = models.BooleanField(_("closed"), default=False)
+    last_seq = models.PositiveIntegerField(default=0, help_text=_("The number of its latest history entry."))
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                    related_name="+")
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)

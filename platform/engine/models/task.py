@@ -26,6 +26,9 @@ class Task(models.Model):
     kind = models.CharField(max_length=16, default="work")
     status = models.CharField(max_length=16, choices=TaskStatus.choices, default=TaskStatus.OPEN)
     roles = models.JSONField(default=list)
+    role = models.SlugField(max_length=63, blank=True,
+                            help_text=_("The one role that may claim it. Tasks several roles may claim, and "
+                                        "escalated ones, list their roles in TaskCandidate instead."))
     assignee = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                  related_name="assigned_tasks")
     delegate = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
@@ -44,6 +47,9 @@ class Task(models.Model):
 
     class Meta:
         indexes = [
+            models.Index(fields=["project", "role", "due_at"],
+                         condition=Q(status="open", assignee__isnull=True) & ~Q(role=""),
+                         name="task_open_claimable_idx"),
             models.Index(fields=["assignee", "due_at"], condition=Q(status="open"), name="task_open_assignee_idx"),
             models.Index(fields=["delegate", "due_at"], condition=Q(status="open"), name="task_open_delegate_idx"),
             models.Index(fields=["record", "status"], name="task_record_status_idx"),
@@ -54,7 +60,7 @@ class Task(models.Model):
 
 
 class TaskCandidate(models.Model):
-    """A role that may claim an open, unassigned task: the inbox's index."""
+    """A role that may claim a task several roles share, or that a deadline escalated it to."""
 
     task = models.ForeignKey(Task, on_delete=models.CASCADE, related_name="candidates")
     project = models.ForeignKey("kernel.Project", on_delete=models.CASCADE, related_name="+")

@@ -46,7 +46,8 @@ def vote(user, task_id: int, decision: str, comment: str = ""):
     task.status, task.outcome, task.closed_at, task.closed_by = TaskStatus.DONE, decision, timezone.now(), user
     task.assignee_id = task.assignee_id or user.pk
     task.save(update_fields=["status", "outcome", "closed_at", "closed_by", "assignee"])
-    TaskCandidate.objects.filter(task=task).update(is_open=False)
+    if len(task.roles) > 1 or task.escalated_at is not None:
+        TaskCandidate.objects.filter(task=task).update(is_open=False)
     history.append(record, HistoryEntry.Kind.VOTE, user, comment=comment,
                    details={"task": task.name, "task_id": task.pk, "decision": decision, "role": min(held) if held else ""})
     definition = definition_of(record.version)
@@ -76,10 +77,8 @@ def add_approver(user, task_id: int, *, role: str | None = None, user_id: int | 
     assignee = _colleague(task.project_id, user_id, None) if user_id else None
     slot = Task.objects.create(
         record=task.record, project_id=task.project_id, flow=task.flow, state=task.state, visit=task.visit,
-        name=task.name, kind="approval", roles=[role] if role else [], assignee=assignee, due_at=task.due_at,
-        added_by=user)
-    if role:
-        TaskCandidate.objects.create(task=slot, project_id=task.project_id, role=role, due_at=task.due_at)
+        name=task.name, kind="approval", roles=[role] if role else [], role=role or "", assignee=assignee,
+        due_at=task.due_at, added_by=user)
     history.append(task.record, HistoryEntry.Kind.ADD_APPROVER, user, comment=comment,
                    details={"task": task.name, "task_id": slot.pk, "role": role or "", "user": str(assignee or "")})
     return slot

@@ -3,8 +3,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from django.db.models import Max
-
 from ..models import HistoryEntry, Record
 
 
@@ -16,11 +14,17 @@ def data_changes(old: Mapping, new: Mapping) -> dict:
 
 def append(record: Record, kind: str, actor, *, transition: str = "", from_state: str = "", to_state: str = "",
            comment: str = "", changes: Mapping | None = None, details: Mapping | None = None,
-           idempotency_key: str | None = None) -> HistoryEntry:
-    # The record row is locked by the caller, so max(seq) + 1 cannot race.
-    last = HistoryEntry.objects.filter(record=record).aggregate(n=Max("seq"))["n"] or 0
+           idempotency_key: str | None = None, save_seq: bool = True) -> HistoryEntry:
+    """Append an entry numbered `record.last_seq + 1`.
+
+    The record row is locked by the caller. With `save_seq=False` the caller saves
+    `last_seq` itself, in the UPDATE of the record it makes anyway.
+    """
+    record.last_seq += 1
+    if save_seq:
+        Record.objects.filter(pk=record.pk).update(last_seq=record.last_seq)
     return HistoryEntry.objects.create(
-        record=record, seq=last + 1, kind=kind, actor=actor, transition=transition, from_state=from_state,
+        record=record, seq=record.last_seq, kind=kind, actor=actor, transition=transition, from_state=from_state,
         to_state=to_state, comment=comment or "", changes=dict(changes or {}), details=dict(details or {}),
         idempotency_key=idempotency_key,
     )

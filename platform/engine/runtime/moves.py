@@ -22,13 +22,13 @@ from .transitions import fire
 def _jump(record: Record, definition, to_state: str, actor, roles, kind: str, comment: str) -> Record:
     now = timezone.now()
     from_state = record.state
-    states.leave(record, now, actor)
+    states.leave(record, definition, now, actor, list(record.tasks.filter(status=TaskStatus.OPEN)))
     record.state = to_state
     record.revision += 1
     states.enter(record, definition, now, names(definition, record.data, None, record.project,
                                                 user_facts(actor, roles)))
-    record.save(update_fields=["state", "revision", "entered_state_at", "is_closed", "updated_at"])
-    history.append(record, kind, actor, from_state=from_state, to_state=to_state, comment=comment)
+    history.append(record, kind, actor, from_state=from_state, to_state=to_state, comment=comment, save_seq=False)
+    record.save(update_fields=["state", "revision", "entered_state_at", "is_closed", "updated_at", "last_seq"])
     return record
 
 

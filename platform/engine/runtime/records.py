@@ -75,10 +75,10 @@ def _create(project, version, definition, user, roles, data, comment, key, *, pa
     )
     actor = user if getattr(user, "is_authenticated", False) else None
     history.append(record, HistoryEntry.Kind.START, actor, to_state=initial.name, comment=comment,
-                   changes=history.data_changes({}, new_data),
+                   changes=history.data_changes({}, new_data), save_seq=False,
                    details={"version": version.number, "parent": parent.reference if parent else None})
     states.enter(record, definition, now, names(definition, new_data, None, project, user_facts(actor, roles)))
-    record.save(update_fields=["entered_state_at", "is_closed"])
+    record.save(update_fields=["entered_state_at", "is_closed", "last_seq"])
     return record
 
 

@@ -29,7 +29,8 @@ def _locked_task(user, task_id: int) -> tuple[Task, frozenset[str]]:
 def _set_assignee(task: Task, user) -> None:
     task.assignee = user
     task.save(update_fields=["assignee"])
-    TaskCandidate.objects.filter(task=task).update(is_open=user is None)
+    if len(task.roles) > 1 or task.escalated_at is not None:
+        TaskCandidate.objects.filter(task=task).update(is_open=user is None)
 
 
 def _colleague(project_id: int, user_id: int, roles: list[str] | None):
@@ -136,7 +137,8 @@ def complete(user, task_id: int, comment: str = "") -> Task:
         raise NotPermitted(f"complete this task while {task.delegate} works on it")
     task.status, task.closed_at, task.closed_by, task.assignee = TaskStatus.DONE, timezone.now(), user, user
     task.save(update_fields=["status", "closed_at", "closed_by", "assignee"])
-    TaskCandidate.objects.filter(task=task).update(is_open=False)
+    if len(task.roles) > 1 or task.escalated_at is not None:
+        TaskCandidate.objects.filter(task=task).update(is_open=False)
     history.append(task.record, HistoryEntry.Kind.COMPLETE, user, comment=comment,
                    details={"task": task.name, "task_id": task.pk})
     return task

@@ -43,7 +43,7 @@ def available_transitions(user, record_id: int) -> list[Available]:
     record, roles = visible_record(user, record_id)
     definition = definition_of(record.version)
     mine = [t for t in definition.transitions_from(record.state) if roles & set(t.roles)]
-    if not mine or _held_by_someone_else(record, user):
+    if not mine or _held_by_someone_else(list(record.tasks.filter(status=TaskStatus.OPEN)), user):
         return []
     return [Available(t.name, t.title, t.form, t.to) for t in mine if not _missing_tasks(record, t)]
 
@@ -67,16 +67,18 @@ def fire(user, record_id: int, transition: str, form: dict | None = None, *, com
             t = _transition(definition, record, transition)
             if not roles & set(t.roles):
                 raise NotPermitted(f"fire '{transition}'", t.roles, f"执行「{transition}」")
-            holder = _held_by_someone_else(record, user)
+            open_tasks = list(Task.objects.filter(record=record, status=TaskStatus.OPEN))
+            holder = _held_by_someone_else(open_tasks, user)
             if holder is not None:
-                raise NotPermitted(f"fire '{transition}' while {holder} holds this step", (), f"执行「{transition}」：该步骤由 {holder} 处理中")
+                raise NotPermitted(f"fire '{transition}' while {holder} holds this step", (),
+                                   f"执行「{transition}」：该步骤由 {holder} 处理中")
             missing = _missing_tasks(record, t)
             if missing:
                 raise TransitionNotAvailable(
                     f"'{transition}' needs these tasks done first: {', '.join(missing)}",
                     f"需先完成任务：{', '.join(missing)}")
-            return move(record, definition, t, user, roles, form, comment=comment,
-                        idempotency_key=idempotency_key, done_task=_my_task(record, user))
+            return move(record, definition, t, user, roles, form, comment=comment, open_tasks=open_tasks,
+                        idempotency_key=idempotency_key, done_task=_my_task(open_tasks, user))
     except IntegrityError as exc:
         if idempotency_key and "idempotency" in str(exc).lower():
             return visible_record(user, record_id)[0]  # a concurrent duplicate committed first
@@ -85,7 +87,8 @@ def fire(user, record_id: int, transition: str, form: dict | None = None, *, com
 
 def move(record: Record, definition: FlowDefinition, t: Transition, actor, roles: frozenset[str],
          form: dict | None, *, comment: str = "", kind: str = HistoryEntry.Kind.TRANSITION,
-         idempotency_key: str | None = None, done_task: Task | None = None, details: dict | None = None) -> Record:
+         idempotency_key: str | None = None, done_task: Task | None = None, details: dict | None = None,
+         open_tasks: list[Task] | None = None) -> Record:
     """The transition itself, for a locked record; also used by approvals and timers."""
     now = timezone.now()
     facts = user_facts(actor, roles)
@@ -102,15 +105,18 @@ def move(record: Record, definition: FlowDefinition, t: Transition, actor, roles
         actions.run(call, scope, actions.EngineActionContext(kernel_ctx, record, actor))
     new_data.update(kernel_ctx.changes)
     from_state = record.state
-    states.leave(record, now, actor, done_task)
+    if open_tasks is None:
+        open_tasks = list(Task.objects.filter(record=record, status=TaskStatus.OPEN))
+    states.leave(record, definition, now, actor, open_tasks, done_task)
     record.state = t.to
     record.data = new_data
     record.revision += 1
     states.enter(record, definition, now, names(definition, new_data, form_values, record.project, facts))
-    record.save(update_fields=["state", "data", "revision", "entered_state_at", "is_closed", "updated_at"])
     history.append(record, kind, actor, transition=t.name, from_state=from_state, to_state=t.to,
                    comment=comment, changes=history.data_changes(old_data, new_data),
-                   idempotency_key=idempotency_key, details=details)
+                   idempotency_key=idempotency_key, details=details, save_seq=False)
+    record.save(update_fields=["state", "data", "revision", "entered_state_at", "is_closed", "updated_at",
+                               "last_seq"])
     return record
 
 
@@ -141,18 +147,19 @@ def _check_guard(t: Transition, scope: dict) -> None:
                           f"不满足「{t.name}」的条件：{t.guard.source}", guard=t.guard.source)
 
 
-def _held_by_someone_else(record: Record, user):
-    """The user holding the current step's work, if that is not `user`."""
-    tasks = list(record.tasks.filter(status=TaskStatus.OPEN, kind="work").select_related("assignee"))
-    assigned = [t for t in tasks if t.assignee_id is not None]
+def _held_by_someone_else(open_tasks: list[Task], user):
+    """The user holding the current step's work, if that is not `user` (and nobody left it open)."""
+    work = [t for t in open_tasks if t.kind == "work"]
+    assigned = [t for t in work if t.assignee_id is not None]
     if not assigned or any(t.assignee_id == getattr(user, "pk", None) for t in assigned):
         return None
-    unassigned = [t for t in tasks if t.assignee_id is None]
-    return None if unassigned else assigned[0].assignee
+    if any(t.assignee_id is None for t in work):
+        return None
+    return assigned[0].assignee  # one query, only on the way to a refusal
 
 
-def _my_task(record: Record, user) -> Task | None:
-    return record.tasks.filter(status=TaskStatus.OPEN, kind="work", assignee_id=getattr(user, "pk", None)).first()
+def _my_task(open_tasks: list[Task], user) -> Task | None:
+    return next((t for t in open_tasks if t.kind == "work" and t.assignee_id == getattr(user, "pk", None)), None)
 
 
 def _missing_tasks(record: Record, t: Transition) -> list[str]:
