@@ -6,12 +6,17 @@ DATABASE_URL switches to PostgreSQL; REDIS_URL switches huey to Redis.
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
 
 ROOT_DIR = Path(__file__).resolve().parents[2]
+# The shipped plugins are the package `plugins` at the repository root; a WSGI server
+# started elsewhere has only platform/ on its path.
+if str(ROOT_DIR) not in sys.path:
+    sys.path.append(str(ROOT_DIR))
 VAR_DIR = Path(os.environ.get("PLATFORM_VAR_DIR", ROOT_DIR / "var"))
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 
@@ -38,6 +43,10 @@ INSTALLED_APPS = [
     "kernel",
     "engine",
     "web",
+    "extensions",  # the plugin host: hooks, rule sets (docs/plugins.md)
+    "plugins.pricing",
+    "plugins.commission",
+    "plugins.points",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,60 @@
+"""Refusals raised by plugins and by the plugin host.
+
+`PluginError` is a `kernel.errors.KernelError`, so the engine treats a plugin's refusal
+exactly like a kernel one: the transition rolls back and the person who tried sees
+`message_en` or `message_zh`. Plugins subclass it with a `code` and two templates.
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from django.core.exceptions import ValidationError
+
+from definitions.errors import Problem
+from kernel.errors import KernelError
+
+
+class PluginError(KernelError):
+    code = "plugin_error"
+    template_en = "the plugin refused the operation"
+    template_zh = "插件拒绝了该操作"
+
+
+class RulesMissing(PluginError):
+    code = "rules_missing"
+    template_en = ("project {project} has no {plugin} rules yet: an admin must set them "
+                   "(manage.py rules publish --project {project} {plugin} FILE)")
+    template_zh = "项目 {project} 尚未配置{plugin}规则，请管理员先设置（manage.py rules publish --project {project} {plugin} 文件）"
+
+
+class InvalidArgument(PluginError):
+    code = "invalid_argument"
+    template_en = "{name} must be {expected}, got {value!r}"
+    template_zh = "{name} 应为{expected_zh}，实际为 {value!r}"
+
+
+class UnknownPlugin(LookupError):
+    def __init__(self, name: str, suggestion: str | None = None):
+        self.name, self.suggestion = name, suggestion
+        hint = f"; did you mean '{suggestion}'?" if suggestion else ""
+        super().__init__(f"no plugin named '{name}' is installed{hint}")
+
+
+class PluginLoadError(Exception):
+    """A plugin could not be loaded or declares something inconsistent; carries every problem found."""
+
+    def __init__(self, problems: Sequence[str]):
+        self.problems = tuple(problems)
+        super().__init__("\n".join(self.problems))
+
+
+class InvalidRules(ValidationError):
+    """A rule configuration failed validation; `problems` say where and what, by path.
+
+    A `ValidationError` on the `config` field, so a model form shows the problems next
+    to the configuration they are about.
+    """
+
+    def __init__(self, plugin: str, problems: Sequence[Problem]):
+        self.plugin, self.problems = plugin, tuple(problems)
+        super().__init__({"config": [p.render() for p in self.problems]})

@@ -1,0 +1,52 @@
+"""The plugin API: the hooks a plugin implements, with pluggy.
+
+A plugin is a module (or any object) with functions marked `@hookimpl` whose names
+are the specifications below; pluggy checks names and arguments when the plugin is
+registered, so a misspelt hook fails at start-up instead of being silently ignored.
+Only `plugin_info` is required. The host calls each plugin's hooks separately, so
+every answer is attributed to the plugin that gave it.
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import pluggy
+
+from definitions.errors import Problem
+
+from .declarations import PluginAction, PluginInfo, Write
+
+PROJECT = "platform"
+ENTRY_POINT_GROUP = "platform.plugins"
+
+hookspec = pluggy.HookspecMarker(PROJECT)
+hookimpl = pluggy.HookimplMarker(PROJECT)
+
+
+@hookspec
+def plugin_info() -> PluginInfo:
+    """Who the plugin is. Its name prefixes its actions and names its rules."""
+
+
+@hookspec
+def plugin_actions() -> Sequence[PluginAction]:
+    """The actions flows may call, each named `<plugin>.<verb>` with typed parameters."""
+
+
+@hookspec
+def plugin_rule_schema() -> Mapping | None:
+    """The JSON Schema (Draft 2020-12) of the plugin's per-project rules; None when it has none.
+
+    Money and rates are decimal strings (`format: money` / `format: decimal`), never
+    JSON numbers, so no rule passes through a float.
+    """
+
+
+@hookspec
+def plugin_check_rules(config: Mapping) -> Sequence[Problem]:
+    """Problems JSON Schema cannot express, each with its path; called once the schema passes."""
+
+
+@hookspec
+def plugin_writes() -> Sequence[Write]:
+    """Where the plugin's effects land: record fields (through `ctx.changes`) and its own tables."""

@@ -1,0 +1,168 @@
+"""Every installed plugin, with what it declares: the host's public API.
+
+The engine adds `action_specs()` to the validator's action catalogue and looks actions
+up in `implementations()`; admin pages and `manage.py rules` use `rule_schema` and
+`validate_rules`. Plugins are found once per process (they are code: a new plugin
+means a restart) and their declarations kept as frozen values.
+"""
+from __future__ import annotations
+
+import copy
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
+from types import MappingProxyType
+
+from definitions.actions import ActionSpec
+from definitions.errors import Problem, closest
+
+from . import discovery
+from .declarations import PLUGIN_NAME, PluginAction, PluginInfo, Write
+from .errors import PluginLoadError, UnknownPlugin
+from .validation import rule_problems, schema_problems
+
+# Action prefixes the kernel and the engine already use: a plugin of that name would clash.
+RESERVED_NAMES = frozenset({"unit", "queue", "payment", "record", "kernel", "engine"})
+
+
+@dataclass(frozen=True)
+class Plugin:
+    info: PluginInfo
+    origin: str  # where it was found, for messages
+    module: str  # the module holding its hooks
+    actions: tuple[PluginAction, ...]
+    rule_schema: dict | None  # never handed out: rule_schema() returns a copy
+    writes: tuple[Write, ...]
+    check_rules: Callable[[Mapping], list[Problem]] | None
+
+    @property
+    def name(self) -> str:
+        return self.info.name
+
+
+@dataclass(frozen=True)
+class Registry:
+    plugins: Mapping[str, Plugin]
+    actions: Mapping[str, PluginAction]
+
+
+_lock = threading.Lock()
+_registry: Registry | None = None
+
+
+def plugins() -> tuple[Plugin, ...]:
+    """The installed plugins, by name."""
+    return tuple(_get().plugins[name] for name in sorted(_get().plugins))
+
+
+def plugin(name: str) -> Plugin:
+    found = _get().plugins.get(name)
+    if found is None:
+        raise UnknownPlugin(name, closest(name, _get().plugins))
+    return found
+
+
+def action_specs() -> tuple[ActionSpec, ...]:
+    """Every plugin action's declaration, for the flow validator's catalogue."""
+    return tuple(_get().actions[name].spec for name in sorted(_get().actions))
+
+
+def implementations() -> dict[str, Callable[..., object]]:
+    """Action name -> `fn(ctx: kernel.actions.ActionContext, **evaluated_args) -> None`."""
+    return {name: action.implementation for name, action in _get().actions.items()}
+
+
+def rule_schema(plugin_name: str) -> dict | None:
+    """The JSON Schema of the plugin's per-project rules (a copy the caller may keep)."""
+    schema = plugin(plugin_name).rule_schema
+    return None if schema is None else copy.deepcopy(dict(schema))
+
+
+def validate_rules(plugin_name: str, config: object, file: str = "") -> list[Problem]:
+    """Every problem with a rule configuration, each with its path; empty when it is valid."""
+    found = plugin(plugin_name)
+    return rule_problems(found.rule_schema, found.check_rules, config, file)
+
+
+def reset() -> None:
+    """Forget the plugins found, so the next call finds them again (tests, after settings change)."""
+    global _registry
+    with _lock:
+        _registry = None
+
+
+def _get() -> Registry:
+    global _registry
+    if _registry is None:
+        with _lock:
+            if _registry is None:
+                _registry = _build()
+    return _registry
+
+
+def _build() -> Registry:
+    pm, found, problems = discovery.plugin_manager()
+    by_name: dict[str, Plugin] = {}
+    actions: dict[str, PluginAction] = {}
+    for item in found:
+        built = _plugin(pm, item, problems)
+        if built is None:
+            continue
+        by_name[built.name] = built
+        for action in built.actions:
+            if action.spec.name in actions:
+                problems.append(f"action {action.spec.name!r} is declared by {actions[action.spec.name].spec.provider} "
+                                f"and {built.name}")
+            actions[action.spec.name] = action
+    if problems:
+        raise PluginLoadError(problems)
+    return Registry(MappingProxyType(by_name), MappingProxyType(actions))
+
+
+def _plugin(pm, item: discovery.Found, problems: list[str]) -> Plugin | None:
+    others = [p for p in pm.get_plugins() if p is not item.obj]
+
+    def ask(hook: str):
+        answers = pm.subset_hook_caller(hook, remove_plugins=others)()
+        return answers[0] if answers else None
+
+    where = f"plugin {item.name!r} ({item.origin})"
+    info = ask("plugin_info")
+    if not isinstance(info, PluginInfo):
+        problems.append(f"{where}: plugin_info() must return a PluginInfo")
+        return None
+    if info.name != item.name:
+        problems.append(f"{where}: plugin_info() names it {info.name!r}; the package or entry point "
+                        f"must have the same name")
+        return None
+    if not PLUGIN_NAME.match(info.name) or info.name in RESERVED_NAMES:
+        problems.append(f"{where}: the name must be lowercase letters, digits and _ (not one of "
+                        f"{', '.join(sorted(RESERVED_NAMES))})")
+        return None
+    actions = tuple(_action(info.name, a, where, problems) for a in (ask("plugin_actions") or ()))
+    schema = ask("plugin_rule_schema")
+    if schema is not None:
+        problems.extend(f"{where}: rule schema: {p}" for p in schema_problems(schema))
+    has_check = any(impl.plugin is item.obj for impl in pm.hook.plugin_check_rules.get_hookimpls())
+    check = None
+    if has_check:
+        caller = pm.subset_hook_caller("plugin_check_rules", remove_plugins=others)
+
+        def check(config: Mapping) -> list[Problem]:
+            return [p for answer in caller(config=config) for p in answer]
+
+    return Plugin(info, item.origin, item.module, tuple(a for a in actions if a is not None),
+                  copy.deepcopy(dict(schema)) if schema is not None else None,
+                  tuple(ask("plugin_writes") or ()), check)
+
+
+def _action(plugin_name: str, action: object, where: str, problems: list[str]) -> PluginAction | None:
+    if not isinstance(action, PluginAction) or not callable(action.implementation):
+        problems.append(f"{where}: plugin_actions() must return PluginAction(spec, implementation) items")
+        return None
+    if not action.spec.name.startswith(plugin_name + ".") or action.spec.name.count(".") != 1:
+        problems.append(f"{where}: action {action.spec.name!r} must be named {plugin_name}.<verb>")
+        return None
+    if action.spec.provider != plugin_name:
+        action = replace(action, spec=replace(action.spec, provider=plugin_name))
+    return action

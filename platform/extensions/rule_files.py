@@ -1,0 +1,40 @@
+"""Reading a rule configuration from a YAML or JSON file, with line numbers for its problems.
+
+Implementers keep each project's rules in version control next to its flows; a file is
+read with the flow loader's YAML reader (numbers with a fraction become Decimal, never
+float), and every problem found is given the line it points at.
+"""
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+from definitions.errors import Problem
+from definitions.yamlio import load_yaml
+
+from . import registry
+
+
+def load_rule_file(path: Path) -> tuple[object, dict, list[Problem]]:
+    """(config, lines by path, syntax problems) for one file."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        return None, {}, [Problem("file.unreadable", (), {"detail": exc.strerror or str(exc)}, str(path))]
+    loaded = load_yaml(text, str(path))
+    return loaded.data, loaded.lines, list(loaded.problems)
+
+
+def check_rule_file(plugin: str, path: Path) -> tuple[object, list[Problem]]:
+    """The file's configuration and every problem with it, each with its line where known."""
+    config, lines, problems = load_rule_file(path)
+    if problems:
+        return None, problems
+    found = registry.validate_rules(plugin, {} if config is None else config, file=str(path))
+    return config, [replace(p, line=_line(lines, p.path)) for p in found]
+
+
+def _line(lines: dict, path: tuple) -> int | None:
+    while path not in lines and path:
+        path = path[:-1]  # a missing key: point at the mapping that lacks it
+    return lines.get(path)

@@ -1,0 +1,49 @@
+"""Reading and publishing a project's rules: what plugin actions and admins call."""
+from __future__ import annotations
+
+import copy
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from django.db import transaction
+
+from kernel.models import Project
+
+from .errors import RulesMissing
+from .models import RuleSet
+
+
+@dataclass(frozen=True)
+class Rules:
+    project_id: int
+    plugin: str
+    revision: int
+    config: Mapping
+
+
+def rules_for(project_id: int, plugin: str) -> Rules:
+    """The project's current rules for `plugin`, or `RulesMissing` naming the command that sets them.
+
+    There are no silent defaults: a price or a commission computed from example rules
+    nobody chose would be worse than a refusal that says what to do.
+    """
+    found = RuleSet.objects.filter(project_id=project_id, plugin=plugin).only("revision", "config").first()
+    if found is None:
+        code = Project.objects.filter(pk=project_id).values_list("code", flat=True).first() or project_id
+        raise RulesMissing(project=code, plugin=plugin)
+    return Rules(project_id, plugin, found.revision, copy.deepcopy(found.config))
+
+
+@transaction.atomic
+def publish_rules(project: Project, plugin: str, config: Mapping, *, user=None) -> RuleSet:
+    """Validate and store the project's rules for `plugin` as a new revision (`InvalidRules` otherwise).
+
+    The row is locked, so two admins publishing at once get consecutive revisions.
+    """
+    rule_set = RuleSet.objects.select_for_update().filter(project=project, plugin=plugin).first()
+    if rule_set is None:
+        rule_set = RuleSet(project=project, plugin=plugin)
+    rule_set.config = copy.deepcopy(dict(config))
+    rule_set.updated_by = user
+    rule_set.save()
+    return rule_set

@@ -1,0 +1,53 @@
+"""Turning action arguments and rule values into exact numbers, and numbers back into JSON text.
+
+Arguments arrive from expressions (Decimal, int) or from record data (decimal strings);
+a float means a value already went through binary arithmetic, so it is refused rather
+than rounded. JSON gets money as decimal strings, never numbers.
+"""
+from __future__ import annotations
+
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+
+from kernel.money import FEN
+
+from .errors import InvalidArgument
+
+
+def decimal_of(value: object, name: str) -> Decimal:
+    """An exact, finite Decimal from a Decimal, an int or a decimal string."""
+    if isinstance(value, (bool, float)) or value is None:
+        raise InvalidArgument(name=name, expected="a decimal number", expected_zh="十进制数", value=value)
+    try:
+        number = Decimal(value.strip()) if isinstance(value, str) else Decimal(value)
+    except (InvalidOperation, TypeError, ValueError):
+        raise InvalidArgument(name=name, expected="a decimal number", expected_zh="十进制数", value=value) from None
+    if not number.is_finite():
+        raise InvalidArgument(name=name, expected="a finite number", expected_zh="有限数", value=value)
+    return number
+
+
+def int_of(value: object, name: str) -> int:
+    """A whole number from an int, an integral Decimal or a digit string (ids, points)."""
+    if isinstance(value, bool):
+        raise InvalidArgument(name=name, expected="a whole number", expected_zh="整数", value=value)
+    if isinstance(value, int):
+        return value
+    number = decimal_of(value, name)
+    if number != number.to_integral_value():
+        raise InvalidArgument(name=name, expected="a whole number", expected_zh="整数", value=value)
+    return int(number)
+
+
+def fen(value: Decimal) -> Decimal:
+    """Round to the fen, half up: how every intermediate money figure is kept."""
+    return value.quantize(FEN, rounding=ROUND_HALF_UP)
+
+
+def money_text(value: Decimal | None) -> str | None:
+    """Money as JSON text with exactly two decimals: `Decimal('40000')` -> `'40000.00'`."""
+    return None if value is None else format(fen(value), "f")
+
+
+def decimal_text(value: Decimal | None) -> str | None:
+    """A rate or coefficient as JSON text, without exponent: `Decimal('0.030')` -> `'0.030'`."""
+    return None if value is None else format(value, "f")

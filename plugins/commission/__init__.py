@@ -1,0 +1,1 @@
+"""Commission 佣金: channel rates, consultant tiers, referral bonuses, and a ledger with clawbacks."""

@@ -1,0 +1,188 @@
+"""Commission ledger services: accrue on signing, release when payable, claw back on cancellation, pay.
+
+Every service locks the deal's row first (`SELECT … FOR UPDATE`), so two transitions
+of one deal never interleave; re-working a consultant's month also locks that month's
+row, so two deals signed at the same moment both end up in each other's tier. A deal
+is found through the acting record's lineage, so the mortgage record under a contract
+can release the contract's commission once the bank loan is paid out.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from datetime import date, datetime
+from decimal import Decimal
+
+from django.db import transaction
+
+from extensions.api import decimal_text, local_date, rules_for
+from kernel.payments import net_collections
+
+from .errors import ClawbackOutstanding, DealCancelled, UnknownChannel
+from .lifecycle import EntryLifecycle
+from .models import BeneficiaryKind, CommissionDeal, CommissionEntry, ConsultantMonth, EntryStatus
+from .rules import CommissionRules, parse
+from .tiers import TierMode, channel_commission, consultant_commissions, is_payable, tier_rates
+
+ZERO = Decimal("0.00")
+_MODE_WORDS = {TierMode.WHOLE_BRACKET: "whole bracket", TierMode.PROGRESSIVE: "progressive"}
+
+
+def rules(project_id: int) -> CommissionRules:
+    found = rules_for(project_id, "commission")
+    return parse(found.config, found.revision)
+
+
+@transaction.atomic
+def accrue(*, project_id: int, record_id: int, reference: str, lineage: Sequence[int], contract_amount: Decimal,
+           consultant_id: int | None, channel: str | None, referrer: str | None, now: datetime) -> CommissionDeal:
+    """Earn commission on a signed deal: channel rate, consultant tier, referral bonus.
+
+    Accruing again for a deal (a retried transition, or a later record of the same deal)
+    changes nothing and returns the deal already accrued.
+    """
+    r = rules(project_id)
+    existing = find_deal(project_id, (record_id, *lineage), lock=True)
+    if existing is not None:
+        if existing.cancelled_at is not None:
+            raise DealCancelled(reference=existing.reference)
+        return existing
+    if channel and channel not in r.channels:
+        raise UnknownChannel(channel=channel, known=", ".join(r.channels) or "-")
+    deal = CommissionDeal.objects.create(
+        project_id=project_id, record_id=record_id, reference=reference, record_ids=sorted({record_id, *lineage}),
+        contract_amount=contract_amount, consultant_id=consultant_id, channel=channel or "",
+        referrer=referrer or "", signed_at=now, month=local_date(project_id, now).replace(day=1),
+        rules_revision=r.revision)
+    if channel:
+        rate = r.channels[channel].rate
+        _entry(deal, BeneficiaryKind.CHANNEL, channel, channel_commission(contract_amount, rate), now,
+               base=contract_amount, rate=rate, note=f"channel {r.channels[channel].title} {decimal_text(rate)}")
+    if referrer:
+        _entry(deal, BeneficiaryKind.REFERRER, referrer, r.referral_bonus, now, note="referral bonus")
+    if consultant_id is not None:
+        retier_month(project_id, consultant_id, deal.month, r, now)
+    return deal
+
+
+@transaction.atomic
+def release(*, project_id: int, lineage: Sequence[int], filed: bool, now: datetime) -> CommissionDeal | None:
+    """Note the filing if it happened, and make the deal's commission payable once its conditions hold.
+
+    Nothing to do for a record with no deal in its lineage, or a cancelled deal.
+    """
+    deal = find_deal(project_id, lineage, lock=True)
+    if deal is None or deal.cancelled_at is not None:
+        return None
+    deal.record_ids = sorted(set(deal.record_ids) | set(lineage))
+    if filed and deal.filed_at is None:
+        deal.filed_at = now
+    if deal.released_at is None:
+        r = rules(project_id)
+        collected = net_collections(project_id, record_ids=deal.record_ids).net
+        if is_payable(filed=deal.filed_at is not None, requires_filing=r.requires_filing, collected=collected,
+                      contract_amount=deal.contract_amount, share=r.collected_share):
+            deal.released_at = now
+            for entry in deal.entries.select_for_update().filter(status=EntryStatus.ACCRUED).order_by("id"):
+                lifecycle = EntryLifecycle(entry)
+                lifecycle.make_payable(now)
+                lifecycle.save()
+    deal.save(update_fields=["record_ids", "filed_at", "released_at"])
+    return deal
+
+
+@transaction.atomic
+def claw_back(*, project_id: int, lineage: Sequence[int], reason: str, now: datetime) -> CommissionDeal | None:
+    """A cancelled deal earns nothing: reverse what is unpaid, claw back what was paid.
+
+    The consultant's month is worked out again without the deal, so in whole-bracket
+    mode the other deals of the month may drop a tier (and are adjusted down).
+    """
+    deal = find_deal(project_id, lineage, lock=True)
+    if deal is None or deal.cancelled_at is not None:
+        return deal
+    deal.cancelled_at, deal.cancel_reason = now, reason[:200]
+    deal.save(update_fields=["cancelled_at", "cancel_reason"])
+    for entry in deal.entries.select_for_update().order_by("id"):
+        if entry.status in (EntryStatus.ACCRUED, EntryStatus.PAYABLE):
+            lifecycle = EntryLifecycle(entry)
+            lifecycle.reverse(now)
+            lifecycle.save()
+        elif entry.status == EntryStatus.PAID and not entry.is_clawback and not entry.reversals.exists():
+            _entry(deal, BeneficiaryKind(entry.beneficiary_kind), entry.beneficiary, -entry.amount, now,
+                   base=entry.base_amount, rate=entry.rate, note=f"clawback of paid entry {entry.pk}", reverses=entry)
+    if deal.consultant_id is not None:
+        retier_month(project_id, deal.consultant_id, deal.month, rules(project_id), now)
+    return deal
+
+
+@transaction.atomic
+def pay(*, project_id: int, beneficiary_kind: str, beneficiary: str, user_id: int | None, now: datetime) -> Decimal:
+    """Pay an agent everything payable, clawbacks netted; refused while clawbacks exceed it."""
+    entries = list(CommissionEntry.objects.select_for_update().filter(
+        project_id=project_id, beneficiary_kind=beneficiary_kind, beneficiary=beneficiary,
+        status=EntryStatus.PAYABLE).order_by("id"))
+    total = sum((e.amount for e in entries), ZERO)
+    if total < 0:
+        raise ClawbackOutstanding(beneficiary=f"{beneficiary_kind} {beneficiary}", owed=-total)
+    for entry in entries:
+        lifecycle = EntryLifecycle(entry)
+        lifecycle.pay(now, user_id)
+        lifecycle.save()
+    return total
+
+
+def retier_month(project_id: int, consultant_id: int, month: date, r: CommissionRules, now: datetime) -> None:
+    """Bring every live deal of the consultant's month to what the tiers give it now.
+
+    Each deal's consultant commission is the sum of its consultant entries not
+    reversed; the difference to the tier figure is written as a new entry (an
+    adjustment), never by changing an old one.
+    """
+    if r.tier_mode is None:
+        return
+    tally, _ = ConsultantMonth.objects.get_or_create(project_id=project_id, consultant_id=consultant_id, month=month)
+    ConsultantMonth.objects.select_for_update().get(pk=tally.pk)
+    deals = list(CommissionDeal.objects.filter(project_id=project_id, consultant_id=consultant_id, month=month,
+                                               cancelled_at__isnull=True).order_by("signed_at", "id"))
+    targets = consultant_commissions([d.contract_amount for d in deals], r.tiers, r.tier_mode)
+    rates = tier_rates(len(deals), r.tiers, r.tier_mode)
+    current = _consultant_totals(d.pk for d in deals)
+    for place, (deal, rate, target) in enumerate(zip(deals, rates, targets), start=1):
+        had = current.get(deal.pk, ZERO)
+        note = (f"{_MODE_WORDS[r.tier_mode]}: deal {place} of {len(deals)} in {month:%Y-%m} at {decimal_text(rate)}"
+                + ("" if had == 0 else f" (adjusts {had})"))
+        _entry(deal, BeneficiaryKind.CONSULTANT, str(consultant_id), target - had, now,
+               base=deal.contract_amount, rate=rate, note=note)
+
+
+def find_deal(project_id: int, lineage: Iterable[int], *, lock: bool = False) -> CommissionDeal | None:
+    """The deal of the nearest record in `lineage` (the acting record first, then its ancestors)."""
+    lineage = list(dict.fromkeys(lineage))
+    deals = CommissionDeal.objects.filter(project_id=project_id, record_id__in=lineage)
+    if lock:
+        deals = deals.select_for_update()
+    by_record = {d.record_id: d for d in deals}
+    return next((by_record[r] for r in lineage if r in by_record), None)
+
+
+def _consultant_totals(deal_ids: Iterable[int]) -> dict[int, Decimal]:
+    totals: dict[int, Decimal] = defaultdict(lambda: ZERO)
+    for deal_id, amount in (CommissionEntry.objects.filter(deal_id__in=list(deal_ids),
+                                                           beneficiary_kind=BeneficiaryKind.CONSULTANT)
+                            .exclude(status=EntryStatus.REVERSED).values_list("deal_id", "amount")):
+        totals[deal_id] += amount  # summed in Python: SQLite would add decimals as floats
+    return totals
+
+
+def _entry(deal: CommissionDeal, kind: str, beneficiary: str, amount: Decimal, now: datetime, *,
+           base: Decimal | None = None, rate: Decimal | None = None, note: str = "",
+           reverses: CommissionEntry | None = None) -> CommissionEntry | None:
+    """A new entry: payable at once when the deal already is (or when it claws back a payment)."""
+    if amount == 0:
+        return None
+    payable = deal.released_at is not None or reverses is not None
+    return CommissionEntry.objects.create(
+        project_id=deal.project_id, deal=deal, beneficiary_kind=kind, beneficiary=beneficiary, base_amount=base,
+        rate=rate, amount=amount, status=EntryStatus.PAYABLE if payable else EntryStatus.ACCRUED, note=note[:200],
+        created_at=now, payable_at=now if payable else None, reverses=reverses)

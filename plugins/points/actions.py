@@ -1,0 +1,88 @@
+"""The points actions flows call: `points.award` and `points.redeem`.
+
+What identifies an event, so that it awards once:
+- a purchase or a referral: the deal, i.e. the oldest record of the acting record's
+  lineage (a reservation that became a subscription and then a contract is one deal);
+- an event: the event code and the acting record (one attendance record, one award);
+- a redemption: the acting record, so a retried transition redeems once.
+"""
+from __future__ import annotations
+
+from extensions.api import (ActionSpec, InvalidArgument, ParamKind, ParamSpec, int_of, money_text, rules_for)
+from kernel.errors import CustomerNotFound
+from kernel.models import Customer
+from kernel.money import to_money
+
+from . import ledger
+from .earning import purchase_points
+from .errors import NoSuchRule, UnknownEvent
+from .models import AwardRule
+from .rules import PointsRules, parse
+
+_E, _F = ParamKind.EXPRESSION, ParamKind.FIELD
+
+AWARD = ActionSpec("points.award", {
+    "rule": ParamSpec(ParamKind.LITERAL, schema={"enum": ["purchase", "referral", "event"]},
+                      description="which earning rule applies"),
+    "customer": ParamSpec(_E, description="id of the member who earns the points"),
+    "amount": ParamSpec(_E, required=False, description="the purchase amount (rule purchase)"),
+    "event": ParamSpec(_E, required=False, description="the event code (rule event), e.g. 'open_day'"),
+    "into": ParamSpec(_F, required=False, description="integer field that gets the points awarded"),
+}, "Award membership points", "发放会员积分")
+
+REDEEM = ActionSpec("points.redeem", {
+    "customer": ParamSpec(_E, description="id of the member"),
+    "points": ParamSpec(_E, description="how many points to redeem"),
+    "into": ParamSpec(_F, required=False, description="money field that gets what the points are worth"),
+}, "Redeem membership points", "兑换会员积分")
+
+
+def award(ctx, *, rule: str, customer: object, amount: object = None, event: object = None,
+          into: str | None = None) -> None:
+    rules = _rules(ctx)
+    customer_id = _customer(customer)
+    deal = ctx.lineage[-1] if ctx.lineage else ctx.record_id
+    if rule == AwardRule.PURCHASE:
+        if rules.yuan_per_point is None:
+            raise NoSuchRule(rule="purchase")
+        points = purchase_points(to_money(amount), rules.yuan_per_point, rules.purchase_cap)
+        key, note = f"purchase:{deal}", "signed purchase"
+    elif rule == AwardRule.REFERRAL:
+        if rules.referral_points is None:
+            raise NoSuchRule(rule="referral")
+        points, key, note = rules.referral_points, f"referral:{deal}", "referral that signed"
+    else:
+        found = rules.events.get(str(event))
+        if found is None:
+            raise UnknownEvent(event=event, known=", ".join(rules.events) or "-")
+        points, key, note = found.points, f"event:{found.code}:{ctx.record_id}", found.title
+    ledger.award(project_id=ctx.project_id, customer_id=customer_id, rule=rule, source_key=key,
+                 reference=ctx.reference, points=points, rules=rules, now=ctx.now, note=note)
+    if into:
+        ctx.changes[into] = points
+
+
+def redeem(ctx, *, customer: object, points: object, into: str | None = None) -> None:
+    rules = _rules(ctx)
+    if rules.redemption_yuan_per_point is None:
+        raise NoSuchRule(rule="redemption")
+    wanted = int_of(points, "points")
+    if wanted <= 0:
+        raise InvalidArgument(name="points", expected="a positive number of points", expected_zh="正整数积分",
+                              value=points)
+    ledger.redeem(project_id=ctx.project_id, customer_id=_customer(customer), points=wanted,
+                  source_key=f"redeem:{ctx.record_id}", reference=ctx.reference, rules=rules, now=ctx.now)
+    if into:
+        ctx.changes[into] = money_text(wanted * rules.redemption_yuan_per_point)
+
+
+def _rules(ctx) -> PointsRules:
+    found = rules_for(ctx.project_id, "points")
+    return parse(found.config, found.revision)
+
+
+def _customer(value: object) -> int:
+    customer_id = int_of(value, "customer")
+    if not Customer.objects.filter(pk=customer_id).exists():
+        raise CustomerNotFound(customer_id=customer_id)
+    return customer_id

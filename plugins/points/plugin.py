@@ -1,0 +1,38 @@
+"""The membership points plugin's hooks."""
+from __future__ import annotations
+
+from extensions.api import PluginAction, PluginInfo, Write, WriteKind, hookimpl
+
+from . import actions, rules
+
+
+@hookimpl
+def plugin_info() -> PluginInfo:
+    return PluginInfo("points", "Membership points", "会员积分", "1",
+                      "Points for purchases, referrals and events; levels; redemption; expiry oldest first.")
+
+
+@hookimpl
+def plugin_actions() -> list[PluginAction]:
+    return [PluginAction(actions.AWARD, actions.award), PluginAction(actions.REDEEM, actions.redeem)]
+
+
+@hookimpl
+def plugin_rule_schema() -> dict:
+    return rules.schema()
+
+
+@hookimpl
+def plugin_check_rules(config):
+    return rules.check(config)
+
+
+@hookimpl
+def plugin_writes() -> list[Write]:
+    return [
+        Write(WriteKind.TABLE, "points.PointsAccount", "balance, points ever earned and level per member and project"),
+        Write(WriteKind.TABLE, "points.PointsLot", "one row per award, with what is left and when it expires"),
+        Write(WriteKind.TABLE, "points.PointsEntry", "the append-only journal: earned, redeemed, expired"),
+        Write(WriteKind.RECORD_FIELD, "points.award → into / points.redeem → into",
+              "points awarded; what redeemed points are worth"),
+    ]

@@ -1,0 +1,142 @@
+"""The pricing actions flows call: `pricing.quote` and `pricing.settle_area`.
+
+Both run inside the transition's transaction and write their result into a record
+field the flow names (`into`), as JSON with money in decimal strings.
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from decimal import Decimal
+
+from extensions.api import (ActionSpec, InvalidArgument, ParamKind, ParamSpec, decimal_of, decimal_text,
+                            int_of, local_date, money_text, rules_for)
+from kernel.errors import UnitNotFound
+from kernel.models import Unit
+
+from . import errors
+from .area_settlement import settle
+from .discounts import DiscountRefused
+from .manual_discount import Approval, ManualDiscountRefused
+from .price_list import UnitFacts
+from .quote import SNAPSHOT_FORMAT, make_quote
+from .rules import PricingRules, parse
+
+_E, _F = ParamKind.EXPRESSION, ParamKind.FIELD
+
+QUOTE = ActionSpec("pricing.quote", {
+    "unit": ParamSpec(_E, description="id of the unit to price"),
+    "into": ParamSpec(_F, description="object field that keeps the frozen quote, e.g. price_snapshot"),
+    "payment_plan": ParamSpec(_E, required=False, description="selects discounts limited to payment plans"),
+    "discounts": ParamSpec(_E, required=False, description="list of on-request discount codes the deal asks for"),
+    "manual_discount": ParamSpec(_E, required=False, description="share taken off after the chain, e.g. '0.01'"),
+    "approved": ParamSpec(_E, required=False,
+                          description="true once the flow has had a discount above the allowance approved"),
+    "deal_price_into": ParamSpec(_F, required=False, description="money field that gets the deal price"),
+    "list_price_into": ParamSpec(_F, required=False, description="money field that gets the list price"),
+}, "Quote and freeze the price", "报价并冻结价格")
+
+SETTLE_AREA = ActionSpec("pricing.settle_area", {
+    "contracted_area": ParamSpec(_E, description="contract area on the pricing basis, m²"),
+    "measured_area": ParamSpec(_E, description="surveyed area on the same basis, m²"),
+    "price_per_m2": ParamSpec(_E, description="contract price per m², e.g. record.price_snapshot.deal_price_per_m2"),
+    "into": ParamSpec(_F, description="object field that keeps the settlement"),
+}, "Compute the area settlement", "计算面积补差")
+
+_LEVEL_WORDS = {Approval.APPROVAL: ("approval", "折扣审批"), Approval.COUNTERSIGN: ("countersigning by the director "
+                                                                                   "and finance", "总监与财务会签")}
+
+
+def quote(ctx, *, unit: object, into: str, payment_plan: object = None, discounts: object = None,
+          manual_discount: object = None, approved: object = False, deal_price_into: str | None = None,
+          list_price_into: str | None = None) -> None:
+    """Price the unit under the project's rules and freeze the quote on the record.
+
+    A manual discount above the consultant's allowance is refused unless `approved`:
+    the flow's guard routes such a deal to approval, and this check makes sure no
+    misconfigured flow can freeze an unapproved price anyway.
+    """
+    rules = _rules(ctx)
+    found = _unit(ctx, unit)
+    if found.list_price is None or found.list_price <= 0:
+        raise errors.NoListPrice(unit=found.code)
+    rate = Decimal("0") if manual_discount in (None, "") else decimal_of(manual_discount, "manual_discount")
+    requested = _codes(discounts)
+    on = local_date(ctx.project_id, ctx.now)
+    try:
+        q = make_quote(_facts(found), found.pk, found.list_price, rules, payment_plan=payment_plan,
+                       requested=requested, manual_rate=rate, on=on)
+    except DiscountRefused as exc:
+        if exc.reason == "unknown":
+            raise errors.UnknownDiscount(discount=exc.code, known=", ".join(exc.known) or "-") from None
+        raise errors.DiscountConditionsNotMet(discount=exc.code, plan=payment_plan or "-", on=on) from None
+    except ManualDiscountRefused as exc:
+        raise errors.ManualDiscountNotAllowed(rate=decimal_text(rate),
+                                              limit=decimal_text(exc.limit) if exc.limit is not None else "<1") from None
+    if q.approval is not Approval.NONE and not approved:
+        en, zh = _LEVEL_WORDS[q.approval]
+        raise errors.DiscountNeedsApproval(rate=decimal_text(rate), allowance=decimal_text(rules.manual.consultant_allowance),
+                                           level_en=en, level_zh=zh)
+    ctx.changes[into] = q.snapshot(ctx.now)
+    if deal_price_into:
+        ctx.changes[deal_price_into] = money_text(q.deal_price)
+    if list_price_into:
+        ctx.changes[list_price_into] = money_text(q.list_price)
+
+
+def settle_area(ctx, *, contracted_area: object, measured_area: object, price_per_m2: object, into: str) -> None:
+    """The settlement of one contract under the project's area rule, kept on the settlement record."""
+    rules = _rules(ctx)
+    contracted = _positive(contracted_area, "contracted_area")
+    measured = _positive(measured_area, "measured_area")
+    price = decimal_of(price_per_m2, "price_per_m2")
+    if price < 0:
+        raise InvalidArgument(name="price_per_m2", expected="a price of 0 or more", expected_zh="不小于 0 的价格",
+                              value=price_per_m2)
+    s = settle(contracted, measured, price, rules.area)
+    ctx.changes[into] = {
+        "format": SNAPSHOT_FORMAT,
+        "rules_revision": rules.revision,
+        "rule": {"band": decimal_text(rules.area.band), "increase_factor": decimal_text(rules.area.increase_factor),
+                 "decrease_factor": decimal_text(rules.area.decrease_factor),
+                 "cancel_beyond_band": rules.area.cancel_beyond_band},
+        "contracted_area": decimal_text(s.contracted_area), "measured_area": decimal_text(s.measured_area),
+        "price_per_m2": money_text(s.price_per_m2), "ratio": decimal_text(s.ratio),
+        "difference": decimal_text(s.difference), "within_band": decimal_text(s.within_band),
+        "beyond_band": decimal_text(s.beyond_band), "buyer_pays": money_text(s.buyer_pays),
+        "refund": money_text(s.refund), "developer_bears": money_text(s.developer_bears),
+        "amount": money_text(s.amount), "may_cancel": s.may_cancel,
+    }
+
+
+def _rules(ctx) -> PricingRules:
+    found = rules_for(ctx.project_id, "pricing")
+    return parse(found.config, found.revision)
+
+
+def _unit(ctx, unit: object) -> Unit:
+    unit_id = int_of(unit, "unit")
+    found = Unit.objects.select_related("building").filter(project_id=ctx.project_id, pk=unit_id).first()
+    if found is None:
+        raise UnitNotFound(unit=unit)
+    return found
+
+
+def _facts(unit: Unit) -> UnitFacts:
+    return UnitFacts(unit.code, unit.building.code, unit.floor, unit.orientation, unit.built_area, unit.inner_area)
+
+
+def _codes(value: object) -> list[str]:
+    if value in (None, ""):
+        return []
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, Sequence) and all(isinstance(v, str) for v in value):
+        return list(value)
+    raise InvalidArgument(name="discounts", expected="a list of discount codes", expected_zh="折扣代码列表", value=value)
+
+
+def _positive(value: object, name: str) -> Decimal:
+    number = decimal_of(value, name)
+    if number <= 0:
+        raise InvalidArgument(name=name, expected="an area above 0", expected_zh="大于 0 的面积", value=value)
+    return number

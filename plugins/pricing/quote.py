@@ -1,0 +1,93 @@
+"""A quote 报价: list price → discount chain → manual discount → rounding, frozen as a snapshot.
+
+The snapshot is what the deal keeps: every figure as a decimal string, the rules'
+revision, and which approval the manual discount needs, so the price can be explained
+years later even after the rules change. Its shape is versioned (`format`).
+"""
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+
+from extensions.values import decimal_text, fen, money_text
+
+from .discounts import DiscountStep, applicable, apply_chain
+from .manual_discount import Approval, approval_needed
+from .price_list import UnitFacts
+from .rounding import round_to
+from .rules import PricingRules
+
+SNAPSHOT_FORMAT = 1
+RATE_PLACES = Decimal("0.0001")
+
+
+@dataclass(frozen=True)
+class Quote:
+    unit: UnitFacts
+    unit_id: int
+    rules: PricingRules
+    payment_plan: str | None
+    list_price: Decimal
+    steps: tuple[DiscountStep, ...]
+    after_chain: Decimal
+    manual_rate: Decimal
+    after_manual: Decimal
+    deal_price: Decimal
+    approval: Approval
+
+    @property
+    def area(self) -> Decimal | None:
+        return self.unit.area(self.rules.basis)
+
+    @property
+    def deal_price_per_m2(self) -> Decimal | None:
+        """P for area settlement: the contract price per m² on the pricing basis."""
+        return None if self.area is None else fen(self.deal_price / self.area)
+
+    @property
+    def total_discount_rate(self) -> Decimal:
+        return ((self.list_price - self.deal_price) / self.list_price).quantize(RATE_PLACES)
+
+    def snapshot(self, quoted_at: datetime) -> dict:
+        manual = self.rules.manual
+        return {
+            "format": SNAPSHOT_FORMAT,
+            "quoted_at": quoted_at.isoformat(),
+            "rules_revision": self.rules.revision,
+            "unit": {"id": self.unit_id, "code": self.unit.code, "floor": self.unit.floor,
+                     "orientation": self.unit.orientation, "built_area": decimal_text(self.unit.built_area),
+                     "inner_area": decimal_text(self.unit.inner_area)},
+            "basis": self.rules.basis.value,
+            "area": decimal_text(self.area),
+            "payment_plan": self.payment_plan,
+            "list_price": money_text(self.list_price),
+            "discounts": [{"code": s.code, "title": s.title, "multiplier": decimal_text(s.multiplier),
+                           "before": money_text(s.before), "after": money_text(s.after)} for s in self.steps],
+            "manual_discount": {
+                "rate": decimal_text(self.manual_rate), "before": money_text(self.after_chain),
+                "after": money_text(self.after_manual),
+                "consultant_allowance": decimal_text(manual.consultant_allowance),
+                "countersign_above": decimal_text(manual.countersign_above),
+            },
+            "rounding": {"step": decimal_text(self.rules.deal_rounding.step),
+                         "mode": self.rules.deal_rounding.mode.value},
+            "deal_price": money_text(self.deal_price),
+            "deal_price_per_m2": money_text(self.deal_price_per_m2),
+            "total_discount_rate": decimal_text(self.total_discount_rate),
+            "approval": self.approval.value,
+            "needs_approval": self.approval is not Approval.NONE,
+        }
+
+
+def make_quote(unit: UnitFacts, unit_id: int, list_price: Decimal, rules: PricingRules, *,
+               payment_plan: str | None, requested: Collection[str], manual_rate: Decimal, on: date) -> Quote:
+    """Price one unit for one deal. Refuses (ValueError subclasses) unknown or inapplicable discounts."""
+    discounts = applicable(rules.discounts, payment_plan=payment_plan, requested=requested, on=on)
+    after_chain, steps = apply_chain(list_price, discounts)
+    approval = approval_needed(manual_rate, rules.manual)
+    after_manual = fen(after_chain * (1 - manual_rate))
+    deal_price = round_to(after_manual, rules.deal_rounding)
+    return Quote(unit, unit_id, rules, payment_plan, list_price, tuple(steps), after_chain, manual_rate,
+                 after_manual, deal_price, approval)
