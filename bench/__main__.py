@@ -1,0 +1,23 @@
+"""python -m bench {throughput,rush,inbox} [options]: run one benchmark and print its figures."""
+import sys
+
+import bench  # noqa: F401 - sys.path
+
+COMMANDS = {
+    "throughput": "bench.throughput",
+    "rush": "bench.rush",
+    "inbox": "bench.inbox",
+}
+
+
+def main() -> int:
+    if len(sys.argv) < 2 or sys.argv[1] not in COMMANDS:
+        print(__doc__.strip())
+        return 2
+    from importlib import import_module
+
+    return import_module(COMMANDS[sys.argv[1]]).main(sys.argv[2:])
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,297 @@
+"""Engine throughput: one small process run for N records by three engines, interleaved.
+
+    start -> review -> (discount > 5 %: director approval) -> finance confirmation -> end
+
+(a) viewflow: the process as a code-defined django-viewflow flow, driven through its
+    activation API (bench/viewflow_deal.py);
+(b) floor: a plain row under SELECT ... FOR UPDATE plus one audit row per step
+    (bench/floor.py);
+ours: the engine's service API (records.start_record, transitions.fire, approvals.vote)
+    on bench/flows/bench_deal.yaml.
+
+Every repetition runs a, b, ours in turn on N fresh records each; the figures are
+medians over the repetitions, and the ratios are medians of the per-repetition ratios,
+so a noisy neighbour slows all three alike. Half the records have a 3 % discount (two
+human steps), half 8 % (three), so a record is 2.5 human transitions on average.
+"""
+from __future__ import annotations
+
+import argparse
+import cProfile
+import io
+import pstats
+import time
+from dataclasses import dataclass, field
+
+from .db import Counter, bench_database, counting, setup_django
+from .stats import machine, median, table
+
+ENGINES = ("viewflow", "floor", "ours")
+
+
+@dataclass
+class Run:
+    engine: str
+    records: int = 0
+    transitions: int = 0
+    start_seconds: float = 0.0
+    step_seconds: float = 0.0
+    starts: Counter = field(default_factory=Counter)
+    steps: Counter = field(default_factory=Counter)
+
+    @property
+    def records_per_s(self) -> float:
+        return self.records / (self.start_seconds + self.step_seconds)
+
+    @property
+    def transitions_per_s(self) -> float:
+        return self.transitions / self.step_seconds
+
+    def per_transition(self, attr: str) -> float:
+        return getattr(self.steps, attr) / self.transitions
+
+    def per_start(self, attr: str) -> float:
+        return getattr(self.starts, attr) / self.records
+
+
+def deal_data(i: int) -> dict:
+    """Every other record has a discount above 5 %, so it needs the director."""
+    return {"unit_code": f"3-{1500 + i % 400:04d}", "price": "3058300.00",
+            "discount_rate": "0.08" if i % 2 else "0.03"}
+
+
+def is_high(data: dict) -> bool:
+    return data["discount_rate"] == "0.08"
+
+
+class World:
+    """Users with their roles in a benchmark project, the flow published."""
+
+    def __init__(self) -> None:
+        from django.conf import settings
+
+        from accounts.models import Membership, User
+        from engine.versions import publish
+        from kernel.models import Project
+
+        from . import FLOWS_DIR
+
+        settings.FLOWS_DIR = FLOWS_DIR
+        self.project = Project.objects.create(code="BENCH", name="Benchmark", settings={"discount_allowance": "0.02"})
+        self.users = {}
+        for username, role in [("consultant", "sales_consultant"), ("manager", "sales_manager"),
+                               ("director", "project_director"), ("fin", "finance")]:
+            user = User.objects.create_user(username, password="x")
+            Membership.objects.create(user=user, project=self.project, role=role)
+            self.users[username] = user
+        publish(self.project, "bench_deal")
+
+
+# -- the three drivers: (start one record) and (take one record through its human steps)
+
+def ours_start(world: World, data: dict) -> int:
+    from engine.runtime import records
+
+    return records.start_record(world.users["consultant"], world.project, "bench_deal", data).pk
+
+
+def ours_steps(world: World, record_id: int, data: dict) -> int:
+    from engine.models import Task
+    from engine.runtime import approvals, transitions
+
+    u = world.users
+    if is_high(data):
+        transitions.fire(u["manager"], record_id, "escalate", {"review_note": "ok"})
+        task_id = Task.objects.filter(record_id=record_id, status="open", kind="approval").values_list(
+            "pk", flat=True).first()
+        approvals.vote(u["director"], task_id, "approve")
+    else:
+        transitions.fire(u["manager"], record_id, "pass_review", {"review_note": "ok"})
+    transitions.fire(u["fin"], record_id, "confirm", {"confirmed_amount": data["price"]})
+    return 3 if is_high(data) else 2
+
+
+def viewflow_start(world: World, data: dict) -> int:
+    from .viewflow_deal import DealFlow
+
+    return DealFlow.start.run(data=data).pk
+
+
+def viewflow_steps(world: World, process_id: int, data: dict) -> int:
+    from .viewflow_deal import DealFlow, complete, open_task
+
+    u = world.users
+    complete(open_task(process_id, DealFlow.review), u["manager"], {"review_note": "ok"})
+    if is_high(data):
+        complete(open_task(process_id, DealFlow.director), u["director"], {"approved": True})
+    complete(open_task(process_id, DealFlow.finance), u["fin"], {"confirmed_amount": data["price"]})
+    return 3 if is_high(data) else 2
+
+
+def floor_start(world: World, data: dict) -> int:
+    from . import floor
+
+    return floor.start(world.users["consultant"], data).pk
+
+
+def floor_steps(world: World, deal_id: int, data: dict) -> int:
+    from . import floor
+
+    u = world.users
+    if is_high(data):
+        floor.step(u["manager"], deal_id, "escalate", {"review_note": "ok"})
+        floor.step(u["director"], deal_id, "approve", {"approved": True})
+    else:
+        floor.step(u["manager"], deal_id, "pass_review", {"review_note": "ok"})
+    floor.step(u["fin"], deal_id, "confirm", {"confirmed_amount": data["price"]})
+    return 3 if is_high(data) else 2
+
+
+DRIVERS = {
+    "viewflow": (viewflow_start, viewflow_steps),
+    "floor": (floor_start, floor_steps),
+    "ours": (ours_start, ours_steps),
+}
+
+
+def run_engine(world: World, engine: str, n: int, offset: int) -> Run:
+    start, steps = DRIVERS[engine]
+    run = Run(engine, records=n)
+    datas = [deal_data(offset + i) for i in range(n)]
+    with counting(run.starts):
+        t0 = time.perf_counter()
+        ids = [start(world, d) for d in datas]
+        run.start_seconds = time.perf_counter() - t0
+    with counting(run.steps):
+        t0 = time.perf_counter()
+        for record_id, d in zip(ids, datas):
+            run.transitions += steps(world, record_id, d)
+        run.step_seconds = time.perf_counter() - t0
+    return run
+
+
+def breakdown(world: World) -> str:
+    """Every statement of one record's life in our engine, step by step."""
+    from engine.models import Task
+    from engine.runtime import approvals, records, transitions
+
+    u, out = world.users, []
+    data = deal_data(1)  # a high discount: start, escalate, vote, confirm
+    steps = [
+        ("start_record", lambda: records.start_record(u["consultant"], world.project, "bench_deal", data).pk),
+        ("fire escalate", lambda rid: transitions.fire(u["manager"], rid, "escalate", {"review_note": "ok"})),
+        ("vote approve", lambda rid: approvals.vote(u["director"], Task.objects.filter(
+            record_id=rid, status="open", kind="approval").values_list("pk", flat=True).first(), "approve")),
+        ("fire confirm", lambda rid: transitions.fire(u["fin"], rid, "confirm", {"confirmed_amount": "1.00"})),
+    ]
+    record_id = None
+    for title, call in steps:
+        counter = Counter(sql=[])
+        with counting(counter):
+            result = call() if record_id is None else call(record_id)
+        record_id = record_id or result
+        out.append(f"## {title}: {counter.statements} statements + {counter.transactions} transaction(s) "
+                   f"= {counter.with_begin_commit} with BEGIN/COMMIT")
+        for i, sql in enumerate(counter.sql, 1):
+            out.append(f"{i:3d}. {sql[:220]}")
+    return "\n".join(out)
+
+
+def profile(world: World, n: int) -> str:
+    """cProfile of our engine's human steps over n records: where the Python time goes."""
+    datas = [deal_data(i) for i in range(n)]
+    ids = [ours_start(world, d) for d in datas]
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for record_id, d in zip(ids, datas):
+        ours_steps(world, record_id, d)
+    profiler.disable()
+    buffer = io.StringIO()
+    stats = pstats.Stats(profiler, stream=buffer).strip_dirs().sort_stats("tottime")
+    stats.print_stats(25)
+    return buffer.getvalue()
+
+
+def report(runs: list[Run], repetitions: int) -> str:
+    by = {e: [r for r in runs if r.engine == e] for e in ENGINES}
+    rows = []
+    for e in ENGINES:
+        rs = by[e]
+        rows.append([
+            e, median([r.records_per_s for r in rs]), median([r.transitions_per_s for r in rs]),
+            median([r.per_transition("statements") for r in rs]),
+            median([r.per_transition("with_begin_commit") for r in rs]),
+            median([1000 * r.steps.db_seconds / r.transitions for r in rs]),
+            median([1000 * r.step_seconds / r.transitions for r in rs]),
+            median([r.per_start("with_begin_commit") for r in rs]),
+        ])
+    out = [table(["engine", "records/s", "transitions/s", "SQL/transition", "SQL+BEGIN/COMMIT",
+                  "DB ms/transition", "total ms/transition", "SQL/start (+B/C)"], rows)]
+    ratios = []
+    for base in ("viewflow", "floor"):
+        per_rep = [o.transitions_per_s / b.transitions_per_s for o, b in zip(by["ours"], by[base])]
+        rec = [o.records_per_s / b.records_per_s for o, b in zip(by["ours"], by[base])]
+        ratios.append([f"ours / {base}", median(rec), median(per_rep),
+                       " ".join(f"{x:.2f}" for x in per_rep)])
+    out.append("")
+    out.append(table(["ratio (median of per-repetition ratios)", "records/s", "transitions/s",
+                      f"transitions/s in each of {repetitions} repetitions"], ratios))
+    return "\n".join(out)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench throughput", description=__doc__.split("\n")[0])
+    parser.add_argument("--records", type=int, default=1000, help="records per engine per repetition")
+    parser.add_argument("--repetitions", type=int, default=3)
+    parser.add_argument("--warmup", type=int, default=20, help="records per engine before timing")
+    parser.add_argument("--breakdown", action="store_true", help="list every statement of one record")
+    parser.add_argument("--profile", type=int, default=0, metavar="N",
+                        help="also cProfile our engine's steps over N records")
+    parser.add_argument("--keep", action="store_true", help="keep the benchmark database")
+    args = parser.parse_args(argv)
+    setup_django()
+    from django.db import connection
+
+    print(f"# throughput: {args.records} records x {args.repetitions} repetitions, engines interleaved "
+          f"{' -> '.join(ENGINES)}; machine: {machine()}", flush=True)
+    with bench_database(keep=args.keep):
+        world = World()
+        offset = 0
+        for engine in ENGINES:
+            run_engine(world, engine, args.warmup, offset)
+            offset += args.warmup
+        runs: list[Run] = []
+        for rep in range(args.repetitions):
+            for engine in ENGINES:
+                run = run_engine(world, engine, args.records, offset)
+                offset += args.records
+                runs.append(run)
+                print(f"  rep {rep + 1} {engine:8s} {run.records_per_s:8.1f} records/s "
+                      f"{run.transitions_per_s:8.1f} transitions/s "
+                      f"{run.per_transition('with_begin_commit'):5.1f} SQL/transition", flush=True)
+        print(f"\n## throughput on {connection.vendor} (medians of {args.repetitions})")
+        print(report(runs, args.repetitions))
+        if args.breakdown:
+            print("\n" + breakdown(world))
+        if args.profile:
+            print(f"\n## cProfile of our engine's steps over {args.profile} records (by own time)")
+            print(profile(world, args.profile))
+        _verify(world)
+    return 0
+
+
+def _verify(world: World) -> None:
+    """Every record of every engine reached its end."""
+    from engine.models import Record
+    from viewflow.workflow.models import Process
+
+    from .models import FloorDeal
+
+    left = {
+        "ours": Record.objects.filter(project=world.project, is_closed=False).count(),
+        "viewflow": Process.objects.exclude(status="DONE").count(),
+        "floor": FloorDeal.objects.exclude(state="done").count(),
+    }
+    print(f"\nunfinished records: {left}")
+    if any(left.values()):
+        raise SystemExit("some records did not reach the end")
