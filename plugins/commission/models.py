@@ -113,7 +113,8 @@ class CommissionEntry(models.Model):
         return self.reverses_id is not None
 
     def save(self, *args, **kwargs) -> None:
-        if self.pk is not None and not set(kwargs.get("update_fields") or ()) <= STATUS_FIELDS:
+        fields = kwargs.get("update_fields")
+        if self.pk is not None and (fields is None or not set(fields) <= STATUS_FIELDS):
             raise LedgerEntryIsFixed(self)
         super().save(*args, **kwargs)
 
