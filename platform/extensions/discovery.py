@@ -59,7 +59,7 @@ def plugin_manager() -> tuple[pluggy.PluginManager, list[Found], list[str]]:
     try:
         pm.check_pending()
     except pluggy.PluginValidationError as exc:
-        problems.append(f"plugin {exc.plugin!r}: {exc}")
+        problems.append(f"plugin {pm.get_name(exc.plugin)!r}: {exc}")
     return pm, found, problems
 
 

@@ -36,9 +36,9 @@ def rule_problems(schema: Mapping | None, check: Callable[[Mapping], list[Proble
                              "该插件没有规则配置，请留空")]
     validator = Draft202012Validator(schema, format_checker=format_checker)
     problems: list[Problem] = []
-    for error in sorted(validator.iter_errors(config), key=lambda e: [str(p) for p in e.absolute_path]):
+    for error in validator.iter_errors(config):
         problems.extend(_translate(error, file))
-    problems = _dedupe(problems)
+    problems = sorted(_dedupe(problems), key=lambda p: [str(part) for part in p.path])
     if problems or check is None:
         return problems
     return [_with_file(p, file) for p in check(config)]

@@ -1,0 +1,150 @@
+"""Rule configurations: checked against each plugin's schema and its own checks, rejected with paths."""
+import copy
+import io
+from decimal import Decimal as D
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.core.management import call_command
+
+from extensions import registry
+from extensions.checks import check_stored_rules
+from extensions.errors import InvalidRules
+from extensions.models import RuleSet
+from extensions.rulesets import publish_rules, rules_for
+
+from .conftest import example_rules
+
+
+@pytest.mark.parametrize("plugin", ["pricing", "commission", "points"])
+def test_the_example_rules_of_every_shipped_plugin_are_valid(plugin):
+    assert registry.validate_rules(plugin, example_rules(plugin)) == []
+
+
+def changed(plugin: str, change) -> dict:
+    config = copy.deepcopy(example_rules(plugin))
+    change(config)
+    return config
+
+
+INVALID = [
+    ("pricing", {}, ["(root): missing required key 'basis'"]),
+    ("pricing", changed("pricing", lambda c: c.update(basis="per_m2")),
+     ["basis: must be one of built_area, inner_area, unit, got 'per_m2'"]),
+    ("pricing", changed("pricing", lambda c: c.update(base_price=D("20000.5"), colour="red")),
+     ["base_price: expected a text, got a number", "colour: unknown key 'colour'"]),
+    ("pricing", changed("pricing", lambda c: c.update(base_price="20000.555")),
+     ["base_price: '20000.555' is not a 'money'"]),
+    ("pricing", changed("pricing", lambda c: c["discounts"][1].update(multiplier="1.2")),
+     ["discounts[1].multiplier: must be more than 0 and at most 1 (the share kept: 0.98 is 2 % off)"]),
+    ("pricing", changed("pricing", lambda c: c["discounts"][3].update(code="launch")),
+     ["discounts[3].code: 'launch' is already discounts[2]"]),
+    ("pricing", changed("pricing", lambda c: c["discounts"][0].update(payment_plans=["cash"])),
+     ["discounts[0].payment_plans[0]: must be one of full, installments, commercial_mortgage, provident_fund, "
+      "combined, got 'cash'"]),
+    ("pricing", changed("pricing", lambda c: c["floor_coefficients"][1].update({"from": 5})),
+     ["floor_coefficients[1].from: overlaps the band before it: list bands from the lowest floor up, without "
+      "overlap"]),
+    ("pricing", changed("pricing", lambda c: c["manual_discount"].update(maximum="0.04")),
+     ["manual_discount.maximum: is below countersign_above"]),
+    ("pricing", changed("pricing", lambda c: c["area_settlement"].update(band="0")),
+     ["area_settlement.band: must be between 0 and 1 (0.03 is 3 %)"]),
+    ("commission", changed("commission", lambda c: c.pop("payable")), ["(root): missing required key 'payable'"]),
+    ("commission", changed("commission", lambda c: c["consultant"].update(mode="stepped")),
+     ["consultant.mode: must be one of whole_bracket, progressive, got 'stepped'"]),
+    ("commission", changed("commission", lambda c: c["consultant"]["tiers"][1].update({"from": 7})),
+     ["consultant.tiers[1].from: must be 6, so that tiers follow on without a gap or overlap"]),
+    ("commission", changed("commission", lambda c: c["consultant"]["tiers"][2].update(to=20)),
+     ["consultant.tiers[2].to: the last tier must have no 'to', so every count has a rate"]),
+    ("commission", changed("commission", lambda c: c["payable"].update(collected_share="1.5")),
+     ["payable.collected_share: must be between 0 and 1 (0.30 is 30 %)"]),
+    ("commission", changed("commission", lambda c: c["channels"][1].update(code="agency_a", rate="1")),
+     ["channels[1].code: 'agency_a' is already channels[0]",
+      "channels[1].rate: must be at least 0 and below 1 (0.015 is 1.5 %)"]),
+    ("points", changed("points", lambda c: c["levels"][0].update({"from": 100})),
+     ["levels[0].from: the first level must start at 0, so every member has one"]),
+    ("points", changed("points", lambda c: c["levels"][2].update({"from": 5000})),
+     ["levels[2].from: must be above the level before it (5000)"]),
+    ("points", changed("points", lambda c: c.update(expiry_days=0)), ["expiry_days: 0 is out of range (minimum 1)"]),
+    ("points", changed("points", lambda c: c["purchase"].update(yuan_per_point="0.00")),
+     ["purchase.yuan_per_point: must be more than 0"]),
+]
+
+
+@pytest.mark.parametrize("plugin, config, problems", INVALID)
+def test_invalid_rules_are_rejected_with_their_paths(plugin, config, problems):
+    found = registry.validate_rules(plugin, config)
+
+    assert [f"{p.path_text or '(root)'}: {p.message()}" for p in found] == problems
+
+
+def test_problems_read_in_chinese_too():
+    config = changed("commission", lambda c: c["consultant"]["tiers"][1].update({"from": 7}))
+
+    assert [p.render("zh") for p in registry.validate_rules("commission", config)] == [
+        "consultant.tiers[1].from: 应为 6，档位须首尾相接、不重叠"]
+
+
+def test_saving_invalid_rules_is_refused_and_stores_nothing(project):
+    config = changed("points", lambda c: c.update(expiry_days=0))
+
+    with pytest.raises(InvalidRules) as refused:
+        RuleSet(project=project, plugin="points", config=config).save()
+
+    assert refused.value.message_dict == {"config": ["expiry_days: 0 is out of range (minimum 1)"]}
+    assert not RuleSet.objects.exists()
+
+
+def test_clean_names_an_unknown_plugin(project):
+    with pytest.raises(ValidationError) as refused:
+        RuleSet(project=project, plugin="bonus", config={}).full_clean()
+
+    assert refused.value.message_dict == {"plugin": ["no plugin named 'bonus' is installed"]}
+
+
+def test_publishing_makes_a_new_revision_the_actions_read(project):
+    first = publish_rules(project, "commission", example_rules("commission"))
+    second = publish_rules(project, "commission", changed("commission", lambda c: c.update(referral_bonus="8000.00")))
+
+    rules = rules_for(project.pk, "commission")
+    assert (first.pk, first.revision, second.revision) == (second.pk, 1, 2)
+    assert (rules.revision, rules.config["referral_bonus"]) == (2, "8000.00")
+    assert RuleSet.history.filter(plugin="commission").count() == 2
+
+
+def test_rules_command_validates_files_with_line_numbers(tmp_path):
+    bad = tmp_path / "pricing.yaml"
+    bad.write_text("basis: built_area\nbase_price: 20000.5\ndiscounts:\n  - {code: full, title: x, multiplier: '2'}\n",
+                   encoding="utf-8")
+    out = io.StringIO()
+
+    with pytest.raises(SystemExit) as exit_:
+        call_command("rules", "validate", "pricing", str(bad), stdout=out)
+
+    assert exit_.value.code == 1
+    assert out.getvalue().splitlines() == [f"{bad}: base_price: expected a text, got a number (line 2)"]
+
+
+def test_rules_command_publishes_and_shows_a_projects_rules(project, tmp_path):
+    source = tmp_path / "points.json"
+    source.write_text('{"levels": [{"code": "member", "title": "会员", "from": 0}], "expiry_days": 365}',
+                      encoding="utf-8")
+    out = io.StringIO()
+
+    call_command("rules", "publish", "--project", "PLG", "points", str(source), stdout=out)
+    call_command("rules", "show", "--project", "PLG", "points", stdout=out)
+
+    lines = out.getvalue().splitlines()
+    assert lines[0] == "PLG: points rules revision 1 published"
+    assert lines[2:] == ['{', '  "levels": [', '    {', '      "code": "member",', '      "title": "会员",',
+                         '      "from": 0', '    }', '  ],', '  "expiry_days": 365', '}']
+
+
+def test_the_database_check_reports_stored_rules_a_plugin_upgrade_made_invalid(project):
+    publish_rules(project, "points", example_rules("points"))
+    RuleSet.objects.update(config={"levels": []})  # as if the schema had changed underneath
+
+    messages = check_stored_rules(databases=["default"])
+
+    assert [(m.id, m.msg) for m in messages] == [
+        ("plugins.E003", "project PLG, points rules r1: levels: must have at least 1 item(s)")]
