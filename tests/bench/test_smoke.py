@@ -1,0 +1,122 @@
+"""Each benchmark's entry point at a tiny size, so the benchmarks cannot rot unnoticed.
+
+Not timed tests: they check that every figure is printed and every invariant holds.
+The three run at once, each in its own process and its own throw-away database
+(`test_bsmoke_<pid>_<name>` on PostgreSQL, a SQLite file under a temporary folder
+otherwise), because the benchmarks install apps production does not (bench.settings).
+"""
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.db import connection
+
+ROOT = Path(__file__).resolve().parents[2]
+COMMANDS = {
+    "throughput": ["throughput", "--records", "5", "--repetitions", "1", "--warmup", "1", "--breakdown"],
+    "rush": ["rush", "--units", "20", "--holders", "40", "--workers", "2", "--modes", "service,http"],
+    "inbox": ["inbox", "--tasks", "1000", "--projects", "5", "--users", "50", "--user-open", "20",
+              "--manager-claimable", "100", "--repeat", "5"],
+}
+POSTGRES_ONLY = {"rush", "inbox"}
+NEEDS_POSTGRES = ("needs PostgreSQL: the launch rush races real connections and the inbox figure is about "
+                  "PostgreSQL's plans; run the suite with DATABASE_URL=postgres://... (CI does)")
+
+
+def _env(name: str, tmp: Path) -> dict:
+    env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
+    env["PLATFORM_VAR_DIR"] = str(tmp)
+    url = os.environ.get("DATABASE_URL", "")
+    if connection.vendor == "postgresql" and url:
+        env["DATABASE_URL"] = _renamed(url, f"bsmoke_{os.getpid()}_{name}")
+    else:
+        env.pop("DATABASE_URL", None)
+    return env
+
+
+def _renamed(url: str, name: str) -> str:
+    """The same server, another database name."""
+    head, _, tail = url.partition("://")
+    rest, _, query = tail.partition("?")
+    host = rest.split("/", 1)[0]
+    return f"{head}://{host}/{name}" + (f"?{query}" if query else "")
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory):
+    """Start every benchmark that can run on this database, all at once; collect their output."""
+    started = {}
+    for name, args in COMMANDS.items():
+        if name in POSTGRES_ONLY and connection.vendor != "postgresql":
+            continue
+        tmp = tmp_path_factory.mktemp(f"bench-{name}")
+        started[name] = subprocess.Popen([sys.executable, "-m", "bench", *args], cwd=ROOT, env=_env(name, tmp),
+                                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    finished = {}
+    for name, proc in started.items():
+        try:
+            out, _ = proc.communicate(timeout=240)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            out, _ = proc.communicate()
+            out += "\n(timed out)"
+        finished[name] = (proc.returncode, out)
+    return finished
+
+
+def _table(out: str, heading: str) -> list[list[str]]:
+    """The rows of the figures table under `heading`, split on runs of spaces."""
+    lines = out.split(heading, 1)[1].split("\n")[1:]  # the lines after the heading's own
+    lines = lines[next(i for i, line in enumerate(lines) if line.strip()):]
+    rows = []
+    for line in lines[2:]:  # below the column names and the dashes
+        if not line.strip():
+            break
+        rows.append(re.split(r"\s{2,}", line.strip()))
+    return rows
+
+
+def test_throughput_prints_every_engines_figures_and_finishes_every_record(runs):
+    # given / when
+    code, out = runs["throughput"]
+    # then
+    assert code == 0, out
+    rows = _table(out, f"## throughput on {connection.vendor}")
+    assert [r[0] for r in rows] == ["viewflow", "floor", "ours"], out
+    for row in rows:
+        assert len(row) == 8 and all(float(x.replace(",", "")) > 0 for x in row[1:]), row
+    assert "ours / viewflow" in out and "ours / floor" in out
+    assert "## fire escalate:" in out and "## vote approve:" in out
+    assert "unfinished records: {'ours': 0, 'viewflow': 0, 'floor': 0}" in out
+
+
+def test_launch_rush_keeps_every_invariant_at_every_way_in(runs):
+    if connection.vendor != "postgresql":
+        pytest.skip(NEEDS_POSTGRES)
+    # given / when
+    code, out = runs["rush"]
+    # then
+    assert code == 0, out
+    rows = _table(out, "## launch rush on postgresql")
+    assert [(r[0], r[1]) for r in rows] == [("service", "2"), ("http", "2")], out
+    for row in rows:
+        picks_per_s, units_sold, numbers, violations = float(row[5]), row[10], row[11], row[12]
+        assert picks_per_s > 0 and units_sold == "20/20" and numbers == "40" and violations == "0", row
+    assert "VIOLATION" not in out and "ERROR" not in out
+
+
+def test_inbox_prints_both_people_and_the_plans(runs):
+    if connection.vendor != "postgresql":
+        pytest.skip(NEEDS_POSTGRES)
+    # given / when
+    code, out = runs["inbox"]
+    # then
+    assert code == 0, out
+    rows = _table(out, "## inbox on postgresql")
+    assert [(r[0], r[1]) for r in rows] == [("inbox_user", "20"), ("inbox_manager", "100")], out
+    assert out.count("## EXPLAIN ANALYZE of") == 2 and "indexes used:" in out
