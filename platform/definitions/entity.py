@@ -48,11 +48,13 @@ def check_entity_schema(schema: object, path: tuple[PathPart, ...], file: str) -
         )
     except (jsonschema.exceptions.SchemaError, RecursionError, TypeError) as exc:
         return [Problem("entity.invalid_schema", path, {"detail": str(exc)[:200]}, file)]
+    seen: set = set()
     for error in errors:
-        problems.append(Problem(
-            "entity.invalid_schema", path + tuple(error.absolute_path),
-            {"detail": error.message[:200]}, file,
-        ))
+        where = path + tuple(error.absolute_path)
+        if (where, error.message) in seen:
+            continue  # the metaschema reaches a subschema through several vocabularies
+        seen.add((where, error.message))
+        problems.append(Problem("entity.invalid_schema", where, {"detail": error.message[:200]}, file))
     if schema.get("type") != "object" or not isinstance(schema.get("properties"), Mapping):
         problems.append(Problem("entity.not_object", path, {}, file))
     if not problems:

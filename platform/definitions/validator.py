@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation, localcontext
 from pathlib import Path
 
 from jsonschema import Draft202012Validator
@@ -87,7 +87,12 @@ def check_and_build(
 ) -> FlowDefinition:
     """Return the definition, or raise DefinitionError with every problem found."""
     checker = _Checker(document, env, file)
-    definition = checker.run()
+    # A Decimal NaN signals when compared, and the schema checks compare (sorting a list
+    # for uniqueItems, say). The NaN is reported as not finite; an unordered comparison
+    # need only be false here, not crash the check.
+    with localcontext() as context:
+        context.traps[InvalidOperation] = False
+        definition = checker.run()
     if checker.problems:
         raise DefinitionError(_with_lines(checker.problems, lines or {}))
     assert definition is not None
@@ -142,6 +147,12 @@ class _Checker:
         self.task_names: dict[str, tuple] = {}
         self.tasks_by_state: dict[str, set[str]] = {}
         self.transition_names: dict[str, int] = {}
+        # A reference that does not resolve is reported once; the checks that would only
+        # repeat it (reachability, outcomes leaving a state) skip what it touches.
+        self.states_listed = False
+        self.transitions_listed = False
+        self.unresolved_sources: set[int] = set()  # transitions whose `from` is not all known states
+        self.unresolved_targets = False
 
     # -- helpers -----------------------------------------------------------------
     def problem(self, code: str, path: tuple[PathPart, ...], suggestion: str | None = None, **params) -> None:
@@ -162,9 +173,15 @@ class _Checker:
                 self.problem("ref.unknown_role", path + (index,), closest(name, self.roles), name=name)
         return _names(value)
 
-    def state_ref(self, name: object, path: tuple) -> None:
-        if isinstance(name, str) and name not in self.state_names:
+    def state_ref(self, name: object, path: tuple) -> bool:
+        """Whether `name` is a state of this flow; report it when it is text that is not."""
+        if not isinstance(name, str):
+            return False
+        if name in self.state_names:
+            return True
+        if self.states_listed:  # else `states` itself is reported: every name would be unknown
             self.problem("ref.unknown_state", path, closest(name, self.state_names), name=name)
+        return False
 
     def unique(self, items: list, path: tuple, kind: str, kind_zh: str, seen: dict | None = None) -> dict:
         seen = {} if seen is None else seen
@@ -214,6 +231,8 @@ class _Checker:
         entity = self.check_entity(doc.get("entity"))
         self.check_declared_roles(doc.get("roles"))
         states_raw = _list(doc.get("states"))
+        self.states_listed = bool(states_raw)
+        self.transitions_listed = isinstance(doc.get("transitions"), list)
         self.state_names = {}
         self.unique(states_raw, ("states",), "state", "状态", self.state_names)
         transitions_raw = _list(doc.get("transitions"))
@@ -289,18 +308,22 @@ class _Checker:
         for index, item in enumerate(transitions):
             source = _map(item).get("from")
             path = ("transitions", index, "from")
+            known = False
             if source == "*":
                 out[index] = non_final
+                known = True
             elif isinstance(source, str):
                 if source.startswith("*") or not source:
                     self.problem("ref.from_star", path)
                 else:
-                    self.state_ref(source, path)
+                    known = self.state_ref(source, path)
                 out[index] = (source,)
             elif isinstance(source, list):
-                for i, name in enumerate(source):
-                    self.state_ref(name, path + (i,))
+                found = [self.state_ref(name, path + (i,)) for i, name in enumerate(source)]
+                known = bool(found) and all(found)
                 out[index] = _names(source)
+            if not known:
+                self.unresolved_sources.add(index)
         return out
 
     def check_deadline(self, value: object, path: tuple) -> Deadline | None:
@@ -318,7 +341,8 @@ class _Checker:
         tasks = []
         self.tasks_by_state[name] = set()
         for i, task in enumerate(_list(raw.get("tasks"))):
-            tasks.append(self.check_task(_map(task), path + ("tasks", i), name, owners, sources))
+            tasks.append(self.check_task(_map(task), path + ("tasks", i), name, owners, sources,
+                                         isinstance(raw.get("owners", []), list)))
         if raw.get("final") is True and (raw.get("tasks") or raw.get("deadline")):
             self.problem("state.final_tasks", path, name=name)
         if not _text(raw.get("title")):
@@ -326,7 +350,8 @@ class _Checker:
         return State(name, _text(raw["title"]), owners, tuple(t for t in tasks if t), deadline,
                      raw.get("final") is True, raw.get("partial") is True)
 
-    def check_task(self, raw: Mapping, path: tuple, state: str, owners: tuple, sources: dict) -> Task | None:
+    def check_task(self, raw: Mapping, path: tuple, state: str, owners: tuple, sources: dict,
+                   owners_listed: bool = True) -> Task | None:
         name = _str(raw.get("name"))
         if name:
             if name in self.task_names:
@@ -350,11 +375,13 @@ class _Checker:
                     self.problem("task.approval_missing", path, name=name, key=key)
                     continue
                 self.check_outcome(target, path + (key,), state, sources)
-        else:
+        elif kind == "work":  # an unknown kind is reported by the format schema
             for key in ("require", "approved", "rejected"):
                 if key in raw:
                     self.problem("task.approval_only", path + (key,), key=key)
-        if not roles and assignee is None and "assignee" not in raw:
+        # roles or owners that are not a list are reported as such: unknown, not missing
+        listed = owners_listed and isinstance(raw.get("roles", []), list)
+        if listed and not roles and assignee is None and "assignee" not in raw:
             self.problem("task.no_assignee", path, name=name)
         if not name or kind not in ("work", "approval"):
             return None
@@ -375,8 +402,10 @@ class _Checker:
             return
         index = self.transition_index(target)
         if index is None:
-            self.problem("ref.unknown_transition", path, closest(target, self.transition_names), name=target)
-        elif state in self.state_names and state not in sources.get(index, ()):
+            if self.transitions_listed:  # else `transitions` itself is reported
+                self.problem("ref.unknown_transition", path, closest(target, self.transition_names), name=target)
+        elif (state in self.state_names and index not in self.unresolved_sources
+              and state not in sources.get(index, ())):
             self.problem(code, path, transition=target, state=state)
 
     def check_form(self, raw: object, path: tuple) -> tuple[FormSpec | None, dict]:
@@ -400,10 +429,10 @@ class _Checker:
                     self.problem("form.extra_invalid", path + ("extra", name), name=name,
                                  detail=errors[0].message[:200])
                 else:
-                    for p in check_entity_schema({"type": "object", "properties": {name: schema}},
-                                                 path + ("extra",), self.file):
+                    # checked as the one property of an object; its path leaves that wrapper out
+                    for p in check_entity_schema({"type": "object", "properties": {name: schema}}, (), self.file):
                         if p.code.startswith("entity.money"):
-                            self.problems.append(p)
+                            self.problems.append(Problem(p.code, path + ("extra",) + p.path[1:], p.params, p.file))
         for i, name in enumerate(_list(raw.get("required"))):
             if isinstance(name, str) and name not in fields and name not in extra:
                 self.problem("form.required_unknown", path + ("required", i), name=name)
@@ -415,7 +444,8 @@ class _Checker:
     def check_transition(self, raw: object, path: tuple, sources: tuple) -> Transition | None:
         raw = _map(raw)
         name = _str(raw.get("name")) or ""
-        self.state_ref(raw.get("to"), path + ("to",))
+        if not self.state_ref(raw.get("to"), path + ("to",)):
+            self.unresolved_targets = True
         roles = self.role_refs(raw.get("roles"), path + ("roles",))
         form, form_fields = self.check_form(raw.get("form"), path + ("form",))
         guard = None
@@ -428,7 +458,7 @@ class _Checker:
             if task not in self.task_names:
                 self.problem("ref.unknown_task", path + ("requires", i), closest(task, self.task_names),
                              name=task, states=", ".join(sources), tasks=", ".join(sorted(owned)) or "-")
-            elif task not in owned:
+            elif task not in owned and path[-1] not in self.unresolved_sources:
                 self.problem("transition.requires_not_in_source", path + ("requires", i),
                              name=task, states=", ".join(sources))
         actions = [self.check_action(_map(a), path + ("actions", i), form_fields)
@@ -543,6 +573,11 @@ class _Checker:
                     first_exit.setdefault(source, _str(_map(item).get("name")) or "?")
                     if isinstance(target, str) and target in edges:
                         edges[source].add(target)
+        # With an edge that does not resolve (already reported) the graph is not the one
+        # meant, and from a final start state (reported too) nothing is reachable.
+        exits_known = self.transitions_listed and not self.unresolved_sources
+        reach_known = exits_known and not self.unresolved_targets and not any(
+            _map(s).get("name") == start.state and _map(s).get("final") is True for s in states_raw)
         reached, frontier = {start.state}, [start.state]
         while frontier:
             for target in edges[frontier.pop()]:
@@ -557,14 +592,18 @@ class _Checker:
             seen.add(name)
             path = ("states", index)
             final = _map(raw).get("final") is True
-            if name not in reached:
+            if reach_known and name not in reached:
                 self.problem("state.unreachable", path, name=name, start=start.state)
-            if not final and name not in first_exit:
+            # a `final` that is not true or false is reported; whether it may end here is unknown
+            final_known = isinstance(_map(raw).get("final", False), bool)
+            if exits_known and final_known and not final and name not in first_exit:
                 self.problem("state.dead_end", path, name=name)
             if final and name in first_exit:
                 self.problem("state.final_exit", path, name=name, transition=first_exit[name])
 
     def check_never_fires(self, transitions_raw: list, states: list, timers: list) -> None:
+        if not self.states_listed:
+            return  # the approvals that fire transitions are in the states, which are reported
         used = {t.fire for t in timers if t and t.fire}
         for raw in _list(self.doc.get("states")):
             for task in _list(_map(raw).get("tasks")):

@@ -17,6 +17,17 @@ from .errors import PathPart, Problem
 class _DefinitionLoader(yaml.SafeLoader):
     """SafeLoader whose floats are Decimals; no Python tags, no aliases abuse."""
 
+    def construct_object(self, node, deep=False):
+        try:
+            return super().construct_object(node, deep)
+        except (ArithmeticError, LookupError, ValueError) as exc:
+            # PyYAML's scalar constructors fail with bare errors on values their tag cannot
+            # hold (`!!int` with no value, `!!bool maybe`, `1:30.5` read as a float)
+            value = str(node.value)[:40] if isinstance(node, yaml.ScalarNode) else ""
+            raise yaml.constructor.ConstructorError(
+                None, None, f"not a valid {node.tag.rsplit(':', 1)[-1]}: {value!r}", node.start_mark
+            ) from exc
+
 
 def _construct_decimal(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Decimal | float:
     text = loader.construct_scalar(node).replace("_", "")
@@ -31,6 +42,9 @@ _DefinitionLoader.add_constructor("tag:yaml.org,2002:float", _construct_decimal)
 _DefinitionLoader.add_constructor(
     "tag:yaml.org,2002:timestamp", yaml.SafeLoader.construct_yaml_str
 )
+# Sets and binary are not JSON either, and a version's canonical text must be JSON.
+for _tag in ("tag:yaml.org,2002:set", "tag:yaml.org,2002:binary"):
+    _DefinitionLoader.add_constructor(_tag, yaml.SafeLoader.construct_undefined)
 
 
 @dataclass(frozen=True)
@@ -42,8 +56,9 @@ class LoadedYaml:
 
 def load_yaml(text: str, file: str = "") -> LoadedYaml:
     """Parse `text`; on a syntax error return no data and one problem with the line."""
-    loader = _DefinitionLoader(text)
+    loader = None
     try:
+        loader = _DefinitionLoader(text)  # already refuses control characters
         node = loader.get_single_node()
         if node is None:
             return LoadedYaml(None, {}, ())
@@ -51,6 +66,11 @@ def load_yaml(text: str, file: str = "") -> LoadedYaml:
         problems: list[Problem] = []
         _walk(node, (), lines, problems, file)
         data = loader.construct_document(node)
+    except yaml.reader.ReaderError as exc:
+        # raised before there is any mark: find the line ourselves, keep the message one line
+        line = text.count("\n", 0, exc.position) + 1
+        detail = f"unacceptable character #x{exc.character:04X}"
+        return LoadedYaml(None, {}, (Problem("yaml.syntax", (), {"detail": detail, "line": line}, file, line),))
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
         line = mark.line + 1 if mark is not None else None
@@ -62,14 +82,21 @@ def load_yaml(text: str, file: str = "") -> LoadedYaml:
         # e.g. an integer too long to convert, or a pathologically deep document
         return LoadedYaml(None, {}, (Problem("yaml.syntax", (), {"detail": str(exc), "line": None}, file),))
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
     return LoadedYaml(data, lines, tuple(problems))
+
+
+MAX_VALUES = 100_000
 
 
 def _walk(node, path, lines, problems, file, depth=0):
     lines.setdefault(path, node.start_mark.line + 1)
     if depth > 200:
         raise RecursionError("document nested too deeply")
+    if len(lines) > MAX_VALUES:
+        # nested aliases grow exponentially: a few lines can stand for billions of values
+        raise ValueError(f"the document expands to more than {MAX_VALUES} values")
     if isinstance(node, yaml.MappingNode):
         seen: dict[object, int] = {}
         for key_node, value_node in node.value:

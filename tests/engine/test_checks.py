@@ -14,10 +14,8 @@ def test_check_reports_a_broken_flow_with_an_id_and_a_hint(db, flows_dir):
 
     errors = check_flow_templates()
 
+    # one mistake, one message: the unreachable state it causes is not reported again
     assert [(e.id, e.level, e.msg) for e in errors] == [(
-        "flows.E001", checks.ERROR,
-        "flows/reservation.yaml: states[2]: state 'converted' cannot be reached from the start state 'draft' (line 33)",
-    ), (
         "flows.E001", checks.ERROR,
         "flows/reservation.yaml: transitions[1].to: unknown state 'convrted'; did you mean 'converted'? (line 63)",
     )]
