@@ -17,7 +17,8 @@ def run(*args):
 def test_validate_passes_on_the_shipped_flows(db):
     out, _ = run("validate")
 
-    assert out.strip() == "2 flow(s) valid: reservation, subscription"
+    assert out.strip() == ("11 flow(s) valid: area_settlement, contract, defect, handover, lease, merchant_leasing, "
+                           "mortgage, queue_number, resale, reservation, subscription")
 
 
 def test_validate_exits_1_when_any_flow_is_invalid(db, flows_dir):
