@@ -43,6 +43,8 @@ def rate_for(count: int, tiers: Sequence[Tier]) -> Decimal:
 
 def tier_rates(count: int, tiers: Sequence[Tier], mode: TierMode) -> list[Decimal]:
     """The rate of each of a month's `count` deals, in signing order."""
+    if count == 0:
+        return []
     if mode is TierMode.WHOLE_BRACKET:
         return [rate_for(count, tiers)] * count
     return [rate_for(place, tiers) for place in range(1, count + 1)]

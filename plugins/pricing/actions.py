@@ -30,7 +30,8 @@ QUOTE = ActionSpec("pricing.quote", {
     "discounts": ParamSpec(_E, required=False, description="list of on-request discount codes the deal asks for"),
     "manual_discount": ParamSpec(_E, required=False, description="share taken off after the chain, e.g. '0.01'"),
     "approved": ParamSpec(_E, required=False,
-                          description="true once the flow has had a discount above the allowance approved"),
+                          description="whether a discount above the allowance was approved; when given and false, "
+                                      "such a discount is refused"),
     "deal_price_into": ParamSpec(_F, required=False, description="money field that gets the deal price"),
     "list_price_into": ParamSpec(_F, required=False, description="money field that gets the list price"),
 }, "Quote and freeze the price", "报价并冻结价格")
@@ -47,13 +48,15 @@ _LEVEL_WORDS = {Approval.APPROVAL: ("approval", "折扣审批"), Approval.COUNTE
 
 
 def quote(ctx, *, unit: object, into: str, payment_plan: object = None, discounts: object = None,
-          manual_discount: object = None, approved: object = False, deal_price_into: str | None = None,
+          manual_discount: object = None, approved: object = None, deal_price_into: str | None = None,
           list_price_into: str | None = None) -> None:
     """Price the unit under the project's rules and freeze the quote on the record.
 
-    A manual discount above the consultant's allowance is refused unless `approved`:
-    the flow's guard routes such a deal to approval, and this check makes sure no
-    misconfigured flow can freeze an unapproved price anyway.
+    The quote records which approval its manual discount needs (`needs_approval`,
+    `approval`), for the next transition's guard to route the deal. A flow that also
+    passes `approved` (say, `record.discount_approved` when it signs) gets a refusal
+    instead of a frozen price when a discount above the allowance was not approved, so
+    a misconfigured guard cannot let one through.
     """
     rules = _rules(ctx)
     found = _unit(ctx, unit)
@@ -72,7 +75,7 @@ def quote(ctx, *, unit: object, into: str, payment_plan: object = None, discount
     except ManualDiscountRefused as exc:
         raise errors.ManualDiscountNotAllowed(rate=decimal_text(rate),
                                               limit=decimal_text(exc.limit) if exc.limit is not None else "<1") from None
-    if q.approval is not Approval.NONE and not approved:
+    if q.approval is not Approval.NONE and approved is not None and not approved:
         en, zh = _LEVEL_WORDS[q.approval]
         raise errors.DiscountNeedsApproval(rate=decimal_text(rate), allowance=decimal_text(rules.manual.consultant_allowance),
                                            level_en=en, level_zh=zh)

@@ -29,6 +29,7 @@ def test_rate_for_a_count_is_its_tier(count, rate):
     (PROGRESSIVE, 6, [D("6000.00")] * 5 + [D("8000.00")], D("38000.00")),   # 30 000 + 8 000
     (PROGRESSIVE, 10, [D("6000.00")] * 5 + [D("8000.00")] * 5, D("70000.00")),
     (PROGRESSIVE, 11, [D("6000.00")] * 5 + [D("8000.00")] * 5 + [D("10000.00")], D("80000.00")),
+    (WHOLE, 0, [], D("0")),                                             # the month's only deal was cancelled
     (PROGRESSIVE, 0, [], D("0")),
 ])
 def test_consultant_tiers_at_their_boundaries(mode, deals, each, total):

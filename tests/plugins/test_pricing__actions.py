@@ -73,11 +73,20 @@ def test_an_approved_discount_above_the_allowance_is_frozen_with_its_approval_le
         approval, True)
 
 
-def test_a_discount_above_the_allowance_without_approval_is_refused_and_nothing_is_written(pricing_rules, project):
+def test_a_quote_records_the_approval_its_discount_needs_for_the_guard_to_read(pricing_rules, project):
+    ctx = make_ctx(project)
+
+    quote(ctx, unit=make_unit(project).pk, into="price_snapshot", manual_discount=D("0.03"))
+
+    assert (ctx.changes["price_snapshot"]["approval"], ctx.changes["price_snapshot"]["needs_approval"]) == (
+        "approval", True)
+
+
+def test_a_discount_above_the_allowance_said_not_approved_is_refused_and_nothing_is_written(pricing_rules, project):
     ctx = make_ctx(project)
 
     with pytest.raises(DiscountNeedsApproval) as refused:
-        quote(ctx, unit=make_unit(project).pk, into="price_snapshot", manual_discount=D("0.03"))
+        quote(ctx, unit=make_unit(project).pk, into="price_snapshot", manual_discount=D("0.03"), approved=False)
 
     assert refused.value.message_en == ("a manual discount of 0.03 is above the consultant's allowance of 0.02: "
                                         "submit it for approval")

@@ -136,8 +136,8 @@ def test_rules_command_publishes_and_shows_a_projects_rules(project, tmp_path):
 
     lines = out.getvalue().splitlines()
     assert lines[0] == "PLG: points rules revision 1 published"
-    assert lines[2:] == ['{', '  "levels": [', '    {', '      "code": "member",', '      "title": "会员",',
-                         '      "from": 0', '    }', '  ],', '  "expiry_days": 365', '}']
+    assert lines[2:] == ['{', '  "expiry_days": 365,', '  "levels": [', '    {', '      "code": "member",',
+                         '      "from": 0,', '      "title": "会员"', '    }', '  ]', '}']
 
 
 def test_the_database_check_reports_stored_rules_a_plugin_upgrade_made_invalid(project):

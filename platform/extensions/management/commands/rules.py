@@ -4,9 +4,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import simplejson
 from django.core.management.base import BaseCommand, CommandError
 
-from definitions import canonical
 from kernel.models import Project
 
 from extensions import registry
@@ -91,7 +91,9 @@ class Command(BaseCommand):
         if rule_set is None:
             raise CommandError(f"project {project} has no {plugin} rules")
         self.stdout.write(f"# revision {rule_set.revision}, saved {rule_set.updated_at:%Y-%m-%d %H:%M}")
-        self.stdout.write(canonical.pretty(rule_set.config))
+        # keys sorted: PostgreSQL's jsonb does not keep them in the order they were written
+        self.stdout.write(simplejson.dumps(rule_set.config, indent=2, ensure_ascii=False, use_decimal=True,
+                                           sort_keys=True))
 
 
 def _project(code: str) -> Project:
