@@ -1,6 +1,7 @@
 """Project settings are checked against schemas/project-settings.json."""
 from __future__ import annotations
 
+from functools import lru_cache
 from pathlib import Path
 
 from django.conf import settings
@@ -12,10 +13,27 @@ from definitions.errors import DefinitionError, format_path
 
 def project_settings_schema() -> dict:
     path = Path(settings.SCHEMAS_DIR) / "project-settings.json"
-    schema, problems = load_schema_file(path)
+    try:
+        stamp = path.stat().st_mtime_ns
+    except OSError:
+        stamp = None
+    return _read(str(path), stamp)
+
+
+@lru_cache(maxsize=8)
+def _read(path: str, stamp: int | None) -> dict:
+    # Keyed by the file's modification time: read once per process, and again after an edit.
+    schema, problems = load_schema_file(Path(path))
     if problems:
         raise DefinitionError(problems)
     return schema
+
+
+def effective_settings(values: dict) -> dict:
+    """A project's settings with the schema's defaults for what it does not set."""
+    properties = project_settings_schema().get("properties", {})
+    defaults = {name: spec["default"] for name, spec in properties.items() if "default" in spec}
+    return {**defaults, **(values or {})}
 
 
 def settings_problems(values: object) -> list[str]:

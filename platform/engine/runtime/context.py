@@ -3,8 +3,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from definitions.entity import to_decimal
+from definitions.entity import decimal_fields, to_decimal
 from definitions.model import FlowDefinition
+from kernel.settings_schema import effective_settings, project_settings_schema
 
 
 def record_view(definition: FlowDefinition, data: Mapping) -> dict:
@@ -20,6 +21,15 @@ def names(definition: FlowDefinition, data: Mapping, form: Mapping | None, proje
     return {
         "record": record_view(definition, data),
         "form": dict(form or {}),
-        "project": dict(project.settings or {}),
+        "project": project_view(project),
         "user": user_facts,
     }
+
+
+def project_view(project) -> dict:
+    """Project settings with their defaults filled in, decimal settings as Decimal."""
+    view = effective_settings(project.settings)
+    for name in decimal_fields(project_settings_schema()):
+        if name in view:
+            view[name] = to_decimal(view[name])
+    return view
