@@ -66,7 +66,7 @@ def quote(ctx, *, unit: object, into: str, payment_plan: object = None, discount
     requested = _codes(discounts)
     on = local_date(ctx.project_id, ctx.now)
     try:
-        q = make_quote(_facts(found), found.pk, found.list_price, rules, payment_plan=payment_plan,
+        q = make_quote(unit_facts(found), found.pk, found.list_price, rules, payment_plan=payment_plan,
                        requested=requested, manual_rate=rate, on=on)
     except DiscountRefused as exc:
         if exc.reason == "unknown":
@@ -124,7 +124,7 @@ def _unit(ctx, unit: object) -> Unit:
     return found
 
 
-def _facts(unit: Unit) -> UnitFacts:
+def unit_facts(unit: Unit) -> UnitFacts:
     return UnitFacts(unit.code, unit.building.code, unit.floor, unit.orientation, unit.built_area, unit.inner_area)
 
 

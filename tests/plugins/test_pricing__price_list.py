@@ -1,10 +1,14 @@
 """Price lists from base price × floor coefficient × orientation coefficient; figures worked by hand."""
 from decimal import Decimal as D
+from io import StringIO
 
 import pytest
+from django.core.management import call_command
 
 from plugins.pricing.price_list import Basis, FloorBand, PriceListRules, UnitFacts, floor_coefficient, price_line
 from plugins.pricing.rounding import Rounding, RoundingMode, round_to
+
+from .conftest import make_unit
 
 BANDS = (FloorBand(-2, -1, D("0.90")), FloorBand(1, 5, D("0.98")), FloorBand(6, 10, D("1.00")),
          FloorBand(11, 20, D("1.015")), FloorBand(21, None, D("1.03")))
@@ -63,3 +67,20 @@ def test_price_line_is_base_times_coefficients_times_area(case, rule, facts, per
 ])
 def test_rounding_to_a_step_in_a_direction(value, step, mode, expected):
     assert round_to(value, Rounding(D(step), RoundingMode(mode))) == expected
+
+
+@pytest.mark.django_db
+def test_price_list_command_prices_every_unit_beside_its_current_list_price(pricing_rules, project):
+    make_unit(project)                                                      # 3-1502, 128.50 m², south
+    make_unit(project, code="5-0301", building="5", floor=3, orientation="北", list_price="2400000.00")
+    out = StringIO()
+
+    call_command("price_list", "--project", "PLG", stdout=out)
+
+    # 3-1502: building 3 base 21 000 × 1.015 × 1.02 = 21 741.30 → 21 741.00; × 128.50 = 2 793 718.50 → 2 793 719.00
+    # 5-0301: base 20 000 × 0.98 × 0.97 = 19 012.00; × 128.50 = 2 443 042.00
+    assert out.getvalue().splitlines() == [
+        "unit,basis,area,floor_coefficient,orientation_coefficient,price_per_m2,total,current_list_price,change",
+        "3-1502,built_area,128.50,1.015,1.02,21741.00,2793719.00,3058300.00,-264581.00",
+        "5-0301,built_area,128.50,0.98,0.97,19012.00,2443042.00,2400000.00,43042.00",
+    ]
