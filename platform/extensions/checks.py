@@ -41,7 +41,11 @@ def check_stored_rules(app_configs=None, databases=None, **kwargs) -> list[check
     from .errors import UnknownPlugin
     from .models import RuleSet
 
+    from django.db import connections
+
     messages: list[checks.CheckMessage] = []
+    if any(RuleSet._meta.db_table not in connections[alias].introspection.table_names() for alias in databases):
+        return messages  # `migrate` runs this check before it has created the table
     for rule_set in RuleSet.objects.select_related("project").order_by("project__code", "plugin"):
         where = f"project {rule_set.project.code}, {rule_set.plugin} rules r{rule_set.revision}"
         try:

@@ -46,7 +46,44 @@ class Command(BaseCommand):
             added = demo.load_customers(projects[item["code"]], item.get("customers", []))
             if added:
                 self.stdout.write(f"{item['code']}: {added} customers registered")
+        self._deals(data.get("deals", []), projects)
         self.stdout.write(self.style.SUCCESS("demo loaded"))
+
+    def _deals(self, entries: list[dict], projects: dict[str, Project]) -> None:
+        """Run the demo deals through the engine, as staff would; only into an empty project."""
+        from engine.models import Record
+        from engine.runtime import records, transitions
+        from kernel.models import Customer, Unit
+
+        User = get_user_model()
+        started = 0
+        for entry in entries:
+            project = projects[entry["project"]]
+            if Record.objects.filter(project=project).exists() and not started:
+                return  # people have used the demo: leave it as it is
+
+            def resolve(values: dict, project=project) -> dict:
+                out = {}
+                for key, value in values.items():
+                    if key == "unit":
+                        out["unit_id"] = Unit.objects.get(project=project, code=value).pk
+                    elif key == "customer":
+                        out["customer_id"] = Customer.objects.get(phone=_phone(value)).pk
+                    elif key == "buyers":
+                        out["buyers"] = [{"customer_id": Customer.objects.get(phone=_phone(b["customer"])).pk}
+                                         for b in value]
+                    else:
+                        out[key] = value
+                return out
+
+            record = records.start_record(User.objects.get(username=entry["by"]), project, entry["flow"],
+                                          resolve(entry.get("start", {})))
+            for step in entry.get("steps", []):
+                transitions.fire(User.objects.get(username=step["by"]), record.pk, step["fire"],
+                                 resolve(step.get("form", {})))
+            started += 1
+        if started:
+            self.stdout.write(f"{started} demo deals started")
 
     def _users(self, entries: list[dict], projects: dict[str, Project]) -> None:
         User = get_user_model()
@@ -61,3 +98,9 @@ class Command(BaseCommand):
                 for role in roles:
                     Membership.objects.get_or_create(user=user, project=projects[code], role=role)
             self.stdout.write(f"login: {item['username']} / {item['password']}  {item.get('note', '')}")
+
+
+def _phone(value: str) -> str:
+    from kernel.phones import normalise_phone
+
+    return normalise_phone(value)
