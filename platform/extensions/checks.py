@@ -9,6 +9,7 @@ import importlib.util
 
 from django.apps import apps
 from django.core import checks
+from django.db import connections
 
 from .errors import PluginLoadError
 
@@ -40,8 +41,6 @@ def check_stored_rules(app_configs=None, databases=None, **kwargs) -> list[check
     from . import registry
     from .errors import UnknownPlugin
     from .models import RuleSet
-
-    from django.db import connections
 
     messages: list[checks.CheckMessage] = []
     if any(RuleSet._meta.db_table not in connections[alias].introspection.table_names() for alias in databases):

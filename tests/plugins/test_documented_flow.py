@@ -9,7 +9,6 @@ import json
 import re
 import shutil
 from decimal import Decimal as D
-from pathlib import Path
 
 import pytest
 
