@@ -1,8 +1,10 @@
 """The commission ledger through its actions: accrue, release, claw back; paying and statements."""
+import io
 from datetime import datetime, timedelta
 from decimal import Decimal as D
 
 import pytest
+from django.core.management import call_command
 
 from accounts.models import User
 from extensions import registry
@@ -217,4 +219,24 @@ def test_monthly_statement_of_a_channel_reconciles(commission_rules, project):
     assert [(line.event, line.amount) for line in june_statement.lines] == [
         ("clawback", D("-30000.00")), ("reversed", D("15000.00")), ("earned", D("45000.00")),
         ("payable", D("45000.00")), ("paid", D("-30000.00")), ("paid", D("45000.00")),
+    ]
+
+
+def test_statement_command_prints_totals_and_events(commission_rules, project):
+    a = sign(project, "2000000.00", at=datetime(2026, 5, 12, 10, tzinfo=SHANGHAI), channel="agency_a")
+    out = io.StringIO()
+
+    call_command("commission_statement", "--project", "PLG", "--agent", "channel:agency_a", "--month", "2026-05",
+                 stdout=out)
+
+    assert out.getvalue().splitlines() == [
+        "PLG channel:agency_a 2026-05",
+        " opening pending:           0.00",
+        " opening payable:           0.00",
+        "          earned:       30000.00",
+        "        reversed:           0.00",
+        "            paid:           0.00",
+        " closing pending:       30000.00",
+        " closing payable:           0.00",
+        f"2026-05-12 10:00 {a.reference}   earned          30000.00  channel 甲代理公司 0.015",
     ]
