@@ -187,3 +187,18 @@ def diff_against_published(project: Project, flow: str, document: object) -> lis
 def stored_overrides(project: Project, flow: str) -> object:
     binding = FlowBinding.objects.filter(project=project, flow=flow).first()
     return binding.overrides if binding else {}
+
+
+_by_id: dict[int, FlowDefinition] = {}
+
+
+def definition_by_id(version_id: int) -> FlowDefinition:
+    """The definition of a version by id, read from the database only the first time.
+
+    Safe to keep for the process's lifetime: a version's content never changes.
+    """
+    definition = _by_id.get(version_id)
+    if definition is None:
+        version = FlowVersion.objects.get(pk=version_id)
+        definition = _by_id[version_id] = definition_of(version)
+    return definition

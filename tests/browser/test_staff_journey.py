@@ -17,7 +17,7 @@ def test_a_consultant_claims_submits_fixes_an_error_and_sees_the_history(page, l
     # log in: the inbox shows the unclaimed task
     log_in(page, live_server, "consultant")
     row = page.locator(f"tr:has(a:text('{record.reference}'))")
-    assert row.locator("td").nth(2).inner_text().strip() == "prepare"
+    assert row.locator("td").nth(2).inner_text().strip() == "准备"  # the task title from the definition
     assert row.locator("td").nth(6).inner_text().strip() == "未认领"
 
     # claim it

@@ -89,3 +89,18 @@ def test_the_interface_speaks_chinese_by_default_and_english_when_switched(clien
     assert "<title>待办</title>" in client.get("/").content.decode()
     client.post("/i18n/setlang/", {"language": "en", "next": "/"})
     assert "<title>Inbox</title>" in client.get("/").content.decode()
+
+
+def test_the_inbox_stays_at_a_fixed_number_of_queries(client, published, django_assert_max_num_queries):
+    from engine.runtime import records
+    p = published
+    login(client, p["consultant"])
+    client.get("/")  # warm the definition cache and the session
+    for _ in range(3):
+        records.start_record(p["consultant"], p["p1"], "discount", {"unit_id": 7})
+    with django_assert_max_num_queries(12) as few:
+        client.get("/")
+    for _ in range(20):
+        records.start_record(p["consultant"], p["p1"], "discount", {"unit_id": 7})
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        assert client.get("/").content.decode().count('name="task"') == 23

@@ -11,7 +11,9 @@ from accounts.models import Membership
 from engine.runtime import EngineError, tasks
 from engine.runtime.inbox import inbox
 
-from .common import say
+from engine.versions import definition_by_id
+
+from .common import say, text
 
 PAGE_SIZE = 50
 
@@ -27,6 +29,12 @@ def inbox_page(request):
     projects = (Membership.objects.filter(user=request.user).select_related("project")
                 .order_by("project__code").distinct().values_list("project_id", "project__code", "project__name"))
     now = timezone.now()
+    for task in page:
+        definition = definition_by_id(task.record.version_id)
+        state = definition.state(task.state)
+        spec = next((t for t in state.tasks if t.name == task.name), None)
+        task.title_text = text(spec.title if spec else None, task.name)
+        task.flow_text, task.state_text = text(definition.title), text(state.title)
     return render(request, "web/inbox.html", {
         "page": page, "filters": filters, "projects": sorted(set(projects)), "now": now,
         "counts": {

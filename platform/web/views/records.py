@@ -16,6 +16,33 @@ from forms import build_form_class, form_values
 from .common import lang, say, text
 
 
+def role_labels(definition) -> dict[str, str]:
+    """Role names as people read them, in the user's language."""
+    from definitions.roles import STANDARD_ROLES
+
+    zh = lang().startswith("zh")
+    labels = {r.name: (r.zh if zh else r.en) for r in STANDARD_ROLES}
+    labels.update({r.name: (r.zh if zh else r.en) for r in definition.roles})
+    return labels
+
+
+def _references(record) -> dict[str, tuple[str, str | None]]:
+    """The unit and customer a record names, as (text, link) instead of bare ids."""
+    from kernel.models import Customer, Unit
+
+    out: dict[str, tuple[str, str | None]] = {}
+    unit_id, customer_id = record.data.get("unit_id"), record.data.get("customer_id")
+    if isinstance(unit_id, int):
+        unit = Unit.objects.filter(pk=unit_id, project_id=record.project_id).only("code").first()
+        if unit:
+            out["unit_id"] = (unit.code, None)
+    if isinstance(customer_id, int):
+        customer = Customer.objects.filter(pk=customer_id).only("name").first()
+        if customer:
+            out["customer_id"] = (customer.name, reverse("web:customer", args=[customer_id]))
+    return out
+
+
 def _page(request, record_id: int, bound: dict | None = None):
     try:
         record, roles = visible_record(request.user, record_id)
@@ -38,8 +65,13 @@ def _page(request, record_id: int, bound: dict | None = None):
         task.can_vote = task.kind == "approval" and (task.assignee_id == request.user.pk
                                                       or bool(roles & set(task.roles)))
     properties = schema.get("properties", {})
-    fields = [(properties.get(k, {}).get("x-title-zh" if lang().startswith("zh") else "title") or k, v)
+    refs = _references(record)
+    fields = [(properties.get(k, {}).get("x-title-zh" if lang().startswith("zh") else "title") or k,
+               refs.get(k, (v, None)))
               for k, v in record.data.items()]
+    role_titles = role_labels(definition)
+    for task in open_tasks:
+        task.role_text = ", ".join(role_titles.get(r, r) for r in task.roles)
     history = list(record.history.select_related("actor").order_by("seq"))
     return render(request, "web/record.html", {
         "record": record, "definition": definition, "flow_title": text(definition.title),
