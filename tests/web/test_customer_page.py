@@ -9,9 +9,9 @@ from kernel import customers
 @pytest.fixture
 def customer(engine_flows, people):
     versions.publish(people["p1"], "discount")
-    buyer = customers.register(project_id=people["p1"].pk, consultant_id=people["consultant"].pk,
-                               name="王小明", phone="13812341234")
-    return buyer
+    registration = customers.register(project_id=people["p1"].pk, consultant_id=people["consultant"].pk,
+                                      name="王小明", phone="13812341234")
+    return registration.customer
 
 
 def test_a_consultant_of_another_customer_sees_the_phone_masked(client, people, customer):
