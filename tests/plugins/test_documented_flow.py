@@ -50,8 +50,10 @@ def wired(monkeypatch, settings, tmp_path):
     (schemas / "priced_deal.json").write_text(block("example-entity: priced_deal"), encoding="utf-8")
     settings.FLOWS_DIR, settings.SCHEMAS_DIR = flows, schemas
     engine_catalogue = engine_environment.action_catalogue
+    # only what is missing, so this keeps working once the engine lists plugin actions itself
     monkeypatch.setattr(engine_environment, "action_catalogue", lambda: ActionCatalogue.of(
-        tuple(engine_catalogue().actions.values()) + registry.action_specs()))
+        tuple(engine_catalogue().actions.values())
+        + tuple(s for s in registry.action_specs() if engine_catalogue().get(s.name) is None)))
     for name, implementation in registry.implementations().items():
         monkeypatch.setitem(kernel_actions.IMPLEMENTATIONS, name, implementation)
     return flows
