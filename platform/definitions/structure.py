@@ -73,11 +73,11 @@ def _short(value: object) -> str:
 def structural_problems(document: object, file: str) -> list[Problem]:
     problems: list[Problem] = []
     for error in _validator().iter_errors(document):
-        problems.extend(_translate(error, file))
-    return _dedupe(problems)
+        problems.extend(translate_error(error, file))
+    return dedupe(problems)
 
 
-def _dedupe(problems: list[Problem]) -> list[Problem]:
+def dedupe(problems: list[Problem]) -> list[Problem]:
     seen, out = set(), []
     for p in problems:
         key = (p.code, p.path, tuple(sorted((k, str(v)) for k, v in p.params.items())))
@@ -87,7 +87,7 @@ def _dedupe(problems: list[Problem]) -> list[Problem]:
     return out
 
 
-def _translate(error, file: str) -> list[Problem]:
+def translate_error(error, file: str) -> list[Problem]:
     path = tuple(error.absolute_path)
     kind = error.validator
     schema = error.schema if isinstance(error.schema, Mapping) else {}

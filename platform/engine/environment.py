@@ -10,10 +10,12 @@ from kernel.settings_schema import project_settings_schema
 
 
 def action_catalogue() -> ActionCatalogue:
+    """Every action a flow may call: the kernel's, the engine's and the installed plugins'."""
     from engine.actions import SPECS as ENGINE_ACTIONS
+    from extensions import registry
     from kernel.actions import SPECS as KERNEL_ACTIONS
 
-    return ActionCatalogue.of(KERNEL_ACTIONS + ENGINE_ACTIONS)
+    return ActionCatalogue.of(KERNEL_ACTIONS + ENGINE_ACTIONS + tuple(registry.action_specs()))
 
 
 def flow_names() -> frozenset[str]:

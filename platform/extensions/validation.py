@@ -12,7 +12,7 @@ from jsonschema.exceptions import SchemaError
 
 from definitions.entity import format_checker
 from definitions.errors import Problem
-from definitions.structure import _dedupe, _translate  # the flow validator's wording, shared on purpose
+from definitions.structure import dedupe, translate_error  # the flow validator's wording, shared on purpose
 
 from .declarations import rule_problem
 
@@ -37,8 +37,8 @@ def rule_problems(schema: Mapping | None, check: Callable[[Mapping], list[Proble
     validator = Draft202012Validator(schema, format_checker=format_checker)
     problems: list[Problem] = []
     for error in validator.iter_errors(config):
-        problems.extend(_translate(error, file))
-    problems = sorted(_dedupe(problems), key=lambda p: [str(part) for part in p.path])
+        problems.extend(translate_error(error, file))
+    problems = sorted(dedupe(problems), key=lambda p: [str(part) for part in p.path])
     if problems or check is None:
         return problems
     return [_with_file(p, file) for p in check(config)]
