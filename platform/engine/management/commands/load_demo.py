@@ -34,7 +34,7 @@ class Command(BaseCommand):
             project.full_clean()
             projects[project.code] = project
             for flow in item.get("publish", []):
-                result = versions.publish(project, flow)
+                result = versions.publish(project, flow, overrides=item.get("overrides", {}).get(flow))
                 if result.created:
                     self.stdout.write(f"published {project.code}/{flow} v{result.version.number}")
             loaded = demo.load_inventory(project, item)
