@@ -71,3 +71,12 @@ class UnitUnavailable(EngineError):
 
 class ActionFailed(EngineError):
     code = "action_failed"
+
+
+class CustomerProtected(NotPermitted):
+    """Another consultant's protection period covers the customer (the kernel's words)."""
+
+    code = "customer_protected"
+
+    def __init__(self, en: str, zh: str):
+        EngineError.__init__(self, en, zh)

@@ -9,9 +9,9 @@ from kernel.models import Project
 from ..models import FlowVersion, HistoryEntry, Record, RecordCounter, VersionStatus
 from ..versions import definition_of
 from . import history, states
-from .access import roles_in, user_facts
+from .access import MANAGER_ROLES, roles_in, user_facts
 from .context import names
-from .errors import NotPermitted, RecordNotFound, TransitionNotAvailable
+from .errors import CustomerProtected, NotPermitted, RecordNotFound, TransitionNotAvailable
 from .forms import apply_form
 
 
@@ -30,6 +30,7 @@ def start_record(user, project: Project, flow: str, data: dict | None = None, *,
     definition = definition_of(version)
     if not roles & set(definition.start.roles):
         raise NotPermitted(f"start a {flow} record", definition.start.roles, f"创建{definition.title.zh}记录")
+    _check_protection(user, roles, project, data or {})
     try:
         with transaction.atomic():
             return _create(project, version, definition, user, roles, data or {}, comment, idempotency_key,
@@ -96,3 +97,20 @@ def visible_record(user, record_id: int, *, lock: bool = False) -> tuple[Record,
     if not can_see(user, record.project_id, roles):
         raise RecordNotFound()
     return record, roles
+
+
+def _check_protection(user, roles: frozenset[str], project: Project, data: dict) -> None:
+    """A consultant may not start a deal for a customer another consultant protects (撞单).
+
+    Managers may, as they may reassign the customer; the kernel keeps the rule.
+    """
+    customer_id = data.get("customer_id")
+    if not isinstance(customer_id, int) or "sales_consultant" not in roles or roles & MANAGER_ROLES:
+        return
+    from kernel.customers import ensure_may_serve
+    from kernel.errors import KernelError
+
+    try:
+        ensure_may_serve(project_id=project.pk, customer_id=customer_id, consultant_id=user.pk)
+    except KernelError as exc:
+        raise CustomerProtected(exc.message_en, exc.message_zh) from exc
