@@ -16,4 +16,15 @@ if [ ! -x .venv/bin/python ] || [ "$(cat "$STAMP" 2>/dev/null)" != "$WANT" ]; th
   .venv/bin/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
   echo "$WANT" > "$STAMP"
 fi
+# Browser assets come from the npm registry at set-up, never from the network at run time.
+# Without npm the flow studio shows its diagrams as Mermaid text instead of drawings.
+MERMAID_VERSION=12.3.0
+if command -v npm >/dev/null 2>&1 && [ "$(cat .venv/npm/.mermaid 2>/dev/null)" != "$MERMAID_VERSION" ]; then
+  echo "Installing mermaid $MERMAID_VERSION (diagram drawing) from the npm registry..."
+  if npm install --prefix .venv/npm "mermaid@$MERMAID_VERSION" --no-audit --no-fund --silent >/dev/null 2>&1; then
+    echo "$MERMAID_VERSION" > .venv/npm/.mermaid
+  else
+    echo "  npm could not install mermaid; diagrams will show as text" >&2
+  fi
+fi
 export PATH="$ROOT/.venv/bin:$PATH"

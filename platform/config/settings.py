@@ -120,6 +120,9 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
+# mermaid.min.js, installed from the npm registry by bin/_env.sh (see README); optional.
+MERMAID_DIR = ROOT_DIR / ".venv" / "npm" / "node_modules" / "mermaid" / "dist"
+STATICFILES_DIRS = [("vendor/mermaid", MERMAID_DIR)] if (MERMAID_DIR / "mermaid.min.js").exists() else []
 
 LOGIN_URL = "web:login"
 LOGIN_REDIRECT_URL = "web:inbox"

@@ -35,3 +35,19 @@ def test_an_admin_publishes_an_override_and_a_new_record_follows_it(browser, pag
     assert consultant.locator(".state").inner_text() == "起草中"
     assert Record.objects.get().version.number == 2
     assert list(old) == []
+
+
+def test_the_studio_draws_the_diagram_of_the_published_version(page, live_server, engine_flows, people):
+    from django.conf import settings
+
+    if not settings.STATICFILES_DIRS:
+        pytest.fail("mermaid is not installed: bin/_env.sh installs it from the npm registry")
+    Membership.objects.create(user=people["manager"], project=people["p1"], role="project_admin")
+    versions.publish(people["p1"], "discount")
+    log_in(page, live_server, "manager")
+
+    page.goto(f"{live_server.url}/studio/P1/discount/")
+
+    page.wait_for_selector("pre[data-diagram] svg")
+    labels = page.locator("pre[data-diagram] svg").text_content()
+    assert "审批中" in labels and "submit" in labels

@@ -89,6 +89,7 @@ def studio_flow(request, project: str, flow: str):
         "changes": [c.render(lang()) for c in changes], "versions": history, "current": current,
         "title": text(definition.title, flow) if definition else flow,
         "diagram": mermaid(definition) if definition else "",
+        "mermaid_js": bool(settings.STATICFILES_DIRS),
     }, status=400 if problems else 200)
 
 
