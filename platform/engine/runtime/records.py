@@ -83,16 +83,21 @@ def _create(project, version, definition, user, roles, data, comment, key, *, pa
     return record
 
 
-def visible_record(user, record_id: int, *, lock: bool = False) -> tuple[Record, frozenset[str]]:
-    """The record and the user's roles in its project, or RecordNotFound if they cannot see it."""
+def visible_record(user, record_id: int | None, *, lock: bool = False,
+                   task_id: int | None = None) -> tuple[Record, frozenset[str]]:
+    """The record (by id, or the record of a task) and the user's roles in its project.
+
+    RecordNotFound if there is none or the user cannot see it: the message is the same
+    either way, so nothing leaks about other projects.
+    """
     from .access import can_see
 
     query = Record.objects.select_related("project", "version")
     if lock:
         query = query.select_for_update(of=("self",))
-    record = query.filter(pk=record_id).first()
+    record = (query.filter(pk=record_id) if task_id is None else query.filter(tasks__pk=task_id)).first()
     if record is None:
-        raise RecordNotFound()
+        raise RecordNotFound("task" if task_id is not None else "record")
     roles = roles_in(user, record.project_id)
     if not can_see(user, record.project_id, roles):
         raise RecordNotFound()

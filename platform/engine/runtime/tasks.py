@@ -13,12 +13,13 @@ from .records import visible_record
 
 
 def _locked_task(user, task_id: int) -> tuple[Task, frozenset[str]]:
-    """Lock the task's record first (the same order as transitions), then the task."""
-    task = Task.objects.filter(pk=task_id).only("record_id").first()
-    if task is None:
-        raise RecordNotFound("task")
-    record, roles = visible_record(user, task.record_id, lock=True)
-    task = Task.objects.select_for_update().select_related("record").get(pk=task_id)
+    """Lock the task's record (the same lock transitions take), then read the task.
+
+    Every change to a task happens under its record's lock, so the task read after
+    it is current; it needs no lock of its own.
+    """
+    record, roles = visible_record(user, None, lock=True, task_id=task_id)
+    task = Task.objects.get(pk=task_id)
     task.record = record
     if task.status != TaskStatus.OPEN:
         raise TaskNotOpen(f"task '{task.name}' of {record.reference} is already {task.status}",
