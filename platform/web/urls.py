@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from .views import chart, customers, inbox, records, start, studio
+from .views import chart, customers, inbox, records, rules, start, studio
 
 app_name = "web"
 
@@ -16,6 +16,7 @@ urlpatterns = [
     path("projects/<slug:project>/chart/", chart.chart_page, name="chart"),
     path("projects/<slug:project>/chart/data/", chart.chart_data, name="chart-data"),
     path("studio/<slug:project>/", studio.studio, name="studio"),
+    path("studio/<slug:project>/rules/<slug:plugin>/", rules.rules_page, name="rules"),
     path("studio/<slug:project>/<slug:flow>/", studio.studio_flow, name="studio-flow"),
     path("studio/<slug:project>/<slug:flow>/publish/", studio.publish, name="studio-publish"),
     path("studio/<slug:project>/<slug:flow>/rollback/<int:number>/", studio.rollback, name="studio-rollback"),

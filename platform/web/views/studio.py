@@ -49,7 +49,9 @@ def studio(request, project: str):
     project_obj = _project(request, project)
     published = {v.flow: v for v in FlowVersion.objects.filter(project=project_obj, status="published")}
     rows = [{"flow": name, "version": published.get(name)} for name in _flow_names()]
-    return render(request, "web/studio.html", {"project": project_obj, "rows": rows})
+    from extensions import registry
+
+    return render(request, "web/studio.html", {"project": project_obj, "rows": rows, "plugins": registry.plugins()})
 
 
 @login_required

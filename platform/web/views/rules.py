@@ -1,0 +1,48 @@
+"""Plugin rules per project: edited as YAML, validated against the plugin's rule schema on save."""
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+
+import yaml
+
+from definitions.yamlio import load_yaml
+from extensions import registry
+from extensions.errors import InvalidRules, UnknownPlugin
+from extensions.models import RuleSet
+from extensions.rulesets import publish_rules
+
+from .common import lang
+from .studio import _project
+
+
+@login_required
+def rules_page(request, project: str, plugin: str):
+    project_obj = _project(request, project)
+    try:
+        found = registry.plugin(plugin)
+    except UnknownPlugin as exc:
+        raise Http404(str(exc)) from exc
+    current = RuleSet.objects.filter(project=project_obj, plugin=plugin).first()
+    text = yaml.safe_dump(current.config, allow_unicode=True, sort_keys=False) if current else ""
+    problems: list[str] = []
+    if request.method == "POST":
+        text = request.POST.get("config", "")
+        loaded = load_yaml(text, f"{plugin} rules")
+        problems = [p.render(lang()) for p in loaded.problems]
+        if not problems:
+            try:
+                saved = publish_rules(project_obj, plugin, loaded.data or {}, user=request.user)
+            except InvalidRules as exc:
+                problems = [p.render(lang()) for p in exc.problems]
+            else:
+                messages.success(request, f"{plugin} r{saved.revision} ✓")
+                return redirect(reverse("web:rules", args=[project, plugin]))
+    schema = yaml.safe_dump(registry.rule_schema(plugin) or {}, allow_unicode=True, sort_keys=False)
+    return render(request, "web/rules.html", {
+        "project": project_obj, "plugin": found, "config": text, "problems": problems, "current": current,
+        "schema": schema, "plugins": registry.plugins(),
+    }, status=400 if problems else 200)
