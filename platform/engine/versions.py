@@ -189,16 +189,19 @@ def stored_overrides(project: Project, flow: str) -> object:
     return binding.overrides if binding else {}
 
 
-_by_id: dict[int, FlowDefinition] = {}
+_by_id: dict[tuple[int, str], FlowDefinition] = {}
 
 
-def definition_by_id(version_id: int) -> FlowDefinition:
-    """The definition of a version by id, read from the database only the first time.
+def definition_by_id(version_id: int, content_hash: str | None = None) -> FlowDefinition:
+    """The definition of a version, read from the database only the first time.
 
-    Safe to keep for the process's lifetime: a version's content never changes.
+    Keyed by id and content hash: a version never changes, and the hash keeps a reused
+    id (a restored or re-created database) from ever meeting a stale entry.
     """
-    definition = _by_id.get(version_id)
+    if content_hash is None:
+        content_hash = FlowVersion.objects.filter(pk=version_id).values_list("content_hash", flat=True).get()
+    definition = _by_id.get((version_id, content_hash))
     if definition is None:
         version = FlowVersion.objects.get(pk=version_id)
-        definition = _by_id[version_id] = definition_of(version)
+        definition = _by_id[(version_id, version.content_hash)] = definition_of(version)
     return definition

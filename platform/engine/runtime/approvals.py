@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from ..models import HistoryEntry, Task, TaskCandidate, TaskStatus, Vote
-from ..versions import definition_of
+from ..versions import definition_by_id
 from . import history
 from .access import MANAGER_ROLES
 from .errors import NotPermitted, TaskNotOpen
@@ -50,7 +50,7 @@ def vote(user, task_id: int, decision: str, comment: str = ""):
         TaskCandidate.objects.filter(task=task).update(is_open=False)
     history.append(record, HistoryEntry.Kind.VOTE, user, comment=comment,
                    details={"task": task.name, "task_id": task.pk, "decision": decision, "role": min(held) if held else ""})
-    definition = definition_of(record.version)
+    definition = definition_by_id(record.version_id, getattr(record, "version_hash", None))
     spec = next(t for t in definition.state(record.state).tasks if t.name == task.name)
     if decision == Vote.Decision.REJECT:
         outcome = spec.rejected

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from kernel.models import Project
@@ -92,7 +93,7 @@ def visible_record(user, record_id: int | None, *, lock: bool = False,
     """
     from .access import can_see
 
-    query = Record.objects.select_related("project", "version")
+    query = Record.objects.select_related("project").annotate(version_hash=F("version__content_hash"))
     if lock:
         query = query.select_for_update(of=("self",))
     record = (query.filter(pk=record_id) if task_id is None else query.filter(tasks__pk=task_id)).first()

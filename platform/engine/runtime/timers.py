@@ -11,10 +11,11 @@ import logging
 from datetime import datetime
 
 from django.db import connection, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from ..models import HistoryEntry, Record, Task, TaskCandidate, TaskStatus, Timer, TimerStatus
-from ..versions import definition_of
+from ..versions import definition_by_id
 from . import history
 from .errors import EngineError
 from .transitions import move
@@ -36,7 +37,8 @@ def fire_due_timers(now: datetime | None = None, limit: int = 500) -> int:
 
 def _handle(timer_id: int, record_id: int, now: datetime) -> bool:
     with transaction.atomic():
-        record = Record.objects.select_for_update().select_related("project", "version").filter(pk=record_id).first()
+        record = Record.objects.select_for_update().select_related("project").annotate(
+            version_hash=F("version__content_hash")).filter(pk=record_id).first()
         query = Timer.objects.select_for_update(**({"skip_locked": True} if connection.features.has_select_for_update_skip_locked else {}))
         timer = query.filter(pk=timer_id, status=TimerStatus.PENDING).first()
         if record is None or timer is None:
@@ -48,7 +50,7 @@ def _handle(timer_id: int, record_id: int, now: datetime) -> bool:
             _escalate(record, timer, now)
             _finish(timer, TimerStatus.FIRED, now, "escalated")
             return True
-        definition = definition_of(record.version)
+        definition = definition_by_id(record.version_id, getattr(record, "version_hash", None))
         try:
             with transaction.atomic():
                 move(record, definition, definition.transition(timer.transition), None, frozenset(), None,

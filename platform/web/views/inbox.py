@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.db.models import F
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -24,13 +25,13 @@ def inbox_page(request):
     project_id = int(params["project"]) if params.get("project", "").isdigit() else None
     filters = {"project_id": project_id, "flow": params.get("flow") or None, "state": params.get("state") or None,
                "overdue": params.get("overdue") == "1", "mine_only": params.get("mine") == "1"}
-    rows = inbox(request.user, **filters)
+    rows = inbox(request.user, **filters).annotate(version_hash=F("record__version__content_hash"))
     page = Paginator(rows, PAGE_SIZE).get_page(params.get("page"))
     projects = (Membership.objects.filter(user=request.user).select_related("project")
                 .order_by("project__code").distinct().values_list("project_id", "project__code", "project__name"))
     now = timezone.now()
     for task in page:
-        definition = definition_by_id(task.record.version_id)
+        definition = definition_by_id(task.record.version_id, task.version_hash)
         state = definition.state(task.state)
         spec = next((t for t in state.tasks if t.name == task.name), None)
         task.title_text = text(spec.title if spec else None, task.name)
