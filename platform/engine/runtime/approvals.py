@@ -15,6 +15,7 @@ from ..versions import definition_by_id
 from . import history
 from .access import MANAGER_ROLES
 from .errors import NotPermitted, TaskNotOpen
+from .records import visible_record
 from .tasks import _colleague, _locked_task
 from .transitions import move
 
@@ -25,10 +26,21 @@ def _group(task: Task):
 
 @transaction.atomic
 def vote(user, task_id: int, decision: str, comment: str = ""):
-    """Record the user's vote on an approval slot; decide the approval if this vote does."""
+    """Record the user's vote on an approval slot; decide the approval if this vote does.
+
+    One read of the record's open tasks serves every decision here: which slot, whether
+    others of the approval are still open, and the tasks the deciding move closes.
+    """
     if decision not in Vote.Decision.values:
         raise ValueError(f"decision must be one of {Vote.Decision.values}")
-    task, roles = _locked_task(user, task_id)
+    record, roles = visible_record(user, None, lock=True, task_id=task_id)
+    open_tasks = list(Task.objects.filter(record=record, status=TaskStatus.OPEN))
+    task = next((t for t in open_tasks if t.pk == task_id), None)
+    if task is None:
+        closed = Task.objects.get(pk=task_id)
+        raise TaskNotOpen(f"task '{closed.name}' of {record.reference} is already {closed.status}",
+                          f"{record.reference} 的任务 '{closed.name}' 已{'完成' if closed.status == 'done' else '取消'}")
+    task.record = record
     if task.kind != "approval":
         raise NotPermitted("vote on a work task")
     if task.delegate_id is not None:
@@ -38,28 +50,28 @@ def vote(user, task_id: int, decision: str, comment: str = ""):
     held = roles & set(task.roles)
     if task.assignee_id != user.pk and not held:
         raise NotPermitted("vote on this approval", task.roles, "对该审批投票")
-    if Vote.objects.filter(task__in=_group(task), user=user).exists():
+    if Vote.objects.filter(record=record, task__name=task.name, task__visit=task.visit, user=user).exists():
         raise TaskNotOpen("you have already voted on this approval", "您已对该审批投过票")
-    record = task.record
-    Vote.objects.create(task=task, record=record, user=user, role=min(held) if held else "", decision=decision,
-                        comment=comment)
+    role = min(held) if held else ""
+    Vote.objects.create(task=task, record=record, user=user, role=role, decision=decision, comment=comment)
     task.status, task.outcome, task.closed_at, task.closed_by = TaskStatus.DONE, decision, timezone.now(), user
     task.assignee_id = task.assignee_id or user.pk
     task.save(update_fields=["status", "outcome", "closed_at", "closed_by", "assignee"])
     if len(task.roles) > 1 or task.escalated_at is not None:
         TaskCandidate.objects.filter(task=task).update(is_open=False)
-    history.append(record, HistoryEntry.Kind.VOTE, user, comment=comment,
-                   details={"task": task.name, "task_id": task.pk, "decision": decision, "role": min(held) if held else ""})
     definition = definition_by_id(record.version_id, getattr(record, "version_hash", None))
     spec = next(t for t in definition.state(record.state).tasks if t.name == task.name)
-    if decision == Vote.Decision.REJECT:
-        outcome = spec.rejected
-    elif not _group(task).filter(status=TaskStatus.OPEN).exists():
-        outcome = spec.approved
-    else:
+    still_open = [t for t in open_tasks if t.pk != task.pk]
+    waiting = any(t.kind == "approval" and t.name == task.name and t.visit == task.visit for t in still_open)
+    decided = decision == Vote.Decision.REJECT or not waiting
+    details = {"task": task.name, "task_id": task.pk, "decision": decision, "role": role}
+    # When the vote decides, the move's record UPDATE also stores the history counter.
+    history.append(record, HistoryEntry.Kind.VOTE, user, comment=comment, details=details, save_seq=not decided)
+    if not decided:
         return record  # still waiting for other slots
+    outcome = spec.rejected if decision == Vote.Decision.REJECT else spec.approved
     return move(record, definition, definition.transition(outcome), user, roles, None, comment=comment,
-                details={"approval": task.name, "decision": decision})
+                open_tasks=still_open, details={"approval": task.name, "decision": decision})
 
 
 @transaction.atomic
