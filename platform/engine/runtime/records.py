@@ -1,7 +1,7 @@
 """Starting records: numbered per project and flow, gapless, on the published version."""
 from __future__ import annotations
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -65,23 +65,41 @@ def _create(project, version, definition, user, roles, data, comment, key, *, pa
     initial = definition.state(definition.start.state)
     new_data, _ = apply_form(definition, definition.start.form, {}, data, partial=initial.partial,
                              free_fields=free_fields)
-    counter, _ = RecordCounter.objects.get_or_create(project=project, flow=definition.name)
-    counter = RecordCounter.objects.select_for_update().get(pk=counter.pk)
-    counter.last += 1
-    counter.save(update_fields=["last"])
+    number = _next_number(project, definition.name)
     record = Record.objects.create(
-        project=project, version=version, flow=definition.name, number=counter.last,
-        reference=f"{definition.reference_prefix}-{counter.last:06d}", state=initial.name, data=new_data,
+        project=project, version=version, flow=definition.name, number=number,
+        reference=f"{definition.reference_prefix}-{number:06d}", state=initial.name, data=new_data,
         parent=parent, created_by=user if getattr(user, "is_authenticated", False) else None,
-        entered_state_at=now, start_key=key,
+        entered_state_at=now, is_closed=initial.final, last_seq=1, start_key=key,
     )
+    record.last_seq = 0  # the start entry below takes number 1, already stored by the INSERT
     actor = user if getattr(user, "is_authenticated", False) else None
     history.append(record, HistoryEntry.Kind.START, actor, to_state=initial.name, comment=comment,
                    changes=history.data_changes({}, new_data), save_seq=False,
                    details={"version": version.number, "parent": parent.reference if parent else None})
     states.enter(record, definition, now, names(definition, new_data, None, project, user_facts(actor, roles)))
-    record.save(update_fields=["entered_state_at", "is_closed", "last_seq"])
     return record
+
+
+def _next_number(project, flow: str) -> int:
+    """The next number of `flow` in `project`, gapless: the counter row stays locked until commit.
+
+    One statement in the usual case (UPDATE … RETURNING, which both PostgreSQL and
+    SQLite 3.35+ understand); the first record of a flow creates the counter.
+    """
+    table = RecordCounter._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(f"UPDATE {table} SET last = last + 1 WHERE project_id = %s AND flow = %s RETURNING last",
+                       [project.pk, flow])
+        row = cursor.fetchone()
+    if row is not None:
+        return row[0]
+    try:
+        with transaction.atomic():
+            RecordCounter.objects.create(project=project, flow=flow, last=1)
+        return 1
+    except IntegrityError:
+        return _next_number(project, flow)  # another request created it first; take the next
 
 
 def visible_record(user, record_id: int | None, *, lock: bool = False,
