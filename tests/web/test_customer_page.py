@@ -39,3 +39,15 @@ def test_an_outsider_cannot_open_the_customer(client, people, customer):
     client.force_login(people["outsider"])
 
     assert client.get(f"/customers/{customer.pk}/").status_code == 404
+
+
+def test_the_customer_page_shows_points_per_project(client, people, customer):
+    from plugins.points.models import PointsAccount
+
+    PointsAccount.objects.create(project=people["p1"], customer=customer, balance=1200, points_ever_earned=1500,
+                                 level="gold")
+    client.force_login(people["manager"])
+
+    page = client.get(f"/customers/{customer.pk}/").content.decode()
+
+    assert '<li data-points="P1">P1 · 1200 · gold</li>' in page

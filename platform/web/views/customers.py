@@ -30,7 +30,21 @@ def customer_page(request, customer_id: int):
     payments = list(Payment.objects.filter(project_id__in=projects, record_id__in=[d.pk for d in deals])
                     .order_by("received_at"))
     open_tasks = list(Task.objects.filter(record__in=deals, status="open").select_related("record", "assignee"))
+    points = _points(customer.pk, projects)
     return render(request, "web/customer.html", {
+        "points": points,
         "customer": customer_payload(customer, visibility), "registrations": registrations, "deals": deals,
         "payments": payments, "tasks": open_tasks, "changes": customer_changes(customer, visibility),
     })
+
+
+def _points(customer_id: int, projects: set[int]) -> list:
+    """Membership points per project, when the points plugin is installed."""
+    from django.apps import apps
+
+    if not apps.is_installed("plugins.points"):
+        return []
+    from plugins.points.models import PointsAccount
+
+    return list(PointsAccount.objects.filter(customer_id=customer_id, project_id__in=projects)
+                .select_related("project").order_by("project__code"))
