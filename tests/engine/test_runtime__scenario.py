@@ -202,3 +202,15 @@ def test_claim_transfer_delegate_and_add_approver(flow):
     kinds = [k for k, *_ in story(record)]
     assert kinds == ["start", "claim", "transfer", "transition", "claim", "delegate", "return", "vote",
                      "add_approver", "vote", "vote", "transition"]
+
+
+def test_form_errors_come_in_both_languages(flow):
+    p = flow
+    record = records.start_record(p["consultant"], p["p1"], "discount", {"unit_id": 7})
+
+    with pytest.raises(InvalidForm) as bad:
+        transitions.fire(p["consultant"], record.pk, "submit", {"unit_id": 7, "price": "12.345"})
+
+    assert bad.value.field_errors("zh") == {"price": ["金额格式不正确（最多两位小数）"], "discount_rate": ["此字段为必填项"]}
+    assert bad.value.field_errors("en") == {"price": ["'12.345' is not a 'money'"],
+                                            "discount_rate": ["this field is required"]}

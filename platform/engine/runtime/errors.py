@@ -47,10 +47,14 @@ class InvalidForm(EngineError):
 
     code = "invalid_form"
 
-    def __init__(self, errors: Mapping[str, list[str]]):
+    def __init__(self, errors: Mapping[str, list[str]], errors_zh: Mapping[str, list[str]] | None = None):
         fields = ", ".join(errors)
         super().__init__(f"please correct: {fields}", f"请修改以下字段：{fields}", errors=dict(errors))
         self.errors = dict(errors)
+        self.errors_zh = dict(errors_zh or errors)
+
+    def field_errors(self, lang: str | None = "en") -> dict[str, list[str]]:
+        return self.errors if (lang or "en").startswith("en") else self.errors_zh
 
 
 class RecordChanged(EngineError):

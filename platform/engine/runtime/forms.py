@@ -33,7 +33,7 @@ def apply_form(definition: FlowDefinition, form: FormSpec | None, data: Mapping,
     set any entity field; the entity schema still checks them.
     """
     submitted = dict(submitted or {})
-    errors: dict[str, list[str]] = {}
+    errors: dict[str, list[tuple[str, str]]] = {}  # field -> [(English, Chinese)]
     fields = set(form.fields) if form else set()
     extra = dict(form.extra) if form else {}
     entity_fields = set(definition.entity.field_names)
@@ -41,19 +41,20 @@ def apply_form(definition: FlowDefinition, form: FormSpec | None, data: Mapping,
     for key, value in submitted.items():
         allowed = key in fields or key in extra or (free_fields and key in entity_fields)
         if not allowed:
-            errors.setdefault(key, []).append("not a field of this form")
+            errors.setdefault(key, []).append(("not a field of this form", "不是该表单的字段"))
             continue
         try:
             values[key] = _plain(value)
         except TypeError:
-            errors.setdefault(key, []).append("use a decimal string such as \"12.50\", not a float")
+            errors.setdefault(key, []).append(("use a decimal string such as \"12.50\", not a float",
+                                               "请使用十进制字符串（如 \"12.50\"），不要用浮点数"))
     for key in (form.required if form else ()):
         if values.get(key) in (None, "", [], {}):
-            errors.setdefault(key, []).append("this field is required")
+            errors.setdefault(key, []).append(_REQUIRED)
     for key, schema in extra.items():
         if key in values:
             for error in Draft202012Validator(thaw(schema), format_checker=format_checker).iter_errors(values[key]):
-                errors.setdefault(key, []).append(error.message)
+                errors.setdefault(key, []).append(_pair(error))
     new_data = dict(data)
     new_data.update({k: v for k, v in values.items() if k not in extra})
     for error in definition.entity.validator.iter_errors(new_data):
@@ -62,10 +63,28 @@ def apply_form(definition: FlowDefinition, form: FormSpec | None, data: Mapping,
                 continue
             missing = [f for f in error.validator_value if f not in error.instance]
             for name in missing:
-                errors.setdefault(name, []).append("this field is required")
+                errors.setdefault(name, []).append(_REQUIRED)
             continue
         key = str(error.absolute_path[0]) if error.absolute_path else "__all__"
-        errors.setdefault(key, []).append(error.message)
+        errors.setdefault(key, []).append(_pair(error))
     if errors:
-        raise InvalidForm({k: list(dict.fromkeys(v)) for k, v in errors.items()})
+        pairs = {k: list(dict.fromkeys(v)) for k, v in errors.items()}
+        raise InvalidForm({k: [en for en, _ in v] for k, v in pairs.items()},
+                          {k: [zh for _, zh in v] for k, v in pairs.items()})
     return new_data, {k: v for k, v in values.items()}
+
+
+_REQUIRED = ("this field is required", "此字段为必填项")
+_ZH = {
+    "enum": "不是可选的值之一", "type": "类型不正确", "maxLength": "内容过长", "minLength": "内容过短",
+    "minimum": "小于允许的最小值", "maximum": "大于允许的最大值", "maxItems": "项目过多", "minItems": "项目过少",
+    "pattern": "格式不正确", "additionalProperties": "包含未定义的字段", "required": "缺少必填项",
+}
+_ZH_FORMAT = {"money": "金额格式不正确（最多两位小数）", "decimal": "数值格式不正确"}
+
+
+def _pair(error) -> tuple[str, str]:
+    """A jsonschema error in English (its own words) and in Chinese (by kind)."""
+    if error.validator == "format":
+        return error.message, _ZH_FORMAT.get(error.validator_value, "格式不正确")
+    return error.message, _ZH.get(error.validator, "数据不符合要求")

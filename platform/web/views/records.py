@@ -104,7 +104,7 @@ def fire_transition(request, record_id: int, transition: str):
                          expected_revision=int(revision) if revision and revision.isdigit() else None,
                          idempotency_key=request.POST.get("idempotency_key") or None)
     except InvalidForm as error:
-        for field, problems in error.errors.items():
+        for field, problems in error.field_errors(lang()).items():
             for problem in problems:
                 form.add_error(field if field in form.fields else None, problem)
         return _page(request, record_id, bound={transition: form})

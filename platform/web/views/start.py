@@ -14,7 +14,7 @@ from definitions.model import FormSpec
 from forms import build_form_class, form_values
 from kernel.models import Project
 
-from .common import say, text
+from .common import lang, say, text
 
 
 def _startable(user):
@@ -55,7 +55,7 @@ def start_record(request, project: str, flow: str):
                                           idempotency_key=request.POST.get("idempotency_key") or None)
             return redirect(reverse("web:record", args=[record.pk]))
         except InvalidForm as error:
-            for field, problems in error.errors.items():
+            for field, problems in error.field_errors(lang()).items():
                 for problem in problems:
                     form.add_error(field if field in form.fields else None, problem)
         except EngineError as error:
