@@ -214,3 +214,13 @@ def test_form_errors_come_in_both_languages(flow):
     assert bad.value.field_errors("zh") == {"price": ["金额格式不正确（最多两位小数）"], "discount_rate": ["此字段为必填项"]}
     assert bad.value.field_errors("en") == {"price": ["'12.345' is not a 'money'"],
                                             "discount_rate": ["this field is required"]}
+
+
+def test_firing_without_claiming_completes_the_users_task(flow):
+    p = flow
+    record = records.start_record(p["consultant"], p["p1"], "discount", GOOD)
+
+    transitions.fire(p["consultant2"], record.pk, "submit", GOOD)
+
+    prepare = Task.objects.get(record=record, name="prepare")
+    assert (prepare.status, prepare.closed_by.username) == ("done", "consultant2")

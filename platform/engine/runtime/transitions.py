@@ -78,7 +78,7 @@ def fire(user, record_id: int, transition: str, form: dict | None = None, *, com
                     f"'{transition}' needs these tasks done first: {', '.join(missing)}",
                     f"需先完成任务：{', '.join(missing)}")
             return move(record, definition, t, user, roles, form, comment=comment, open_tasks=open_tasks,
-                        idempotency_key=idempotency_key, done_task=_my_task(open_tasks, user))
+                        idempotency_key=idempotency_key, done_task=_my_task(open_tasks, user, roles))
     except IntegrityError as exc:
         if idempotency_key and "idempotency" in str(exc).lower():
             return visible_record(user, record_id)[0]  # a concurrent duplicate committed first
@@ -158,8 +158,13 @@ def _held_by_someone_else(open_tasks: list[Task], user):
     return assigned[0].assignee  # one query, only on the way to a refusal
 
 
-def _my_task(open_tasks: list[Task], user) -> Task | None:
-    return next((t for t in open_tasks if t.kind == "work" and t.assignee_id == getattr(user, "pk", None)), None)
+def _my_task(open_tasks: list[Task], user, roles: frozenset[str] = frozenset()) -> Task | None:
+    """The work task the user completes by firing: theirs, or an unclaimed one of their roles."""
+    uid = getattr(user, "pk", None)
+    mine = next((t for t in open_tasks if t.kind == "work" and t.assignee_id == uid), None)
+    if mine is not None:
+        return mine
+    return next((t for t in open_tasks if t.kind == "work" and t.assignee_id is None and roles & set(t.roles)), None)
 
 
 def _missing_tasks(record: Record, t: Transition) -> list[str]:
