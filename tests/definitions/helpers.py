@@ -82,9 +82,12 @@ def build_document(document: object, env: Environment = ENV, file: str = "flows/
 
 
 def shipped_environment() -> Environment:
+    """The installation's catalogue: the kernel's, the engine's and the plugins' actions (the flows call all three)."""
     from kernel.actions import SPECS as KERNEL
     from engine.actions import SPECS as ENGINE
+    from extensions import registry
 
     settings_schema, _ = load_schema_file(ROOT / "schemas" / "project-settings.json")
     names = frozenset(p.stem for p in (ROOT / "flows").glob("*.yaml"))
-    return Environment(ActionCatalogue.of(KERNEL + ENGINE), ROOT / "schemas", settings_schema, names)
+    return Environment(ActionCatalogue.of(KERNEL + ENGINE + tuple(registry.action_specs())), ROOT / "schemas",
+                       settings_schema, names)
