@@ -1,4 +1,4 @@
-"""Load fixtures/demo/demo.yaml: projects with their published flows, units, customers, users.
+"""Load fixtures/demo/demo.yaml: projects with their published flows and plugin rules, units, customers, users.
 
 Idempotent: run it again and it only fills in what is missing.
 """
@@ -9,24 +9,28 @@ from pathlib import Path
 import yaml
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from accounts.models import Membership
 from engine import versions
+from extensions.models import RuleSet
+from extensions.rule_files import check_rule_file
+from extensions.rulesets import publish_rules
 from kernel import demo
 from kernel.models import Project
 
 
 class Command(BaseCommand):
-    help = "Load the demo projects, users, units, customers and published flows."
+    help = "Load the demo projects, users, units, customers, published flows and plugin rules."
 
     def add_arguments(self, parser):
         parser.add_argument("--file", default=str(Path(settings.ROOT_DIR) / "fixtures" / "demo" / "demo.yaml"))
 
     @transaction.atomic
     def handle(self, *args, **options):
-        data = yaml.safe_load(Path(options["file"]).read_text(encoding="utf-8"))
+        path = Path(options["file"])
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
         projects = {}
         for item in data.get("projects", []):
             project, created = Project.objects.get_or_create(
@@ -37,6 +41,7 @@ class Command(BaseCommand):
                 result = versions.publish(project, flow, overrides=item.get("overrides", {}).get(flow))
                 if result.created:
                     self.stdout.write(f"published {project.code}/{flow} v{result.version.number}")
+            self._rules(project, item.get("rules", {}), path.parent)
             loaded = demo.load_inventory(project, item)
             if loaded.units or loaded.withheld or loaded.batches:
                 self.stdout.write(f"{project.code}: {loaded.buildings} buildings, {loaded.units} units "
@@ -84,6 +89,20 @@ class Command(BaseCommand):
             started += 1
         if started:
             self.stdout.write(f"{started} demo deals started")
+
+    def _rules(self, project: Project, files: dict[str, str], folder: Path) -> None:
+        """Publish each plugin's rule file, only where the project has no rules for it yet.
+
+        So loading again never replaces rules someone changed in the demo since.
+        """
+        for plugin, name in files.items():
+            if RuleSet.objects.filter(project=project, plugin=plugin).exists():
+                continue
+            config, problems = check_rule_file(plugin, folder / name)
+            if problems:
+                raise CommandError("\n".join(p.render(with_line=True) for p in problems))
+            rule_set = publish_rules(project, plugin, config or {})
+            self.stdout.write(f"published {project.code} {plugin} rules r{rule_set.revision}")
 
     def _users(self, entries: list[dict], projects: dict[str, Project]) -> None:
         User = get_user_model()
