@@ -1,4 +1,5 @@
-"""The demo's second project changes its subscription flow through overrides only."""
+"""The demo's two projects: one subscription template, overrides and plugin rules of their own."""
+from decimal import ROUND_DOWN, Decimal
 from io import StringIO
 
 import pytest
@@ -6,8 +7,9 @@ from django.core.management import call_command
 
 from accounts.models import User
 from engine import versions
-from engine.models import Task
+from engine.models import Record, Task
 from engine.runtime import records, transitions
+from extensions.models import RuleSet
 from kernel.models import Customer, Project, Unit
 
 
@@ -18,22 +20,21 @@ def demo(db):
 
 
 def offer(project, consultant, rate="0.03"):
+    """Quote the first available unit, full payment, `rate` off by hand, and submit it for approval."""
     unit = Unit.objects.filter(project=project, status="available").order_by("code").first()
     customer = Customer.objects.order_by("pk").first()
-    price = unit.list_price
-    deal = (price * (1 - __import__("decimal").Decimal(rate))).quantize(__import__("decimal").Decimal("0.01"))
     record = records.start_record(consultant, project, "subscription", {"customer_id": customer.pk})
-    form = {"unit_id": unit.pk, "customer_id": customer.pk, "buyers": [{"customer_id": customer.pk}],
-            "payment_plan": "full", "list_price": str(price), "discount_rate": rate, "deal_price": str(deal),
-            "deposit": "50000.00"}
-    return transitions.fire(consultant, record.pk, "submit_for_manager_discount", form)
+    record = transitions.fire(consultant, record.pk, "quote", {"unit_id": unit.pk, "payment_plan": "full",
+                                                               "discount_rate": rate})
+    form = {"customer_id": customer.pk, "buyers": [{"customer_id": customer.pk}], "deposit": "50000.00"}
+    return unit, transitions.fire(consultant, record.pk, "submit_for_manager_discount", form)
 
 
 def test_same_template_two_projects_two_behaviours(demo):
     consultant = User.objects.get(username="consultant")
 
-    in_demo = offer(demo["DEMO"], consultant)
-    in_demo2 = offer(demo["DEMO2"], consultant)
+    unit, in_demo = offer(demo["DEMO"], consultant)
+    unit2, in_demo2 = offer(demo["DEMO2"], consultant)
 
     # DEMO: the sales manager alone approves a 3 % discount
     assert sorted(t.roles[0] for t in Task.objects.filter(record=in_demo, status="open")) == ["sales_manager"]
@@ -48,3 +49,58 @@ def test_same_template_two_projects_two_behaviours(demo):
     a = versions.published_version(demo["DEMO"], "subscription")
     b = versions.published_version(demo["DEMO2"], "subscription")
     assert a.template_hash == b.template_hash and a.content_hash != b.content_hash
+
+
+def test_each_project_prices_with_its_own_rules(demo):
+    consultant = User.objects.get(username="consultant")
+
+    unit, in_demo = offer(demo["DEMO"], consultant)
+    unit2, in_demo2 = offer(demo["DEMO2"], consultant)
+
+    # DEMO: full payment 98 折, 3 % by hand, rounded down to the yuan
+    quote = in_demo.data["price_snapshot"]
+    chain = (unit.list_price * Decimal("0.98")).quantize(Decimal("0.01"))
+    assert [d["code"] for d in quote["discounts"]] == ["full_payment"] and quote["discounts"][0]["after"] == str(chain)
+    after_manual = (chain * Decimal("0.97")).quantize(Decimal("0.01"))
+    assert Decimal(quote["deal_price"]) == after_manual.quantize(Decimal("1"), ROUND_DOWN)
+    assert (quote["approval"], quote["manual_discount"]["consultant_allowance"]) == ("approval", "0.02")
+    # DEMO2: full payment 97 折, rounded down to 100 yuan; 1 % is its consultants' allowance
+    quote2 = in_demo2.data["price_snapshot"]
+    chain2 = (unit2.list_price * Decimal("0.97")).quantize(Decimal("0.01"))
+    assert quote2["discounts"][0]["after"] == str(chain2)
+    assert Decimal(quote2["deal_price"]) % 100 == 0
+    assert (quote2["approval"], quote2["manual_discount"]["consultant_allowance"]) == ("approval", "0.01")
+    assert in_demo2.data["deal_price"] == quote2["deal_price"] and in_demo2.data["list_price"] == str(unit2.list_price)
+    # 1.5 % off needs nobody in DEMO, an approval in DEMO2
+    customer = Customer.objects.order_by("pk").first()
+    for project, expected in ((demo["DEMO"], "none"), (demo["DEMO2"], "approval")):
+        record = records.start_record(consultant, project, "subscription", {"customer_id": customer.pk})
+        record = transitions.fire(consultant, record.pk, "quote", {
+            "unit_id": Unit.objects.filter(project=project, status="available").order_by("-code").first().pk,
+            "payment_plan": "commercial_mortgage", "discount_rate": "0.015"})
+        assert record.data["price_snapshot"]["approval"] == expected
+
+
+def test_the_demo_publishes_each_projects_rules_once_and_its_deals_use_them(demo):
+    assert sorted(RuleSet.objects.values_list("project__code", "plugin", "revision")) == [
+        ("DEMO", "commission", 1), ("DEMO", "points", 1), ("DEMO", "pricing", 1),
+        ("DEMO2", "commission", 1), ("DEMO2", "points", 1), ("DEMO2", "pricing", 1)]
+    assert RuleSet.objects.get(project=demo["DEMO2"], plugin="commission").config["channels"][0]["code"] == (
+        "riverside_agency")
+
+    # the demo's subscription was quoted under DEMO's rules: mortgage 99 折, 1 % by hand, no approval
+    sub = Record.objects.get(project=demo["DEMO"], flow="subscription", state="awaiting_contract")
+    quote = sub.data["price_snapshot"]
+    unit = Unit.objects.get(pk=sub.data["unit_id"])
+    assert (unit.code, unit.status, quote["list_price"]) == ("5-1203", "subscribed", str(unit.list_price))
+    assert [d["code"] for d in quote["discounts"]] == ["mortgage"]
+    assert (quote["manual_discount"]["rate"], quote["approval"], quote["rules_revision"]) == ("0.01", "none", 1)
+    assert sub.data["deal_price"] == quote["deal_price"]
+
+    # loading again keeps the rules someone changed since
+    RuleSet.objects.filter(project=demo["DEMO"], plugin="points").update(config={
+        **RuleSet.objects.get(project=demo["DEMO"], plugin="points").config, "expiry_days": 365})
+    out = StringIO()
+    call_command("load_demo", stdout=out)
+    assert "rules" not in out.getvalue()
+    assert RuleSet.objects.get(project=demo["DEMO"], plugin="points").config["expiry_days"] == 365
