@@ -11,6 +11,8 @@ from engine.models import Record, Task
 from engine.runtime import records, transitions
 from extensions.models import RuleSet
 from kernel.models import Customer, Project, Unit
+from plugins.commission.models import CommissionEntry
+from plugins.points.ledger import balance as points_balance
 
 
 @pytest.fixture
@@ -96,6 +98,18 @@ def test_the_demo_publishes_each_projects_rules_once_and_its_deals_use_them(demo
     assert [d["code"] for d in quote["discounts"]] == ["mortgage"]
     assert (quote["manual_discount"]["rate"], quote["approval"], quote["rules_revision"]) == ("0.01", "none", 1)
     assert sub.data["deal_price"] == quote["deal_price"]
+
+    # the demo's signed contract: commission accrued, purchase and referral points awarded
+    contract = Record.objects.get(project=demo["DEMO"], flow="contract")
+    buyer, referrer = Customer.objects.get(name="黄强"), Customer.objects.get(name="张伟")
+    assert (contract.state, contract.data["deal_price"], contract.data["referrer_id"]) == (
+        "signed", "3531721.00", referrer.pk)
+    assert Unit.objects.get(project=demo["DEMO"], code="3-0801").status == "signed"
+    consultant2 = User.objects.get(username="consultant2")
+    assert sorted(CommissionEntry.objects.values_list("beneficiary_kind", "beneficiary", "amount", "status")) == [
+        ("consultant", str(consultant2.pk), Decimal("10595.16"), "accrued"),   # 0.3 % of 3 531 721.00
+        ("referrer", str(referrer.pk), Decimal("5000.00"), "accrued")]
+    assert (points_balance(demo["DEMO"].pk, buyer.pk), points_balance(demo["DEMO"].pk, referrer.pk)) == (20000, 3000)
 
     # loading again keeps the rules someone changed since
     RuleSet.objects.filter(project=demo["DEMO"], plugin="points").update(config={

@@ -55,9 +55,14 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS("demo loaded"))
 
     def _deals(self, entries: list[dict], projects: dict[str, Project]) -> None:
-        """Run the demo deals through the engine, as staff would; only into an empty project."""
-        from engine.models import Record
-        from engine.runtime import records, transitions
+        """Run the demo deals through the engine, as staff would; only into an empty project.
+
+        A step fires a transition (`fire`), votes on the open approval the user may vote
+        on (`vote: approve`), or carries on with the record's newest linked record of a
+        flow (`follow: contract`).
+        """
+        from engine.models import Record, Task
+        from engine.runtime import approvals, records, transitions
         from kernel.models import Customer, Unit
 
         User = get_user_model()
@@ -72,8 +77,8 @@ class Command(BaseCommand):
                 for key, value in values.items():
                     if key == "unit":
                         out["unit_id"] = Unit.objects.get(project=project, code=value).pk
-                    elif key == "customer":
-                        out["customer_id"] = Customer.objects.get(phone=_phone(value)).pk
+                    elif key in ("customer", "referrer"):
+                        out[f"{key}_id"] = Customer.objects.get(phone=_phone(value)).pk
                     elif key == "buyers":
                         out["buyers"] = [{"customer_id": Customer.objects.get(phone=_phone(b["customer"])).pk}
                                          for b in value]
@@ -84,8 +89,17 @@ class Command(BaseCommand):
             record = records.start_record(User.objects.get(username=entry["by"]), project, entry["flow"],
                                           resolve(entry.get("start", {})))
             for step in entry.get("steps", []):
-                transitions.fire(User.objects.get(username=step["by"]), record.pk, step["fire"],
-                                 resolve(step.get("form", {})))
+                if "follow" in step:
+                    record = Record.objects.filter(parent=record, flow=step["follow"]).latest("pk")
+                    continue
+                user = User.objects.get(username=step["by"])
+                if "vote" in step:
+                    held = set(Membership.objects.filter(user=user, project=project).values_list("role", flat=True))
+                    task = next(t for t in Task.objects.filter(record=record, status="open", kind="approval")
+                                .order_by("pk") if held & set(t.roles))
+                    approvals.vote(user, task.pk, step["vote"])
+                else:
+                    record = transitions.fire(user, record.pk, step["fire"], resolve(step.get("form", {})))
             started += 1
         if started:
             self.stdout.write(f"{started} demo deals started")
