@@ -1,25 +1,69 @@
-"""The inbox: my tasks and the tasks my roles let me claim, in two queries whatever the rows.
+"""The inbox: my tasks and the tasks my roles let me claim, fast whatever the rows.
 
-The tasks a user sees come from four disjoint-by-index sources: assigned to them,
-delegated to them, claimable through a role on the task row, and claimable or
-escalated through TaskCandidate. Each source is a separate SELECT of ids that one
-partial index answers; their UNION feeds the outer query. One `OR` over all four
-would make PostgreSQL read every open task of the installation instead.
+The tasks a user sees come from four sources: assigned to them, delegated to them,
+claimable through a role on the task row, and claimable or escalated through
+TaskCandidate. Each source is a SELECT of (id, due time) that one partial index
+answers; their UNION is ordered and cut to the page first, and only the page's rows
+are then read with their record, project and people. One `OR` over the sources made
+PostgreSQL read every open task in the installation; joining before the cut made it
+join every claimable task (docs/benchmarks.md).
 """
 from __future__ import annotations
 
 from collections import defaultdict
+from datetime import datetime, timezone as dt_timezone
 
-from django.db.models import F, Q, QuerySet
+from django.db.models import DateTimeField, F, Q, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.models import Membership
 
 from ..models import Task, TaskCandidate, TaskStatus
 
+_LAST = datetime(9999, 12, 31, tzinfo=dt_timezone.utc)  # tasks without a due time sort last
+
+
+class Inbox:
+    """A lazy, ordered list of tasks: slice it for a page, `count()` it, iterate it.
+
+    Works with Django's Paginator. Each slice costs two queries (the page's ids, then
+    its rows); `count()` one.
+    """
+
+    ordered = True  # for Paginator
+
+    def __init__(self, ids):
+        self._ids = ids  # UNION of values("pk", "due_key"), ordered
+
+    def count(self) -> int:
+        return self._ids.count()
+
+    def count_up_to(self, cap: int) -> int:
+        """The count, or `cap` when there are at least that many (for a "999+" badge)."""
+        return len(self._ids[:cap])
+
+    def exists(self) -> bool:
+        return bool(self._ids[:1])
+
+    def __len__(self) -> int:
+        return self.count()
+
+    def __iter__(self):
+        return iter(self[:])
+
+    def __getitem__(self, index):
+        if isinstance(index, int):
+            return self[index:index + 1][0]
+        ids = [row["pk"] for row in self._ids[index]]
+        rows = {t.pk: t for t in Task.objects.filter(pk__in=ids)
+                .select_related("record", "project", "assignee", "delegate")
+                .annotate(version_hash=F("record__version__content_hash"))}
+        return [rows[pk] for pk in ids if pk in rows]
+
 
 def inbox(user, *, project_id: int | None = None, flow: str | None = None, state: str | None = None,
-          overdue: bool = False, mine_only: bool = False) -> QuerySet[Task]:
+          overdue: bool = False, mine_only: bool = False) -> Inbox:
     """Open tasks assigned or delegated to the user, plus those their roles may claim.
 
     Ordered by due time (no due time last), then id.
@@ -36,16 +80,16 @@ def inbox(user, *, project_id: int | None = None, flow: str | None = None, state
         narrow &= Q(state=state)
     if overdue:
         narrow &= Q(due_at__lt=timezone.now())
-    open_tasks = Task.objects.filter(narrow)
-    sources = [open_tasks.filter(assignee=user).values("pk"), open_tasks.filter(delegate=user).values("pk")]
+    open_tasks = Task.objects.filter(narrow).annotate(
+        due_key=Coalesce("due_at", Value(_LAST, output_field=DateTimeField())))
+    sources = [open_tasks.filter(assignee=user), open_tasks.filter(delegate=user)]
     if pairs and not mine_only:
         by_role = Q()
         for pid, roles in pairs.items():
             by_role |= Q(project_id=pid, role__in=sorted(roles))
-        sources.append(open_tasks.filter(by_role, assignee__isnull=True).values("pk"))
+        sources.append(open_tasks.filter(by_role, assignee__isnull=True))
         candidates = TaskCandidate.objects.filter(by_role, is_open=True).values("task_id")
         sources.append(open_tasks.filter(Q(assignee__isnull=True) | Q(escalated_at__isnull=False),
-                                         pk__in=candidates).values("pk"))
-    ids = sources[0].union(*sources[1:])
-    return (Task.objects.filter(pk__in=ids).select_related("record", "project", "assignee", "delegate")
-            .order_by(F("due_at").asc(nulls_last=True), "pk"))
+                                         pk__in=candidates))
+    selects = [source.values("pk", "due_key") for source in sources]
+    return Inbox(selects[0].union(*selects[1:]).order_by("due_key", "pk"))
