@@ -36,6 +36,11 @@ class Inbox:
     def __init__(self, ids):
         self._ids = ids  # UNION of values("pk", "due_key"), ordered
 
+    @property
+    def ids(self):
+        """The ordered UNION of (pk, due_key): what decides the page (EXPLAIN this)."""
+        return self._ids
+
     def count(self) -> int:
         return self._ids.count()
 
