@@ -87,6 +87,8 @@ def markdown(definition: FlowDefinition) -> str:
     out += ["", "## Entity fields", "", "| field | type | title |", "| --- | --- | --- |"]
     for name, schema in d.entity.schema.get("properties", {}).items():
         kind = schema.get("format") or schema.get("type", "")
+        if isinstance(kind, (list, tuple)):
+            kind = " or ".join(str(k) for k in kind)
         title = " ".join(x for x in (schema.get("x-title-zh"), schema.get("title")) if x)
         out.append(f"| `{name}` | {kind} | {title} |")
     return "\n".join(out) + "\n"
