@@ -10,7 +10,7 @@ from kernel.models import Project
 from ..models import FlowVersion, HistoryEntry, Record, RecordCounter, VersionStatus
 from ..versions import definition_of
 from . import history, states
-from .access import MANAGER_ROLES, roles_in, user_facts
+from .access import MANAGER_ROLES, parse_roles, roles_in, roles_subquery, user_facts
 from .context import names
 from .errors import CustomerProtected, NotPermitted, RecordNotFound, TransitionNotAvailable
 from .forms import apply_form
@@ -112,12 +112,15 @@ def visible_record(user, record_id: int | None, *, lock: bool = False,
     from .access import can_see
 
     query = Record.objects.select_related("project").annotate(version_hash=F("version__content_hash"))
+    authenticated = getattr(user, "is_authenticated", False)
+    if authenticated:
+        query = query.annotate(my_roles=roles_subquery(user))
     if lock:
         query = query.select_for_update(of=("self",))
     record = (query.filter(pk=record_id) if task_id is None else query.filter(tasks__pk=task_id)).first()
     if record is None:
         raise RecordNotFound("task" if task_id is not None else "record")
-    roles = roles_in(user, record.project_id)
+    roles = parse_roles(record.my_roles) if authenticated else frozenset()
     if not can_see(user, record.project_id, roles):
         raise RecordNotFound()
     return record, roles
