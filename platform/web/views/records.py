@@ -1,6 +1,8 @@
 """A record's page: summary, the forms of the steps the user may take, history, links."""
 from __future__ import annotations
 
+import json
+
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -24,6 +26,15 @@ def role_labels(definition) -> dict[str, str]:
     labels = {r.name: (r.zh if zh else r.en) for r in STANDARD_ROLES}
     labels.update({r.name: (r.zh if zh else r.en) for r in definition.roles})
     return labels
+
+
+def _shown(value) -> str:
+    """A record value as text: nothing as a dash, lists and objects as readable JSON."""
+    if value is None or value == "":
+        return "—"
+    if isinstance(value, (list, dict)):
+        return json.dumps(value, ensure_ascii=False)
+    return str(value)
 
 
 def _references(record) -> dict[str, tuple[str, str | None]]:
@@ -67,7 +78,7 @@ def _page(request, record_id: int, bound: dict | None = None):
     properties = schema.get("properties", {})
     refs = _references(record)
     fields = [(properties.get(k, {}).get("x-title-zh" if lang().startswith("zh") else "title") or k,
-               refs.get(k, (v, None)))
+               refs.get(k, (_shown(v), None)))
               for k, v in record.data.items()]
     role_titles = role_labels(definition)
     for task in open_tasks:

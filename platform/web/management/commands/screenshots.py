@@ -36,7 +36,9 @@ class Command(BaseCommand):
 
         out = Path(options["out"])
         out.mkdir(parents=True, exist_ok=True)
-        record = Record.objects.filter(project__code="DEMO").order_by("-pk").first()
+        # a record the consultant can act on, so the page shows its next steps
+        record = (Record.objects.filter(project__code="DEMO", flow="reservation", state="draft").first()
+                  or Record.objects.filter(project__code="DEMO").order_by("-pk").first())
         chromium = Path("/usr/bin/chromium")
         if not chromium.exists():
             raise CommandError("install Debian's chromium first (apt-get install chromium)")
