@@ -224,3 +224,21 @@ def test_firing_without_claiming_completes_the_users_task(flow):
 
     prepare = Task.objects.get(record=record, name="prepare")
     assert (prepare.status, prepare.closed_by.username) == ("done", "consultant2")
+
+
+def test_malformed_approval_calls_are_refused_in_words(flow):
+    from engine.runtime import BadRequest
+
+    p = flow
+    record = records.start_record(p["consultant"], p["p1"], "discount", GOOD)
+    transitions.fire(p["consultant"], record.pk, "submit", GOOD)
+    slot = Task.objects.get(record=record, status="open", roles=["finance"])
+
+    with pytest.raises(BadRequest) as vote:
+        approvals.vote(p["fin"], slot.pk, "maybe")
+    with pytest.raises(BadRequest) as role:
+        approvals.add_approver(p["fin"], slot.pk, role="sales_manger")
+
+    assert vote.value.message() == "a vote is approve or reject, not 'maybe'"
+    assert role.value.message("zh") == "未知的角色 'sales_manger'：加签后无人能处理"
+    assert Task.objects.filter(record=record, status="open").count() == 2

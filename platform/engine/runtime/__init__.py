@@ -4,11 +4,11 @@ See docs/engine.md. Each public function checks who may do what, runs in one dat
 transaction, and fails with an `EngineError` subclass whose message a user can act on.
 """
 from .errors import (
-    EngineError, GuardFailed, InvalidForm, NotPermitted, RecordChanged, RecordNotFound, TaskNotOpen,
+    BadRequest, EngineError, GuardFailed, InvalidForm, NotPermitted, RecordChanged, RecordNotFound, TaskNotOpen,
     TransitionNotAvailable, UnitUnavailable,
 )
 
 __all__ = [
-    "EngineError", "GuardFailed", "InvalidForm", "NotPermitted", "RecordChanged", "RecordNotFound",
+    "BadRequest", "EngineError", "GuardFailed", "InvalidForm", "NotPermitted", "RecordChanged", "RecordNotFound",
     "TaskNotOpen", "TransitionNotAvailable", "UnitUnavailable",
 ]

@@ -8,7 +8,9 @@ from definitions.expressions import Expression, ExpressionRuntimeError
 from definitions.model import ActionCall
 from extensions import registry
 from kernel import actions as kernel_actions
+from kernel import errors as kernel_errors
 from kernel.actions import ActionContext
+from kernel.errors import KernelError
 
 from .errors import ActionFailed, UnitUnavailable
 
@@ -51,14 +53,6 @@ def run(call: ActionCall, names: Mapping, ctx: EngineActionContext) -> None:
                            f"动作 {call.action} 已声明，但本安装中不可用")
     try:
         impl(ctx.kernel, **args)
-    except Exception as exc:
-        if not _is_kernel_error(exc):
-            raise
-        en = getattr(exc, "message_en", None) or str(exc)
-        zh = getattr(exc, "message_zh", None) or en
-        error = UnitUnavailable if type(exc).__name__ == "UnitUnavailable" else ActionFailed
-        raise error(en, zh) from exc
-
-
-def _is_kernel_error(exc: Exception) -> bool:
-    return any(cls.__name__ == "KernelError" and cls.__module__.startswith("kernel") for cls in type(exc).__mro__)
+    except KernelError as exc:  # plugins' refusals are KernelErrors too
+        error = UnitUnavailable if isinstance(exc, kernel_errors.UnitUnavailable) else ActionFailed
+        raise error(exc.message_en, exc.message_zh) from exc

@@ -14,7 +14,7 @@ from ..models import HistoryEntry, Task, TaskCandidate, TaskStatus, Vote
 from ..versions import definition_by_id
 from . import history
 from .access import MANAGER_ROLES
-from .errors import NotPermitted, TaskNotOpen
+from .errors import BadRequest, NotPermitted, TaskNotOpen
 from .records import visible_record
 from .tasks import _colleague, _locked_task
 from .transitions import move
@@ -32,14 +32,12 @@ def vote(user, task_id: int, decision: str, comment: str = ""):
     others of the approval are still open, and the tasks the deciding move closes.
     """
     if decision not in Vote.Decision.values:
-        raise ValueError(f"decision must be one of {Vote.Decision.values}")
+        raise BadRequest(f"a vote is approve or reject, not {decision!r}", f"投票只能是同意或驳回，而不是 {decision!r}")
     record, roles = visible_record(user, None, lock=True, task_id=task_id)
     open_tasks = list(Task.objects.filter(record=record, status=TaskStatus.OPEN))
     task = next((t for t in open_tasks if t.pk == task_id), None)
     if task is None:
-        closed = Task.objects.get(pk=task_id)
-        raise TaskNotOpen(f"task '{closed.name}' of {record.reference} is already {closed.status}",
-                          f"{record.reference} 的任务 '{closed.name}' 已{'完成' if closed.status == 'done' else '取消'}")
+        raise TaskNotOpen.closed(Task.objects.get(pk=task_id), record.reference)
     task.record = record
     if task.kind != "approval":
         raise NotPermitted("vote on a work task")
@@ -77,15 +75,21 @@ def vote(user, task_id: int, decision: str, comment: str = ""):
 @transaction.atomic
 def add_approver(user, task_id: int, *, role: str | None = None, user_id: int | None = None, comment: str = "") -> Task:
     """加签: one more slot the running approval must wait for, for a role or a person."""
+    if (role is None) == (user_id is None):
+        raise BadRequest("name either a role or a colleague to add", "请指定要加签的角色或同事（二选一）")
     task, roles = _locked_task(user, task_id)
     if task.kind != "approval":
         raise NotPermitted("add an approver to a work task")
-    voters = set(Vote.objects.filter(task__in=_group(task)).values_list("user_id", flat=True))
-    in_group = roles & set(r for t in _group(task) for r in t.roles)
+    group = list(_group(task))
+    voters = set(Vote.objects.filter(task__in=group).values_list("user_id", flat=True))
+    in_group = roles & {r for t in group for r in t.roles}
     if not (in_group or user.pk in voters or roles & MANAGER_ROLES):
         raise NotPermitted("add an approver", sorted(MANAGER_ROLES))
-    if (role is None) == (user_id is None):
-        raise ValueError("give exactly one of role and user_id")
+    if role is not None:
+        known = definition_by_id(task.record.version_id, getattr(task.record, "version_hash", None)).role_names
+        if role not in known:
+            raise BadRequest(f"unknown role {role!r}: nobody could take the added approval",
+                             f"未知的角色 {role!r}：加签后无人能处理")
     assignee = _colleague(task.project_id, user_id, None) if user_id else None
     slot = Task.objects.create(
         record=task.record, project_id=task.project_id, flow=task.flow, state=task.state, visit=task.visit,

@@ -68,6 +68,18 @@ class RecordChanged(EngineError):
 class TaskNotOpen(EngineError):
     code = "task_not_open"
 
+    @classmethod
+    def closed(cls, task, reference: str) -> "TaskNotOpen":
+        zh = "完成" if task.status == "done" else "取消"
+        return cls(f"task '{task.name}' of {reference} is already {task.status}",
+                   f"{reference} 的任务 '{task.name}' 已{zh}")
+
+
+class BadRequest(EngineError):
+    """The call itself is malformed (a decision that does not exist, a missing argument)."""
+
+    code = "bad_request"
+
 
 class UnitUnavailable(EngineError):
     code = "unit_unavailable"

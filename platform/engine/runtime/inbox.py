@@ -48,12 +48,6 @@ class Inbox:
         """The count, or `cap` when there are at least that many (for a "999+" badge)."""
         return len(self._ids[:cap])
 
-    def exists(self) -> bool:
-        return bool(self._ids[:1])
-
-    def __len__(self) -> int:
-        return self.count()
-
     def __iter__(self):
         return iter(self[:])
 

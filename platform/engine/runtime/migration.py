@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.db.models import Prefetch
 from django.utils import timezone
 
 from definitions.model import FlowDefinition
@@ -20,7 +21,7 @@ from kernel.models import Project
 
 from ..models import FlowVersion, HistoryEntry, Record, Task, TaskStatus, Timer, TimerStatus
 from ..versions import definition_of
-from . import history
+from . import history, states
 from .access import roles_in
 from .errors import NotPermitted, RecordNotFound
 
@@ -57,13 +58,11 @@ def migrate(user, project: Project, flow: str, from_number: int, to_number: int,
     query = Record.objects.filter(project=project, version=old, is_closed=False).order_by("pk")
     if references is not None:
         query = query.filter(reference__in=list(references))
-    steps = []
-    for record_id in query.values_list("pk", flat=True):
-        if dry_run:
-            steps.append(_plan(Record.objects.get(pk=record_id), target_definition, state_map))
-        else:
-            steps.append(_move_one(record_id, new, target_definition, state_map, user))
-    return steps
+    if dry_run:  # one query for the records, one for their open tasks
+        open_tasks = Prefetch("tasks", queryset=Task.objects.filter(status=TaskStatus.OPEN), to_attr="open_tasks")
+        return [_plan(record, target_definition, state_map) for record in query.prefetch_related(open_tasks)]
+    return [_move_one(record_id, new, target_definition, state_map, user)
+            for record_id in query.values_list("pk", flat=True)]
 
 
 def _version(project: Project, flow: str, number: int) -> FlowVersion:
@@ -80,7 +79,10 @@ def _plan(record: Record, definition: FlowDefinition, state_map: Mapping[str, st
         return Step(record.reference, record.state, None, False,
                     f"state '{record.state}' has no counterpart in the new version; map it")
     target_tasks = {t.name for t in definition.state(target).tasks}
-    lost = sorted({t.name for t in record.tasks.filter(status=TaskStatus.OPEN)} - target_tasks)
+    open_tasks = getattr(record, "open_tasks", None)
+    if open_tasks is None:
+        open_tasks = record.tasks.filter(status=TaskStatus.OPEN)
+    lost = sorted({t.name for t in open_tasks} - target_tasks)
     if lost:
         return Step(record.reference, record.state, target, False,
                     f"open work would be lost: {', '.join(lost)} (not opened by '{target}')")
@@ -116,10 +118,6 @@ def _restart_timers(record: Record, definition: FlowDefinition, now) -> None:
     Timer.objects.filter(record=record, status=TimerStatus.PENDING, task__isnull=True).update(
         status=TimerStatus.CANCELLED)
     Timer.objects.filter(record=record, status=TimerStatus.PENDING).update(visit=record.revision)
-    for timer in definition.timers:
-        if timer.state == record.state:
-            Timer.objects.create(record=record, name=timer.name,
-                                 kind=Timer.Kind.FIRE if timer.fire else Timer.Kind.ESCALATE,
-                                 state=record.state, visit=record.revision, transition=timer.fire or "",
-                                 escalate_to=list(timer.escalate_to),
-                                 due_at=max(now, record.entered_state_at + timer.after))
+    timers = states.flow_timers(record, definition, since=record.entered_state_at, not_before=now)
+    if timers:
+        Timer.objects.bulk_create(timers)

@@ -9,26 +9,18 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils import timezone
 
-from ..models import HistoryEntry, Record, Task, TaskStatus, Vote
+from ..models import HistoryEntry, Record, TaskStatus, Vote
 from ..versions import definition_by_id
-from . import history, states
 from .access import MANAGER_ROLES, user_facts
 from .context import names
 from .errors import NotPermitted, TransitionNotAvailable
 from .records import visible_record
-from .transitions import fire
+from .transitions import fire, relocate
 
 
 def _jump(record: Record, definition, to_state: str, actor, roles, kind: str, comment: str) -> Record:
-    now = timezone.now()
-    from_state = record.state
-    states.leave(record, definition, now, actor, list(record.tasks.filter(status=TaskStatus.OPEN)))
-    record.state = to_state
-    record.revision += 1
-    states.enter(record, definition, now, names(definition, record.data, None, record.project,
-                                                user_facts(actor, roles)))
-    history.append(record, kind, actor, from_state=from_state, to_state=to_state, comment=comment, save_seq=False)
-    record.save(update_fields=["state", "revision", "entered_state_at", "is_closed", "updated_at", "last_seq"])
+    scope = names(definition, record.data, None, record.project, user_facts(actor, roles))
+    relocate(record, definition, to_state, actor, scope, timezone.now(), kind=kind, comment=comment)
     return record
 
 
@@ -77,4 +69,4 @@ def cancel(user, record_id: int, comment: str, form: dict | None = None) -> Reco
     return fire(user, record_id, "cancel", form, comment=comment)
 
 
-__all__ = ["cancel", "send_back", "withdraw", "Task"]
+__all__ = ["cancel", "send_back", "withdraw"]

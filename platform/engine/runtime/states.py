@@ -63,13 +63,20 @@ def enter(record: Record, definition: FlowDefinition, now: datetime, names: dict
                     escalate_to=list((spec.deadline or state.deadline).escalate_to), due_at=task.due_at)
               for task, (_, spec) in zip(tasks, planned)
               if (spec.deadline or state.deadline) and (spec.deadline or state.deadline).escalate_to]
-    timers += [Timer(record=record, name=timer.name, kind=Timer.Kind.FIRE if timer.fire else Timer.Kind.ESCALATE,
-                     state=record.state, visit=record.revision, transition=timer.fire or "",
-                     escalate_to=list(timer.escalate_to), due_at=now + timer.after)
-               for timer in definition.timers if timer.state == record.state]
+    timers += flow_timers(record, definition, since=now)
     if timers:
         Timer.objects.bulk_create(timers)
     return tasks
+
+
+def flow_timers(record: Record, definition: FlowDefinition, *, since: datetime,
+                not_before: datetime | None = None) -> list[Timer]:
+    """The definition's timers of the record's state, counted from `since` (unsaved)."""
+    return [Timer(record=record, name=timer.name, kind=Timer.Kind.FIRE if timer.fire else Timer.Kind.ESCALATE,
+                  state=record.state, visit=record.revision, transition=timer.fire or "",
+                  escalate_to=list(timer.escalate_to),
+                  due_at=max(since + timer.after, not_before) if not_before else since + timer.after)
+            for timer in definition.timers if timer.state == record.state]
 
 
 def _assignee(spec: TaskSpec, names: dict):

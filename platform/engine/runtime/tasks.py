@@ -22,8 +22,7 @@ def _locked_task(user, task_id: int) -> tuple[Task, frozenset[str]]:
     task = Task.objects.get(pk=task_id)
     task.record = record
     if task.status != TaskStatus.OPEN:
-        raise TaskNotOpen(f"task '{task.name}' of {record.reference} is already {task.status}",
-                          f"{record.reference} 的任务 '{task.name}' 已{ '完成' if task.status == 'done' else '取消'}")
+        raise TaskNotOpen.closed(task, record.reference)
     return task, roles
 
 
@@ -132,7 +131,8 @@ def complete(user, task_id: int, comment: str = "") -> Task:
     task, roles = _locked_task(user, task_id)
     if task.kind != "work":
         raise NotPermitted("complete an approval; vote on it instead")
-    if task.assignee_id not in (None, user.pk) or not (task.assignee_id == user.pk or roles & set(task.roles)):
+    mine = task.assignee_id == user.pk
+    if not mine and (task.assignee_id is not None or not roles & set(task.roles)):
         raise NotPermitted("complete this task", task.roles, "完成该任务")
     if task.delegate_id is not None:
         raise NotPermitted(f"complete this task while {task.delegate} works on it")

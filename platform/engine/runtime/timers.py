@@ -62,7 +62,6 @@ def _handle(timer_id: int, record_id: int, now: datetime) -> bool:
                            from_state=record.state, comment=exc.en, details={"timer": timer.name, "refused": True})
             _finish(timer, TimerStatus.FIRED, now, f"refused: {exc.en}")
             return True
-        timer.refresh_from_db()
         _finish(timer, TimerStatus.FIRED, now, f"fired {timer.transition}")
         return True
 

@@ -21,7 +21,7 @@ from ..models import HistoryEntry, Record, Task, TaskStatus
 from ..versions import definition_by_id
 from . import actions, history, states
 from .access import user_facts
-from .context import names
+from .context import names, record_view
 from .errors import GuardFailed, NotPermitted, RecordChanged, TransitionNotAvailable
 from .forms import apply_form
 from .records import visible_record
@@ -91,33 +91,50 @@ def move(record: Record, definition: FlowDefinition, t: Transition, actor, roles
          open_tasks: list[Task] | None = None) -> Record:
     """The transition itself, for a locked record; also used by approvals and timers."""
     now = timezone.now()
-    facts = user_facts(actor, roles)
     target = definition.state(t.to)
     old_data = dict(record.data)
     new_data, form_values = apply_form(definition, t.form, old_data, form, partial=target.partial)
-    scope = names(definition, new_data, form_values, record.project, facts)
+    scope = names(definition, new_data, form_values, record.project, user_facts(actor, roles))
     if t.guard is not None:
         _check_guard(t, scope)
-    kernel_ctx = ActionContext(
-        project_id=record.project_id, record_id=record.pk, reference=record.reference, flow=record.flow,
-        user_id=getattr(actor, "pk", None), now=now, data=dict(new_data), lineage=_lineage(record))
-    for call in t.actions:
-        actions.run(call, scope, actions.EngineActionContext(kernel_ctx, record, actor))
-    new_data.update(kernel_ctx.changes)
+    if t.actions:
+        kernel_ctx = ActionContext(
+            project_id=record.project_id, record_id=record.pk, reference=record.reference, flow=record.flow,
+            user_id=getattr(actor, "pk", None), now=now, data=dict(new_data), lineage=_lineage(record))
+        for call in t.actions:
+            actions.run(call, scope, actions.EngineActionContext(kernel_ctx, record, actor))
+        if kernel_ctx.changes:
+            new_data.update(kernel_ctx.changes)
+            scope["record"] = record_view(definition, new_data)  # the new state's assignees see them
+    record.data = new_data
+    relocate(record, definition, t.to, actor, scope, now, open_tasks=open_tasks, done_task=done_task,
+             kind=kind, transition=t.name, comment=comment, changes=history.data_changes(old_data, new_data),
+             idempotency_key=idempotency_key, details=details)
+    return record
+
+
+def relocate(record: Record, definition: FlowDefinition, to_state: str, actor, scope: dict, now, *,
+             kind: str, open_tasks: list[Task] | None = None, done_task: Task | None = None,
+             transition: str = "", comment: str = "", changes: dict | None = None,
+             idempotency_key: str | None = None, details: dict | None = None) -> None:
+    """Leave the current state, enter `to_state`, write the history entry and the record.
+
+    The one way a record changes state, for transitions and for the corrections in
+    moves.py alike: the record row (state, data, revision, history counter) is
+    written once, at the end.
+    """
     from_state = record.state
     if open_tasks is None:
         open_tasks = list(Task.objects.filter(record=record, status=TaskStatus.OPEN))
     states.leave(record, definition, now, actor, open_tasks, done_task)
-    record.state = t.to
-    record.data = new_data
+    record.state = to_state
     record.revision += 1
-    states.enter(record, definition, now, names(definition, new_data, form_values, record.project, facts))
-    history.append(record, kind, actor, transition=t.name, from_state=from_state, to_state=t.to,
-                   comment=comment, changes=history.data_changes(old_data, new_data),
-                   idempotency_key=idempotency_key, details=details, save_seq=False)
+    states.enter(record, definition, now, scope)
+    history.append(record, kind, actor, transition=transition, from_state=from_state, to_state=to_state,
+                   comment=comment, changes=changes, idempotency_key=idempotency_key, details=details,
+                   save_seq=False)
     record.save(update_fields=["state", "data", "revision", "entered_state_at", "is_closed", "updated_at",
                                "last_seq"])
-    return record
 
 
 def _transition(definition: FlowDefinition, record: Record, name: str) -> Transition:

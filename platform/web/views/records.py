@@ -134,6 +134,4 @@ def vote(request, task_id: int):
         approvals.vote(request.user, task_id, request.POST.get("decision", ""), request.POST.get("comment", ""))
     except EngineError as error:
         say(request, error)
-    except ValueError:
-        pass
     return redirect(reverse("web:record", args=[task.record_id]))
