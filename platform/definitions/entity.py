@@ -16,6 +16,7 @@ from jsonschema import Draft202012Validator, FormatChecker
 
 from . import canonical
 from .errors import PathPart, Problem
+from .structure import dedupe
 from .expressions import LEAF
 
 MONEY_FORMATS = ("money",)
@@ -48,25 +49,22 @@ def check_entity_schema(schema: object, path: tuple[PathPart, ...], file: str) -
         )
     except (jsonschema.exceptions.SchemaError, RecursionError, TypeError) as exc:
         return [Problem("entity.invalid_schema", path, {"detail": str(exc)[:200]}, file)]
-    seen: set = set()
-    for error in errors:
-        where = path + tuple(error.absolute_path)
-        if (where, error.message) in seen:
-            continue  # the metaschema reaches a subschema through several vocabularies
-        seen.add((where, error.message))
-        problems.append(Problem("entity.invalid_schema", where, {"detail": error.message[:200]}, file))
+    # dedupe: the metaschema reaches a subschema through several vocabularies
+    problems.extend(dedupe([Problem("entity.invalid_schema", path + tuple(error.absolute_path),
+                                    {"detail": error.message[:200]}, file) for error in errors]))
     if schema.get("type") != "object" or not isinstance(schema.get("properties"), Mapping):
         problems.append(Problem("entity.not_object", path, {}, file))
     if not problems:
         try:
             Draft202012Validator(schema, format_checker=format_checker)
-            _check_money(schema, path, file, problems)
+            check_money(schema, path, file, problems)
         except RecursionError:
             problems.append(Problem("entity.invalid_schema", path, {"detail": "nested too deeply"}, file))
     return problems
 
 
-def _check_money(node: object, path: tuple, file: str, problems: list[Problem]) -> None:
+def check_money(node: object, path: tuple, file: str, problems: list[Problem]) -> None:
+    """Report every money or decimal format typed as a number, under `node` at `path`."""
     if isinstance(node, Mapping):
         if node.get("format") in DECIMAL_FORMATS:
             types = node.get("type")
@@ -84,10 +82,10 @@ def _check_money(node: object, path: tuple, file: str, problems: list[Problem]) 
         for key, value in node.items():
             if key in ("const", "enum", "default", "examples"):
                 continue
-            _check_money(value, path + (key,), file, problems)
+            check_money(value, path + (key,), file, problems)
     elif isinstance(node, list):
         for index, value in enumerate(node):
-            _check_money(value, path + (index,), file, problems)
+            check_money(value, path + (index,), file, problems)
 
 
 def field_tree(schema: Mapping) -> dict[str, object]:

@@ -20,7 +20,7 @@ from jsonschema import Draft202012Validator
 from . import canonical
 from .actions import ActionCatalogue, ActionSpec, ParamKind
 from .durations import DurationError, parse_duration
-from .entity import check_entity_schema, decimal_fields, field_tree, load_schema_file
+from .entity import check_entity_schema, check_money, decimal_fields, field_tree, load_schema_file
 from .errors import DefinitionError, PathPart, Problem, closest, format_path
 from .expressions import LEAF, Expression, FieldScope, parse_expression
 from .model import (
@@ -232,6 +232,8 @@ class _Checker:
         self.check_declared_roles(doc.get("roles"))
         states_raw = _list(doc.get("states"))
         self.states_listed = bool(states_raw)
+        self.final_states = {_str(s.get("name")) for s in states_raw
+                             if isinstance(s, Mapping) and s.get("final") is True}
         self.transitions_listed = isinstance(doc.get("transitions"), list)
         self.state_names = {}
         self.unique(states_raw, ("states",), "state", "状态", self.state_names)
@@ -302,8 +304,7 @@ class _Checker:
 
     def transition_sources(self, transitions: list) -> dict[int, tuple[str, ...]]:
         """The source states of each transition, with '*' expanded to non-final states."""
-        finals = {_str(s.get("name")) for s in _list(self.doc.get("states")) if isinstance(s, Mapping) and s.get("final") is True}
-        non_final = tuple(n for n in self.state_names if n not in finals)
+        non_final = tuple(n for n in self.state_names if n not in self.final_states)
         out: dict[int, tuple[str, ...]] = {}
         for index, item in enumerate(transitions):
             source = _map(item).get("from")
@@ -429,10 +430,7 @@ class _Checker:
                     self.problem("form.extra_invalid", path + ("extra", name), name=name,
                                  detail=errors[0].message[:200])
                 else:
-                    # checked as the one property of an object; its path leaves that wrapper out
-                    for p in check_entity_schema({"type": "object", "properties": {name: schema}}, (), self.file):
-                        if p.code.startswith("entity.money"):
-                            self.problems.append(Problem(p.code, path + ("extra",) + p.path[1:], p.params, p.file))
+                    check_money(schema, path + ("extra", name), self.file, self.problems)
         for i, name in enumerate(_list(raw.get("required"))):
             if isinstance(name, str) and name not in fields and name not in extra:
                 self.problem("form.required_unknown", path + ("required", i), name=name)
@@ -552,8 +550,7 @@ class _Checker:
     def check_start(self, raw: Mapping) -> Start | None:
         state = raw.get("state")
         self.state_ref(state, ("start", "state"))
-        finals = {_str(s.get("name")) for s in _list(self.doc.get("states")) if isinstance(s, Mapping) and s.get("final") is True}
-        if isinstance(state, str) and state in finals:
+        if isinstance(state, str) and state in self.final_states:
             self.problem("start.final", ("start", "state"), name=state)
         roles = self.role_refs(raw.get("roles"), ("start", "roles"))
         form, _ = self.check_form(raw.get("form"), ("start", "form"))
@@ -576,8 +573,7 @@ class _Checker:
         # With an edge that does not resolve (already reported) the graph is not the one
         # meant, and from a final start state (reported too) nothing is reachable.
         exits_known = self.transitions_listed and not self.unresolved_sources
-        reach_known = exits_known and not self.unresolved_targets and not any(
-            _map(s).get("name") == start.state and _map(s).get("final") is True for s in states_raw)
+        reach_known = exits_known and not self.unresolved_targets and start.state not in self.final_states
         reached, frontier = {start.state}, [start.state]
         while frontier:
             for target in edges[frontier.pop()]:

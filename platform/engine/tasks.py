@@ -1,12 +1,15 @@
 """huey jobs of the engine."""
 from huey import crontab
-from huey.contrib.djhuey import db_periodic_task, lock_task
+from huey.contrib.djhuey import db_periodic_task
 
 from .runtime.timers import fire_due_timers
 
 
 @db_periodic_task(crontab(minute="*"))
-@lock_task("engine-fire-due-timers")
 def fire_due_timers_every_minute() -> int:
-    """Fire due timers and escalations. Safe with several consumers: see runtime/timers."""
+    """Fire due timers and escalations.
+
+    No huey lock: each timer is claimed under its own row lock (SKIP LOCKED), so several
+    consumers share the work, and a consumer killed mid-run leaves nothing locked.
+    """
     return fire_due_timers()

@@ -7,7 +7,6 @@ version is a no-op; publishing an older version's content again is a rollback.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 
 from django.conf import settings
@@ -40,7 +39,7 @@ def template_path(flow: str) -> Path:
     return Path(settings.FLOWS_DIR) / f"{flow}.yaml"
 
 
-def effective_document(flow: str, overrides: object) -> tuple[object, str, str, list[Problem]]:
+def effective_document(flow: str, overrides: object, env=None) -> tuple[object, str, str, list[Problem]]:
     """(document, template hash, display file name, problems) for template + overrides."""
     path = template_path(flow)
     display = f"flows/{path.name}"
@@ -49,8 +48,7 @@ def effective_document(flow: str, overrides: object) -> tuple[object, str, str, 
     template = read_template(path, display)
     if template.document is None:
         raise DefinitionError(template.problems)
-    env = environment()
-    resolved, problems = resolve_entity(template.document, env, display)
+    resolved, problems = resolve_entity(template.document, env or environment(), display)
     if problems:
         raise DefinitionError(problems)
     document, override_problems = apply_overrides(resolved, overrides)
@@ -59,6 +57,14 @@ def effective_document(flow: str, overrides: object) -> tuple[object, str, str, 
         for p in override_problems
     ]
     return document, canonical.content_hash(resolved), display, problems
+
+
+def _build_effective(project: Project, flow: str, overrides: object) -> tuple[object, str, FlowDefinition]:
+    """Template + overrides, checked: (document, template hash, definition) or DefinitionError."""
+    env = environment()
+    document, template_hash, display, problems = effective_document(flow, overrides, env)
+    label = f"{display} + {project.code} overrides" if overrides else display
+    return document, template_hash, build(document, env, label, early=problems)
 
 
 def publish(project: Project, flow: str, *, overrides: object = None, user=None) -> PublishResult:
@@ -71,9 +77,7 @@ def publish(project: Project, flow: str, *, overrides: object = None, user=None)
         binding = _lock_binding(project, flow)
         if overrides is not None:
             binding.overrides = overrides
-        document, template_hash, display, problems = effective_document(flow, binding.overrides)
-        label = f"{display} + {project.code} overrides" if binding.overrides else display
-        definition = build(document, environment(), label, early=problems)
+        document, template_hash, definition = _build_effective(project, flow, binding.overrides)
         if overrides is not None:
             binding.save(update_fields=["overrides", "updated_at"])
         return _freeze(project, flow, document, definition.content_hash, binding.overrides,
@@ -144,22 +148,41 @@ def diff_versions(project: Project, flow: str, old: int, new: int) -> list[Chang
 
 def definition_of(version: FlowVersion) -> FlowDefinition:
     """The immutable definition of a stored version, built once per process."""
-    return _definition(version.pk, version.content_hash, version.content)
+    return _cached(version.pk, version.content_hash, lambda: version.content)
 
 
-@lru_cache(maxsize=256)
-def _definition(pk: int, content_hash: str, content: str) -> FlowDefinition:
-    # Keyed by the immutable version id and hash: a cache that can never be stale.
-    return build(canonical.loads(content), environment(), f"version {pk}")
+def definition_by_id(version_id: int, content_hash: str | None = None) -> FlowDefinition:
+    """The definition of a version by id; its content is read from the database only on a miss."""
+    if content_hash is None:
+        content_hash = FlowVersion.objects.filter(pk=version_id).values_list("content_hash", flat=True).get()
+    return _cached(version_id, content_hash,
+                   lambda: FlowVersion.objects.filter(pk=version_id).values_list("content", flat=True).get())
+
+
+def definition_for(record) -> FlowDefinition:
+    """The definition a record runs on (`version_hash` is annotated by the engine's record queries)."""
+    return definition_by_id(record.version_id, getattr(record, "version_hash", None))
+
+
+_definitions: dict[tuple[int, str], FlowDefinition] = {}
+
+
+def _cached(pk: int, content_hash: str, content) -> FlowDefinition:
+    # One cache for the process's life, keyed by id and content hash: a version never
+    # changes, and the hash keeps a reused id (a re-created database) from a stale entry.
+    key = (pk, content_hash)
+    definition = _definitions.get(key)
+    if definition is None:
+        definition = _definitions[key] = build(canonical.loads(content()), environment(), f"version {pk}")
+    return definition
 
 
 def check_overrides(project: Project, flow: str, overrides: object) -> tuple[object, list[Problem]]:
     """The effective document for these overrides and every problem in it (none: valid)."""
-    document, _, display, problems = effective_document(flow, overrides)
     try:
-        build(document, environment(), f"{display} + {project.code} overrides", early=problems)
+        document, _, _ = _build_effective(project, flow, overrides)
     except DefinitionError as exc:
-        return document, list(exc.problems)
+        return None, list(exc.problems)
     return document, []
 
 
@@ -187,21 +210,3 @@ def diff_against_published(project: Project, flow: str, document: object) -> lis
 def stored_overrides(project: Project, flow: str) -> object:
     binding = FlowBinding.objects.filter(project=project, flow=flow).first()
     return binding.overrides if binding else {}
-
-
-_by_id: dict[tuple[int, str], FlowDefinition] = {}
-
-
-def definition_by_id(version_id: int, content_hash: str | None = None) -> FlowDefinition:
-    """The definition of a version, read from the database only the first time.
-
-    Keyed by id and content hash: a version never changes, and the hash keeps a reused
-    id (a restored or re-created database) from ever meeting a stale entry.
-    """
-    if content_hash is None:
-        content_hash = FlowVersion.objects.filter(pk=version_id).values_list("content_hash", flat=True).get()
-    definition = _by_id.get((version_id, content_hash))
-    if definition is None:
-        version = FlowVersion.objects.get(pk=version_id)
-        definition = _by_id[(version_id, version.content_hash)] = definition_of(version)
-    return definition

@@ -2,21 +2,24 @@
 
 from django.conf import settings
 from django.db import migrations, models
+import django.db.models.functions  # noqa: F401  (models.functions.Coalesce)
 
 
 def backfill(apps, schema_editor):
-    """Existing records continue their history numbering; single-role tasks get their role."""
+    """Existing records continue their history numbering; single-role open tasks get their role."""
     Record = apps.get_model("engine", "Record")
     HistoryEntry = apps.get_model("engine", "HistoryEntry")
     Task = apps.get_model("engine", "Task")
     TaskCandidate = apps.get_model("engine", "TaskCandidate")
-    last = dict(HistoryEntry.objects.values("record_id").annotate(n=models.Max("seq")).values_list("record_id", "n"))
-    for record_id, n in last.items():
-        Record.objects.filter(pk=record_id).update(last_seq=n)
-    for task in Task.objects.filter(status="open").only("pk", "roles"):
-        if isinstance(task.roles, list) and len(task.roles) == 1:
-            Task.objects.filter(pk=task.pk).update(role=task.roles[0])
-            TaskCandidate.objects.filter(task_id=task.pk, role=task.roles[0]).delete()
+    last = (HistoryEntry.objects.filter(record_id=models.OuterRef("pk")).values("record_id")
+            .annotate(n=models.Max("seq")).values("n"))
+    Record.objects.update(last_seq=models.functions.Coalesce(models.Subquery(last), 0))
+    single = [t for t in Task.objects.filter(status="open").only("pk", "roles")
+              if isinstance(t.roles, list) and len(t.roles) == 1]
+    for task in single:
+        task.role = task.roles[0]
+    Task.objects.bulk_update(single, ["role"], batch_size=1000)
+    TaskCandidate.objects.filter(task_id__in=[t.pk for t in single], role=models.F("task__role")).delete()
 
 
 class Migration(migrations.Migration):

@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from ..models import HistoryEntry, Task, TaskCandidate, TaskStatus, Vote
-from ..versions import definition_by_id
+from ..versions import definition_for
 from . import history
 from .access import MANAGER_ROLES
 from .errors import BadRequest, NotPermitted, TaskNotOpen
@@ -57,7 +57,7 @@ def vote(user, task_id: int, decision: str, comment: str = ""):
     task.save(update_fields=["status", "outcome", "closed_at", "closed_by", "assignee"])
     if len(task.roles) > 1 or task.escalated_at is not None:
         TaskCandidate.objects.filter(task=task).update(is_open=False)
-    definition = definition_by_id(record.version_id, getattr(record, "version_hash", None))
+    definition = definition_for(record)
     spec = next(t for t in definition.state(record.state).tasks if t.name == task.name)
     still_open = [t for t in open_tasks if t.pk != task.pk]
     waiting = any(t.kind == "approval" and t.name == task.name and t.visit == task.visit for t in still_open)
@@ -86,7 +86,7 @@ def add_approver(user, task_id: int, *, role: str | None = None, user_id: int | 
     if not (in_group or user.pk in voters or roles & MANAGER_ROLES):
         raise NotPermitted("add an approver", sorted(MANAGER_ROLES))
     if role is not None:
-        known = definition_by_id(task.record.version_id, getattr(task.record, "version_hash", None)).role_names
+        known = definition_for(task.record).role_names
         if role not in known:
             raise BadRequest(f"unknown role {role!r}: nobody could take the added approval",
                              f"未知的角色 {role!r}：加签后无人能处理")

@@ -10,7 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from ..models import HistoryEntry, Record, TaskStatus, Vote
-from ..versions import definition_by_id
+from ..versions import definition_for
 from .access import MANAGER_ROLES, user_facts
 from .context import names
 from .errors import NotPermitted, TransitionNotAvailable
@@ -28,7 +28,7 @@ def _jump(record: Record, definition, to_state: str, actor, roles, kind: str, co
 def send_back(user, record_id: int, to_state: str, comment: str) -> Record:
     """退回: whoever may act on the current step returns the record to an earlier state."""
     record, roles = visible_record(user, record_id, lock=True)
-    definition = definition_by_id(record.version_id, getattr(record, "version_hash", None))
+    definition = definition_for(record)
     open_tasks = list(record.tasks.filter(status=TaskStatus.OPEN))
     acts_here = any(t.assignee_id == user.pk or (t.assignee_id is None and roles & set(t.roles)) for t in open_tasks)
     if not (acts_here or roles & MANAGER_ROLES):
@@ -48,7 +48,7 @@ def send_back(user, record_id: int, to_state: str, comment: str) -> Record:
 def withdraw(user, record_id: int, comment: str = "") -> Record:
     """撤回: the submitter takes back the last step while nobody has acted on it yet."""
     record, roles = visible_record(user, record_id, lock=True)
-    definition = definition_by_id(record.version_id, getattr(record, "version_hash", None))
+    definition = definition_for(record)
     last = record.history.filter(kind=HistoryEntry.Kind.TRANSITION, to_state=record.state).order_by("-seq").first()
     if last is None or last.actor_id != user.pk:
         raise NotPermitted("withdraw a step you did not submit")

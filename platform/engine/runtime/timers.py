@@ -15,7 +15,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from ..models import HistoryEntry, Record, Task, TaskCandidate, TaskStatus, Timer, TimerStatus
-from ..versions import definition_by_id
+from ..versions import definition_for
 from . import history
 from .errors import EngineError
 from .transitions import move
@@ -50,7 +50,7 @@ def _handle(timer_id: int, record_id: int, now: datetime) -> bool:
             _escalate(record, timer, now)
             _finish(timer, TimerStatus.FIRED, now, "escalated")
             return True
-        definition = definition_by_id(record.version_id, getattr(record, "version_hash", None))
+        definition = definition_for(record)
         try:
             with transaction.atomic():
                 move(record, definition, definition.transition(timer.transition), None, frozenset(), None,

@@ -18,7 +18,7 @@ from definitions.model import FlowDefinition, FormSpec, Text, Transition
 from kernel.actions import ActionContext
 
 from ..models import HistoryEntry, Record, Task, TaskStatus
-from ..versions import definition_by_id
+from ..versions import definition_for
 from . import actions, history, states
 from .access import user_facts
 from .context import names, record_view
@@ -41,7 +41,7 @@ def available_transitions(user, record_id: int) -> list[Available]:
     Guards are not evaluated here: they usually read the form the user has yet to fill.
     """
     record, roles = visible_record(user, record_id)
-    definition = definition_by_id(record.version_id, getattr(record, "version_hash", None))
+    definition = definition_for(record)
     mine = [t for t in definition.transitions_from(record.state) if roles & set(t.roles)]
     if not mine or _held_by_someone_else(list(record.tasks.filter(status=TaskStatus.OPEN)), user):
         return []
@@ -63,7 +63,7 @@ def fire(user, record_id: int, transition: str, form: dict | None = None, *, com
                 return record
             if expected_revision is not None and expected_revision != record.revision:
                 raise RecordChanged(record.reference)
-            definition = definition_by_id(record.version_id, getattr(record, "version_hash", None))
+            definition = definition_for(record)
             t = _transition(definition, record, transition)
             if not roles & set(t.roles):
                 raise NotPermitted(f"fire '{transition}'", t.roles, f"执行「{transition}」")

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_POST
 from engine.models import Task
 from engine.runtime import EngineError, InvalidForm, RecordNotFound, approvals, transitions
 from engine.runtime.records import visible_record
-from engine.versions import definition_by_id
+from engine.versions import definition_for
 from forms import build_form_class, form_values
 
 from .common import lang, say, text
@@ -59,7 +59,7 @@ def _page(request, record_id: int, bound: dict | None = None):
         record, roles = visible_record(request.user, record_id)
     except RecordNotFound as error:
         raise Http404(error.message(lang())) from error
-    definition = definition_by_id(record.version_id, getattr(record, "version_hash", None))
+    definition = definition_for(record)
     schema = definition.entity.schema
     steps = []
     for available in transitions.available_transitions(request.user, record.pk):
@@ -103,7 +103,7 @@ def fire_transition(request, record_id: int, transition: str):
         record, _ = visible_record(request.user, record_id)
     except RecordNotFound as error:
         raise Http404(error.message(lang())) from error
-    definition = definition_by_id(record.version_id, getattr(record, "version_hash", None))
+    definition = definition_for(record)
     spec = next((t for t in definition.transitions if t.name == transition), None)
     form = build_form_class(definition.entity.schema, spec.form if spec else None)(request.POST, prefix=transition)
     if not form.is_valid():

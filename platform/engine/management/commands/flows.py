@@ -180,7 +180,9 @@ class Command(BaseCommand):
         root = Path(settings.FLOWS_DIR).parent
         definitions, problems = load_flows([Path(settings.FLOWS_DIR)], environment(), root)
         if problems:
-            raise DefinitionError(problems)
+            for problem in problems:
+                self.stdout.write(problem.render(self.lang, with_line=True))
+            raise CommandError(f"{len(problems)} problem(s) in flows/; no pages written", returncode=1)
         names = options["flows"] or sorted(definitions)
         target_dir = Path(settings.ROOT_DIR) / "docs" / "flows"
         stale = []
@@ -198,8 +200,7 @@ class Command(BaseCommand):
         if options["check"] and stale:
             self.stdout.write("out of date: " + ", ".join(stale))
             sys.exit(1)
-        verb = "out of date" if options["check"] else "wrote"
-        self.stdout.write(f"{verb}: {', '.join(stale)}" if stale else "flow pages are up to date")
+        self.stdout.write(f"wrote: {', '.join(stale)}" if stale else "flow pages are up to date")
 
     def do_show(self, options):
         project = self.project(options["project"])
