@@ -9,16 +9,21 @@ from pathlib import Path
 import yaml
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ObjectDoesNotExist
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from accounts.models import Membership
 from engine import versions
+from engine.models import Record, Task
+from engine.runtime import EngineError, approvals, records, transitions
+from engine.runtime.access import roles_in
 from extensions.models import RuleSet
 from extensions.rule_files import check_rule_file
 from extensions.rulesets import publish_rules
 from kernel import demo
-from kernel.models import Project
+from kernel.models import Customer, Project, Unit
+from kernel.phones import normalise_phone
 
 
 class Command(BaseCommand):
@@ -55,54 +60,61 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS("demo loaded"))
 
     def _deals(self, entries: list[dict], projects: dict[str, Project]) -> None:
-        """Run the demo deals through the engine, as staff would; only into an empty project.
+        """Run the demo deals through the engine, as staff would; only into projects with no records.
 
         A step fires a transition (`fire`), votes on the open approval the user may vote
         on (`vote: approve`), or carries on with the record's newest linked record of a
-        flow (`follow: contract`).
+        flow (`follow: contract`). A deal that cannot run stops the load, naming it.
         """
-        from engine.models import Record, Task
-        from engine.runtime import approvals, records, transitions
-        from kernel.models import Customer, Unit
-
-        User = get_user_model()
+        used = set(Record.objects.filter(project__in=projects.values()).values_list("project__code", flat=True)
+                   .distinct())  # people have used these demos since: leave them as they are
         started = 0
-        for entry in entries:
-            project = projects[entry["project"]]
-            if Record.objects.filter(project=project).exists() and not started:
-                return  # people have used the demo: leave it as it is
-
-            def resolve(values: dict, project=project) -> dict:
-                out = {}
-                for key, value in values.items():
-                    if key == "unit":
-                        out["unit_id"] = Unit.objects.get(project=project, code=value).pk
-                    elif key in ("customer", "referrer"):
-                        out[f"{key}_id"] = Customer.objects.get(phone=_phone(value)).pk
-                    elif key == "buyers":
-                        out["buyers"] = [{"customer_id": Customer.objects.get(phone=_phone(b["customer"])).pk}
-                                         for b in value]
-                    else:
-                        out[key] = value
-                return out
-
-            record = records.start_record(User.objects.get(username=entry["by"]), project, entry["flow"],
-                                          resolve(entry.get("start", {})))
-            for step in entry.get("steps", []):
-                if "follow" in step:
-                    record = Record.objects.filter(parent=record, flow=step["follow"]).latest("pk")
-                    continue
-                user = User.objects.get(username=step["by"])
-                if "vote" in step:
-                    held = set(Membership.objects.filter(user=user, project=project).values_list("role", flat=True))
-                    task = next(t for t in Task.objects.filter(record=record, status="open", kind="approval")
-                                .order_by("pk") if held & set(t.roles))
-                    approvals.vote(user, task.pk, step["vote"])
-                else:
-                    record = transitions.fire(user, record.pk, step["fire"], resolve(step.get("form", {})))
+        for number, entry in enumerate(entries, 1):
+            if entry["project"] in used:
+                continue
+            where = f"deals[{number}] ({entry['flow']} in {entry['project']})"
+            try:
+                self._deal(entry, projects[entry["project"]])
+            except ObjectDoesNotExist as exc:
+                raise CommandError(f"{where}: {exc}") from exc
+            except EngineError as exc:
+                raise CommandError(f"{where}: {exc.message('en')}") from exc
             started += 1
         if started:
             self.stdout.write(f"{started} demo deals started")
+
+    def _deal(self, entry: dict, project: Project) -> None:
+        User = get_user_model()
+
+        def resolve(values: dict) -> dict:
+            out = {}
+            for key, value in values.items():
+                if key == "unit":
+                    out["unit_id"] = _named(Unit.objects.filter(project=project, code=value), f"unit {value}").pk
+                elif key in ("customer", "referrer"):
+                    out[f"{key}_id"] = _customer(value).pk
+                elif key == "buyers":
+                    out["buyers"] = [{"customer_id": _customer(b["customer"]).pk} for b in value]
+                else:
+                    out[key] = value
+            return out
+
+        record = records.start_record(_named(User.objects.filter(username=entry["by"]), f"user {entry['by']}"),
+                                      project, entry["flow"], resolve(entry.get("start", {})))
+        for step in entry.get("steps", []):
+            if "follow" in step:
+                record = _named(Record.objects.filter(parent=record, flow=step["follow"]).order_by("-pk"),
+                                f"a {step['follow']} record linked to {record.reference}")
+                continue
+            user = _named(User.objects.filter(username=step["by"]), f"user {step['by']}")
+            if "vote" in step:
+                held = roles_in(user, project.pk)
+                task = _named([t for t in Task.objects.filter(record=record, status="open", kind="approval")
+                               .order_by("pk") if held & set(t.roles)],
+                              f"an open approval {step['by']} may vote on in {record.reference}")
+                approvals.vote(user, task.pk, step["vote"])
+            else:
+                record = transitions.fire(user, record.pk, step["fire"], resolve(step.get("form", {})))
 
     def _rules(self, project: Project, files: dict[str, str], folder: Path) -> None:
         """Publish each plugin's rule file, only where the project has no rules for it yet.
@@ -133,7 +145,13 @@ class Command(BaseCommand):
             self.stdout.write(f"login: {item['username']} / {item['password']}  {item.get('note', '')}")
 
 
-def _phone(value: str) -> str:
-    from kernel.phones import normalise_phone
+def _named(rows, what: str):
+    """The first of `rows`, or an error that says what was looked for."""
+    found = rows.first() if hasattr(rows, "first") else (rows[0] if rows else None)
+    if found is None:
+        raise ObjectDoesNotExist(f"no {what}")
+    return found
 
-    return normalise_phone(value)
+
+def _customer(phone: str):
+    return _named(Customer.objects.filter(phone=normalise_phone(phone)), f"customer with phone {phone}")
