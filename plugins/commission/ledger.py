@@ -1,8 +1,13 @@
 """Commission ledger services: accrue on signing, release when payable, claw back on cancellation, pay.
 
-Every service locks the deal's row first (`SELECT … FOR UPDATE`), so two transitions
-of one deal never interleave; re-working a consultant's month also locks that month's
-row, so two deals signed at the same moment both end up in each other's tier. A deal
+Every service locks the deal's row (`SELECT … FOR UPDATE`), so two transitions of one
+deal never interleave. Re-working a consultant's month locks that month's row, so two
+deals signed at the same moment both end up in each other's tier, and then every deal
+of the month, so an adjustment is written against what the deal is now (a deal
+released a moment ago gets a payable adjustment, not an accrued one left behind).
+
+Locks are always taken in one order, the consultant's month before its deals (by id),
+so a cancellation and a signing in the same month queue instead of deadlocking. A deal
 is found through the acting record's lineage, so the mortgage record under a contract
 can release the contract's commission once the bank loan is paid out.
 """
@@ -98,8 +103,13 @@ def claw_back(*, project_id: int, lineage: Sequence[int], reason: str, now: date
     The consultant's month is worked out again without the deal, so in whole-bracket
     mode the other deals of the month may drop a tier (and are adjusted down).
     """
-    deal = find_deal(project_id, lineage, lock=True)
-    if deal is None or deal.cancelled_at is not None:
+    found = find_deal(project_id, lineage)  # unlocked: only to learn the consultant's month
+    if found is None or found.cancelled_at is not None:
+        return found
+    if found.consultant_id is not None:
+        _lock_month(project_id, found.consultant_id, found.month)  # the month first, then the deal
+    deal = CommissionDeal.objects.select_for_update().get(pk=found.pk)
+    if deal.cancelled_at is not None:  # cancelled while we waited for the locks
         return deal
     deal.cancelled_at, deal.cancel_reason = now, reason[:200]
     deal.save(update_fields=["cancelled_at", "cancel_reason"])
@@ -141,10 +151,12 @@ def retier_month(project_id: int, consultant_id: int, month: date, r: Commission
     """
     if r.tier_mode is None:
         return
-    tally, _ = ConsultantMonth.objects.get_or_create(project_id=project_id, consultant_id=consultant_id, month=month)
-    ConsultantMonth.objects.select_for_update().get(pk=tally.pk)
-    deals = list(CommissionDeal.objects.filter(project_id=project_id, consultant_id=consultant_id, month=month,
-                                               cancelled_at__isnull=True).order_by("signed_at", "id"))
+    _lock_month(project_id, consultant_id, month)
+    # Lock the month's deals (by id, the one order every service uses) before reading
+    # released_at or cancelled_at: a release or cancellation in flight is waited for.
+    locked = CommissionDeal.objects.select_for_update().filter(project_id=project_id, consultant_id=consultant_id,
+                                                                month=month).order_by("id")
+    deals = sorted((d for d in locked if d.cancelled_at is None), key=lambda d: (d.signed_at, d.pk))
     targets = consultant_commissions([d.contract_amount for d in deals], r.tiers, r.tier_mode)
     rates = tier_rates(len(deals), r.tiers, r.tier_mode)
     current = _consultant_totals(d.pk for d in deals)
@@ -154,6 +166,12 @@ def retier_month(project_id: int, consultant_id: int, month: date, r: Commission
                 + ("" if had == 0 else f" (adjusts {had})"))
         _entry(deal, BeneficiaryKind.CONSULTANT, str(consultant_id), target - had, now,
                base=deal.contract_amount, rate=rate, note=note)
+
+
+def _lock_month(project_id: int, consultant_id: int, month: date) -> ConsultantMonth:
+    """Lock the consultant's month (creating its row the first time): taken before any of its deals."""
+    tally, _ = ConsultantMonth.objects.get_or_create(project_id=project_id, consultant_id=consultant_id, month=month)
+    return ConsultantMonth.objects.select_for_update().get(pk=tally.pk)
 
 
 def find_deal(project_id: int, lineage: Iterable[int], *, lock: bool = False) -> CommissionDeal | None:

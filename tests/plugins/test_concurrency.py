@@ -3,6 +3,8 @@
 SQLite has one writer at a time, so these races cannot happen there; they are skipped
 on SQLite and run in CI against PostgreSQL.
 """
+import threading
+import time
 from datetime import timedelta
 from decimal import Decimal as D
 
@@ -11,6 +13,8 @@ from django.db import transaction
 
 from accounts.models import User
 from extensions import registry
+from kernel import payments
+from plugins.commission import ledger
 from plugins.commission.models import CommissionEntry
 from plugins.points.errors import PointsInsufficient
 from plugins.points.models import PointsAccount, PointsEntry, PointsLot
@@ -85,3 +89,83 @@ def test_a_consultants_deals_signed_at_once_all_get_the_months_tier(commission_r
     for deal_id, amount in CommissionEntry.objects.values_list("deal_id", "amount"):
         totals[deal_id] = totals.get(deal_id, D("0")) + amount
     assert sorted(totals.values()) == [D("8000.00")] * 7
+
+
+def _five_deals_and_one_ready_to_release(project, consultant):
+    """Five deals of one consultant in May (0.3 % each); the first has 30 % collected, so filing releases it."""
+    deals = [make_ctx(project, now=NOW + timedelta(days=day)) for day in range(5)]
+    for ctx in deals:
+        implementations["commission.accrue"](ctx, contract_amount="2000000.00", consultant=consultant.pk)
+    payments.record(deals[0], "down_payment", "600000.00")
+    return deals
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_release_and_a_retier_at_once_leave_no_accrued_entry_on_the_released_deal(commission_rules, project):
+    # given: five deals at 0.3 %; the first is about to be filed and released
+    needs_postgresql()
+    consultant = User.objects.create_user("wang.lei", password="x")
+    first = _five_deals_and_one_ready_to_release(project, consultant)[0]
+
+    def work(worker: int):
+        if worker == 0:  # files the first deal, and keeps its transaction open a moment
+            with transaction.atomic():
+                implementations["commission.release"](make_ctx(project, record_id=first.record_id), filed=True)
+                time.sleep(0.6)
+            return "released"
+        time.sleep(0.2)  # the sixth deal lifts the month to 0.4 %, adjusting the first while it is being released
+        with transaction.atomic():
+            implementations["commission.accrue"](make_ctx(project, now=NOW + timedelta(days=6)),
+                                                 contract_amount="2000000.00", consultant=consultant.pk)
+        return "signed"
+
+    # when
+    results = race(2, work)
+
+    # then: the first deal's adjustment was written after its release, so it is payable too
+    assert results == ["released", "signed"], results
+    assert set(CommissionEntry.objects.filter(deal__record_id=first.record_id).values_list("status", flat=True)) \
+        == {"payable"}
+    assert sorted(CommissionEntry.objects.filter(deal__record_id=first.record_id).values_list("amount", flat=True)) \
+        == [D("2000.00"), D("6000.00")]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_cancellation_and_a_signing_in_one_month_at_once_do_not_deadlock(commission_rules, project, monkeypatch):
+    # given: five deals at 0.3 %; cancelling one and signing a sixth both rework the month
+    needs_postgresql()
+    consultant = User.objects.create_user("zhao.min", password="x")
+    first = _five_deals_and_one_ready_to_release(project, consultant)[0]
+    canceller = threading.local()
+    real_rules = ledger.rules
+
+    def slow_rules(project_id):
+        # The cancellation pauses after taking its first locks, so the signing reaches for them meanwhile.
+        if getattr(canceller, "slow", False):
+            time.sleep(0.6)
+        return real_rules(project_id)
+
+    monkeypatch.setattr(ledger, "rules", slow_rules)
+
+    def work(worker: int):
+        if worker == 0:
+            canceller.slow = True
+            with transaction.atomic():
+                implementations["commission.claw_back"](make_ctx(project, record_id=first.record_id), reason="退房")
+            return "cancelled"
+        time.sleep(0.2)
+        with transaction.atomic():
+            implementations["commission.accrue"](make_ctx(project, now=NOW + timedelta(days=6)),
+                                                 contract_amount="2000000.00", consultant=consultant.pk)
+        return "signed"
+
+    # when
+    results = race(2, work)
+
+    # then: both went through, one after the other; five live deals in May at 0.3 % = 6 000.00 each
+    assert results == ["cancelled", "signed"], results
+    totals: dict[int, D] = {}
+    for deal_id, amount in (CommissionEntry.objects.exclude(status="reversed")
+                            .filter(deal__cancelled_at__isnull=True).values_list("deal_id", "amount")):
+        totals[deal_id] = totals.get(deal_id, D("0")) + amount
+    assert sorted(totals.values()) == [D("6000.00")] * 5
