@@ -2,7 +2,7 @@
 
 Saving validates: a configuration that does not fit the plugin's JSON Schema (or its
 own checks) never reaches the table, so an action never meets rules it cannot read.
-`revision` goes up with every save and is copied into what the actions freeze (a
+`revision` goes up by one with every save, read under the row's lock, and is copied into what the actions freeze (a
 quote, a commission entry), so a figure can always be traced to the rules behind it;
 the history table keeps every earlier configuration, who saved it and when.
 """
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import models, transaction
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -52,7 +52,20 @@ class RuleSet(models.Model):
         if problems:
             raise InvalidRules(self.plugin, problems)
 
-    def save(self, *args, **kwargs) -> None:
-        self.clean()
-        self.revision += 1
-        super().save(*args, **kwargs)
+    def save(self, *args, validate: bool = True, **kwargs) -> None:
+        """Validate (unless the caller just did, as the admin form does) and store as the next revision.
+
+        The revision is read under the row's lock, so two saves at once get consecutive
+        revisions; `extensions.rulesets.publish_rules` is the way in for services.
+        """
+        if validate:
+            self.clean()
+        with transaction.atomic(using=kwargs.get("using")):
+            current = None
+            if self.pk is not None:
+                current = (type(self).objects.select_for_update().filter(pk=self.pk)
+                           .values_list("revision", flat=True).first())
+            self.revision = (current or 0) + 1
+            if kwargs.get("update_fields") is not None:
+                kwargs["update_fields"] = {*kwargs["update_fields"], "revision", "updated_at"}
+            super().save(*args, **kwargs)

@@ -35,15 +35,17 @@ def rules_for(project_id: int, plugin: str) -> Rules:
 
 
 @transaction.atomic
-def publish_rules(project: Project, plugin: str, config: Mapping, *, user=None) -> RuleSet:
+def publish_rules(project: Project, plugin: str, config: Mapping, *, user=None, validated: bool = False) -> RuleSet:
     """Validate and store the project's rules for `plugin` as a new revision (`InvalidRules` otherwise).
 
     The row is locked, so two admins publishing at once get consecutive revisions.
+    `validated=True` skips the check for a caller that has just made it on this very
+    configuration (the admin's form does, through `RuleSet.clean`).
     """
     rule_set = RuleSet.objects.select_for_update().filter(project=project, plugin=plugin).first()
     if rule_set is None:
         rule_set = RuleSet(project=project, plugin=plugin)
     rule_set.config = copy.deepcopy(dict(config))
     rule_set.updated_by = user
-    rule_set.save()
+    rule_set.save(validate=not validated)
     return rule_set

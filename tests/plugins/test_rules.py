@@ -148,3 +148,66 @@ def test_the_database_check_reports_stored_rules_a_plugin_upgrade_made_invalid(p
 
     assert [(m.id, m.msg) for m in messages] == [
         ("plugins.E003", "project PLG, points rules r1: levels: must have at least 1 item(s)")]
+
+
+def test_saving_a_stale_copy_still_makes_the_next_revision(project):
+    # given: two admins loaded revision 1
+    publish_rules(project, "commission", example_rules("commission"))
+    one, other = RuleSet.objects.get(), RuleSet.objects.get()
+
+    # when: both save
+    one.save()
+    other.save()
+
+    # then: consecutive revisions, not 2 twice
+    assert (one.revision, other.revision, RuleSet.objects.get().revision) == (2, 3, 3)
+
+
+def _admin(client):
+    from accounts.models import User
+
+    user = User.objects.create_superuser("root", password="x")
+    client.force_login(user)
+    return user
+
+
+def test_the_admin_publishes_rules_validating_them_once(client, project, monkeypatch):
+    import json
+
+    from django.urls import reverse
+
+    user = _admin(client)
+    checked = []
+    real = registry.validate_rules
+    monkeypatch.setattr(registry, "validate_rules", lambda *a, **k: checked.append(a[0]) or real(*a, **k))
+    form = {"project": project.pk, "plugin": "commission", "config": json.dumps(example_rules("commission"))}
+
+    # when: added, then changed
+    added = client.post(reverse("admin:extensions_ruleset_add"), form)
+    saved = RuleSet.objects.get()
+    changed_config = changed("commission", lambda c: c.update(referral_bonus="8000.00"))
+    edited = client.post(reverse("admin:extensions_ruleset_change", args=[saved.pk]),
+                         {"config": json.dumps(changed_config)})
+
+    # then: one row, revision 2, by the admin, each save checked once
+    assert (added.status_code, edited.status_code) == (302, 302)
+    saved.refresh_from_db()
+    assert (saved.revision, saved.updated_by, saved.config["referral_bonus"]) == (2, user, "8000.00")
+    assert checked == ["commission", "commission"]
+    assert RuleSet.history.count() == 2
+
+
+def test_the_admin_shows_invalid_rules_next_to_the_field(client, project):
+    import json
+
+    from django.urls import reverse
+
+    _admin(client)
+    config = changed("points", lambda c: c.update(expiry_days=0))
+
+    response = client.post(reverse("admin:extensions_ruleset_add"),
+                           {"project": project.pk, "plugin": "points", "config": json.dumps(config)})
+
+    assert response.status_code == 200
+    assert "expiry_days: 0 is out of range (minimum 1)" in response.content.decode()
+    assert not RuleSet.objects.exists()
