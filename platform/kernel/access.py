@@ -1,4 +1,4 @@
-"""Which roles may do what with customers, read from project memberships.
+"""Who holds which roles where, and which roles may do what, read from project memberships.
 
 The rules are here, as data, so a page, an export and an API all ask the same question
 and get the same answer (docs/kernel.md states them for people).
@@ -19,11 +19,14 @@ FULL_PHONE_ROLES = frozenset({
     "customer_service", "handover_staff", "project_admin",
 })
 
-# Roles that may hand a protected customer to another consultant.
-REASSIGN_ROLES = frozenset({"sales_manager", "project_director", "project_admin"})
+# Roles that run a project's sales floor: they may hand a protected customer to another
+# consultant, and the engine lets them reassign and release tasks, add approvers and
+# act on records they do not own. The one copy: the kernel, the engine and the web import it.
+MANAGER_ROLES = frozenset({"sales_manager", "project_director", "project_admin"})
 
 
 def roles_in(user_id: int | None, project_id: int) -> frozenset[str]:
+    """The user's roles in the project, in one query; none for no user (a timer, an anonymous visitor)."""
     if user_id is None:
         return frozenset()
     return frozenset(Membership.objects.filter(user_id=user_id, project_id=project_id)

@@ -29,7 +29,7 @@ from jsonschema import Draft202012Validator
 from definitions.entity import format_checker
 from definitions.errors import format_path
 
-from .access import REASSIGN_ROLES, roles_in
+from .access import MANAGER_ROLES, roles_in
 from .audit import stamp
 from .errors import (CustomerNotFound, CustomerProtected, DuplicatePhone, InvalidCustomerData, NotPermitted)
 from .models.customers import Customer, CustomerRegistration
@@ -84,9 +84,9 @@ def reassign(*, project_id: int, customer_id: int, to_consultant_id: int, by_use
              now: datetime | None = None, note: str = "") -> CustomerRegistration:
     """A manager hands the customer to another consultant, whatever the protection; a new period starts."""
     now = now or timezone.now()
-    if not roles_in(by_user_id, project_id) & REASSIGN_ROLES:
+    if not roles_in(by_user_id, project_id) & MANAGER_ROLES:
         raise NotPermitted(action="reassigning a customer", action_zh="变更客户归属",
-                           project=_project(project_id).code, roles=", ".join(sorted(REASSIGN_ROLES)))
+                           project=_project(project_id).code, roles=", ".join(sorted(MANAGER_ROLES)))
     customer = _customer(customer_id)
     current = _locked_registration(project_id, customer)
     if current is None:
