@@ -4,6 +4,6 @@ Django validates types and formats first, in the user's language; the engine the
 checks the whole record against the entity schema and its errors are attached to
 the same fields.
 """
-from .schema_form import build_form_class, form_values
+from .schema_form import build_form_class, field_label, form_values
 
-__all__ = ["build_form_class", "form_values"]
+__all__ = ["build_form_class", "field_label", "form_values"]

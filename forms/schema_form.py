@@ -1,7 +1,6 @@
 """Build a django.forms.Form from a flow form (entity fields plus extra fields)."""
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from decimal import Decimal
 
@@ -10,14 +9,15 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 
-def _label(name: str, schema: Mapping, lang: str) -> str:
+def field_label(name: str, schema: Mapping, lang: str) -> str:
+    """A field's label in the user's language: x-title-zh for Chinese, else title, else its name."""
     if lang.startswith("zh") and schema.get("x-title-zh"):
         return schema["x-title-zh"]
     return schema.get("title") or name.replace("_", " ").capitalize()
 
 
 def _field(name: str, schema: Mapping, required: bool, lang: str) -> forms.Field:
-    label = _label(name, schema, lang)
+    label = field_label(name, schema, lang)
     common = {"label": label, "required": required, "help_text": schema.get("description", "")}
     fmt, kind = schema.get("format"), schema.get("type")
     if fmt == "money":
@@ -63,9 +63,3 @@ def form_values(form: forms.Form) -> tuple[dict, str]:
         values[name] = format(value, "f") if isinstance(value, Decimal) else value
     return values, form.cleaned_data.get("comment", "")
 
-
-def initial_from(data: Mapping, form_spec) -> dict:
-    if form_spec is None:
-        return {}
-    return {name: (json.dumps(data[name], ensure_ascii=False) if isinstance(data.get(name), (list, dict))
-                   else data[name]) for name in form_spec.fields if name in data}

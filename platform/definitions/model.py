@@ -75,6 +75,9 @@ class State:
     final: bool = False
     partial: bool = False
 
+    def task(self, name: str) -> Task | None:
+        return next((t for t in self.tasks if t.name == name), None)
+
 
 @dataclass(frozen=True)
 class FormSpec:

@@ -104,3 +104,34 @@ def test_the_inbox_stays_at_a_fixed_number_of_queries(client, published, django_
         records.start_record(p["consultant"], p["p1"], "discount", {"unit_id": 7})
     with django_assert_max_num_queries(len(few.captured_queries)):
         assert client.get("/").content.decode().count('name="task"') == 23
+
+
+def test_a_double_submitted_start_form_starts_one_record(client, published):
+    login(client, published["consultant"])
+    page = client.get(reverse("web:start", args=["P1", "discount"])).content.decode()
+    key = page.split('name="idempotency_key" value="')[1].split('"')[0]
+
+    for _ in range(2):
+        client.post(reverse("web:start", args=["P1", "discount"]), {"unit_id": "7", "idempotency_key": key})
+
+    assert Record.objects.count() == 1
+
+
+def test_claiming_never_redirects_off_site(client, published):
+    login(client, published["consultant"])
+
+    response = client.post(reverse("web:claim"), {"next": "https://evil.example/"})
+
+    assert response["Location"] == "/"
+
+
+def test_inbox_paging_keeps_the_filters(client, published):
+    from engine.runtime import records
+    p = published
+    for _ in range(51):
+        records.start_record(p["consultant"], p["p1"], "discount", {"unit_id": 7})
+    login(client, p["consultant"])
+
+    page = client.get("/?flow=discount").content.decode()
+
+    assert 'href="?flow=discount&amp;page=2"' in page

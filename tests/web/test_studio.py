@@ -49,3 +49,11 @@ def test_the_studio_is_for_project_admins_only(client, people):
 
     assert client.get("/studio/P1/").status_code == 404
     assert client.post("/studio/P1/subscription/publish/").status_code == 404
+
+
+def test_check_shows_the_changes_of_the_text_on_screen(admin, people):
+    response = admin.post("/studio/P1/subscription/", {
+        "overrides": "states:\n  awaiting_contract:\n    deadline: {after: 5d}\n", "action": "check"})
+
+    assert "~ states.awaiting_contract.deadline.after: &#x27;7d&#x27; → &#x27;5d&#x27;" in response.content.decode()
+    assert versions.stored_overrides(people["p1"], "subscription") == {}

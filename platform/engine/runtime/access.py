@@ -6,6 +6,7 @@ from django.db.models import Aggregate, CharField, OuterRef, Subquery
 from accounts.models import Membership
 
 MANAGER_ROLES = frozenset({"sales_manager", "project_director", "project_admin"})
+ADMIN_ROLES = frozenset({"project_admin"})
 
 
 def roles_in(user, project_id: int) -> frozenset[str]:
@@ -17,6 +18,11 @@ def roles_in(user, project_id: int) -> frozenset[str]:
 def can_see(user, project_id: int, roles: frozenset[str]) -> bool:
     """Members of a project see its records; platform superusers see every project."""
     return bool(roles) or bool(getattr(user, "is_superuser", False))
+
+
+def can_administer(user, roles: frozenset[str]) -> bool:
+    """Project admins configure a project's flows and rules; platform superusers any project's."""
+    return bool(roles & ADMIN_ROLES) or bool(getattr(user, "is_superuser", False))
 
 
 def user_facts(user, roles: frozenset[str]) -> dict:

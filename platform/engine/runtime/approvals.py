@@ -24,6 +24,23 @@ def _group(task: Task):
     return Task.objects.filter(record=task.record, name=task.name, visit=task.visit, kind="approval")
 
 
+def vote_refusal(user, roles: frozenset[str], task: Task) -> NotPermitted | None:
+    """Why the user may not vote on this open slot, or None if they may.
+
+    The one rule for the vote itself and for the pages that offer the buttons (whether
+    the user already voted on the approval is checked separately, with the votes).
+    """
+    if task.kind != "approval":
+        return NotPermitted("vote on a work task")
+    if task.delegate_id is not None:
+        return NotPermitted(f"vote while {task.delegate} works on this approval")
+    if task.assignee_id not in (None, user.pk):
+        return NotPermitted(f"vote on a slot {task.assignee} holds")
+    if task.assignee_id != user.pk and not roles & set(task.roles):
+        return NotPermitted("vote on this approval", task.roles, "对该审批投票")
+    return None
+
+
 @transaction.atomic
 def vote(user, task_id: int, decision: str, comment: str = ""):
     """Record the user's vote on an approval slot; decide the approval if this vote does.
@@ -39,17 +56,12 @@ def vote(user, task_id: int, decision: str, comment: str = ""):
     if task is None:
         raise TaskNotOpen.closed(Task.objects.get(pk=task_id), record.reference)
     task.record = record
-    if task.kind != "approval":
-        raise NotPermitted("vote on a work task")
-    if task.delegate_id is not None:
-        raise NotPermitted(f"vote while {task.delegate} works on this approval")
-    if task.assignee_id not in (None, user.pk):
-        raise NotPermitted(f"vote on a slot {task.assignee} holds")
-    held = roles & set(task.roles)
-    if task.assignee_id != user.pk and not held:
-        raise NotPermitted("vote on this approval", task.roles, "对该审批投票")
+    refusal = vote_refusal(user, roles, task)
+    if refusal is not None:
+        raise refusal
     if Vote.objects.filter(record=record, task__name=task.name, task__visit=task.visit, user=user).exists():
         raise TaskNotOpen("you have already voted on this approval", "您已对该审批投过票")
+    held = roles & set(task.roles)
     role = min(held) if held else ""
     Vote.objects.create(task=task, record=record, user=user, role=role, decision=decision, comment=comment)
     task.status, task.outcome, task.closed_at, task.closed_by = TaskStatus.DONE, decision, timezone.now(), user
@@ -58,7 +70,7 @@ def vote(user, task_id: int, decision: str, comment: str = ""):
     if len(task.roles) > 1 or task.escalated_at is not None:
         TaskCandidate.objects.filter(task=task).update(is_open=False)
     definition = definition_for(record)
-    spec = next(t for t in definition.state(record.state).tasks if t.name == task.name)
+    spec = definition.state(record.state).task(task.name)
     still_open = [t for t in open_tasks if t.pk != task.pk]
     waiting = any(t.kind == "approval" and t.name == task.name and t.visit == task.visit for t in still_open)
     decided = decision == Vote.Decision.REJECT or not waiting

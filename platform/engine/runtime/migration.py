@@ -22,10 +22,8 @@ from kernel.models import Project
 from ..models import FlowVersion, HistoryEntry, Record, Task, TaskStatus, Timer, TimerStatus
 from ..versions import definition_of
 from . import history, states
-from .access import roles_in
+from .access import ADMIN_ROLES, can_administer, roles_in
 from .errors import NotPermitted, RecordNotFound
-
-ADMIN_ROLES = frozenset({"project_admin"})
 
 
 @dataclass(frozen=True)
@@ -49,7 +47,7 @@ def migrate(user, project: Project, flow: str, from_number: int, to_number: int,
             state_map: Mapping[str, str] | None = None, *, references: Iterable[str] | None = None,
             dry_run: bool = True) -> list[Step]:
     """Plan (dry_run) or perform the move of running records between two versions."""
-    if not (roles_in(user, project.pk) & ADMIN_ROLES or getattr(user, "is_superuser", False)):
+    if not can_administer(user, roles_in(user, project.pk)):
         raise NotPermitted("move records to another version", sorted(ADMIN_ROLES), "迁移记录到其他版本")
     old = _version(project, flow, from_number)
     new = _version(project, flow, to_number)

@@ -41,9 +41,14 @@ def available_transitions(user, record_id: int) -> list[Available]:
     Guards are not evaluated here: they usually read the form the user has yet to fill.
     """
     record, roles = visible_record(user, record_id)
+    return available_on(record, roles, list(record.tasks.filter(status=TaskStatus.OPEN)), user)
+
+
+def available_on(record: Record, roles: frozenset[str], open_tasks: list[Task], user) -> list[Available]:
+    """`available_transitions` for a record, roles and open tasks the caller has already read."""
     definition = definition_for(record)
     mine = [t for t in definition.transitions_from(record.state) if roles & set(t.roles)]
-    if not mine or _held_by_someone_else(list(record.tasks.filter(status=TaskStatus.OPEN)), user):
+    if not mine or _held_by_someone_else(open_tasks, user):
         return []
     return [Available(t.name, t.title, t.form, t.to) for t in mine if not _missing_tasks(record, t)]
 

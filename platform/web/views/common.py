@@ -20,3 +20,20 @@ def text(value, fallback: str = "") -> str:
     if value is None:
         return fallback
     return value.get(lang())
+
+
+def attach_errors(form, error) -> None:
+    """The engine's errors per field, at the fields of the form the user sees."""
+    for field, problems in error.field_errors(lang()).items():
+        for problem in problems:
+            form.add_error(field if field in form.fields else None, problem)
+
+
+def request_key(request) -> str:
+    """The idempotency key of a form: the one it was posted with, or a new one to render it with.
+
+    A double click or a resent form then starts or fires once.
+    """
+    import uuid
+
+    return request.POST.get("idempotency_key") or uuid.uuid4().hex

@@ -6,7 +6,6 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import render
 
-from accounts.models import Membership
 from engine.models import Record, Task
 from kernel.history import customer_changes
 from kernel.models import Customer, Payment
@@ -19,11 +18,11 @@ def customer_page(request, customer_id: int):
         .filter(pk=customer_id).first()
     if customer is None:
         raise Http404()
-    mine = set(Membership.objects.filter(user=request.user).values_list("project_id", flat=True))
-    registrations = [r for r in customer.registrations.all() if r.project_id in mine or request.user.is_superuser]
+    visibility = PhoneVisibility.for_user(request.user)  # holds the viewer's memberships
+    registrations = [r for r in customer.registrations.all()
+                     if r.project_id in visibility.memberships or request.user.is_superuser]
     if not registrations:
         raise Http404()  # not registered in any project of the viewer
-    visibility = PhoneVisibility.for_user(request.user)
     projects = {r.project_id for r in registrations}
     deals = list(Record.objects.filter(project_id__in=projects, data__customer_id=customer.pk)
                  .select_related("project").order_by("-created_at"))

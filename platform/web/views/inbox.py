@@ -1,10 +1,14 @@
 """The staff inbox: my tasks, tasks I can claim, overdue ones; filters, counts, paging."""
 from __future__ import annotations
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils import timezone
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from accounts.models import Membership
@@ -33,11 +37,13 @@ def inbox_page(request):
     for task in page:
         definition = definition_by_id(task.record.version_id, task.version_hash)
         state = definition.state(task.state)
-        spec = next((t for t in state.tasks if t.name == task.name), None)
+        spec = state.task(task.name)
         task.title_text = text(spec.title if spec else None, task.name)
         task.flow_text, task.state_text = text(definition.title), text(state.title)
+    paging = params.copy()
+    paging.pop("page", None)
     return render(request, "web/inbox.html", {
-        "page": page, "filters": filters, "projects": sorted(set(projects)), "now": now, "cap": COUNT_CAP,
+        "page": page, "filters": filters, "paging": paging.urlencode(), "projects": sorted(set(projects)), "now": now, "cap": COUNT_CAP,
         "counts": {
             "all": page.paginator.count,
             "mine": inbox(request.user, mine_only=True).count_up_to(COUNT_CAP),
@@ -51,9 +57,16 @@ def inbox_page(request):
 def claim_tasks(request):
     claimed = 0
     for task_id in request.POST.getlist("task"):
+        if not task_id.isdigit():
+            continue  # not a task this page offered
         try:
             tasks.claim(request.user, int(task_id))
             claimed += 1
         except EngineError as error:
             say(request, error)
-    return redirect(request.POST.get("next") or "web:inbox")
+    if claimed:
+        messages.success(request, ngettext("%(n)d task claimed.", "%(n)d tasks claimed.", claimed) % {"n": claimed})
+    back = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+        back = reverse("web:inbox")
+    return redirect(back)

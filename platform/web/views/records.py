@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import uuid
 
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
@@ -9,13 +10,13 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from engine.models import Task
+from engine.models import Task, Vote
 from engine.runtime import EngineError, InvalidForm, RecordNotFound, approvals, transitions
 from engine.runtime.records import visible_record
 from engine.versions import definition_for
-from forms import build_form_class, form_values
+from forms import build_form_class, field_label, form_values
 
-from .common import lang, say, text
+from .common import attach_errors, lang, request_key, say, text
 
 
 def role_labels(definition) -> dict[str, str]:
@@ -61,32 +62,33 @@ def _page(request, record_id: int, bound: dict | None = None):
         raise Http404(error.message(lang())) from error
     definition = definition_for(record)
     schema = definition.entity.schema
+    open_tasks = list(Task.objects.filter(record=record, status="open").select_related("assignee", "delegate"))
     steps = []
-    for available in transitions.available_transitions(request.user, record.pk):
+    for available in transitions.available_on(record, roles, open_tasks, request.user):
         form_class = build_form_class(schema, available.form)
         form = (bound or {}).get(available.name) or form_class(
             initial={k: record.data.get(k) for k in (available.form.fields if available.form else ())},
             prefix=available.name)
         steps.append({"name": available.name, "title": text(available.title, available.name),
-                      "to": text(definition.state(available.to).title), "form": form})
-    open_tasks = list(Task.objects.filter(record=record, status="open").select_related("assignee", "delegate"))
+                      "to": text(definition.state(available.to).title), "form": form,
+                      "key": request_key(request) if bound and available.name in bound else uuid.uuid4().hex})
+    voted = set(Vote.objects.filter(record=record, user=request.user).values_list("task__name", "task__visit"))
+    role_titles = role_labels(definition)
+    state = definition.state(record.state)
     for task in open_tasks:
-        spec = next((t for t in definition.state(record.state).tasks if t.name == task.name), None)
+        spec = state.task(task.name)
         task.title_text = text(spec.title if spec else None, task.name)
-        task.can_vote = task.kind == "approval" and (task.assignee_id == request.user.pk
-                                                      or bool(roles & set(task.roles)))
+        task.role_text = ", ".join(role_titles.get(r, r) for r in task.roles)
+        task.can_vote = (task.kind == "approval" and (task.name, task.visit) not in voted
+                         and approvals.vote_refusal(request.user, roles, task) is None)
     properties = schema.get("properties", {})
     refs = _references(record)
-    fields = [(properties.get(k, {}).get("x-title-zh" if lang().startswith("zh") else "title") or k,
-               refs.get(k, (_shown(v), None)))
+    fields = [(field_label(k, properties.get(k, {}), lang()), refs.get(k, (_shown(v), None)))
               for k, v in record.data.items()]
-    role_titles = role_labels(definition)
-    for task in open_tasks:
-        task.role_text = ", ".join(role_titles.get(r, r) for r in task.roles)
     history = list(record.history.select_related("actor").order_by("seq"))
     return render(request, "web/record.html", {
         "record": record, "definition": definition, "flow_title": text(definition.title),
-        "state_title": text(definition.state(record.state).title), "fields": fields, "steps": steps,
+        "state_title": text(state.title), "fields": fields, "steps": steps,
         "tasks": open_tasks, "history": history, "children": record.children.all(), "parent": record.parent,
     }, status=400 if bound else 200)
 
@@ -104,8 +106,11 @@ def fire_transition(request, record_id: int, transition: str):
     except RecordNotFound as error:
         raise Http404(error.message(lang())) from error
     definition = definition_for(record)
-    spec = next((t for t in definition.transitions if t.name == transition), None)
-    form = build_form_class(definition.entity.schema, spec.form if spec else None)(request.POST, prefix=transition)
+    try:
+        spec_form = definition.transition(transition).form
+    except KeyError:
+        raise Http404(transition) from None
+    form = build_form_class(definition.entity.schema, spec_form)(request.POST, prefix=transition)
     if not form.is_valid():
         return _page(request, record_id, bound={transition: form})
     values, comment = form_values(form)
@@ -115,9 +120,7 @@ def fire_transition(request, record_id: int, transition: str):
                          expected_revision=int(revision) if revision and revision.isdigit() else None,
                          idempotency_key=request.POST.get("idempotency_key") or None)
     except InvalidForm as error:
-        for field, problems in error.field_errors(lang()).items():
-            for problem in problems:
-                form.add_error(field if field in form.fields else None, problem)
+        attach_errors(form, error)
         return _page(request, record_id, bound={transition: form})
     except EngineError as error:
         say(request, error)

@@ -16,12 +16,12 @@ from extensions.models import RuleSet
 from extensions.rulesets import publish_rules
 
 from .common import lang
-from .studio import _project
+from .studio import administered_project
 
 
 @login_required
 def rules_page(request, project: str, plugin: str):
-    project_obj = _project(request, project)
+    project_obj = administered_project(request, project)
     try:
         found = registry.plugin(plugin)
     except UnknownPlugin as exc:

@@ -6,43 +6,45 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
-from accounts.models import Membership
+from definitions.model import FormSpec
 from engine.models import FlowVersion, VersionStatus
 from engine.runtime import EngineError, InvalidForm, records
-from engine.versions import definition_of
-from definitions.model import FormSpec
+from engine.versions import definition_by_id
 from forms import build_form_class, form_values
-from kernel.models import Project
+from kernel.access import memberships_of
 
-from .common import lang, say, text
+from .common import attach_errors, request_key, say, text
 
 
-def _startable(user):
-    roles: dict[int, set[str]] = {}
-    for project_id, role in Membership.objects.filter(user=user).values_list("project_id", "role"):
-        roles.setdefault(project_id, set()).add(role)
-    versions = FlowVersion.objects.filter(project_id__in=roles, status=VersionStatus.PUBLISHED).select_related("project")
-    for version in versions.order_by("project__code", "flow"):
-        definition = definition_of(version)
+def _startable(user, project_code: str | None = None, flow: str | None = None):
+    """(project, definition) for each published flow the user may start, in a fixed number of queries."""
+    roles = memberships_of(user.pk)
+    versions = (FlowVersion.objects.filter(project_id__in=roles, status=VersionStatus.PUBLISHED)
+                .select_related("project").defer("content").order_by("project__code", "flow"))
+    if project_code:
+        versions = versions.filter(project__code=project_code)
+    if flow:
+        versions = versions.filter(flow=flow)
+    for version in versions:
+        definition = definition_by_id(version.pk, version.content_hash)
         if roles[version.project_id] & set(definition.start.roles):
             yield version.project, definition
 
 
 @login_required
 def start_list(request):
-    only = request.GET.get("project")
-    options = [{"project": p, "flow": d.name, "title": text(d.title)} for p, d in _startable(request.user)
-               if not only or p.code == only]
+    options = [{"project": p, "flow": d.name, "title": text(d.title)}
+               for p, d in _startable(request.user, request.GET.get("project") or None)]
     carry = request.GET.urlencode() if request.GET.get("unit_id") else ""
     return render(request, "web/start_list.html", {"options": options, "carry": carry})
 
 
 @login_required
 def start_record(request, project: str, flow: str):
-    project_obj = Project.objects.filter(code=project).first()
-    match = next((d for p, d in _startable(request.user) if p.code == project and d.name == flow), None)
-    if project_obj is None or match is None:
+    found = next(_startable(request.user, project, flow), None)
+    if found is None:
         raise Http404()
+    project_obj, match = found
     # Without a start form a record may begin with any entity field; offer them all, optional.
     form_spec = match.start.form or FormSpec(fields=tuple(match.entity.field_names))
     form_class = build_form_class(match.entity.schema, form_spec)
@@ -52,12 +54,11 @@ def start_record(request, project: str, flow: str):
         values, comment = form_values(form)
         try:
             record = records.start_record(request.user, project_obj, flow, values, comment=comment,
-                                          idempotency_key=request.POST.get("idempotency_key") or None)
+                                          idempotency_key=request_key(request))
             return redirect(reverse("web:record", args=[record.pk]))
         except InvalidForm as error:
-            for field, problems in error.field_errors(lang()).items():
-                for problem in problems:
-                    form.add_error(field if field in form.fields else None, problem)
+            attach_errors(form, error)
         except EngineError as error:
             say(request, error)
-    return render(request, "web/start.html", {"form": form, "project": project_obj, "title": text(match.title)})
+    return render(request, "web/start.html", {"form": form, "project": project_obj, "title": text(match.title),
+                                              "idempotency_key": request_key(request)})

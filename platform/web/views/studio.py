@@ -11,9 +11,11 @@ from pathlib import Path
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db.models import Count
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 import yaml
@@ -23,19 +25,16 @@ from definitions.render import mermaid
 from definitions.yamlio import load_yaml
 from engine import versions
 from engine.models import FlowVersion, Record
-from engine.runtime.access import roles_in
+from extensions import registry
+from engine.runtime.access import can_administer, roles_in
 from kernel.models import Project
 
 from .common import lang, text
 
-ADMIN_ROLES = {"project_admin"}
-
-
-def _project(request, code: str) -> Project:
+def administered_project(request, code: str) -> Project:
+    """The project, if the user may configure it; 404 otherwise (nothing leaks about it)."""
     project = Project.objects.filter(code=code).first()
-    if project is None:
-        raise Http404()
-    if not (request.user.is_superuser or roles_in(request.user, project.pk) & ADMIN_ROLES):
+    if project is None or not can_administer(request.user, roles_in(request.user, project.pk)):
         raise Http404()
     return project
 
@@ -46,68 +45,64 @@ def _flow_names() -> list[str]:
 
 @login_required
 def studio(request, project: str):
-    project_obj = _project(request, project)
-    published = {v.flow: v for v in FlowVersion.objects.filter(project=project_obj, status="published")}
+    project_obj = administered_project(request, project)
+    published = {v.flow: v for v in FlowVersion.objects.filter(project=project_obj, status="published")
+                 .defer("content")}
     rows = [{"flow": name, "version": published.get(name)} for name in _flow_names()]
-    from extensions import registry
-
     return render(request, "web/studio.html", {"project": project_obj, "rows": rows, "plugins": registry.plugins()})
 
 
 @login_required
 def studio_flow(request, project: str, flow: str):
-    project_obj = _project(request, project)
+    project_obj = administered_project(request, project)
     if flow not in _flow_names():
         raise Http404()
-    overrides = versions.stored_overrides(project_obj, flow)
-    text_value = yaml.safe_dump(overrides, allow_unicode=True, sort_keys=False) if overrides else ""
-    problems, changes = [], []
+    stored = versions.stored_overrides(project_obj, flow)
+    text_value = yaml.safe_dump(stored, allow_unicode=True, sort_keys=False) if stored else ""
+    problems, document = [], None
     if request.method == "POST":
         text_value = request.POST.get("overrides", "")
         loaded = load_yaml(text_value, "overrides")
         problems = list(loaded.problems)
-        if not problems:
-            if request.POST.get("action") == "check":
-                document, problems = versions.check_overrides(project_obj, flow, loaded.data or {})
-            else:
-                problems = versions.save_overrides(project_obj, flow, loaded.data or {})
-                if not problems:
-                    messages.success(request, _saved(lang()))
-                    return redirect(reverse("web:studio-flow", args=[project, flow]))
-    document, check = versions.check_overrides(project_obj, flow, versions.stored_overrides(project_obj, flow))
-    if not check:
-        changes = versions.diff_against_published(project_obj, flow, document)
-    history = list(project_obj.flow_versions.filter(flow=flow).select_related("restored_from").order_by("-number"))
-    current = next((v for v in history if v.status == "published"), None)
-    definition = versions.definition_of(current) if current else None
-    counts = {}
-    if history:
-        for version_id in Record.objects.filter(version__in=history, is_closed=False).values_list("version_id", flat=True):
-            counts[version_id] = counts.get(version_id, 0) + 1
+        if not problems and request.POST.get("action") == "check":
+            document, problems = versions.check_overrides(project_obj, flow, loaded.data or {})
+        elif not problems:
+            problems = versions.save_overrides(project_obj, flow, loaded.data or {})
+            if not problems:
+                messages.success(request, _("Overrides saved; review the changes and publish."))
+                return redirect(reverse("web:studio-flow", args=[project, flow]))
+    if document is None and not problems:
+        document, problems = versions.check_overrides(project_obj, flow, stored)
+    # the changes the text on screen would publish (when it checks out)
+    changes = versions.diff_against_published(project_obj, flow, document) if document is not None else []
+    history = list(project_obj.flow_versions.filter(flow=flow).select_related("restored_from")
+                   .defer("content").order_by("-number"))
+    running = dict(Record.objects.filter(version__in=history, is_closed=False).values("version_id")
+                   .annotate(n=Count("pk")).values_list("version_id", "n"))
     for v in history:
-        v.running = counts.get(v.pk, 0)
+        v.running = running.get(v.pk, 0)
+    current = next((v for v in history if v.status == "published"), None)
+    definition = versions.definition_by_id(current.pk, current.content_hash) if current else None
     return render(request, "web/studio_flow.html", {
         "project": project_obj, "flow": flow, "overrides": text_value, "problems": [p.render(lang()) for p in problems],
         "changes": [c.render(lang()) for c in changes], "versions": history, "current": current,
         "title": text(definition.title, flow) if definition else flow,
         "diagram": mermaid(definition) if definition else "",
-        "mermaid_js": bool(settings.STATICFILES_DIRS),
+        "mermaid_js": settings.MERMAID_AVAILABLE,
     }, status=400 if problems else 200)
-
-
-def _saved(language: str) -> str:
-    return "Overrides saved; review the changes and publish." if language.startswith("en") else "覆盖配置已保存，请检查差异后发布。"
 
 
 @login_required
 @require_POST
 def publish(request, project: str, flow: str):
-    project_obj = _project(request, project)
+    project_obj = administered_project(request, project)
     try:
         result = versions.publish(project_obj, flow, user=request.user)
     except DefinitionError as exc:
-        for problem in exc.problems:
-            messages.error(request, problem.render(lang()))
+        for line in exc.render(lang()):
+            messages.error(request, line)
+    except versions.VersionError as exc:
+        messages.error(request, str(exc))
     else:
         v = result.version
         messages.success(request, f"v{v.number}" + (" ✓" if result.created else " (=)"))
@@ -117,10 +112,13 @@ def publish(request, project: str, flow: str):
 @login_required
 @require_POST
 def rollback(request, project: str, flow: str, number: int):
-    project_obj = _project(request, project)
+    project_obj = administered_project(request, project)
     try:
         result = versions.rollback(project_obj, flow, number, user=request.user)
-    except (DefinitionError, versions.VersionError) as exc:
+    except DefinitionError as exc:
+        for line in exc.render(lang()):
+            messages.error(request, line)
+    except versions.VersionError as exc:
         messages.error(request, str(exc))
     else:
         messages.success(request, f"v{result.version.number} ← v{number}")
