@@ -1,11 +1,12 @@
 #!/usr/bin/env python
-"""Django's command-line utility; puts platform/ on sys.path first."""
+"""Django's command-line utility; puts platform/ and the repository root on sys.path first."""
 import os
 import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
-sys.path.insert(0, str(ROOT / "platform"))
+# platform/ holds the apps; the repository root holds the shipped `plugins` package.
+sys.path[:0] = [str(ROOT / "platform"), str(ROOT)]
 
 
 def main() -> None:

@@ -28,3 +28,17 @@ if command -v npm >/dev/null 2>&1 && [ "$(cat .venv/npm/.mermaid 2>/dev/null)" !
   fi
 fi
 export PATH="$ROOT/.venv/bin:$PATH"
+
+# wait_for_web URL PID LOG: wait until URL answers; fail with the log's tail if the
+# server (PID) died or never answered.
+wait_for_web() {
+  local url="$1" pid="$2" log="$3"
+  for _ in $(seq 1 60); do
+    python -c "import sys, urllib.request; urllib.request.urlopen(sys.argv[1], timeout=2)" "$url" 2>/dev/null && return 0
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.5
+  done
+  echo "the web server did not answer at $url; see $log" >&2
+  tail -n 20 "$log" >&2
+  return 1
+}

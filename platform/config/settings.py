@@ -6,17 +6,12 @@ DATABASE_URL switches to PostgreSQL; REDIS_URL switches huey to Redis.
 from __future__ import annotations
 
 import os
-import sys
 from pathlib import Path
 
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
 
 ROOT_DIR = Path(__file__).resolve().parents[2]
-# The shipped plugins are the package `plugins` at the repository root; a WSGI server
-# started elsewhere has only platform/ on its path.
-if str(ROOT_DIR) not in sys.path:
-    sys.path.append(str(ROOT_DIR))
 VAR_DIR = Path(os.environ.get("PLATFORM_VAR_DIR", ROOT_DIR / "var"))
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 
@@ -122,7 +117,8 @@ STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
 # mermaid.min.js, installed from the npm registry by bin/_env.sh (see README); optional.
 MERMAID_DIR = ROOT_DIR / ".venv" / "npm" / "node_modules" / "mermaid" / "dist"
-STATICFILES_DIRS = [("vendor/mermaid", MERMAID_DIR)] if (MERMAID_DIR / "mermaid.min.js").exists() else []
+MERMAID_AVAILABLE = (MERMAID_DIR / "mermaid.min.js").exists()
+STATICFILES_DIRS = [("vendor/mermaid", MERMAID_DIR)] if MERMAID_AVAILABLE else []
 
 LOGIN_URL = "web:login"
 LOGIN_REDIRECT_URL = "web:inbox"
