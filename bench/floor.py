@@ -7,13 +7,11 @@ buys its features.
 """
 from __future__ import annotations
 
-from decimal import Decimal
 
 from django.db import transaction
 
 from .models import FloorAudit, FloorDeal
 
-LIMIT = Decimal("0.05")
 STEPS = {  # step -> (from, to)
     "pass_review": ("review", "finance_confirmation"),
     "escalate": ("review", "director_approval"),
