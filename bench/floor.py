@@ -7,7 +7,6 @@ buys its features.
 """
 from __future__ import annotations
 
-
 from django.db import transaction
 
 from .models import FloorAudit, FloorDeal
