@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from django.core.exceptions import ValidationError
 
 from definitions.errors import Problem
-from kernel.errors import KernelError
+from kernel.errors import KernelError, shown
 
 
 class PluginError(KernelError):
@@ -28,9 +28,16 @@ class RulesMissing(PluginError):
 
 
 class InvalidArgument(PluginError):
+    """An action argument that is not what the action takes; the value shown as typed, never as repr."""
+
     code = "invalid_argument"
-    template_en = "{name} must be {expected}, got {value!r}"
-    template_zh = "{name} 应为{expected_zh}，实际为 {value!r}"
+    template_en = "{name} must be {expected}, got {value_en}"
+    template_zh = "{name} 应为{expected_zh}，实际为 {value_zh}"
+
+    def __init__(self, *, name: str, expected: str, expected_zh: str, value: object, **params):
+        en, zh = shown(value)
+        super().__init__(name=name, expected=expected, expected_zh=expected_zh, value=value, value_en=en,
+                         value_zh=zh, **params)
 
 
 class UnknownPlugin(LookupError):

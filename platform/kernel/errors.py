@@ -28,6 +28,16 @@ class KernelError(Exception):
         return self.message_zh if language.startswith("zh") else self.message_en
 
 
+def shown(value: object) -> tuple[str, str]:
+    """A value for a message, in English and Chinese: as typed (`12.345`, never `Decimal('12.345')`).
+
+    Nothing at all (None, an empty or blank text) is said in words rather than shown as `None`.
+    """
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return "nothing", "空值"
+    return str(value), str(value)
+
+
 # Units and sale control
 
 class UnitNotFound(KernelError):
@@ -81,16 +91,22 @@ class QueueBatchClosed(KernelError):
 
 class QueueBatchInvalid(KernelError):
     code = "queue_batch_invalid"
-    template_en = "{batch!r} is not a batch code: use letters and digits, e.g. A"
-    template_zh = "{batch!r} 不是有效的批次代码，请使用字母和数字，例如 A"
+    template_en = "'{batch}' is not a batch code: use letters and digits, e.g. A"
+    template_zh = "'{batch}' 不是有效的批次代码，请使用字母和数字，例如 A"
 
 
 # Payments
 
 class InvalidAmount(KernelError):
+    """`name` is the argument the amount came in (amount, contract_amount ...); `value` what it was."""
+
     code = "invalid_amount"
-    template_en = "{value!r} is not a money amount: give a positive number with at most two decimals, e.g. 5000.00"
-    template_zh = "{value!r} 不是有效金额，请填写最多两位小数的正数，例如 5000.00"
+    template_en = "{name} must be a positive money amount with at most two decimals, e.g. 5000.00; got {value_en}"
+    template_zh = "{name} 应为最多两位小数的正数金额，例如 5000.00；实际为 {value_zh}"
+
+    def __init__(self, *, value: object, name: str = "amount", **params: Any):
+        en, zh = shown(value)
+        super().__init__(name=name, value=value, value_en=en, value_zh=zh, **params)
 
 
 class RefundExceedsReceipts(KernelError):
@@ -103,8 +119,8 @@ class RefundExceedsReceipts(KernelError):
 
 class InvalidPhone(KernelError):
     code = "invalid_phone"
-    template_en = "{value!r} is not a valid phone number, e.g. 13812341234 or +86 138 1234 1234"
-    template_zh = "{value!r} 不是有效的电话号码，例如 13812341234 或 +86 138 1234 1234"
+    template_en = "'{value}' is not a valid phone number, e.g. 13812341234 or +86 138 1234 1234"
+    template_zh = "'{value}' 不是有效的电话号码，例如 13812341234 或 +86 138 1234 1234"
 
 
 class DuplicatePhone(KernelError):

@@ -3,12 +3,13 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from zoneinfo import available_timezones
 
 from django.conf import settings
 from jsonschema import Draft202012Validator
 
 from definitions.entity import format_checker, load_schema_file
-from definitions.errors import DefinitionError, format_path
+from definitions.errors import DefinitionError, closest, format_path
 
 
 def project_settings_schema() -> dict:
@@ -37,8 +38,21 @@ def effective_settings(values: dict) -> dict:
 
 
 def settings_problems(values: object) -> list[str]:
+    """Every problem with a project's settings, each naming the setting: the schema's, then the time zone."""
     validator = Draft202012Validator(project_settings_schema(), format_checker=format_checker)
-    return [
+    problems = [
         f"{format_path(list(e.absolute_path)) or '(settings)'}: {e.message}"
         for e in validator.iter_errors(values)
     ]
+    zone = values.get("time_zone") if isinstance(values, dict) else None
+    if isinstance(zone, str) and zone not in zone_names():
+        hint = closest(zone, zone_names())
+        problems.append(f"time_zone: '{zone}' is not a time zone name, e.g. Asia/Shanghai"
+                        + (f"; did you mean '{hint}'?" if hint else ""))
+    return problems
+
+
+@lru_cache(maxsize=1)
+def zone_names() -> frozenset[str]:
+    """The IANA zone names this installation knows (Asia/Shanghai, Asia/Hong_Kong ...)."""
+    return frozenset(available_timezones())

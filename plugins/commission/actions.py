@@ -28,7 +28,7 @@ def accrue(ctx, *, contract_amount: object, consultant: object = None, channel: 
            referrer: object = None) -> None:
     ledger.accrue(
         project_id=ctx.project_id, record_id=ctx.record_id, reference=ctx.reference, lineage=ctx.lineage,
-        contract_amount=to_money(contract_amount),
+        contract_amount=to_money(contract_amount, "contract_amount"),
         consultant_id=None if consultant in (None, "") else int_of(consultant, "consultant"),
         channel=_text(channel, "channel"), referrer=_text(referrer, "referrer"), now=ctx.now)
 

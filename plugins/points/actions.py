@@ -45,7 +45,7 @@ def award(ctx, *, rule: str, customer: object, amount: object = None, event: obj
     if rule == AwardRule.PURCHASE:
         if rules.yuan_per_point is None:
             raise NoSuchRule(rule="purchase")
-        points = purchase_points(to_money(amount), rules.yuan_per_point, rules.purchase_cap)
+        points = purchase_points(to_money(amount, "amount"), rules.yuan_per_point, rules.purchase_cap)
         key, note = f"purchase:{deal}", "signed purchase"
     elif rule == AwardRule.REFERRAL:
         if rules.referral_points is None:

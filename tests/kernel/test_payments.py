@@ -108,3 +108,15 @@ def test_the_ledger_is_append_only(project):
         entry.save()
     with pytest.raises(LedgerIsAppendOnly):
         entry.delete()
+
+
+@pytest.mark.parametrize("amount, shown", [("12.345", "12.345"), (Decimal("12.345"), "12.345"), (0.1, "0.1"),
+                                           (None, "nothing"), ("  ", "nothing")])
+def test_a_refused_amount_is_named_and_shown_as_typed(project, amount, shown):
+    with pytest.raises(InvalidAmount) as refused:
+        payments.record(make_ctx(project), "deposit", amount)
+
+    assert refused.value.message_en == ("amount must be a positive money amount with at most two decimals, "
+                                        f"e.g. 5000.00; got {shown}")
+    assert refused.value.message_zh == f"amount 应为最多两位小数的正数金额，例如 5000.00；实际为 {'空值' if shown == 'nothing' else shown}"
+    assert "Decimal(" not in refused.value.message_en

@@ -240,3 +240,13 @@ def test_statement_command_prints_totals_and_events(commission_rules, project):
         " closing payable:           0.00",
         f"2026-05-12 10:00 {a.reference}   earned          30000.00  channel 甲代理公司 0.015",
     ]
+
+
+def test_a_contract_amount_that_is_not_money_is_refused_by_name(commission_rules, project):
+    from kernel.errors import InvalidAmount
+
+    with pytest.raises(InvalidAmount) as refused:
+        sign(project, D("2000000.005"))
+
+    assert refused.value.message_en == ("contract_amount must be a positive money amount with at most two decimals, "
+                                        "e.g. 5000.00; got 2000000.005")

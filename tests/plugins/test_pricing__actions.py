@@ -146,3 +146,18 @@ def test_settle_area_keeps_the_settlement_on_the_record(pricing_rules, project):
         "difference": "-4.50", "within_band": "-3.8550", "beyond_band": "-0.6450", "buyer_pays": "0.00",
         "refund": "116437.78", "developer_bears": "0.00", "amount": "-116437.78", "may_cancel": True,
     }}
+
+
+
+@pytest.mark.parametrize("args, message", [
+    ({"manual_discount": 0.05}, "manual_discount must be a decimal number, got 0.05"),
+    ({"manual_discount": "abc"}, "manual_discount must be a decimal number, got abc"),
+    ({"unit": D("1.5")}, "unit must be a whole number, got 1.5"),
+])
+def test_an_argument_of_the_wrong_kind_is_refused_by_name_and_shown_as_typed(pricing_rules, project, args, message):
+    from extensions.errors import InvalidArgument
+
+    with pytest.raises(InvalidArgument) as refused:
+        quote(make_ctx(project), **{"unit": make_unit(project).pk, "into": "price_snapshot", **args})
+
+    assert refused.value.message_en == message
