@@ -8,8 +8,8 @@ from kernel.models import Project
 
 
 def project_zone(project_id: int) -> ZoneInfo:
-    """The project's time zone (project settings `time_zone`, default the installation's)."""
-    return ZoneInfo(Project.objects.get(pk=project_id).setting("time_zone"))
+    """The project's time zone (`Project.zone`: its `time_zone` setting, else the installation's)."""
+    return Project.objects.only("settings").get(pk=project_id).zone
 
 
 def local_date(project_id: int, moment: datetime) -> date:

@@ -18,7 +18,6 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -223,8 +222,7 @@ def _duplicate(existing: Customer) -> DuplicatePhone:
 def _protected(registration: CustomerRegistration) -> CustomerProtected:
     consultant = get_user_model().objects.filter(pk=registration.consultant_id).first()
     project = _project(registration.project_id)
-    zone = ZoneInfo(project.setting("time_zone") or settings.TIME_ZONE)
-    until = registration.protected_until.astimezone(zone).strftime("%Y-%m-%d %H:%M")
+    until = registration.protected_until.astimezone(project.zone).strftime("%Y-%m-%d %H:%M")
     return CustomerProtected(customer_id=registration.customer_id, name=registration.customer.name,
                              consultant=str(consultant), consultant_id=registration.consultant_id,
                              project=project.code, until=until)

@@ -1,11 +1,14 @@
 """Projects 楼盘项目: the scope of units, customers, queue numbers, flows and roles."""
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo
+
+from django.conf import settings as django_settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from ..settings_schema import project_settings_schema, settings_problems
+from ..settings_schema import effective_settings, settings_problems
 
 
 class Project(models.Model):
@@ -32,7 +35,14 @@ class Project(models.Model):
             raise ValidationError({"settings": problems})
 
     def setting(self, key: str):
-        """The project's value for `key`, or the default schemas/project-settings.json declares."""
-        if key in self.settings:
-            return self.settings[key]
-        return project_settings_schema()["properties"][key].get("default")
+        """The project's value for `key`, or the default schemas/project-settings.json declares (None without one)."""
+        return effective_settings(self.settings).get(key)
+
+    @property
+    def zone(self) -> ZoneInfo:
+        """The project's time zone: its `time_zone` setting, else the installation's (settings.TIME_ZONE).
+
+        Every local date and time of a project (a deal's month, a protection's end) is read in it.
+        """
+        name = self.settings.get("time_zone") if isinstance(self.settings, dict) else None
+        return ZoneInfo(name or django_settings.TIME_ZONE)
