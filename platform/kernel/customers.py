@@ -16,7 +16,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime, timedelta
-from functools import lru_cache
 from pathlib import Path
 
 from django.conf import settings
@@ -25,7 +24,6 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from jsonschema import Draft202012Validator
 
-from definitions.entity import format_checker
 from definitions.errors import format_path
 
 from .access import MANAGER_ROLES, roles_in
@@ -34,6 +32,7 @@ from .errors import (CustomerNotFound, CustomerProtected, DuplicatePhone, Invali
 from .models.customers import Customer, CustomerRegistration
 from .models.projects import Project
 from .phones import mask_phone, normalise_phone
+from .schemas import cached_validator
 
 
 @transaction.atomic
@@ -140,12 +139,8 @@ def extra_problems(extra: object) -> list[str]:
                   for e in _extra_validator().iter_errors(extra))
 
 
-@lru_cache(maxsize=1)
 def _extra_validator() -> Draft202012Validator:
-    import json
-
-    schema = json.loads((Path(settings.SCHEMAS_DIR) / "customer.json").read_text(encoding="utf-8"))
-    return Draft202012Validator(schema, format_checker=format_checker)
+    return cached_validator(Path(settings.SCHEMAS_DIR) / "customer.json")
 
 
 def _checked_extra(extra: object) -> dict:

@@ -6,28 +6,19 @@ from pathlib import Path
 from zoneinfo import available_timezones
 
 from django.conf import settings
-from jsonschema import Draft202012Validator
 
-from definitions.entity import format_checker, load_schema_file
-from definitions.errors import DefinitionError, closest, format_path
+from definitions.errors import closest, format_path
+
+from .schemas import cached_schema, cached_validator
 
 
 def project_settings_schema() -> dict:
-    path = Path(settings.SCHEMAS_DIR) / "project-settings.json"
-    try:
-        stamp = path.stat().st_mtime_ns
-    except OSError:
-        stamp = None
-    return _read(str(path), stamp)
+    """schemas/project-settings.json (shared: copy it before changing it)."""
+    return cached_schema(_path())
 
 
-@lru_cache(maxsize=8)
-def _read(path: str, stamp: int | None) -> dict:
-    # Keyed by the file's modification time: read once per process, and again after an edit.
-    schema, problems = load_schema_file(Path(path))
-    if problems:
-        raise DefinitionError(problems)
-    return schema
+def _path() -> Path:
+    return Path(settings.SCHEMAS_DIR) / "project-settings.json"
 
 
 def effective_settings(values: dict) -> dict:
@@ -39,10 +30,9 @@ def effective_settings(values: dict) -> dict:
 
 def settings_problems(values: object) -> list[str]:
     """Every problem with a project's settings, each naming the setting: the schema's, then the time zone."""
-    validator = Draft202012Validator(project_settings_schema(), format_checker=format_checker)
     problems = [
         f"{format_path(list(e.absolute_path)) or '(settings)'}: {e.message}"
-        for e in validator.iter_errors(values)
+        for e in cached_validator(_path()).iter_errors(values)
     ]
     zone = values.get("time_zone") if isinstance(values, dict) else None
     if isinstance(zone, str) and zone not in zone_names():

@@ -1,24 +1,23 @@
 """A project's points rules as frozen values, and the checks JSON Schema cannot make."""
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
-from functools import lru_cache
 from pathlib import Path
 from types import MappingProxyType
 
 from extensions.api import Problem, rule_problem
+from kernel.schemas import cached_schema
 
 from .earning import Level
 
 SCHEMA_PATH = Path(__file__).with_name("rules.schema.json")
 
 
-@lru_cache(maxsize=1)
 def schema() -> dict:
-    return json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+    """The rule schema, read exactly by the platform's one schema loader (shared: copy before changing)."""
+    return cached_schema(SCHEMA_PATH)
 
 
 @dataclass(frozen=True)

@@ -211,3 +211,13 @@ def test_the_admin_shows_invalid_rules_next_to_the_field(client, project):
     assert response.status_code == 200
     assert "expiry_days: 0 is out of range (minimum 1)" in response.content.decode()
     assert not RuleSet.objects.exists()
+
+
+@pytest.mark.parametrize("plugin", ["pricing", "commission", "points"])
+def test_the_rule_schemas_are_read_by_the_kernels_one_loader(plugin):
+    import importlib
+
+    from kernel.schemas import cached_schema
+
+    rules = importlib.import_module(f"plugins.{plugin}.rules")
+    assert rules.schema() is cached_schema(rules.SCHEMA_PATH)

@@ -1,7 +1,6 @@
 """`manage.py rules plugins|schema|validate|publish|show`: plugin rules for implementers and scripts."""
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import simplejson
@@ -59,7 +58,9 @@ class Command(BaseCommand):
 
     def do_schema(self, plugin: str, **_):
         schema = registry.rule_schema(plugin)
-        self.stdout.write(json.dumps(schema, ensure_ascii=False, indent=2) if schema is not None else "null")
+        # Schemas are read exactly (a 0.01 stays Decimal), so they are written the same way.
+        self.stdout.write(simplejson.dumps(schema, ensure_ascii=False, indent=2, use_decimal=True)
+                          if schema is not None else "null")
 
     def do_validate(self, plugin: str, files: list[str], lang: str, **_):
         registry.plugin(plugin)  # an unknown plugin is one error, not one per file
