@@ -2,28 +2,27 @@
 
 Arguments arrive from expressions (Decimal, int) or from record data (decimal strings);
 a float means a value already went through binary arithmetic, so it is refused rather
-than rounded. JSON gets money as decimal strings, never numbers.
+than rounded. Reading and rounding are `kernel.money`'s (`parse_decimal`, `fen`), so a
+plugin accepts exactly what the kernel's ledger does. JSON gets money as decimal
+strings, never numbers.
 """
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import Decimal
 
-from kernel.money import FEN
+from kernel.money import fen, parse_decimal
 
 from .errors import InvalidArgument
 
+__all__ = ["decimal_of", "decimal_text", "fen", "int_of", "money_text"]
+
 
 def decimal_of(value: object, name: str) -> Decimal:
-    """An exact, finite Decimal from a Decimal, an int or a decimal string."""
-    if isinstance(value, (bool, float)) or value is None:
-        raise InvalidArgument(name=name, expected="a decimal number", expected_zh="十进制数", value=value)
+    """An exact, finite Decimal from a Decimal, an int or a decimal string: what `kernel.money` accepts."""
     try:
-        number = Decimal(value.strip()) if isinstance(value, str) else Decimal(value)
-    except (InvalidOperation, TypeError, ValueError):
+        return parse_decimal(value)
+    except ValueError:
         raise InvalidArgument(name=name, expected="a decimal number", expected_zh="十进制数", value=value) from None
-    if not number.is_finite():
-        raise InvalidArgument(name=name, expected="a finite number", expected_zh="有限数", value=value)
-    return number
 
 
 def int_of(value: object, name: str) -> int:
@@ -36,11 +35,6 @@ def int_of(value: object, name: str) -> int:
     if number != number.to_integral_value():
         raise InvalidArgument(name=name, expected="a whole number", expected_zh="整数", value=value)
     return int(number)
-
-
-def fen(value: Decimal) -> Decimal:
-    """Round to the fen, half up: how every intermediate money figure is kept."""
-    return value.quantize(FEN, rounding=ROUND_HALF_UP)
 
 
 def money_text(value: Decimal | None) -> str | None:

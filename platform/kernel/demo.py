@@ -16,6 +16,7 @@ from simple_history.utils import bulk_create_with_history
 from . import customers, units
 from .errors import DuplicatePhone
 from .models import Building, Project, QueueBatch, Unit
+from .money import fen
 
 YUAN = Decimal("1")
 
@@ -70,7 +71,7 @@ def list_price(built_area: Decimal, base_price: Decimal, coefficient: Decimal, f
                floors_up: int) -> Decimal:
     """Built area x base price x stack coefficient x floor uplift, rounded to the yuan."""
     price = built_area * base_price * coefficient * (1 + floor_premium * floors_up)
-    return price.quantize(YUAN, rounding=ROUND_HALF_UP).quantize(Decimal("0.01"))
+    return fen(price.quantize(YUAN, rounding=ROUND_HALF_UP))
 
 
 def _load_units(project: Project, building: Building, item: Mapping) -> int:

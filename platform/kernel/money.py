@@ -1,26 +1,61 @@
-"""Money in, money out: yuan with fen precision as `Decimal`, never a float."""
+"""Money in, money out: yuan with fen precision as `Decimal`, never a float.
+
+The one place numbers are read (`parse_decimal`) and money is rounded (`fen`): the
+kernel's ledger, the plugins' arguments (`extensions.values.decimal_of`) and the
+pricing rules all use these, so they accept and round alike.
+"""
 from __future__ import annotations
 
-from decimal import Decimal, InvalidOperation
+import re
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from .errors import InvalidAmount
 
 FEN = Decimal("0.01")
+_GROUPED = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d*)?$")  # 3,000.10: commas only between thousands
+
+
+def parse_decimal(value: object) -> Decimal:
+    """An exact, finite Decimal from a Decimal, an int or a decimal string; `ValueError` otherwise.
+
+    Strings may have spaces around them and commas between thousands (`3,000.10`; not
+    `0,5`, which means a half in much of the world). Floats and booleans are refused
+    rather than converted: a float has already been through binary arithmetic, and a
+    boolean is never a number a person meant.
+    """
+    if isinstance(value, (bool, float)) or not isinstance(value, (int, str, Decimal)):
+        raise ValueError(f"not a decimal number: {value}")
+    text = value.strip() if isinstance(value, str) else value
+    if isinstance(text, str) and "," in text:
+        if not _GROUPED.match(text):
+            raise ValueError(f"not a decimal number: {value}")
+        text = text.replace(",", "")
+    try:
+        number = Decimal(text)
+    except (InvalidOperation, TypeError, ValueError):
+        raise ValueError(f"not a decimal number: {value}") from None
+    if not number.is_finite():
+        raise ValueError(f"not a finite number: {value}")
+    return number
+
+
+def fen(value: Decimal) -> Decimal:
+    """Round to the fen, half up: how every money figure is kept."""
+    return value.quantize(FEN, rounding=ROUND_HALF_UP)
 
 
 def to_money(value: object, name: str = "amount") -> Decimal:
-    """A positive amount with at most two decimals, from a Decimal, an int or a decimal string.
+    """A positive amount with at most two decimals, from what `parse_decimal` accepts.
 
-    Floats are refused rather than rounded: a float reaching the ledger means a value
-    already went through binary arithmetic somewhere, and the fen may be wrong. `name`
-    is the argument the value came in, for the refusal (`InvalidAmount`).
+    More decimals are refused rather than rounded, like floats: the fen a person typed
+    must be the fen the ledger keeps. `name` is the argument the value came in, for the
+    refusal (`InvalidAmount`).
     """
-    if isinstance(value, bool) or isinstance(value, float):
-        raise InvalidAmount(name=name, value=value)
     try:
-        amount = Decimal(value.strip().replace(",", "")) if isinstance(value, str) else Decimal(value)
-    except (InvalidOperation, TypeError, ValueError):
+        amount = parse_decimal(value)
+        exact = amount > 0 and amount == amount.quantize(FEN)
+    except (ValueError, InvalidOperation):  # InvalidOperation: too many digits to hold in fen
         raise InvalidAmount(name=name, value=value) from None
-    if not amount.is_finite() or amount <= 0 or amount != amount.quantize(FEN):
+    if not exact:
         raise InvalidAmount(name=name, value=value)
-    return amount.quantize(FEN)
+    return fen(amount)

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from decimal import ROUND_DOWN, ROUND_HALF_UP, ROUND_UP, Decimal
 from enum import Enum
 
-FEN = Decimal("0.01")
+from kernel.money import fen
 
 
 class RoundingMode(str, Enum):
@@ -31,4 +31,4 @@ class Rounding:
 def round_to(value: Decimal, rule: Rounding) -> Decimal:
     """`value` rounded to a whole number of `rule.step`, as money with two decimals."""
     steps = (value / rule.step).quantize(Decimal("1"), rounding=rule.mode.decimal_mode)
-    return (steps * rule.step).quantize(FEN)
+    return fen(steps * rule.step)
