@@ -17,6 +17,7 @@ from .rulesets import publish_rules
 class RuleSetAdmin(SimpleHistoryAdmin):
     list_display = ("project", "plugin", "revision", "updated_at", "updated_by")
     list_filter = ("plugin",)
+    list_select_related = ("project", "updated_by")  # updated_by may be empty: named, or Django skips it
     search_fields = ("project__code", "plugin")
     readonly_fields = ("revision", "updated_at", "updated_by")
 

@@ -3,31 +3,24 @@ from __future__ import annotations
 
 from django.contrib import admin
 
+from kernel.admin import ReadOnlyAdmin
+
 from .models import CommissionDeal, CommissionEntry
 
 
-class _ReadOnly(admin.ModelAdmin):
-    def has_add_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
-
-
 @admin.register(CommissionDeal)
-class CommissionDealAdmin(_ReadOnly):
+class CommissionDealAdmin(ReadOnlyAdmin):
     list_display = ("reference", "project", "contract_amount", "consultant", "channel", "month", "filed_at",
                     "released_at", "cancelled_at")
     list_filter = ("project", "month")
+    list_select_related = ("project", "consultant")  # consultant may be empty: named, or Django skips it
     search_fields = ("reference",)
 
 
 @admin.register(CommissionEntry)
-class CommissionEntryAdmin(_ReadOnly):
+class CommissionEntryAdmin(ReadOnlyAdmin):
     list_display = ("deal", "beneficiary_kind", "beneficiary", "amount", "status", "created_at", "payable_at",
                     "paid_at", "reversed_at", "note")
     list_filter = ("project", "beneficiary_kind", "status")
+    list_select_related = ("deal",)
     search_fields = ("deal__reference", "beneficiary")
