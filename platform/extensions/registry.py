@@ -1,7 +1,7 @@
 """Every installed plugin, with what it declares: the host's public API.
 
 The engine adds `action_specs()` to the validator's action catalogue and looks actions
-up in `implementations()`; admin pages and `manage.py rules` use `rule_schema` and
+up with `implementation(name)`; admin pages and `manage.py rules` use `rule_schema` and
 `validate_rules`. Plugins are found once per process (they are code: a new plugin
 means a restart) and their declarations kept as frozen values.
 """
@@ -67,8 +67,17 @@ def action_specs() -> tuple[ActionSpec, ...]:
     return tuple(_get().actions[name].spec for name in sorted(_get().actions))
 
 
+def implementation(name: str) -> Callable[..., object] | None:
+    """The function behind plugin action `name` (`fn(ctx, **evaluated_args) -> None`), or None if none declares it.
+
+    One dictionary lookup in what was found at start-up: what the engine calls per action.
+    """
+    action = _get().actions.get(name)
+    return None if action is None else action.implementation
+
+
 def implementations() -> dict[str, Callable[..., object]]:
-    """Action name -> `fn(ctx: kernel.actions.ActionContext, **evaluated_args) -> None`."""
+    """Action name -> `fn(ctx: kernel.actions.ActionContext, **evaluated_args) -> None` (a new dict each call)."""
     return {name: action.implementation for name, action in _get().actions.items()}
 
 

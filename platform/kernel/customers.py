@@ -19,7 +19,6 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from jsonschema import Draft202012Validator
@@ -170,15 +169,21 @@ def _project(project_id: int) -> Project:
 
 
 def _locked_registration(project_id: int, customer: Customer) -> CustomerRegistration | None:
-    return (CustomerRegistration.objects.select_for_update()
-            .filter(project_id=project_id, customer=customer).first())
+    """The customer's registration here, locked (only its own row), with its project and consultant loaded."""
+    registration = (CustomerRegistration.objects.select_for_update(of=("self",))
+                    .select_related("project", "consultant")
+                    .filter(project_id=project_id, customer=customer).first())
+    if registration is not None:
+        registration.customer = customer
+    return registration
 
 
 def _register(project_id: int, customer: Customer, consultant_id: int, now: datetime, *, note: str,
               by_user_id: int | None = None) -> CustomerRegistration:
+    project = _project(project_id)
     registration = CustomerRegistration(
-        project_id=project_id, customer=customer, consultant_id=consultant_id, registered_at=now,
-        protected_until=now + _protection(project_id), reassigned_by_id=by_user_id, note=note[:200])
+        project=project, customer=customer, consultant_id=consultant_id, registered_at=now,
+        protected_until=now + _protection(project), reassigned_by_id=by_user_id, note=note[:200])
     stamp(registration, by_user_id or consultant_id, now)
     try:
         with transaction.atomic():
@@ -197,7 +202,7 @@ def _hand_over(current: CustomerRegistration, consultant_id: int, now: datetime,
                reassigned: bool, note: str) -> CustomerRegistration:
     current.consultant_id = consultant_id
     current.registered_at = now
-    current.protected_until = now + _protection(current.project_id)
+    current.protected_until = now + _protection(current.project)
     current.reassigned_by_id = by_user_id if reassigned else None
     current.note = note[:200]
     stamp(current, by_user_id, now)
@@ -205,8 +210,8 @@ def _hand_over(current: CustomerRegistration, consultant_id: int, now: datetime,
     return current
 
 
-def _protection(project_id: int) -> timedelta:
-    return timedelta(days=int(_project(project_id).setting("protection_days")))
+def _protection(project: Project) -> timedelta:
+    return timedelta(days=int(project.setting("protection_days")))
 
 
 def _duplicate(existing: Customer) -> DuplicatePhone:
@@ -215,9 +220,9 @@ def _duplicate(existing: Customer) -> DuplicatePhone:
 
 
 def _protected(registration: CustomerRegistration) -> CustomerProtected:
-    consultant = get_user_model().objects.filter(pk=registration.consultant_id).first()
-    project = _project(registration.project_id)
+    """The refusal, from a registration loaded with its customer, project and consultant (no further query)."""
+    project = registration.project
     until = registration.protected_until.astimezone(project.zone).strftime("%Y-%m-%d %H:%M")
     return CustomerProtected(customer_id=registration.customer_id, name=registration.customer.name,
-                             consultant=str(consultant), consultant_id=registration.consultant_id,
+                             consultant=str(registration.consultant), consultant_id=registration.consultant_id,
                              project=project.code, until=until)

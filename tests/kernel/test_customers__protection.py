@@ -111,3 +111,15 @@ def test_claiming_ones_own_customer_again_changes_nothing(project, zhang, wang):
                                    now=NOW + timedelta(days=10))
 
     assert (registration.registered_at, registration.protected_until) == (NOW, NOW + timedelta(days=30))
+
+
+def test_a_refused_claim_reads_the_customer_and_the_locked_registration_and_nothing_more(project, zhang, li):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(connection) as captured, pytest.raises(CustomerProtected) as caught:
+        customers.claim(project_id=project.pk, customer_id=zhang.pk, consultant_id=li.pk, now=NOW)
+
+    reads = [q["sql"] for q in captured if q["sql"].lstrip().upper().startswith("SELECT")]
+    assert len(reads) == 2, reads  # the customer; the registration with its project and consultant
+    assert "Wang" in caught.value.message_en

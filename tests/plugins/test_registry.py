@@ -154,3 +154,8 @@ def test_a_disabled_plugin_is_not_loaded(rediscover, tmp_path, monkeypatch):
     rediscover.PLATFORM_DISABLED_PLUGINS = ["broken", "points"]
 
     assert [p.name for p in registry.plugins()] == ["commission", "pricing"]
+
+
+def test_one_action_is_looked_up_by_name():
+    assert registry.implementation("commission.accrue") is registry.implementations()["commission.accrue"]
+    assert registry.implementation("commission.nothing") is None
