@@ -7,7 +7,7 @@ See docs/plugins.md for a worked example.
 from definitions.actions import ActionSpec, ParamKind, ParamSpec
 from definitions.errors import Problem
 
-from .declarations import PluginAction, PluginInfo, RuleProblem, Write, WriteKind, rule_problem
+from .declarations import PluginAction, PluginInfo, RuleProblem, Write, WriteKind, duplicate_codes, rule_problem
 from .errors import InvalidArgument, PluginError, RulesMissing
 from .hookspecs import hookimpl
 from .projects import local_date, project_zone
@@ -16,6 +16,7 @@ from .values import decimal_of, decimal_text, fen, int_of, money_text
 
 __all__ = [
     "ActionSpec", "InvalidArgument", "ParamKind", "ParamSpec", "PluginAction", "PluginError", "PluginInfo",
-    "Problem", "RuleProblem", "Rules", "RulesMissing", "Write", "WriteKind", "decimal_of", "decimal_text", "fen",
-    "hookimpl", "int_of", "local_date", "money_text", "project_zone", "rule_problem", "rules_for",
+    "Problem", "RuleProblem", "Rules", "RulesMissing", "Write", "WriteKind", "decimal_of", "decimal_text",
+    "duplicate_codes", "fen", "hookimpl", "int_of", "local_date", "money_text", "project_zone", "rule_problem",
+    "rules_for",
 ]

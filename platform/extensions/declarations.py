@@ -6,7 +6,7 @@ shared by every request without copying.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from enum import Enum
 
@@ -73,6 +73,24 @@ class RuleProblem(Problem):
 def rule_problem(path: tuple[PathPart, ...] | list[PathPart], en: str, zh: str,
                  suggestion: str | None = None) -> RuleProblem:
     return RuleProblem("rules.invalid", tuple(path), {"en": en, "zh": zh}, suggestion=suggestion)
+
+
+def duplicate_codes(items: Sequence[Mapping], key: str, field: str = "code") -> list[RuleProblem]:
+    """A problem for each item of the list `key` whose `field` an earlier item already has.
+
+    `discounts[3].code: 'launch' is already discounts[2]`: the rule check every list of
+    coded things (channels, discounts, events, levels) needs.
+    """
+    first: dict[object, int] = {}
+    problems: list[RuleProblem] = []
+    for i, item in enumerate(items):
+        code = item[field]
+        if code in first:
+            problems.append(rule_problem((key, i, field), f"'{code}' is already {key}[{first[code]}]",
+                                         f"'{code}' 与 {key}[{first[code]}] 重复"))
+        else:
+            first[code] = i
+    return problems
 
 
 RuleChecker = Callable[[Mapping], list[Problem]]

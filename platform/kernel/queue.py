@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from .errors import QueueBatchClosed, QueueBatchInvalid
+from .locking import locked_row
 from .models.queue import BATCH_CODE, QueueBatch, QueueNumber
 
 if TYPE_CHECKING:
@@ -74,7 +75,5 @@ def batch_code(value: object) -> str:
 
 
 def _lock_batch(project_id: int, code: str) -> QueueBatch:
-    # get_or_create survives two first issues racing: the loser's insert fails on the
-    # unique constraint inside a savepoint and it reads the winner's row instead.
-    QueueBatch.objects.get_or_create(project_id=project_id, code=code)
-    return QueueBatch.objects.select_for_update().get(project_id=project_id, code=code)
+    # A batch is created by its first issue; two first issues racing both end up on its lock.
+    return locked_row(QueueBatch, project_id=project_id, code=code)

@@ -21,6 +21,7 @@ from decimal import Decimal
 from django.db import transaction
 
 from extensions.api import decimal_text, local_date, rules_for
+from kernel.locking import locked_row
 from kernel.payments import net_collections
 
 from .errors import ClawbackOutstanding, DealCancelled, UnknownChannel
@@ -170,8 +171,7 @@ def retier_month(project_id: int, consultant_id: int, month: date, r: Commission
 
 def _lock_month(project_id: int, consultant_id: int, month: date) -> ConsultantMonth:
     """Lock the consultant's month (creating its row the first time): taken before any of its deals."""
-    tally, _ = ConsultantMonth.objects.get_or_create(project_id=project_id, consultant_id=consultant_id, month=month)
-    return ConsultantMonth.objects.select_for_update().get(pk=tally.pk)
+    return locked_row(ConsultantMonth, project_id=project_id, consultant_id=consultant_id, month=month)
 
 
 def find_deal(project_id: int, lineage: Iterable[int], *, lock: bool = False) -> CommissionDeal | None:

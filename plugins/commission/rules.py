@@ -7,7 +7,7 @@ from decimal import Decimal
 from pathlib import Path
 from types import MappingProxyType
 
-from extensions.api import Problem, rule_problem
+from extensions.api import Problem, duplicate_codes, rule_problem
 from kernel.schemas import cached_schema
 
 from .tiers import Tier, TierMode
@@ -54,13 +54,9 @@ def parse(config: Mapping, revision: int = 0) -> CommissionRules:
 
 
 def check(config: Mapping) -> list[Problem]:
-    problems: list[Problem] = []
-    seen: dict[str, int] = {}
-    for i, channel in enumerate(config.get("channels", [])):
-        if channel["code"] in seen:
-            problems.append(rule_problem(("channels", i, "code"), f"'{channel['code']}' is already channels[{seen[channel['code']]}]",
-                                         f"'{channel['code']}' 与 channels[{seen[channel['code']]}] 重复"))
-        seen.setdefault(channel["code"], i)
+    channels = config.get("channels", [])
+    problems: list[Problem] = duplicate_codes(channels, "channels")
+    for i, channel in enumerate(channels):
         problems += _rate(("channels", i, "rate"), channel["rate"])
     tiers = config.get("consultant", {}).get("tiers", [])
     problems += _tier_problems(tiers)

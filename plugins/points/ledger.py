@@ -12,6 +12,8 @@ from datetime import datetime, timedelta
 
 from django.db import IntegrityError, transaction
 
+from kernel.locking import locked_row
+
 from .earning import LotBalance, Overdraw, allocate, due_to_expire, level_for
 from .errors import BelowRedemptionMinimum, PointsInsufficient
 from .models import EntryKind, PointsAccount, PointsEntry, PointsLot
@@ -114,8 +116,7 @@ def _expire(account: PointsAccount, now: datetime) -> int:
 
 
 def _locked_account(project_id: int, customer_id: int) -> PointsAccount:
-    account, _ = PointsAccount.objects.get_or_create(project_id=project_id, customer_id=customer_id)
-    return PointsAccount.objects.select_for_update().get(pk=account.pk)
+    return locked_row(PointsAccount, project_id=project_id, customer_id=customer_id)
 
 
 def _balance(lot: PointsLot) -> LotBalance:

@@ -7,7 +7,7 @@ from decimal import Decimal
 from pathlib import Path
 from types import MappingProxyType
 
-from extensions.api import Problem, rule_problem
+from extensions.api import Problem, duplicate_codes, rule_problem
 from kernel.schemas import cached_schema
 
 from .earning import Level
@@ -60,9 +60,9 @@ def check(config: Mapping) -> list[Problem]:
     for section in ("purchase", "redemption"):
         if section in config and Decimal(config[section]["yuan_per_point"]) <= 0:
             problems.append(rule_problem((section, "yuan_per_point"), "must be more than 0", "必须大于 0"))
-    problems += _unique_codes(config.get("events", []), "events")
+    problems += duplicate_codes(config.get("events", []), "events")
     levels = config["levels"]
-    problems += _unique_codes(levels, "levels")
+    problems += duplicate_codes(levels, "levels")
     if levels[0]["from"] != 0:
         problems.append(rule_problem(("levels", 0, "from"), "the first level must start at 0, so every member has one",
                                      "第一个等级必须从 0 开始，以便每位会员都有等级"))
@@ -73,13 +73,3 @@ def check(config: Mapping) -> list[Problem]:
                                          f"必须高于上一等级（{levels[i - 1]['from']}）"))
     return problems
 
-
-def _unique_codes(items: list, key: str) -> list[Problem]:
-    seen: dict[str, int] = {}
-    problems = []
-    for i, item in enumerate(items):
-        if item["code"] in seen:
-            problems.append(rule_problem((key, i, "code"), f"'{item['code']}' is already {key}[{seen[item['code']]}]",
-                                         f"'{item['code']}' 与 {key}[{seen[item['code']]}] 重复"))
-        seen.setdefault(item["code"], i)
-    return problems

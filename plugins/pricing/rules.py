@@ -8,7 +8,7 @@ from decimal import Decimal
 from pathlib import Path
 from types import MappingProxyType
 
-from extensions.api import Problem, rule_problem
+from extensions.api import Problem, duplicate_codes, rule_problem
 from kernel.schemas import cached_schema
 
 from .area_settlement import AreaRule
@@ -117,13 +117,8 @@ def _floor_band_problems(bands: list) -> list[Problem]:
 
 
 def _discount_problems(discounts: list) -> list[Problem]:
-    problems: list[Problem] = []
-    seen: dict[str, int] = {}
+    problems: list[Problem] = duplicate_codes(discounts, "discounts")
     for i, d in enumerate(discounts):
-        if d["code"] in seen:
-            problems.append(rule_problem(("discounts", i, "code"), f"'{d['code']}' is already discounts[{seen[d['code']]}]",
-                                         f"'{d['code']}' 与 discounts[{seen[d['code']]}] 重复"))
-        seen.setdefault(d["code"], i)
         if not ZERO < Decimal(d["multiplier"]) <= ONE:
             problems.append(rule_problem(("discounts", i, "multiplier"),
                                          "must be more than 0 and at most 1 (the share kept: 0.98 is 2 % off)",

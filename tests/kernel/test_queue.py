@@ -102,3 +102,16 @@ def test_a_rolled_back_issue_leaves_no_gap(project):
 
     # then
     assert issued.code == "A-0001"
+
+
+def test_locked_row_creates_the_row_once_and_locks_it(project):
+    from django.db import transaction
+
+    from kernel.locking import locked_row
+    from kernel.models import QueueBatch
+
+    with transaction.atomic():
+        first = locked_row(QueueBatch, project_id=project.pk, code="Z")
+        again = locked_row(QueueBatch, project_id=project.pk, code="Z")
+
+    assert (first.pk, QueueBatch.objects.filter(code="Z").count()) == (again.pk, 1)

@@ -66,6 +66,8 @@ INVALID = [
     ("points", changed("points", lambda c: c["levels"][2].update({"from": 5000})),
      ["levels[2].from: must be above the level before it (5000)"]),
     ("points", changed("points", lambda c: c.update(expiry_days=0)), ["expiry_days: 0 is out of range (minimum 1)"]),
+    ("points", changed("points", lambda c: c["levels"].append({**c["levels"][0], "from": 90000})),
+     ["levels[4].code: 'member' is already levels[0]"]),
     ("points", changed("points", lambda c: c["purchase"].update(yuan_per_point="0.00")),
      ["purchase.yuan_per_point: must be more than 0"]),
 ]
