@@ -91,6 +91,3 @@ def duplicate_codes(items: Sequence[Mapping], key: str, field: str = "code") -> 
         else:
             first[code] = i
     return problems
-
-
-RuleChecker = Callable[[Mapping], list[Problem]]

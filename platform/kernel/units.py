@@ -26,8 +26,6 @@ from .sale_status import DEAL_ORDER, UnitSale, refused
 if TYPE_CHECKING:
     from .actions import ActionContext
 
-HOLD_STATUSES = (SaleStatus.RESERVED, SaleStatus.SUBSCRIBED, SaleStatus.SIGNED)
-
 
 @transaction.atomic
 def hold(ctx: ActionContext, unit: object, status: str = SaleStatus.RESERVED) -> UnitHold:
@@ -37,8 +35,6 @@ def hold(ctx: ActionContext, unit: object, status: str = SaleStatus.RESERVED) ->
     Held by an ancestor: the hold passes to this record. Held by anyone else, or not on
     sale: `UnitUnavailable`, naming the holder.
     """
-    if status not in HOLD_STATUSES:
-        raise ValueError(f"unit.hold status must be one of {HOLD_STATUSES}, not {status!r}")
     locked = _lock(ctx, unit)
     live = live_hold(locked)
     if live is not None:
@@ -113,12 +109,6 @@ def put_on_sale(project_id: int, unit_id: int, *, user_id: int | None, now: date
 def live_hold(unit: Unit) -> UnitHold | None:
     """The hold that ties `unit` to its deal now, if any. Read it after locking the unit."""
     return UnitHold.objects.filter(unit=unit, released_at__isnull=True).first()
-
-
-def holds_of(project_id: int, record_id: int) -> list[UnitHold]:
-    """Live holds of one record, for pages that show what a deal holds."""
-    return list(UnitHold.objects.filter(project_id=project_id, record_id=record_id, released_at__isnull=True)
-                .select_related("unit"))
 
 
 def unit_id_of(value: object) -> int | None:

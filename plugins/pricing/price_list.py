@@ -21,10 +21,6 @@ class Basis(str, Enum):
     INNER_AREA = "inner_area"  # 按套内面积
     UNIT = "unit"              # 按套
 
-    @property
-    def is_area(self) -> bool:
-        return self is not Basis.UNIT
-
 
 @dataclass(frozen=True)
 class FloorBand:
@@ -100,7 +96,3 @@ def price_line(unit: UnitFacts, rules: PriceListRules) -> PriceLine:
         return PriceLine(unit.code, rules.basis, None, f, o, None, round_to(base * f * o, rules.total_rounding))
     per_m2 = round_to(base * f * o, rules.price_per_m2_rounding)
     return PriceLine(unit.code, rules.basis, area, f, o, per_m2, round_to(per_m2 * area, rules.total_rounding))
-
-
-def price_list(units: Iterable[UnitFacts], rules: PriceListRules) -> list[PriceLine]:
-    return [price_line(unit, rules) for unit in units]

@@ -64,7 +64,3 @@ class QueueNumber(models.Model):
 
     def __str__(self) -> str:
         return f"{self.code} (voided)" if self.voided_at else self.code
-
-    @property
-    def is_voided(self) -> bool:
-        return self.voided_at is not None

@@ -32,10 +32,6 @@ SALE_STATUS_ZH = {
     SaleStatus.WITHHELD: "销控",
 }
 
-# Statuses in which a unit belongs to a deal: exactly the statuses with a live hold.
-HELD_STATUSES = (SaleStatus.RESERVED, SaleStatus.SUBSCRIBED, SaleStatus.SIGNED, SaleStatus.FILED)
-
-
 class Building(models.Model):
     """A building 楼栋 of a project; its units make the sale-control chart 销控图."""
 
@@ -130,7 +126,3 @@ class UnitHold(models.Model):
 
     def __str__(self) -> str:
         return f"{self.unit_id} · {self.reference}"
-
-    @property
-    def is_live(self) -> bool:
-        return self.released_at is None
