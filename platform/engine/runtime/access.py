@@ -4,15 +4,19 @@ from __future__ import annotations
 from django.db.models import Aggregate, CharField, OuterRef, Subquery
 
 from accounts.models import Membership
+from kernel import access as kernel_access
+from kernel.access import MANAGER_ROLES
 
-MANAGER_ROLES = frozenset({"sales_manager", "project_director", "project_admin"})
 ADMIN_ROLES = frozenset({"project_admin"})
+
+__all__ = ["ADMIN_ROLES", "MANAGER_ROLES", "can_administer", "can_see", "parse_roles", "roles_in",
+           "roles_subquery", "user_facts"]
 
 
 def roles_in(user, project_id: int) -> frozenset[str]:
-    if user is None or not user.is_authenticated:
-        return frozenset()
-    return frozenset(Membership.objects.filter(user=user, project_id=project_id).values_list("role", flat=True))
+    """The kernel's lookup, for a user object (anonymous or missing: no roles)."""
+    authenticated = user is not None and user.is_authenticated
+    return kernel_access.roles_in(user.pk if authenticated else None, project_id)
 
 
 def can_see(user, project_id: int, roles: frozenset[str]) -> bool:

@@ -47,7 +47,7 @@ def run(call: ActionCall, names: Mapping, ctx: EngineActionContext) -> None:
     if engine_impl is not None:
         engine_impl(ctx, **args)
         return
-    impl = kernel_actions.IMPLEMENTATIONS.get(call.action) or registry.implementations().get(call.action)
+    impl = kernel_actions.IMPLEMENTATIONS.get(call.action) or registry.implementation(call.action)
     if impl is None:
         raise ActionFailed(f"action {call.action} is declared but not available in this installation",
                            f"动作 {call.action} 已声明，但本安装中不可用")
