@@ -114,3 +114,21 @@ def _walk(node, path, lines, problems, file, depth=0):
     elif isinstance(node, yaml.SequenceNode):
         for index, item in enumerate(node.value):
             _walk(item, path + (index,), lines, problems, file, depth + 1)
+
+
+class _DefinitionDumper(yaml.SafeDumper):
+    """SafeDumper that writes a Decimal as the number it is (what `load_yaml` reads back)."""
+
+
+_DefinitionDumper.add_representer(
+    Decimal, lambda dumper, value: dumper.represent_scalar("tag:yaml.org,2002:float", _decimal_text(value)))
+
+
+def _decimal_text(value: Decimal) -> str:
+    text = format(value, "f")
+    return text if "." in text else text + ".0"  # YAML reads 5 as an integer, 5.0 as a number with a fraction
+
+
+def dump_yaml(data: object) -> str:
+    """YAML for people to edit (overrides, rules): key order kept, Chinese as written, decimals exact."""
+    return yaml.dump(data, Dumper=_DefinitionDumper, allow_unicode=True, sort_keys=False)

@@ -35,3 +35,11 @@ def test_rules_pages_are_for_project_admins(client, people):
     client.force_login(people["director"])
 
     assert client.get("/studio/P1/rules/commission/").status_code == 404
+
+
+def test_a_fraction_written_as_a_number_is_refused_with_its_path(admin, people):
+    response = admin.post("/studio/P1/rules/commission/", {"config": "payable: {collected_share: 0.30}\n"})
+
+    assert response.status_code == 400
+    assert "<li>payable.collected_share: 应为文本，实际为数字</li>" in response.content.decode()
+    assert RuleSet.objects.count() == 0

@@ -57,3 +57,16 @@ def test_check_shows_the_changes_of_the_text_on_screen(admin, people):
 
     assert "~ states.awaiting_contract.deadline.after: &#x27;7d&#x27; → &#x27;5d&#x27;" in response.content.decode()
     assert versions.stored_overrides(people["p1"], "subscription") == {}
+
+
+def test_overrides_with_decimal_numbers_save_and_read_back_exactly(admin, people):
+    text = ("entity:\n  schema:\n    properties:\n"
+            "      area: {type: string, format: decimal, maxLength: 20, x-weight: 0.50}\n")
+
+    saved = admin.post("/studio/P1/subscription/", {"overrides": text, "action": "save"})
+    page = admin.get("/studio/P1/subscription/").content.decode()
+
+    assert saved.status_code == 302
+    assert str(versions.stored_overrides(people["p1"], "subscription")["entity"]["schema"]["properties"]["area"]
+               ["x-weight"]) == "0.50"
+    assert "x-weight: 0.50" in page

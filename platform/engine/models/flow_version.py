@@ -6,6 +6,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from .json import ExactDecoder, ExactNumberEncoder
+
 
 class VersionStatus(models.TextChoices):
     DRAFT = "draft", _("draft")
@@ -18,7 +20,8 @@ class FlowBinding(models.Model):
 
     project = models.ForeignKey("kernel.Project", on_delete=models.CASCADE, related_name="flow_bindings")
     flow = models.SlugField(_("flow"), max_length=63)
-    overrides = models.JSONField(_("overrides"), default=dict, blank=True)
+    overrides = models.JSONField(_("overrides"), default=dict, blank=True,
+                                 encoder=ExactNumberEncoder, decoder=ExactDecoder)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:

@@ -1,12 +1,16 @@
-"""JSON for record data: decimals stay Decimal on the way in, become strings on the way out.
+"""JSON for engine columns, without floats.
 
-A float never appears: numbers with a fraction are read as Decimal, and Decimal is
-written as its exact string (entity schemas keep money and areas as decimal strings).
+Record data: numbers with a fraction are read as Decimal, and Decimal is written as its
+exact string (entity schemas keep money and areas as decimal strings). Definition
+documents (a project's overrides): Decimal is written as the exact JSON number it was,
+because a schema keyword such as `minimum: 0.5` must stay a number.
 """
 import json
 from decimal import Decimal
 
 from django.core.serializers.json import DjangoJSONEncoder
+
+from definitions import canonical
 
 
 class ExactDecoder(json.JSONDecoder):
@@ -17,3 +21,10 @@ class ExactDecoder(json.JSONDecoder):
 
 class ExactEncoder(DjangoJSONEncoder):
     """Decimal -> "12.50" (DjangoJSONEncoder already does), datetimes ISO 8601."""
+
+
+class ExactNumberEncoder(json.JSONEncoder):
+    """Decimal -> the JSON number it is, digit for digit (the canonical writer does it)."""
+
+    def encode(self, o):
+        return canonical.dumps(o)

@@ -7,9 +7,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
-import yaml
-
-from definitions.yamlio import load_yaml
+from definitions.yamlio import dump_yaml, load_yaml
 from extensions import registry
 from extensions.errors import InvalidRules, UnknownPlugin
 from extensions.models import RuleSet
@@ -27,7 +25,7 @@ def rules_page(request, project: str, plugin: str):
     except UnknownPlugin as exc:
         raise Http404(str(exc)) from exc
     current = RuleSet.objects.filter(project=project_obj, plugin=plugin).first()
-    text = yaml.safe_dump(current.config, allow_unicode=True, sort_keys=False) if current else ""
+    text = dump_yaml(current.config) if current else ""
     problems: list[str] = []
     if request.method == "POST":
         text = request.POST.get("config", "")
@@ -41,7 +39,7 @@ def rules_page(request, project: str, plugin: str):
             else:
                 messages.success(request, f"{plugin} r{saved.revision} ✓")
                 return redirect(reverse("web:rules", args=[project, plugin]))
-    schema = yaml.safe_dump(registry.rule_schema(plugin) or {}, allow_unicode=True, sort_keys=False)
+    schema = dump_yaml(registry.rule_schema(plugin) or {})
     return render(request, "web/rules.html", {
         "project": project_obj, "plugin": found, "config": text, "problems": problems, "current": current,
         "schema": schema, "plugins": registry.plugins(),

@@ -18,11 +18,9 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-import yaml
-
 from definitions import DefinitionError
 from definitions.render import mermaid
-from definitions.yamlio import load_yaml
+from definitions.yamlio import dump_yaml, load_yaml
 from engine import versions
 from engine.models import FlowVersion, Record
 from extensions import registry
@@ -58,7 +56,7 @@ def studio_flow(request, project: str, flow: str):
     if flow not in _flow_names():
         raise Http404()
     stored = versions.stored_overrides(project_obj, flow)
-    text_value = yaml.safe_dump(stored, allow_unicode=True, sort_keys=False) if stored else ""
+    text_value = dump_yaml(stored) if stored else ""
     problems, document = [], None
     if request.method == "POST":
         text_value = request.POST.get("overrides", "")
