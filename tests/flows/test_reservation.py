@@ -1,0 +1,224 @@
+"""Reservations 预留/小订 (flows/reservation.yaml) through the service API.
+
+At every step: the record's state and the history entry the step wrote (checked by
+the steps), its open tasks, the unit's sale status and who holds it, the ledger.
+"""
+from datetime import timedelta
+from decimal import Decimal as D
+
+import pytest
+
+from engine.runtime import GuardFailed, InvalidForm, NotPermitted, TransitionNotAvailable, UnitUnavailable, moves, records
+from kernel.models.queue import QueueNumber
+from plugins.points.ledger import balance as points_balance
+
+from .steps import (
+    approve, assert_escalated, assert_last_history, assert_open_tasks, child, commission, fire, payments,
+    pending_timers, refused, run_timers, sale, send_back,
+)
+
+COMPLETE = ("complete_reservation", "work", "sales_consultant")
+FOLLOW_UP = ("follow_up_reservation", "work", "sales_consultant")
+
+
+def draft(p, u, unit, customer, by="sales_consultant"):
+    rsv = records.start_record(u[by], p, "reservation", {"unit_id": unit.pk, "customer_id": customer.pk})
+    assert_last_history(rsv, kind="start", to_state="draft", actor=u[by])
+    assert_open_tasks(rsv, {COMPLETE})
+    assert pending_timers(rsv) == [("complete_reservation_deadline", "escalate", ("sales_manager",))]
+    return rsv
+
+
+def held(p, u, unit, customer, deposit="5000.00"):
+    rsv = draft(p, u, unit, customer)
+    rsv = fire(u["sales_consultant"], rsv, "hold", {"unit_id": unit.pk, "deposit": deposit}, to="held")
+    assert_open_tasks(rsv, {FOLLOW_UP})
+    assert sale(unit) == ("reserved", rsv.reference)
+    assert pending_timers(rsv) == [("hold_expires", "fire", "expire")]
+    return rsv
+
+
+def test_held_then_converted_and_the_subscription_takes_the_unit_over(world, customers):
+    p, u, units = world
+    sc, buyer = u["sales_consultant"], customers["buyer"]
+    rsv = draft(p, u, units[0], buyer)
+    assert sale(units[0]) == ("available", None)  # a draft holds nothing
+    refused(GuardFailed, sc, rsv, "hold", {"unit_id": units[0].pk, "deposit": "0.00"})
+    refused(NotPermitted, u["finance"], rsv, "hold", {"unit_id": units[0].pk, "deposit": "5000.00"})
+
+    rsv = fire(sc, rsv, "hold", {"unit_id": units[0].pk, "deposit": "5000.00"}, to="held")
+    assert_open_tasks(rsv, {FOLLOW_UP})
+    assert sale(units[0]) == ("reserved", rsv.reference)
+    assert payments(rsv) == [(rsv.reference, "deposit", D("5000.00"))]
+    assert rsv.data["consultant_id"] == sc.pk
+
+    rsv = fire(sc, rsv, "convert", to="converted")
+    assert_open_tasks(rsv, set())
+    assert rsv.is_closed and pending_timers(rsv) == []  # converted: it no longer expires
+    sub = child(rsv, "subscription")
+    assert (sub.state, sub.data["unit_id"], sub.data["customer_id"], sub.data["consultant_id"]) == (
+        "draft", units[0].pk, buyer.pk, sc.pk)
+    assert_last_history(sub, kind="start", to_state="draft", actor=sc, details={"parent": rsv.reference})
+    assert_open_tasks(sub, {("prepare_subscription", "work", "sales_consultant")})
+    assert sale(units[0]) == ("reserved", rsv.reference)  # until the subscription is submitted
+
+    sub = fire(sc, sub, "quote", {"unit_id": units[0].pk, "payment_plan": "full"}, to="draft")
+    sub = fire(sc, sub, "submit", {"buyers": [{"customer_id": buyer.pk}], "deposit": "50000.00",
+                                   "customer_id": buyer.pk}, to="awaiting_contract")
+    assert sale(units[0]) == ("subscribed", sub.reference)
+    assert payments(rsv, sub) == [(rsv.reference, "deposit", D("5000.00")), (sub.reference, "deposit", D("50000.00"))]
+
+
+def test_a_held_reservation_expires_after_72_hours_and_releases_the_unit(world, customers):
+    p, u, units = world
+    rsv = held(p, u, units[1], customers["buyer"])
+
+    assert run_timers(timedelta(hours=71)) == 0
+    assert_last_history(rsv, kind="transition", transition="hold", from_state="draft", to_state="held",
+                        actor=u["sales_consultant"])
+    assert run_timers(timedelta(hours=73)) == 1
+
+    assert_last_history(rsv, kind="timer", transition="expire", from_state="held", to_state="expired", actor=None,
+                        details={"timer": "hold_expires"})
+    assert_open_tasks(rsv, set())
+    assert sale(units[1]) == ("available", None)
+    # the small deposit stays received: the flow has no refund step for an expired reservation
+    assert payments(rsv) == [(rsv.reference, "deposit", D("5000.00"))]
+    # the unit is free for the next customer
+    other = held(p, u, units[1], customers["c4"])
+    assert sale(units[1]) == ("reserved", other.reference)
+
+
+def test_an_unfinished_draft_escalates_to_the_sales_manager_after_a_day(world, customers):
+    p, u, units = world
+    rsv = draft(p, u, units[2], customers["buyer"])
+
+    assert run_timers(timedelta(hours=25)) == 1
+
+    assert_last_history(rsv, kind="escalate", details={"timer": "complete_reservation_deadline",
+                                                       "to": ["sales_manager"], "tasks": ["complete_reservation"]})
+    assert_escalated(rsv, "complete_reservation", ["sales_manager"])
+    assert_open_tasks(rsv, {COMPLETE})
+    assert sale(units[2]) == ("available", None)
+
+
+def test_cancelling_a_held_reservation_releases_the_unit(world, customers):
+    p, u, units = world
+    rsv = held(p, u, units[3], customers["buyer"])
+    refused(InvalidForm, u["sales_manager"], rsv, "cancel", {})  # a reason is required
+
+    rsv = fire(u["sales_manager"], rsv, "cancel", {"reason": "customer withdrew"}, to="cancelled")
+
+    assert_open_tasks(rsv, set())
+    assert pending_timers(rsv) == []
+    assert sale(units[3]) == ("available", None)
+    assert payments(rsv) == [(rsv.reference, "deposit", D("5000.00"))]
+
+
+def test_cancelling_a_draft_leaves_the_unit_to_whoever_holds_it(world, customers):
+    p, u, units = world
+    sc = u["sales_consultant"]
+    other = held(p, u, units[0], customers["c4"])
+    rsv = draft(p, u, units[0], customers["buyer"])
+    # the unit is someone else's: holding it is refused, and nothing is taken
+    refused(UnitUnavailable, sc, rsv, "hold", {"unit_id": units[0].pk, "deposit": "5000.00"})
+
+    rsv = fire(sc, rsv, "cancel", {"reason": "no"}, to="cancelled")
+
+    assert_open_tasks(rsv, set())
+    assert sale(units[0]) == ("reserved", other.reference)
+    assert payments(rsv) == []
+
+
+def test_holding_cannot_be_withdrawn_the_reservation_is_cancelled_instead(world, customers):
+    p, u, units = world
+    rsv = held(p, u, units[4], customers["buyer"])
+
+    with pytest.raises(TransitionNotAvailable, match="ran actions"):
+        moves.withdraw(u["sales_consultant"], rsv.pk, "wrong unit")
+
+    assert_last_history(rsv, kind="transition", transition="hold", from_state="draft", to_state="held",
+                        actor=u["sales_consultant"])
+    assert sale(units[4]) == ("reserved", rsv.reference)
+
+
+@pytest.mark.xfail(strict=True, reason="send back to draft keeps the unit held with no expiry, and holding "
+                                       "again records the deposit a second time (see the report of issue 5)")
+def test_a_reservation_sent_back_to_draft_and_held_again_has_one_deposit_and_one_expiry(world, customers):
+    p, u, units = world
+    rsv = held(p, u, units[5], customers["buyer"])
+    rsv = send_back(u["sales_manager"], rsv, "draft", "deposit amount to check")
+    assert_open_tasks(rsv, {COMPLETE})
+    # a draft that still holds the unit must still expire, or not hold it at all
+    assert sale(units[5]) == ("available", None) or ("hold_expires", "fire", "expire") in pending_timers(rsv)
+
+
+@pytest.mark.xfail(strict=True, reason="send back past `hold` and holding again records the deposit twice "
+                                       "(see the report of issue 5)")
+def test_holding_again_after_a_send_back_does_not_record_the_deposit_twice(world, customers):
+    p, u, units = world
+    sc = u["sales_consultant"]
+    rsv = held(p, u, units[5], customers["buyer"])
+    rsv = send_back(u["sales_manager"], rsv, "draft", "deposit amount to check")
+
+    rsv = fire(sc, rsv, "hold", {"unit_id": units[5].pk, "deposit": "5000.00"}, to="held")
+
+    assert payments(rsv) == [(rsv.reference, "deposit", D("5000.00"))]
+
+
+def test_picked_from_the_queue_converted_and_the_subscription_cancelled_and_refunded(world, customers):
+    p, u, units = world
+    sc, mgr, fin, director = u["sales_consultant"], u["sales_manager"], u["finance"], u["project_director"]
+    c = customers["c7"]
+    q = records.start_record(sc, p, "queue_number", {"customer_id": c.pk, "batch": "b"})
+    q = fire(sc, q, "submit_deposit", {"batch": "b", "deposit": "20000.00", "payment_method": "card"},
+             to="awaiting_confirmation")
+    q = fire(fin, q, "confirm_deposit", to="queued")
+    assert q.data["queue_number"] == "B-0001"
+    q = fire(sc, q, "call", to="called")
+    q = fire(sc, q, "pick_reservation", {"unit_id": units[5].pk}, to="reserved")
+    assert sale(units[5]) == ("reserved", q.reference)
+
+    rsv = child(q, "reservation")
+    assert_open_tasks(rsv, {COMPLETE})
+    rsv = fire(sc, rsv, "hold", {"unit_id": units[5].pk, "deposit": "5000.00"}, to="held")
+    assert sale(units[5]) == ("reserved", rsv.reference)  # the queue's hold passed to the reservation
+    assert_open_tasks(rsv, {FOLLOW_UP})
+    rsv = fire(sc, rsv, "convert", to="converted")
+    sub = child(rsv, "subscription")
+    assert_open_tasks(sub, {("prepare_subscription", "work", "sales_consultant")})
+
+    # 4 % off by hand: above the rules' 2 % allowance (the project settings' stale 10 % is not read)
+    sub = fire(sc, sub, "quote", {"unit_id": units[5].pk, "payment_plan": "full", "discount_rate": "0.04"}, to="draft")
+    assert (sub.data["price_snapshot"]["approval"], sub.data["price_snapshot"]["needs_approval"]) == ("approval", True)
+    form = {"buyers": [{"customer_id": c.pk}], "deposit": "30000.00", "customer_id": c.pk}
+    error = refused(GuardFailed, sc, sub, "submit", form)
+    assert error.message("zh") == "请先报价；报价中的折扣超出置业顾问权限时，请提交折扣审批"
+    refused(GuardFailed, sc, sub, "submit_for_discount", form)
+    sub = fire(sc, sub, "submit_for_manager_discount", form, to="manager_discount_review")
+    assert sale(units[5]) == ("subscribed", sub.reference)
+    assert_open_tasks(sub, {("manager_discount_approval", "approval", "sales_manager")})
+    assert payments(sub) == []  # the deposit is taken once the discount is approved
+
+    sub = approve(sub, mgr, fires="approve_manager_discount", to="awaiting_contract")
+    assert_open_tasks(sub, {("arrange_signing", "work", "sales_consultant")})
+    # 3 058 300.00 × 0.98 = 2 997 134.00, × 0.96 = 2 877 248.64 → 2 877 249.00
+    assert sub.data["deal_price"] == "2877249.00"
+    assert payments(sub) == [(sub.reference, "deposit", D("30000.00"))]
+
+    sub = fire(sc, sub, "request_cancel", {"cancel_reason": "changed mind"}, to="cancel_review")
+    assert_open_tasks(sub, {("cancel_countersign", "approval", "project_director"),
+                            ("cancel_countersign", "approval", "finance")})
+    assert sale(units[5]) == ("subscribed", sub.reference)
+    sub = approve(sub, director, fin, fires="approve_cancel", to="refund_pending")
+    assert_open_tasks(sub, {("pay_refund", "work", "finance")})
+    assert sale(units[5]) == ("available", None)
+
+    refused(GuardFailed, fin, sub, "refund", {"refund_amount": "30000.01"})
+    sub = fire(fin, sub, "refund", {"refund_amount": "30000.00"}, to="cancelled")
+    assert_open_tasks(sub, set())
+    assert payments(q, rsv, sub) == [
+        (q.reference, "deposit", D("20000.00")), (rsv.reference, "deposit", D("5000.00")),
+        (sub.reference, "deposit", D("30000.00")), (sub.reference, "refund", D("30000.00"))]
+    assert commission() == [] and points_balance(p.pk, c.pk) == 0  # nothing was signed
+    assert QueueNumber.objects.get(code="B-0001").voided_at is None
