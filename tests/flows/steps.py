@@ -138,20 +138,28 @@ def _slot(record, voter) -> Task:
     return slots[0]
 
 
+def vote(record, voter):
+    """One approving vote that does not decide yet: a `vote` entry, the record stays where it is."""
+    was, seq = _mark(record)
+    slot = _slot(record, voter)
+    approvals.vote(voter, slot.pk, "approve")
+    written = history(record, seq)
+    assert _trace(written) == [("vote", "", "", "", voter.pk)], f"the approval decided on {voter}'s vote"
+    assert (written[0].details["task"], written[0].details["decision"], state(record)) == (slot.name, "approve", was)
+    return Record.objects.get(pk=record.pk)
+
+
 def approve(record, *voters, fires: str, to: str):
     """Each voter approves an open slot their role may take; the last vote decides: `fires` moves it to `to`."""
-    was = state(record)
-    for n, voter in enumerate(voters, 1):
-        slot = _slot(record, voter)
-        seq = _mark(record)[1]
-        approvals.vote(voter, slot.pk, "approve")
-        written = history(record, seq)
-        assert (written[0].kind, written[0].actor_id, written[0].details["task"], written[0].details["decision"]) == (
-            "vote", voter.pk, slot.name, "approve")
-        if n < len(voters):
-            assert len(written) == 1 and state(record) == was, f"the approval decided before {voters[n]} voted"
-        else:
-            assert _trace(written[1:]) == [("transition", fires, was, to, voter.pk)], _trace(written)
+    *first, last = voters
+    for voter in first:
+        record = vote(record, voter)
+    was, seq = _mark(record)
+    slot = _slot(record, last)
+    approvals.vote(last, slot.pk, "approve")
+    written = history(record, seq)
+    assert _trace(written) == [("vote", "", "", "", last.pk), ("transition", fires, was, to, last.pk)], _trace(written)
+    assert (written[0].details["task"], written[0].details["decision"]) == (slot.name, "approve")
     return Record.objects.get(pk=record.pk)
 
 
