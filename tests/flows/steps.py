@@ -10,12 +10,13 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 from django.utils import timezone
 
 from engine.models import HistoryEntry, Record, Task, Timer
-from engine.runtime import approvals, moves, tasks, transitions
+from engine.runtime import approvals, moves, records, tasks, transitions
 from engine.runtime.access import roles_in
 from engine.runtime.timers import fire_due_timers
 from kernel.models import Unit
@@ -209,3 +210,71 @@ def assert_escalated(record, task_name: str, roles) -> None:
     task = Task.objects.get(record_id=record.pk, name=task_name, status="open")
     assert task.escalated_at is not None, f"{task_name} on {record.reference} is not escalated"
     assert set(task.candidates.filter(is_open=True).values_list("role", flat=True)) >= set(roles)
+
+
+# -- deals the scenarios of several flows start from (S1's rules, conftest) ----------
+
+
+def referral_subscription(p, u, unit, customers):
+    """S1's referral deal, ready for its contract: 2 992 735.00 for `unit` at a list price of 3 100 000.00
+    (combined loan and referral 99 折 each, 1.5 % by hand: no approval), deposit 50 000.00, the spouse
+    and the buyer as buyers (the spouse the main one), through agency_a, referred by the referrer."""
+    sc = u["sales_consultant"]
+    buyer, spouse, referrer = customers["buyer"], customers["spouse"], customers["referrer"]
+    Unit.objects.filter(pk=unit.pk).update(list_price=Decimal("3100000.00"))
+    sub = records.start_record(sc, p, "subscription", {"customer_id": spouse.pk, "unit_id": unit.pk})
+    sub = fire(sc, sub, "quote", {"unit_id": unit.pk, "payment_plan": "combined", "discount_codes": ["referral"],
+                                  "discount_rate": "0.015"}, to="draft")
+    buyers = [{"customer_id": spouse.pk, "share": "0.5"}, {"customer_id": buyer.pk, "share": "0.5"}]
+    sub = fire(sc, sub, "submit", {"buyers": buyers, "deposit": "50000.00", "customer_id": spouse.pk,
+                                   "channel": "agency_a", "referrer_id": referrer.pk}, to="awaiting_contract")
+    assert sub.data["deal_price"] == "2992735.00"
+    return sub
+
+
+def mortgage_contract(p, u, unit, customers):
+    """The referral deal's contract, reviewed and signed with 600 000.00 down: its mortgage (combined,
+    2 342 735.00 asked for) is started. Returns the contract, signed."""
+    sub = fire(u["contract_clerk"], referral_subscription(p, u, unit, customers), "sign", to="contracted")
+    con = fire(u["contract_clerk"], child(sub, "contract"), "submit_for_review", {
+        "contract_no": "HT-1", "area_basis": "built", "contract_area": "128.50", "delivery_date": "2027-12-31"},
+        to="review")
+    con = approve(con, u["sales_manager"], u["finance"], fires="approve_contract", to="ready_to_sign")
+    return fire(u["contract_clerk"], con, "sign_with_mortgage", {"signed_on": "2026-06-01", "down_payment": "600000.00"},
+                to="signed")
+
+
+def contract_for(p, u, unit, customer, *, plan="installments", deposit="100000.00", channel=None):
+    """A subscription at the unit's quote for `plan` (installments: no discount), submitted and
+    turned into its contract, which is returned in drafting."""
+    sc = u["sales_consultant"]
+    sub = records.start_record(sc, p, "subscription", {"customer_id": customer.pk, "unit_id": unit.pk})
+    sub = fire(sc, sub, "quote", {"unit_id": unit.pk, "payment_plan": plan}, to="draft")
+    terms = {"buyers": [{"customer_id": customer.pk}], "deposit": deposit, "customer_id": customer.pk}
+    sub = fire(sc, sub, "submit", {**terms, **({"channel": channel} if channel else {})}, to="awaiting_contract")
+    sub = fire(sc, sub, "sign", to="contracted")
+    return child(sub, "contract")
+
+
+def filed_contract(p, u, unit, customer, *, channel=None):
+    """A deal of 2 000 000.00 on 100.00 m² (P = 20 000.00), paid in full and filed. Returns its handover."""
+    Unit.objects.filter(pk=unit.pk).update(list_price=Decimal("2000000.00"), built_area=Decimal("100.00"),
+                                           inner_area=Decimal("80.00"))
+    con = contract_for(p, u, unit, customer, channel=channel)
+    sub = con.parent
+    assert (sub.data["deal_price"], sub.data["price_snapshot"]["deal_price_per_m2"]) == ("2000000.00", "20000.00")
+    clerk = u["contract_clerk"]
+    con = fire(clerk, con, "submit_for_review", {"contract_no": "HT-2", "area_basis": "built",
+                                                 "contract_area": "100.00", "delivery_date": "2027-12-31"}, to="review")
+    con = approve(con, u["sales_manager"], u["finance"], fires="approve_contract", to="ready_to_sign")
+    con = fire(clerk, con, "sign", {"signed_on": "2026-06-01", "down_payment": "1900000.00"}, to="signed")
+    con = fire(clerk, con, "submit_filing", {"filing_submitted_on": "2026-06-02"}, to="filing_submitted")
+    con = fire(clerk, con, "file", {"filing_number": "F-2", "filed_on": "2026-06-05"}, to="filed")
+    return child(con, "handover")
+
+
+def survey(u, ho, measured: str):
+    """The handover's notice starts its area settlement; the clerk enters the measured area. Returns the settlement."""
+    ho = fire(u["handover_staff"], ho, "issue_notice", {"notice_date": "2027-11-01"}, to="notified")
+    return fire(u["contract_clerk"], child(ho, "area_settlement"), "enter_survey",
+                {"measured_area": measured, "survey_report_no": "SV"}, to="review")
