@@ -1,8 +1,9 @@
-"""Running a transition's actions: evaluate arguments, call the provider, translate refusals."""
+"""Running a transition's actions: check `when`, evaluate arguments, call the provider, translate refusals."""
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date
 
 from definitions.expressions import Expression, ExpressionRuntimeError
 from definitions.model import ActionCall
@@ -25,13 +26,15 @@ class EngineActionContext:
 
 
 def evaluate_args(call: ActionCall, names: Mapping) -> dict:
+    """The call's arguments as values; a date becomes ISO text (`2026-06-01`), as record data keeps dates."""
     def value(v):
         if isinstance(v, Expression):
             try:
-                return v.evaluate(names)
+                result = v.evaluate(names)
             except ExpressionRuntimeError as exc:
                 raise ActionFailed(f"action {call.action}: {v.source}: {exc}",
                                    f"动作 {call.action}：{v.source}：{exc}") from exc
+            return result.isoformat() if isinstance(result, date) else result
         if isinstance(v, Mapping):
             return {k: value(x) for k, x in v.items()}
         return v
@@ -39,9 +42,28 @@ def evaluate_args(call: ActionCall, names: Mapping) -> dict:
     return {k: value(v) for k, v in call.args.items()}
 
 
+def applies(call: ActionCall, names: Mapping) -> bool:
+    """Whether the call's `when` holds (a call without one always applies)."""
+    if call.when is None:
+        return True
+    try:
+        return bool(call.when.evaluate(names))
+    except ExpressionRuntimeError as exc:
+        raise ActionFailed(
+            f"action {call.action}: its condition could not be checked: {exc} (in {call.when.source})",
+            f"动作 {call.action}：无法判断其执行条件：{exc}（{call.when.source}）") from exc
+
+
 def run(call: ActionCall, names: Mapping, ctx: EngineActionContext) -> None:
+    """Run one action of a transition, unless its `when` is false.
+
+    `when` and the arguments see the same names as the transition's guard: the record
+    as the form left it, before any action of this transition wrote to it.
+    """
     from . import engine_actions
 
+    if not applies(call, names):
+        return
     args = evaluate_args(call, names)
     engine_impl = engine_actions.IMPLEMENTATIONS.get(call.action)
     if engine_impl is not None:

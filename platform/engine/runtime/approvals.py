@@ -12,10 +12,10 @@ from django.utils import timezone
 
 from ..models import HistoryEntry, Task, TaskCandidate, TaskStatus, Vote
 from ..versions import definition_for
-from . import history
+from . import history, rows
 from .access import MANAGER_ROLES
 from .errors import BadRequest, NotPermitted, TaskNotOpen
-from .records import visible_record
+from .records import locked_record
 from .tasks import _colleague, _locked_task
 from .transitions import move
 
@@ -50,8 +50,8 @@ def vote(user, task_id: int, decision: str, comment: str = ""):
     """
     if decision not in Vote.Decision.values:
         raise BadRequest(f"a vote is approve or reject, not {decision!r}", f"投票只能是同意或驳回，而不是 {decision!r}")
-    record, roles = visible_record(user, None, lock=True, task_id=task_id)
-    open_tasks = list(Task.objects.filter(record=record, status=TaskStatus.OPEN))
+    locked = locked_record(user, None, task_id=task_id, voter_id=user.pk)
+    record, roles, open_tasks = locked.record, locked.roles, locked.open_tasks
     task = next((t for t in open_tasks if t.pk == task_id), None)
     if task is None:
         raise TaskNotOpen.closed(Task.objects.get(pk=task_id), record.reference)
@@ -59,24 +59,29 @@ def vote(user, task_id: int, decision: str, comment: str = ""):
     refusal = vote_refusal(user, roles, task)
     if refusal is not None:
         raise refusal
-    if Vote.objects.filter(record=record, task__name=task.name, task__visit=task.visit, user=user).exists():
+    if locked.voted:
         raise TaskNotOpen("you have already voted on this approval", "您已对该审批投过票")
     held = roles & set(task.roles)
     role = min(held) if held else ""
-    Vote.objects.create(task=task, record=record, user=user, role=role, decision=decision, comment=comment)
-    task.status, task.outcome, task.closed_at, task.closed_by = TaskStatus.DONE, decision, timezone.now(), user
-    task.assignee_id = task.assignee_id or user.pk
-    task.save(update_fields=["status", "outcome", "closed_at", "closed_by", "assignee"])
-    if len(task.roles) > 1 or task.escalated_at is not None:
-        TaskCandidate.objects.filter(task=task).update(is_open=False)
+    now = timezone.now()
     definition = definition_for(record)
     spec = definition.state(record.state).task(task.name)
     still_open = [t for t in open_tasks if t.pk != task.pk]
     waiting = any(t.kind == "approval" and t.name == task.name and t.visit == task.visit for t in still_open)
     decided = decision == Vote.Decision.REJECT or not waiting
     details = {"task": task.name, "task_id": task.pk, "decision": decision, "role": role}
-    # When the vote decides, the move's record UPDATE also stores the history counter.
-    history.append(record, HistoryEntry.Kind.VOTE, user, comment=comment, details=details, save_seq=not decided)
+    task.status, task.outcome, task.closed_at, task.closed_by_id = TaskStatus.DONE, decision, now, user.pk
+    task.assignee_id = task.assignee_id or user.pk
+    with rows.together():
+        rows.insert(Vote, [{"task_id": task.pk, "record_id": record.pk, "user_id": user.pk, "role": role,
+                            "decision": decision, "comment": comment, "at": now}])
+        rows.update(Task, {"id": task.pk}, {"status": task.status, "outcome": task.outcome, "closed_at": now,
+                                            "closed_by": user.pk, "assignee": task.assignee_id})
+        if len(task.roles) > 1 or task.escalated_at is not None:
+            rows.update(TaskCandidate, {"task_id": task.pk}, {"is_open": False})
+        # When the vote decides, the move's record UPDATE also stores the history counter.
+        history.append(record, HistoryEntry.Kind.VOTE, user, comment=comment, details=details,
+                       save_seq=not decided)
     if not decided:
         return record  # still waiting for other slots
     outcome = spec.rejected if decision == Vote.Decision.REJECT else spec.approved

@@ -1,7 +1,10 @@
-"""The names an expression sees: record, form, project, user."""
+"""The names an expression sees: record, form, project, user, today."""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import date
+
+from django.utils import timezone
 
 from definitions.entity import decimal_fields, to_decimal
 from definitions.model import FlowDefinition
@@ -23,7 +26,13 @@ def names(definition: FlowDefinition, data: Mapping, form: Mapping | None, proje
         "form": dict(form or {}),
         "project": project_view(project),
         "user": user_facts,
+        "today": project_today(project),
     }
+
+
+def project_today(project, now=None) -> date:
+    """The calendar date at the project (`Project.zone`): one value for the whole transition."""
+    return (now or timezone.now()).astimezone(project.zone).date()
 
 
 def project_view(project) -> dict:

@@ -1,13 +1,74 @@
 """The engine's own actions: set a field, start a linked record."""
 from __future__ import annotations
 
+from collections.abc import Mapping
+from datetime import date
 from decimal import Decimal
 
+from definitions.errors import format_path
+from definitions.model import Entity
+from kernel.errors import shown
+
 from .actions import EngineActionContext
+from .errors import ActionFailed
+from .forms import _pair
 
 
 def set_field(ctx: EngineActionContext, *, field: str, value: object) -> None:
-    ctx.kernel.changes[field] = str(value) if isinstance(value, Decimal) else value
+    """Set one field of the record, as the entity schema allows it, or fail the transition.
+
+    Numbers come out of expressions as Decimal: a whole one goes into an integer (or
+    number) field as a JSON integer, any other as a decimal string, as money is kept.
+    The record with every change of the transition so far is checked against the
+    entity schema, and an error about this field refuses the transition, naming it.
+    """
+    from ..versions import definition_for
+
+    entity = definition_for(ctx.record).entity
+    value = stored_value(value, entity.schema.get("properties", {}).get(field))
+    problem = field_problem(entity, {**ctx.kernel.data, **ctx.kernel.changes}, field, value)
+    if problem is not None:
+        en, zh = problem
+        value_en, value_zh = (_short(text) for text in shown(value))
+        raise ActionFailed(f"record.set: the field {field} cannot be set to {value_en}: {en}",
+                           f"record.set：字段 {field} 不能设为 {value_zh}：{zh}", field=field)
+    ctx.kernel.changes[field] = value
+
+
+def stored_value(value: object, schema: object) -> object:
+    """An expression's result as record data keeps it (JSON, money as decimal strings, dates as ISO text)."""
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        types = schema.get("type") if isinstance(schema, Mapping) else None
+        types = (types,) if isinstance(types, str) else tuple(types or ())
+        if value.is_finite() and value == value.to_integral_value() and ("integer" in types or "number" in types):
+            return int(value)
+        return str(value)
+    if isinstance(value, Mapping):
+        return {k: stored_value(v, None) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [stored_value(v, None) for v in value]
+    return value
+
+
+def field_problem(entity: Entity, data: Mapping, field: str, value: object) -> tuple[str, str] | None:
+    """What is wrong with `field` = `value` in the record `data`, in English and Chinese; None if nothing."""
+    if field not in entity.field_names:
+        return (f"{entity.name or 'the entity'} has no such field", f"{entity.name or '实体'}中没有该字段")
+    for error in entity.validator.iter_errors({**data, field: value}):
+        path = list(error.absolute_path)
+        if path and path[0] == field:
+            en, zh = _pair(error)
+            if len(path) > 1:  # inside an object or list: say where
+                where = format_path(path)
+                en, zh = f"{where}: {en}", f"{where}：{zh}"
+            return en, zh
+    return None
+
+
+def _short(text: str, limit: int = 80) -> str:
+    return text if len(text) <= limit else text[:limit - 1] + "…"
 
 
 def start_linked(ctx: EngineActionContext, *, flow: str, data: dict | None = None) -> None:

@@ -3,7 +3,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from django.utils import timezone
+
 from ..models import HistoryEntry, Record
+from . import rows
 
 
 def data_changes(old: Mapping, new: Mapping) -> dict:
@@ -14,17 +17,19 @@ def data_changes(old: Mapping, new: Mapping) -> dict:
 
 def append(record: Record, kind: str, actor, *, transition: str = "", from_state: str = "", to_state: str = "",
            comment: str = "", changes: Mapping | None = None, details: Mapping | None = None,
-           idempotency_key: str | None = None, save_seq: bool = True) -> HistoryEntry:
+           idempotency_key: str | None = None, save_seq: bool = True) -> None:
     """Append an entry numbered `record.last_seq + 1`.
 
     The record row is locked by the caller. With `save_seq=False` the caller saves
-    `last_seq` itself, in the UPDATE of the record it makes anyway.
+    `last_seq` itself, in the UPDATE of the record it makes anyway. Written with
+    `rows`, so it can travel in the caller's batch of statements.
     """
     record.last_seq += 1
     if save_seq:
-        Record.objects.filter(pk=record.pk).update(last_seq=record.last_seq)
-    return HistoryEntry.objects.create(
-        record=record, seq=record.last_seq, kind=kind, actor=actor, transition=transition, from_state=from_state,
-        to_state=to_state, comment=comment or "", changes=dict(changes or {}), details=dict(details or {}),
-        idempotency_key=idempotency_key,
-    )
+        rows.update(Record, {"id": record.pk}, {"last_seq": record.last_seq})
+    rows.insert(HistoryEntry, [{
+        "record_id": record.pk, "seq": record.last_seq, "kind": kind, "at": timezone.now(),
+        "actor_id": getattr(actor, "pk", None), "transition": transition, "from_state": from_state,
+        "to_state": to_state, "comment": comment or "", "changes": dict(changes or {}),
+        "details": dict(details or {}), "idempotency_key": idempotency_key,
+    }])

@@ -1,15 +1,17 @@
 """Starting records: numbered per project and flow, gapless, on the published version."""
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
 from kernel.models import Project
 
-from ..models import FlowVersion, HistoryEntry, Record, RecordCounter, VersionStatus
+from ..models import FlowVersion, HistoryEntry, Record, RecordCounter, Task, VersionStatus
 from ..versions import definition_of
-from . import history, states
+from . import history, rows, states
 from .access import MANAGER_ROLES, parse_roles, roles_in, roles_subquery, user_facts
 from .context import names
 from .errors import CustomerProtected, NotPermitted, RecordNotFound, TransitionNotAvailable
@@ -74,10 +76,12 @@ def _create(project, version, definition, user, roles, data, comment, key, *, pa
     )
     record.last_seq = 0  # the start entry below takes number 1, already stored by the INSERT
     actor = user if getattr(user, "is_authenticated", False) else None
-    history.append(record, HistoryEntry.Kind.START, actor, to_state=initial.name, comment=comment,
-                   changes=history.data_changes({}, new_data), save_seq=False,
-                   details={"version": version.number, "parent": parent.reference if parent else None})
-    states.enter(record, definition, now, names(definition, new_data, None, project, user_facts(actor, roles)))
+    scope = names(definition, new_data, None, project, user_facts(actor, roles))
+    with rows.together():
+        history.append(record, HistoryEntry.Kind.START, actor, to_state=initial.name, comment=comment,
+                       changes=history.data_changes({}, new_data), save_seq=False,
+                       details={"version": version.number, "parent": parent.reference if parent else None})
+        states.enter(record, definition, now, scope)
     return record
 
 
@@ -109,21 +113,47 @@ def visible_record(user, record_id: int | None, *, lock: bool = False,
     RecordNotFound if there is none or the user cannot see it: the message is the same
     either way, so nothing leaks about other projects.
     """
-    from .access import can_see
-
+    if lock:
+        found = locked_record(user, record_id, task_id=task_id)
+        return found.record, found.roles
     query = Record.objects.select_related("project").annotate(version_hash=F("version__content_hash"))
     authenticated = getattr(user, "is_authenticated", False)
     if authenticated:
         query = query.annotate(my_roles=roles_subquery(user))
-    if lock:
-        query = query.select_for_update(of=("self",))
     record = (query.filter(pk=record_id) if task_id is None else query.filter(tasks__pk=task_id)).first()
     if record is None:
         raise RecordNotFound("task" if task_id is not None else "record")
-    roles = parse_roles(record.my_roles) if authenticated else frozenset()
+    return record, _visible_roles(user, record, record.my_roles if authenticated else None)
+
+
+@dataclass
+class Locked:
+    record: Record
+    roles: frozenset[str]
+    open_tasks: list[Task]
+    key_used: bool  # a history entry already carries the request's idempotency key
+    voted: bool  # the voter already voted on the task's approval
+
+
+def locked_record(user, record_id: int | None, *, task_id: int | None = None, idempotency_key: str | None = None,
+                  voter_id: int | None = None) -> Locked:
+    """`visible_record` locked for the transaction, with its open tasks, in one round trip."""
+    authenticated = getattr(user, "is_authenticated", False)
+    found = rows.lock(user.pk if authenticated else None, record_id=record_id, task_id=task_id,
+                      idempotency_key=idempotency_key, voter_id=voter_id)
+    if found.record is None:
+        raise RecordNotFound("task" if task_id is not None else "record")
+    roles = _visible_roles(user, found.record, found.roles)
+    return Locked(found.record, roles, found.open_tasks, found.key_used, found.voted)
+
+
+def _visible_roles(user, record: Record, joined: str | None) -> frozenset[str]:
+    from .access import can_see
+
+    roles = parse_roles(joined)
     if not can_see(user, record.project_id, roles):
         raise RecordNotFound()
-    return record, roles
+    return roles
 
 
 def _check_protection(user, roles: frozenset[str], project: Project, data: dict) -> None:

@@ -2,7 +2,7 @@
 
 Written for few statements per transition: all tasks of a state are inserted in one
 statement, their extra candidate roles and timers in one more each, and only when
-there are any. A task one role may claim carries that role itself (`Task.role`);
+there are any; all of them through `rows`, so they travel in the caller's batch. A task one role may claim carries that role itself (`Task.role`);
 only tasks shared by several roles need `TaskCandidate` rows.
 """
 from __future__ import annotations
@@ -15,6 +15,7 @@ from definitions.expressions import ExpressionRuntimeError
 from definitions.model import FlowDefinition, Task as TaskSpec
 
 from ..models import Record, Task, TaskCandidate, TaskStatus, Timer, TimerStatus
+from . import rows
 
 
 def slot_roles(spec: TaskSpec) -> list[list[str]]:
@@ -36,37 +37,63 @@ def has_timers(definition: FlowDefinition, state_name: str) -> bool:
                for task in state.tasks)
 
 
-def enter(record: Record, definition: FlowDefinition, now: datetime, names: dict) -> list[Task]:
-    """Open the state's tasks and start its timers. The record is locked by the caller."""
+def enter(record: Record, definition: FlowDefinition, now: datetime, names: dict) -> None:
+    """Open the state's tasks and start its timers. The record is locked by the caller.
+
+    The tasks are inserted with `rows`, so they travel in the caller's batch; their
+    ids are fetched only when candidate roles or timers must point at them.
+    """
     state = definition.state(record.state)
     record.entered_state_at = now
     record.is_closed = state.final
-    planned: list[tuple[Task, TaskSpec]] = []
+    planned: list[tuple[dict, TaskSpec]] = []
     for spec in state.tasks:
         deadline = spec.deadline or state.deadline
         due = now + deadline.after if deadline else None
-        assignee = _assignee(spec, names)
+        assignee_id = _assignee(spec, names)
         for roles in slot_roles(spec):
-            planned.append((Task(
-                record=record, project_id=record.project_id, flow=record.flow, state=record.state,
-                visit=record.revision, name=spec.name, kind=spec.kind, roles=roles, due_at=due,
-                assignee=assignee, role=roles[0] if len(roles) == 1 else "",
-            ), spec))
-    tasks = Task.objects.bulk_create([task for task, _ in planned]) if planned else []
-    candidates = [TaskCandidate(task=task, project_id=record.project_id, role=role, due_at=task.due_at,
-                                is_open=task.assignee_id is None)
-                  for task in tasks if len(task.roles) > 1 for role in task.roles]
+            planned.append(({
+                "record_id": record.pk, "project_id": record.project_id, "flow": record.flow,
+                "state": record.state, "visit": record.revision, "name": spec.name, "kind": spec.kind,
+                "status": TaskStatus.OPEN, "roles": roles, "role": roles[0] if len(roles) == 1 else "",
+                "assignee_id": assignee_id, "due_at": due, "opened_at": now, "delegation_note": "", "outcome": "",
+            }, spec))
+    if not planned:
+        if any(timer.state == record.state for timer in definition.timers):
+            rows.insert(Timer, [_timer_row(t) for t in flow_timers(record, definition, since=now)])
+        return
+    shared = [task for task, _ in planned if len(task["roles"]) > 1]
+    escalating = [spec for _, spec in planned
+                  if (spec.deadline or state.deadline) and (spec.deadline or state.deadline).escalate_to]
+    own_timers = flow_timers(record, definition, since=now)
+    needs_ids = bool(shared or escalating)
+    cursor = rows.insert(Task, [task for task, _ in planned], returning=needs_ids)
+    if not needs_ids:
+        if own_timers:
+            rows.insert(Timer, [_timer_row(t) for t in own_timers])
+        return
+    for (task, _), (task_id,) in zip(planned, cursor.fetchall()):
+        task["id"] = task_id
+    candidates = [{"task_id": task["id"], "project_id": record.project_id, "role": role, "due_at": task["due_at"],
+                   "is_open": task["assignee_id"] is None}
+                  for task in shared for role in task["roles"]]
     if candidates:
-        TaskCandidate.objects.bulk_create(candidates)
-    timers = [Timer(record=record, task=task, name=f"{spec.name}_deadline", kind=Timer.Kind.ESCALATE,
+        rows.insert(TaskCandidate, candidates)
+    timers = [Timer(record=record, task_id=task["id"], name=f"{spec.name}_deadline", kind=Timer.Kind.ESCALATE,
                     state=record.state, visit=record.revision,
-                    escalate_to=list((spec.deadline or state.deadline).escalate_to), due_at=task.due_at)
-              for task, (_, spec) in zip(tasks, planned)
+                    escalate_to=list((spec.deadline or state.deadline).escalate_to), due_at=task["due_at"])
+              for task, spec in planned
               if (spec.deadline or state.deadline) and (spec.deadline or state.deadline).escalate_to]
-    timers += flow_timers(record, definition, since=now)
+    timers += own_timers
     if timers:
-        Timer.objects.bulk_create(timers)
-    return tasks
+        rows.insert(Timer, [_timer_row(t) for t in timers])
+
+
+def _timer_row(timer: Timer) -> dict:
+    return {"record_id": timer.record_id, "task_id": timer.task_id, "name": timer.name, "kind": timer.kind,
+            "state": timer.state, "visit": timer.visit, "transition": timer.transition,
+            "escalate_to": timer.escalate_to, "due_at": timer.due_at, "status": timer.status,
+            "result": timer.result}
 
 
 def flow_timers(record: Record, definition: FlowDefinition, *, since: datetime,
@@ -79,7 +106,7 @@ def flow_timers(record: Record, definition: FlowDefinition, *, since: datetime,
             for timer in definition.timers if timer.state == record.state]
 
 
-def _assignee(spec: TaskSpec, names: dict):
+def _assignee(spec: TaskSpec, names: dict) -> int | None:
     if spec.assignee is None:
         return None
     try:
@@ -88,7 +115,7 @@ def _assignee(spec: TaskSpec, names: dict):
         return None  # nobody named: the task falls back to its roles
     if user_id is None:
         return None
-    return get_user_model().objects.filter(pk=user_id, is_active=True).first()
+    return get_user_model().objects.filter(pk=user_id, is_active=True).values_list("pk", flat=True).first()
 
 
 def leave(record: Record, definition: FlowDefinition, now: datetime, actor, open_tasks: list[Task],
@@ -99,13 +126,13 @@ def leave(record: Record, definition: FlowDefinition, now: datetime, actor, open
     lock; statements are only issued for what exists.
     """
     if open_tasks:
-        if done_task is not None:
-            Task.objects.filter(pk=done_task.pk).update(status=TaskStatus.DONE, closed_at=now, closed_by=actor)
-        others = [t.pk for t in open_tasks if done_task is None or t.pk != done_task.pk]
-        if others:
-            Task.objects.filter(pk__in=others).update(status=TaskStatus.CANCELLED, closed_at=now)
+        ids = [t.pk for t in open_tasks]
+        done_id = done_task.pk if done_task is not None else None
+        rows.update(Task, {"id": ids}, {"closed_at": now}, cases={
+            "status": (done_id, TaskStatus.DONE, TaskStatus.CANCELLED),
+            "closed_by": (done_id, getattr(actor, "pk", None), None)})
         shared = [t.pk for t in open_tasks if len(t.roles) > 1 or t.escalated_at is not None]
         if shared:
-            TaskCandidate.objects.filter(task_id__in=shared, is_open=True).update(is_open=False)
+            rows.update(TaskCandidate, {"task_id": shared, "is_open": True}, {"is_open": False})
     if has_timers(definition, record.state):
-        Timer.objects.filter(record=record, status=TimerStatus.PENDING).update(status=TimerStatus.CANCELLED)
+        rows.update(Timer, {"record_id": record.pk, "status": TimerStatus.PENDING}, {"status": TimerStatus.CANCELLED})

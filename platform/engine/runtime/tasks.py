@@ -9,7 +9,7 @@ from ..models import HistoryEntry, Task, TaskCandidate, TaskStatus
 from . import history
 from .access import MANAGER_ROLES, roles_in
 from .errors import NotPermitted, RecordNotFound, TaskNotOpen
-from .records import visible_record
+from .records import locked_record
 
 
 def _locked_task(user, task_id: int) -> tuple[Task, frozenset[str]]:
@@ -18,12 +18,11 @@ def _locked_task(user, task_id: int) -> tuple[Task, frozenset[str]]:
     Every change to a task happens under its record's lock, so the task read after
     it is current; it needs no lock of its own.
     """
-    record, roles = visible_record(user, None, lock=True, task_id=task_id)
-    task = Task.objects.get(pk=task_id)
-    task.record = record
-    if task.status != TaskStatus.OPEN:
-        raise TaskNotOpen.closed(task, record.reference)
-    return task, roles
+    locked = locked_record(user, None, task_id=task_id)
+    task = next((t for t in locked.open_tasks if t.pk == task_id), None)
+    if task is None:
+        raise TaskNotOpen.closed(Task.objects.get(pk=task_id), locked.record.reference)
+    return task, locked.roles
 
 
 def _set_assignee(task: Task, user) -> None:

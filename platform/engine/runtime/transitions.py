@@ -19,12 +19,12 @@ from kernel.actions import ActionContext
 
 from ..models import HistoryEntry, Record, Task, TaskStatus
 from ..versions import definition_for
-from . import actions, history, states
+from . import actions, history, rows, states
 from .access import user_facts
 from .context import names, record_view
 from .errors import GuardFailed, NotPermitted, RecordChanged, TransitionNotAvailable
 from .forms import apply_form
-from .records import visible_record
+from .records import locked_record, visible_record
 
 
 @dataclass(frozen=True)
@@ -63,8 +63,9 @@ def fire(user, record_id: int, transition: str, form: dict | None = None, *, com
     """
     try:
         with transaction.atomic():
-            record, roles = visible_record(user, record_id, lock=True)
-            if idempotency_key and record.history.filter(idempotency_key=idempotency_key).exists():
+            locked = locked_record(user, record_id, idempotency_key=idempotency_key)
+            record, roles, open_tasks = locked.record, locked.roles, locked.open_tasks
+            if locked.key_used:
                 return record
             if expected_revision is not None and expected_revision != record.revision:
                 raise RecordChanged(record.reference)
@@ -72,7 +73,6 @@ def fire(user, record_id: int, transition: str, form: dict | None = None, *, com
             t = _transition(definition, record, transition)
             if not roles & set(t.roles):
                 raise NotPermitted(f"fire '{transition}'", t.roles, f"执行「{transition}」")
-            open_tasks = list(Task.objects.filter(record=record, status=TaskStatus.OPEN))
             holder = _held_by_someone_else(open_tasks, user)
             if holder is not None:
                 raise NotPermitted(f"fire '{transition}' while {holder} holds this step", (),
@@ -131,15 +131,19 @@ def relocate(record: Record, definition: FlowDefinition, to_state: str, actor, s
     from_state = record.state
     if open_tasks is None:
         open_tasks = list(Task.objects.filter(record=record, status=TaskStatus.OPEN))
-    states.leave(record, definition, now, actor, open_tasks, done_task)
-    record.state = to_state
-    record.revision += 1
-    states.enter(record, definition, now, scope)
-    history.append(record, kind, actor, transition=transition, from_state=from_state, to_state=to_state,
-                   comment=comment, changes=changes, idempotency_key=idempotency_key, details=details,
-                   save_seq=False)
-    record.save(update_fields=["state", "data", "revision", "entered_state_at", "is_closed", "updated_at",
-                               "last_seq"])
+    record.updated_at = now
+    with rows.together():
+        states.leave(record, definition, now, actor, open_tasks, done_task)
+        record.state = to_state
+        record.revision += 1
+        states.enter(record, definition, now, scope)
+        history.append(record, kind, actor, transition=transition, from_state=from_state, to_state=to_state,
+                       comment=comment, changes=changes, idempotency_key=idempotency_key, details=details,
+                       save_seq=False)
+        rows.update(Record, {"id": record.pk}, {
+            "state": record.state, "data": record.data, "revision": record.revision,
+            "entered_state_at": record.entered_state_at, "is_closed": record.is_closed,
+            "updated_at": record.updated_at, "last_seq": record.last_seq})
 
 
 def _transition(definition: FlowDefinition, record: Record, name: str) -> Transition:
