@@ -6,17 +6,23 @@ well-kept whitelist evaluator; nothing is ever passed to `eval`. On top of simpl
   (`record`, `form`, `project`, `user`), only fields the schemas declare;
 - `.name` reads a key of a mapping and nothing else: no attribute of any Python object
   is reachable, whatever the data holds;
-- numbers are Decimal: `0.05` is exactly five hundredths and `/` never yields a float.
+- numbers are Decimal: `0.05` is exactly five hundredths and `/` never yields a float;
+- dates: `today` is the caller's (the engine gives the project's local date); record
+  data keeps dates as ISO text, which `date()` reads and comparisons with a date read
+  too. Nothing here ever looks at a clock, so an evaluation is repeatable.
 
 Examples: `record.discount_rate <= project.discount_allowance`,
-`'finance' in user.roles and form.amount > 0`, `len(record.buyers) >= 1`.
+`'finance' in user.roles and form.amount > 0`, `len(record.buyers) >= 1`,
+`days_between(record.signed_on, today) > 30`.
 """
 from __future__ import annotations
 
 import ast
 import operator
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Callable
 
@@ -25,6 +31,7 @@ import simpleeval
 from .errors import Problem, closest
 
 ROOTS = ("record", "form", "project", "user")
+VALUES = ("today",)  # names that are a value, not an object with fields; the caller supplies them
 
 
 class _Leaf:
@@ -65,6 +72,70 @@ def _mod(a, b):
     raise ExpressionRuntimeError("'%' needs two numbers")
 
 
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+
+
+def _date(value: object) -> date:
+    """A date, or ISO text of one (`2026-06-01`, as record data keeps dates)."""
+    if isinstance(value, datetime):  # not produced by the language; a caller's mistake
+        raise ExpressionRuntimeError("date() of a date and time")
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str):
+        if _ISO_DATE.fullmatch(value):
+            try:
+                return date.fromisoformat(value)
+            except ValueError:
+                pass
+        raise ExpressionRuntimeError(f"'{value}' is not a date (YYYY-MM-DD)")
+    if value is None:
+        raise ExpressionRuntimeError("date() of nothing (the field is empty)")
+    raise ExpressionRuntimeError(f"date() of {type(value).__name__}")
+
+
+def _days_between(start, end) -> int:
+    """Whole days from `start` to `end`: positive when `end` is later."""
+    return (_date(end) - _date(start)).days
+
+
+_MAX_DAYS = 36600  # a hundred years either way
+
+
+def _add_days(value, days) -> date:
+    if isinstance(days, bool) or not isinstance(days, (int, Decimal)) or days != int(days):
+        raise ExpressionRuntimeError("add_days() needs a whole number of days")
+    if abs(days) > _MAX_DAYS:
+        raise ExpressionRuntimeError("add_days() of more than 36600 days")
+    try:
+        return _date(value) + timedelta(days=int(days))
+    except OverflowError as exc:
+        raise ExpressionRuntimeError("the date would be out of range") from exc
+
+
+def _dated(compare):
+    """A comparison that reads ISO text as a date when the other side is a date."""
+    ordering = compare not in (operator.eq, operator.ne)
+
+    def apply(a, b):
+        if isinstance(a, date) and isinstance(b, str):
+            b = _date(b)
+        elif isinstance(b, date) and isinstance(a, str):
+            a = _date(a)
+        elif ordering and (isinstance(a, date) or isinstance(b, date)) and (a is None or b is None):
+            raise ExpressionRuntimeError("a date compared with nothing (the field is empty)")
+        return compare(a, b)
+    return apply
+
+
+def _undated(arithmetic):
+    """`+` and `-` with a date: refused with the functions to use instead."""
+    def apply(a, b):
+        if isinstance(a, date) or isinstance(b, date):
+            raise ExpressionRuntimeError("dates do not add or subtract: use add_days() or days_between()")
+        return arithmetic(a, b)
+    return apply
+
+
 _ROUND_LIMIT = 1000  # digits; round() works out 10**n, so record data such as "1e999999999" would hang
 
 
@@ -83,21 +154,24 @@ FUNCTIONS: dict[str, Callable] = {
     "max": max,
     "round": _round,
     "decimal": _decimal,
+    "date": _date,
+    "days_between": _days_between,
+    "add_days": _add_days,
 }
 
 _OPERATORS = {
-    ast.Add: simpleeval.safe_add,
-    ast.Sub: operator.sub,
+    ast.Add: _undated(simpleeval.safe_add),
+    ast.Sub: _undated(operator.sub),
     ast.Mult: simpleeval.safe_mult,
     ast.Div: _div,
     ast.FloorDiv: operator.floordiv,
     ast.Mod: _mod,
-    ast.Eq: operator.eq,
-    ast.NotEq: operator.ne,
-    ast.Gt: operator.gt,
-    ast.Lt: operator.lt,
-    ast.GtE: operator.ge,
-    ast.LtE: operator.le,
+    ast.Eq: _dated(operator.eq),
+    ast.NotEq: _dated(operator.ne),
+    ast.Gt: _dated(operator.gt),
+    ast.Lt: _dated(operator.lt),
+    ast.GtE: _dated(operator.ge),
+    ast.LtE: _dated(operator.le),
     ast.Not: operator.not_,
     ast.USub: operator.neg,
     ast.UAdd: operator.pos,
@@ -282,10 +356,16 @@ def _attribute_chain(node) -> list[str] | None:
 
 def _check_chain(chain, scope, path, file, problems, used):
     root = chain[0]
+    if root in VALUES:
+        if len(chain) > 1:
+            problems.append(Problem("expr.unknown_field", path, {"name": chain[1], "root": root}, file))
+            return
+        used.append(tuple(chain))
+        return
     if root not in ROOTS:
         problems.append(Problem(
-            "expr.unknown_name", path, {"name": root, "roots": ", ".join(ROOTS)}, file,
-            suggestion=closest(root, ROOTS),
+            "expr.unknown_name", path, {"name": root, "roots": ", ".join(ROOTS + VALUES)}, file,
+            suggestion=closest(root, ROOTS + VALUES),
         ))
         return
     if root not in scope.fields:

@@ -90,6 +90,7 @@ class FormSpec:
 class ActionCall:
     action: str
     args: Mapping[str, object]  # Expression objects where the parameter is an expression
+    when: Expression | None = None  # the action runs only when this holds (None: always)
 
 
 @dataclass(frozen=True)

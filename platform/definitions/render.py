@@ -75,7 +75,7 @@ def markdown(definition: FlowDefinition) -> str:
         title = f"{t.title.zh} {t.title.en}" if t.title else ""
         who = _roles(t.roles, titles) if t.roles else "system (approval or timer)"
         guard = f"`{t.guard.source}`" if t.guard else ""
-        actions = ", ".join(f"`{a.action}`" for a in t.actions)
+        actions = ", ".join(f"`{a.action}`" + (f" when `{a.when.source}`" if a.when else "") for a in t.actions)
         out.append(f"| `{t.name}` {title} | {', '.join(t.sources)} | {t.to} | {who} | {guard} | {actions} |")
     if d.timers:
         out += ["", "## Timers", "", "| timer | state | after | then |", "| --- | --- | --- | --- |"]

@@ -468,6 +468,8 @@ class _Checker:
                           tuple(a for a in actions if a))
 
     def check_action(self, raw: Mapping, path: tuple, form_fields: dict) -> ActionCall | None:
+        # `when` sees what the transition's guard sees, and is checked even when the action is unknown
+        when = self.expression(raw.get("when"), path + ("when",), form_fields) if "when" in raw else None
         name = _str(raw.get("action"))
         if name is None:
             return None
@@ -490,7 +492,7 @@ class _Checker:
             if param.required and key not in args:
                 self.problem("action.missing_arg", path + ("args",) if "args" in raw else path,
                              action=name, name=key)
-        return ActionCall(name, freeze(values))
+        return ActionCall(name, freeze(values), when)
 
     def check_arg(self, spec: ActionSpec, key: str, kind: ParamKind, schema, value, path, form_fields):
         def bad():

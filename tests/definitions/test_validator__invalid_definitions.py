@@ -221,7 +221,7 @@ CASES = [
         "transitions[0].guard: the expression does not parse: invalid syntax (column 16)",
     ], id="guard-does-not-parse"),
     pytest.param(put("transitions", 0, "guard", "recrod.price > 0"), [
-        "transitions[0].guard: unknown name 'recrod'; expressions start from record, form, project, user; "
+        "transitions[0].guard: unknown name 'recrod'; expressions start from record, form, project, user, today; "
         "did you mean 'record'?",
     ], id="guard-unknown-root"),
     pytest.param(put("transitions", 0, "guard", "record.__class__"), [
@@ -240,7 +240,7 @@ CASES = [
         "transitions[0].guard: a comprehension is not allowed in expressions",
     ], id="guard-comprehension"),
     pytest.param(put("transitions", 0, "guard", "lenght(user.roles) > 0"), [
-        "transitions[0].guard: unknown function 'lenght'; available: abs, decimal, len, max, min, round; "
+        "transitions[0].guard: unknown function 'lenght'; available: abs, add_days, date, days_between, decimal, len, max, min, round; "
         "did you mean 'len'?",
     ], id="guard-unknown-function"),
     pytest.param(put("states", 0, "tasks", 0, "assignee", "form.owner_id"), [
