@@ -12,6 +12,7 @@ import pytest
 
 from engine.runtime import GuardFailed, NotPermitted, moves
 from engine.runtime.errors import ActionFailed
+from kernel.payments import net_collections
 from plugins.commission import ledger as commission_ledger
 from plugins.commission.models import CommissionDeal
 from plugins.points.ledger import balance as points_balance
@@ -98,6 +99,7 @@ def test_an_increase_within_the_band_at_the_contract_price_per_m2(world, custome
 
     assert_open_tasks(ars, set())
     assert payments(ars) == [(ars.reference, "installment", D("34934.66"))]
+    assert net_collections(p.pk).net == D("50000.00") + D("600000.00") + D("34934.66")
     # 50 000 + 600 000 + 34 934.66 is still less than 30 % of the price: the commission waits for the loan
     assert {s for *_, s in commission()} == {"accrued"}
 

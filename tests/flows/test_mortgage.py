@@ -11,6 +11,7 @@ import pytest
 
 from engine.runtime import GuardFailed, NotPermitted, TransitionNotAvailable, moves, records
 from kernel.payments import net_collections
+from plugins.points.ledger import balance as points_balance
 
 from .steps import (
     assert_escalated, assert_last_history, assert_open_tasks, child, commission, fire, mortgage_contract, payments,
@@ -83,7 +84,9 @@ def test_a_combined_loan_paid_out_in_two_parts_makes_the_commission_payable(worl
     assert payments(mtg) == [(mtg.reference, "bank_loan", D("1542735.00")),
                              (mtg.reference, "provident_fund_loan", D("800000.00"))]
     assert net_collections(p.pk).net == D("50000.00") + D("600000.00") + D("2342735.00")  # the whole price
-    assert len(commission()) == 3 and sale(units[1]) == ("filed", con.reference)
+    # one deal, one set of entries, all payable; the buyer's points unchanged by the loan
+    assert len(commission()) == 3 and points_balance(p.pk, customers["spouse"].pk) == 20000
+    assert sale(units[1]) == ("filed", con.reference)
 
 
 def test_a_commercial_loan_started_by_hand_is_paid_out(world, customers):
