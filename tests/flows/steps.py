@@ -69,10 +69,6 @@ def sale(unit) -> tuple[str, str | None]:
     return unit.status, hold.reference if hold else None
 
 
-def status(unit) -> str:
-    return Unit.objects.values_list("status", flat=True).get(pk=unit.pk)
-
-
 def payments(*records) -> list[tuple]:
     """(reference, kind, amount) of the ledger entries of these records, in the order they were entered."""
     found = Payment.objects.filter(record_id__in=[r.pk for r in records]).order_by("id")
@@ -240,8 +236,8 @@ def mortgage_contract(p, u, unit, customers):
         "contract_no": "HT-1", "area_basis": "built", "contract_area": "128.50", "delivery_date": "2027-12-31"},
         to="review")
     con = approve(con, u["sales_manager"], u["finance"], fires="approve_contract", to="ready_to_sign")
-    return fire(u["contract_clerk"], con, "sign_with_mortgage", {"signed_on": "2026-06-01", "down_payment": "600000.00"},
-                to="signed")
+    return fire(u["contract_clerk"], con, "sign_with_mortgage",
+                {"signed_on": "2026-06-01", "down_payment": "600000.00"}, to="signed")
 
 
 def contract_for(p, u, unit, customer, *, plan="installments", deposit="100000.00", channel=None):

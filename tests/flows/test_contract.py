@@ -58,7 +58,8 @@ def test_reviewed_signed_with_a_mortgage_then_filed_after_a_returned_filing(worl
     con = fire(clerk, con, "sign_with_mortgage", {"signed_on": "2026-06-01", "down_payment": "600000.00"}, to="signed")
     assert_open_tasks(con, {SUBMIT_FILING})
     assert sale(units[1]) == ("signed", con.reference)
-    assert payments(sub, con) == [(sub.reference, "deposit", D("50000.00")), (con.reference, "down_payment", D("600000.00"))]
+    assert payments(sub, con) == [(sub.reference, "deposit", D("50000.00")),
+                                  (con.reference, "down_payment", D("600000.00"))]
     # signing: commission accrued (channel 1.5 %, referral bonus, consultant 0.3 %), purchase points
     assert commission() == [("channel", D("44891.03"), "accrued"),      # 2 992 735.00 × 1.5 % = 44 891.025
                             ("referrer", D("5000.00"), "accrued"),
@@ -96,7 +97,8 @@ def test_reviewed_signed_with_a_mortgage_then_filed_after_a_returned_filing(worl
     assert {s for *_, s in commission()} == {"accrued"} and CommissionDeal.objects.get().filed_at is not None
     ho = child(con, "handover")
     assert (ho.state, ho.data["unit_price"], ho.data["contract_area"]) == ("awaiting_completion", "23289.77", "128.50")
-    assert_last_history(ho, kind="start", to_state="awaiting_completion", actor=clerk, details={"parent": con.reference})
+    assert_last_history(ho, kind="start", to_state="awaiting_completion", actor=clerk,
+                        details={"parent": con.reference})
     assert_open_tasks(ho, set())  # it waits for the building
     assert payments(sub, con) == [(sub.reference, "deposit", D("50000.00")),
                                   (con.reference, "down_payment", D("600000.00"))]

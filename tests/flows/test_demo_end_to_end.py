@@ -117,7 +117,8 @@ def test_one_customer_from_queue_number_to_handover_in_the_demo(demo):
     con = fire(clerk, con, "submit_for_review", {"contract_no": "HT-DEMO-0002", "area_basis": "built",
                                                  "contract_area": "98.73", "delivery_date": "2027-12-31"}, to="review")
     assert con.data["unit_price"] == "23490.07"  # 2 319 175.00 / 98.73
-    assert_open_tasks(con, {("contract_review", "approval", "sales_manager"), ("contract_review", "approval", "finance")})
+    assert_open_tasks(con, {("contract_review", "approval", "sales_manager"),
+                            ("contract_review", "approval", "finance")})
     con = approve(con, mgr, fin, fires="approve_contract", to="ready_to_sign")
     assert_open_tasks(con, {("arrange_signing", "work", ("contract_clerk", "sales_consultant"))})
     assert sale(unit) == ("subscribed", sub.reference)
@@ -162,7 +163,8 @@ def test_one_customer_from_queue_number_to_handover_in_the_demo(demo):
 
     # -- handover notice; area settlement: +0.50 m² inside the band, the buyer pays 0.50 × P
     ho = child(con, "handover")
-    assert_last_history(ho, kind="start", to_state="awaiting_completion", actor=clerk, details={"parent": con.reference})
+    assert_last_history(ho, kind="start", to_state="awaiting_completion", actor=clerk,
+                        details={"parent": con.reference})
     assert_open_tasks(ho, set())
     ho = fire(hs, ho, "issue_notice", {"notice_date": "2027-11-01"}, to="notified")
     assert_open_tasks(ho, {("book_appointment", "work", ("handover_staff", "customer_service"))})
@@ -215,7 +217,8 @@ def test_one_customer_from_queue_number_to_handover_in_the_demo(demo):
     assert story(con) == ["start", "submit_for_review", "vote", "vote", "approve_contract", "sign_with_mortgage",
                           "submit_filing", "file"]
     assert story(mtg) == ["start", "submit_to_bank", "bank_approves", "sign_loan_contract", "record_bank_disbursement"]
-    assert story(ars) == ["start", "enter_survey", "vote", "vote", "approve_settlement", "notify_buyer", "collect_difference"]
+    assert story(ars) == ["start", "enter_survey", "vote", "vote", "approve_settlement", "notify_buyer",
+                          "collect_difference"]
     assert story(ho) == ["start", "issue_notice", "book_appointment", "start_inspection", "accept_inspection",
                          "complete", "settle_fees", "hand_over"]
     assert all(r.is_closed for r in Record.objects.filter(pk__in=[r.pk for r in deal]))

@@ -151,7 +151,8 @@ def test_cancelling_after_the_terms_approval_releases_the_shop(world, customers)
 
 def test_an_idle_lead_escalates(world, customers):
     p, u, units = world
-    m = records.start_record(u["merchant_manager"], p, "merchant_leasing", {"merchant_name": "慢", "business_format": "retail"})
+    m = records.start_record(u["merchant_manager"], p, "merchant_leasing",
+                             {"merchant_name": "慢", "business_format": "retail"})
 
     assert run_timers(timedelta(days=7, hours=1)) == 1
 

@@ -52,7 +52,8 @@ def test_a_combined_loan_paid_out_in_two_parts_makes_the_commission_payable(worl
     refused(GuardFailed, ms, mtg, "submit_to_bank", bank("full", "2342735.00"))
     refused(GuardFailed, ms, mtg, "submit_to_bank", bank("combined", "2992735.00"))  # not below the price
 
-    mtg = fire(ms, mtg, "submit_to_bank", {**bank("combined", "2342735.00", "ICBC"), "loan_years": 30}, to="bank_review")
+    mtg = fire(ms, mtg, "submit_to_bank", {**bank("combined", "2342735.00", "ICBC"), "loan_years": 30},
+               to="bank_review")
     assert_open_tasks(mtg, {FOLLOW})
     assert pending_timers(mtg) == [("bank_overdue", "escalate", ("project_director",)),
                                    ("follow_bank_deadline", "escalate", ("sales_manager",))]
@@ -98,8 +99,10 @@ def test_a_commercial_loan_started_by_hand_is_paid_out(world, customers):
     m = fire(ms, m, "bank_approves", {"approval_no": "AP2", "commercial_loan_amount": "550000.00"}, to="approved")
     m = fire(ms, m, "sign_loan_contract", {"loan_contract_no": "L2", "loan_contract_signed_on": "2026-06-10"},
              to="awaiting_disbursement")
-    refused(GuardFailed, fin, m, "record_pf_disbursement", {"pf_disbursed_amount": "550000.00", "disbursed_on": "2026-07-01"})
-    refused(GuardFailed, fin, m, "record_bank_disbursement", {"bank_disbursed_amount": "550000.01", "disbursed_on": "2026-07-01"})
+    refused(GuardFailed, fin, m, "record_pf_disbursement",
+            {"pf_disbursed_amount": "550000.00", "disbursed_on": "2026-07-01"})  # not a provident-fund loan
+    refused(GuardFailed, fin, m, "record_bank_disbursement",
+            {"bank_disbursed_amount": "550000.01", "disbursed_on": "2026-07-01"})  # more than approved
 
     m = fire(fin, m, "record_bank_disbursement", {"bank_disbursed_amount": "550000.00", "disbursed_on": "2026-07-01"},
              to="disbursed")

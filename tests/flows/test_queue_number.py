@@ -71,7 +71,8 @@ def test_deposit_confirmed_number_called_and_a_unit_picked_for_a_subscription(wo
 
     q = fire(mgr, q, "call", to="called")
     assert_open_tasks(q, {PICK})
-    assert pending_timers(q) == [("not_present", "fire", "skip"), ("pick_unit_deadline", "escalate", ("sales_manager",))]
+    assert pending_timers(q) == [("not_present", "fire", "skip"),
+                                 ("pick_unit_deadline", "escalate", ("sales_manager",))]
 
     q = fire(sc, q, "pick_subscription", {"unit_id": units[0].pk}, to="subscribed")
     assert_open_tasks(q, set())

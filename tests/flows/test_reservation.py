@@ -8,7 +8,9 @@ from decimal import Decimal as D
 
 import pytest
 
-from engine.runtime import GuardFailed, InvalidForm, NotPermitted, TransitionNotAvailable, UnitUnavailable, moves, records
+from engine.runtime import (
+    GuardFailed, InvalidForm, NotPermitted, TransitionNotAvailable, UnitUnavailable, moves, records,
+)
 from kernel.models.queue import QueueNumber
 from plugins.points.ledger import balance as points_balance
 

@@ -105,7 +105,8 @@ def test_picked_quoted_submitted_changed_and_sent_to_the_contract(world, custome
     assert sub.data["deal_price"] == "3007927.00"
 
     # a manual discount above the rules' maximum is refused when it is requested
-    error = refused(ActionFailed, mgr, sub, "request_price_change", {"change_discount_rate": "0.12", "change_reason": "x"})
+    error = refused(ActionFailed, mgr, sub, "request_price_change",
+                    {"change_discount_rate": "0.12", "change_reason": "x"})
     assert error.message("en") == "a manual discount of 0.12 is not allowed (the most anyone may grant is 0.10)"
     # price change: 1.5 % by hand instead of 1 %, countersigned
     sub = fire(mgr, sub, "request_price_change", {"change_discount_rate": "0.015", "change_reason": "launch discount"},
@@ -130,7 +131,8 @@ def test_picked_quoted_submitted_changed_and_sent_to_the_contract(world, custome
     assert pending_timers(sub) == []
     con = child(sub, "contract")
     assert con.state == "drafting" and con.data["deal_price"] == "2992735.00"
-    assert (con.data["channel"], con.data["referrer_id"], con.data["customer_id"]) == ("agency_a", referrer.pk, spouse.pk)
+    assert (con.data["channel"], con.data["referrer_id"], con.data["customer_id"]) == (
+        "agency_a", referrer.pk, spouse.pk)
     assert_last_history(con, kind="start", to_state="drafting", actor=clerk, details={"parent": sub.reference})
     assert_open_tasks(con, {("draft_contract", "work", "contract_clerk")})
     assert sale(units[1]) == ("subscribed", sub.reference)  # the contract takes it over when it signs
