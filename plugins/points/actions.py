@@ -1,10 +1,14 @@
-"""The points actions flows call: `points.award` and `points.redeem`.
+"""The points actions flows call: `points.award`, `points.redeem` and `points.reverse`.
 
 What identifies an event, so that it awards once:
 - a purchase or a referral: the deal, i.e. the oldest record of the acting record's
   lineage (a reservation that became a subscription and then a contract is one deal);
 - an event: the event code and the acting record (one attendance record, one award);
 - a redemption: the acting record, so a retried transition redeems once.
+
+`points.reverse` names the award the same way, so any record of the deal (the contract,
+its area settlement) can take back the deal's purchase or referral points, once,
+whoever earned them; a deal that earned nothing has nothing to reverse.
 """
 from __future__ import annotations
 
@@ -16,7 +20,7 @@ from kernel.money import to_money
 from . import ledger
 from .earning import purchase_points
 from .errors import NoSuchRule, UnknownEvent
-from .models import AwardRule
+from .models import AwardRule, PointsLot
 from .rules import PointsRules, parse
 
 _E, _F = ParamKind.EXPRESSION, ParamKind.FIELD
@@ -35,6 +39,15 @@ REDEEM = ActionSpec("points.redeem", {
     "points": ParamSpec(_E, description="how many points to redeem"),
     "into": ParamSpec(_F, required=False, description="money field that gets what the points are worth"),
 }, "Redeem membership points", "兑换会员积分")
+
+
+REVERSE = ActionSpec("points.reverse", {
+    "rule": ParamSpec(ParamKind.LITERAL, schema={"enum": ["purchase", "referral", "event"]},
+                      description="which award of this deal (or, for an event, of this record) to take back"),
+    "event": ParamSpec(_E, required=False, description="the event code (rule event), e.g. 'open_day'"),
+    "reason": ParamSpec(_E, required=False, description="why, kept in the points journal"),
+    "into": ParamSpec(_F, required=False, description="integer field that gets the points taken back"),
+}, "Reverse awarded membership points", "冲回已发放的会员积分")
 
 
 def award(ctx, *, rule: str, customer: object, amount: object = None, event: object = None,
@@ -74,6 +87,23 @@ def redeem(ctx, *, customer: object, points: object, into: str | None = None) ->
                   source_key=f"redeem:{ctx.record_id}", reference=ctx.reference, rules=rules, now=ctx.now)
     if into:
         ctx.changes[into] = money_text(wanted * rules.redemption_yuan_per_point)
+
+
+def reverse(ctx, *, rule: str, event: object = None, reason: object = None, into: str | None = None) -> None:
+    """Take back the award `rule` made for this deal (an event: for this record); see ledger.reverse."""
+    if rule == AwardRule.EVENT:
+        if event is None or (isinstance(event, str) and not event.strip()):
+            raise InvalidArgument(name="event", expected="an event code", expected_zh="活动代码", value=event)
+        key = f"event:{event}:{ctx.record_id}"
+    else:
+        key = f"{rule}:{ctx.lineage[-1] if ctx.lineage else ctx.record_id}"
+    taken = 0
+    if PointsLot.objects.filter(account__project_id=ctx.project_id, source_key=key).exists():
+        done = ledger.reverse(project_id=ctx.project_id, source_key=key, reference=ctx.reference, rules=_rules(ctx),
+                              now=ctx.now, note=str(reason or ""))
+        taken = sum(r.taken for r in done)
+    if into:
+        ctx.changes[into] = taken
 
 
 def _rules(ctx) -> PointsRules:

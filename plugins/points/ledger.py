@@ -1,4 +1,5 @@
-"""Points services: award once per event, redeem oldest first without overdrawing, expire what is due.
+"""Points services: award once per event, redeem oldest first without overdrawing, expire what is due,
+reverse an award when its deal is cancelled.
 
 Each service locks the member's account row (`SELECT … FOR UPDATE`) before it reads
 lots or the balance, so awards, redemptions and expiry of one member run one after
@@ -78,6 +79,68 @@ def redeem(*, project_id: int, customer_id: int, points: int, source_key: str, r
     return PointsEntry.objects.create(account=account, kind=EntryKind.REDEEM, points=-points,
                                       balance_after=account.balance, source_key=source_key, reference=reference,
                                       allocations=[list(pair) for pair in taken], at=now, note=note[:200])
+
+
+@dataclass(frozen=True)
+class Reversal:
+    lot: PointsLot
+    taken: int       # points taken back from the member
+    shortfall: int   # points of the award already redeemed that the balance could not cover
+    created: bool    # False: the award had already been reversed; nothing changed
+
+
+@transaction.atomic
+def reverse(*, project_id: int, source_key: str, reference: str, rules: PointsRules, now: datetime,
+            note: str = "") -> list[Reversal]:
+    """Take back every award of one event (`purchase:1042`) in the project, once, never below zero.
+
+    Per award: due points expire first; what is left of the award goes; the part of it the
+    member already redeemed is taken from their other points, soonest to expire first, as
+    far as the balance goes (the rest is the shortfall, written in the journal); what
+    expired is gone already and is not taken twice. The award stops counting towards the
+    member's level. Accounts are locked in id order, so two reversals cannot deadlock.
+    """
+    account_ids = sorted(set(PointsLot.objects.filter(account__project_id=project_id, source_key=source_key)
+                             .values_list("account_id", flat=True)))
+    out = []
+    for account_id in account_ids:
+        account = PointsAccount.objects.select_for_update().get(pk=account_id)
+        out.append(_reverse_lot(account, source_key, reference, rules, now, note))
+    return out
+
+
+def _reverse_lot(account: PointsAccount, source_key: str, reference: str, rules: PointsRules, now: datetime,
+                 note: str) -> Reversal:
+    lot = account.lots.get(source_key=source_key)
+    if lot.reversed_at is not None:
+        done = account.entries.filter(kind=EntryKind.REVERSE, lot=lot).first()
+        taken = -done.points if done else 0
+        return Reversal(lot, taken, done.shortfall if done else 0, False)
+    _expire(account, now)
+    lot.refresh_from_db(fields=["remaining"])
+    spent = sum(take for entry in account.entries.filter(kind=EntryKind.REDEEM)
+                for lot_id, take in entry.allocations if lot_id == lot.pk)
+    others = list(account.lots.filter(remaining__gt=0).exclude(pk=lot.pk))
+    available = sum(other.remaining for other in others)
+    from_others = allocate([_balance(other) for other in others], min(spent, available))
+    taken_lots = [(lot.pk, lot.remaining)] if lot.remaining else []
+    by_id = {other.pk: other for other in others}
+    for lot_id, take in from_others:
+        by_id[lot_id].remaining -= take
+        by_id[lot_id].save(update_fields=["remaining"])
+    taken = lot.remaining + sum(take for _, take in from_others)
+    shortfall = spent - sum(take for _, take in from_others)
+    lot.remaining, lot.reversed_at = 0, now
+    lot.save(update_fields=["remaining", "reversed_at"])
+    account.balance -= taken
+    account.points_ever_earned -= lot.points
+    account.level = level_for(account.points_ever_earned, rules.levels).code
+    account.save(update_fields=["balance", "points_ever_earned", "level", "updated_at"])
+    PointsEntry.objects.create(account=account, kind=EntryKind.REVERSE, points=-taken, balance_after=account.balance,
+                               lot=lot, source_key=source_key, reference=reference,
+                               allocations=[list(pair) for pair in taken_lots + from_others], shortfall=shortfall,
+                               at=now, note=note[:200])
+    return Reversal(lot, taken, shortfall, True)
 
 
 def expire_due(*, now: datetime, project_id: int | None = None) -> int:

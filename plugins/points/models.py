@@ -6,8 +6,10 @@
 - `PointsLot` is one award (a purchase, a referral, an event) with what is left of it
   and when it expires. One event awards a member once: the pair (account, source_key)
   is unique, so even two simultaneous awards of one event leave one lot.
-- `PointsEntry` is the append-only journal: earned, redeemed, expired, with the balance
-  after each, which is what a member's points statement shows.
+- `PointsEntry` is the append-only journal: earned, redeemed, expired, reversed, with the
+  balance after each, which is what a member's points statement shows.
+- A reversal (a cancelled deal) marks its lot `reversed_at`, once; the lot then has
+  nothing left, so redemption and expiry pass it by.
 """
 from __future__ import annotations
 
@@ -54,6 +56,8 @@ class PointsLot(models.Model):
     remaining = models.PositiveIntegerField(_("remaining"))
     earned_at = models.DateTimeField(_("earned at"))
     expires_at = models.DateTimeField(_("expires at"), null=True, blank=True)
+    reversed_at = models.DateTimeField(_("reversed at"), null=True, blank=True,
+                                       help_text=_("When the award was taken back (its deal was cancelled)."))
 
     class Meta:
         verbose_name = _("points lot")
@@ -74,18 +78,22 @@ class EntryKind(models.TextChoices):
     EARN = "earn", _("earned")
     REDEEM = "redeem", _("redeemed")
     EXPIRE = "expire", _("expired")
+    REVERSE = "reverse", _("reversed")
 
 
 class PointsEntry(models.Model):
     account = models.ForeignKey(PointsAccount, on_delete=models.PROTECT, related_name="entries")
     kind = models.CharField(_("kind"), max_length=8, choices=EntryKind.choices)
-    points = models.IntegerField(_("points"), help_text=_("Positive when earned, negative when redeemed or expired."))
+    points = models.IntegerField(_("points"), help_text=_(
+        "Positive when earned, negative when redeemed or expired; a reversal takes back what it can (0 or less)."))
     balance_after = models.IntegerField(_("balance after"))
     lot = models.ForeignKey(PointsLot, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     source_key = models.CharField(_("event"), max_length=100, blank=True)
     reference = models.CharField(_("reference"), max_length=32, blank=True)
     allocations = models.JSONField(_("taken from"), default=list, blank=True,
-                                   help_text=_("For a redemption: [[lot id, points], ...], oldest first."))
+                                   help_text=_("For a redemption or a reversal: [[lot id, points], ...]."))
+    shortfall = models.PositiveIntegerField(_("shortfall"), default=0, help_text=_(
+        "For a reversal: points of the award already redeemed that the member's balance could not cover."))
     at = models.DateTimeField(_("at"))
     note = models.CharField(_("note"), max_length=200, blank=True)
 
@@ -95,8 +103,10 @@ class PointsEntry(models.Model):
         ordering = ["at", "id"]
         constraints = [
             models.CheckConstraint(condition=Q(balance_after__gte=0), name="points_entry_balance_never_negative"),
-            models.CheckConstraint(condition=Q(kind=EntryKind.EARN, points__gt=0) | ~Q(kind=EntryKind.EARN)
-                                   & Q(points__lt=0), name="points_entry_sign_follows_kind"),
+            models.CheckConstraint(condition=Q(kind=EntryKind.EARN, points__gt=0)
+                                   | Q(kind=EntryKind.REVERSE, points__lte=0)
+                                   | ~Q(kind__in=[EntryKind.EARN, EntryKind.REVERSE]) & Q(points__lt=0),
+                                   name="points_entry_sign_follows_kind"),
             models.UniqueConstraint(fields=["account", "source_key"],
                                     condition=Q(kind=EntryKind.REDEEM) & ~Q(source_key=""),
                                     name="points_entry_one_redemption_per_request"),

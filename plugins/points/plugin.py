@@ -9,12 +9,14 @@ from . import actions, rules
 @hookimpl
 def plugin_info() -> PluginInfo:
     return PluginInfo("points", "Membership points", "会员积分", "1",
-                      "Points for purchases, referrals and events; levels; redemption; expiry oldest first.")
+                      "Points for purchases, referrals and events; levels; redemption; expiry oldest first; "
+                      "awards reversed when their deal is cancelled.")
 
 
 @hookimpl
 def plugin_actions() -> list[PluginAction]:
-    return [PluginAction(actions.AWARD, actions.award), PluginAction(actions.REDEEM, actions.redeem)]
+    return [PluginAction(actions.AWARD, actions.award), PluginAction(actions.REDEEM, actions.redeem),
+            PluginAction(actions.REVERSE, actions.reverse)]
 
 
 @hookimpl
@@ -31,8 +33,9 @@ def plugin_check_rules(config):
 def plugin_writes() -> list[Write]:
     return [
         Write(WriteKind.TABLE, "points.PointsAccount", "balance, points ever earned and level per member and project"),
-        Write(WriteKind.TABLE, "points.PointsLot", "one row per award, with what is left and when it expires"),
-        Write(WriteKind.TABLE, "points.PointsEntry", "the append-only journal: earned, redeemed, expired"),
-        Write(WriteKind.RECORD_FIELD, "points.award → into / points.redeem → into",
-              "points awarded; what redeemed points are worth"),
+        Write(WriteKind.TABLE, "points.PointsLot",
+              "one row per award, with what is left, when it expires and when it was reversed"),
+        Write(WriteKind.TABLE, "points.PointsEntry", "the append-only journal: earned, redeemed, expired, reversed"),
+        Write(WriteKind.RECORD_FIELD, "points.award → into / points.redeem → into / points.reverse → into",
+              "points awarded; what redeemed points are worth; points taken back"),
     ]
