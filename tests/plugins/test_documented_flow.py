@@ -88,6 +88,8 @@ def test_without_the_plugin_actions_the_validator_names_each_unknown_one(wired):
         "docs/plugins.md: transitions[7].actions[1].action: unknown action 'commission.release'; "
         "did you mean 'unit.release'?",
         "docs/plugins.md: transitions[9].actions[1].action: unknown action 'commission.claw_back'",
+        "docs/plugins.md: transitions[9].actions[2].action: unknown action 'points.reverse'; "
+        "did you mean 'unit.release'?",
     ]
 
 
