@@ -89,7 +89,7 @@ def test_throughput_prints_every_engines_figures_and_finishes_every_record(runs)
     rows = _table(out, f"## throughput on {connection.vendor}")
     assert [r[0] for r in rows] == ["viewflow", "floor", "ours"], out
     for row in rows:
-        assert len(row) == 8 and all(float(x.replace(",", "")) > 0 for x in row[1:]), row
+        assert len(row) == 9 and all(float(x.replace(",", "")) > 0 for x in row[1:]), row
     assert "ours / viewflow" in out and "ours / floor" in out
     assert "## fire escalate:" in out and "## vote approve:" in out
     assert "unfinished records: {'ours': 0, 'viewflow': 0, 'floor': 0}" in out

@@ -28,15 +28,15 @@ class HistoryEntry(models.Model):
         CANCEL = "cancel", _("cancelled")
         MIGRATE = "migrate", _("moved to a new version")
 
-    record = models.ForeignKey("engine.Record", on_delete=models.CASCADE, related_name="history")
+    record = models.ForeignKey("engine.Record", on_delete=models.CASCADE, related_name="history", db_index=False)
     seq = models.PositiveIntegerField()
     kind = models.CharField(max_length=16, choices=Kind.choices)
     at = models.DateTimeField(auto_now_add=True)
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
-                              related_name="+")
-    transition = models.SlugField(max_length=63, blank=True)
-    from_state = models.SlugField(max_length=63, blank=True)
-    to_state = models.SlugField(max_length=63, blank=True)
+                              related_name="+", db_index=False)
+    transition = models.SlugField(max_length=63, blank=True, db_index=False)
+    from_state = models.SlugField(max_length=63, blank=True, db_index=False)
+    to_state = models.SlugField(max_length=63, blank=True, db_index=False)
     comment = models.TextField(blank=True)
     changes = models.JSONField(default=dict, encoder=ExactEncoder, decoder=ExactDecoder,
                                help_text=_("{field: [old, new]} for every field that changed"))

@@ -9,19 +9,19 @@ from .json import ExactDecoder, ExactEncoder
 
 
 class Record(models.Model):
-    project = models.ForeignKey("kernel.Project", on_delete=models.PROTECT, related_name="records")
+    project = models.ForeignKey("kernel.Project", on_delete=models.PROTECT, related_name="records", db_index=False)
     version = models.ForeignKey("engine.FlowVersion", on_delete=models.PROTECT, related_name="records")
-    flow = models.SlugField(_("flow"), max_length=63)
+    flow = models.SlugField(_("flow"), max_length=63, db_index=False)
     number = models.PositiveIntegerField(_("number"))
     reference = models.CharField(_("reference"), max_length=32)
-    state = models.SlugField(_("state"), max_length=63)
+    state = models.SlugField(_("state"), max_length=63, db_index=False)
     data = models.JSONField(_("data"), default=dict, encoder=ExactEncoder, decoder=ExactDecoder)
     parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT, related_name="children")
     revision = models.PositiveIntegerField(_("revision"), default=1,
                                            help_text=_("Goes up by one with every change; detects stale forms."))
     is_closed = models.BooleanField(_("closed"), default=False)
     last_seq = models.PositiveIntegerField(default=0, help_text=_("The number of its latest history entry."))
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, db_index=False,
                                    related_name="+")
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
@@ -46,8 +46,8 @@ class Record(models.Model):
 class RecordCounter(models.Model):
     """The last number given per project and flow; locked while a record is numbered."""
 
-    project = models.ForeignKey("kernel.Project", on_delete=models.CASCADE, related_name="+")
-    flow = models.SlugField(max_length=63)
+    project = models.ForeignKey("kernel.Project", on_delete=models.CASCADE, related_name="+", db_index=False)
+    flow = models.SlugField(max_length=63, db_index=False)
     last = models.PositiveIntegerField(default=0)
 
     class Meta:

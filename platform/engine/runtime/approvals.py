@@ -7,6 +7,8 @@ names for it, inside the same transaction as the deciding vote.
 """
 from __future__ import annotations
 
+from contextlib import ExitStack
+
 from django.db import transaction
 from django.utils import timezone
 
@@ -72,7 +74,11 @@ def vote(user, task_id: int, decision: str, comment: str = ""):
     details = {"task": task.name, "task_id": task.pk, "decision": decision, "role": role}
     task.status, task.outcome, task.closed_at, task.closed_by_id = TaskStatus.DONE, decision, now, user.pk
     task.assignee_id = task.assignee_id or user.pk
-    with rows.together():
+    outcome = None
+    if decided:
+        outcome = definition.transition(spec.rejected if decision == Vote.Decision.REJECT else spec.approved)
+    with ExitStack() as batch:
+        batch.enter_context(rows.together())
         rows.insert(Vote, [{"task_id": task.pk, "record_id": record.pk, "user_id": user.pk, "role": role,
                             "decision": decision, "comment": comment, "at": now}])
         rows.update(Task, {"id": task.pk}, {"status": task.status, "outcome": task.outcome, "closed_at": now,
@@ -82,11 +88,13 @@ def vote(user, task_id: int, decision: str, comment: str = ""):
         # When the vote decides, the move's record UPDATE also stores the history counter.
         history.append(record, HistoryEntry.Kind.VOTE, user, comment=comment, details=details,
                        save_seq=not decided)
-    if not decided:
-        return record  # still waiting for other slots
-    outcome = spec.rejected if decision == Vote.Decision.REJECT else spec.approved
-    return move(record, definition, definition.transition(outcome), user, roles, None, comment=comment,
-                open_tasks=still_open, details={"approval": task.name, "decision": decision})
+        if outcome is None:
+            return record  # still waiting for other slots
+        if outcome.actions:
+            batch.close()  # actions are ORM code: send the vote before they run
+        # otherwise the vote travels with the move's statements
+        return move(record, definition, outcome, user, roles, None, comment=comment,
+                    open_tasks=still_open, details={"approval": task.name, "decision": decision})
 
 
 @transaction.atomic

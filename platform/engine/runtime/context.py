@@ -37,8 +37,20 @@ def project_today(project, now=None) -> date:
 
 def project_view(project) -> dict:
     """Project settings with their defaults filled in, decimal settings as Decimal."""
-    view = effective_settings(project.settings)
-    for name in decimal_fields(project_settings_schema()):
+    defaults, decimals = _settings_shape(project_settings_schema())
+    view = {**defaults, **(project.settings or {})}
+    for name in decimals:
         if name in view:
             view[name] = to_decimal(view[name])
     return view
+
+
+_shape: tuple[object, dict, frozenset[str]] | None = None
+
+
+def _settings_shape(schema: dict) -> tuple[dict, frozenset[str]]:
+    """The settings' defaults and decimal names, worked out again only when the schema file changed."""
+    global _shape
+    if _shape is None or _shape[0] is not schema:
+        _shape = (schema, effective_settings({}), decimal_fields(schema))
+    return _shape[1], _shape[2]

@@ -5,17 +5,22 @@ it sends the next statement; on a transition that was most of the engine's time.
 few statements a transition always makes (lock the record, read its open tasks,
 close and open tasks, append history, write the record) are written here as plain
 SQL over the models' own columns, with the fields' own conversions for parameters
-and results, and sent in at most two round trips: `together()` puts them in one
-psycopg pipeline on PostgreSQL. On SQLite, which runs in-process, they simply run
-one after another.
+and results, and reach PostgreSQL in two round trips before the commit:
 
-A pipeline sends statements without waiting, so nothing inside `together()` may
-depend on a result it has not fetched (Django's ORM reads row counts right after
-executing, which is why ORM calls stay outside).
+- `lock()` sends its reads in one psycopg pipeline (BEGIN, the locking SELECT, the
+  open tasks, ...) and waits once;
+- the writes made inside `together()` are held back and sent at its end as ONE
+  statement (`WITH s0 AS (UPDATE ...), s1 AS (INSERT ...) UPDATE ...`). A batch is
+  all or nothing: if the block raises, nothing in it is sent (the transaction is
+  rolled back anyway). Statements in one batch must not touch the same row twice,
+  and reads inside the block do not see the held-back writes.
+
+On SQLite, which runs in-process and has no round trips to save, every statement
+runs when it is made.
 """
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -30,7 +35,46 @@ from ..models import FlowVersion, HistoryEntry, Record, Task, Vote
 
 @contextmanager
 def together() -> Iterator[None]:
-    """Send the statements executed inside in one round trip (PostgreSQL); errors surface on exit."""
+    """Hold back the writes made inside and send them as one statement at the end (PostgreSQL)."""
+    if connection.vendor != "postgresql" or getattr(connection, "_engine_batch", None) is not None:
+        yield  # SQLite, or already inside a batch: the outer one sends
+        return
+    batch: list[tuple[str, list]] = []
+    connection._engine_batch = batch
+    try:
+        yield
+    finally:
+        connection._engine_batch = None
+    _send(batch)  # only when the block did not raise
+
+
+def _write(sql: str, params: list, *, returning: bool = False):
+    """Run a write now, or hold it back in the current batch; a cursor when `returning`."""
+    batch = getattr(connection, "_engine_batch", None)
+    if batch is not None and not returning:
+        batch.append((sql, params))
+        return None
+    if batch:
+        _send(batch)  # what came before must be written first
+    cursor = connection.cursor()
+    cursor.execute(sql, params)
+    return cursor
+
+
+def _send(batch: list[tuple[str, list]]) -> None:
+    if not batch:
+        return
+    *first, (last_sql, _) = batch
+    sql = "WITH " + ", ".join(f"s{i} AS ({s})" for i, (s, _) in enumerate(first)) + " " + last_sql if first else last_sql
+    params = [p for _, ps in batch for p in ps]
+    batch.clear()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+
+
+@contextmanager
+def _pipelined() -> Iterator[None]:
+    """Statements executed inside go out without waiting; the first fetch waits for all of them."""
     if connection.vendor != "postgresql":
         yield
         return
@@ -114,7 +158,7 @@ def lock(user_id: int | None, *, record_id: int | None = None, task_id: int | No
         where, key = f"r.id = (SELECT record_id FROM {_table(Task)} WHERE id = %s)", task_id
         tasks_of = f"(SELECT record_id FROM {_table(Task)} WHERE id = %s)"
     for_update = " FOR UPDATE OF r" if connection.features.has_select_for_update_of else ""
-    with (together(), connection.cursor() as first, connection.cursor() as second,
+    with (_pipelined(), connection.cursor() as first, connection.cursor() as second,
           connection.cursor() as third, connection.cursor() as fourth):
         first.execute(
             f"SELECT {r.sql}, {p.sql}, v.content_hash, {roles} FROM {_table(Record)} r "
@@ -147,7 +191,8 @@ def lock(user_id: int | None, *, record_id: int | None = None, task_id: int | No
 # -- writing
 
 def insert(model: type[Model], rows: Sequence[dict], *, returning: bool = False):
-    """INSERT the rows (dicts of attribute names, the same keys in each); a cursor to fetch ids from."""
+    """INSERT the rows (dicts of attribute names, the same keys in each); with `returning`, a cursor
+    to fetch their ids from (sent at once, after whatever the batch holds)."""
     names = list(rows[0])
     fields = [model._meta.get_field(name) for name in names]
     placeholders = "(" + ", ".join(["%s"] * len(names)) + ")"
@@ -156,9 +201,7 @@ def insert(model: type[Model], rows: Sequence[dict], *, returning: bool = False)
            f"VALUES {', '.join([placeholders] * len(rows))}")
     if returning:
         sql += " RETURNING id"
-    cursor = connection.cursor()
-    cursor.execute(sql, params)
-    return cursor
+    return _write(sql, params, returning=returning)
 
 
 def update(model: type[Model], where: dict, values: dict, *, cases: dict | None = None) -> None:
@@ -187,6 +230,4 @@ def update(model: type[Model], where: dict, values: dict, *, cases: dict | None 
         else:
             conditions.append(f"{column} = %s")
             where_params.append(value)
-    with connection.cursor() as cursor:
-        cursor.execute(f"UPDATE {_table(model)} SET {', '.join(sets)} WHERE {' AND '.join(conditions)}",
-                       params + where_params)
+    _write(f"UPDATE {_table(model)} SET {', '.join(sets)} WHERE {' AND '.join(conditions)}", params + where_params)

@@ -1,0 +1,44 @@
+"""The engine's hand-written statements (engine/runtime/rows.py): what the database keeps."""
+import pytest
+from django.db import DatabaseError, IntegrityError, connection, transaction
+
+from engine import versions
+from engine.models import HistoryEntry, Task
+from engine.runtime import records, rows, transitions
+
+
+@pytest.fixture
+def record(engine_flows, people):
+    versions.publish(people["p1"], "discount")
+    return records.start_record(people["consultant"], people["p1"], "discount", {"unit_id": 7})
+
+
+def test_history_stays_append_only_after_the_index_migration(record):
+    # 0007 rebuilds the history table on SQLite; its trigger must be back
+    entry = HistoryEntry.objects.filter(record=record).first()
+    with pytest.raises((DatabaseError, IntegrityError)), transaction.atomic():
+        HistoryEntry.objects.filter(pk=entry.pk).update(comment="rewritten")
+    entry.refresh_from_db()
+    assert entry.comment == ""
+
+
+def test_a_batch_that_raises_sends_nothing(record):
+    # held-back writes are all or nothing: the block raised, so the task stays open
+    task = Task.objects.get(record=record, status="open")
+    with pytest.raises(RuntimeError), transaction.atomic():
+        with rows.together():
+            rows.update(Task, {"id": task.pk}, {"status": "cancelled"})
+            if connection.vendor != "postgresql":
+                raise RuntimeError("SQLite runs each statement at once; the transaction undoes it")
+            raise RuntimeError("nothing was sent")
+    task.refresh_from_db()
+    assert task.status == "open"
+
+
+def test_a_repeated_idempotency_key_acts_once(record, people):
+    # the lock's batch of reads says whether the key was used (racing copies: test_runtime__concurrency)
+    form = {"unit_id": 7, "price": "1000000.00", "discount_rate": "0.05"}
+    fired = transitions.fire(people["consultant"], record.pk, "submit", form, idempotency_key="k-1")
+    again = transitions.fire(people["consultant"], record.pk, "submit", form, idempotency_key="k-1")
+    assert again.revision == fired.revision
+    assert HistoryEntry.objects.filter(record=record, idempotency_key="k-1").count() == 1
