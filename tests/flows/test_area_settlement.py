@@ -144,10 +144,10 @@ def test_beyond_the_band_the_buyer_cancels_the_unit_is_released_and_refunded(wor
     ars = fire(director, ars, "buyer_cancels", {"cancel_reason": "too small"}, to="refund_pending")
     assert_open_tasks(ars, {("refund_buyer", "work", "finance")})
     assert sale(units[3]) == ("available", None)
-    # the cancelled deal's commission is reversed; the purchase points stay (no plugin action takes them back)
+    # the cancelled deal's commission is reversed and its purchase points taken back (points.reverse)
     assert commission(contract) == [("channel", D("30000.00"), "reversed"), ("consultant", D("6000.00"), "reversed")]
     assert CommissionDeal.objects.get(record_id=contract.pk).cancel_reason == "too small"
-    assert points_balance(p.pk, buyer.pk) == 20000
+    assert points_balance(p.pk, buyer.pk) == 0
     # the ledger refuses to pay back more than the deal received
     refused(ActionFailed, fin, ars, "refund_and_close", {"refund_amount": "2000000.01", "interest_amount": "30000.00"})
 

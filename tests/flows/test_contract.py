@@ -60,7 +60,7 @@ def test_reviewed_signed_with_a_mortgage_then_filed_after_a_returned_filing(worl
     assert sale(units[1]) == ("signed", con.reference)
     assert payments(sub, con) == [(sub.reference, "deposit", D("50000.00")),
                                   (con.reference, "down_payment", D("600000.00"))]
-    # signing: commission accrued (channel 1.5 %, referral bonus, consultant 0.3 %), purchase points
+    # signing: commission accrued (channel 1.5 %, referral bonus, consultant 0.3 %), purchase and referral points
     assert commission() == [("channel", D("44891.03"), "accrued"),      # 2 992 735.00 × 1.5 % = 44 891.025
                             ("referrer", D("5000.00"), "accrued"),
                             ("consultant", D("8978.21"), "accrued")]    # × 0.3 % = 8 978.205
@@ -69,13 +69,14 @@ def test_reviewed_signed_with_a_mortgage_then_filed_after_a_returned_filing(worl
         con.pk, u["sales_consultant"].pk, "agency_a", str(referrer.pk))
     assert con.data["points_awarded"] == 20000  # 29 927 capped at 20 000, for the main buyer
     assert (points_balance(p.pk, spouse.pk), PointsAccount.objects.get(customer=spouse).level) == (20000, "gold")
+    assert (con.data["referral_points_awarded"], points_balance(p.pk, referrer.pk)) == (3000, 3000)  # 老带新
     mtg = child(con, "mortgage")
     assert mtg.data["requested_loan_amount"] == "2342735.00"  # 2 992 735.00 − 50 000.00 − 600 000.00
     assert_last_history(mtg, kind="start", to_state="collecting_documents", actor=clerk,
                         details={"parent": con.reference})
     assert_open_tasks(mtg, {("collect_documents", "work", "mortgage_specialist")})
 
-    # 老带新: the referrer's points, once
+    # the step of its own for the referrer's points changes nothing once signing awarded them: once per deal
     con = fire(mgr, con, "award_referral_points", to="signed")
     con = fire(mgr, con, "award_referral_points", to="signed")
     assert_open_tasks(con, {SUBMIT_FILING})
@@ -190,7 +191,7 @@ def test_cancelling_a_signed_contract_reverses_and_claws_back_its_commission(wor
     assert sale(units[9]) == ("available", None)
     assert commission(con) == [("channel", D("14700.00"), "reversed"), ("consultant", D("2940.00"), "reversed")]
     assert CommissionDeal.objects.get(record_id=con.pk).cancelled_at is not None
-    assert points_balance(p.pk, buyer.pk) == 29800  # the points plugin has no action to take an award back
+    assert points_balance(p.pk, buyer.pk) == 20000  # this deal's 9 800 taken back, the first deal's kept
     # the first deal is untouched
     assert commission(first) == [("channel", D("30000.00"), "paid"), ("consultant", D("6000.00"), "payable")]
     # the refund covers the deposit and the payment at signing, no more
