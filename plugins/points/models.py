@@ -84,14 +84,13 @@ class EntryKind(models.TextChoices):
 class PointsEntry(models.Model):
     account = models.ForeignKey(PointsAccount, on_delete=models.PROTECT, related_name="entries")
     kind = models.CharField(_("kind"), max_length=8, choices=EntryKind.choices)
-    points = models.IntegerField(_("points"), help_text=_(
-        "Positive when earned, negative when redeemed or expired; a reversal takes back what it can (0 or less)."))
+    points = models.IntegerField(_("points"), help_text=_("Positive when earned, negative when redeemed or expired."))
     balance_after = models.IntegerField(_("balance after"))
     lot = models.ForeignKey(PointsLot, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     source_key = models.CharField(_("event"), max_length=100, blank=True)
     reference = models.CharField(_("reference"), max_length=32, blank=True)
     allocations = models.JSONField(_("taken from"), default=list, blank=True,
-                                   help_text=_("For a redemption or a reversal: [[lot id, points], ...]."))
+                                   help_text=_("For a redemption: [[lot id, points], ...], oldest first."))
     shortfall = models.PositiveIntegerField(_("shortfall"), default=0, help_text=_(
         "For a reversal: points of the award already redeemed that the member's balance could not cover."))
     at = models.DateTimeField(_("at"))
