@@ -39,6 +39,11 @@ class ActionSpec:
     title_en: str = ""
     title_zh: str = ""
     provider: str = ""
+    # Running it again for the same record changes nothing more (setting a field, holding
+    # the unit the record already holds, a once-per-deal ledger entry). A send back may
+    # only go back past steps whose actions are all repeatable: taking the step again
+    # must not record a second payment or issue a second number.
+    repeatable: bool = False
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "params", MappingProxyType(dict(self.params)))

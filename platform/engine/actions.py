@@ -12,5 +12,5 @@ SPECS = (
     ActionSpec("record.set", {
         "field": ParamSpec(ParamKind.FIELD),
         "value": ParamSpec(ParamKind.EXPRESSION),
-    }, "Set a field of this record", "设置本记录的字段", "engine"),
+    }, "Set a field of this record", "设置本记录的字段", "engine", repeatable=True),
 )

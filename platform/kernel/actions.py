@@ -43,11 +43,11 @@ SPECS = (
         "status": ParamSpec(ParamKind.LITERAL, required=False,
                             schema={"enum": ["reserved", "subscribed", "signed"]},
                             description="sale status while held (default reserved)"),
-    }, "Hold a unit for this deal", "为本交易锁定房源", "kernel"),
+    }, "Hold a unit for this deal", "为本交易锁定房源", "kernel", repeatable=True),
     ActionSpec("unit.advance", {
         "unit": ParamSpec(_E),
         "status": ParamSpec(ParamKind.LITERAL, schema={"enum": ["subscribed", "signed", "filed", "delivered"]}),
-    }, "Move a held unit to its next sale status", "推进房源销售状态", "kernel"),
+    }, "Move a held unit to its next sale status", "推进房源销售状态", "kernel", repeatable=True),
     ActionSpec("unit.release", {
         "unit": ParamSpec(_E),
         "note": ParamSpec(_E, required=False, description="why the unit goes back on sale, kept on the hold"),

@@ -13,15 +13,15 @@ ACCRUE = ActionSpec("commission.accrue", {
     "consultant": ParamSpec(_E, required=False, description="user id of the sales consultant"),
     "channel": ParamSpec(_E, required=False, description="code of the agency channel that brought the buyer"),
     "referrer": ParamSpec(_E, required=False, description="who referred the buyer (全民经纪), e.g. a customer id"),
-}, "Accrue commission on the signed deal", "计提佣金")
+}, "Accrue commission on the signed deal", "计提佣金", repeatable=True)
 
 RELEASE = ActionSpec("commission.release", {
     "filed": ParamSpec(_E, required=False, description="true in the transition that records the filing"),
-}, "Make commission payable once filed and enough is collected", "满足条件后佣金转为可结算")
+}, "Make commission payable once filed and enough is collected", "满足条件后佣金转为可结算", repeatable=True)
 
 CLAW_BACK = ActionSpec("commission.claw_back", {
     "reason": ParamSpec(_E, required=False, description="kept on the deal"),
-}, "Reverse and claw back the cancelled deal's commission", "退房冲销并追回佣金")
+}, "Reverse and claw back the cancelled deal's commission", "退房冲销并追回佣金", repeatable=True)
 
 
 def accrue(ctx, *, contract_amount: object, consultant: object = None, channel: object = None,

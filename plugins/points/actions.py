@@ -32,7 +32,7 @@ AWARD = ActionSpec("points.award", {
     "amount": ParamSpec(_E, required=False, description="the purchase amount (rule purchase)"),
     "event": ParamSpec(_E, required=False, description="the event code (rule event), e.g. 'open_day'"),
     "into": ParamSpec(_F, required=False, description="integer field that gets the points awarded"),
-}, "Award membership points", "发放会员积分")
+}, "Award membership points", "发放会员积分", repeatable=True)
 
 REDEEM = ActionSpec("points.redeem", {
     "customer": ParamSpec(_E, description="id of the member"),
@@ -47,7 +47,7 @@ REVERSE = ActionSpec("points.reverse", {
     "event": ParamSpec(_E, required=False, description="the event code (rule event), e.g. 'open_day'"),
     "reason": ParamSpec(_E, required=False, description="why, kept in the points journal"),
     "into": ParamSpec(_F, required=False, description="integer field that gets the points taken back"),
-}, "Reverse awarded membership points", "冲回已发放的会员积分")
+}, "Reverse awarded membership points", "冲回已发放的会员积分", repeatable=True)
 
 
 def award(ctx, *, rule: str, customer: object, amount: object = None, event: object = None,

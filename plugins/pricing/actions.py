@@ -34,14 +34,14 @@ QUOTE = ActionSpec("pricing.quote", {
                                       "such a discount is refused"),
     "deal_price_into": ParamSpec(_F, required=False, description="money field that gets the deal price"),
     "list_price_into": ParamSpec(_F, required=False, description="money field that gets the list price"),
-}, "Quote and freeze the price", "报价并冻结价格")
+}, "Quote and freeze the price", "报价并冻结价格", repeatable=True)
 
 SETTLE_AREA = ActionSpec("pricing.settle_area", {
     "contracted_area": ParamSpec(_E, description="contract area on the pricing basis, m²"),
     "measured_area": ParamSpec(_E, description="surveyed area on the same basis, m²"),
     "price_per_m2": ParamSpec(_E, description="contract price per m², e.g. record.price_snapshot.deal_price_per_m2"),
     "into": ParamSpec(_F, description="object field that keeps the settlement"),
-}, "Compute the area settlement", "计算面积补差")
+}, "Compute the area settlement", "计算面积补差", repeatable=True)
 
 _LEVEL_WORDS = {Approval.APPROVAL: ("approval", "折扣审批"), Approval.COUNTERSIGN: ("countersigning by the director "
                                                                                    "and finance", "总监与财务会签")}

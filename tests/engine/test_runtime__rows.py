@@ -42,3 +42,13 @@ def test_a_repeated_idempotency_key_acts_once(record, people):
     again = transitions.fire(people["consultant"], record.pk, "submit", form, idempotency_key="k-1")
     assert again.revision == fired.revision
     assert HistoryEntry.objects.filter(record=record, idempotency_key="k-1").count() == 1
+
+
+def test_send_back_is_refused_past_a_step_whose_actions_must_not_repeat():
+    # the catalogue says which actions may run twice for one record
+    from engine.environment import action_catalogue
+
+    catalogue = action_catalogue()
+    assert catalogue.get("record.set").repeatable and catalogue.get("unit.hold").repeatable
+    assert not catalogue.get("payment.record").repeatable and not catalogue.get("queue.issue").repeatable
+    assert not catalogue.get("record.start_linked").repeatable

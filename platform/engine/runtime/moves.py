@@ -33,15 +33,42 @@ def send_back(user, record_id: int, to_state: str, comment: str) -> Record:
     acts_here = any(t.assignee_id == user.pk or (t.assignee_id is None and roles & set(t.roles)) for t in open_tasks)
     if not (acts_here or roles & MANAGER_ROLES):
         raise NotPermitted("send this record back", sorted({r for t in open_tasks for r in t.roles}))
-    visited = set(record.history.exclude(to_state="").values_list("to_state", flat=True))
-    if to_state == record.state or to_state not in visited:
+    entered = record.history.filter(to_state=to_state).order_by("-seq").values_list("seq", flat=True).first()
+    if to_state == record.state or entered is None:
         raise TransitionNotAvailable(f"{record.reference} has not been in '{to_state}' before",
                                      f"{record.reference} 之前未处于状态 '{to_state}'")
     if definition.state(to_state).final:
         raise TransitionNotAvailable(f"'{to_state}' is final", f"'{to_state}' 是终态")
     if not comment.strip():
         raise TransitionNotAvailable("say why the record is sent back", "请填写退回原因")
+    since = record.history.filter(seq__gt=entered, kind__in=[HistoryEntry.Kind.TRANSITION, HistoryEntry.Kind.TIMER])
+    done = _unrepeatable(definition, since.values_list("transition", flat=True))
+    if done:
+        # A correction never undoes business effects: going back past a recorded payment
+        # or an issued number would repeat it when the step is taken again.
+        transition, action = done
+        raise TransitionNotAvailable(
+            f"'{transition}' ran {action} since '{to_state}', which taking the step again would repeat; "
+            f"cancel the record, or send it back to a later state",
+            f"自「{to_state}」以来的「{transition}」已执行 {action}，重新办理会重复执行：请作废记录，或退回到更晚的状态")
     return _jump(record, definition, to_state, user, roles, HistoryEntry.Kind.SEND_BACK, comment)
+
+
+def _unrepeatable(definition, transitions) -> tuple[str, str] | None:
+    """The first (transition, action) among these that must not run twice for one record."""
+    from ..environment import action_catalogue
+
+    catalogue = action_catalogue()
+    for name in transitions:
+        try:
+            calls = definition.transition(name).actions if name else ()
+        except KeyError:
+            continue  # a transition of an older version the record was moved from
+        for call in calls:
+            spec = catalogue.get(call.action)
+            if spec is None or not spec.repeatable:
+                return name, call.action
+    return None
 
 
 @transaction.atomic
