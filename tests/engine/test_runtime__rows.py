@@ -44,8 +44,8 @@ def test_a_repeated_idempotency_key_acts_once(record, people):
     assert HistoryEntry.objects.filter(record=record, idempotency_key="k-1").count() == 1
 
 
-def test_send_back_is_refused_past_a_step_whose_actions_must_not_repeat():
-    # the catalogue says which actions may run twice for one record
+def test_the_action_catalogue_says_which_actions_a_send_back_may_cross():
+    # send back (moves.send_back) refuses to cross the others; tests/flows shows the refusals
     from engine.environment import action_catalogue
 
     catalogue = action_catalogue()
