@@ -11,10 +11,10 @@ M = TypeVar("M", bound=models.Model)
 def locked_row(model: type[M], **keys) -> M:
     """The row of `model` with `keys` (unique together), created if missing, locked until the transaction ends.
 
-    Call it inside a transaction. Two first callers racing are safe: the loser's insert
-    fails on the unique constraint inside `get_or_create`'s savepoint and it reads the
-    winner's row; then both queue on the row's lock (`SELECT … FOR UPDATE`), and each
-    reads the row as the one before it left it.
+    Call it inside a transaction. One query when the row exists (`SELECT … FOR UPDATE`).
+    A row this transaction inserts is its own until commit. Two first callers racing are
+    safe: the loser's insert waits on the unique constraint, fails inside
+    `get_or_create`'s savepoint once the winner commits, and its second `SELECT … FOR
+    UPDATE` queues on the winner's row; each reads the row as the one before it left it.
     """
-    row, _ = model.objects.get_or_create(**keys)
-    return model.objects.select_for_update().get(pk=row.pk)
+    return model.objects.select_for_update().get_or_create(**keys)[0]
