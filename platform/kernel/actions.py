@@ -36,6 +36,13 @@ class ActionContext:
     lineage: tuple[int, ...] = ()  # this record's id, then its parent's, grandparent's ...
     changes: dict = field(default_factory=dict)  # fields the action sets on the record
 
+    @property
+    def deal(self) -> tuple[int, ...]:
+        """The records the deal is made of, this one first: whose holds and receipts it acts for."""
+        if self.lineage[:1] == (self.record_id,):
+            return self.lineage  # as the engine builds it
+        return (self.record_id, *self.lineage)
+
 
 SPECS = (
     ActionSpec("unit.hold", {

@@ -40,8 +40,7 @@ def record(ctx: ActionContext, kind: str, amount: object, note: object = "") -> 
     kind = PaymentKind(kind)
     money = to_money(amount)
     if kind == PaymentKind.REFUND:
-        deal = (ctx.record_id, *ctx.lineage)
-        received = net_collections(ctx.project_id, record_ids=deal).net
+        received = net_collections(ctx.project_id, record_ids=ctx.deal).net
         if money > received:
             raise RefundExceedsReceipts(amount=money, reference=ctx.reference, received=received)
     return Payment.objects.create(

@@ -38,9 +38,9 @@ def hold(ctx: ActionContext, unit: object, status: str = SaleStatus.RESERVED) ->
     locked = _lock(ctx, unit)
     live = live_hold(locked)
     if live is not None:
-        if live.record_id not in _lineage(ctx):
+        if live.record_id not in ctx.deal:
             raise UnitUnavailable.held_by(locked.code, live.reference)
-        held = live if live.record_id == ctx.record_id else _transfer(live, locked, ctx)
+        held = _take_over(live, locked, ctx)
         if DEAL_ORDER[SaleStatus(status)] > DEAL_ORDER[SaleStatus(locked.status)]:
             _move(locked, status, ctx)
         return held
@@ -58,10 +58,10 @@ def advance(ctx: ActionContext, unit: object, status: str) -> UnitHold:
     if live is None:
         raise UnitNotHeld(unit=locked.code, reference=ctx.reference,
                           detail_en="no deal holds it", detail_zh="当前无交易锁定")
-    if live.record_id not in _lineage(ctx):
+    if live.record_id not in ctx.deal:
         raise UnitNotHeld(unit=locked.code, reference=ctx.reference,
                           detail_en=f"{live.reference} holds it", detail_zh=f"由 {live.reference} 锁定")
-    held = live if live.record_id == ctx.record_id else _transfer(live, locked, ctx)
+    held = _take_over(live, locked, ctx)
     if locked.status != status:
         _move(locked, status, ctx)
     return held
@@ -78,10 +78,9 @@ def release(ctx: ActionContext, unit: object, note: object = "") -> UnitHold | N
         return None
     locked = _lock(ctx, unit)
     live = live_hold(locked)
-    if live is None or live.record_id not in _lineage(ctx):
+    if live is None or live.record_id not in ctx.deal:
         return None
-    UnitSale(locked).move_to(SaleStatus.AVAILABLE)
-    _save_status(locked, ctx.user_id, ctx.now)
+    _move(locked, SaleStatus.AVAILABLE, ctx)
     _close(live, ctx, ReleaseReason.RELEASED, str(note or ""))
     return live
 
@@ -126,10 +125,6 @@ def unit_id_of(value: object) -> int | None:
     raise TypeError(f"{value!r} is not a unit id")
 
 
-def _lineage(ctx: ActionContext) -> tuple[int, ...]:
-    return (ctx.record_id, *ctx.lineage)
-
-
 def _lock(ctx: ActionContext, unit: object) -> Unit:
     try:
         unit_id = unit_id_of(unit)
@@ -169,7 +164,10 @@ def _new_hold(unit: Unit, ctx: ActionContext) -> UnitHold:
         raise UnitUnavailable.held_by(unit.code, holder.reference if holder else "another deal") from None
 
 
-def _transfer(live: UnitHold, unit: Unit, ctx: ActionContext) -> UnitHold:
+def _take_over(live: UnitHold, unit: Unit, ctx: ActionContext) -> UnitHold:
+    """This record's hold on `unit`: `live` itself, or, if an ancestor holds it, a new hold passed on from it."""
+    if live.record_id == ctx.record_id:
+        return live
     _close(live, ctx, ReleaseReason.TRANSFERRED, f"to {ctx.reference}")
     successor = _new_hold(unit, ctx)
     live.transferred_to = successor

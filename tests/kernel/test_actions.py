@@ -1,7 +1,8 @@
 """The calling contract with the engine: every declared kernel action is implemented, with its parameters."""
 import inspect
+from datetime import datetime, timezone
 
-from kernel.actions import IMPLEMENTATIONS, SPECS
+from kernel.actions import IMPLEMENTATIONS, SPECS, ActionContext
 
 
 def test_every_declared_kernel_action_has_an_implementation():
@@ -16,3 +17,13 @@ def test_each_implementation_takes_the_context_and_exactly_the_declared_paramete
         assert {p.name for p in params[1:]} == set(spec.params), spec.name
         optional = {p.name for p in params[1:] if p.default is not inspect.Parameter.empty}
         assert optional == {name for name, p in spec.params.items() if not p.required}, spec.name
+
+
+def test_a_deal_is_the_record_then_its_ancestors_each_once():
+    def ctx(lineage):
+        return ActionContext(project_id=1, record_id=7, reference="SUB-000007", flow="subscription", user_id=None,
+                             now=datetime(2026, 5, 1, tzinfo=timezone.utc), data={}, lineage=lineage)
+
+    assert ctx((7, 3, 1)).deal == (7, 3, 1)  # as the engine passes it: this record first
+    assert ctx((3, 1)).deal == (7, 3, 1)
+    assert ctx(()).deal == (7,)
