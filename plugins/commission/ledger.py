@@ -114,12 +114,14 @@ def claw_back(*, project_id: int, lineage: Sequence[int], reason: str, now: date
         return deal
     deal.cancelled_at, deal.cancel_reason = now, reason[:200]
     deal.save(update_fields=["cancelled_at", "cancel_reason"])
-    for entry in deal.entries.select_for_update().order_by("id"):
+    entries = list(deal.entries.select_for_update().order_by("id"))
+    clawed_back = {e.reverses_id for e in entries if e.is_clawback}  # a clawback belongs to its entry's deal
+    for entry in entries:
         if entry.status in (EntryStatus.ACCRUED, EntryStatus.PAYABLE):
             lifecycle = EntryLifecycle(entry)
             lifecycle.reverse(now)
             lifecycle.save()
-        elif entry.status == EntryStatus.PAID and not entry.is_clawback and not entry.reversals.exists():
+        elif entry.status == EntryStatus.PAID and not entry.is_clawback and entry.pk not in clawed_back:
             _entry(deal, BeneficiaryKind(entry.beneficiary_kind), entry.beneficiary, -entry.amount, now,
                    base=entry.base_amount, rate=entry.rate, note=f"clawback of paid entry {entry.pk}", reverses=entry)
     if deal.consultant_id is not None:
