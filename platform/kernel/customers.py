@@ -42,16 +42,9 @@ def register(*, project_id: int, consultant_id: int, name: str, phone: str, extr
     phone = normalise_phone(phone)
     name = _clean_name(name)
     extra = _checked_extra(extra or {})
-    existing = Customer.objects.filter(phone=phone).first()
-    if existing is not None:
-        raise _duplicate(existing)
     customer = Customer(name=name, phone=phone, extra=extra, created_at=now, created_by_id=consultant_id)
     stamp(customer, consultant_id, now)
-    try:
-        with transaction.atomic():
-            customer.save()
-    except IntegrityError:
-        raise _duplicate(Customer.objects.get(phone=phone)) from None
+    _save_unique_phone(customer)
     return _register(project_id, customer, consultant_id, now, note=note)
 
 
@@ -120,15 +113,8 @@ def update(customer_id: int, *, by_user_id: int | None, now: datetime | None = N
         customer.extra = _checked_extra(extra)
     if phone is not None:
         customer.phone = normalise_phone(phone)
-        other = Customer.objects.filter(phone=customer.phone).exclude(pk=customer.pk).first()
-        if other is not None:
-            raise _duplicate(other)
     stamp(customer, by_user_id, now)
-    try:
-        with transaction.atomic():
-            customer.save(update_fields=["name", "phone", "extra"])
-    except IntegrityError:
-        raise _duplicate(Customer.objects.get(phone=customer.phone)) from None
+    _save_unique_phone(customer, update_fields=["name", "phone", "extra"])
     return customer
 
 
@@ -212,6 +198,20 @@ def _hand_over(current: CustomerRegistration, consultant_id: int, now: datetime,
 
 def _protection(project: Project) -> timedelta:
     return timedelta(days=int(project.setting("protection_days")))
+
+
+def _save_unique_phone(customer: Customer, **save_options) -> None:
+    """Save; a phone another customer has refuses with `DuplicatePhone` naming them.
+
+    The unique index decides, so a number typed by two consultants at the same moment is
+    caught like one typed twice: the later insert fails (inside a savepoint, leaving the
+    caller's transaction usable) and reads the customer who has it.
+    """
+    try:
+        with transaction.atomic():
+            customer.save(**save_options)
+    except IntegrityError:
+        raise _duplicate(Customer.objects.get(phone=customer.phone)) from None
 
 
 def _duplicate(existing: Customer) -> DuplicatePhone:
