@@ -1,9 +1,13 @@
 """What every page needs: the user's language and turning engine refusals into messages."""
 from __future__ import annotations
 
+import uuid
+
 from django.contrib import messages
 from django.utils.translation import get_language
 
+from definitions import Problem
+from definitions.yamlio import load_yaml
 from engine.runtime import EngineError
 
 
@@ -34,6 +38,14 @@ def request_key(request) -> str:
 
     A double click or a resent form then starts or fires once.
     """
-    import uuid
-
     return request.POST.get("idempotency_key") or uuid.uuid4().hex
+
+
+def posted_yaml(request, field: str, label: str) -> tuple[str, object, list[Problem]]:
+    """The YAML an admin posted in `field` (flow overrides, plugin rules): (text, data, problems).
+
+    The text goes back into the editor as typed; an empty text is the empty mapping.
+    """
+    text_value = request.POST.get(field, "")
+    loaded = load_yaml(text_value, label)
+    return text_value, loaded.data or {}, list(loaded.problems)

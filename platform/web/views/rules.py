@@ -6,14 +6,15 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
-from definitions.yamlio import dump_yaml, load_yaml
+from definitions.yamlio import dump_yaml
 from extensions import registry
 from extensions.errors import InvalidRules, UnknownPlugin
 from extensions.models import RuleSet
 from extensions.rulesets import publish_rules
 
-from .common import lang
+from .common import lang, posted_yaml
 from .studio import administered_project
 
 
@@ -26,21 +27,20 @@ def rules_page(request, project: str, plugin: str):
         raise Http404(str(exc)) from exc
     current = RuleSet.objects.filter(project=project_obj, plugin=plugin).first()
     text = dump_yaml(current.config) if current else ""
-    problems: list[str] = []
+    problems = []
     if request.method == "POST":
-        text = request.POST.get("config", "")
-        loaded = load_yaml(text, f"{plugin} rules")
-        problems = [p.render(lang()) for p in loaded.problems]
+        text, posted, problems = posted_yaml(request, "config", f"{plugin} rules")
         if not problems:
             try:
-                saved = publish_rules(project_obj, plugin, loaded.data or {}, user=request.user)
+                saved = publish_rules(project_obj, plugin, posted, user=request.user)
             except InvalidRules as exc:
-                problems = [p.render(lang()) for p in exc.problems]
+                problems = list(exc.problems)
             else:
-                messages.success(request, f"{plugin} r{saved.revision} ✓")
+                messages.success(request, _("%(plugin)s rules saved as revision %(n)d.")
+                                 % {"plugin": plugin, "n": saved.revision})
                 return redirect(reverse("web:rules", args=[project, plugin]))
     schema = dump_yaml(registry.rule_schema(plugin) or {})
     return render(request, "web/rules.html", {
-        "project": project_obj, "plugin": found, "config": text, "problems": problems, "current": current,
-        "schema": schema, "plugins": registry.plugins(),
+        "project": project_obj, "plugin": found, "config": text, "problems": [p.render(lang()) for p in problems],
+        "current": current, "schema": schema, "plugins": registry.plugins(),
     }, status=400 if problems else 200)

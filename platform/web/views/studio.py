@@ -12,7 +12,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -20,14 +20,14 @@ from django.views.decorators.http import require_POST
 
 from definitions import DefinitionError
 from definitions.render import mermaid
-from definitions.yamlio import dump_yaml, load_yaml
+from definitions.yamlio import dump_yaml
 from engine import versions
 from engine.models import FlowVersion, Record
 from extensions import registry
 from engine.runtime.access import can_administer, roles_in
 from kernel.models import Project
 
-from .common import lang, text
+from .common import lang, posted_yaml, text
 
 def administered_project(request, code: str) -> Project:
     """The project, if the user may configure it; 404 otherwise (nothing leaks about it)."""
@@ -59,13 +59,11 @@ def studio_flow(request, project: str, flow: str):
     text_value = dump_yaml(stored) if stored else ""
     problems, document = [], None
     if request.method == "POST":
-        text_value = request.POST.get("overrides", "")
-        loaded = load_yaml(text_value, "overrides")
-        problems = list(loaded.problems)
+        text_value, posted, problems = posted_yaml(request, "overrides", "overrides")
         if not problems and request.POST.get("action") == "check":
-            document, problems = versions.check_overrides(project_obj, flow, loaded.data or {})
+            document, problems = versions.check_overrides(project_obj, flow, posted)
         elif not problems:
-            problems = versions.save_overrides(project_obj, flow, loaded.data or {})
+            problems = versions.save_overrides(project_obj, flow, posted)
             if not problems:
                 messages.success(request, _("Overrides saved; review the changes and publish."))
                 return redirect(reverse("web:studio-flow", args=[project, flow]))
@@ -90,34 +88,37 @@ def studio_flow(request, project: str, flow: str):
     }, status=400 if problems else 200)
 
 
-@login_required
-@require_POST
-def publish(request, project: str, flow: str):
+def _change_version(request, project: str, flow: str, change) -> HttpResponse:
+    """Publish or roll back: `change(project)` does it and says what it did; refusals become messages."""
     project_obj = administered_project(request, project)
     try:
-        result = versions.publish(project_obj, flow, user=request.user)
+        done = change(project_obj)
     except DefinitionError as exc:
         for line in exc.render(lang()):
             messages.error(request, line)
     except versions.VersionError as exc:
         messages.error(request, str(exc))
     else:
-        v = result.version
-        messages.success(request, f"v{v.number}" + (" ✓" if result.created else " (=)"))
+        messages.success(request, done)
     return redirect(reverse("web:studio-flow", args=[project, flow]))
+
+
+@login_required
+@require_POST
+def publish(request, project: str, flow: str):
+    def change(project_obj: Project) -> str:
+        result = versions.publish(project_obj, flow, user=request.user)
+        said = _("Published v%(n)d.") if result.created else _("v%(n)d is already published: nothing changed.")
+        return said % {"n": result.version.number}
+
+    return _change_version(request, project, flow, change)
 
 
 @login_required
 @require_POST
 def rollback(request, project: str, flow: str, number: int):
-    project_obj = administered_project(request, project)
-    try:
+    def change(project_obj: Project) -> str:
         result = versions.rollback(project_obj, flow, number, user=request.user)
-    except DefinitionError as exc:
-        for line in exc.render(lang()):
-            messages.error(request, line)
-    except versions.VersionError as exc:
-        messages.error(request, str(exc))
-    else:
-        messages.success(request, f"v{result.version.number} ← v{number}")
-    return redirect(reverse("web:studio-flow", args=[project, flow]))
+        return _("Published v%(n)d with the content of v%(old)d.") % {"n": result.version.number, "old": number}
+
+    return _change_version(request, project, flow, change)
