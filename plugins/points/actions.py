@@ -54,23 +54,23 @@ def award(ctx, *, rule: str, customer: object, amount: object = None, event: obj
           into: str | None = None) -> None:
     rules = _rules(ctx)
     customer_id = _customer(customer)
-    deal = ctx.lineage[-1] if ctx.lineage else ctx.record_id
     if rule == AwardRule.PURCHASE:
         if rules.yuan_per_point is None:
             raise NoSuchRule(rule="purchase")
         points = purchase_points(to_money(amount, "amount"), rules.yuan_per_point, rules.purchase_cap)
-        key, note = f"purchase:{deal}", "signed purchase"
+        note = "signed purchase"
     elif rule == AwardRule.REFERRAL:
         if rules.referral_points is None:
             raise NoSuchRule(rule="referral")
-        points, key, note = rules.referral_points, f"referral:{deal}", "referral that signed"
+        points, note = rules.referral_points, "referral that signed"
     else:
         found = rules.events.get(str(event))
         if found is None:
             raise UnknownEvent(event=event, known=", ".join(rules.events) or "-")
-        points, key, note = found.points, f"event:{found.code}:{ctx.record_id}", found.title
-    ledger.award(project_id=ctx.project_id, customer_id=customer_id, rule=rule, source_key=key,
-                 reference=ctx.reference, points=points, rules=rules, now=ctx.now, note=note)
+        points, note, event = found.points, found.title, found.code
+    ledger.award(project_id=ctx.project_id, customer_id=customer_id, rule=rule,
+                 source_key=_source_key(ctx, rule, event), reference=ctx.reference, points=points, rules=rules,
+                 now=ctx.now, note=note)
     if into:
         ctx.changes[into] = points
 
@@ -91,12 +91,9 @@ def redeem(ctx, *, customer: object, points: object, into: str | None = None) ->
 
 def reverse(ctx, *, rule: str, event: object = None, reason: object = None, into: str | None = None) -> None:
     """Take back the award `rule` made for this deal (an event: for this record); see ledger.reverse."""
-    if rule == AwardRule.EVENT:
-        if event is None or (isinstance(event, str) and not event.strip()):
-            raise InvalidArgument(name="event", expected="an event code", expected_zh="活动代码", value=event)
-        key = f"event:{event}:{ctx.record_id}"
-    else:
-        key = f"{rule}:{ctx.lineage[-1] if ctx.lineage else ctx.record_id}"
+    if rule == AwardRule.EVENT and (event is None or (isinstance(event, str) and not event.strip())):
+        raise InvalidArgument(name="event", expected="an event code", expected_zh="活动代码", value=event)
+    key = _source_key(ctx, rule, event)
     taken = 0
     if PointsLot.objects.filter(account__project_id=ctx.project_id, source_key=key).exists():
         done = ledger.reverse(project_id=ctx.project_id, source_key=key, reference=ctx.reference, rules=_rules(ctx),
@@ -104,6 +101,13 @@ def reverse(ctx, *, rule: str, event: object = None, reason: object = None, into
         taken = sum(r.taken for r in done)
     if into:
         ctx.changes[into] = taken
+
+
+def _source_key(ctx, rule: str, event: object = None) -> str:
+    """What names an award, for `award` and `reverse` alike (see above): the deal, or an event and this record."""
+    if rule == AwardRule.EVENT:
+        return f"event:{event}:{ctx.record_id}"
+    return f"{rule}:{ctx.lineage[-1] if ctx.lineage else ctx.record_id}"
 
 
 def _rules(ctx) -> PointsRules:
