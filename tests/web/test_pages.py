@@ -83,6 +83,20 @@ def test_an_outsider_gets_404_for_another_projects_record(client, published):
     assert client.post(reverse("web:fire", args=[record.pk, "submit"]), {}).status_code == 404
 
 
+def test_an_outsider_gets_404_for_a_vote_on_another_projects_approval(client, published):
+    p = published
+    from engine.runtime import records, transitions
+    record = records.start_record(p["consultant"], p["p1"], "discount", {"unit_id": 7})
+    transitions.fire(p["consultant"], record.pk, "submit", {"unit_id": 7, "price": "1.00", "discount_rate": "0.05"})
+    slot = Task.objects.get(record=record, roles=["project_director"])
+    login(client, p["outsider"])
+
+    response = client.post(reverse("web:vote", args=[slot.pk]), {"decision": "approve"})
+
+    assert response.status_code == 404
+    assert Task.objects.get(pk=slot.pk).status == "open"
+
+
 def test_the_interface_speaks_chinese_by_default_and_english_when_switched(client, published):
     login(client, published["consultant"])
 

@@ -55,11 +55,16 @@ def _references(record) -> dict[str, tuple[str, str | None]]:
     return out
 
 
-def _page(request, record_id: int, bound: dict | None = None):
+def _visible(request, record_id: int | None = None, *, task_id: int | None = None):
+    """The record (or a task's record) and the user's roles in its project; 404 if they cannot see it."""
     try:
-        record, roles = visible_record(request.user, record_id)
+        return visible_record(request.user, record_id, task_id=task_id)
     except RecordNotFound as error:
         raise Http404(error.message(lang())) from error
+
+
+def _page(request, record_id: int, bound: dict | None = None):
+    record, roles = _visible(request, record_id)
     definition = definition_for(record)
     schema = definition.entity.schema
     open_tasks = list(Task.objects.filter(record=record, status="open").select_related("assignee", "delegate"))
@@ -101,10 +106,7 @@ def record_page(request, record_id: int):
 @login_required
 @require_POST
 def fire_transition(request, record_id: int, transition: str):
-    try:
-        record, _ = visible_record(request.user, record_id)
-    except RecordNotFound as error:
-        raise Http404(error.message(lang())) from error
+    record, _ = _visible(request, record_id)
     definition = definition_for(record)
     try:
         spec_form = definition.transition(transition).form
@@ -130,11 +132,9 @@ def fire_transition(request, record_id: int, transition: str):
 @login_required
 @require_POST
 def vote(request, task_id: int):
-    task = Task.objects.filter(pk=task_id).only("record_id").first()
-    if task is None:
-        raise Http404()
+    record, _ = _visible(request, task_id=task_id)  # the same 404 as the record's page for a task one cannot see
     try:
         approvals.vote(request.user, task_id, request.POST.get("decision", ""), request.POST.get("comment", ""))
     except EngineError as error:
         say(request, error)
-    return redirect(reverse("web:record", args=[task.record_id]))
+    return redirect(reverse("web:record", args=[record.pk]))
