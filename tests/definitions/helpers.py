@@ -6,6 +6,7 @@ from pathlib import Path
 
 from definitions import ActionCatalogue, ActionSpec, Environment, ParamKind, ParamSpec, build
 from definitions.entity import load_schema_file
+from definitions.yamlio import load_yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -77,8 +78,86 @@ def valid_document() -> dict:
     })
 
 
-def build_document(document: object, env: Environment = ENV, file: str = "flows/deal.yaml"):
+FILE = "flows/deal.yaml"
+
+
+def build_document(document: object, env: Environment = ENV, file: str = FILE):
     return build(document, env, file)
+
+
+# valid_document() as a file would hold it, for line numbers and YAML's own mistakes
+DEAL_YAML = """\
+format: 1
+name: deal
+title: {zh: 交易, en: Deal}
+entity:
+  name: deal
+  schema:
+    type: object
+    properties:
+      unit_id: {type: integer}
+      price: {type: string, format: money}
+      discount_rate: {type: string, format: decimal}
+      buyer: {type: object, properties: {name: {type: string}}}
+      note: {type: string}
+    required: [unit_id]
+reference_prefix: DL
+start: {state: draft, roles: [sales_consultant]}
+states:
+  - name: draft
+    title: {zh: 草稿, en: Draft}
+    owners: [sales_consultant]
+    partial: true
+    tasks:
+      - {name: prepare, title: {zh: 准备, en: Prepare}}
+  - name: review
+    title: {zh: 审批, en: Review}
+    tasks:
+      - name: countersign
+        kind: approval
+        roles: [project_director, finance]
+        require: all
+        approved: approve
+        rejected: reject
+    deadline: {after: 24h, escalate_to: [project_director]}
+  - {name: done, title: {zh: 完成, en: Done}, final: true}
+  - {name: cancelled, title: {zh: 取消, en: Cancelled}, final: true}
+transitions:
+  - name: submit
+    from: draft
+    to: review
+    roles: [sales_consultant]
+    guard: decimal(record.discount_rate) > decimal(project.discount_allowance)
+    form: {fields: [unit_id, price, discount_rate], required: [unit_id]}
+    actions:
+      - action: unit.hold
+        args: {unit: record.unit_id, status: reserved}
+  - {name: approve, from: review, to: done}
+  - {name: reject, from: review, to: draft}
+  - name: cancel
+    from: "*"
+    to: cancelled
+    roles: [sales_manager]
+    actions:
+      - {action: unit.release, args: {unit: record.unit_id}}
+timers:
+  - {name: review_expires, state: review, after: 3d, fire: reject}
+"""
+
+
+def line_of(text: str, fragment: str) -> int:
+    """The number of the one line that is `fragment`, or else the one line containing it."""
+    lines = text.splitlines()
+    if fragment in lines:
+        return lines.index(fragment) + 1
+    [number] = [i for i, line in enumerate(lines, 1) if fragment in line]
+    return number
+
+
+def build_yaml(text: str):
+    """Build a flow from YAML text, as `flows validate` reads a file."""
+    loaded = load_yaml(text, FILE)
+    return build(loaded.data, ENV, FILE, loaded.lines, loaded.problems)
 
 
 def shipped_environment() -> Environment:

@@ -6,13 +6,10 @@ import json
 import pytest
 from jsonschema import Draft202012Validator
 
-from definitions import DefinitionError, build
+from definitions import DefinitionError
 from definitions.structure import format_schema
-from definitions.yamlio import load_yaml
 
-from .helpers import ENV, build_document, valid_document
-
-FILE = "flows/deal.yaml"
+from .helpers import DEAL_YAML, FILE, build_document, build_yaml, line_of, valid_document
 
 
 def problems_of(document) -> list[str]:
@@ -128,44 +125,20 @@ def test_when_problems_read_in_chinese():
         f"{FILE}: transitions[0].actions[0].when: 实体 'deal' 中没有字段 'unit'；是否应为 'unit_id'？"]
 
 
-YAML = """\
-format: 1
-name: deal
-title: {zh: 交易, en: Deal}
-entity:
-  name: deal
-  schema:
-    type: object
-    properties:
-      unit_id: {type: integer}
-      note: {type: string}
-start: {state: draft, roles: [sales_consultant]}
-states:
-  - {name: draft, title: {zh: 草稿, en: Draft}, owners: [sales_consultant]}
-  - {name: done, title: {zh: 完成, en: Done}, final: true}
-transitions:
-  - name: finish
-    from: draft
-    to: done
-    roles: [sales_consultant]
-    actions:
-      - action: unit.release
-        args: {unit: record.unit_id}
-        when: record.unit_idd is not None
-"""
-
-
 def test_when_problems_carry_their_line():
-    loaded = load_yaml(YAML, FILE)
+    text = DEAL_YAML.replace("      - {action: unit.release, args: {unit: record.unit_id}}",
+                             "      - {action: unit.release, args: {unit: record.unit_id}, "
+                             "when: record.unit_idd is not None}")
+    line = line_of(text, "when: record.unit_idd")
 
     with pytest.raises(DefinitionError) as exc:
-        build(loaded.data, ENV, FILE, loaded.lines, loaded.problems)
+        build_yaml(text)
 
     assert [p.render(with_line=True) for p in exc.value.problems] == [
-        f"{FILE}: transitions[0].actions[0].when: unknown field 'unit_idd' in entity 'deal'; "
-        "did you mean 'unit_id'? (line 23)"]
+        f"{FILE}: transitions[3].actions[0].when: unknown field 'unit_idd' in entity 'deal'; "
+        f"did you mean 'unit_id'? (line {line})"]
     assert [p.render("zh", with_line=True) for p in exc.value.problems] == [
-        f"{FILE}: transitions[0].actions[0].when: 实体 'deal' 中没有字段 'unit_idd'；是否应为 'unit_id'？（第 23 行）"]
+        f"{FILE}: transitions[3].actions[0].when: 实体 'deal' 中没有字段 'unit_idd'；是否应为 'unit_id'？（第 {line} 行）"]
 
 
 def test_the_format_schema_describes_when():
