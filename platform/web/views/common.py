@@ -26,6 +26,12 @@ def text(value, fallback: str = "") -> str:
     return value.get(lang())
 
 
+def task_title(definition, task) -> str:
+    """An open task's title in the user's language (its name if its version does not title it)."""
+    spec = definition.state(task.state).task(task.name)
+    return text(spec.title if spec else None, task.name)
+
+
 def attach_errors(form, error) -> None:
     """The engine's errors per field, at the fields of the form the user sees."""
     for field, problems in error.field_errors(lang()).items():

@@ -11,13 +11,12 @@ from django.utils import timezone
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from accounts.models import Membership
 from engine.runtime import EngineError, tasks
 from engine.runtime.inbox import inbox
-
 from engine.versions import definition_by_id
+from kernel.models import Project
 
-from .common import say, text
+from .common import say, task_title, text
 
 PAGE_SIZE = 50
 COUNT_CAP = 1000  # badges say "1000+" beyond this; counting further costs time nobody needs
@@ -31,19 +30,18 @@ def inbox_page(request):
                "overdue": params.get("overdue") == "1", "mine_only": params.get("mine") == "1"}
     rows = inbox(request.user, **filters)
     page = Paginator(rows, PAGE_SIZE).get_page(params.get("page"))
-    projects = (Membership.objects.filter(user=request.user).select_related("project")
-                .order_by("project__code").distinct().values_list("project_id", "project__code", "project__name"))
+    projects = (Project.objects.filter(memberships__user=request.user).distinct().order_by("code")
+                .values_list("pk", "code", "name"))
     now = timezone.now()
     for task in page:
         definition = definition_by_id(task.record.version_id, task.version_hash)
-        state = definition.state(task.state)
-        spec = state.task(task.name)
-        task.title_text = text(spec.title if spec else None, task.name)
-        task.flow_text, task.state_text = text(definition.title), text(state.title)
+        task.title_text = task_title(definition, task)
+        task.flow_text, task.state_text = text(definition.title), text(definition.state(task.state).title)
     paging = params.copy()
     paging.pop("page", None)
     return render(request, "web/inbox.html", {
-        "page": page, "filters": filters, "paging": paging.urlencode(), "projects": sorted(set(projects)), "now": now, "cap": COUNT_CAP,
+        "page": page, "filters": filters, "paging": paging.urlencode(), "projects": list(projects), "now": now,
+        "cap": COUNT_CAP,
         "counts": {
             "all": page.paginator.count,
             "mine": inbox(request.user, mine_only=True).count_up_to(COUNT_CAP),

@@ -16,7 +16,7 @@ from engine.runtime.records import visible_record
 from engine.versions import definition_for
 from forms import build_form_class, field_label, form_values
 
-from .common import attach_errors, lang, request_key, say, text
+from .common import attach_errors, lang, request_key, say, task_title, text
 
 
 def role_labels(definition) -> dict[str, str]:
@@ -79,10 +79,8 @@ def _page(request, record_id: int, bound: dict | None = None):
                       "key": request_key(request) if bound and available.name in bound else uuid.uuid4().hex})
     voted = set(Vote.objects.filter(record=record, user=request.user).values_list("task__name", "task__visit"))
     role_titles = role_labels(definition)
-    state = definition.state(record.state)
     for task in open_tasks:
-        spec = state.task(task.name)
-        task.title_text = text(spec.title if spec else None, task.name)
+        task.title_text = task_title(definition, task)
         task.role_text = ", ".join(role_titles.get(r, r) for r in task.roles)
         task.can_vote = (task.kind == "approval" and (task.name, task.visit) not in voted
                          and approvals.vote_refusal(request.user, roles, task) is None)
@@ -93,7 +91,7 @@ def _page(request, record_id: int, bound: dict | None = None):
     history = list(record.history.select_related("actor").order_by("seq"))
     return render(request, "web/record.html", {
         "record": record, "definition": definition, "flow_title": text(definition.title),
-        "state_title": text(state.title), "fields": fields, "steps": steps,
+        "state_title": text(definition.state(record.state).title), "fields": fields, "steps": steps,
         "tasks": open_tasks, "history": history, "children": record.children.all(), "parent": record.parent,
     }, status=400 if bound else 200)
 
