@@ -14,9 +14,9 @@ from django.utils import timezone
 from simple_history.utils import bulk_create_with_history
 
 from . import customers, units
-from .errors import DuplicatePhone
-from .models import Building, Project, QueueBatch, Unit
+from .models import Building, Customer, Project, QueueBatch, SaleStatus, Unit
 from .money import fen
+from .phones import normalise_phone
 
 YUAN = Decimal("1")
 
@@ -39,12 +39,7 @@ def load_inventory(project: Project, spec: Mapping) -> Loaded:
                                                            defaults={"name": item.get("name", "")})
         new_buildings += created
         new_units += _load_units(project, building, item)
-    withheld = 0
-    for code in spec.get("withheld", []):
-        unit = Unit.objects.get(project=project, code=code)
-        if unit.status == "available" and not unit.history.filter(status="withheld").exists():
-            units.withhold(project.pk, unit.pk, user_id=None, now=timezone.now())
-            withheld += 1
+    withheld = _withhold(project, spec.get("withheld", []))
     batches = 0
     for item in spec.get("queue_batches", []):
         batches += QueueBatch.objects.get_or_create(project=project, code=item["code"],
@@ -54,16 +49,18 @@ def load_inventory(project: Project, spec: Mapping) -> Loaded:
 
 def load_customers(project: Project, entries: list[Mapping]) -> int:
     """Register each customer to their consultant in the project, unless their phone is already known."""
-    User = get_user_model()
+    consultants = dict(get_user_model().objects.filter(username__in={item["consultant"] for item in entries})
+                       .values_list("username", "pk"))
+    phones = [normalise_phone(str(item["phone"])) for item in entries]
+    known = set(Customer.objects.filter(phone__in=phones).values_list("phone", flat=True))
     added = 0
-    for item in entries:
-        consultant = User.objects.get(username=item["consultant"])
-        try:
-            customers.register(project_id=project.pk, consultant_id=consultant.pk, name=item["name"],
-                               phone=str(item["phone"]), extra=item.get("extra", {}))
-            added += 1
-        except DuplicatePhone:
+    for item, phone in zip(entries, phones):
+        if phone in known:
             continue
+        customers.register(project_id=project.pk, consultant_id=consultants[item["consultant"]], name=item["name"],
+                           phone=phone, extra=item.get("extra", {}))
+        known.add(phone)
+        added += 1
     return added
 
 
@@ -72,6 +69,21 @@ def list_price(built_area: Decimal, base_price: Decimal, coefficient: Decimal, f
     """Built area x base price x stack coefficient x floor uplift, rounded to the yuan."""
     price = built_area * base_price * coefficient * (1 + floor_premium * floors_up)
     return fen(price.quantize(YUAN, rounding=ROUND_HALF_UP))
+
+
+def _withhold(project: Project, codes: list[str]) -> int:
+    """Take the listed units off sale, once: a unit that was ever withheld is left as it is now."""
+    ids = dict(Unit.objects.filter(project=project, code__in=codes).values_list("code", "pk"))
+    missing = [code for code in codes if code not in ids]
+    if missing:
+        raise ValueError(f"{project.code}: withheld: no unit {', '.join(missing)} in the project")
+    done_before = set(Unit.history.filter(id__in=ids.values(), status=SaleStatus.WITHHELD)
+                      .values_list("id", flat=True))
+    todo = list(Unit.objects.filter(pk__in=set(ids.values()) - done_before, status=SaleStatus.AVAILABLE)
+                .values_list("pk", flat=True))
+    for unit_id in todo:
+        units.withhold(project.pk, unit_id, user_id=None, now=timezone.now())
+    return len(todo)
 
 
 def _load_units(project: Project, building: Building, item: Mapping) -> int:

@@ -2,11 +2,15 @@
 from collections import Counter
 from decimal import Decimal
 from io import StringIO
+from pathlib import Path
 
+import yaml
+from django.conf import settings
 from django.core.management import call_command
 
 from accounts.models import Membership, User
 from definitions.roles import STANDARD_ROLE_NAMES
+from kernel import demo as demo_loader
 from kernel.models import Building, Customer, CustomerRegistration, Project, QueueBatch, Unit
 
 
@@ -67,3 +71,20 @@ def test_loading_the_demo_again_adds_nothing_and_keeps_what_changed(db):
     assert Customer.objects.get(phone="+8613812341234").name == "张伟伟"
     assert "published" not in output and "units" not in output and "customers registered" not in output
     assert output.count("login: ") == 16
+
+
+def test_loading_known_customers_and_withheld_units_again_takes_a_few_queries_not_one_per_row(
+        db, django_assert_max_num_queries):
+    # given: the demo loaded once
+    load()
+    path = Path(settings.ROOT_DIR) / "fixtures" / "demo" / "demo.yaml"
+    fixture = yaml.safe_load(path.read_text(encoding="utf-8"))
+    entry = next(item for item in fixture["projects"] if item["code"] == "DEMO")
+    project = Project.objects.get(code="DEMO")
+    assert len(entry["customers"]) == 12 and len(entry["withheld"]) == 2
+
+    # when / then: consultants, known phones; units, their history, what is left to withhold
+    with django_assert_max_num_queries(2):
+        assert demo_loader.load_customers(project, entry["customers"]) == 0
+    with django_assert_max_num_queries(3):
+        assert demo_loader.load_inventory(project, {"withheld": entry["withheld"]}).withheld == 0
