@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import get_language
 
 from definitions.errors import Problem
 from kernel.errors import KernelError, shown
@@ -43,8 +44,13 @@ class InvalidArgument(PluginError):
 class UnknownPlugin(LookupError):
     def __init__(self, name: str, suggestion: str | None = None):
         self.name, self.suggestion = name, suggestion
-        hint = f"; did you mean '{suggestion}'?" if suggestion else ""
-        super().__init__(f"no plugin named '{name}' is installed{hint}")
+        self.message_en = f"no plugin named '{name}' is installed" + (
+            f"; did you mean '{suggestion}'?" if suggestion else "")
+        self.message_zh = f"未安装名为 '{name}' 的插件" + (f"；是否应为 '{suggestion}'？" if suggestion else "")
+        super().__init__(self.message_en)
+
+    def message(self, language: str = "en") -> str:
+        return self.message_zh if language.startswith("zh") else self.message_en
 
 
 class PluginLoadError(Exception):
@@ -59,9 +65,10 @@ class InvalidRules(ValidationError):
     """A rule configuration failed validation; `problems` say where and what, by path.
 
     A `ValidationError` on the `config` field, so a model form shows the problems next
-    to the configuration they are about.
+    to the configuration they are about, in the language of the person saving.
     """
 
     def __init__(self, plugin: str, problems: Sequence[Problem]):
         self.plugin, self.problems = plugin, tuple(problems)
-        super().__init__({"config": [p.render() for p in self.problems]})
+        language = get_language() or "en"
+        super().__init__({"config": [p.render(language) for p in self.problems]})

@@ -11,6 +11,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
@@ -48,7 +49,7 @@ class RuleSet(models.Model):
         try:
             problems = self.problems()
         except UnknownPlugin as exc:
-            raise ValidationError({"plugin": str(exc)}) from None
+            raise ValidationError({"plugin": exc.message(get_language() or "en")}) from None
         if problems:
             raise InvalidRules(self.plugin, problems)
 

@@ -6,6 +6,7 @@ from decimal import Decimal as D
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
+from django.utils import translation
 
 from extensions import registry
 from extensions.checks import check_stored_rules
@@ -90,18 +91,24 @@ def test_problems_read_in_chinese_too():
 def test_saving_invalid_rules_is_refused_and_stores_nothing(project):
     config = changed("points", lambda c: c.update(expiry_days=0))
 
-    with pytest.raises(InvalidRules) as refused:
+    with pytest.raises(InvalidRules) as refused, translation.override("en"):
+        RuleSet(project=project, plugin="points", config=config).save()
+    with pytest.raises(InvalidRules) as refused_zh, translation.override("zh-hans"):
         RuleSet(project=project, plugin="points", config=config).save()
 
     assert refused.value.message_dict == {"config": ["expiry_days: 0 is out of range (minimum 1)"]}
+    assert refused_zh.value.message_dict == {"config": ["expiry_days: 0 超出范围（minimum 1）"]}
     assert not RuleSet.objects.exists()
 
 
 def test_clean_names_an_unknown_plugin(project):
-    with pytest.raises(ValidationError) as refused:
+    with pytest.raises(ValidationError) as refused, translation.override("en"):
         RuleSet(project=project, plugin="bonus", config={}).full_clean()
+    with pytest.raises(ValidationError) as refused_zh, translation.override("zh-hans"):
+        RuleSet(project=project, plugin="pointz", config={}).full_clean()
 
     assert refused.value.message_dict == {"plugin": ["no plugin named 'bonus' is installed"]}
+    assert refused_zh.value.message_dict == {"plugin": ["未安装名为 'pointz' 的插件；是否应为 'points'？"]}
 
 
 def test_publishing_makes_a_new_revision_the_actions_read(project):
@@ -206,12 +213,14 @@ def test_the_admin_shows_invalid_rules_next_to_the_field(client, project):
 
     _admin(client)
     config = changed("points", lambda c: c.update(expiry_days=0))
+    form = {"project": project.pk, "plugin": "points", "config": json.dumps(config)}
 
-    response = client.post(reverse("admin:extensions_ruleset_add"),
-                           {"project": project.pk, "plugin": "points", "config": json.dumps(config)})
+    response = client.post(reverse("admin:extensions_ruleset_add"), form, HTTP_ACCEPT_LANGUAGE="en")
+    response_zh = client.post(reverse("admin:extensions_ruleset_add"), form, HTTP_ACCEPT_LANGUAGE="zh-hans")
 
-    assert response.status_code == 200
+    assert (response.status_code, response_zh.status_code) == (200, 200)
     assert "expiry_days: 0 is out of range (minimum 1)" in response.content.decode()
+    assert "expiry_days: 0 超出范围（minimum 1）" in response_zh.content.decode()
     assert not RuleSet.objects.exists()
 
 

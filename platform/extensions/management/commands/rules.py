@@ -41,7 +41,7 @@ class Command(BaseCommand):
         try:
             getattr(self, f"do_{action}")(lang=lang, **options)
         except UnknownPlugin as exc:
-            raise CommandError(str(exc)) from None
+            raise CommandError(exc.message(lang)) from None
         except PluginLoadError as exc:
             raise CommandError("plugins could not be loaded:\n" + str(exc)) from None
 
@@ -84,7 +84,7 @@ class Command(BaseCommand):
         try:
             rule_set = publish_rules(target, plugin, config or {})
         except InvalidRules as exc:  # valid a moment ago: only a plugin changing underneath gets here
-            raise CommandError(str(exc)) from None
+            raise CommandError("\n".join(p.render(lang) for p in exc.problems)) from None
         self.stdout.write(f"{project}: {plugin} rules revision {rule_set.revision} published")
 
     def do_show(self, project: str, plugin: str, **_):
