@@ -6,6 +6,7 @@ version is a no-op; publishing an older version's content again is a rollback.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,7 +27,14 @@ from .models import FlowBinding, FlowVersion, VersionStatus
 
 
 class VersionError(Exception):
-    """A request about versions that cannot be met; the message says why."""
+    """A request about versions that cannot be met; `message(lang)` says why, str() in English."""
+
+    def __init__(self, en: str, zh: str):
+        super().__init__(en)
+        self.en, self.zh = en, zh
+
+    def message(self, lang: str | None = "en") -> str:
+        return self.en if (lang or "en").startswith("en") else self.zh
 
 
 @dataclass(frozen=True)
@@ -39,32 +47,28 @@ def template_path(flow: str) -> Path:
     return Path(settings.FLOWS_DIR) / f"{flow}.yaml"
 
 
-def effective_document(flow: str, overrides: object, env=None) -> tuple[object, str, str, list[Problem]]:
-    """(document, template hash, display file name, problems) for template + overrides."""
+def _build_effective(project: Project, flow: str, overrides: object) -> tuple[object, str, FlowDefinition]:
+    """Template + overrides, checked: (document, template hash, definition) or DefinitionError.
+
+    Problems are labelled `flows/<flow>.yaml + <PROJECT> overrides` when the project has
+    overrides, those of the overrides themselves with their path under `overrides.`.
+    """
     path = template_path(flow)
     display = f"flows/{path.name}"
     if not path.is_file():
-        raise VersionError(f"no flow template {display}")
+        raise VersionError(f"no flow template {display}", f"没有流程模板 {display}")
     template = read_template(path, display)
     if template.document is None:
         raise DefinitionError(template.problems)
-    resolved, problems = resolve_entity(template.document, env or environment(), display)
+    env = environment()
+    resolved, problems = resolve_entity(template.document, env, display)
     if problems:
         raise DefinitionError(problems)
     document, override_problems = apply_overrides(resolved, overrides)
-    problems = list(template.problems) + [
-        Problem(p.code, ("overrides",) + p.path, p.params, f"{display} (project overrides)")
-        for p in override_problems
-    ]
-    return document, canonical.content_hash(resolved), display, problems
-
-
-def _build_effective(project: Project, flow: str, overrides: object) -> tuple[object, str, FlowDefinition]:
-    """Template + overrides, checked: (document, template hash, definition) or DefinitionError."""
-    env = environment()
-    document, template_hash, display, problems = effective_document(flow, overrides, env)
     label = f"{display} + {project.code} overrides" if overrides else display
-    return document, template_hash, build(document, env, label, early=problems)
+    problems = list(template.problems) + [
+        Problem(p.code, ("overrides",) + p.path, p.params, label) for p in override_problems]
+    return document, canonical.content_hash(resolved), build(document, env, label, early=problems)
 
 
 def publish(project: Project, flow: str, *, overrides: object = None, user=None) -> PublishResult:
@@ -80,7 +84,7 @@ def publish(project: Project, flow: str, *, overrides: object = None, user=None)
         document, template_hash, definition = _build_effective(project, flow, binding.overrides)
         if overrides is not None:
             binding.save(update_fields=["overrides", "updated_at"])
-        return _freeze(project, flow, document, definition.content_hash, binding.overrides,
+        return _freeze(project, flow, document, definition, definition.content_hash, binding.overrides,
                        template_hash, user, restored_from=None)
 
 
@@ -94,14 +98,15 @@ def rollback(project: Project, flow: str, number: int, *, user=None) -> PublishR
         binding = _lock_binding(project, flow)
         old = FlowVersion.objects.filter(project=project, flow=flow, number=number).first()
         if old is None:
-            raise VersionError(f"{project.code}/{flow} has no version {number}")
+            raise _no_version(project, flow, number)
         if old.status == VersionStatus.DRAFT:
-            raise VersionError(f"{project.code}/{flow} v{number} is a draft; only published content can be restored")
+            raise VersionError(f"{project.code}/{flow} v{number} is a draft; only published content can be restored",
+                               f"{project.code}/{flow} v{number} 是草稿；只能恢复已发布的内容")
         document = canonical.loads(old.content)
-        build(document, environment(), f"{project.code}/{flow} v{number}")
+        definition = build(document, environment(), _label(project.code, flow, number))
         binding.overrides = canonical.loads(old.overrides)
         binding.save(update_fields=["overrides", "updated_at"])
-        return _freeze(project, flow, document, old.content_hash, binding.overrides,
+        return _freeze(project, flow, document, definition, old.content_hash, binding.overrides,
                        old.template_hash, user, restored_from=old)
 
 
@@ -111,8 +116,8 @@ def _lock_binding(project: Project, flow: str) -> FlowBinding:
     return FlowBinding.objects.select_for_update().get(project=project, flow=flow)
 
 
-def _freeze(project, flow, document, content_hash, overrides, template_hash, user, restored_from
-            ) -> PublishResult:
+def _freeze(project, flow, document, definition: FlowDefinition, content_hash: str, overrides, template_hash, user,
+            restored_from) -> PublishResult:
     current = FlowVersion.objects.filter(project=project, flow=flow, status=VersionStatus.PUBLISHED).first()
     if current is not None and current.content_hash == content_hash:
         return PublishResult(current, created=False)
@@ -127,6 +132,8 @@ def _freeze(project, flow, document, content_hash, overrides, template_hash, use
         current.save(update_fields=["status", "retired_at"])
     VersionLifecycle(version).publish()
     version.save()
+    # the definition was just checked and built from this very content: no second build on first use
+    _definitions[(version.pk, content_hash)] = definition
     return PublishResult(version, created=True)
 
 
@@ -137,8 +144,17 @@ def published_version(project: Project, flow: str) -> FlowVersion | None:
 def get_version(project: Project, flow: str, number: int) -> FlowVersion:
     version = FlowVersion.objects.filter(project=project, flow=flow, number=number).first()
     if version is None:
-        raise VersionError(f"{project.code}/{flow} has no version {number}")
+        raise _no_version(project, flow, number)
     return version
+
+
+def _no_version(project: Project, flow: str, number: int) -> VersionError:
+    return VersionError(f"{project.code}/{flow} has no version {number}", f"{project.code}/{flow} 没有版本 {number}")
+
+
+def _label(project_code: str, flow: str, number: int) -> str:
+    """How problems of a stored version name it: `DEMO/subscription v3`."""
+    return f"{project_code}/{flow} v{number}"
 
 
 def diff_versions(project: Project, flow: str, old: int, new: int) -> list[Change]:
@@ -148,15 +164,20 @@ def diff_versions(project: Project, flow: str, old: int, new: int) -> list[Chang
 
 def definition_of(version: FlowVersion) -> FlowDefinition:
     """The immutable definition of a stored version, built once per process."""
-    return _cached(version.pk, version.content_hash, lambda: version.content)
+    return _cached(version.pk, version.content_hash,
+                   lambda: (version.content, _label(version.project.code, version.flow, version.number)))
 
 
 def definition_by_id(version_id: int, content_hash: str | None = None) -> FlowDefinition:
     """The definition of a version by id; its content is read from the database only on a miss."""
     if content_hash is None:
         content_hash = FlowVersion.objects.filter(pk=version_id).values_list("content_hash", flat=True).get()
-    return _cached(version_id, content_hash,
-                   lambda: FlowVersion.objects.filter(pk=version_id).values_list("content", flat=True).get())
+
+    def stored() -> tuple[str, str]:
+        content, code, flow, number = FlowVersion.objects.filter(pk=version_id).values_list(
+            "content", "project__code", "flow", "number").get()
+        return content, _label(code, flow, number)
+    return _cached(version_id, content_hash, stored)
 
 
 def definition_for(record) -> FlowDefinition:
@@ -167,13 +188,15 @@ def definition_for(record) -> FlowDefinition:
 _definitions: dict[tuple[int, str], FlowDefinition] = {}
 
 
-def _cached(pk: int, content_hash: str, content) -> FlowDefinition:
+def _cached(pk: int, content_hash: str, stored: Callable[[], tuple[str, str]]) -> FlowDefinition:
     # One cache for the process's life, keyed by id and content hash: a version never
     # changes, and the hash keeps a reused id (a re-created database) from a stale entry.
+    # `stored` gives (content, label) on a miss; problems name the version by its label.
     key = (pk, content_hash)
     definition = _definitions.get(key)
     if definition is None:
-        definition = _definitions[key] = build(canonical.loads(content()), environment(), f"version {pk}")
+        content, label = stored()
+        definition = _definitions[key] = build(canonical.loads(content), environment(), label)
     return definition
 
 

@@ -73,6 +73,33 @@ def test_unknown_flow_is_a_clear_error(project):
         versions.publish(project, "subscriptoin")
 
 
+def test_a_version_is_not_built_again_when_first_used_after_publishing(project, monkeypatch):
+    version = versions.publish(project, "subscription").version
+    monkeypatch.setattr(versions, "build", lambda *args, **kwargs: pytest.fail("built a second time"))
+
+    definition = versions.definition_of(version)
+
+    assert (definition.name, definition.content_hash) == ("subscription", version.content_hash)
+    assert versions.definition_by_id(version.pk, version.content_hash) is definition
+
+
+def test_a_stored_version_that_no_longer_builds_is_named_by_project_flow_and_number(project, monkeypatch):
+    version = versions.publish(project, "subscription").version
+    monkeypatch.setattr(versions, "_definitions", {})  # another process: nothing built yet
+    # the installation lost an action that the version uses
+    from definitions import ActionCatalogue
+    from engine import environment as env_module
+    full = env_module.action_catalogue()
+    monkeypatch.setattr(env_module, "action_catalogue", lambda: ActionCatalogue.of(
+        [s for s in full.actions.values() if s.name != "unit.advance"]))
+
+    for lookup in (lambda: versions.definition_of(version), lambda: versions.definition_by_id(version.pk)):
+        with pytest.raises(DefinitionError) as caught:
+            lookup()
+        assert {p.file for p in caught.value.problems} == {"P1/subscription v1"}
+        assert {p.message() for p in caught.value.problems} == {"unknown action 'unit.advance'"}
+
+
 def test_a_published_version_refuses_to_change_through_the_model(project):
     v = versions.publish(project, "subscription").version
     v.content = v.content.replace("认购", "改了")

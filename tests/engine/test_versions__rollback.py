@@ -47,6 +47,16 @@ def test_rollback_to_a_missing_version_says_so(project):
         versions.rollback(project, "subscription", 7)
 
 
+def test_a_missing_version_is_named_in_chinese_too(project):
+    versions.publish(project, "subscription")
+
+    with pytest.raises(versions.VersionError) as caught:
+        versions.rollback(project, "subscription", 7)
+
+    assert (caught.value.message("en"), caught.value.message("zh")) == (
+        "P1/subscription has no version 7", "P1/subscription 没有版本 7")
+
+
 def test_rollback_revalidates_old_content(project, settings, monkeypatch):
     versions.publish(project, "subscription")
     versions.publish(project, "subscription", overrides=SHORTER)
