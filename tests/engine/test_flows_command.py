@@ -5,6 +5,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
+from engine import versions
 from engine.models import FlowVersion
 
 
@@ -108,6 +109,35 @@ def test_publish_with_bad_overrides_lists_problems_and_publishes_nothing(project
 def test_unknown_project_is_named(db):
     with pytest.raises(CommandError, match="no project with code 'NOPE'"):
         run("list", "--project", "NOPE")
+
+
+def test_command_errors_speak_chinese_when_asked(project):
+    with pytest.raises(CommandError, match="没有代码为 'NOPE' 的项目（现有项目：P1）"):
+        run("--lang", "zh", "list", "--project", "NOPE")
+    with pytest.raises(CommandError, match="P1/subscription 没有版本 3"):
+        run("--lang", "zh", "show", "--project", "P1", "subscription", "3")
+
+
+def test_list_reads_the_versions_in_one_query(project, django_assert_num_queries):
+    versions.publish(project, "subscription")
+    versions.publish(project, "subscription", overrides={"states": {"awaiting_contract": {"deadline": {"after": "3d"}}}})
+    versions.rollback(project, "subscription", 1)
+    versions.rollback(project, "subscription", 2)
+
+    with django_assert_num_queries(2):  # the project, then its versions with what they restore
+        listing = run("list", "--project", "P1")[0].splitlines()
+
+    assert [line.split()[1] for line in listing] == ["v1", "v2", "v3", "v4"]
+    assert (listing[2].endswith("(restores v1)"), listing[3].endswith("(restores v2)")) == (True, True)
+
+
+def test_docs_for_an_unknown_flow_writes_nothing_and_suggests_the_name(db, settings, tmp_path):
+    settings.ROOT_DIR = tmp_path
+
+    with pytest.raises(CommandError, match="no flow 'subscripton' in flows/; did you mean 'subscription'\\?"):
+        run("docs", "reservation", "subscripton")
+
+    assert not (tmp_path / "docs").exists()
 
 
 def test_flow_pages_in_docs_are_generated_and_up_to_date(db):

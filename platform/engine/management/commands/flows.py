@@ -9,6 +9,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from definitions import DefinitionError, load_flows
 from definitions import canonical
+from definitions.errors import closest
 from definitions.yamlio import load_yaml
 from kernel.models import Project
 
@@ -72,28 +73,44 @@ class Command(BaseCommand):
         try:
             return getattr(self, f"do_{action}")(options)
         except versions.VersionError as exc:
-            raise CommandError(str(exc)) from exc
+            raise CommandError(exc.message(self.lang)) from exc
         except DefinitionError as exc:
             for line in exc.render(self.lang, with_line=True):
                 self.stdout.write(line)
-            raise CommandError(f"{len(exc.problems)} problem(s); nothing was published", returncode=1) from exc
+            count = len(exc.problems)
+            if action in ("publish", "rollback"):
+                summary = self.say(f"{count} problem(s); nothing was published", f"{count} 个问题；未发布任何版本")
+            else:
+                summary = self.say(f"{count} problem(s); nothing was changed", f"{count} 个问题；未做任何更改")
+            raise CommandError(summary, returncode=1) from exc
+
+    def say(self, en: str, zh: str) -> str:
+        """The command's own words in the language asked for with --lang."""
+        return zh if self.lang == "zh" else en
 
     def project(self, code: str) -> Project:
         project = Project.objects.filter(code=code).first()
         if project is None:
-            known = ", ".join(Project.objects.values_list("code", flat=True)[:20]) or "none"
-            raise CommandError(f"no project with code {code!r} (projects: {known})")
+            known = ", ".join(Project.objects.values_list("code", flat=True)[:20]) or self.say("none", "无")
+            raise CommandError(self.say(f"no project with code {code!r} (projects: {known})",
+                                        f"没有代码为 {code!r} 的项目（现有项目：{known}）"))
         return project
 
-    def do_validate(self, options):
-        root = Path(settings.FLOWS_DIR).parent
-        paths = [Path(p) for p in options["paths"]] or [Path(settings.FLOWS_DIR)]
-        definitions, problems = load_flows(paths, environment(), root)
+    def load(self, paths: list[Path]) -> tuple[dict, list]:
+        """The valid flows under `paths`, every problem written out, with file and line."""
+        definitions, problems = load_flows(paths, environment(), Path(settings.FLOWS_DIR).parent)
         for problem in problems:
             self.stdout.write(problem.render(self.lang, with_line=True))
+        return definitions, problems
+
+    def do_validate(self, options):
+        paths = [Path(p) for p in options["paths"]] or [Path(settings.FLOWS_DIR)]
+        definitions, problems = self.load(paths)
         checked = len(definitions) + len({p.file for p in problems})
         if problems:
-            self.stderr.write(f"{len(problems)} problem(s) in {len({p.file for p in problems})} file(s)")
+            files = len({p.file for p in problems})
+            self.stderr.write(self.say(f"{len(problems)} problem(s) in {files} file(s)",
+                                       f"{files} 个文件中有 {len(problems)} 个问题"))
             sys.exit(1)
         self.stdout.write(self.style.SUCCESS(f"{checked} flow(s) valid: {', '.join(sorted(definitions))}"))
 
@@ -140,7 +157,7 @@ class Command(BaseCommand):
 
     def do_list(self, options):
         project = self.project(options["project"])
-        rows = project.flow_versions.order_by("flow", "number")
+        rows = project.flow_versions.select_related("restored_from").order_by("flow", "number")
         if not rows:
             self.stdout.write(f"{project.code} has no published flows")
         for v in rows:
@@ -157,12 +174,12 @@ class Command(BaseCommand):
         project = self.project(options["project"])
         user = get_user_model().objects.filter(username=options["as_user"]).first()
         if user is None:
-            raise CommandError(f"no user {options['as_user']!r}")
+            raise CommandError(self.say(f"no user {options['as_user']!r}", f"没有用户 {options['as_user']!r}"))
         state_map = {}
         for item in options["map"]:
             old, sep, new = item.partition("=")
             if not sep or not old or not new:
-                raise CommandError(f"--map {item!r}: write OLD=NEW")
+                raise CommandError(self.say(f"--map {item!r}: write OLD=NEW", f"--map {item!r}：请写成 旧状态=新状态"))
             state_map[old] = new
         try:
             steps = migrate(user, project, options["flow"], options["from_version"], options["to_version"],
@@ -177,18 +194,20 @@ class Command(BaseCommand):
     def do_docs(self, options):
         from definitions.render import markdown
 
-        root = Path(settings.FLOWS_DIR).parent
-        definitions, problems = load_flows([Path(settings.FLOWS_DIR)], environment(), root)
+        definitions, problems = self.load([Path(settings.FLOWS_DIR)])
         if problems:
-            for problem in problems:
-                self.stdout.write(problem.render(self.lang, with_line=True))
-            raise CommandError(f"{len(problems)} problem(s) in flows/; no pages written", returncode=1)
+            raise CommandError(self.say(f"{len(problems)} problem(s) in flows/; no pages written",
+                                        f"flows/ 中有 {len(problems)} 个问题；未写入任何页面"), returncode=1)
         names = options["flows"] or sorted(definitions)
+        for name in names:  # before writing anything
+            if name not in definitions:
+                hint = closest(name, definitions)
+                raise CommandError(self.say(
+                    f"no flow {name!r} in flows/" + (f"; did you mean {hint!r}?" if hint else ""),
+                    f"flows/ 中没有流程 {name!r}" + (f"；是否应为 {hint!r}？" if hint else "")))
         target_dir = Path(settings.ROOT_DIR) / "docs" / "flows"
         stale = []
         for name in names:
-            if name not in definitions:
-                raise CommandError(f"no flow {name!r} in flows/")
             page = target_dir / f"{name}.md"
             text = markdown(definitions[name])
             if page.is_file() and page.read_text(encoding="utf-8") == text:
