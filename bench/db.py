@@ -1,4 +1,4 @@
-"""The benchmark's throw-away database, and counting what reaches it.
+"""The benchmark's throw-away database, counting what reaches it, and the options every entry point shares.
 
 `bench_database()` creates a fresh database with Django's test-database machinery
 (`test_<NAME>` on PostgreSQL, a SQLite file under var/bench/ otherwise), migrates it,
@@ -7,6 +7,7 @@ BENCH_DB_NAME (see bench.settings).
 """
 from __future__ import annotations
 
+import argparse
 import os
 import time
 from collections.abc import Iterator
@@ -14,6 +15,21 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from django.db import connection
+
+
+def parser(name: str, doc: str) -> argparse.ArgumentParser:
+    """`python -m bench NAME`'s options: the module's first docstring line, and --keep."""
+    made = argparse.ArgumentParser(prog=f"python -m bench {name}", description=doc.split("\n")[0])
+    made.add_argument("--keep", action="store_true", help="keep the benchmark database")
+    return made
+
+
+def needs_postgres(name: str, why: str) -> bool:
+    """True, after saying so, when the benchmark database is not PostgreSQL (the benchmark then stops)."""
+    if connection.vendor == "postgresql":
+        return False
+    print(f"{name}: needs PostgreSQL (set DATABASE_URL=postgres://...): {why}")
+    return True
 
 
 def setup_django() -> None:

@@ -15,14 +15,13 @@ indexes the query uses.
 """
 from __future__ import annotations
 
-import argparse
 import json
 import random
 import re
 import time
 from datetime import timedelta
 
-from .db import bench_database, setup_django
+from .db import bench_database, needs_postgres, parser as bench_parser, setup_django
 from .stats import machine, percentile, table
 
 ROLES = ["sales_consultant", "sales_manager", "finance", "contract_clerk", "customer_service",
@@ -210,7 +209,7 @@ def explain(user) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench inbox", description=__doc__.split("\n")[0])
+    parser = bench_parser("inbox", __doc__)
     parser.add_argument("--tasks", type=int, default=1_000_000)
     parser.add_argument("--projects", type=int, default=50)
     parser.add_argument("--users", type=int, default=5000)
@@ -218,14 +217,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--manager-claimable", type=int, default=20_000, help="tasks inbox_manager can claim")
     parser.add_argument("--open-share", type=float, default=0.1, help="share of all tasks that are open")
     parser.add_argument("--repeat", type=int, default=50, help="timed calls per figure")
-    parser.add_argument("--keep", action="store_true")
     args = parser.parse_args(argv)
     setup_django()
-    from django.db import connection
-
-    if connection.vendor != "postgresql":
-        print("inbox: needs PostgreSQL (set DATABASE_URL=postgres://...): the figure is about PostgreSQL's "
-              "plans on a million rows")
+    if needs_postgres("inbox", "the figure is about PostgreSQL's plans on a million rows"):
         return 0
     print(f"# inbox: {args.tasks:,} tasks, {args.projects} projects, {args.users:,} users; machine: {machine()}",
           flush=True)

@@ -23,7 +23,6 @@ which is how the client tells a conflict from a pick.
 """
 from __future__ import annotations
 
-import argparse
 import http.client
 import json
 import multiprocessing as mp
@@ -39,7 +38,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
-from .db import bench_database, setup_django
+from .db import bench_database, needs_postgres, parser as bench_parser, setup_django
 from .stats import machine, percentile, table
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -345,43 +344,45 @@ class Gunicorn:
 
 # ---------------------------------------------------------------- invariants
 
+INVARIANTS = {  # name -> the SQL counting its violations in project %(p)s
+    "unit in two live holds": """
+        SELECT count(*) FROM (SELECT unit_id FROM kernel_unithold WHERE project_id = %(p)s
+          AND released_at IS NULL GROUP BY unit_id HAVING count(*) > 1) x""",
+    "unit held but on sale": """
+        SELECT count(*) FROM kernel_unit u WHERE u.project_id = %(p)s AND u.status = 'available'
+          AND EXISTS (SELECT 1 FROM kernel_unithold h WHERE h.unit_id = u.id AND h.released_at IS NULL)""",
+    "unit reserved but not held": """
+        SELECT count(*) FROM kernel_unit u WHERE u.project_id = %(p)s AND u.status <> 'available'
+          AND NOT EXISTS (SELECT 1 FROM kernel_unithold h WHERE h.unit_id = u.id AND h.released_at IS NULL)""",
+    "unit picked by two records": """
+        SELECT count(*) FROM (SELECT data->>'unit_id' FROM engine_record WHERE project_id = %(p)s
+          AND state = 'picked' GROUP BY 1 HAVING count(*) > 1) x""",
+    "picked record not holding its unit": """
+        SELECT count(*) FROM engine_record r WHERE r.project_id = %(p)s AND r.state = 'picked'
+          AND NOT EXISTS (SELECT 1 FROM kernel_unithold h WHERE h.record_id = r.id AND h.released_at IS NULL
+                          AND h.unit_id = (r.data->>'unit_id')::bigint)""",
+    "queue number issued twice": """
+        SELECT count(*) FROM (SELECT batch_id, number FROM kernel_queuenumber WHERE project_id = %(p)s
+          GROUP BY 1, 2 HAVING count(*) > 1) x""",
+    "record with two queue numbers": """
+        SELECT count(*) FROM (SELECT record_id FROM kernel_queuenumber WHERE project_id = %(p)s
+          GROUP BY 1 HAVING count(*) > 1) x""",
+    "queue numbers not 1..N": """
+        SELECT CASE WHEN count(*) = coalesce(max(number), 0) AND count(*) = count(DISTINCT number)
+                    THEN 0 ELSE 1 END FROM kernel_queuenumber WHERE project_id = %(p)s""",
+    "record's number differs from the ledger": """
+        SELECT count(*) FROM engine_record r JOIN kernel_queuenumber q ON q.record_id = r.id
+          WHERE r.project_id = %(p)s AND r.data->>'queue_number' IS DISTINCT FROM q.code""",
+}
+
+
 def verify(project_id: int) -> dict[str, int]:
     """Count every violation of the launch's invariants, straight from the tables."""
     from django.db import connection
 
-    checks = {
-        "unit in two live holds": """
-            SELECT count(*) FROM (SELECT unit_id FROM kernel_unithold WHERE project_id = %(p)s
-              AND released_at IS NULL GROUP BY unit_id HAVING count(*) > 1) x""",
-        "unit held but on sale": """
-            SELECT count(*) FROM kernel_unit u WHERE u.project_id = %(p)s AND u.status = 'available'
-              AND EXISTS (SELECT 1 FROM kernel_unithold h WHERE h.unit_id = u.id AND h.released_at IS NULL)""",
-        "unit reserved but not held": """
-            SELECT count(*) FROM kernel_unit u WHERE u.project_id = %(p)s AND u.status <> 'available'
-              AND NOT EXISTS (SELECT 1 FROM kernel_unithold h WHERE h.unit_id = u.id AND h.released_at IS NULL)""",
-        "unit picked by two records": """
-            SELECT count(*) FROM (SELECT data->>'unit_id' FROM engine_record WHERE project_id = %(p)s
-              AND state = 'picked' GROUP BY 1 HAVING count(*) > 1) x""",
-        "picked record not holding its unit": """
-            SELECT count(*) FROM engine_record r WHERE r.project_id = %(p)s AND r.state = 'picked'
-              AND NOT EXISTS (SELECT 1 FROM kernel_unithold h WHERE h.record_id = r.id AND h.released_at IS NULL
-                              AND h.unit_id = (r.data->>'unit_id')::bigint)""",
-        "queue number issued twice": """
-            SELECT count(*) FROM (SELECT batch_id, number FROM kernel_queuenumber WHERE project_id = %(p)s
-              GROUP BY 1, 2 HAVING count(*) > 1) x""",
-        "record with two queue numbers": """
-            SELECT count(*) FROM (SELECT record_id FROM kernel_queuenumber WHERE project_id = %(p)s
-              GROUP BY 1 HAVING count(*) > 1) x""",
-        "queue numbers not 1..N": """
-            SELECT CASE WHEN count(*) = coalesce(max(number), 0) AND count(*) = count(DISTINCT number)
-                        THEN 0 ELSE 1 END FROM kernel_queuenumber WHERE project_id = %(p)s""",
-        "record's number differs from the ledger": """
-            SELECT count(*) FROM engine_record r JOIN kernel_queuenumber q ON q.record_id = r.id
-              WHERE r.project_id = %(p)s AND r.data->>'queue_number' IS DISTINCT FROM q.code""",
-    }
     out = {}
     with connection.cursor() as cursor:
-        for name, sql in checks.items():
+        for name, sql in INVARIANTS.items():
             cursor.execute(sql, {"p": project_id})
             out[name] = cursor.fetchone()[0]
     return out
@@ -399,7 +400,7 @@ def sold(project_id: int) -> tuple[int, int, int]:
 # ---------------------------------------------------------------- main
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench rush", description=__doc__.split("\n")[0])
+    parser = bench_parser("rush", __doc__)
     parser.add_argument("--units", type=int, default=2000)
     parser.add_argument("--holders", type=int, default=5000)
     parser.add_argument("--workers", default="2,4,8", help="K values, comma separated")
@@ -407,14 +408,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--server-workers", type=int, default=0,
                         help="gunicorn workers (default: K, at least 2)")
     parser.add_argument("--port", type=int, default=0, help="gunicorn port (default: a free one)")
-    parser.add_argument("--keep", action="store_true")
     args = parser.parse_args(argv)
     setup_django()
-    from django.db import connection
-
-    if connection.vendor != "postgresql":
-        print("rush: needs PostgreSQL (set DATABASE_URL=postgres://...): SQLite has one writer at a time, "
-              "so a rush there measures a queue, not the engine's locking")
+    if needs_postgres("rush", "SQLite has one writer at a time, so a rush there measures a queue, "
+                              "not the engine's locking"):
         return 0
     ks = [int(k) for k in args.workers.split(",")]
     modes = [m.strip() for m in args.modes.split(",")]
@@ -462,7 +459,7 @@ def main(argv: list[str] | None = None) -> int:
         print("\n## launch rush on postgresql")
         print(table(["way in", "K", "confirms/s", "p50 ms", "p95 ms", "picks/s", "p50 ms", "p95 ms", "p99 ms",
                      "conflicts", "units sold", "numbers", "violations"], rows))
-        print("\ninvariants checked from the database after each run: " + ", ".join(verify(0)))
+        print("\ninvariants checked from the database after each run: " + ", ".join(INVARIANTS))
     if bad:
         print(f"\nFAILED: {bad} invariant violations or worker errors")
         return 1

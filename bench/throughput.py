@@ -17,7 +17,6 @@ human steps), half 8 % (three), so a record is 2.5 human transitions on average.
 """
 from __future__ import annotations
 
-import argparse
 import cProfile
 import io
 import pstats
@@ -26,7 +25,7 @@ import time
 from pathlib import Path
 from dataclasses import dataclass, field
 
-from .db import Counter, bench_database, counting, setup_django
+from .db import Counter, bench_database, counting, parser as bench_parser, setup_django
 from .stats import machine, median, table
 
 ENGINES = ("viewflow", "floor", "ours")
@@ -288,7 +287,7 @@ def report(runs: list[Run], repetitions: int) -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m bench throughput", description=__doc__.split("\n")[0])
+    parser = bench_parser("throughput", __doc__)
     parser.add_argument("--records", type=int, default=1000, help="records per engine per repetition")
     parser.add_argument("--repetitions", type=int, default=3)
     parser.add_argument("--chunk", type=int, default=50, help="records per engine before the next engine's turn")
@@ -296,7 +295,6 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--breakdown", action="store_true", help="list every statement of one record")
     parser.add_argument("--profile", type=int, default=0, metavar="N",
                         help="also cProfile our engine's steps over N records")
-    parser.add_argument("--keep", action="store_true", help="keep the benchmark database")
     args = parser.parse_args(argv)
     setup_django()
     from django.db import connection
