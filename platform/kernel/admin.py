@@ -11,6 +11,7 @@ from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -128,7 +129,7 @@ class CustomerForm(forms.ModelForm):
         try:
             return normalise_phone(self.cleaned_data["phone"])
         except InvalidPhone as exc:
-            raise forms.ValidationError(exc.message_en) from None
+            raise forms.ValidationError(exc.message(get_language() or "en")) from None
 
     def clean_extra(self) -> dict:
         extra = self.cleaned_data["extra"] or {}

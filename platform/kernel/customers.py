@@ -137,9 +137,10 @@ def _checked_extra(extra: object) -> dict:
 
 def _clean_name(name: object) -> str:
     if not isinstance(name, str) or not name.strip():
-        raise InvalidCustomerData(problems="name: a name is required")
+        raise InvalidCustomerData(problems="name: a name is required", problems_zh="name（姓名）：必填")
     if len(name.strip()) > 100:
-        raise InvalidCustomerData(problems="name: at most 100 characters")
+        raise InvalidCustomerData(problems="name: at most 100 characters",
+                                  problems_zh="name（姓名）：最多 100 个字符")
     return name.strip()
 
 

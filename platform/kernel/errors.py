@@ -19,6 +19,9 @@ class KernelError(Exception):
     template_zh = "操作被拒绝"
 
     def __init__(self, **params: Any):
+        if "value" in params:  # a value a person typed: `{value_en}` / `{value_zh}` show it as typed
+            en, zh = shown(params["value"])
+            params = {"value_en": en, "value_zh": zh, **params}
         self.params: Mapping[str, Any] = MappingProxyType(dict(params))
         self.message_en = self.template_en.format(**params)
         self.message_zh = self.template_zh.format(**params)
@@ -105,8 +108,7 @@ class InvalidAmount(KernelError):
     template_zh = "{name} 应为最多两位小数的正数金额，例如 5000.00；实际为 {value_zh}"
 
     def __init__(self, *, value: object, name: str = "amount", **params: Any):
-        en, zh = shown(value)
-        super().__init__(name=name, value=value, value_en=en, value_zh=zh, **params)
+        super().__init__(name=name, value=value, **params)
 
 
 class RefundExceedsReceipts(KernelError):
@@ -119,8 +121,8 @@ class RefundExceedsReceipts(KernelError):
 
 class InvalidPhone(KernelError):
     code = "invalid_phone"
-    template_en = "'{value}' is not a valid phone number, e.g. 13812341234 or +86 138 1234 1234"
-    template_zh = "'{value}' 不是有效的电话号码，例如 13812341234 或 +86 138 1234 1234"
+    template_en = "phone: {value_en} is not a valid phone number, e.g. 13812341234 or +86 138 1234 1234"
+    template_zh = "电话：{value_zh} 不是有效的电话号码，例如 13812341234 或 +86 138 1234 1234"
 
 
 class DuplicatePhone(KernelError):
@@ -138,9 +140,14 @@ class CustomerNotFound(KernelError):
 
 
 class InvalidCustomerData(KernelError):
+    """`problems` each name the field (`name: …`, `extra.birthday: …`); `problems_zh` when they have Chinese."""
+
     code = "invalid_customer_data"
     template_en = "customer data is not valid: {problems}"
-    template_zh = "客户资料不符合要求：{problems}"
+    template_zh = "客户资料不符合要求：{problems_zh}"
+
+    def __init__(self, *, problems: str, problems_zh: str | None = None, **params: Any):
+        super().__init__(problems=problems, problems_zh=problems_zh or problems, **params)
 
 
 class CustomerProtected(KernelError):

@@ -66,6 +66,18 @@ def test_saving_a_customer_in_the_admin_normalises_the_phone(client, project, zh
     assert zhang.history.latest("history_id").history_user.username == "root"
 
 
+def test_an_invalid_phone_in_the_admin_is_refused_in_the_viewers_language(client, project, zhang):
+    c = admin_client(client, project, "sales_manager")
+
+    response = c.post(reverse("admin:kernel_customer_change", args=[zhang.pk]),
+                      {"name": "张伟", "phone": "12345", "extra": "{}"}, HTTP_ACCEPT_LANGUAGE="zh-hans")
+
+    zhang.refresh_from_db()
+    assert response.status_code == 200
+    assert "电话：12345 不是有效的电话号码" in response.content.decode()
+    assert zhang.phone == "+8613812341234"
+
+
 @pytest.mark.parametrize("model", ["project", "building", "unit", "unithold", "queuebatch", "queuenumber",
                                    "payment", "customer", "customerregistration"])
 def test_every_kernel_list_page_renders(client, project, zhang, model):

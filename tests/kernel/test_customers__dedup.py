@@ -85,3 +85,18 @@ def test_extra_fields_are_checked_against_the_customer_schema(project):
         "customer data is not valid: (extra): Additional properties are not allowed ('shoe_size' was unexpected); "
         "gender: 'x' is not one of ['female', 'male']")
     assert Customer.objects.count() == 0
+
+
+@pytest.mark.parametrize(("name", "en", "zh"), [
+    ("  ", "name: a name is required", "name（姓名）：必填"),
+    ("张" * 101, "name: at most 100 characters", "name（姓名）：最多 100 个字符"),
+])
+def test_a_missing_or_overlong_name_is_refused_in_both_languages(project, name, en, zh):
+    wang = make_user("wang", project, "sales_consultant")
+
+    with pytest.raises(InvalidCustomerData) as caught:
+        customers.register(project_id=project.pk, consultant_id=wang.pk, name=name, phone="13812341234")
+
+    assert caught.value.message_en == f"customer data is not valid: {en}"
+    assert caught.value.message_zh == f"客户资料不符合要求：{zh}"
+    assert Customer.objects.count() == 0
