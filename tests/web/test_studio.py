@@ -36,11 +36,13 @@ def test_save_shows_the_diff_then_publish_and_roll_back(admin, people):
     page = admin.get("/studio/P1/subscription/").content.decode()
     assert "~ states.awaiting_contract.deadline.after: &#x27;7d&#x27; → &#x27;3d&#x27;" in page
 
-    admin.post("/studio/P1/subscription/publish/")
+    published = admin.post("/studio/P1/subscription/publish/", follow=True).content.decode()
     assert FlowVersion.objects.get(project=people["p1"], flow="subscription", status="published").number == 2
-    admin.post("/studio/P1/subscription/rollback/1/")
+    assert "已发布 v2。" in published
+    restored = admin.post("/studio/P1/subscription/rollback/1/", follow=True).content.decode()
     current = FlowVersion.objects.get(project=people["p1"], flow="subscription", status="published")
     assert (current.number, current.restored_from.number) == (3, 1)
+    assert "已按 v1 的内容发布 v3。" in restored
     assert "无变化。" in admin.get("/studio/P1/subscription/").content.decode()
 
 
@@ -70,3 +72,17 @@ def test_overrides_with_decimal_numbers_save_and_read_back_exactly(admin, people
     assert str(versions.stored_overrides(people["p1"], "subscription")["entity"]["schema"]["properties"]["area"]
                ["x-weight"]) == "0.50"
     assert "x-weight: 0.50" in page
+
+
+def test_rolling_back_to_a_missing_version_says_so_in_the_users_language(admin, people):
+    page = admin.post("/studio/P1/subscription/rollback/9/", follow=True).content.decode()
+
+    assert "P1/subscription 没有版本 9" in page
+    assert FlowVersion.objects.filter(project=people["p1"], flow="subscription").count() == 1
+
+
+def test_publishing_the_published_content_again_says_nothing_changed(admin, people):
+    page = admin.post("/studio/P1/subscription/publish/", follow=True).content.decode()
+
+    assert "v1 已是发布版本，未作任何更改。" in page
+    assert FlowVersion.objects.filter(project=people["p1"], flow="subscription").count() == 1

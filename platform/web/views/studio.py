@@ -97,7 +97,7 @@ def _change_version(request, project: str, flow: str, change) -> HttpResponse:
         for line in exc.render(lang()):
             messages.error(request, line)
     except versions.VersionError as exc:
-        messages.error(request, str(exc))
+        messages.error(request, exc.message(lang()))
     else:
         messages.success(request, done)
     return redirect(reverse("web:studio-flow", args=[project, flow]))
