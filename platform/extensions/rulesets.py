@@ -31,7 +31,7 @@ def rules_for(project_id: int, plugin: str) -> Rules:
     if found is None:
         code = Project.objects.filter(pk=project_id).values_list("code", flat=True).first() or project_id
         raise RulesMissing(project=code, plugin=plugin)
-    return Rules(project_id, plugin, found.revision, copy.deepcopy(found.config))
+    return Rules(project_id, plugin, found.revision, found.config)  # just decoded: nobody else holds it
 
 
 @transaction.atomic
