@@ -5,7 +5,7 @@ import copy
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from kernel.models import Project
 
@@ -38,14 +38,24 @@ def rules_for(project_id: int, plugin: str) -> Rules:
 def publish_rules(project: Project, plugin: str, config: Mapping, *, user=None, validated: bool = False) -> RuleSet:
     """Validate and store the project's rules for `plugin` as a new revision (`InvalidRules` otherwise).
 
-    The row is locked, so two admins publishing at once get consecutive revisions.
+    The row is locked, so two admins publishing at once get consecutive revisions; when
+    both publish the project's first rules, the one whose insert loses to the unique
+    constraint publishes on top of the winner's row instead.
     `validated=True` skips the check for a caller that has just made it on this very
     configuration (the admin's form does, through `RuleSet.clean`).
     """
+    config = copy.deepcopy(dict(config))
     rule_set = RuleSet.objects.select_for_update().filter(project=project, plugin=plugin).first()
     if rule_set is None:
-        rule_set = RuleSet(project=project, plugin=plugin)
-    rule_set.config = copy.deepcopy(dict(config))
-    rule_set.updated_by = user
+        rule_set = RuleSet(project=project, plugin=plugin, config=config, updated_by=user)
+        if not validated:
+            rule_set.clean()
+        try:
+            with transaction.atomic():
+                rule_set.save(validate=False)
+            return rule_set
+        except IntegrityError:  # another first publication won the insert: ours becomes the next revision
+            rule_set, validated = RuleSet.objects.select_for_update().get(project=project, plugin=plugin), True
+    rule_set.config, rule_set.updated_by = config, user
     rule_set.save(validate=not validated)
     return rule_set

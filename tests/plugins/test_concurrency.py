@@ -169,3 +169,26 @@ def test_a_cancellation_and_a_signing_in_one_month_at_once_do_not_deadlock(commi
                             .filter(deal__cancelled_at__isnull=True).values_list("deal_id", "amount")):
         totals[deal_id] = totals.get(deal_id, D("0")) + amount
     assert sorted(totals.values()) == [D("6000.00")] * 5
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_admins_publishing_a_projects_first_rules_at_once_get_consecutive_revisions(project):
+    # given: the project has no points rules yet; two admins publish at the same moment
+    needs_postgresql()
+    from extensions.models import RuleSet
+    from extensions.rulesets import publish_rules
+
+    from .conftest import example_rules
+
+    def publish(worker: int):
+        config = example_rules("points")
+        config["expiry_days"] = 100 + worker
+        return publish_rules(project, "points", config).revision
+
+    # when
+    results = race(2, publish)
+
+    # then: both stored, one after the other, on one rule set
+    assert sorted(results) == [1, 2], results
+    stored = RuleSet.objects.get(project=project, plugin="points")
+    assert stored.revision == 2 and stored.history.count() == 2
