@@ -1,14 +1,16 @@
 """From files to definitions: read YAML templates, resolve entity schemas, validate."""
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 from .errors import DefinitionError, Problem
 from .model import FlowDefinition
 from .validator import Environment, check_and_build, resolve_entity
-from .yamlio import load_yaml
+from .yamlio import LoadedYaml, load_yaml
 
 FLOW_SUFFIXES = (".yaml", ".yml")
 
@@ -24,14 +26,22 @@ class Template:
 
 
 def read_template(path: Path, display: str | None = None) -> Template:
+    """The file as it is now; parsed again only when its text changed (the document is the caller's own)."""
     file = display or str(path)
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         detail = getattr(exc, "strerror", None) or str(exc)
         return Template(file, None, {}, (Problem("file.unreadable", (), {"detail": detail}, file),))
-    loaded = load_yaml(text, file)
-    return Template(file, loaded.data, loaded.lines, loaded.problems)
+    loaded = _parsed(text, file)
+    return Template(file, copy.deepcopy(loaded.data), loaded.lines, loaded.problems)
+
+
+@lru_cache(maxsize=64)
+def _parsed(text: str, file: str) -> LoadedYaml:
+    # Parsing YAML in Python is the slow part of publishing, of the start-up check and of
+    # each look at a project's overrides; the text is read every time, so an edit shows.
+    return load_yaml(text, file)
 
 
 def build(document: object, env: Environment, file: str = "", lines: dict | None = None,
