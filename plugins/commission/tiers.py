@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from enum import Enum
 
-from extensions.values import fen
+from extensions.api import fen
 
 
 class TierMode(str, Enum):

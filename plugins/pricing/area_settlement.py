@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from extensions.values import fen
+from extensions.api import fen
 
 ZERO = Decimal("0")
 RATIO_PLACES = Decimal("0.000001")

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from extensions.values import fen
+from extensions.api import fen
 
 
 @dataclass(frozen=True)

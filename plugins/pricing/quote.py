@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
-from extensions.values import decimal_text, fen, money_text
+from extensions.api import decimal_text, fen, money_text
 
 from .discounts import DiscountStep, applicable, apply_chain
 from .manual_discount import Approval, approval_needed

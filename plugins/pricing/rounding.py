@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from decimal import ROUND_DOWN, ROUND_HALF_UP, ROUND_UP, Decimal
 from enum import Enum
 
-from kernel.money import fen
+from extensions.api import fen
 
 
 class RoundingMode(str, Enum):
