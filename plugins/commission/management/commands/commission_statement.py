@@ -5,7 +5,7 @@ import re
 
 from django.core.management.base import BaseCommand, CommandError
 
-from extensions.api import money_text, project_zone
+from extensions.api import money_text
 from kernel.models import Project
 from plugins.commission.models import BeneficiaryKind
 from plugins.commission.statement import statement
@@ -34,7 +34,7 @@ class Command(BaseCommand):
         if when is None:
             raise CommandError(f"--month must be YYYY-MM, not {month!r}")
         s = statement(found.pk, who.group(1), who.group(2), int(when.group(1)), int(when.group(2)))
-        zone = project_zone(found.pk)
+        zone = found.zone
         self.stdout.write(f"{project} {agent} {month}")
         for label, value in [("opening pending", s.opening_pending), ("opening payable", s.opening_payable),
                              ("earned", s.earned), ("reversed", s.reversed), ("paid", s.paid),
