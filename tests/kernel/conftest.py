@@ -9,8 +9,9 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from accounts.models import Membership, User
+from kernel import customers
 from kernel.actions import ActionContext
-from kernel.models import Building, Project, Unit
+from kernel.models import Building, Customer, Project, Unit
 
 NOW = datetime(2026, 5, 1, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
 _record_ids = itertools.count(1000)
@@ -54,3 +55,16 @@ def project(db) -> Project:
 @pytest.fixture
 def unit(project) -> Unit:
     return make_units(project, 1)[0]
+
+
+@pytest.fixture
+def wang(project) -> User:
+    """A sales consultant in the project."""
+    return make_user("wang", project, "sales_consultant")
+
+
+@pytest.fixture
+def zhang(project, wang) -> Customer:
+    """A customer Wang registered on NOW in a project with 30 protection days."""
+    return customers.register(project_id=project.pk, consultant_id=wang.pk, name="张伟", phone="13812341234",
+                              now=NOW).customer

@@ -7,14 +7,7 @@ from django.urls import reverse
 from accounts.models import Membership, User
 from kernel import customers, payments, queue, units
 
-from .conftest import NOW, make_ctx, make_units, make_user
-
-
-@pytest.fixture
-def zhang(project):
-    wang = make_user("wang", project, "sales_consultant")
-    return customers.register(project_id=project.pk, consultant_id=wang.pk, name="张伟", phone="13812341234",
-                              now=NOW).customer
+from .conftest import NOW, make_ctx, make_units
 
 
 def admin_client(client, project, *roles):
@@ -93,10 +86,9 @@ def add_deal(project, consultant, n: int) -> None:
 
 @pytest.mark.parametrize("model", ["project", "building", "unit", "unithold", "queuebatch", "queuenumber",
                                    "payment", "customer", "customerregistration"])
-def test_every_kernel_list_page_renders_without_a_query_per_row(client, project, model):
+def test_every_kernel_list_page_renders_without_a_query_per_row(client, project, wang, model):
     # given: a deal of everything
-    consultant = make_user("wang", project, "sales_consultant")
-    add_deal(project, consultant, 1)
+    add_deal(project, wang, 1)
     c = admin_client(client, project)
     url = reverse(f"admin:kernel_{model}_changelist")
 
@@ -109,7 +101,7 @@ def test_every_kernel_list_page_renders_without_a_query_per_row(client, project,
 
     # when: three more deals
     for n in (2, 3, 4):
-        add_deal(project, consultant, n)
+        add_deal(project, wang, n)
 
     # then
     assert queries_to_list() == one

@@ -11,13 +11,6 @@ from kernel.visibility import PhoneVisibility, customer_payload, customer_rows, 
 from .conftest import NOW, make_user
 
 
-@pytest.fixture
-def zhang(project):
-    wang = make_user("wang", project, "sales_consultant")
-    return customers.register(project_id=project.pk, consultant_id=wang.pk, name="张伟", phone="13812341234",
-                              now=NOW).customer
-
-
 def shown_to(user, customer, project_id=None) -> str:
     return PhoneVisibility.for_user(user, project_id).phone_for(customer)
 
@@ -37,14 +30,12 @@ def test_other_roles_see_the_masked_number(project, zhang, role):
     assert shown_to(viewer, zhang) == "138****1234"
 
 
-def test_the_consultant_a_customer_is_registered_to_sees_the_full_number(project, zhang):
-    wang = User.objects.get(username="wang")
+def test_the_consultant_a_customer_is_registered_to_sees_the_full_number(project, zhang, wang):
 
     assert shown_to(wang, zhang) == "+8613812341234"
 
 
-def test_a_consultant_who_left_the_project_no_longer_sees_the_full_number(project, zhang):
-    wang = User.objects.get(username="wang")
+def test_a_consultant_who_left_the_project_no_longer_sees_the_full_number(project, zhang, wang):
     wang.memberships.all().delete()
 
     assert shown_to(wang, zhang) == "138****1234"
@@ -83,8 +74,7 @@ def test_the_payload_for_pages_exports_and_apis_masks_the_phone_and_says_so(proj
     assert payload == {"id": zhang.pk, "name": "张伟", "phone": "138****1234", "phone_masked": True, "extra": {}}
 
 
-def test_an_export_of_many_customers_costs_two_queries(project, zhang, django_assert_num_queries):
-    wang = User.objects.get(username="wang")
+def test_an_export_of_many_customers_costs_two_queries(project, zhang, django_assert_num_queries, wang):
     for i in range(5):
         customers.register(project_id=project.pk, consultant_id=wang.pk, name=f"客户{i}", phone=f"1391234000{i}")
     viewer = PhoneVisibility.for_user(make_user("agent", project, "channel_agent"))
@@ -95,9 +85,8 @@ def test_an_export_of_many_customers_costs_two_queries(project, zhang, django_as
     assert [r["phone"] for r in rows] == ["138****1234"] + [f"139****000{i}" for i in range(5)]
 
 
-def test_the_history_of_a_phone_change_is_masked_for_those_who_see_masked_numbers(project, zhang):
+def test_the_history_of_a_phone_change_is_masked_for_those_who_see_masked_numbers(project, zhang, wang):
     # given
-    wang = User.objects.get(username="wang")
     customers.update(zhang.pk, by_user_id=wang.pk, phone="13900001111", now=NOW)
     agent = make_user("agent", project, "channel_agent")
 

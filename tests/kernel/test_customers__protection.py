@@ -11,20 +11,8 @@ from .conftest import NOW, make_user
 
 
 @pytest.fixture
-def wang(project):
-    return make_user("wang", project, "sales_consultant")
-
-
-@pytest.fixture
 def li(project):
     return make_user("li", project, "sales_consultant")
-
-
-@pytest.fixture
-def zhang(project, wang):
-    """A customer Wang registered on NOW in a project with 30 protection days."""
-    return customers.register(project_id=project.pk, consultant_id=wang.pk, name="张伟", phone="13812341234",
-                              now=NOW).customer
 
 
 def test_registration_protects_the_customer_for_the_projects_protection_days(project, zhang):
