@@ -80,20 +80,27 @@ def release(*, project_id: int, lineage: Sequence[int], filed: bool, now: dateti
     deal = find_deal(project_id, lineage, lock=True)
     if deal is None or deal.cancelled_at is not None:
         return None
-    deal.record_ids = sorted(set(deal.record_ids) | set(lineage))
+    changed = []  # written only when something did: the hourly sweep calls this for every unreleased deal
+    record_ids = sorted(set(deal.record_ids) | set(lineage))
+    if record_ids != deal.record_ids:
+        deal.record_ids = record_ids
+        changed.append("record_ids")
     if filed and deal.filed_at is None:
         deal.filed_at = now
+        changed.append("filed_at")
     if deal.released_at is None:
         r = rules(project_id)
         collected = net_collections(project_id, record_ids=deal.record_ids).net
         if is_payable(filed=deal.filed_at is not None, requires_filing=r.requires_filing, collected=collected,
                       contract_amount=deal.contract_amount, share=r.collected_share):
             deal.released_at = now
+            changed.append("released_at")
             for entry in deal.entries.select_for_update().filter(status=EntryStatus.ACCRUED).order_by("id"):
                 lifecycle = EntryLifecycle(entry)
                 lifecycle.make_payable(now)
                 lifecycle.save()
-    deal.save(update_fields=["record_ids", "filed_at", "released_at"])
+    if changed:
+        deal.save(update_fields=changed)
     return deal
 
 

@@ -167,6 +167,25 @@ def test_clawback_reverses_what_is_unpaid_and_claws_back_what_was_paid(commissio
                                        f"nothing to pay"
 
 
+def test_the_sweep_writes_nothing_for_a_deal_whose_conditions_still_do_not_hold(commission_rules, project):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from plugins.commission.sweep import release_due
+
+    # given: a signed deal, nothing collected
+    sign(project, channel="agency_a")
+
+    # when: the hourly sweep looks at it
+    with CaptureQueriesContext(connection) as queries:
+        released = release_due()
+
+    # then: nothing released and nothing written
+    assert released == 0
+    assert [q["sql"] for q in queries if q["sql"].lstrip().upper().startswith(("UPDATE", "INSERT"))] == []
+    assert [e[4] for e in entries()] == ["accrued"]
+
+
 def test_a_cancelled_deal_accrues_nothing_again(commission_rules, project):
     ctx = sign(project, channel="agency_a")
     claw_back(ctx)
