@@ -91,7 +91,11 @@ class QueueBatchAdmin(admin.ModelAdmin):
     list_display = ("code", "project", "title", "last_number", "is_open")
     list_filter = ("project", "is_open")
     list_select_related = ("project",)
-    readonly_fields = ("last_number",)
+
+    def get_readonly_fields(self, request: HttpRequest, obj: QueueBatch | None = None) -> tuple[str, ...]:
+        # Issued numbers carry the batch's code (A-0001): renaming or moving a batch would
+        # let a new batch of the old code issue A-0001 again.
+        return ("last_number",) if obj is None else ("project", "code", "last_number")
 
 
 @admin.register(QueueNumber)

@@ -6,6 +6,7 @@ from django.urls import reverse
 
 from accounts.models import Membership, User
 from kernel import customers, payments, queue, units
+from kernel.models import QueueBatch
 
 from .conftest import NOW, make_ctx, make_units
 
@@ -71,6 +72,22 @@ def test_an_invalid_phone_in_the_admin_is_refused_in_the_viewers_language(client
     assert response.status_code == 200
     assert "电话：12345 不是有效的电话号码" in response.content.decode()
     assert zhang.phone == "+8613812341234"
+
+
+def test_a_queue_batch_keeps_its_project_and_code_once_created(client, project):
+    # given: batch A has issued A-0001
+    queue.issue(make_ctx(project, flow="queue"), "A")
+    batch = QueueBatch.objects.get()
+    c = admin_client(client, project)
+
+    # when: an admin tries to rename it, and to close it
+    response = c.post(reverse("admin:kernel_queuebatch_change", args=[batch.pk]),
+                      {"project": project.pk, "code": "B", "title": "批次 A", "is_open": ""})
+
+    # then: the title and the closing stand, the code does not
+    batch.refresh_from_db()
+    assert response.status_code == 302
+    assert (batch.code, batch.title, batch.is_open, batch.last_number) == ("A", "批次 A", False, 1)
 
 
 def add_deal(project, consultant, n: int) -> None:
