@@ -12,13 +12,13 @@ from contextlib import ExitStack
 from django.db import transaction
 from django.utils import timezone
 
-from ..models import HistoryEntry, Task, TaskCandidate, TaskStatus, Vote
+from ..models import HistoryEntry, Task, Vote
 from ..versions import definition_for
 from . import history, rows
 from .access import MANAGER_ROLES
 from .errors import BadRequest, NotPermitted, TaskNotOpen
 from .records import locked_record
-from .tasks import _colleague, _locked_task
+from .tasks import _colleague, _locked_task, close
 from .transitions import move
 
 
@@ -72,8 +72,6 @@ def vote(user, task_id: int, decision: str, comment: str = ""):
     waiting = any(t.kind == "approval" and t.name == task.name and t.visit == task.visit for t in still_open)
     decided = decision == Vote.Decision.REJECT or not waiting
     details = {"task": task.name, "task_id": task.pk, "decision": decision, "role": role}
-    task.status, task.outcome, task.closed_at, task.closed_by_id = TaskStatus.DONE, decision, now, user.pk
-    task.assignee_id = task.assignee_id or user.pk
     outcome = None
     if decided:
         outcome = definition.transition(spec.rejected if decision == Vote.Decision.REJECT else spec.approved)
@@ -81,10 +79,7 @@ def vote(user, task_id: int, decision: str, comment: str = ""):
         batch.enter_context(rows.together())
         rows.insert(Vote, [{"task_id": task.pk, "record_id": record.pk, "user_id": user.pk, "role": role,
                             "decision": decision, "comment": comment, "at": now}])
-        rows.update(Task, {"id": task.pk}, {"status": task.status, "outcome": task.outcome, "closed_at": now,
-                                            "closed_by": user.pk, "assignee": task.assignee_id})
-        if len(task.roles) > 1 or task.escalated_at is not None:
-            rows.update(TaskCandidate, {"task_id": task.pk}, {"is_open": False})
+        close(task, user, now, outcome=decision)
         # When the vote decides, the move's record UPDATE also stores the history counter.
         history.append(record, HistoryEntry.Kind.VOTE, user, comment=comment, details=details,
                        save_seq=not decided)

@@ -11,7 +11,7 @@ from kernel.errors import shown
 
 from .actions import EngineActionContext
 from .errors import ActionFailed
-from .forms import _pair
+from .forms import error_pair
 
 
 def set_field(ctx: EngineActionContext, *, field: str, value: object) -> None:
@@ -59,7 +59,7 @@ def field_problem(entity: Entity, data: Mapping, field: str, value: object) -> t
     for error in entity.validator.iter_errors({**data, field: value}):
         path = list(error.absolute_path)
         if path and path[0] == field:
-            en, zh = _pair(error)
+            en, zh = error_pair(error)
             if len(path) > 1:  # inside an object or list: say where
                 where = format_path(path)
                 en, zh = f"{where}: {en}", f"{where}：{zh}"

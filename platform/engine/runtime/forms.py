@@ -54,7 +54,7 @@ def apply_form(definition: FlowDefinition, form: FormSpec | None, data: Mapping,
     for key, schema in extra.items():
         if key in values:
             for error in Draft202012Validator(thaw(schema), format_checker=format_checker).iter_errors(values[key]):
-                errors.setdefault(key, []).append(_pair(error))
+                errors.setdefault(key, []).append(error_pair(error))
     new_data = dict(data)
     new_data.update({k: v for k, v in values.items() if k not in extra})
     for error in definition.entity.validator.iter_errors(new_data):
@@ -66,7 +66,7 @@ def apply_form(definition: FlowDefinition, form: FormSpec | None, data: Mapping,
                 errors.setdefault(name, []).append(_REQUIRED)
             continue
         key = str(error.absolute_path[0]) if error.absolute_path else "__all__"
-        errors.setdefault(key, []).append(_pair(error))
+        errors.setdefault(key, []).append(error_pair(error))
     if errors:
         pairs = {k: list(dict.fromkeys(v)) for k, v in errors.items()}
         raise InvalidForm({k: [en for en, _ in v] for k, v in pairs.items()},
@@ -83,7 +83,7 @@ _ZH = {
 _ZH_FORMAT = {"money": "金额格式不正确（最多两位小数）", "decimal": "数值格式不正确"}
 
 
-def _pair(error) -> tuple[str, str]:
+def error_pair(error) -> tuple[str, str]:
     """A jsonschema error in English (its own words) and in Chinese (by kind)."""
     if error.validator == "format":
         return error.message, _ZH_FORMAT.get(error.validator_value, "格式不正确")

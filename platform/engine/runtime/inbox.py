@@ -10,14 +10,14 @@ join every claimable task (docs/benchmarks.md).
 """
 from __future__ import annotations
 
-from collections import defaultdict
+from collections.abc import Mapping
 from datetime import datetime, timezone as dt_timezone
 
 from django.db.models import DateTimeField, F, Q, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from accounts.models import Membership
+from kernel.access import memberships_of
 
 from ..models import Task, TaskCandidate, TaskStatus
 
@@ -62,14 +62,15 @@ class Inbox:
 
 
 def inbox(user, *, project_id: int | None = None, flow: str | None = None, state: str | None = None,
-          overdue: bool = False, mine_only: bool = False) -> Inbox:
+          overdue: bool = False, mine_only: bool = False,
+          memberships: Mapping[int, frozenset[str]] | None = None) -> Inbox:
     """Open tasks assigned or delegated to the user, plus those their roles may claim.
 
-    Ordered by due time (no due time last), then id.
+    Ordered by due time (no due time last), then id. `memberships` (project id -> the
+    user's roles, `kernel.access.memberships_of`) saves reading them again when a page
+    asks for several inboxes.
     """
-    pairs: dict[int, set[str]] = defaultdict(set)
-    for pid, role in Membership.objects.filter(user=user).values_list("project_id", "role"):
-        pairs[pid].add(role)
+    pairs = {} if mine_only else memberships if memberships is not None else memberships_of(user.pk)
     narrow = Q(status=TaskStatus.OPEN)
     if project_id is not None:
         narrow &= Q(project_id=project_id)
@@ -82,7 +83,7 @@ def inbox(user, *, project_id: int | None = None, flow: str | None = None, state
     open_tasks = Task.objects.filter(narrow).annotate(
         due_key=Coalesce("due_at", Value(_LAST, output_field=DateTimeField())))
     sources = [open_tasks.filter(assignee=user), open_tasks.filter(delegate=user)]
-    if pairs and not mine_only:
+    if pairs:
         by_role = Q()
         for pid, roles in pairs.items():
             by_role |= Q(project_id=pid, role__in=sorted(roles))

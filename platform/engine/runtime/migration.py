@@ -102,12 +102,12 @@ def _move_one(record_id: int, version: FlowVersion, definition: FlowDefinition,
         now = timezone.now()
         old_version, from_state = record.version, record.state
         record.version, record.state, record.revision = version, step.to_state, record.revision + 1
-        record.save(update_fields=["version", "state", "revision", "updated_at"])
+        history.append(record, HistoryEntry.Kind.MIGRATE, user, from_state=from_state, to_state=record.state,
+                       details={"from_version": old_version.number, "to_version": version.number}, save_seq=False)
+        record.save(update_fields=["version", "state", "revision", "last_seq", "updated_at"])
         # Open tasks carry over (same names); they now belong to the new visit.
         Task.objects.filter(record=record, status=TaskStatus.OPEN).update(state=record.state, visit=record.revision)
         _restart_timers(record, definition, now)
-        history.append(record, HistoryEntry.Kind.MIGRATE, user, from_state=from_state, to_state=record.state,
-                       details={"from_version": old_version.number, "to_version": version.number})
         return Step(step.reference, from_state, record.state, True)
 
 

@@ -9,31 +9,38 @@ from __future__ import annotations
 from django.db import transaction
 from django.utils import timezone
 
-from ..models import HistoryEntry, Record, TaskStatus, Vote
+from definitions.actions import ActionSpec
+
+from ..environment import action_catalogue
+from ..models import HistoryEntry, Record
 from ..versions import definition_for
 from .access import MANAGER_ROLES, user_facts
 from .context import names
 from .errors import NotPermitted, TransitionNotAvailable
-from .records import visible_record
+from .records import locked_record
+from .rows import Locked
 from .transitions import fire, relocate
 
 
-def _jump(record: Record, definition, to_state: str, actor, roles, kind: str, comment: str) -> Record:
-    scope = names(definition, record.data, None, record.project, user_facts(actor, roles))
-    relocate(record, definition, to_state, actor, scope, timezone.now(), kind=kind, comment=comment)
+def _jump(locked: Locked, definition, to_state: str, actor, kind: str, comment: str) -> Record:
+    record = locked.record
+    scope = names(definition, record.data, None, record.project, user_facts(actor, locked.roles))
+    relocate(record, definition, to_state, actor, scope, timezone.now(), kind=kind, comment=comment,
+             open_tasks=locked.open_tasks)
     return record
 
 
 @transaction.atomic
 def send_back(user, record_id: int, to_state: str, comment: str) -> Record:
     """退回: whoever may act on the current step returns the record to an earlier state."""
-    record, roles = visible_record(user, record_id, lock=True)
+    locked = locked_record(user, record_id)
+    record, roles, open_tasks = locked.record, locked.roles, locked.open_tasks
     definition = definition_for(record)
-    open_tasks = list(record.tasks.filter(status=TaskStatus.OPEN))
     acts_here = any(t.assignee_id == user.pk or (t.assignee_id is None and roles & set(t.roles)) for t in open_tasks)
     if not (acts_here or roles & MANAGER_ROLES):
         raise NotPermitted("send this record back", sorted({r for t in open_tasks for r in t.roles}))
-    entered = record.history.filter(to_state=to_state).order_by("-seq").values_list("seq", flat=True).first()
+    story = list(record.history.order_by("seq").values_list("seq", "kind", "to_state", "transition"))
+    entered = max((seq for seq, _, state, _ in story if state == to_state), default=None)
     if to_state == record.state or entered is None:
         raise TransitionNotAvailable(f"{record.reference} has not been in '{to_state}' before",
                                      f"{record.reference} 之前未处于状态 '{to_state}'")
@@ -41,54 +48,71 @@ def send_back(user, record_id: int, to_state: str, comment: str) -> Record:
         raise TransitionNotAvailable(f"'{to_state}' is final", f"'{to_state}' 是终态")
     if not comment.strip():
         raise TransitionNotAvailable("say why the record is sent back", "请填写退回原因")
-    since = record.history.filter(seq__gt=entered, kind__in=[HistoryEntry.Kind.TRANSITION, HistoryEntry.Kind.TIMER])
-    done = _unrepeatable(definition, since.values_list("transition", flat=True))
-    if done:
+    steps = [name for seq, kind, _, name in story
+             if seq > entered and kind in (HistoryEntry.Kind.TRANSITION, HistoryEntry.Kind.TIMER)]
+    found = _unrepeatable(definition, steps)
+    if found:
         # A correction never undoes business effects: going back past a recorded payment
         # or an issued number would repeat it when the step is taken again.
-        transition, action = done
+        transition, spec = found
         raise TransitionNotAvailable(
-            f"'{transition}' ran {action} since '{to_state}', which taking the step again would repeat; "
-            f"cancel the record, or send it back to a later state",
-            f"自「{to_state}」以来的「{transition}」已执行 {action}，重新办理会重复执行：请作废记录，或退回到更晚的状态")
-    return _jump(record, definition, to_state, user, roles, HistoryEntry.Kind.SEND_BACK, comment)
+            f"'{transition}' ran {spec.name} since '{to_state}' ({spec.title_en}), which taking the step again "
+            f"would repeat; cancel the record, or send it back to a later state",
+            f"自「{_title_zh(definition, to_state)}」以来的「{_title_zh(definition, transition)}」已执行"
+            f"「{spec.title_zh or spec.name}」，重新办理会重复执行：请作废记录，或退回到更晚的状态")
+    return _jump(locked, definition, to_state, user, HistoryEntry.Kind.SEND_BACK, comment)
 
 
-def _unrepeatable(definition, transitions) -> tuple[str, str] | None:
-    """The first (transition, action) among these that must not run twice for one record."""
-    from ..environment import action_catalogue
+def _unrepeatable(definition, transitions) -> tuple[str, ActionSpec] | None:
+    """The first (transition, action) among these whose action must not run twice for one record.
 
+    An action no longer installed counts as unrepeatable: nothing says it is safe.
+    """
     catalogue = action_catalogue()
     for name in transitions:
-        try:
-            calls = definition.transition(name).actions if name else ()
-        except KeyError:
-            continue  # a transition of an older version the record was moved from
-        for call in calls:
-            spec = catalogue.get(call.action)
-            if spec is None or not spec.repeatable:
-                return name, call.action
+        for call in _actions_of(definition, name):
+            spec = catalogue.get(call.action) or ActionSpec(call.action, {})
+            if not spec.repeatable:
+                return name, spec
     return None
+
+
+def _actions_of(definition, transition: str) -> tuple:
+    try:
+        return tuple(definition.transition(transition).actions) if transition else ()
+    except KeyError:
+        return ()  # a transition of an older version the record was moved from
+
+
+def _title_zh(definition, name: str) -> str:
+    """A state's or transition's Chinese title, for messages (its name if it has none)."""
+    for find in (definition.state, definition.transition):
+        try:
+            title = find(name).title
+        except KeyError:
+            continue
+        return title.zh if title else name
+    return name
 
 
 @transaction.atomic
 def withdraw(user, record_id: int, comment: str = "") -> Record:
     """撤回: the submitter takes back the last step while nobody has acted on it yet."""
-    record, roles = visible_record(user, record_id, lock=True)
+    locked = locked_record(user, record_id)
+    record = locked.record
     definition = definition_for(record)
     last = record.history.filter(kind=HistoryEntry.Kind.TRANSITION, to_state=record.state).order_by("-seq").first()
     if last is None or last.actor_id != user.pk:
         raise NotPermitted("withdraw a step you did not submit")
-    acted = (record.history.filter(seq__gt=last.seq).exclude(kind=HistoryEntry.Kind.ESCALATE).exists()
-             or Vote.objects.filter(record=record, at__gte=last.at).exists())
-    if acted:
+    # every act on a record (a vote, a claim, a step) appends to its history
+    if record.history.filter(seq__gt=last.seq).exclude(kind=HistoryEntry.Kind.ESCALATE).exists():
         raise TransitionNotAvailable("someone has already acted on this step; it can no longer be withdrawn",
                                      "已有人处理该步骤，无法撤回")
-    if definition.transition(last.transition).actions:
+    if _actions_of(definition, last.transition):
         raise TransitionNotAvailable(
             f"'{last.transition}' ran actions (such as holding a unit) that a withdrawal cannot undo",
-            f"「{last.transition}」已执行动作（如锁定房源），无法撤回")
-    return _jump(record, definition, last.from_state, user, roles, HistoryEntry.Kind.WITHDRAW, comment)
+            f"「{_title_zh(definition, last.transition)}」已执行动作（如锁定房源），无法撤回")
+    return _jump(locked, definition, last.from_state, user, HistoryEntry.Kind.WITHDRAW, comment)
 
 
 def cancel(user, record_id: int, comment: str, form: dict | None = None) -> Record:

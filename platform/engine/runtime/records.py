@@ -1,18 +1,16 @@
 """Starting records: numbered per project and flow, gapless, on the published version."""
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
 from kernel.models import Project
 
-from ..models import FlowVersion, HistoryEntry, Record, RecordCounter, Task, VersionStatus
+from ..models import FlowVersion, HistoryEntry, Record, RecordCounter, VersionStatus
 from ..versions import definition_of
 from . import history, rows, states
-from .access import MANAGER_ROLES, parse_roles, roles_in, roles_subquery, user_facts
+from .access import MANAGER_ROLES, can_see, parse_roles, roles_in, roles_subquery, user_facts
 from .context import names
 from .errors import CustomerProtected, NotPermitted, RecordNotFound, TransitionNotAvailable
 from .forms import apply_form
@@ -106,16 +104,14 @@ def _next_number(project, flow: str) -> int:
         return _next_number(project, flow)  # another request created it first; take the next
 
 
-def visible_record(user, record_id: int | None, *, lock: bool = False,
+def visible_record(user, record_id: int | None, *,
                    task_id: int | None = None) -> tuple[Record, frozenset[str]]:
     """The record (by id, or the record of a task) and the user's roles in its project.
 
     RecordNotFound if there is none or the user cannot see it: the message is the same
-    either way, so nothing leaks about other projects.
+    either way, so nothing leaks about other projects. To change the record, lock it
+    with `locked_record` instead.
     """
-    if lock:
-        found = locked_record(user, record_id, task_id=task_id)
-        return found.record, found.roles
     query = Record.objects.select_related("project").annotate(version_hash=F("version__content_hash"))
     authenticated = getattr(user, "is_authenticated", False)
     if authenticated:
@@ -123,37 +119,26 @@ def visible_record(user, record_id: int | None, *, lock: bool = False,
     record = (query.filter(pk=record_id) if task_id is None else query.filter(tasks__pk=task_id)).first()
     if record is None:
         raise RecordNotFound("task" if task_id is not None else "record")
-    return record, _visible_roles(user, record, record.my_roles if authenticated else None)
-
-
-@dataclass
-class Locked:
-    record: Record
-    roles: frozenset[str]
-    open_tasks: list[Task]
-    key_used: bool  # a history entry already carries the request's idempotency key
-    voted: bool  # the voter already voted on the task's approval
+    roles = parse_roles(record.my_roles if authenticated else None)
+    _check_visible(user, record, roles)
+    return record, roles
 
 
 def locked_record(user, record_id: int | None, *, task_id: int | None = None, idempotency_key: str | None = None,
-                  voter_id: int | None = None) -> Locked:
+                  voter_id: int | None = None) -> rows.Locked:
     """`visible_record` locked for the transaction, with its open tasks, in one round trip."""
     authenticated = getattr(user, "is_authenticated", False)
     found = rows.lock(user.pk if authenticated else None, record_id=record_id, task_id=task_id,
                       idempotency_key=idempotency_key, voter_id=voter_id)
     if found.record is None:
         raise RecordNotFound("task" if task_id is not None else "record")
-    roles = _visible_roles(user, found.record, found.roles)
-    return Locked(found.record, roles, found.open_tasks, found.key_used, found.voted)
+    _check_visible(user, found.record, found.roles)
+    return found
 
 
-def _visible_roles(user, record: Record, joined: str | None) -> frozenset[str]:
-    from .access import can_see
-
-    roles = parse_roles(joined)
+def _check_visible(user, record: Record, roles: frozenset[str]) -> None:
     if not can_see(user, record.project_id, roles):
         raise RecordNotFound()
-    return roles
 
 
 def _check_protection(user, roles: frozenset[str], project: Project, data: dict) -> None:

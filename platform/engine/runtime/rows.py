@@ -31,6 +31,7 @@ from accounts.models import Membership
 from kernel.models import Project
 
 from ..models import FlowVersion, HistoryEntry, Record, Task, Vote
+from .access import parse_roles
 
 
 @contextmanager
@@ -131,10 +132,10 @@ class Locked:
     """A record locked for this transaction, the user's roles in its project, its open tasks."""
 
     record: Record | None
-    roles: str | None
+    roles: frozenset[str]
     open_tasks: list[Task]
-    key_used: bool = False
-    voted: bool = False
+    key_used: bool = False  # a history entry already carries the request's idempotency key
+    voted: bool = False  # the voter already voted on the task's approval
 
 
 def lock(user_id: int | None, *, record_id: int | None = None, task_id: int | None = None,
@@ -158,37 +159,48 @@ def lock(user_id: int | None, *, record_id: int | None = None, task_id: int | No
         where, key = f"r.id = (SELECT record_id FROM {_table(Task)} WHERE id = %s)", task_id
         tasks_of = f"(SELECT record_id FROM {_table(Task)} WHERE id = %s)"
     for_update = " FOR UPDATE OF r" if connection.features.has_select_for_update_of else ""
-    with (_pipelined(), connection.cursor() as first, connection.cursor() as second,
-          connection.cursor() as third, connection.cursor() as fourth):
-        first.execute(
-            f"SELECT {r.sql}, {p.sql}, v.content_hash, {roles} FROM {_table(Record)} r "
-            f"JOIN {_table(Project)} p ON p.id = r.project_id JOIN {_table(FlowVersion)} v ON v.id = r.version_id "
-            f"WHERE {where}{for_update}", [user_id, key])
-        second.execute(f"SELECT {t.sql} FROM {_table(Task)} t WHERE t.record_id = {tasks_of} AND t.status = 'open' "
-                       f"ORDER BY t.id", [key])
-        if idempotency_key:
-            third.execute(f"SELECT 1 FROM {_table(HistoryEntry)} WHERE record_id = {tasks_of} "
-                          f"AND idempotency_key = %s", [key, idempotency_key])
-        if voter_id is not None:
-            fourth.execute(f"SELECT 1 FROM {_table(Vote)} v JOIN {_table(Task)} t ON t.id = v.task_id "
-                           f"JOIN {_table(Task)} me ON me.id = %s WHERE v.record_id = me.record_id "
-                           f"AND t.name = me.name AND t.visit = me.visit AND v.user_id = %s", [task_id, voter_id])
-        row = first.fetchone()
-        task_rows = second.fetchall()
-        key_used = bool(idempotency_key) and third.fetchone() is not None
-        voted = voter_id is not None and fourth.fetchone() is not None
+    queries = [
+        (f"SELECT {r.sql}, {p.sql}, v.content_hash, {roles} FROM {_table(Record)} r "
+         f"JOIN {_table(Project)} p ON p.id = r.project_id JOIN {_table(FlowVersion)} v ON v.id = r.version_id "
+         f"WHERE {where}{for_update}", [user_id, key]),
+        (f"SELECT {t.sql} FROM {_table(Task)} t WHERE t.record_id = {tasks_of} AND t.status = 'open' "
+         f"ORDER BY t.id", [key]),
+    ]
+    if idempotency_key:
+        queries.append((f"SELECT 1 FROM {_table(HistoryEntry)} WHERE record_id = {tasks_of} "
+                        f"AND idempotency_key = %s", [key, idempotency_key]))
+    if voter_id is not None:
+        queries.append((f"SELECT 1 FROM {_table(Vote)} v JOIN {_table(Task)} t ON t.id = v.task_id "
+                        f"JOIN {_table(Task)} me ON me.id = %s WHERE v.record_id = me.record_id "
+                        f"AND t.name = me.name AND t.visit = me.visit AND v.user_id = %s", [task_id, voter_id]))
+    with _pipelined():
+        cursors = [connection.cursor() for _ in queries]
+        for cursor, (sql, params) in zip(cursors, queries):
+            cursor.execute(sql, params)
+        results = [cursor.fetchall() for cursor in cursors]  # the first fetch waits for them all
+    for cursor in cursors:
+        cursor.close()
+    row = results[0][0] if results[0] else None
+    task_rows, checks = results[1], iter(results[2:])
+    key_used = bool(idempotency_key) and bool(next(checks))
+    voted = voter_id is not None and bool(next(checks))
     if row is None:
-        return Locked(None, None, [])
+        return Locked(None, frozenset(), [])
     record = r.instance(row[:len(r)])
     record.project = p.instance(row[len(r):len(r) + len(p)])
     record.version_hash = row[-2]
     tasks = [t.instance(values) for values in task_rows]
     for task in tasks:
         task.record = record
-    return Locked(record, row[-1], tasks, key_used, voted)
+    return Locked(record, parse_roles(row[-1]), tasks, key_used, voted)
 
 
 # -- writing
+
+def values_of(instance: Model) -> dict:
+    """An unsaved model instance as a row for `insert` (every column but the key)."""
+    return {f.attname: getattr(instance, f.attname) for f in instance._meta.concrete_fields if not f.primary_key}
+
 
 def insert(model: type[Model], rows: Sequence[dict], *, returning: bool = False):
     """INSERT the rows (dicts of attribute names, the same keys in each); with `returning`, a cursor

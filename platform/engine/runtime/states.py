@@ -2,8 +2,9 @@
 
 Written for few statements per transition: all tasks of a state are inserted in one
 statement, their extra candidate roles and timers in one more each, and only when
-there are any; all of them through `rows`, so they travel in the caller's batch. A task one role may claim carries that role itself (`Task.role`);
-only tasks shared by several roles need `TaskCandidate` rows.
+there are any; all of them through `rows`, so they travel in the caller's batch. A
+task one role may claim carries that role itself (`Task.role`); only tasks shared by
+several roles need `TaskCandidate` rows.
 """
 from __future__ import annotations
 
@@ -28,20 +29,24 @@ def slot_roles(spec: TaskSpec) -> list[list[str]]:
     return [roles for _ in range(int(spec.require))]
 
 
+def _escalation(spec: TaskSpec, state) -> object | None:
+    """The deadline that escalates this task when missed (its own, else the state's), if any."""
+    deadline = spec.deadline or state.deadline
+    return deadline if deadline and deadline.escalate_to else None
+
+
 def has_timers(definition: FlowDefinition, state_name: str) -> bool:
     """Whether entering the state starts timers (its own, or its tasks' deadlines)."""
     state = definition.state(state_name)
-    if any(t.state == state_name for t in definition.timers):
-        return True
-    return any((task.deadline or state.deadline) and (task.deadline or state.deadline).escalate_to
-               for task in state.tasks)
+    return (any(t.state == state_name for t in definition.timers)
+            or any(_escalation(task, state) for task in state.tasks))
 
 
 def enter(record: Record, definition: FlowDefinition, now: datetime, names: dict) -> None:
     """Open the state's tasks and start its timers. The record is locked by the caller.
 
-    The tasks are inserted with `rows`, so they travel in the caller's batch; their
-    ids are fetched only when candidate roles or timers must point at them.
+    The rows are written with `rows`, so they travel in the caller's batch; the tasks'
+    ids are fetched only when candidate roles or deadline timers must point at them.
     """
     state = definition.state(record.state)
     record.entered_state_at = now
@@ -51,49 +56,30 @@ def enter(record: Record, definition: FlowDefinition, now: datetime, names: dict
         deadline = spec.deadline or state.deadline
         due = now + deadline.after if deadline else None
         assignee_id = _assignee(spec, names)
-        for roles in slot_roles(spec):
-            planned.append(({
-                "record_id": record.pk, "project_id": record.project_id, "flow": record.flow,
-                "state": record.state, "visit": record.revision, "name": spec.name, "kind": spec.kind,
-                "status": TaskStatus.OPEN, "roles": roles, "role": roles[0] if len(roles) == 1 else "",
-                "assignee_id": assignee_id, "due_at": due, "opened_at": now, "delegation_note": "", "outcome": "",
-            }, spec))
-    if not planned:
-        if any(timer.state == record.state for timer in definition.timers):
-            rows.insert(Timer, [_timer_row(t) for t in flow_timers(record, definition, since=now)])
-        return
+        planned += [({
+            "record_id": record.pk, "project_id": record.project_id, "flow": record.flow,
+            "state": record.state, "visit": record.revision, "name": spec.name, "kind": spec.kind,
+            "status": TaskStatus.OPEN, "roles": roles, "role": roles[0] if len(roles) == 1 else "",
+            "assignee_id": assignee_id, "due_at": due, "opened_at": now, "delegation_note": "", "outcome": "",
+        }, spec) for roles in slot_roles(spec)]
     shared = [task for task, _ in planned if len(task["roles"]) > 1]
-    escalating = [spec for _, spec in planned
-                  if (spec.deadline or state.deadline) and (spec.deadline or state.deadline).escalate_to]
-    own_timers = flow_timers(record, definition, since=now)
-    needs_ids = bool(shared or escalating)
-    cursor = rows.insert(Task, [task for task, _ in planned], returning=needs_ids)
-    if not needs_ids:
-        if own_timers:
-            rows.insert(Timer, [_timer_row(t) for t in own_timers])
-        return
-    for (task, _), (task_id,) in zip(planned, cursor.fetchall()):
-        task["id"] = task_id
-    candidates = [{"task_id": task["id"], "project_id": record.project_id, "role": role, "due_at": task["due_at"],
-                   "is_open": task["assignee_id"] is None}
-                  for task in shared for role in task["roles"]]
-    if candidates:
-        rows.insert(TaskCandidate, candidates)
+    escalating = [(task, spec, deadline) for task, spec in planned if (deadline := _escalation(spec, state))]
+    if planned:
+        cursor = rows.insert(Task, [task for task, _ in planned], returning=bool(shared or escalating))
+        if shared or escalating:
+            for (task, _), (task_id,) in zip(planned, cursor.fetchall()):
+                task["id"] = task_id
+    if shared:
+        rows.insert(TaskCandidate, [{"task_id": task["id"], "project_id": record.project_id, "role": role,
+                                     "due_at": task["due_at"], "is_open": task["assignee_id"] is None}
+                                    for task in shared for role in task["roles"]])
     timers = [Timer(record=record, task_id=task["id"], name=f"{spec.name}_deadline", kind=Timer.Kind.ESCALATE,
-                    state=record.state, visit=record.revision,
-                    escalate_to=list((spec.deadline or state.deadline).escalate_to), due_at=task["due_at"])
-              for task, spec in planned
-              if (spec.deadline or state.deadline) and (spec.deadline or state.deadline).escalate_to]
-    timers += own_timers
+                    state=record.state, visit=record.revision, escalate_to=list(deadline.escalate_to),
+                    due_at=task["due_at"])
+              for task, spec, deadline in escalating]
+    timers += flow_timers(record, definition, since=now)
     if timers:
-        rows.insert(Timer, [_timer_row(t) for t in timers])
-
-
-def _timer_row(timer: Timer) -> dict:
-    return {"record_id": timer.record_id, "task_id": timer.task_id, "name": timer.name, "kind": timer.kind,
-            "state": timer.state, "visit": timer.visit, "transition": timer.transition,
-            "escalate_to": timer.escalate_to, "due_at": timer.due_at, "status": timer.status,
-            "result": timer.result}
+        rows.insert(Timer, [rows.values_of(timer) for timer in timers])
 
 
 def flow_timers(record: Record, definition: FlowDefinition, *, since: datetime,

@@ -6,7 +6,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from ..models import HistoryEntry, Task, TaskCandidate, TaskStatus
-from . import history
+from . import history, rows
 from .access import MANAGER_ROLES, roles_in
 from .errors import NotPermitted, RecordNotFound, TaskNotOpen
 from .records import locked_record
@@ -44,15 +44,27 @@ def _colleague(project_id: int, user_id: int, roles: list[str] | None):
     return colleague
 
 
+def close(task: Task, user, now, outcome: str = "") -> None:
+    """Mark an open task done by `user` (who then holds it), with the outcome of a vote if any."""
+    task.status, task.outcome, task.closed_at, task.closed_by_id = TaskStatus.DONE, outcome, now, user.pk
+    task.assignee_id = task.assignee_id or user.pk
+    rows.update(Task, {"id": task.pk}, {"status": task.status, "outcome": outcome, "closed_at": now,
+                                        "closed_by": user.pk, "assignee": task.assignee_id})
+    if len(task.roles) > 1 or task.escalated_at is not None:
+        rows.update(TaskCandidate, {"task_id": task.pk}, {"is_open": False})
+
+
 @transaction.atomic
 def claim(user, task_id: int) -> Task:
     task, roles = _locked_task(user, task_id)
     if task.assignee_id == user.pk:
         return task  # a double click claims once
     if task.assignee_id is not None:
-        raise TaskNotOpen(f"{task.assignee} has already claimed this task", f"{task.assignee} 已认领该任务")
+        raise TaskNotOpen(f"{task.assignee} has already claimed '{task.name}' of {task.record.reference}",
+                          f"{task.assignee} 已认领 {task.record.reference} 的任务「{task.name}」")
     if not roles & set(task.roles):
-        raise NotPermitted("claim this task", task.roles, "认领该任务")
+        raise NotPermitted(f"claim this task ('{task.name}' of {task.record.reference})", task.roles,
+                           f"认领 {task.record.reference} 的任务「{task.name}」")
     _set_assignee(task, user)
     history.append(task.record, HistoryEntry.Kind.CLAIM, user, details={"task": task.name, "task_id": task.pk})
     return task
@@ -135,10 +147,7 @@ def complete(user, task_id: int, comment: str = "") -> Task:
         raise NotPermitted("complete this task", task.roles, "完成该任务")
     if task.delegate_id is not None:
         raise NotPermitted(f"complete this task while {task.delegate} works on it")
-    task.status, task.closed_at, task.closed_by, task.assignee = TaskStatus.DONE, timezone.now(), user, user
-    task.save(update_fields=["status", "closed_at", "closed_by", "assignee"])
-    if len(task.roles) > 1 or task.escalated_at is not None:
-        TaskCandidate.objects.filter(task=task).update(is_open=False)
+    close(task, user, timezone.now())
     history.append(task.record, HistoryEntry.Kind.COMPLETE, user, comment=comment,
                    details={"task": task.name, "task_id": task.pk})
     return task

@@ -11,12 +11,11 @@ import logging
 from datetime import datetime
 
 from django.db import connection, transaction
-from django.db.models import F
 from django.utils import timezone
 
-from ..models import HistoryEntry, Record, Task, TaskCandidate, TaskStatus, Timer, TimerStatus
+from ..models import HistoryEntry, Record, Task, TaskCandidate, Timer, TimerStatus
 from ..versions import definition_for
-from . import history
+from . import history, rows
 from .errors import EngineError
 from .transitions import move
 
@@ -37,8 +36,8 @@ def fire_due_timers(now: datetime | None = None, limit: int = 500) -> int:
 
 def _handle(timer_id: int, record_id: int, now: datetime) -> bool:
     with transaction.atomic():
-        record = Record.objects.select_for_update().select_related("project").annotate(
-            version_hash=F("version__content_hash")).filter(pk=record_id).first()
+        locked = rows.lock(None, record_id=record_id)
+        record = locked.record
         query = Timer.objects.select_for_update(**({"skip_locked": True} if connection.features.has_select_for_update_skip_locked else {}))
         timer = query.filter(pk=timer_id, status=TimerStatus.PENDING).first()
         if record is None or timer is None:
@@ -47,14 +46,14 @@ def _handle(timer_id: int, record_id: int, now: datetime) -> bool:
             _finish(timer, TimerStatus.CANCELLED, now, "the record left the state")
             return False
         if timer.kind == Timer.Kind.ESCALATE:
-            _escalate(record, timer, now)
+            _escalate(record, timer, now, locked.open_tasks)
             _finish(timer, TimerStatus.FIRED, now, "escalated")
             return True
         definition = definition_for(record)
         try:
             with transaction.atomic():
                 move(record, definition, definition.transition(timer.transition), None, frozenset(), None,
-                     kind=HistoryEntry.Kind.TIMER, details={"timer": timer.name})
+                     kind=HistoryEntry.Kind.TIMER, details={"timer": timer.name}, open_tasks=locked.open_tasks)
         except EngineError as exc:
             # The guard or an action refused: keep the reason on the timer and in the history.
             log.warning("timer %s on %s refused: %s", timer.name, record.reference, exc.en)
@@ -70,15 +69,13 @@ def _finish(timer: Timer, status: str, now: datetime, result: str) -> None:
     Timer.objects.filter(pk=timer.pk).update(status=status, fired_at=now, result=result)
 
 
-def _escalate(record: Record, timer: Timer, now: datetime) -> None:
+def _escalate(record: Record, timer: Timer, now: datetime, open_tasks: list[Task]) -> None:
     """Put the overdue work in front of the escalation roles, and say so in the history."""
-    tasks = [timer.task] if timer.task_id else list(Task.objects.filter(record=record, status=TaskStatus.OPEN))
-    for task in tasks:
-        if task.status != TaskStatus.OPEN:
-            continue
-        Task.objects.filter(pk=task.pk).update(escalated_at=now)
-        for role in timer.escalate_to:
-            TaskCandidate.objects.get_or_create(task=task, role=role, defaults={
-                "project_id": record.project_id, "due_at": task.due_at, "is_open": True})
+    tasks = [t for t in open_tasks if timer.task_id in (None, t.pk)]
+    Task.objects.filter(pk__in=[t.pk for t in tasks]).update(escalated_at=now)
+    TaskCandidate.objects.bulk_create(
+        [TaskCandidate(task=task, project_id=record.project_id, role=role, due_at=task.due_at, is_open=True)
+         for task in tasks for role in timer.escalate_to],
+        ignore_conflicts=True)  # a role that could already claim the task keeps its row
     history.append(record, HistoryEntry.Kind.ESCALATE, None, details={
         "timer": timer.name, "to": list(timer.escalate_to), "tasks": [t.name for t in tasks]})

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 from engine.runtime import EngineError, tasks
 from engine.runtime.inbox import inbox
 from engine.versions import definition_by_id
+from kernel.access import memberships_of
 from kernel.models import Project
 
 from .common import say, task_title, text
@@ -28,7 +29,8 @@ def inbox_page(request):
     project_id = int(params["project"]) if params.get("project", "").isdigit() else None
     filters = {"project_id": project_id, "flow": params.get("flow") or None, "state": params.get("state") or None,
                "overdue": params.get("overdue") == "1", "mine_only": params.get("mine") == "1"}
-    rows = inbox(request.user, **filters)
+    memberships = memberships_of(request.user.pk)  # one read for the page and its counts
+    rows = inbox(request.user, memberships=memberships, **filters)
     page = Paginator(rows, PAGE_SIZE).get_page(params.get("page"))
     projects = (Project.objects.filter(memberships__user=request.user).distinct().order_by("code")
                 .values_list("pk", "code", "name"))
@@ -45,7 +47,7 @@ def inbox_page(request):
         "counts": {
             "all": page.paginator.count,
             "mine": inbox(request.user, mine_only=True).count_up_to(COUNT_CAP),
-            "overdue": inbox(request.user, overdue=True).count_up_to(COUNT_CAP),
+            "overdue": inbox(request.user, overdue=True, memberships=memberships).count_up_to(COUNT_CAP),
         },
     })
 
