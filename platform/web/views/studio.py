@@ -6,8 +6,6 @@ is shown before publishing.
 """
 from __future__ import annotations
 
-from pathlib import Path
-
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -22,6 +20,7 @@ from definitions import DefinitionError
 from definitions.render import mermaid
 from definitions.yamlio import dump_yaml
 from engine import versions
+from engine.environment import flow_names
 from engine.models import FlowVersion, Record
 from extensions import registry
 from engine.runtime.access import can_administer, roles_in
@@ -37,23 +36,19 @@ def administered_project(request, code: str) -> Project:
     return project
 
 
-def _flow_names() -> list[str]:
-    return sorted(p.stem for p in Path(settings.FLOWS_DIR).glob("*.yaml"))
-
-
 @login_required
 def studio(request, project: str):
     project_obj = administered_project(request, project)
     published = {v.flow: v for v in FlowVersion.objects.filter(project=project_obj, status="published")
                  .defer("content")}
-    rows = [{"flow": name, "version": published.get(name)} for name in _flow_names()]
+    rows = [{"flow": name, "version": published.get(name)} for name in sorted(flow_names())]
     return render(request, "web/studio.html", {"project": project_obj, "rows": rows, "plugins": registry.plugins()})
 
 
 @login_required
 def studio_flow(request, project: str, flow: str):
     project_obj = administered_project(request, project)
-    if flow not in _flow_names():
+    if flow not in flow_names():
         raise Http404()
     stored = versions.stored_overrides(project_obj, flow)
     text_value = dump_yaml(stored) if stored else ""
