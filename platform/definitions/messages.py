@@ -29,7 +29,7 @@ _MESSAGES: dict[str, tuple[str, str]] = {
     "schema.min_length": ("must not be empty", "不能为空"),
     "schema.max_length": ("is longer than {limit} characters", "长度超过 {limit} 个字符"),
     "schema.unique": ("lists the same value twice: {value}", "包含重复的值：{value}"),
-    "schema.range": ("{value} is out of range ({detail})", "{value} 超出范围（{detail}）"),
+    "schema.range": ("{value} is out of range ({detail})", "{value} 超出范围（{detail_zh}）"),
     "schema.invalid": ("{detail}", "{detail}"),
     "name.duplicate": ("duplicate {kind} name '{name}' (first at {first})", "重复的{kind_zh}名称 '{name}'（首次定义于 {first}）"),
     "role.shadows_standard": ("role '{name}' is already a standard role; remove it from roles",

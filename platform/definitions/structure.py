@@ -133,7 +133,10 @@ def translate_error(error, file: str) -> list[Problem]:
         dupes = sorted({_short(v) for v in instance if instance.count(v) > 1}) if isinstance(instance, list) else []
         return [Problem("schema.unique", path, {"value": ", ".join(dupes)}, file)]
     if kind in ("minimum", "maximum"):
-        return [Problem("schema.range", path, {"value": _short(instance), "detail": f"{kind} {error.validator_value}"}, file)]
+        limit = error.validator_value
+        detail_zh = f"{'最小值' if kind == 'minimum' else '最大值'} {limit}"
+        return [Problem("schema.range", path, {"value": _short(instance), "detail": f"{kind} {limit}",
+                                               "detail_zh": detail_zh}, file)]
     if kind == "propertyNames":
         en, zh = _WHAT["name"]
         return [Problem("schema.pattern", path, {"value": _short(instance), "what": en, "what_zh": zh}, file)]

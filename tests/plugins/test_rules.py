@@ -97,7 +97,7 @@ def test_saving_invalid_rules_is_refused_and_stores_nothing(project):
         RuleSet(project=project, plugin="points", config=config).save()
 
     assert refused.value.message_dict == {"config": ["expiry_days: 0 is out of range (minimum 1)"]}
-    assert refused_zh.value.message_dict == {"config": ["expiry_days: 0 超出范围（minimum 1）"]}
+    assert refused_zh.value.message_dict == {"config": ["expiry_days: 0 超出范围（最小值 1）"]}
     assert not RuleSet.objects.exists()
 
 
@@ -220,7 +220,7 @@ def test_the_admin_shows_invalid_rules_next_to_the_field(client, project):
 
     assert (response.status_code, response_zh.status_code) == (200, 200)
     assert "expiry_days: 0 is out of range (minimum 1)" in response.content.decode()
-    assert "expiry_days: 0 超出范围（minimum 1）" in response_zh.content.decode()
+    assert "expiry_days: 0 超出范围（最小值 1）" in response_zh.content.decode()
     assert not RuleSet.objects.exists()
 
 
