@@ -217,9 +217,6 @@ def test_a_prospect_withdrawn_or_sent_back(world, customers):
     assert sale(units[9]) == ("reserved", lease.reference)
 
 
-@pytest.mark.xfail(strict=True, reason="send back runs no actions: a lease sent back from held keeps its unit "
-                                       "reserved with no expiry, and losing the prospect then never releases it "
-                                       "(see the report of issue 5)")
 def test_a_lease_sent_back_before_its_hold_does_not_keep_the_unit(world, customers):
     p, u, units = world
     ag = u["leasing_agent"]
