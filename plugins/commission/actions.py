@@ -27,18 +27,18 @@ CLAW_BACK = ActionSpec("commission.claw_back", {
 def accrue(ctx, *, contract_amount: object, consultant: object = None, channel: object = None,
            referrer: object = None) -> None:
     ledger.accrue(
-        project_id=ctx.project_id, record_id=ctx.record_id, reference=ctx.reference, lineage=ctx.lineage,
+        project_id=ctx.project_id, record_id=ctx.record_id, reference=ctx.reference, lineage=ctx.deal,
         contract_amount=to_money(contract_amount, "contract_amount"),
         consultant_id=None if consultant in (None, "") else int_of(consultant, "consultant"),
         channel=_text(channel, "channel"), referrer=_text(referrer, "referrer"), now=ctx.now)
 
 
 def release(ctx, *, filed: object = False) -> None:
-    ledger.release(project_id=ctx.project_id, lineage=(ctx.record_id, *ctx.lineage), filed=bool(filed), now=ctx.now)
+    ledger.release(project_id=ctx.project_id, lineage=ctx.deal, filed=bool(filed), now=ctx.now)
 
 
 def claw_back(ctx, *, reason: object = "") -> None:
-    ledger.claw_back(project_id=ctx.project_id, lineage=(ctx.record_id, *ctx.lineage), reason=str(reason or ""),
+    ledger.claw_back(project_id=ctx.project_id, lineage=ctx.deal, reason=str(reason or ""),
                      now=ctx.now)
 
 

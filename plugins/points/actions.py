@@ -107,7 +107,7 @@ def _source_key(ctx, rule: str, event: object = None) -> str:
     """What names an award, for `award` and `reverse` alike (see above): the deal, or an event and this record."""
     if rule == AwardRule.EVENT:
         return f"event:{event}:{ctx.record_id}"
-    return f"{rule}:{ctx.lineage[-1] if ctx.lineage else ctx.record_id}"
+    return f"{rule}:{ctx.deal[-1]}"
 
 
 def _rules(ctx) -> PointsRules:
