@@ -13,7 +13,8 @@ def settings_in(env: dict) -> dict:
         "d = s.DATABASES['default']; print(json.dumps({'engine': d['ENGINE'], 'name': str(d['NAME']),"
         "'init': d.get('OPTIONS', {}).get('init_command', ''), 'huey': s.HUEY['huey_class'],"
         "'huey_file': s.HUEY.get('filename'), 'huey_url': s.HUEY.get('url'), 'lang': s.LANGUAGE_CODE,"
-        "'tz': s.TIME_ZONE, 'languages': [c for c, _ in s.LANGUAGES]}))"
+        "'tz': s.TIME_ZONE, 'languages': [c for c, _ in s.LANGUAGES],"
+        "'prepare_threshold': d.get('OPTIONS', {}).get('prepare_threshold')}))"
     )
     base = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
     result = subprocess.run(
@@ -41,6 +42,14 @@ def test_database_url_and_redis_url_switch_backends(tmp_path):
 
     assert (s["engine"], s["name"]) == ("django.db.backends.postgresql", "test")
     assert (s["huey"], s["huey_url"]) == ("huey.RedisHuey", "redis://127.0.0.1:6379/3")
+    assert s["prepare_threshold"] == sys.maxsize  # the engine may prepare; the ORM's statements never reach it
+
+
+def test_prepared_statements_can_be_turned_off_for_a_pooler(tmp_path):
+    s = settings_in({"PLATFORM_VAR_DIR": str(tmp_path), "PLATFORM_PREPARED_STATEMENTS": "0",
+                     "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/test"})
+
+    assert s["prepare_threshold"] is None  # Django's default: psycopg prepares nothing
 
 
 def test_the_sqlite_database_really_runs_in_wal_mode(tmp_path):

@@ -6,6 +6,7 @@ DATABASE_URL switches to PostgreSQL; REDIS_URL switches huey to Redis.
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import dj_database_url
@@ -82,6 +83,12 @@ def _database() -> dict:
         config = dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True)
         if config["ENGINE"].endswith("sqlite3"):
             config.setdefault("OPTIONS", {}).update(_SQLITE_OPTIONS)
+        elif os.environ.get("PLATFORM_PREPARED_STATEMENTS", "1") != "0":
+            # The engine prepares its hot statements (engine/runtime/rows.py). Django turns
+            # prepared statements off (prepare_threshold None) for transaction-mode poolers;
+            # a threshold no statement reaches lets the engine's explicit prepares through
+            # and leaves the ORM's statements unprepared, as Django has them.
+            config.setdefault("OPTIONS", {}).setdefault("prepare_threshold", sys.maxsize)
         return config
     return {
         "ENGINE": "django.db.backends.sqlite3",

@@ -52,3 +52,34 @@ def test_the_action_catalogue_says_which_actions_a_send_back_may_cross():
     assert catalogue.get("record.set").repeatable and catalogue.get("unit.hold").repeatable
     assert not catalogue.get("payment.record").repeatable and not catalogue.get("queue.issue").repeatable
     assert not catalogue.get("record.start_linked").repeatable
+
+
+def _prepared() -> list[str]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        return [row[0] for row in cursor.fetchall()]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="prepared statements are PostgreSQL's")
+def test_the_hot_statements_are_prepared_and_the_orms_are_not(record, people):
+    form = {"unit_id": 7, "price": "1000000.00", "discount_rate": "0.05"}
+    transitions.fire(people["consultant"], record.pk, "submit", form)
+    prepared = _prepared()
+    assert any("FOR UPDATE OF r" in sql for sql in prepared)  # the lock
+    assert any(sql.startswith("WITH s0 AS (") for sql in prepared)  # the move's writes
+    assert not any('"engine_task"."id"' in sql or "django_" in sql for sql in prepared)  # ORM-compiled SQL
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="prepared statements are PostgreSQL's")
+def test_with_prepared_statements_off_the_engine_still_runs(record, people):
+    # PLATFORM_PREPARED_STATEMENTS=0 leaves Django's prepare_threshold None: nothing is prepared
+    raw = connection.connection
+    before, raw.prepare_threshold = raw.prepare_threshold, None
+    try:
+        known = set(_prepared())
+        form = {"unit_id": 7, "price": "1000000.00", "discount_rate": "0.05"}
+        moved = transitions.fire(people["consultant"], record.pk, "submit", form)
+        assert moved.state != record.state
+        assert set(_prepared()) == known
+    finally:
+        raw.prepare_threshold = before

@@ -90,7 +90,7 @@ def _next_number(project, flow: str) -> int:
     SQLite 3.35+ understand); the first record of a flow creates the counter.
     """
     table = RecordCounter._meta.db_table
-    with connection.cursor() as cursor:
+    with rows.cursor() as cursor:
         cursor.execute(f"UPDATE {table} SET last = last + 1 WHERE project_id = %s AND flow = %s RETURNING last",
                        [project.pk, flow])
         row = cursor.fetchone()
