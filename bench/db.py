@@ -64,8 +64,10 @@ def bench_database(keep: bool = False) -> Iterator[str]:
 def describe_server() -> str:
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            cursor.execute("SHOW server_version")
-            return f"PostgreSQL {cursor.fetchone()[0]}"
+            cursor.execute("SELECT current_setting('server_version'), current_setting('autovacuum'), "
+                           "current_setting('synchronous_commit')")
+            version, autovacuum, synchronous_commit = cursor.fetchone()
+            return f"PostgreSQL {version}, autovacuum {autovacuum}, synchronous_commit {synchronous_commit}"
         cursor.execute("select sqlite_version()")
         return f"SQLite {cursor.fetchone()[0]} (WAL)"
 
