@@ -38,8 +38,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
-from .db import bench_database, needs_postgres, parser as bench_parser, setup_django
-from .stats import machine, percentile, table
+from .db import bench_database, needs_postgres, parser as bench_parser, setup_django, vacuum
+from .stats import CpuMeter, machine, percentile, table
 
 ROOT = Path(__file__).resolve().parents[1]
 PASSWORD = "rush-pass"
@@ -283,7 +283,9 @@ def _worker(phase: str, mode: str, world: dict, worker: int, port: int, items: l
         out.put((worker, result))
 
 
-def run_phase(phase: str, mode: str, world: dict, workers: int, port: int, items: list) -> tuple[float, Result]:
+def run_phase(phase: str, mode: str, world: dict, workers: int, port: int,
+              items: list) -> tuple[float, float, Result]:
+    """Run a phase with K workers: its wall time, how busy the machine's CPUs were, what was done."""
     from django.db import connections
 
     connections.close_all()
@@ -296,9 +298,9 @@ def run_phase(phase: str, mode: str, world: dict, workers: int, port: int, items
     for p in procs:
         p.start()
     barrier.wait(timeout=300)
-    t0 = time.perf_counter()
+    t0, cpu = time.perf_counter(), CpuMeter()
     results = [out.get(timeout=3600) for _ in procs]
-    elapsed = time.perf_counter() - t0
+    elapsed, busy = time.perf_counter() - t0, cpu.busy()
     for p in procs:
         p.join(timeout=60)
     total = Result()
@@ -307,7 +309,7 @@ def run_phase(phase: str, mode: str, world: dict, workers: int, port: int, items
         total.conflicts += r.conflicts
         total.errors += r.errors
         total.latencies += r.latencies
-    return elapsed, total
+    return elapsed, busy, total
 
 
 # ---------------------------------------------------------------- the server
@@ -403,7 +405,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = bench_parser("rush", __doc__)
     parser.add_argument("--units", type=int, default=2000)
     parser.add_argument("--holders", type=int, default=5000)
-    parser.add_argument("--workers", default="2,4,8", help="K values, comma separated")
+    parser.add_argument("--workers", default="1,2,4,8",
+                        help="K values, comma separated (K = 1 is the reference the others scale from)")
     parser.add_argument("--modes", default="service,http", help="service, http or both")
     parser.add_argument("--server-workers", type=int, default=0,
                         help="gunicorn workers (default: K, at least 2)")
@@ -422,6 +425,7 @@ def main(argv: list[str] | None = None) -> int:
         for mode in modes:
             for k in ks:
                 code = f"R{mode[0].upper()}{k}"
+                vacuum()  # the earlier runs' dead rows must not slow this one down
                 world = make_world(code, args.units, k)
                 server = None
                 port = args.port or _free_port()
@@ -429,12 +433,12 @@ def main(argv: list[str] | None = None) -> int:
                     server = Gunicorn(args.server_workers or max(2, k), port, db_name)
                 try:
                     holders = [f"H{i:05d}" for i in range(args.holders)]
-                    q_time, q = run_phase("queue", mode, world, k, port, holders)
+                    q_time, q_cpu, q = run_phase("queue", mode, world, k, port, holders)
                     from engine.models import Record
 
                     order = list(Record.objects.filter(project_id=world["project_id"], state="queued")
                                  .order_by("data__queue_number").values_list("pk", flat=True))
-                    p_time, p = run_phase("pick", mode, world, k, port, order)
+                    p_time, p_cpu, p = run_phase("pick", mode, world, k, port, order)
                 finally:
                     if server:
                         server.stop()
@@ -443,9 +447,9 @@ def main(argv: list[str] | None = None) -> int:
                 errors = q.errors + p.errors
                 bad += sum(violations.values()) + len(errors)
                 rows.append([mode, k, q.done / q_time, 1000 * percentile(q.latencies, 50),
-                             1000 * percentile(q.latencies, 95), p.done / p_time,
+                             1000 * percentile(q.latencies, 95), q_cpu, p.done / p_time,
                              1000 * percentile(p.latencies, 50), 1000 * percentile(p.latencies, 95),
-                             1000 * percentile(p.latencies, 99), p.conflicts, f"{units_sold}/{args.units}",
+                             1000 * percentile(p.latencies, 99), p_cpu, p.conflicts, f"{units_sold}/{args.units}",
                              numbers, sum(violations.values())])
                 print(f"  {mode:7s} K={k}: queue {q.done} in {q_time:.1f} s, picks {p.done} in {p_time:.1f} s, "
                       f"{p.conflicts} conflicts, violations {sum(violations.values())}", flush=True)
@@ -457,8 +461,10 @@ def main(argv: list[str] | None = None) -> int:
                 if picked != units_sold:
                     print(f"    NOTE picked records {picked} != units sold {units_sold}")
         print("\n## launch rush on postgresql")
-        print(table(["way in", "K", "confirms/s", "p50 ms", "p95 ms", "picks/s", "p50 ms", "p95 ms", "p99 ms",
-                     "conflicts", "units sold", "numbers", "violations"], rows))
+        print(table(["way in", "K", "confirms/s", "p50 ms", "p95 ms", "CPU busy %", "picks/s", "p50 ms", "p95 ms",
+                     "p99 ms", "CPU busy %", "conflicts", "units sold", "numbers", "violations"], rows))
+        print("\nCPU busy: the whole machine's CPUs during the phase (clients, server and PostgreSQL); "
+              "near 100 % more workers can only queue for the cores")
         print("\ninvariants checked from the database after each run: " + ", ".join(INVARIANTS))
     if bad:
         print(f"\nFAILED: {bad} invariant violations or worker errors")

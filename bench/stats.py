@@ -54,3 +54,31 @@ def machine() -> str:
     except (OSError, StopIteration, ValueError):
         pass
     return f"{os.cpu_count()} cores ({cpu or platform.processor()}){memory}, Python {platform.python_version()}"
+
+
+class CpuMeter:
+    """How busy the whole machine's CPUs were between `CpuMeter()` and `busy()`, in percent.
+
+    Read from /proc/stat (Linux; NaN elsewhere). It counts every process, the
+    benchmark's clients, its server and PostgreSQL alike: near 100 % means more workers
+    can only queue for the cores.
+    """
+
+    def __init__(self) -> None:
+        self.start = _cpu_times()
+
+    def busy(self) -> float:
+        end = _cpu_times()
+        if self.start is None or end is None:
+            return float("nan")
+        total = sum(end) - sum(self.start)
+        idle = (end[3] + end[4]) - (self.start[3] + self.start[4])  # idle + iowait
+        return 100.0 * (total - idle) / total if total else float("nan")
+
+
+def _cpu_times() -> list[int] | None:
+    try:
+        with open("/proc/stat") as f:
+            return [int(x) for x in f.readline().split()[1:8]]
+    except (OSError, ValueError):
+        return None

@@ -25,7 +25,7 @@ import time
 from pathlib import Path
 from dataclasses import dataclass, field
 
-from .db import Counter, bench_database, counting, parser as bench_parser, setup_django
+from .db import Counter, bench_database, counting, parser as bench_parser, setup_django, vacuum
 from .stats import machine, median, table
 
 ENGINES = ("viewflow", "floor", "ours")
@@ -184,20 +184,6 @@ def repetition(world: World, n: int, chunk: int, offset: int) -> list[Run]:
             offset += size
         done += size
     return runs
-
-
-def vacuum() -> None:
-    """VACUUM ANALYZE before each repetition, as autovacuum does on a production server.
-
-    Some development servers run with autovacuum off; without it every engine's dead
-    row versions pile up, and the engine that keeps more indexed rows (ours: tasks and
-    history) slows down most, repetition after repetition.
-    """
-    from django.db import connection
-
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("VACUUM ANALYZE")
 
 
 def breakdown(world: World) -> str:

@@ -105,8 +105,9 @@ def test_launch_rush_keeps_every_invariant_at_every_way_in(runs):
     rows = _table(out, "## launch rush on postgresql")
     assert [(r[0], r[1]) for r in rows] == [("service", "2"), ("http", "2")], out
     for row in rows:
-        picks_per_s, units_sold, numbers, violations = float(row[5]), row[10], row[11], row[12]
+        picks_per_s, units_sold, numbers, violations = float(row[6]), row[12], row[13], row[14]
         assert picks_per_s > 0 and units_sold == "20/20" and numbers == "40" and violations == "0", row
+        assert all(0 <= float(busy) <= 100 for busy in (row[5], row[10])), row  # the machine's CPUs, in %
     assert "VIOLATION" not in out and "ERROR" not in out
 
 
