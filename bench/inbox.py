@@ -205,7 +205,7 @@ INDEX_NAMES = ("task_open_claimable_idx", "task_open_assignee_idx", "task_open_d
 def explain(user) -> str:
     from engine.runtime.inbox import inbox
 
-    return inbox(user).ids[:50].explain(analyze=True, buffers=True)  # the page's ids; its rows are read by pk
+    return inbox(user).ids(50)[:50].explain(analyze=True, buffers=True)  # the page's ids; its rows are read by pk
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime, timezone as dt_timezone
 
+from django.db import connection
 from django.db.models import DateTimeField, F, Q, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
@@ -22,6 +23,7 @@ from kernel.access import memberships_of
 from ..models import Task, TaskCandidate, TaskStatus
 
 _LAST = datetime(9999, 12, 31, tzinfo=dt_timezone.utc)  # tasks without a due time sort last
+_PROJECT_SOURCES = 8  # claimable tasks as one source per project up to this many projects
 
 
 class Inbox:
@@ -33,20 +35,32 @@ class Inbox:
 
     ordered = True  # for Paginator
 
-    def __init__(self, ids):
-        self._ids = ids  # UNION of values("pk", "due_key"), ordered
+    def __init__(self, sources) -> None:
+        self._sources = sources  # querysets of open tasks annotated with due_key, one per source
 
-    @property
-    def ids(self):
-        """The ordered UNION of (pk, due_key): what decides the page (EXPLAIN this)."""
-        return self._ids
+    def ids(self, stop: int | None = None):
+        """The ordered UNION of (pk, due_key) that decides a page ending at `stop` (EXPLAIN this).
+
+        With `stop`, each source is ordered and cut at `stop` before the UNION, where the
+        database allows it (PostgreSQL): a source then reads at most `stop` entries of
+        its index, in the index's order, instead of all its rows (a manager who can
+        claim 20,000 tasks). `due_at NULLS LAST` orders as `due_key` does and matches
+        the indexes.
+        """
+        selects = []
+        for source in self._sources:
+            select = source.values("pk", "due_key")
+            if stop and connection.features.supports_slicing_ordering_in_compound:  # [:0] empties a query
+                select = select.order_by(F("due_at").asc(nulls_last=True), "pk")[:stop]
+            selects.append(select)
+        return selects[0].union(*selects[1:]).order_by("due_key", "pk")
 
     def count(self) -> int:
-        return self._ids.count()
+        return self.ids().count()
 
     def count_up_to(self, cap: int) -> int:
         """The count, or `cap` when there are at least that many (for a "999+" badge)."""
-        return len(self._ids[:cap])
+        return len(self.ids(cap)[:cap])
 
     def __iter__(self):
         return iter(self[:])
@@ -54,7 +68,7 @@ class Inbox:
     def __getitem__(self, index):
         if isinstance(index, int):
             return self[index:index + 1][0]
-        ids = [row["pk"] for row in self._ids[index]]
+        ids = [row["pk"] for row in self.ids(index.stop)[index]]
         rows = {t.pk: t for t in Task.objects.filter(pk__in=ids)
                 .select_related("record", "project", "assignee", "delegate")
                 .annotate(version_hash=F("record__version__content_hash"))}
@@ -87,9 +101,12 @@ def inbox(user, *, project_id: int | None = None, flow: str | None = None, state
         by_role = Q()
         for pid, roles in pairs.items():
             by_role |= Q(project_id=pid, role__in=sorted(roles))
-        sources.append(open_tasks.filter(by_role, assignee__isnull=True))
+        if len(pairs) <= _PROJECT_SOURCES:  # one per project: each an ordered scan of its index
+            sources += [open_tasks.filter(project_id=pid, role__in=sorted(roles), assignee__isnull=True)
+                        for pid, roles in sorted(pairs.items())]
+        else:  # a user in many projects: one source, not a UNION of dozens
+            sources.append(open_tasks.filter(by_role, assignee__isnull=True))
         candidates = TaskCandidate.objects.filter(by_role, is_open=True).values("task_id")
         sources.append(open_tasks.filter(Q(assignee__isnull=True) | Q(escalated_at__isnull=False),
                                          pk__in=candidates))
-    selects = [source.values("pk", "due_key") for source in sources]
-    return Inbox(selects[0].union(*selects[1:]).order_by("due_key", "pk"))
+    return Inbox(sources)
