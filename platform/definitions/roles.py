@@ -29,3 +29,12 @@ STANDARD_ROLES: tuple[RoleSpec, ...] = (
 )
 
 STANDARD_ROLE_NAMES = frozenset(r.name for r in STANDARD_ROLES)
+
+
+_TITLES = {r.name: r for r in STANDARD_ROLES}
+
+
+def role_titles(names, lang: str = "en") -> list[str]:
+    """The roles' titles in `lang` (zh or en), for messages; a role a flow declares itself keeps its code."""
+    chinese = lang.startswith("zh")
+    return [(_TITLES[n].zh if chinese else _TITLES[n].en) if n in _TITLES else n for n in names]

@@ -161,5 +161,5 @@ class CustomerProtected(KernelError):
 
 class NotPermitted(KernelError):
     code = "not_permitted"
-    template_en = "{action} needs one of these roles in {project}: {roles}"
-    template_zh = "{action_zh}需要在 {project} 担任以下角色之一：{roles}"
+    template_en = "{action} needs one of these roles in {project}: {roles_en}"
+    template_zh = "{action_zh}需要在 {project} 担任以下角色之一：{roles_zh}"

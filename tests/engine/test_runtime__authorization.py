@@ -47,7 +47,7 @@ def test_starting_needs_a_start_role_in_that_project(setup):
 
     with pytest.raises(NotPermitted) as caught:
         records.start_record(p["outsider"], p["p1"], "discount", GOOD)
-    assert caught.value.message() == "you may not start a discount record: it needs the role sales_consultant"
+    assert caught.value.message() == "you may not start a discount record: it needs the role Sales consultant"
     with pytest.raises(NotPermitted):
         records.start_record(p["fin"], p["p1"], "discount", GOOD)
     # the outsider can start one in their own project, numbered there
@@ -62,7 +62,7 @@ def test_only_the_transitions_a_role_allows(setup):
     assert transitions.available_transitions(p["fin"], record.pk) == []
     with pytest.raises(NotPermitted) as caught:
         transitions.fire(p["fin"], record.pk, "submit", GOOD)
-    assert caught.value.message("zh") == "您无权执行「submit」：需要角色 sales_consultant"
+    assert caught.value.message("zh") == "您无权执行「submit」：需要角色「置业顾问」"
 
 
 def test_voting_and_claiming_need_the_slot_role(setup):
@@ -70,7 +70,7 @@ def test_voting_and_claiming_need_the_slot_role(setup):
     transitions.fire(p["consultant"], record.pk, "submit", GOOD)
     director_slot = Task.objects.get(record=record, status="open", roles=["project_director"])
 
-    with pytest.raises(NotPermitted, match="it needs the role project_director"):
+    with pytest.raises(NotPermitted, match="it needs the role Project director"):
         approvals.vote(p["fin"], director_slot.pk, "approve")
     with pytest.raises(NotPermitted, match="claim this task"):
         tasks.claim(p["consultant"], director_slot.pk)
@@ -90,3 +90,13 @@ def test_records_of_other_projects_stay_out_of_every_inbox(setup):
     assert [t.record_id for t in inbox(p["consultant"])] == [record.pk]
     assert [t.record_id for t in inbox(p["outsider"])] == [theirs.pk]
     assert Record.objects.count() == 2
+
+
+def test_refusals_name_roles_by_their_titles_and_say_what_in_chinese():
+    from engine.runtime.errors import NotPermitted
+
+    several = NotPermitted("add an approver", ["project_director", "sales_manager"], "加签")
+    assert several.message() == "you may not add an approver: it needs one of the roles Project director, Sales manager"
+    assert several.message("zh") == "您无权加签：需要以下角色之一：「案场经理/项目总监」、「销售经理」"
+    own = NotPermitted("fire 'inspect'", ["site_inspector"], "执行「验房」")  # a flow's own role: its code
+    assert own.message("zh") == "您无权执行「验房」：需要角色「site_inspector」"

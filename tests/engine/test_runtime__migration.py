@@ -80,7 +80,7 @@ def test_the_move_keeps_open_tasks_restarts_timers_and_writes_history(engine_flo
 def test_only_project_admins_move_records(engine_flows, people):
     versions.publish(people["p1"], "discount")
 
-    with pytest.raises(NotPermitted, match="it needs the role project_admin"):
+    with pytest.raises(NotPermitted, match="it needs the role Project admin"):
         migrate(people["director"], people["p1"], "discount", 1, 1, {})
 
 

@@ -81,7 +81,8 @@ def test_a_consultant_cannot_reassign(project, zhang, li):
                            now=NOW)
 
     assert caught.value.message_en == (
-        "reassigning a customer needs one of these roles in K1: project_admin, project_director, sales_manager")
+        "reassigning a customer needs one of these roles in K1: Project admin, Project director, Sales manager")
+    assert caught.value.message_zh == "变更客户归属需要在 K1 担任以下角色之一：项目管理员、案场经理/项目总监、销售经理"
     assert CustomerRegistration.objects.get(project=project, customer=zhang).consultant_id != li.pk
 
 

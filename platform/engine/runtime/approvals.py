@@ -33,11 +33,12 @@ def vote_refusal(user, roles: frozenset[str], task: Task) -> NotPermitted | None
     the user already voted on the approval is checked separately, with the votes).
     """
     if task.kind != "approval":
-        return NotPermitted("vote on a work task")
+        return NotPermitted("vote on a work task", (), "对非审批任务投票")
     if task.delegate_id is not None:
-        return NotPermitted(f"vote while {task.delegate} works on this approval")
+        return NotPermitted(f"vote while {task.delegate} works on this approval", (),
+                            f"投票：该审批已委托给 {task.delegate} 处理")
     if task.assignee_id not in (None, user.pk):
-        return NotPermitted(f"vote on a slot {task.assignee} holds")
+        return NotPermitted(f"vote on a slot {task.assignee} holds", (), f"投票：该审批席位由 {task.assignee} 持有")
     if task.assignee_id != user.pk and not roles & set(task.roles):
         return NotPermitted("vote on this approval", task.roles, "对该审批投票")
     return None
@@ -99,12 +100,12 @@ def add_approver(user, task_id: int, *, role: str | None = None, user_id: int | 
         raise BadRequest("name either a role or a colleague to add", "请指定要加签的角色或同事（二选一）")
     task, roles = _locked_task(user, task_id)
     if task.kind != "approval":
-        raise NotPermitted("add an approver to a work task")
+        raise NotPermitted("add an approver to a work task", (), "为非审批任务加签")
     group = list(_group(task))
     voters = set(Vote.objects.filter(task__in=group).values_list("user_id", flat=True))
     in_group = roles & {r for t in group for r in t.roles}
     if not (in_group or user.pk in voters or roles & MANAGER_ROLES):
-        raise NotPermitted("add an approver", sorted(MANAGER_ROLES))
+        raise NotPermitted("add an approver", sorted(MANAGER_ROLES), "加签")
     if role is not None:
         known = definition_for(task.record).role_names
         if role not in known:

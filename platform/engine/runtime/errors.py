@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
+from definitions.roles import role_titles
+
 
 class EngineError(Exception):
     """Root of every refusal. `message(lang)` is what the user reads."""
@@ -28,9 +30,13 @@ class NotPermitted(EngineError):
     code = "not_permitted"
 
     def __init__(self, action: str, roles: Sequence[str] = (), action_zh: str | None = None):
-        needed = ", ".join(roles)
-        en = f"you may not {action}" + (f": it needs the role {needed}" if needed else "")
-        zh = f"您无权{action_zh or action}" + (f"：需要角色 {needed}" if needed else "")
+        en_titles, zh_titles = role_titles(roles, "en"), role_titles(roles, "zh")
+        en, zh = f"you may not {action}", f"您无权{action_zh or action}"
+        if len(roles) == 1:
+            en, zh = f"{en}: it needs the role {en_titles[0]}", f"{zh}：需要角色「{zh_titles[0]}」"
+        elif roles:
+            en = f"{en}: it needs one of the roles {', '.join(en_titles)}"
+            zh = f"{zh}：需要以下角色之一：{'、'.join(f'「{t}」' for t in zh_titles)}"
         super().__init__(en, zh, roles=list(roles))
 
 

@@ -38,7 +38,7 @@ def send_back(user, record_id: int, to_state: str, comment: str) -> Record:
     definition = definition_for(record)
     acts_here = any(t.assignee_id == user.pk or (t.assignee_id is None and roles & set(t.roles)) for t in open_tasks)
     if not (acts_here or roles & MANAGER_ROLES):
-        raise NotPermitted("send this record back", sorted({r for t in open_tasks for r in t.roles}))
+        raise NotPermitted("send this record back", sorted({r for t in open_tasks for r in t.roles}), "退回该记录")
     story = list(record.history.order_by("seq").values_list("seq", "kind", "to_state", "transition"))
     entered = max((seq for seq, _, state, _ in story if state == to_state), default=None)
     if to_state == record.state or entered is None:
@@ -103,7 +103,7 @@ def withdraw(user, record_id: int, comment: str = "") -> Record:
     definition = definition_for(record)
     last = record.history.filter(kind=HistoryEntry.Kind.TRANSITION, to_state=record.state).order_by("-seq").first()
     if last is None or last.actor_id != user.pk:
-        raise NotPermitted("withdraw a step you did not submit")
+        raise NotPermitted("withdraw a step you did not submit", (), "撤回不是您提交的步骤")
     # every act on a record (a vote, a claim, a step) appends to its history
     if record.history.filter(seq__gt=last.seq).exclude(kind=HistoryEntry.Kind.ESCALATE).exists():
         raise TransitionNotAvailable("someone has already acted on this step; it can no longer be withdrawn",

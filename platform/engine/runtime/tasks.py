@@ -38,9 +38,10 @@ def _colleague(project_id: int, user_id: int, roles: list[str] | None):
         raise RecordNotFound("user")
     theirs = roles_in(colleague, project_id)
     if roles is not None and not theirs & set(roles):
-        raise NotPermitted(f"hand this task to {colleague}", roles)
+        raise NotPermitted(f"hand this task to {colleague}", roles, f"将任务交给 {colleague}")
     if not theirs:
-        raise NotPermitted(f"hand this task to {colleague}, who is not a member of this project")
+        raise NotPermitted(f"hand this task to {colleague}, who is not a member of this project", (),
+                           f"将任务交给 {colleague}：对方不是本项目成员")
     return colleague
 
 
@@ -74,7 +75,7 @@ def claim(user, task_id: int) -> Task:
 def unclaim(user, task_id: int) -> Task:
     task, roles = _locked_task(user, task_id)
     if task.assignee_id != user.pk and not roles & MANAGER_ROLES:
-        raise NotPermitted("release a task someone else holds", sorted(MANAGER_ROLES))
+        raise NotPermitted("release a task someone else holds", sorted(MANAGER_ROLES), "释放他人持有的任务")
     _set_assignee(task, None)
     history.append(task.record, HistoryEntry.Kind.UNCLAIM, user, details={"task": task.name, "task_id": task.pk})
     return task
@@ -99,7 +100,7 @@ def transfer(user, task_id: int, to_user_id: int, comment: str = "") -> Task:
     """转办: the holder hands the task over; it becomes the colleague's."""
     task, _ = _locked_task(user, task_id)
     if task.assignee_id != user.pk:
-        raise NotPermitted("transfer a task you do not hold")
+        raise NotPermitted("transfer a task you do not hold", (), "转交不由您持有的任务")
     colleague = _colleague(task.project_id, to_user_id, task.roles)
     _set_assignee(task, colleague)
     history.append(task.record, HistoryEntry.Kind.TRANSFER, user, comment=comment,
@@ -112,7 +113,7 @@ def delegate(user, task_id: int, to_user_id: int, comment: str = "") -> Task:
     """委托: a colleague works on it, then hands it back for the holder to confirm."""
     task, _ = _locked_task(user, task_id)
     if task.assignee_id != user.pk:
-        raise NotPermitted("delegate a task you do not hold")
+        raise NotPermitted("delegate a task you do not hold", (), "委托不由您持有的任务")
     colleague = _colleague(task.project_id, to_user_id, None)
     task.delegate = colleague
     task.delegation_note = ""
@@ -127,7 +128,7 @@ def return_delegation(delegate_user, task_id: int, note: str) -> Task:
     """The delegate hands the task back with their findings; the holder then acts."""
     task, _ = _locked_task(delegate_user, task_id)
     if task.delegate_id != delegate_user.pk:
-        raise NotPermitted("return a task that was not delegated to you")
+        raise NotPermitted("return a task that was not delegated to you", (), "交回未委托给您的任务")
     task.delegate = None
     task.delegation_note = note
     task.save(update_fields=["delegate", "delegation_note"])
@@ -141,12 +142,13 @@ def complete(user, task_id: int, comment: str = "") -> Task:
     """Finish a work task without moving the record (parallel work; see `requires`)."""
     task, roles = _locked_task(user, task_id)
     if task.kind != "work":
-        raise NotPermitted("complete an approval; vote on it instead")
+        raise NotPermitted("complete an approval; vote on it instead", (), "直接完成审批任务，请改为投票")
     mine = task.assignee_id == user.pk
     if not mine and (task.assignee_id is not None or not roles & set(task.roles)):
         raise NotPermitted("complete this task", task.roles, "完成该任务")
     if task.delegate_id is not None:
-        raise NotPermitted(f"complete this task while {task.delegate} works on it")
+        raise NotPermitted(f"complete this task while {task.delegate} works on it", (),
+                           f"完成该任务：已委托给 {task.delegate} 处理")
     close(task, user, timezone.now())
     history.append(task.record, HistoryEntry.Kind.COMPLETE, user, comment=comment,
                    details={"task": task.name, "task_id": task.pk})

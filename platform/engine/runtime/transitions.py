@@ -72,11 +72,11 @@ def fire(user, record_id: int, transition: str, form: dict | None = None, *, com
             definition = definition_for(record)
             t = _transition(definition, record, transition)
             if not roles & set(t.roles):
-                raise NotPermitted(f"fire '{transition}'", t.roles, f"执行「{transition}」")
+                raise NotPermitted(f"fire '{transition}'", t.roles, f"执行「{_title_zh(t)}」")
             holder = _held_by_someone_else(open_tasks, user)
             if holder is not None:
                 raise NotPermitted(f"fire '{transition}' while {holder} holds this step", (),
-                                   f"执行「{transition}」：该步骤由 {holder} 处理中")
+                                   f"执行「{_title_zh(t)}」：该步骤由 {holder} 处理中")
             missing = _missing_tasks(record, t)
             if missing:
                 raise TransitionNotAvailable(
@@ -158,6 +158,10 @@ def _transition(definition: FlowDefinition, record: Record, name: str) -> Transi
             f"{record.reference} is {state.en}; '{name}' cannot be fired from there",
             f"{record.reference} 当前为「{state.zh}」，不能执行「{t.title.zh if t.title else name}」")
     return t
+
+
+def _title_zh(t: Transition) -> str:
+    return t.title.zh if t.title else t.name
 
 
 def _check_guard(t: Transition, scope: dict) -> None:
