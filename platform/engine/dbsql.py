@@ -12,3 +12,11 @@ def run_by_vendor(statements: Mapping[str, Sequence[str]]):
             schema_editor.execute(sql)
 
     return run
+
+
+# History is append-only on SQLite (0004). Rebuilding the table (0007) drops the
+# trigger, so the migrations that rebuild it install it again from here.
+HISTORY_APPEND_ONLY_SQLITE = [
+    """CREATE TRIGGER engine_historyentry_append_only BEFORE UPDATE ON engine_historyentry
+       BEGIN SELECT RAISE(ABORT, 'history is append-only'); END"""]
+HISTORY_APPEND_ONLY_SQLITE_DROP = ["DROP TRIGGER IF EXISTS engine_historyentry_append_only"]

@@ -2,11 +2,10 @@
 to delete one). See 0002 for why SQLite still allows DELETE."""
 from django.db import migrations
 
+from engine.dbsql import HISTORY_APPEND_ONLY_SQLITE as _SQLITE
+from engine.dbsql import HISTORY_APPEND_ONLY_SQLITE_DROP as _SQLITE_DROP
 from engine.dbsql import run_by_vendor
 
-_SQLITE = ["""CREATE TRIGGER engine_historyentry_append_only BEFORE UPDATE ON engine_historyentry
-              BEGIN SELECT RAISE(ABORT, 'history is append-only'); END"""]
-_SQLITE_DROP = ["DROP TRIGGER IF EXISTS engine_historyentry_append_only"]
 _POSTGRES = [
     """CREATE FUNCTION engine_history_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
        BEGIN RAISE EXCEPTION 'history is append-only' USING ERRCODE = 'integrity_constraint_violation'; END $$""",
@@ -15,7 +14,6 @@ _POSTGRES = [
 ]
 _POSTGRES_DROP = ["DROP TRIGGER IF EXISTS engine_historyentry_append_only ON engine_historyentry",
                   "DROP FUNCTION IF EXISTS engine_history_append_only()"]
-
 
 
 class Migration(migrations.Migration):
