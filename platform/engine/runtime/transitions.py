@@ -156,7 +156,7 @@ def _transition(definition: FlowDefinition, record: Record, name: str) -> Transi
         state = definition.state(record.state).title
         raise TransitionNotAvailable(
             f"{record.reference} is {state.en}; '{name}' cannot be fired from there",
-            f"{record.reference} 当前为「{state.zh}」，不能执行「{t.title.zh if t.title else name}」")
+            f"{record.reference} 当前为「{state.zh}」，不能执行「{_title_zh(t)}」")
     return t
 
 
