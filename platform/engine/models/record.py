@@ -21,8 +21,8 @@ class Record(models.Model):
                                            help_text=_("Goes up by one with every change; detects stale forms."))
     is_closed = models.BooleanField(_("closed"), default=False)
     last_seq = models.PositiveIntegerField(default=0, help_text=_("The number of its latest history entry."))
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, db_index=False,
-                                   related_name="+")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+", db_index=False)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     entered_state_at = models.DateTimeField(_("in this state since"))

@@ -29,21 +29,22 @@ class Task(models.Model):
     role = models.SlugField(max_length=63, blank=True, db_index=False,
                             help_text=_("The one role that may claim it. Tasks several roles may claim, and "
                                         "escalated ones, list their roles in TaskCandidate instead."))
-    assignee = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, db_index=False,
-                                 related_name="assigned_tasks")
-    delegate = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, db_index=False,
-                                 related_name="delegated_tasks",
+    assignee = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                 related_name="assigned_tasks", db_index=False)
+    delegate = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                 related_name="delegated_tasks", db_index=False,
                                  help_text=_("Acts for the assignee, then hands the task back."))
     delegation_note = models.TextField(blank=True)
-    added_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, db_index=False,
-                                 related_name="+", help_text=_("Set on approver slots added to a running approval."))
+    added_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                 related_name="+", db_index=False,
+                                 help_text=_("Set on approver slots added to a running approval."))
     outcome = models.CharField(max_length=63, blank=True)
     due_at = models.DateTimeField(null=True, blank=True)
     escalated_at = models.DateTimeField(null=True, blank=True)
     opened_at = models.DateTimeField(auto_now_add=True)
     closed_at = models.DateTimeField(null=True, blank=True)
-    closed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, db_index=False,
-                                  related_name="+")
+    closed_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                  related_name="+", db_index=False)
 
     class Meta:
         indexes = [
