@@ -87,6 +87,7 @@ def cursor():
     """
     if connection.vendor != "postgresql":
         return connection.cursor()
+    connection.close_if_health_check_failed()  # as Django's own cursor() does, before connecting
     connection.ensure_connection()
     return connection._prepare_cursor(_prepared_cursor_class()(connection.connection))
 
