@@ -108,11 +108,11 @@ def _trace(entries) -> list[tuple]:
 def fire(user, record, name: str, form: dict | None = None, *, to: str, comment: str = ""):
     """Fire `name` as `user`: the record is then in `to`, and the step wrote one history entry saying so."""
     was, seq = _mark(record)
-    record = transitions.fire(user, record.pk, name, form or {}, comment=comment)
+    transitions.fire(user, record.pk, name, form or {}, comment=comment)
     written = history(record, seq)
     assert _trace(written) == [("transition", name, was, to, user.pk)], _trace(written)
     assert written[0].comment == comment and state(record) == to
-    return record
+    return Record.objects.get(pk=record.pk)
 
 
 def refused(error, user, record, name: str, form: dict | None = None):
@@ -183,17 +183,17 @@ def complete(user, record, task_name: str) -> None:
 def send_back(user, record, to: str, comment: str):
     """退回 to an earlier state: one `send_back` entry, no transition, no actions."""
     was, seq = _mark(record)
-    record = moves.send_back(user, record.pk, to, comment)
+    moves.send_back(user, record.pk, to, comment)
     assert _trace(history(record, seq)) == [("send_back", "", was, to, user.pk)] and state(record) == to
-    return record
+    return Record.objects.get(pk=record.pk)
 
 
 def withdraw(user, record, *, to: str, comment: str = "taken back"):
     """撤回 the user's last step: one `withdraw` entry back to where it came from."""
     was, seq = _mark(record)
-    record = moves.withdraw(user, record.pk, comment)
+    moves.withdraw(user, record.pk, comment)
     assert _trace(history(record, seq)) == [("withdraw", "", was, to, user.pk)] and state(record) == to
-    return record
+    return Record.objects.get(pk=record.pk)
 
 
 def run_timers(after: timedelta) -> int:
