@@ -149,3 +149,24 @@ def test_inbox_paging_keeps_the_filters(client, published):
     page = client.get("/?flow=discount").content.decode()
 
     assert 'href="?flow=discount&amp;page=2"' in page
+
+
+def test_the_record_page_stays_at_a_fixed_number_of_queries(client, published, django_assert_max_num_queries):
+    from engine.runtime import approvals, records, transitions
+    p = published
+    record = records.start_record(p["consultant"], p["p1"], "discount", {"unit_id": 7})
+    transitions.fire(p["consultant"], record.pk, "submit", {"unit_id": 7, "price": "1.00", "discount_rate": "0.05"})
+    login(client, p["director"])
+    client.get(f"/records/{record.pk}/")  # warm the definition cache and the session
+    with django_assert_max_num_queries(9) as few:
+        client.get(f"/records/{record.pk}/")
+    slot = Task.objects.filter(record=record, kind="approval").first()
+    for _ in range(5):
+        approvals.add_approver(p["manager"], slot.pk, role="project_director")
+    for name in ("fin", "fin2", "consultant2"):
+        approvals.add_approver(p["manager"], slot.pk, user_id=p[name].pk)
+
+    with django_assert_max_num_queries(len(few.captured_queries)):
+        page = client.get(f"/records/{record.pk}/").content.decode()
+
+    assert page.count('name="decision" value="approve"') == 6  # the director's slot and the five added for the role
