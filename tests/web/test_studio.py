@@ -57,8 +57,12 @@ def test_check_shows_the_changes_of_the_text_on_screen(admin, people):
     response = admin.post("/studio/P1/subscription/", {
         "overrides": "states:\n  awaiting_contract:\n    deadline: {after: 5d}\n", "action": "check"})
 
-    assert "~ states.awaiting_contract.deadline.after: &#x27;7d&#x27; → &#x27;5d&#x27;" in response.content.decode()
+    page = response.content.decode()
+    assert "~ states.awaiting_contract.deadline.after: &#x27;7d&#x27; → &#x27;5d&#x27;" in page
     assert versions.stored_overrides(people["p1"], "subscription") == {}
+    # Publish takes the stored overrides: it stays off until the checked text is saved
+    assert '<button class="primary" disabled>发布</button>' in page
+    assert "保存这些覆盖配置后才能发布。" in page
 
 
 def test_overrides_with_decimal_numbers_save_and_read_back_exactly(admin, people):

@@ -64,7 +64,9 @@ def studio_flow(request, project: str, flow: str):
                 return redirect(reverse("web:studio-flow", args=[project, flow]))
     if document is None and not problems:
         document, problems = versions.check_overrides(project_obj, flow, stored)
-    # the changes the text on screen would publish (when it checks out)
+    # the changes the text on screen would publish (when it checks out); Publish takes the
+    # stored overrides, so a checked text must be saved before it can be published
+    unsaved = request.method == "POST"
     changes = versions.diff_against_published(project_obj, flow, document) if document is not None else []
     history = list(project_obj.flow_versions.filter(flow=flow).select_related("restored_from")
                    .defer("content").order_by("-number"))
@@ -76,7 +78,7 @@ def studio_flow(request, project: str, flow: str):
     definition = versions.definition_by_id(current.pk, current.content_hash) if current else None
     return render(request, "web/studio_flow.html", {
         "project": project_obj, "flow": flow, "overrides": text_value, "problems": [p.render(lang()) for p in problems],
-        "changes": [c.render(lang()) for c in changes], "versions": history, "current": current,
+        "changes": [c.render(lang()) for c in changes], "unsaved": unsaved, "versions": history, "current": current,
         "title": text(definition.title, flow) if definition else flow,
         "diagram": mermaid(definition) if definition else "",
         "mermaid_js": settings.MERMAID_AVAILABLE,
