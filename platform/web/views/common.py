@@ -1,14 +1,17 @@
-"""What every page needs: the user's language and turning engine refusals into messages."""
+"""What every page needs: the user's language, turning engine refusals into messages, who may configure a project."""
 from __future__ import annotations
 
 import uuid
 
 from django.contrib import messages
+from django.http import Http404
 from django.utils.translation import get_language
 
 from definitions import Problem
 from definitions.yamlio import load_yaml
 from engine.runtime import EngineError
+from engine.runtime.access import can_administer, roles_in
+from kernel.models import Project
 
 
 def lang() -> str:
@@ -55,3 +58,11 @@ def posted_yaml(request, field: str, label: str) -> tuple[str, object, list[Prob
     text_value = request.POST.get(field, "")
     loaded = load_yaml(text_value, label)
     return text_value, loaded.data or {}, list(loaded.problems)
+
+
+def administered_project(request, code: str) -> Project:
+    """The project, if the user may configure it (studio, plugin rules); 404 otherwise (nothing leaks about it)."""
+    project = Project.objects.filter(code=code).first()
+    if project is None or not can_administer(request.user, roles_in(request.user, project.pk)):
+        raise Http404()
+    return project

@@ -14,8 +14,7 @@ from extensions.errors import InvalidRules, UnknownPlugin
 from extensions.models import RuleSet
 from extensions.rulesets import publish_rules
 
-from .common import lang, posted_yaml
-from .studio import administered_project
+from .common import administered_project, lang, posted_yaml
 
 
 @login_required

@@ -23,17 +23,9 @@ from engine import versions
 from engine.environment import flow_names
 from engine.models import FlowVersion, Record
 from extensions import registry
-from engine.runtime.access import can_administer, roles_in
 from kernel.models import Project
 
-from .common import lang, posted_yaml, text
-
-def administered_project(request, code: str) -> Project:
-    """The project, if the user may configure it; 404 otherwise (nothing leaks about it)."""
-    project = Project.objects.filter(code=code).first()
-    if project is None or not can_administer(request.user, roles_in(request.user, project.pk)):
-        raise Http404()
-    return project
+from .common import administered_project, lang, posted_yaml, text
 
 
 @login_required
