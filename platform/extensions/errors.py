@@ -12,7 +12,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import get_language
 
 from definitions.errors import Problem
-from kernel.errors import KernelError, shown
+from kernel.errors import KernelError
 
 
 class PluginError(KernelError):
@@ -29,16 +29,14 @@ class RulesMissing(PluginError):
 
 
 class InvalidArgument(PluginError):
-    """An action argument that is not what the action takes; the value shown as typed, never as repr."""
+    """An action argument that is not what the action takes: `name`, `expected`, `expected_zh` and `value`.
+
+    `KernelError` shows `value` as typed (`value_en`, `value_zh`), never as repr.
+    """
 
     code = "invalid_argument"
     template_en = "{name} must be {expected}, got {value_en}"
     template_zh = "{name} 应为{expected_zh}，实际为 {value_zh}"
-
-    def __init__(self, *, name: str, expected: str, expected_zh: str, value: object, **params):
-        en, zh = shown(value)
-        super().__init__(name=name, expected=expected, expected_zh=expected_zh, value=value, value_en=en,
-                         value_zh=zh, **params)
 
 
 class UnknownPlugin(LookupError):
