@@ -32,60 +32,10 @@ PROJECT_SETTINGS = {
 
 ENV = Environment(ACTIONS, None, PROJECT_SETTINGS, frozenset({"deal", "contract"}))
 
-ENTITY = {
-    "type": "object",
-    "properties": {
-        "unit_id": {"type": "integer"},
-        "price": {"type": "string", "format": "money"},
-        "discount_rate": {"type": "string", "format": "decimal"},
-        "buyer": {"type": "object", "properties": {"name": {"type": "string"}}},
-        "note": {"type": "string"},
-    },
-    "required": ["unit_id"],
-}
-
-
-def valid_document() -> dict:
-    """A small flow that passes every check: draft -> review (countersign) -> done."""
-    return copy.deepcopy({
-        "format": 1,
-        "name": "deal",
-        "title": {"zh": "交易", "en": "Deal"},
-        "entity": {"name": "deal", "schema": ENTITY},
-        "reference_prefix": "DL",
-        "start": {"state": "draft", "roles": ["sales_consultant"]},
-        "states": [
-            {"name": "draft", "title": {"zh": "草稿", "en": "Draft"}, "owners": ["sales_consultant"],
-             "partial": True, "tasks": [{"name": "prepare", "title": {"zh": "准备", "en": "Prepare"}}]},
-            {"name": "review", "title": {"zh": "审批", "en": "Review"},
-             "tasks": [{"name": "countersign", "kind": "approval", "roles": ["project_director", "finance"],
-                        "require": "all", "approved": "approve", "rejected": "reject"}],
-             "deadline": {"after": "24h", "escalate_to": ["project_director"]}},
-            {"name": "done", "title": {"zh": "完成", "en": "Done"}, "final": True},
-            {"name": "cancelled", "title": {"zh": "取消", "en": "Cancelled"}, "final": True},
-        ],
-        "transitions": [
-            {"name": "submit", "from": "draft", "to": "review", "roles": ["sales_consultant"],
-             "guard": "decimal(record.discount_rate) > decimal(project.discount_allowance)",
-             "form": {"fields": ["unit_id", "price", "discount_rate"], "required": ["unit_id"]},
-             "actions": [{"action": "unit.hold", "args": {"unit": "record.unit_id", "status": "reserved"}}]},
-            {"name": "approve", "from": "review", "to": "done"},
-            {"name": "reject", "from": "review", "to": "draft"},
-            {"name": "cancel", "from": "*", "to": "cancelled", "roles": ["sales_manager"],
-             "actions": [{"action": "unit.release", "args": {"unit": "record.unit_id"}}]},
-        ],
-        "timers": [{"name": "review_expires", "state": "review", "after": "3d", "fire": "reject"}],
-    })
-
-
 FILE = "flows/deal.yaml"
 
-
-def build_document(document: object, env: Environment = ENV, file: str = FILE):
-    return build(document, env, file)
-
-
-# valid_document() as a file would hold it, for line numbers and YAML's own mistakes
+# A small flow that passes every check: draft -> review (countersign) -> done; as a file
+# holds it, for line numbers and YAML's own mistakes. valid_document() is the same flow as data.
 DEAL_YAML = """\
 format: 1
 name: deal
@@ -143,6 +93,18 @@ transitions:
 timers:
   - {name: review_expires, state: review, after: 3d, fire: reject}
 """
+
+_DEAL = load_yaml(DEAL_YAML, FILE).data
+ENTITY = _DEAL["entity"]["schema"]
+
+
+def valid_document() -> dict:
+    """DEAL_YAML as data, a copy of its own for each test to change."""
+    return copy.deepcopy(_DEAL)
+
+
+def build_document(document: object, env: Environment = ENV, file: str = FILE):
+    return build(document, env, file)
 
 
 def line_of(text: str, fragment: str) -> int:
