@@ -220,7 +220,7 @@ def test_an_unentered_survey_escalates(world, customers):
     ho = fire(u["handover_staff"], ho, "issue_notice", {"notice_date": "2027-11-01"}, to="notified")
     ars = child(ho, "area_settlement")
 
-    run_timers(timedelta(days=7, hours=1))
+    assert run_timers(timedelta(days=7, hours=1)) == 1
 
     assert_escalated(ars, "enter_measured_area", ["sales_manager"])
     assert_open_tasks(ars, {ENTER})

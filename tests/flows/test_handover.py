@@ -148,9 +148,11 @@ def test_an_unbooked_notice_escalates_to_the_director(world, customers):
     p, u, units = world
     ho = notified(p, u, units[5], customers["c7"])
 
-    run_timers(timedelta(days=15, hours=1))
+    # two timers: the notice's own, and that of the area settlement it started (its survey is overdue after 7 days)
+    assert run_timers(timedelta(days=15, hours=1)) == 2
 
     assert_escalated(ho, "book_appointment", ["project_director"])
+    assert_escalated(child(ho, "area_settlement"), "enter_measured_area", ["sales_manager"])
     assert_open_tasks(ho, {BOOK})
 
 

@@ -16,7 +16,7 @@ from plugins.points.ledger import balance as points_balance
 
 from .steps import (
     approve, assert_escalated, assert_last_history, assert_open_tasks, child, commission, fire, payments,
-    pending_timers, refused, run_timers, sale, send_back,
+    pending_timers, refused, run_timers, sale,
 )
 
 COMPLETE = ("complete_reservation", "work", "sales_consultant")
