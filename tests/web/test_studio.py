@@ -90,3 +90,14 @@ def test_publishing_the_published_content_again_says_nothing_changed(admin, peop
 
     assert "v1 已是发布版本，未作任何更改。" in page
     assert FlowVersion.objects.filter(project=people["p1"], flow="subscription").count() == 1
+
+
+def test_the_menu_links_the_studio_of_the_projects_one_administers(client, people):
+    Membership.objects.create(user=people["manager"], project=people["p1"], role="project_admin")
+    client.force_login(people["manager"])  # also sales manager in P1
+
+    page = client.get("/").content.decode()
+
+    assert 'href="/studio/P1/"' in page and 'href="/studio/P2/"' not in page
+    client.force_login(people["director"])
+    assert 'href="/studio/' not in client.get("/").content.decode()
