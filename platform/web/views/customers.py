@@ -7,6 +7,7 @@ from django.http import Http404
 from django.shortcuts import render
 
 from engine.models import Record, Task
+from engine.runtime.access import can_see
 from kernel.history import customer_changes
 from kernel.models import Customer, Payment
 from kernel.visibility import PhoneVisibility, customer_payload
@@ -20,7 +21,7 @@ def customer_page(request, customer_id: int):
         raise Http404()
     visibility = PhoneVisibility.for_user(request.user)  # holds the viewer's memberships
     registrations = [r for r in customer.registrations.all()
-                     if r.project_id in visibility.memberships or request.user.is_superuser]
+                     if can_see(request.user, r.project_id, visibility.memberships.get(r.project_id, frozenset()))]
     if not registrations:
         raise Http404()  # not registered in any project of the viewer
     projects = {r.project_id for r in registrations}
