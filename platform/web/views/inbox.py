@@ -32,8 +32,7 @@ def inbox_page(request):
     memberships = memberships_of(request.user.pk)  # one read for the page and its counts
     rows = inbox(request.user, memberships=memberships, **filters)
     page = Paginator(rows, PAGE_SIZE).get_page(params.get("page"))
-    projects = (Project.objects.filter(memberships__user=request.user).distinct().order_by("code")
-                .values_list("pk", "code", "name"))
+    projects = Project.objects.filter(pk__in=memberships).order_by("code").values_list("pk", "code", "name")
     now = timezone.now()
     for task in page:
         definition = definition_by_id(task.record.version_id, task.version_hash)
