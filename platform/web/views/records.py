@@ -64,6 +64,8 @@ def _visible(request, record_id: int | None = None, *, task_id: int | None = Non
 
 
 def _page(request, record_id: int, bound: dict | None = None):
+    """The record's page; `bound` holds the posted form of a step that failed, shown with its errors."""
+    bound = bound or {}
     record, roles = _visible(request, record_id)
     definition = definition_for(record)
     schema = definition.entity.schema
@@ -71,12 +73,13 @@ def _page(request, record_id: int, bound: dict | None = None):
     steps = []
     for available in transitions.available_on(record, roles, open_tasks, request.user):
         form_class = build_form_class(schema, available.form)
-        form = (bound or {}).get(available.name) or form_class(
+        form = bound.get(available.name) or form_class(
             initial={k: record.data.get(k) for k in (available.form.fields if available.form else ())},
             prefix=available.name)
         steps.append({"name": available.name, "title": text(available.title, available.name),
                       "to": text(definition.state(available.to).title), "form": form,
-                      "key": request_key(request) if bound and available.name in bound else uuid.uuid4().hex})
+                      # a step shown again with its errors keeps the key it was posted with
+                      "key": request_key(request) if available.name in bound else uuid.uuid4().hex})
     voted = set(Vote.objects.filter(record=record, user=request.user).values_list("task__name", "task__visit"))
     role_titles = role_labels(definition)
     for task in open_tasks:
