@@ -5,6 +5,7 @@ on SQLite and run in CI against PostgreSQL.
 """
 import threading
 import time
+from collections import defaultdict
 from datetime import timedelta
 from decimal import Decimal as D
 
@@ -85,10 +86,15 @@ def test_a_consultants_deals_signed_at_once_all_get_the_months_tier(commission_r
 
     # then: seven deals in May at 0.4 % = 8 000.00 each, whatever order they committed in
     assert all(isinstance(r, str) for r in results), results
-    totals: dict[int, D] = {}
-    for deal_id, amount in CommissionEntry.objects.values_list("deal_id", "amount"):
-        totals[deal_id] = totals.get(deal_id, D("0")) + amount
-    assert sorted(totals.values()) == [D("8000.00")] * 7
+    assert commission_per_deal(CommissionEntry.objects.all()) == [D("8000.00")] * 7
+
+
+def commission_per_deal(entries) -> list[D]:
+    """Each deal's commission, its `entries` added up, smallest first."""
+    totals: dict[int, D] = defaultdict(D)
+    for deal_id, amount in entries.values_list("deal_id", "amount"):
+        totals[deal_id] += amount
+    return sorted(totals.values())
 
 
 def _five_deals_and_one_ready_to_release(project, consultant):
@@ -164,11 +170,8 @@ def test_a_cancellation_and_a_signing_in_one_month_at_once_do_not_deadlock(commi
 
     # then: both went through, one after the other; five live deals in May at 0.3 % = 6 000.00 each
     assert results == ["cancelled", "signed"], results
-    totals: dict[int, D] = {}
-    for deal_id, amount in (CommissionEntry.objects.exclude(status="reversed")
-                            .filter(deal__cancelled_at__isnull=True).values_list("deal_id", "amount")):
-        totals[deal_id] = totals.get(deal_id, D("0")) + amount
-    assert sorted(totals.values()) == [D("6000.00")] * 5
+    live = CommissionEntry.objects.exclude(status="reversed").filter(deal__cancelled_at__isnull=True)
+    assert commission_per_deal(live) == [D("6000.00")] * 5
 
 
 @pytest.mark.django_db(transaction=True)
