@@ -13,6 +13,7 @@ import pytest
 from extensions.rulesets import publish_rules
 from kernel.actions import ActionContext
 from kernel.models import Building, Customer, Project, Unit
+from plugins.points.models import PointsAccount
 
 ROOT = Path(__file__).resolve().parents[2]
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -44,6 +45,12 @@ def make_unit(project: Project, *, code: str = "3-1502", building: str = "3", fl
 
 def make_customer(name: str = "王芳", phone: str = "+8613812341234") -> Customer:
     return Customer.objects.create(name=name, phone=phone, created_at=NOW)
+
+
+def points_account(project: Project, customer: Customer) -> tuple[int, int, str]:
+    """The member's points account in the project: (balance, points ever earned, level)."""
+    a = PointsAccount.objects.get(project=project, customer=customer)
+    return a.balance, a.points_ever_earned, a.level
 
 
 @pytest.fixture

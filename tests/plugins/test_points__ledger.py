@@ -6,17 +6,12 @@ import pytest
 from extensions import registry
 from plugins.points import ledger
 from plugins.points.errors import BelowRedemptionMinimum, PointsInsufficient, UnknownEvent
-from plugins.points.models import JournalIsAppendOnly, PointsAccount, PointsEntry, PointsLot
+from plugins.points.models import JournalIsAppendOnly, PointsEntry, PointsLot
 
-from .conftest import NOW, make_ctx, make_customer
+from .conftest import NOW, make_ctx, make_customer, points_account
 
 award = registry.implementations()["points.award"]
 redeem = registry.implementations()["points.redeem"]
-
-
-def account(project, customer) -> tuple:
-    a = PointsAccount.objects.get(project=project, customer=customer)
-    return a.balance, a.points_ever_earned, a.level
 
 
 def journal() -> list[tuple]:
@@ -31,7 +26,7 @@ def test_a_signed_purchase_earns_capped_points_and_a_level(points_rules, project
 
     # 2 908 116.00 / 100 = 29 081 points, capped at 20 000: gold from 20 000
     assert ctx.changes == {"points_awarded": 20000}
-    assert account(project, member) == (20000, 20000, "gold")
+    assert points_account(project, member) == (20000, 20000, "gold")
     assert journal() == [("earn", 20000, 20000)]
     lot = PointsLot.objects.get()
     assert (lot.source_key, lot.expires_at) == (f"purchase:{ctx.record_id}", NOW + timedelta(days=730))
@@ -49,7 +44,7 @@ def test_one_event_never_awards_twice(points_rules, project):
     award(make_ctx(project, lineage=contract.lineage), rule="purchase", customer=member.pk, amount="1500000.00")
 
     # then: one award of 15 000
-    assert account(project, member) == (15000, 15000, "silver")
+    assert points_account(project, member) == (15000, 15000, "silver")
     assert PointsLot.objects.count() == 1
     assert journal() == [("earn", 15000, 15000)]
 
@@ -59,7 +54,7 @@ def test_referral_and_event_points(points_rules, project):
     award(make_ctx(project), rule="referral", customer=referrer.pk)
     award(make_ctx(project, flow="visit"), rule="event", customer=referrer.pk, event="open_day")
 
-    assert account(project, referrer) == (3200, 3200, "member")
+    assert points_account(project, referrer) == (3200, 3200, "member")
     assert list(PointsLot.objects.values_list("rule", "points")) == [("referral", 3000), ("event", 200)]
 
 
@@ -85,7 +80,7 @@ def test_redemption_takes_oldest_points_first_and_says_what_they_are_worth(point
 
     assert ctx.changes == {"value": "120.00"}  # 1 200 × 0.10
     assert list(PointsLot.objects.order_by("earned_at").values_list("points", "remaining")) == [(1000, 0), (500, 300)]
-    assert account(project, member) == (300, 1500, "member")
+    assert points_account(project, member) == (300, 1500, "member")
     entry = PointsEntry.objects.get(kind="redeem")
     assert (entry.points, entry.balance_after, len(entry.allocations)) == (-1200, 300, 2)
 
@@ -93,13 +88,14 @@ def test_redemption_takes_oldest_points_first_and_says_what_they_are_worth(point
 def test_a_redemption_that_would_overdraw_is_refused_and_changes_nothing(points_rules, project):
     member = make_customer()
     earn(project, member, "100000.00", NOW - timedelta(days=10))   # 1 000 points
-    before = (account(project, member), journal(), list(PointsLot.objects.values_list("remaining", flat=True)))
+    before = (points_account(project, member), journal(), list(PointsLot.objects.values_list("remaining", flat=True)))
 
     with pytest.raises(PointsInsufficient) as refused:
         redeem(make_ctx(project), customer=member.pk, points=1001)
 
     assert refused.value.message_en == f"customer #{member.pk} has 1000 points; 1001 cannot be redeemed"
-    assert (account(project, member), journal(), list(PointsLot.objects.values_list("remaining", flat=True))) == before
+    assert (points_account(project, member), journal(),
+            list(PointsLot.objects.values_list("remaining", flat=True))) == before
 
 
 def test_expired_points_cannot_be_redeemed(points_rules, project):
@@ -125,7 +121,7 @@ def test_expiry_removes_due_lots_oldest_first_and_keeps_the_level(points_rules, 
     expired = ledger.expire_due(now=NOW)
 
     assert expired == 20500
-    assert account(project, member) == (300, 20800, "gold")
+    assert points_account(project, member) == (300, 20800, "gold")
     assert journal()[3:] == [("expire", -20000, 800), ("expire", -500, 300)]
     assert ledger.expire_due(now=NOW) == 0
 
@@ -138,7 +134,7 @@ def test_one_redemption_request_redeems_once(points_rules, project):
     redeem(ctx, customer=member.pk, points=400)
     redeem(ctx, customer=member.pk, points=400)
 
-    assert account(project, member)[0] == 600
+    assert points_account(project, member)[0] == 600
 
 
 def test_below_the_minimum_is_refused(points_rules, project):

@@ -11,19 +11,14 @@ from django.db import transaction
 
 from extensions import registry
 from extensions.errors import InvalidArgument
-from plugins.points.models import PointsAccount, PointsEntry, PointsLot
+from plugins.points.models import PointsEntry, PointsLot
 from tests.kernel.parallel import needs_postgresql, race
 
-from .conftest import NOW, make_ctx, make_customer
+from .conftest import NOW, make_ctx, make_customer, points_account
 
 award = registry.implementations()["points.award"]
 redeem = registry.implementations()["points.redeem"]
 reverse = registry.implementations()["points.reverse"]
-
-
-def account(project, customer) -> tuple:
-    a = PointsAccount.objects.get(project=project, customer=customer)
-    return a.balance, a.points_ever_earned, a.level
 
 
 def journal() -> list[tuple]:
@@ -48,7 +43,7 @@ def test_a_cancelled_deal_takes_back_its_purchase_points(points_rules, project):
     member = make_customer()
     contract = signed_deal(project, member)
     award(make_ctx(project, flow="visit"), rule="event", customer=member.pk, event="open_day")
-    assert account(project, member) == (15200, 15200, "silver")
+    assert points_account(project, member) == (15200, 15200, "silver")
 
     # when: a later record of the deal cancels it
     cancel = later(project, contract)
@@ -56,7 +51,7 @@ def test_a_cancelled_deal_takes_back_its_purchase_points(points_rules, project):
 
     # then: the award is gone, the event's points stay, the level follows what is left
     assert cancel.changes == {"points_reversed": 15000}
-    assert account(project, member) == (200, 200, "member")
+    assert points_account(project, member) == (200, 200, "member")
     assert journal()[-1] == ("reverse", -15000, 200, 0)
     entry = PointsEntry.objects.get(kind="reverse")
     lot = PointsLot.objects.get(rule="purchase")
@@ -77,7 +72,7 @@ def test_a_reversal_happens_once(points_rules, project):
     reverse(again, rule="purchase", into="points_reversed")
 
     assert again.changes == {"points_reversed": 15000}  # what the one reversal took
-    assert account(project, member) == (0, 0, "member")
+    assert points_account(project, member) == (0, 0, "member")
     assert [kind for kind, *_ in journal()] == ["earn", "reverse"]
 
 
@@ -100,12 +95,12 @@ def test_points_already_redeemed_are_taken_from_the_members_other_points(points_
           event="open_day")
     # 4 000 redeemed: the referral's 3 000 (soonest to expire) and 1 000 of the purchase
     redeem(make_ctx(project, flow="redemption", now=NOW + timedelta(days=2)), customer=member.pk, points=4000)
-    assert account(project, member) == (14200, 18200, "silver")
+    assert points_account(project, member) == (14200, 18200, "silver")
 
     reverse(later(project, contract), rule="purchase")
 
     # the 14 000 left of the award, and the 1 000 redeemed from it out of the event's 200: 800 short
-    assert account(project, member) == (0, 3200, "member")
+    assert points_account(project, member) == (0, 3200, "member")
     assert journal()[-1] == ("reverse", -14200, 0, 800)
     purchase, event = PointsLot.objects.get(rule="purchase"), PointsLot.objects.get(rule="event")
     assert PointsEntry.objects.get(kind="reverse").allocations == [[purchase.pk, 14000], [event.pk, 200]]
@@ -120,7 +115,7 @@ def test_redeemed_points_covered_by_other_points_leave_no_shortfall(points_rules
 
     reverse(later(project, contract), rule="purchase")
 
-    assert account(project, member) == (4000, 5000, "silver")
+    assert points_account(project, member) == (4000, 5000, "silver")
     assert journal()[-1] == ("reverse", -15000, 4000, 0)
 
 
@@ -135,7 +130,7 @@ def test_expired_points_of_the_award_are_not_taken_twice(points_rules, project):
 
     # the award expires first (15 000 gone), then its reversal takes nothing more
     assert cancel.changes == {"points_reversed": 0}
-    assert account(project, member) == (3000, 3000, "member")
+    assert points_account(project, member) == (3000, 3000, "member")
     assert journal()[-2:] == [("expire", -15000, 3000, 0), ("reverse", 0, 3000, 0)]
 
 
@@ -146,7 +141,8 @@ def test_referral_points_are_reversed_by_rule(points_rules, project):
 
     reverse(later(project, contract), rule="referral")
 
-    assert (account(project, referrer), account(project, buyer)) == ((0, 0, "member"), (15000, 15000, "silver"))
+    assert (points_account(project, referrer), points_account(project, buyer)) == (
+        (0, 0, "member"), (15000, 15000, "silver"))
 
 
 def test_event_points_are_reversed_for_the_record_that_awarded_them(points_rules, project):
@@ -157,7 +153,7 @@ def test_event_points_are_reversed_for_the_record_that_awarded_them(points_rules
 
     reverse(make_ctx(project, record_id=visit.record_id, flow="visit"), rule="event", event="open_day")
 
-    assert account(project, member) == (200, 200, "member")
+    assert points_account(project, member) == (200, 200, "member")
 
 
 @pytest.mark.parametrize("event", [None, " "])
@@ -194,5 +190,5 @@ def test_parallel_reversals_of_one_deal_reverse_once(points_rules, project):
     results = race(8, cancel)
 
     assert results == ["done"] * 8
-    assert account(project, member) == (0, 0, "member")
+    assert points_account(project, member) == (0, 0, "member")
     assert [(k, p, s) for k, p, _, s in journal()] == [("earn", 15000, 0), ("redeem", -500, 0), ("reverse", -14500, 500)]
