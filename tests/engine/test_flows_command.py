@@ -22,6 +22,13 @@ def test_validate_passes_on_the_shipped_flows(db):
                            "mortgage, queue_number, resale, reservation, subscription")
 
 
+def test_validate_says_the_flows_are_valid_in_chinese_when_asked(db):
+    out, _ = run("--lang", "zh", "validate")
+
+    assert out.strip() == ("11 个流程有效：area_settlement, contract, defect, handover, lease, merchant_leasing, "
+                           "mortgage, queue_number, resale, reservation, subscription")
+
+
 def test_validate_exits_1_when_any_flow_is_invalid(db, flows_dir):
     text = (flows_dir / "subscription.yaml").read_text()
     (flows_dir / "subscription.yaml").write_text(

@@ -106,13 +106,14 @@ class Command(BaseCommand):
     def do_validate(self, options):
         paths = [Path(p) for p in options["paths"]] or [Path(settings.FLOWS_DIR)]
         definitions, problems = self.load(paths)
-        checked = len(definitions) + len({p.file for p in problems})
         if problems:
             files = len({p.file for p in problems})
             self.stderr.write(self.say(f"{len(problems)} problem(s) in {files} file(s)",
                                        f"{files} 个文件中有 {len(problems)} 个问题"))
             sys.exit(1)
-        self.stdout.write(self.style.SUCCESS(f"{checked} flow(s) valid: {', '.join(sorted(definitions))}"))
+        names = ", ".join(sorted(definitions))
+        self.stdout.write(self.style.SUCCESS(self.say(f"{len(definitions)} flow(s) valid: {names}",
+                                                      f"{len(definitions)} 个流程有效：{names}")))
 
     def do_publish(self, options):
         project = self.project(options["project"])
