@@ -170,3 +170,24 @@ def test_the_record_page_stays_at_a_fixed_number_of_queries(client, published, d
         page = client.get(f"/records/{record.pk}/").content.decode()
 
     assert page.count('name="decision" value="approve"') == 6  # the director's slot and the five added for the role
+
+
+def test_a_double_submitted_step_fires_once_and_a_refused_one_keeps_its_key(client, published):
+    from engine.runtime import records
+    p = published
+    record = records.start_record(p["consultant"], p["p1"], "discount", {"unit_id": 7})
+    login(client, p["consultant"])
+    page = client.get(f"/records/{record.pk}/").content.decode()
+    key = page.split('name="idempotency_key" value="')[1].split('"')[0]
+    fire = reverse("web:fire", args=[record.pk, "submit"])
+
+    bad = client.post(fire, {"submit-unit_id": "7", "submit-price": "12.345", "submit-discount_rate": "0.05",
+                             "revision": "1", "idempotency_key": key})
+    assert bad.status_code == 400 and f'name="idempotency_key" value="{key}"' in bad.content.decode()
+    good = {"submit-unit_id": "7", "submit-price": "1.00", "submit-discount_rate": "0.05", "idempotency_key": key}
+    client.post(fire, good)
+    again = client.post(fire, good, follow=True).content.decode()
+
+    record.refresh_from_db()
+    assert (record.state, record.history.filter(transition="submit").count()) == ("review", 1)
+    assert 'class="message error"' not in again  # the resent form is the same request, not a refused step
