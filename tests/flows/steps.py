@@ -208,6 +208,19 @@ def assert_escalated(record, task_name: str, roles) -> None:
     assert set(task.candidates.filter(is_open=True).values_list("role", flat=True)) >= set(roles)
 
 
+def review_contract(u, con, terms: dict):
+    """The clerk submits the contract's `terms` for review; the sales manager and finance approve it: ready to sign."""
+    con = fire(u["contract_clerk"], con, "submit_for_review", terms, to="review")
+    return approve(con, u["sales_manager"], u["finance"], fires="approve_contract", to="ready_to_sign")
+
+
+def file_contract(u, con, filing_number: str):
+    """The clerk submits the signed contract for filing (网签备案) and records it filed."""
+    con = fire(u["contract_clerk"], con, "submit_filing", {"filing_submitted_on": "2026-06-02"}, to="filing_submitted")
+    return fire(u["contract_clerk"], con, "file", {"filing_number": filing_number, "filed_on": "2026-06-05"},
+                to="filed")
+
+
 # -- deals the scenarios of several flows start from (S1's rules, conftest) ----------
 
 
@@ -232,10 +245,8 @@ def mortgage_contract(p, u, unit, customers):
     """The referral deal's contract, reviewed and signed with 600 000.00 down: its mortgage (combined,
     2 342 735.00 asked for) is started. Returns the contract, signed."""
     sub = fire(u["contract_clerk"], referral_subscription(p, u, unit, customers), "sign", to="contracted")
-    con = fire(u["contract_clerk"], child(sub, "contract"), "submit_for_review", {
-        "contract_no": "HT-1", "area_basis": "built", "contract_area": "128.50", "delivery_date": "2027-12-31"},
-        to="review")
-    con = approve(con, u["sales_manager"], u["finance"], fires="approve_contract", to="ready_to_sign")
+    con = review_contract(u, child(sub, "contract"), {"contract_no": "HT-1", "area_basis": "built",
+                                                      "contract_area": "128.50", "delivery_date": "2027-12-31"})
     return fire(u["contract_clerk"], con, "sign_with_mortgage",
                 {"signed_on": "2026-06-01", "down_payment": "600000.00"}, to="signed")
 
@@ -259,14 +270,11 @@ def filed_contract(p, u, unit, customer, *, channel=None):
     con = contract_for(p, u, unit, customer, channel=channel)
     sub = con.parent
     assert (sub.data["deal_price"], sub.data["price_snapshot"]["deal_price_per_m2"]) == ("2000000.00", "20000.00")
-    clerk = u["contract_clerk"]
-    con = fire(clerk, con, "submit_for_review", {"contract_no": "HT-2", "area_basis": "built",
-                                                 "contract_area": "100.00", "delivery_date": "2027-12-31"}, to="review")
-    con = approve(con, u["sales_manager"], u["finance"], fires="approve_contract", to="ready_to_sign")
-    con = fire(clerk, con, "sign", {"signed_on": "2026-06-01", "down_payment": "1900000.00"}, to="signed")
-    con = fire(clerk, con, "submit_filing", {"filing_submitted_on": "2026-06-02"}, to="filing_submitted")
-    con = fire(clerk, con, "file", {"filing_number": "F-2", "filed_on": "2026-06-05"}, to="filed")
-    return child(con, "handover")
+    con = review_contract(u, con, {"contract_no": "HT-2", "area_basis": "built", "contract_area": "100.00",
+                                   "delivery_date": "2027-12-31"})
+    con = fire(u["contract_clerk"], con, "sign", {"signed_on": "2026-06-01", "down_payment": "1900000.00"},
+               to="signed")
+    return child(file_contract(u, con, "F-2"), "handover")
 
 
 def survey(u, ho, measured: str):

@@ -18,8 +18,8 @@ from plugins.commission.models import CommissionDeal
 from plugins.points.ledger import balance as points_balance
 
 from .steps import (
-    approve, assert_escalated, assert_last_history, assert_open_tasks, child, commission, fire, filed_contract,
-    mortgage_contract, payments, pending_timers, refused, reject, run_timers, sale, send_back, survey, withdraw,
+    approve, assert_escalated, assert_last_history, assert_open_tasks, child, commission, file_contract, filed_contract,
+    fire, mortgage_contract, payments, pending_timers, refused, reject, run_timers, sale, send_back, survey, withdraw,
 )
 
 ENTER = ("enter_measured_area", "work", "contract_clerk")
@@ -82,10 +82,8 @@ def test_area_settlement_the_domain_example(world, customers):
 
 def test_an_increase_within_the_band_at_the_contract_price_per_m2(world, customers):
     p, u, units = world
-    clerk = u["contract_clerk"]
     con = mortgage_contract(p, u, units[1], customers)
-    con = fire(clerk, con, "submit_filing", {"filing_submitted_on": "2026-06-02"}, to="filing_submitted")
-    con = fire(clerk, con, "file", {"filing_number": "2026预0001", "filed_on": "2026-06-05"}, to="filed")
+    con = file_contract(u, con, "2026预0001")
     ars = settled_for_approval(u, child(con, "handover"), "130.00")
     # +1.5 m² (r = 1.17 %, inside the band): all of it at P = 23 289.77
     settlement = ars.data["settlement"]

@@ -18,8 +18,8 @@ from plugins.points.models import PointsAccount
 
 from .steps import (
     approve, assert_escalated, assert_last_history, assert_open_tasks, child, commission, contract_for, fire,
-    filed_contract, payments, pending_timers, referral_subscription, refused, reject, run_timers, sale, send_back,
-    withdraw,
+    filed_contract, payments, pending_timers, referral_subscription, refused, reject, review_contract, run_timers, sale,
+    send_back, withdraw,
 )
 
 DRAFT = ("draft_contract", "work", "contract_clerk")
@@ -141,8 +141,7 @@ def test_cancelled_when_ready_to_sign_and_the_deposit_refunded(world, customers)
     p, u, units = world
     con = contract_for(p, u, units[10], customers["c5"])
     sub = con.parent
-    con = fire(u["contract_clerk"], con, "submit_for_review", TERMS, to="review")
-    con = approve(con, u["sales_manager"], u["finance"], fires="approve_contract", to="ready_to_sign")
+    con = review_contract(u, con, TERMS)
     con = fire(u["project_director"], con, "cancel", {"cancel_reason": "mortgage impossible"}, to="refund_pending")
     assert sale(units[10]) == ("available", None)
     # nothing was paid at signing: the refund is at most the deposit
@@ -169,8 +168,7 @@ def test_cancelling_a_signed_contract_reverses_and_claws_back_its_commission(wor
     con = contract_for(p, u, units[9], buyer, plan="full", deposit="50000.00", channel="agency_a")
     sub = con.parent
     assert sub.data["deal_price"] == "980000.00"  # full payment 98 折
-    con = fire(clerk, con, "submit_for_review", TERMS, to="review")
-    con = approve(con, mgr, fin, fires="approve_contract", to="ready_to_sign")
+    con = review_contract(u, con, TERMS)
     con = fire(clerk, con, "sign", {"signed_on": "2026-06-01", "down_payment": "300000.00"}, to="signed")
     assert sale(units[9]) == ("signed", con.reference)
     assert commission(con) == [("channel", D("14700.00"), "accrued"), ("consultant", D("2940.00"), "accrued")]
@@ -206,8 +204,7 @@ def test_signing_and_filing_overdue_escalate(world, customers):
     p, u, units = world
     clerk = u["contract_clerk"]
     con = contract_for(p, u, units[3], customers["c7"])
-    con = fire(clerk, con, "submit_for_review", TERMS, to="review")
-    con = approve(con, u["sales_manager"], u["finance"], fires="approve_contract", to="ready_to_sign")
+    con = review_contract(u, con, TERMS)
     assert pending_timers(con) == [("arrange_signing_deadline", "escalate", ("sales_manager",)),
                                    ("signing_overdue", "escalate", ("project_director",))]
 
@@ -230,8 +227,7 @@ def test_a_filing_submission_withdrawn_or_sent_back(world, customers):
     p, u, units = world
     clerk = u["contract_clerk"]
     con = contract_for(p, u, units[4], customers["c8"])
-    con = fire(clerk, con, "submit_for_review", TERMS, to="review")
-    con = approve(con, u["sales_manager"], u["finance"], fires="approve_contract", to="ready_to_sign")
+    con = review_contract(u, con, TERMS)
     con = fire(clerk, con, "sign", {"signed_on": "2026-06-01", "down_payment": "100000.00"}, to="signed")
 
     con = fire(clerk, con, "submit_filing", {"filing_submitted_on": "2026-06-02"}, to="filing_submitted")
@@ -251,8 +247,7 @@ def test_a_signed_contract_cannot_be_sent_back_past_its_signing(world, customers
     p, u, units = world
     clerk = u["contract_clerk"]
     con = contract_for(p, u, units[5], customers["c9"])
-    con = fire(clerk, con, "submit_for_review", TERMS, to="review")
-    con = approve(con, u["sales_manager"], u["finance"], fires="approve_contract", to="ready_to_sign")
+    con = review_contract(u, con, TERMS)
     con = fire(clerk, con, "sign", {"signed_on": "2026-06-01", "down_payment": "100000.00"}, to="signed")
     with pytest.raises(TransitionNotAvailable, match="'sign' ran payment.record since 'ready_to_sign'"):
         moves.send_back(u["sales_manager"], con.pk, "ready_to_sign", "the signing date is wrong")

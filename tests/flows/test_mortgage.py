@@ -14,8 +14,8 @@ from kernel.payments import net_collections
 from plugins.points.ledger import balance as points_balance
 
 from .steps import (
-    assert_escalated, assert_last_history, assert_open_tasks, child, commission, fire, mortgage_contract, payments,
-    pending_timers, refused, run_timers, sale, send_back, withdraw,
+    assert_escalated, assert_last_history, assert_open_tasks, child, commission, file_contract, fire, mortgage_contract,
+    payments, pending_timers, refused, run_timers, sale, send_back, withdraw,
 )
 
 COLLECT = ("collect_documents", "work", "mortgage_specialist")
@@ -40,10 +40,9 @@ def bank(plan, amount, name="CCB"):
 
 def test_a_combined_loan_paid_out_in_two_parts_makes_the_commission_payable(world, customers):
     p, u, units = world
-    ms, fin, clerk = u["mortgage_specialist"], u["finance"], u["contract_clerk"]
+    ms, fin = u["mortgage_specialist"], u["finance"]
     con = mortgage_contract(p, u, units[1], customers)
-    con = fire(clerk, con, "submit_filing", {"filing_submitted_on": "2026-06-02"}, to="filing_submitted")
-    con = fire(clerk, con, "file", {"filing_number": "2026预0001", "filed_on": "2026-06-05"}, to="filed")
+    con = file_contract(u, con, "2026预0001")
     # filed, but 50 000 + 600 000 is less than 30 % of the price (897 820.50): still accrued
     assert {s for *_, s in commission()} == {"accrued"}
     mtg = child(con, "mortgage")
