@@ -61,7 +61,7 @@ def studio_flow(request, project: str, flow: str):
     unsaved = request.method == "POST"
     changes = versions.diff_against_published(project_obj, flow, document) if document is not None else []
     history = list(project_obj.flow_versions.filter(flow=flow).select_related("restored_from")
-                   .defer("content").order_by("-number"))
+                   .defer("content", "restored_from__content").order_by("-number"))
     running = dict(Record.objects.filter(version__in=history, is_closed=False).values("version_id")
                    .annotate(n=Count("pk")).values_list("version_id", "n"))
     for v in history:
