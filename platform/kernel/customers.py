@@ -24,7 +24,6 @@ from django.utils import timezone
 from jsonschema import Draft202012Validator
 
 from definitions.errors import format_path
-from definitions.roles import role_titles
 
 from .access import MANAGER_ROLES, roles_in
 from .audit import stamp
@@ -77,9 +76,7 @@ def reassign(*, project_id: int, customer_id: int, to_consultant_id: int, by_use
     now = now or timezone.now()
     if not roles_in(by_user_id, project_id) & MANAGER_ROLES:
         raise NotPermitted(action="reassigning a customer", action_zh="变更客户归属",
-                           project=_project(project_id).code, roles=sorted(MANAGER_ROLES),
-                           roles_en=", ".join(role_titles(sorted(MANAGER_ROLES), "en")),
-                           roles_zh="、".join(role_titles(sorted(MANAGER_ROLES), "zh")))
+                           project=_project(project_id).code, roles=sorted(MANAGER_ROLES))
     customer = _customer(customer_id)
     current = _locked_registration(project_id, customer)
     if current is None:

@@ -6,9 +6,11 @@ example to the existing customer a duplicate phone belongs to).
 """
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from types import MappingProxyType
 from typing import Any
+
+from definitions.roles import role_titles
 
 
 class KernelError(Exception):
@@ -160,6 +162,13 @@ class CustomerProtected(KernelError):
 
 
 class NotPermitted(KernelError):
+    """`roles` are role codes; the messages name them by their titles in each language (`roles_en`, `roles_zh`)."""
+
     code = "not_permitted"
     template_en = "{action} needs one of these roles in {project}: {roles_en}"
     template_zh = "{action_zh}需要在 {project} 担任以下角色之一：{roles_zh}"
+
+    def __init__(self, *, roles: Sequence[str], **params: Any):
+        roles = list(roles)
+        super().__init__(roles=roles, roles_en=", ".join(role_titles(roles, "en")),
+                         roles_zh="、".join(role_titles(roles, "zh")), **params)
