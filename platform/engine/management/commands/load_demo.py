@@ -104,14 +104,15 @@ class Command(BaseCommand):
         for step in entry.get("steps", []):
             if "follow" in step:
                 record = _named(Record.objects.filter(parent=record, flow=step["follow"]).order_by("-pk"),
-                                f"a {step['follow']} record linked to {record.reference}")
+                                f"{step['follow']} record linked to {record.reference}")
                 continue
             user = _named(User.objects.filter(username=step["by"]), f"user {step['by']}")
             if "vote" in step:
                 held = roles_in(user, project.pk)
-                task = _named([t for t in Task.objects.filter(record=record, status="open", kind="approval")
-                               .order_by("pk") if held & set(t.roles)],
-                              f"an open approval {step['by']} may vote on in {record.reference}")
+                task = next((t for t in Task.objects.filter(record=record, status="open", kind="approval")
+                             .order_by("pk") if held & set(t.roles)), None)
+                if task is None:
+                    raise ObjectDoesNotExist(f"no open approval {step['by']} may vote on in {record.reference}")
                 approvals.vote(user, task.pk, step["vote"])
             else:
                 record = transitions.fire(user, record.pk, step["fire"], resolve(step.get("form", {})))
@@ -146,8 +147,8 @@ class Command(BaseCommand):
 
 
 def _named(rows, what: str):
-    """The first of `rows`, or an error that says what was looked for."""
-    found = rows.first() if hasattr(rows, "first") else (rows[0] if rows else None)
+    """The first of `rows` (a query), or an error that says what was looked for."""
+    found = rows.first()
     if found is None:
         raise ObjectDoesNotExist(f"no {what}")
     return found
