@@ -224,6 +224,22 @@ def file_contract(u, con, filing_number: str):
 # -- deals the scenarios of several flows start from (S1's rules, conftest) ----------
 
 
+def register(p, u, customer, batch="A"):
+    """The consultant registers the customer for a queue number (排号) in `batch`."""
+    q = records.start_record(u["sales_consultant"], p, "queue_number", {"customer_id": customer.pk, "batch": batch})
+    assert_last_history(q, kind="start", to_state="registered", actor=u["sales_consultant"])
+    assert_open_tasks(q, {("collect_sincerity_deposit", "work", "sales_consultant")})
+    return q
+
+
+def queued(p, u, customer, batch="A", deposit="20000.00"):
+    """Registered, the sincerity deposit submitted and confirmed by finance: a number is issued."""
+    q = register(p, u, customer, batch)
+    q = fire(u["sales_consultant"], q, "submit_deposit", {"batch": batch, "deposit": deposit, "payment_method": "card"},
+             to="awaiting_confirmation")
+    return fire(u["finance"], q, "confirm_deposit", to="queued")
+
+
 def referral_subscription(p, u, unit, customers):
     """S1's referral deal, ready for its contract: 2 992 735.00 for `unit` at a list price of 3 100 000.00
     (combined loan and referral 99 折 each, 1.5 % by hand: no approval), deposit 50 000.00, the spouse

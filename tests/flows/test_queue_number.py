@@ -8,12 +8,12 @@ from decimal import Decimal as D
 
 import pytest
 
-from engine.runtime import GuardFailed, NotPermitted, TransitionNotAvailable, UnitUnavailable, moves, records
+from engine.runtime import GuardFailed, NotPermitted, TransitionNotAvailable, UnitUnavailable, moves
 from kernel.models.queue import QueueNumber
 
 from .steps import (
-    assert_escalated, assert_last_history, assert_open_tasks, child, fire, payments, pending_timers, refused,
-    run_timers, sale, send_back, withdraw,
+    assert_escalated, assert_last_history, assert_open_tasks, child, fire, payments, pending_timers, queued, refused,
+    register, run_timers, sale, send_back, withdraw,
 )
 
 COLLECT = ("collect_sincerity_deposit", "work", "sales_consultant")
@@ -21,21 +21,6 @@ CONFIRM = ("confirm_receipt", "work", "finance")
 NOTIFY = ("notify_launch", "work", "sales_consultant")
 PICK = ("pick_unit", "work", "sales_consultant")
 REFUND = ("refund_sincerity_deposit", "work", "finance")
-
-
-def register(p, u, customer, batch="A"):
-    q = records.start_record(u["sales_consultant"], p, "queue_number", {"customer_id": customer.pk, "batch": batch})
-    assert_last_history(q, kind="start", to_state="registered", actor=u["sales_consultant"])
-    assert_open_tasks(q, {COLLECT})
-    return q
-
-
-def queued(p, u, customer, batch="A", deposit="20000.00"):
-    """Registered, deposit submitted and confirmed: a number is issued."""
-    q = register(p, u, customer, batch)
-    q = fire(u["sales_consultant"], q, "submit_deposit", {"batch": batch, "deposit": deposit, "payment_method": "card"},
-             to="awaiting_confirmation")
-    return fire(u["finance"], q, "confirm_deposit", to="queued")
 
 
 def test_deposit_confirmed_number_called_and_a_unit_picked_for_a_subscription(world, customers):

@@ -16,7 +16,7 @@ from plugins.points.ledger import balance as points_balance
 
 from .steps import (
     approve, assert_escalated, assert_last_history, assert_open_tasks, child, commission, fire, payments,
-    pending_timers, refused, run_timers, sale,
+    pending_timers, queued, refused, run_timers, sale,
 )
 
 COMPLETE = ("complete_reservation", "work", "sales_consultant")
@@ -163,10 +163,7 @@ def test_picked_from_the_queue_converted_and_the_subscription_cancelled_and_refu
     p, u, units = world
     sc, mgr, fin, director = u["sales_consultant"], u["sales_manager"], u["finance"], u["project_director"]
     c = customers["c7"]
-    q = records.start_record(sc, p, "queue_number", {"customer_id": c.pk, "batch": "b"})
-    q = fire(sc, q, "submit_deposit", {"batch": "b", "deposit": "20000.00", "payment_method": "card"},
-             to="awaiting_confirmation")
-    q = fire(fin, q, "confirm_deposit", to="queued")
+    q = queued(p, u, c, batch="b")
     assert q.data["queue_number"] == "B-0001"
     q = fire(sc, q, "call", to="called")
     q = fire(sc, q, "pick_reservation", {"unit_id": units[5].pk}, to="reserved")

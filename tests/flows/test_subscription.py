@@ -16,8 +16,8 @@ from kernel.models import Project, Unit
 from tests.kernel.conftest import make_units, make_user
 
 from .steps import (
-    approve, assert_escalated, assert_last_history, assert_open_tasks, child, fire, payments, pending_timers, refused,
-    reject, run_timers, sale, send_back, state, vote, withdraw,
+    approve, assert_escalated, assert_last_history, assert_open_tasks, child, fire, payments, pending_timers, queued,
+    refused, reject, run_timers, sale, send_back, state, vote, withdraw,
 )
 
 PREPARE = ("prepare_subscription", "work", "sales_consultant")
@@ -46,10 +46,7 @@ def test_picked_quoted_submitted_changed_and_sent_to_the_contract(world, custome
     sc, mgr, director, fin, clerk = (u[r] for r in ("sales_consultant", "sales_manager", "project_director",
                                                     "finance", "contract_clerk"))
     buyer, spouse, referrer = customers["buyer"], customers["spouse"], customers["referrer"]
-    q = records.start_record(sc, p, "queue_number", {"customer_id": buyer.pk, "batch": "A"})
-    q = fire(sc, q, "submit_deposit", {"batch": "A", "deposit": "20000.00", "payment_method": "wechat"},
-             to="awaiting_confirmation")
-    q = fire(fin, q, "confirm_deposit", to="queued")
+    q = queued(p, u, buyer)
     assert q.data["queue_number"] == "A-0001"
     q = fire(mgr, q, "call", to="called")
     q = fire(sc, q, "pick_subscription", {"unit_id": units[0].pk}, to="subscribed")
