@@ -28,8 +28,11 @@ def effective_settings(values: dict) -> dict:
     return {**defaults, **(values or {})}
 
 
-def settings_problems(values: object) -> list[str]:
-    """Every problem with a project's settings, each naming the setting: the schema's, then the time zone."""
+def settings_problems(values: object, language: str = "en") -> list[str]:
+    """Every problem with a project's settings, each naming the setting: the schema's, then the time zone.
+
+    The time zone's is in `language` (en or zh); the schema's are JSON Schema's own, in English.
+    """
     problems = [
         f"{format_path(list(e.absolute_path)) or '(settings)'}: {e.message}"
         for e in cached_validator(_path()).iter_errors(values)
@@ -37,8 +40,12 @@ def settings_problems(values: object) -> list[str]:
     zone = values.get("time_zone") if isinstance(values, dict) else None
     if isinstance(zone, str) and zone not in zone_names():
         hint = closest(zone, zone_names())
-        problems.append(f"time_zone: '{zone}' is not a time zone name, e.g. Asia/Shanghai"
-                        + (f"; did you mean '{hint}'?" if hint else ""))
+        if language.startswith("zh"):
+            problems.append(f"time_zone（时区）：'{zone}' 不是时区名称，例如 Asia/Shanghai"
+                            + (f"；是否应为 '{hint}'？" if hint else ""))
+        else:
+            problems.append(f"time_zone: '{zone}' is not a time zone name, e.g. Asia/Shanghai"
+                            + (f"; did you mean '{hint}'?" if hint else ""))
     return problems
 
 

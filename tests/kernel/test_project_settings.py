@@ -3,6 +3,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.utils import translation
 
 from kernel.models import Project
 from kernel.settings_schema import effective_settings, settings_problems
@@ -17,14 +18,22 @@ def test_a_misspelt_time_zone_is_refused_naming_the_setting():
         "time_zone: 'Asia/Shanghia' is not a time zone name, e.g. Asia/Shanghai; did you mean 'Asia/Shanghai'?"]
 
 
+def test_a_misspelt_time_zone_is_refused_in_chinese_too():
+    assert settings_problems({"time_zone": "Asia/Shanghia"}, "zh-hans") == [
+        "time_zone（时区）：'Asia/Shanghia' 不是时区名称，例如 Asia/Shanghai；是否应为 'Asia/Shanghai'？"]
+
+
 def test_a_project_with_an_unknown_time_zone_does_not_validate(db):
     project = Project(code="TZ", name="Zone garden", settings={"time_zone": "Beijing"})
 
-    with pytest.raises(ValidationError) as refused:
+    with pytest.raises(ValidationError) as refused, translation.override("en"):
+        project.full_clean()
+    with pytest.raises(ValidationError) as refused_zh, translation.override("zh-hans"):
         project.full_clean()
 
     assert refused.value.message_dict == {
         "settings": ["time_zone: 'Beijing' is not a time zone name, e.g. Asia/Shanghai"]}
+    assert refused_zh.value.message_dict == {"settings": ["time_zone（时区）：'Beijing' 不是时区名称，例如 Asia/Shanghai"]}
 
 
 def test_a_projects_zone_is_its_time_zone_setting():

@@ -6,6 +6,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings as django_settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from ..settings_schema import effective_settings, settings_problems
@@ -30,7 +31,7 @@ class Project(models.Model):
         return f"{self.code} {self.name}"
 
     def clean(self) -> None:
-        problems = settings_problems(self.settings)
+        problems = settings_problems(self.settings, get_language() or "en")
         if problems:
             raise ValidationError({"settings": problems})
 
