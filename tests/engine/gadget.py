@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 
 from engine import versions
+from engine.runtime import records, transitions
 
 GADGET_YAML = """\
 format: 1
@@ -142,3 +143,9 @@ def gadget(flows_dir, people):
     (flows_dir / "gadget.yaml").write_text(GADGET_YAML, encoding="utf-8")
     versions.publish(people["p1"], "gadget")
     return people
+
+
+def open_gadget(people):
+    """A gadget record past `submit`, in state open: deposit waived (no payment), count 1."""
+    record = records.start_record(people["consultant"], people["p1"], "gadget", {})
+    return transitions.fire(people["consultant"], record.pk, "submit", {"deposit": "500.00", "waived": True})

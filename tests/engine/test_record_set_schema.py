@@ -5,18 +5,16 @@ from decimal import Decimal
 
 import pytest
 
-from engine.runtime import records, transitions
+from engine.runtime import transitions
 from engine.runtime.errors import ActionFailed
 from kernel.models import Payment
 
-from .gadget import gadget  # noqa: F401  (fixture)
+from .gadget import gadget, open_gadget  # noqa: F401  (gadget: a fixture)
 
 
 @pytest.fixture
 def opened(gadget):
-    p = gadget
-    record = records.start_record(p["consultant"], p["p1"], "gadget", {})
-    return p, transitions.fire(p["consultant"], record.pk, "submit", {"deposit": "500.00", "waived": True})
+    return gadget, open_gadget(gadget)
 
 
 def put(p, record, **form):

@@ -6,10 +6,10 @@ from datetime import date, datetime, timezone as dt_timezone
 import pytest
 from django.utils import timezone
 
-from engine.runtime import GuardFailed, records, transitions
+from engine.runtime import GuardFailed, transitions
 from engine.runtime.context import project_today
 
-from .gadget import gadget  # noqa: F401  (fixture)
+from .gadget import gadget, open_gadget  # noqa: F401  (gadget: a fixture)
 
 # 02:00 UTC on 15 June: 10:00 on the 15th in Shanghai, 22:00 on the 14th in New York
 MOMENT = datetime(2026, 6, 15, 2, 0, tzinfo=dt_timezone.utc)
@@ -18,11 +18,6 @@ MOMENT = datetime(2026, 6, 15, 2, 0, tzinfo=dt_timezone.utc)
 @pytest.fixture
 def at_moment(monkeypatch):
     monkeypatch.setattr(timezone, "now", lambda: MOMENT)
-
-
-def open_gadget(p):
-    record = records.start_record(p["consultant"], p["p1"], "gadget", {})
-    return transitions.fire(p["consultant"], record.pk, "submit", {"deposit": "1.00", "waived": True})
 
 
 def in_zone(project, zone):
