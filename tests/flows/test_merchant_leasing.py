@@ -42,6 +42,14 @@ def qualified(p, u, business_format="food_beverage"):
     return m
 
 
+def terms_submitted(p, u, unit):
+    """A retail lead qualified for the retail `unit`, its terms submitted for the countersign."""
+    mm = u["merchant_manager"]
+    m = fire(mm, qualified(p, u, business_format="retail"), "confirm_fit", {
+        "unit_id": unit.pk, "planned_format": "retail", "leasable_area": "60.00"}, to="negotiation")
+    return fire(mm, m, "submit_terms", TERMS, to="terms_review")
+
+
 def test_a_fitting_merchant_negotiates_signs_fits_out_and_opens(world, customers):
     p, u, units = world
     mm, clerk = u["merchant_manager"], u["contract_clerk"]
@@ -135,11 +143,8 @@ def test_a_lead_not_qualified_is_lost(world, customers):
 
 def test_cancelling_after_the_terms_approval_releases_the_shop(world, customers):
     p, u, units = world
-    mm = u["merchant_manager"]
-    m = fire(mm, qualified(p, u, business_format="retail"), "confirm_fit", {
-        "unit_id": units[5].pk, "planned_format": "retail", "leasable_area": "60.00"}, to="negotiation")
-    m = fire(mm, m, "submit_terms", TERMS, to="terms_review")
-    m = approve(m, u["project_director"], u["finance"], fires="approve_terms", to="contracting")
+    m = approve(terms_submitted(p, u, units[5]), u["project_director"], u["finance"], fires="approve_terms",
+                to="contracting")
     assert sale(units[5]) == ("reserved", m.reference)
     refused(NotPermitted, u["finance"], m, "cancel", {"cancel_reason": "x"})
 
@@ -162,10 +167,7 @@ def test_an_idle_lead_escalates(world, customers):
 def test_terms_withdrawn_or_a_negotiation_sent_back(world, customers):
     p, u, units = world
     mm = u["merchant_manager"]
-    m = fire(mm, qualified(p, u, business_format="retail"), "confirm_fit", {
-        "unit_id": units[6].pk, "planned_format": "retail", "leasable_area": "60.00"}, to="negotiation")
-    m = fire(mm, m, "submit_terms", TERMS, to="terms_review")
-    m = withdraw(mm, m, to="negotiation", comment="rent to be revised")
+    m = withdraw(mm, terms_submitted(p, u, units[6]), to="negotiation", comment="rent to be revised")
     assert_open_tasks(m, {NEGOTIATE})
 
     with pytest.raises(TransitionNotAvailable):
