@@ -1,6 +1,7 @@
 """The platform's standard roles (domain.md). A flow may declare more in `roles:`."""
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 
@@ -31,10 +32,13 @@ STANDARD_ROLES: tuple[RoleSpec, ...] = (
 STANDARD_ROLE_NAMES = frozenset(r.name for r in STANDARD_ROLES)
 
 
-_TITLES = {r.name: r for r in STANDARD_ROLES}
-
-
-def role_titles(names, lang: str = "en") -> list[str]:
-    """The roles' titles in `lang` (zh or en), for messages; a role a flow declares itself keeps its code."""
+def role_title_map(lang: str = "en", declared: Iterable[RoleSpec] = ()) -> dict[str, str]:
+    """Every role's title in `lang` (zh or en): the standard roles, then those a flow declares."""
     chinese = lang.startswith("zh")
-    return [(_TITLES[n].zh if chinese else _TITLES[n].en) if n in _TITLES else n for n in names]
+    return {r.name: (r.zh if chinese else r.en) for r in (*STANDARD_ROLES, *declared)}
+
+
+def role_titles(names, lang: str = "en", declared: Iterable[RoleSpec] = ()) -> list[str]:
+    """The roles' titles in `lang`, for messages; a role nobody gave a title keeps its code."""
+    titles = role_title_map(lang, declared)
+    return [titles.get(n, n) for n in names]

@@ -100,3 +100,13 @@ def test_refusals_name_roles_by_their_titles_and_say_what_in_chinese():
     assert several.message("zh") == "您无权加签：需要以下角色之一：「案场经理/项目总监」、「销售经理」"
     own = NotPermitted("fire 'inspect'", ["site_inspector"], "执行「验房」")  # a flow's own role: its code
     assert own.message("zh") == "您无权执行「验房」：需要角色「site_inspector」"
+
+
+def test_a_flows_own_role_is_named_by_the_title_the_flow_gives_it():
+    from definitions.roles import RoleSpec
+    from engine.runtime.errors import NotPermitted
+
+    inspector = RoleSpec("site_inspector", "验房师", "Site inspector")
+    refused = NotPermitted("fire 'inspect'", ["site_inspector"], "执行「验房」", declared=[inspector])
+    assert refused.message() == "you may not fire 'inspect': it needs the role Site inspector"
+    assert refused.message("zh") == "您无权执行「验房」：需要角色「验房师」"

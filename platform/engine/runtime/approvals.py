@@ -7,6 +7,7 @@ names for it, inside the same transaction as the deciding vote.
 """
 from __future__ import annotations
 
+from collections.abc import Sequence
 from contextlib import ExitStack
 
 from django.db import transaction
@@ -26,8 +27,8 @@ def _group(task: Task):
     return Task.objects.filter(record=task.record, name=task.name, visit=task.visit, kind="approval")
 
 
-def vote_refusal(user, roles: frozenset[str], task: Task) -> NotPermitted | None:
-    """Why the user may not vote on this open slot, or None if they may.
+def vote_refusal(user, roles: frozenset[str], task: Task, declared: Sequence = ()) -> NotPermitted | None:
+    """Why the user may not vote on this open slot, or None if they may (`declared`: the flow's own roles).
 
     The one rule for the vote itself and for the pages that offer the buttons (whether
     the user already voted on the approval is checked separately, with the votes).
@@ -40,7 +41,7 @@ def vote_refusal(user, roles: frozenset[str], task: Task) -> NotPermitted | None
     if task.assignee_id not in (None, user.pk):
         return NotPermitted(f"vote on a slot {task.assignee} holds", (), f"投票：该审批席位由 {task.assignee} 持有")
     if task.assignee_id != user.pk and not roles & set(task.roles):
-        return NotPermitted("vote on this approval", task.roles, "对该审批投票")
+        return NotPermitted("vote on this approval", task.roles, "对该审批投票", declared=declared)
     return None
 
 
@@ -59,7 +60,8 @@ def vote(user, task_id: int, decision: str, comment: str = ""):
     if task is None:
         raise TaskNotOpen.closed(Task.objects.get(pk=task_id), record.reference)
     task.record = record
-    refusal = vote_refusal(user, roles, task)
+    definition = definition_for(record)
+    refusal = vote_refusal(user, roles, task, definition.roles)
     if refusal is not None:
         raise refusal
     if locked.voted:
@@ -67,7 +69,6 @@ def vote(user, task_id: int, decision: str, comment: str = ""):
     held = roles & set(task.roles)
     role = min(held) if held else ""
     now = timezone.now()
-    definition = definition_for(record)
     spec = definition.state(record.state).task(task.name)
     still_open = [t for t in open_tasks if t.pk != task.pk]
     waiting = any(t.kind == "approval" and t.name == task.name and t.visit == task.visit for t in still_open)

@@ -29,8 +29,10 @@ class RecordNotFound(EngineError):
 class NotPermitted(EngineError):
     code = "not_permitted"
 
-    def __init__(self, action: str, roles: Sequence[str] = (), action_zh: str | None = None):
-        en_titles, zh_titles = role_titles(roles, "en"), role_titles(roles, "zh")
+    def __init__(self, action: str, roles: Sequence[str] = (), action_zh: str | None = None, *,
+                 declared: Sequence = ()):
+        """`declared`: the flow's own roles (RoleSpec), so that they too are named by their titles."""
+        en_titles, zh_titles = role_titles(roles, "en", declared), role_titles(roles, "zh", declared)
         en, zh = f"you may not {action}", f"您无权{action_zh or action}"
         if len(roles) == 1:
             en, zh = f"{en}: it needs the role {en_titles[0]}", f"{zh}：需要角色「{zh_titles[0]}」"

@@ -30,7 +30,8 @@ def start_record(user, project: Project, flow: str, data: dict | None = None, *,
     version = _published(project, flow)
     definition = definition_of(version)
     if not roles & set(definition.start.roles):
-        raise NotPermitted(f"start a {flow} record", definition.start.roles, f"创建{definition.title.zh}记录")
+        raise NotPermitted(f"start a {flow} record", definition.start.roles, f"创建{definition.title.zh}记录",
+                           declared=definition.roles)
     _check_protection(user, roles, project, data or {})
     try:
         with transaction.atomic():

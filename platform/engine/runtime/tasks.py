@@ -6,6 +6,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from ..models import HistoryEntry, Task, TaskCandidate, TaskStatus
+from ..versions import definition_for
 from . import history, rows
 from .access import MANAGER_ROLES, roles_in
 from .errors import NotPermitted, RecordNotFound, TaskNotOpen
@@ -65,7 +66,8 @@ def claim(user, task_id: int) -> Task:
                           f"{task.assignee} 已认领 {task.record.reference} 的任务「{task.name}」")
     if not roles & set(task.roles):
         raise NotPermitted(f"claim this task ('{task.name}' of {task.record.reference})", task.roles,
-                           f"认领 {task.record.reference} 的任务「{task.name}」")
+                           f"认领 {task.record.reference} 的任务「{task.name}」",
+                           declared=definition_for(task.record).roles)
     _set_assignee(task, user)
     history.append(task.record, HistoryEntry.Kind.CLAIM, user, details={"task": task.name, "task_id": task.pk})
     return task
@@ -145,7 +147,8 @@ def complete(user, task_id: int, comment: str = "") -> Task:
         raise NotPermitted("complete an approval; vote on it instead", (), "直接完成审批任务，请改为投票")
     mine = task.assignee_id == user.pk
     if not mine and (task.assignee_id is not None or not roles & set(task.roles)):
-        raise NotPermitted("complete this task", task.roles, "完成该任务")
+        raise NotPermitted("complete this task", task.roles, "完成该任务",
+                           declared=definition_for(task.record).roles)
     if task.delegate_id is not None:
         raise NotPermitted(f"complete this task while {task.delegate} works on it", (),
                            f"完成该任务：已委托给 {task.delegate} 处理")

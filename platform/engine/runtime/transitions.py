@@ -72,7 +72,8 @@ def fire(user, record_id: int, transition: str, form: dict | None = None, *, com
             definition = definition_for(record)
             t = _transition(definition, record, transition)
             if not roles & set(t.roles):
-                raise NotPermitted(f"fire '{transition}'", t.roles, f"执行「{_title_zh(t)}」")
+                raise NotPermitted(f"fire '{transition}'", t.roles, f"执行「{_title_zh(t)}」",
+                                   declared=definition.roles)
             holder = _held_by_someone_else(open_tasks, user)
             if holder is not None:
                 raise NotPermitted(f"fire '{transition}' while {holder} holds this step", (),

@@ -21,12 +21,9 @@ from .common import attach_errors, lang, request_key, say, task_title, text
 
 def role_labels(definition) -> dict[str, str]:
     """Role names as people read them, in the user's language."""
-    from definitions.roles import STANDARD_ROLES
+    from definitions.roles import role_title_map
 
-    zh = lang().startswith("zh")
-    labels = {r.name: (r.zh if zh else r.en) for r in STANDARD_ROLES}
-    labels.update({r.name: (r.zh if zh else r.en) for r in definition.roles})
-    return labels
+    return role_title_map(lang(), definition.roles)
 
 
 def _shown(value) -> str:
