@@ -236,7 +236,7 @@ def test_a_notification_withdrawn_or_sent_back(world, customers):
     assert_open_tasks(ars, {NOTIFY})
 
     ars = fire(cs, ars, "notify_buyer", {"notified_on": "2027-11-03"}, to="awaiting_settlement")
-    with pytest.raises(NotPermitted):
+    with pytest.raises(NotPermitted, match="send this record back"):
         moves.send_back(u["sales_consultant"], ars.pk, "notifying", "x")
     ars = send_back(u["finance"], ars, "notifying", "the buyer says no letter arrived")
     assert_open_tasks(ars, {NOTIFY})

@@ -161,7 +161,7 @@ def test_an_appointment_withdrawn_or_sent_back(world, customers):
     hs, cs = u["handover_staff"], u["customer_service"]
     ho = notified(p, u, units[6], customers["c8"])
     ho = fire(cs, ho, "book_appointment", {"appointment_at": "2027-11-10T10:00:00+08:00"}, to="appointed")
-    with pytest.raises(NotPermitted):
+    with pytest.raises(NotPermitted, match="withdraw a step you did not submit"):
         moves.withdraw(hs, ho.pk, "not mine")
     ho = withdraw(cs, ho, to="notified", comment="wrong day")
     assert_open_tasks(ho, {BOOK})

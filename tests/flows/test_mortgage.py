@@ -197,9 +197,9 @@ def test_a_bank_submission_withdrawn_or_sent_back(world, customers):
     assert_open_tasks(m, {COLLECT})
 
     m = fire(ms, m, "submit_to_bank", bank("commercial_mortgage", "600000.00", "BOC"), to="bank_review")
-    with pytest.raises(NotPermitted):
+    with pytest.raises(NotPermitted, match="send this record back"):
         moves.send_back(u["finance"], m.pk, "collecting_documents", "not yours")
-    with pytest.raises(TransitionNotAvailable):
+    with pytest.raises(TransitionNotAvailable, match="has not been in 'approved' before"):
         moves.send_back(ms, m.pk, "approved", "never there")
     m = send_back(ms, m, "collecting_documents", "the bank wants the marriage certificate")
     assert_open_tasks(m, {COLLECT})

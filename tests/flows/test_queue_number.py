@@ -182,16 +182,16 @@ def test_a_call_is_withdrawn_or_sent_back(world, customers):
 
     q = fire(mgr, q, "call", to="called")
     # only the one who called may withdraw the call
-    with pytest.raises(NotPermitted):
+    with pytest.raises(NotPermitted, match="withdraw a step you did not submit"):
         moves.withdraw(sc, q.pk, "not mine")
     q = withdraw(mgr, q, to="queued", comment="wrong number called")
     assert_open_tasks(q, {NOTIFY})
     assert pending_timers(q) == []
 
     q = fire(mgr, q, "call", to="called")
-    with pytest.raises(TransitionNotAvailable):
+    with pytest.raises(TransitionNotAvailable, match="has not been in 'refund_pending' before"):
         moves.send_back(sc, q.pk, "refund_pending", "never there")
-    with pytest.raises(TransitionNotAvailable):
+    with pytest.raises(TransitionNotAvailable, match="say why the record is sent back"):
         moves.send_back(sc, q.pk, "queued", "  ")
     q = send_back(sc, q, "queued", "the customer went home")
     assert_open_tasks(q, {NOTIFY})

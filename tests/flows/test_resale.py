@@ -163,14 +163,14 @@ def test_a_buyer_withdrawn_or_an_agreement_sent_back(world, customers):
     sc = u["sales_consultant"]
     r = fire(sc, priced(p, u, customers["c11"]), "publish", to="listed")
     r = fire(sc, r, "register_buyer", {"buyer_customer_id": customers["c12"].pk}, to="buyer_found")
-    with pytest.raises(NotPermitted):
+    with pytest.raises(NotPermitted, match="withdraw a step you did not submit"):
         moves.withdraw(u["sales_manager"], r.pk, "not mine")
     r = withdraw(sc, r, to="listed", comment="wrong buyer")
     assert_open_tasks(r, {FIND})
 
     r = fire(sc, r, "register_buyer", {"buyer_customer_id": customers["c10"].pk}, to="buyer_found")
     r = fire(sc, r, "sign_agreement", AGREEMENT, to="under_agreement")
-    with pytest.raises(TransitionNotAvailable):
+    with pytest.raises(TransitionNotAvailable, match="has not been in 'closed' before"):
         moves.send_back(u["contract_clerk"], r.pk, "closed", "never there")
     r = send_back(u["contract_clerk"], r, "buyer_found", "the agreement lacks the co-owner's signature")
     assert_open_tasks(r, {NEGOTIATE})

@@ -212,7 +212,7 @@ def test_change_requests_withdrawn_or_rejected_leave_the_deal_as_it_was(world, c
 
     # 撤回: nobody has voted yet, so the consultant takes the request back
     sub = fire(sc, sub, "request_buyer_change", change, to="buyer_change_review")
-    with pytest.raises(NotPermitted):
+    with pytest.raises(NotPermitted, match="withdraw a step you did not submit"):
         moves.withdraw(mgr, sub.pk, "not mine")
     sub = withdraw(sc, sub, to="awaiting_contract", comment="asked too early")
     assert_open_tasks(sub, {ARRANGE})
