@@ -16,15 +16,18 @@ if [ ! -x .venv/bin/python ] || [ "$(cat "$STAMP" 2>/dev/null)" != "$WANT" ]; th
   .venv/bin/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
   echo "$WANT" > "$STAMP"
 fi
-# Browser assets come from the npm registry at set-up, never from the network at run time.
-# Without npm the flow studio shows its diagrams as Mermaid text instead of drawings.
-MERMAID_VERSION=12.3.0
-if command -v npm >/dev/null 2>&1 && [ "$(cat .venv/npm/.mermaid 2>/dev/null)" != "$MERMAID_VERSION" ]; then
-  echo "Installing mermaid $MERMAID_VERSION (diagram drawing) from the npm registry..."
-  if npm install --prefix .venv/npm "mermaid@$MERMAID_VERSION" --no-audit --no-fund --silent >/dev/null 2>&1; then
-    echo "$MERMAID_VERSION" > .venv/npm/.mermaid
+# Browser assets (mermaid, htmx, tom-select) come from the npm registry at set-up, pinned
+# by package.json and package-lock.json, never from the network at run time. Without npm
+# the pages still work: diagrams show as Mermaid text, pickers as plain inputs.
+ASSETS_WANT="$(cat package.json package-lock.json | sha256sum | cut -d' ' -f1)"
+if command -v npm >/dev/null 2>&1 && [ "$(cat .venv/npm/.assets 2>/dev/null)" != "$ASSETS_WANT" ]; then
+  echo "Installing browser assets (package-lock.json) from the npm registry..."
+  mkdir -p .venv/npm
+  cp package.json package-lock.json .venv/npm/
+  if npm ci --prefix .venv/npm --no-audit --no-fund --silent >/dev/null 2>&1; then
+    echo "$ASSETS_WANT" > .venv/npm/.assets
   else
-    echo "  npm could not install mermaid; diagrams will show as text" >&2
+    echo "  npm could not install the browser assets; pages fall back to plain inputs" >&2
   fi
 fi
 export PATH="$ROOT/.venv/bin:$PATH"

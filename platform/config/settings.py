@@ -71,6 +71,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "web.context.user_projects",
+                "web.context.vendor_assets",
             ],
         },
     },
@@ -122,10 +123,17 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
-# mermaid.min.js, installed from the npm registry by bin/_env.sh (see README); optional.
-MERMAID_DIR = ROOT_DIR / ".venv" / "npm" / "node_modules" / "mermaid" / "dist"
+# Browser assets installed from the npm registry by bin/_env.sh (package.json); each optional.
+NPM_DIR = ROOT_DIR / ".venv" / "npm" / "node_modules"
+MERMAID_DIR = NPM_DIR / "mermaid" / "dist"
 MERMAID_AVAILABLE = (MERMAID_DIR / "mermaid.min.js").exists()
-STATICFILES_DIRS = [("vendor/mermaid", MERMAID_DIR)] if MERMAID_AVAILABLE else []
+_VENDOR = {  # static prefix -> folder inside node_modules
+    "vendor/mermaid": "mermaid/dist",
+    "vendor/htmx": "htmx.org/dist",
+    "vendor/tom-select": "tom-select/dist",
+}
+STATICFILES_DIRS = [(prefix, NPM_DIR / folder) for prefix, folder in _VENDOR.items() if (NPM_DIR / folder).is_dir()]
+VENDOR_ASSETS = frozenset(prefix.removeprefix("vendor/") for prefix, _ in STATICFILES_DIRS)
 
 LOGIN_URL = "web:login"
 LOGIN_REDIRECT_URL = "web:inbox"

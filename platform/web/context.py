@@ -1,4 +1,6 @@
-"""Template context every page needs: the user's projects (and those they administer), for the menu."""
+"""Template context every page needs: the user's projects (and those they administer) for the menu, the assets."""
+from django.conf import settings
+
 from accounts.models import Membership
 from engine.runtime.access import can_administer
 from kernel.models import Project
@@ -17,3 +19,8 @@ def user_projects(request) -> dict:
     else:
         admin = [code for code, held in roles.items() if can_administer(user, frozenset(held))]
     return {"user_projects": list(roles), "admin_projects": admin}
+
+
+def vendor_assets(request) -> dict:
+    """Which npm-installed browser assets this installation has (pages work without them)."""
+    return {"vendor": {name.replace("-", "_"): True for name in settings.VENDOR_ASSETS}}
