@@ -89,6 +89,12 @@ _MESSAGES: dict[str, tuple[str, str]] = {
     "task.outcome_not_from_state": ("transition '{transition}' does not leave state '{state}'",
                                     "流转 '{transition}' 不是从状态 '{state}' 出发的"),
     "transition.requires_not_in_source": ("task '{name}' is not a task of {states}", "任务 '{name}' 不属于 {states}"),
+    "transition.branch_after_default": (
+        "this branch of '{name}' comes after its default branch (the one without `when`) and is never taken; "
+        "put the default last",
+        "该分支位于「{name}」的默认分支（没有 when 的分支）之后，永远不会被选中；请把默认分支放在最后"),
+    "transition.two_defaults": ("'{name}' has more than one default branch (without `when`); keep one, last",
+                                "「{name}」有多个默认分支（没有 when 的分支）；只保留一个并放在最后"),
     "transition.never_fires": ("transition '{name}' can never fire: it has no roles and no timer or approval uses it",
                                "流转 '{name}' 永远不会触发：没有角色，也没有定时器或审批使用它"),
     "timer.fire_or_escalate": ("a timer needs exactly one of 'fire' and 'escalate_to'",

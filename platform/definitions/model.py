@@ -94,7 +94,22 @@ class ActionCall:
 
 
 @dataclass(frozen=True)
+class Branch:
+    """One destination of a transition: `state`, when `when` holds (None: the default)."""
+
+    state: str
+    when: Expression | None = None
+
+
+@dataclass(frozen=True)
 class Transition:
+    """A declared step. `to` is the one destination, or with `branches` the default (else the first).
+
+    Code that only needs "where can this go" reads `targets`; code that moves a record
+    asks `route(scope)`, so a plain `to: state` and a list of guarded branches are read
+    the same way.
+    """
+
     name: str
     title: Text | None
     sources: tuple[str, ...]
@@ -105,6 +120,31 @@ class Transition:
     requires: tuple[str, ...] = ()
     form: FormSpec | None = None
     actions: tuple[ActionCall, ...] = ()
+    branches: tuple[Branch, ...] = ()  # empty: `to` is the only destination
+
+    @property
+    def targets(self) -> tuple[Branch, ...]:
+        """Every destination in the order they are tried; one unconditional Branch for a plain `to`."""
+        return self.branches or (Branch(self.to),)
+
+    @property
+    def target_states(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(b.state for b in self.targets))
+
+    @property
+    def routed(self) -> bool:
+        return any(b.when is not None for b in self.targets)
+
+    def route(self, names: Mapping[str, object]) -> str | None:
+        """The state the first holding branch names, or None when none holds.
+
+        Raises ExpressionRuntimeError (with the branch's condition) when a condition
+        cannot be computed on these values.
+        """
+        for branch in self.targets:
+            if branch.when is None or branch.when.evaluate(names):
+                return branch.state
+        return None
 
 
 @dataclass(frozen=True)

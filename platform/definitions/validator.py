@@ -24,7 +24,7 @@ from .entity import check_entity_schema, check_money, decimal_fields, field_tree
 from .errors import DefinitionError, PathPart, Problem, closest, format_path
 from .expressions import LEAF, Expression, FieldScope, parse_expression
 from .model import (
-    ActionCall, Deadline, Entity, FlowDefinition, FormSpec, Start, State, Task, Text, Timer,
+    ActionCall, Branch, Deadline, Entity, FlowDefinition, FormSpec, Start, State, Task, Text, Timer,
     Transition, freeze,
 )
 from .roles import STANDARD_ROLE_NAMES, RoleSpec
@@ -132,6 +132,13 @@ def _str(value: object) -> str | None:
 
 def _names(value: object) -> tuple[str, ...]:
     return tuple(v for v in _list(value) if isinstance(v, str))
+
+
+def _target_states(value: object) -> tuple[str, ...]:
+    """The states a raw `to` names: the one state, or each branch's."""
+    if isinstance(value, str):
+        return (value,)
+    return tuple(s for s in (_map(b).get("state") for b in _list(value)) if isinstance(s, str))
 
 
 class _Checker:
@@ -442,13 +449,12 @@ class _Checker:
     def check_transition(self, raw: object, path: tuple, sources: tuple) -> Transition | None:
         raw = _map(raw)
         name = _str(raw.get("name")) or ""
-        if not self.state_ref(raw.get("to"), path + ("to",)):
-            self.unresolved_targets = True
         roles = self.role_refs(raw.get("roles"), path + ("roles",))
         form, form_fields = self.check_form(raw.get("form"), path + ("form",))
         guard = None
         if "guard" in raw:
             guard = self.expression(raw.get("guard"), path + ("guard",), form_fields)
+        to, branches = self.check_targets(raw.get("to"), path + ("to",), form_fields, name)
         for i, task in enumerate(_list(raw.get("requires"))):
             if not isinstance(task, str):
                 continue
@@ -461,11 +467,52 @@ class _Checker:
                              name=task, states=", ".join(sources))
         actions = [self.check_action(_map(a), path + ("actions", i), form_fields)
                    for i, a in enumerate(_list(raw.get("actions")))]
-        if not name or not isinstance(raw.get("to"), str):
+        if not name or to is None:
             return None
-        return Transition(name, _text(raw.get("title")), sources, raw["to"], roles, guard,
+        return Transition(name, _text(raw.get("title")), sources, to, roles, guard,
                           _text(raw.get("guard_message")), _names(raw.get("requires")), form,
-                          tuple(a for a in actions if a))
+                          tuple(a for a in actions if a), branches)
+
+    def check_targets(self, raw: object, path: tuple, form_fields: dict, name: str
+                      ) -> tuple[str | None, tuple[Branch, ...]]:
+        """`to`: one state, or guarded branches tried in order (an exclusive gateway).
+
+        Returns the state `Transition.to` names (the default branch, else the first) and
+        the branches (empty for a plain `to`). A list without a default is allowed: a
+        fire where no branch holds is refused at run time, like a failed guard.
+        """
+        if isinstance(raw, str):
+            if not self.state_ref(raw, path):
+                self.unresolved_targets = True
+            return raw, ()
+        if not isinstance(raw, list):
+            return None, ()  # missing or of the wrong type: reported by the format schema
+        branches: list[Branch] = []
+        complete = bool(raw)
+        default_at: int | None = None
+        for index, item in enumerate(raw):
+            here = path + (index,)
+            item = _map(item)
+            state = item.get("state")
+            if not self.state_ref(state, here + ("state",)):
+                self.unresolved_targets = True
+            when = None
+            if "when" in item:
+                when = self.expression(item.get("when"), here + ("when",), form_fields)
+            elif default_at is None:
+                default_at = index
+            else:
+                self.problem("transition.two_defaults", here, name=name)
+            if default_at is not None and index > default_at and "when" in item:
+                self.problem("transition.branch_after_default", here, name=name)
+            if not isinstance(state, str) or ("when" in item and when is None):
+                complete = False
+                continue
+            branches.append(Branch(state, when))
+        if not complete:
+            return None, ()
+        default = next((b.state for b in branches if b.when is None), branches[0].state)
+        return default, tuple(branches)
 
     def check_action(self, raw: Mapping, path: tuple, form_fields: dict) -> ActionCall | None:
         # `when` sees what the transition's guard sees, and is checked even when the action is unknown
@@ -566,12 +613,11 @@ class _Checker:
         edges: dict[str, set[str]] = {name: set() for name in self.state_names}
         first_exit: dict[str, str] = {}
         for index, item in enumerate(transitions_raw):
-            target = _map(item).get("to")
+            targets = _target_states(_map(item).get("to"))  # every branch can be taken
             for source in sources.get(index, ()):
                 if source in edges:
                     first_exit.setdefault(source, _str(_map(item).get("name")) or "?")
-                    if isinstance(target, str) and target in edges:
-                        edges[source].add(target)
+                    edges[source].update(t for t in targets if t in edges)
         # With an edge that does not resolve (already reported) the graph is not the one
         # meant, and from a final start state (reported too) nothing is reachable.
         exits_known = self.transitions_listed and not self.unresolved_sources

@@ -19,7 +19,7 @@ from kernel.actions import ActionContext
 
 from ..models import HistoryEntry, Record, Task, TaskStatus
 from ..versions import definition_for
-from . import actions, history, rows, states
+from . import actions, history, routing, rows, states
 from .access import user_facts
 from .context import names, record_view
 from .errors import GuardFailed, NotPermitted, RecordChanged, TransitionNotAvailable
@@ -29,28 +29,51 @@ from .records import locked_record, visible_record
 
 @dataclass(frozen=True)
 class Available:
+    """A step the user may take now. `to` is the default (or only) destination; `targets` all of them.
+
+    `offered` is False when the step's guard or every branch is already false on the
+    record's data and the step's form cannot change that (routing.offer): a page should
+    not lay it out as something to do; `reason` says why in both languages.
+    """
+
     name: str
     title: Text | None
     form: FormSpec | None
     to: str
+    targets: tuple[str, ...] = ()
+    offered: bool = True
+    reason: Text | None = None
 
 
 def available_transitions(user, record_id: int) -> list[Available]:
     """Transitions the user may fire on the record now (role, source state, who holds the step).
 
-    Guards are not evaluated here: they usually read the form the user has yet to fill.
+    Guards that read the step's form are not evaluated here (the user has yet to fill
+    it); the others are, and a step they already refuse comes back with offered=False.
     """
     record, roles = visible_record(user, record_id)
     return available_on(record, roles, list(record.tasks.filter(status=TaskStatus.OPEN)), user)
 
 
 def available_on(record: Record, roles: frozenset[str], open_tasks: list[Task], user) -> list[Available]:
-    """`available_transitions` for a record, roles and open tasks the caller has already read."""
+    """`available_transitions` for a record, roles and open tasks the caller has already read.
+
+    No query per transition: the tasks that `requires` names are read once for all of them,
+    and guards are evaluated in memory on the record's data and the project's settings.
+    """
     definition = definition_for(record)
     mine = [t for t in definition.transitions_from(record.state) if roles & set(t.roles)]
     if not mine or _held_by_someone_else(open_tasks, user):
         return []
-    return [Available(t.name, t.title, t.form, t.to) for t in mine if not _missing_tasks(record, t)]
+    done = _done_tasks(record, {name for t in mine for name in t.requires})
+    scope = names(definition, record.data, None, record.project, user_facts(user, roles))
+    out = []
+    for t in mine:
+        if any(name not in done for name in t.requires):
+            continue
+        verdict = routing.offer(definition, t, scope)
+        out.append(Available(t.name, t.title, t.form, t.to, t.target_states, verdict.offered, verdict.reason))
+    return out
 
 
 def fire(user, record_id: int, transition: str, form: dict | None = None, *, comment: str = "",
@@ -97,12 +120,17 @@ def move(record: Record, definition: FlowDefinition, t: Transition, actor, roles
          open_tasks: list[Task] | None = None) -> Record:
     """The transition itself, for a locked record; also used by approvals and timers."""
     now = timezone.now()
-    target = definition.state(t.to)
     old_data = dict(record.data)
-    new_data, form_values = apply_form(definition, t.form, old_data, form, partial=target.partial)
+    partial = routing.partial_for(definition, t)
+    # Branches to states that disagree on `partial`: route on the lenient reading, then
+    # check the required fields for the state the branch chose.
+    new_data, form_values = apply_form(definition, t.form, old_data, form, partial=partial is not False)
     scope = names(definition, new_data, form_values, record.project, user_facts(actor, roles))
     if t.guard is not None:
         _check_guard(t, scope)
+    to_state = routing.choose_target(definition, t, scope)
+    if partial is None and not definition.state(to_state).partial:
+        apply_form(definition, t.form, old_data, form, partial=False)
     if t.actions:
         kernel_ctx = ActionContext(
             project_id=record.project_id, record_id=record.pk, reference=record.reference, flow=record.flow,
@@ -113,7 +141,7 @@ def move(record: Record, definition: FlowDefinition, t: Transition, actor, roles
             new_data.update(kernel_ctx.changes)
             scope["record"] = record_view(definition, new_data)  # the new state's assignees see them
     record.data = new_data
-    relocate(record, definition, t.to, actor, scope, now, open_tasks=open_tasks, done_task=done_task,
+    relocate(record, definition, to_state, actor, scope, now, open_tasks=open_tasks, done_task=done_task,
              kind=kind, transition=t.name, comment=comment, changes=history.data_changes(old_data, new_data),
              idempotency_key=idempotency_key, details=details)
     return record
@@ -199,11 +227,16 @@ def _my_task(open_tasks: list[Task], user, roles: frozenset[str] = frozenset()) 
 
 
 def _missing_tasks(record: Record, t: Transition) -> list[str]:
-    if not t.requires:
-        return []
-    done = set(record.tasks.filter(status=TaskStatus.DONE, visit=record.revision, name__in=t.requires)
-               .values_list("name", flat=True))
+    done = _done_tasks(record, set(t.requires))
     return [name for name in t.requires if name not in done]
+
+
+def _done_tasks(record: Record, names_: set[str]) -> set[str]:
+    """Which of these tasks are done in the record's current visit of its state (no query for none)."""
+    if not names_:
+        return set()
+    return set(record.tasks.filter(status=TaskStatus.DONE, visit=record.revision, name__in=names_)
+               .values_list("name", flat=True))
 
 
 def _lineage(record: Record) -> tuple[int, ...]:
