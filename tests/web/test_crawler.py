@@ -1,0 +1,154 @@
+"""Every page a demo user can reach, in Chinese and in English: no raw code, id, None/null, JSON blob, or wrong language.
+
+The crawler logs in as each demo user, follows every link of the site it is shown (the
+menu, the lists, the records of the demo and what they link to), and reads each page as
+a person would (tests/web/page_text.py). A page that breaks a rule fails the test with
+the user, the address and what was read, so the fix can start from the message.
+"""
+from __future__ import annotations
+
+import json
+import re
+from collections import deque
+from io import StringIO
+from pathlib import Path
+from urllib.parse import urljoin, urlsplit
+
+import pytest
+from django.conf import settings
+from django.core.management import call_command
+from django.test import Client
+
+from accounts.models import User
+from engine.models import FlowVersion, HistoryEntry, Record
+from extensions.models import RuleSet
+from kernel.models import Building, Customer, Project, QueueBatch, Unit
+
+from .page_text import problems, read
+
+pytestmark = pytest.mark.django_db
+
+# Pages that are not the staff's reading: Django's admin (its own look and words), leaving
+# the site, and the language switch (a POST).
+_NOT_CRAWLED = re.compile(r"^/(admin/|logout/|i18n/|static/|media/)")
+_LINK = re.compile(r"""<a\b[^>]*\bhref=["']([^"'#]+)""", re.IGNORECASE)
+MAX_PAGES_PER_USER = 120
+# Words that are not English in a Chinese page: the zone label, the currency and area
+# units, and the names of languages as the language switch shows them.
+ALLOWED_IN_CHINESE = {"Asia", "Shanghai", "UTC", "English", "m²"}
+
+
+def _codes() -> set[str]:
+    """Every enum value, state name and transition name a person must not read."""
+    out: set[str] = set()
+    for path in Path(settings.ROOT_DIR, "schemas").glob("*.json"):
+        _enum_values(json.loads(path.read_text(encoding="utf-8")), out)
+    for version in FlowVersion.objects.all():
+        content = version.content if isinstance(version.content, dict) else {}
+        for state in content.get("states", []):
+            out.add(state["name"])
+        for transition in content.get("transitions", []):
+            out.add(transition["name"])
+    return {c.lower() for c in out if isinstance(c, str) and c}
+
+
+def _enum_values(schema: object, out: set[str]) -> None:
+    if isinstance(schema, dict):
+        for value in schema.get("enum", []):
+            if isinstance(value, str):
+                out.add(value)
+        for child in schema.values():
+            _enum_values(child, out)
+    elif isinstance(schema, list):
+        for child in schema:
+            _enum_values(child, out)
+
+
+def _data() -> set[str]:
+    """Strings the demo holds as data (typed by people or the loader): removed before the language check."""
+    out: set[str] = set()
+    out |= set(Customer.objects.values_list("name", flat=True))
+    out |= set(Project.objects.values_list("name", flat=True)) | set(Project.objects.values_list("code", flat=True))
+    out |= set(Building.objects.values_list("name", flat=True))
+    out |= set(QueueBatch.objects.values_list("title", flat=True))
+    for display_name, username in User.objects.values_list("display_name", "username"):
+        out |= {display_name, username}
+    for field in ("layout", "orientation"):
+        out |= {str(v) for v in Unit.objects.values_list(field, flat=True).distinct() if v}
+    out |= {"简体中文", "English"}  # the language switch names each language in its own words
+    out |= {c for c in HistoryEntry.objects.values_list("comment", flat=True) if c}
+    for rules in RuleSet.objects.values_list("config", flat=True):
+        _titles(rules, out)
+    for data in Record.objects.values_list("data", flat=True):
+        for value in (data or {}).values():
+            if isinstance(value, str) and not re.fullmatch(r"[a-z_]+", value):
+                out.add(value)  # free text (reasons, names, numbers), never a code
+    return {s for s in out if s}
+
+
+def _titles(config: object, out: set[str]) -> None:
+    """The titles admins gave their rules (discounts, levels, channels): data, in their language."""
+    if isinstance(config, dict):
+        for key, value in config.items():
+            if key == "title" and isinstance(value, str):
+                out.add(value)
+            else:
+                _titles(value, out)
+    elif isinstance(config, list):
+        for item in config:
+            _titles(item, out)
+
+
+def _crawl(client: Client, start: list[str]) -> dict[str, str]:
+    """address -> HTML of every page reachable from `start` (GET, same site, HTML only)."""
+    seen: dict[str, str] = {}
+    queue = deque(start)
+    queued = set(start)
+    while queue and len(seen) < MAX_PAGES_PER_USER:
+        address = queue.popleft()
+        response = client.get(address)
+        assert response.status_code in (200, 302, 404), f"{address} answered {response.status_code}"
+        if response.status_code != 200 or "text/html" not in response.get("Content-Type", ""):
+            continue
+        html = response.content.decode()
+        seen[address] = html
+        for href in _LINK.findall(html):
+            link = urljoin(address, href)
+            parts = urlsplit(link)
+            if parts.netloc and parts.netloc != "testserver":
+                continue
+            target = parts.path + (f"?{parts.query}" if parts.query else "")
+            if _NOT_CRAWLED.match(parts.path) or "page=" in parts.query or target in queued:
+                continue
+            queued.add(target)
+            queue.append(target)
+    return seen
+
+
+@pytest.fixture
+def demo():
+    call_command("load_demo", stdout=StringIO())
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_no_demo_page_shows_a_code_an_id_a_blob_or_the_other_language(demo, language):
+    # given every demo user, and the demo's records as starting points besides the menu
+    codes, data = _codes(), _data()
+    records = [f"/records/{pk}/" for pk in Record.objects.order_by("pk").values_list("pk", flat=True)]
+    failures: list[str] = []
+
+    for user in User.objects.order_by("username"):
+        client = Client(HTTP_ACCEPT_LANGUAGE=language)
+        client.force_login(user)
+        client.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+
+        # when the user visits every page they can reach
+        pages = _crawl(client, ["/", *records])
+
+        # then no page breaks a rule
+        for address, html in pages.items():
+            for problem in problems(read(html), chinese=language.startswith("zh"), codes=codes, data=data,
+                                    allowed_words=ALLOWED_IN_CHINESE):
+                failures.append(f"{user.username} {address}: {problem}")
+    unique = list(dict.fromkeys(failures))
+    assert not unique, f"{len(unique)} problems, first 60:\n" + "\n".join(unique[:60])
