@@ -1,7 +1,12 @@
 """The sale-control chart 销控图: a building as a floor × unit grid coloured by sale status.
 
-Two queries whatever the building's size (units, then their live holds). The page
-refreshes its cells from `chart_data` every few seconds, for launch days.
+Each cell shows the unit's code, built area, price and status in words, and opens the
+unit's card (views/units.py). The price is the list price, or the deal price once a
+live deal has fixed one (a subscription's or contract's `deal_price`).
+
+Three queries whatever the building's size (units, their live holds, the deal prices of
+the holding records). The page refreshes its cells from `chart_data` every few seconds,
+for launch days.
 """
 from __future__ import annotations
 
@@ -10,9 +15,13 @@ from collections import Counter
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, JsonResponse
 from django.shortcuts import render
+from django.urls import reverse
 
+from engine.models import Record
 from engine.runtime.access import can_see, roles_in
 from kernel.models import Building, Project, SaleStatus, Unit, UnitHold
+
+from .display import square_metres, yuan
 
 REFRESH_SECONDS = 3
 
@@ -29,13 +38,24 @@ def _building(request, code: str):
     return project, buildings, building
 
 
-def _cells(building: Building) -> list[dict]:
+def _cells(project: Project, building: Building) -> list[dict]:
     units = list(Unit.objects.filter(building=building).order_by("-floor", "position")
                  .values("pk", "code", "floor", "position", "status", "layout", "built_area", "list_price"))
     holds = dict(UnitHold.objects.filter(unit_id__in=[u["pk"] for u in units], released_at__isnull=True)
                  .values_list("unit_id", "record_id"))
+    # Only the one key, not the records' whole data: the chart may hold hundreds of deals.
+    deal_prices = dict(Record.objects.filter(pk__in=set(holds.values()), project=project)
+                       .values_list("pk", "data__deal_price")) if holds else {}
+    labels = dict(SaleStatus.choices)
+    card = reverse("web:unit", args=[project.code, 0])
     for unit in units:
         unit["record_id"] = holds.get(unit["pk"])
+        deal_price = deal_prices.get(unit["record_id"])
+        unit["is_deal_price"] = bool(deal_price)
+        unit["price"] = yuan(deal_price or unit["list_price"])
+        unit["area"] = square_metres(unit["built_area"])
+        unit["status_label"] = str(labels.get(unit["status"], ""))
+        unit["card_url"] = card.replace("/0/", f"/{unit['pk']}/")
     return units
 
 
@@ -47,7 +67,7 @@ def _counts(cells: list[dict]) -> dict[str, int]:
 @login_required
 def chart_page(request, project: str):
     project_obj, buildings, building = _building(request, project)
-    cells = _cells(building)
+    cells = _cells(project_obj, building)
     floors: dict[int, list[dict]] = {}
     for cell in cells:
         floors.setdefault(cell["floor"], []).append(cell)
@@ -61,9 +81,10 @@ def chart_page(request, project: str):
 
 @login_required
 def chart_data(request, project: str):
-    _, _, building = _building(request, project)
-    cells = _cells(building)
+    project_obj, _, building = _building(request, project)
+    cells = _cells(project_obj, building)
     return JsonResponse({
         "counts": _counts(cells),
-        "units": {c["code"]: {"status": c["status"], "record": c["record_id"]} for c in cells},
+        "units": {c["code"]: {"status": c["status"], "status_label": c["status_label"], "record": c["record_id"],
+                              "price": c["price"], "is_deal_price": c["is_deal_price"]} for c in cells},
     })
