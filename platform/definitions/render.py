@@ -19,12 +19,35 @@ def mermaid(definition: FlowDefinition) -> str:
             label += f" ⏱ {_duration(timer_fired[t.name].after)}"
         elif t.name in approvals:
             label += " ✔" if approvals[t.name].approved == t.name else " ✘"
+        if not t.routed:
+            for source in t.sources:
+                lines.append(f"    {source} --> {t.to}: {label}")
+            continue
+        # Guarded branches: a choice node (BPMN's exclusive gateway), one labelled edge per
+        # branch. Flow names start with a letter, so `_route_…` never clashes with a state.
+        choice = f"_route_{t.name}"
+        lines.append(f"    state {choice} <<choice>>")
         for source in t.sources:
-            lines.append(f"    {source} --> {t.to}: {label}")
+            lines.append(f"    {source} --> {choice}: {label}")
+        for branch in t.targets:
+            condition = _label(branch.when.source) if branch.when else "otherwise"
+            lines.append(f"    {choice} --> {branch.state}: {condition}")
     for state in definition.states:
         if state.final:
             lines.append(f"    {state.name} --> [*]")
     return "\n".join(lines) + "\n"
+
+
+def _label(text: str) -> str:
+    """An expression as an edge label: Mermaid ends a label at ';' and reads '#' as an entity."""
+    return " ".join(text.replace(";", ",").replace("#", "").replace(":", " ").split())
+
+
+def _targets(t) -> str:
+    """The `to` column: the state, or each branch with its condition."""
+    if not t.routed:
+        return t.to
+    return "<br/>".join(f"{b.state} if `{b.when.source}`" if b.when else f"{b.state} otherwise" for b in t.targets)
 
 
 def _duration(delta) -> str:
@@ -74,7 +97,7 @@ def markdown(definition: FlowDefinition) -> str:
         who = _roles(t.roles, titles) if t.roles else "system (approval or timer)"
         guard = f"`{t.guard.source}`" if t.guard else ""
         actions = ", ".join(f"`{a.action}`" + (f" when `{a.when.source}`" if a.when else "") for a in t.actions)
-        out.append(f"| `{t.name}` {title} | {', '.join(t.sources)} | {t.to} | {who} | {guard} | {actions} |")
+        out.append(f"| `{t.name}` {title} | {', '.join(t.sources)} | {_targets(t)} | {who} | {guard} | {actions} |")
     if d.timers:
         out += ["", "## Timers", "", "| timer | state | after | then |", "| --- | --- | --- | --- |"]
         for timer in d.timers:

@@ -108,7 +108,7 @@ def test_publish_with_bad_overrides_lists_problems_and_publishes_nothing(project
                      stdout=out, stderr=StringIO())
 
     assert out.getvalue().strip() == (
-        "flows/subscription.yaml + P1 overrides: transitions[4].roles[0]: "
+        "flows/subscription.yaml + P1 overrides: transitions[2].roles[0]: "
         "unknown role 'contract_clrk'; did you mean 'contract_clerk'?")
     assert FlowVersion.objects.count() == 0
 

@@ -155,7 +155,7 @@ def test_one_customer_from_queue_number_to_handover_in_the_demo(demo):
     mtg = fire(ms, mtg, "sign_loan_contract", {"loan_contract_no": "L-DEMO", "loan_contract_signed_on": "2026-12-15"},
                to="awaiting_disbursement")
     assert_open_tasks(mtg, {("confirm_disbursement", "work", "finance")})
-    mtg = fire(fin, mtg, "record_bank_disbursement", {"bank_disbursed_amount": loan, "disbursed_on": "2027-01-10"},
+    mtg = fire(fin, mtg, "record_disbursement", {"bank_disbursed_amount": loan, "disbursed_on": "2027-01-10"},
                to="disbursed")
     assert_open_tasks(mtg, set())
     assert payments(mtg) == [(mtg.reference, "bank_loan", D("1539175.00"))]
@@ -216,7 +216,7 @@ def test_one_customer_from_queue_number_to_handover_in_the_demo(demo):
     assert story(sub) == ["start", "quote", "submit", "sign"]
     assert story(con) == ["start", "submit_for_review", "vote", "vote", "approve_contract", "sign_with_mortgage",
                           "submit_filing", "file"]
-    assert story(mtg) == ["start", "submit_to_bank", "bank_approves", "sign_loan_contract", "record_bank_disbursement"]
+    assert story(mtg) == ["start", "submit_to_bank", "bank_approves", "sign_loan_contract", "record_disbursement"]
     assert story(ars) == ["start", "enter_survey", "vote", "vote", "approve_settlement", "notify_buyer",
                           "collect_difference"]
     assert story(ho) == ["start", "issue_notice", "book_appointment", "start_inspection", "accept_inspection",

@@ -66,10 +66,12 @@ def test_a_combined_loan_paid_out_in_two_parts_makes_the_commission_payable(worl
                to="awaiting_disbursement")
     assert_open_tasks(mtg, {CONFIRM})
     assert payments(mtg) == []
-    refused(GuardFailed, fin, mtg, "record_bank_disbursement", {"bank_disbursed_amount": "1542735.00",
-                                                                "disbursed_on": "2026-07-01"})
+    # a combined loan: the provident fund's money is not this step's, the bank's is
+    refused(GuardFailed, fin, mtg, "record_disbursement", {"pf_disbursed_amount": "800000.00",
+                                                           "disbursed_on": "2026-07-01"})
 
-    mtg = fire(fin, mtg, "record_combined_bank_part", {"bank_disbursed_amount": "1542735.00"}, to="partly_disbursed")
+    mtg = fire(fin, mtg, "record_disbursement", {"bank_disbursed_amount": "1542735.00", "disbursed_on": "2026-07-01"},
+               to="partly_disbursed")  # the same step as for one loan, routed by the payment plan
     assert_open_tasks(mtg, {("confirm_pf_disbursement", "work", "finance")})
     assert payments(mtg) == [(mtg.reference, "bank_loan", D("1542735.00"))]
     # the bank's money is in: the commission is payable
@@ -98,12 +100,13 @@ def test_a_commercial_loan_started_by_hand_is_paid_out(world, customers):
     m = fire(ms, m, "bank_approves", {"approval_no": "AP2", "commercial_loan_amount": "550000.00"}, to="approved")
     m = fire(ms, m, "sign_loan_contract", {"loan_contract_no": "L2", "loan_contract_signed_on": "2026-06-10"},
              to="awaiting_disbursement")
-    refused(GuardFailed, fin, m, "record_pf_disbursement",
-            {"pf_disbursed_amount": "550000.00", "disbursed_on": "2026-07-01"})  # not a provident-fund loan
-    refused(GuardFailed, fin, m, "record_bank_disbursement",
+    error = refused(GuardFailed, fin, m, "record_disbursement",
+                    {"pf_disbursed_amount": "550000.00", "disbursed_on": "2026-07-01"})  # not a provident-fund loan
+    assert error.message("zh").startswith("商业贷款与组合贷请填写商贷放款金额")
+    refused(GuardFailed, fin, m, "record_disbursement",
             {"bank_disbursed_amount": "550000.01", "disbursed_on": "2026-07-01"})  # more than approved
 
-    m = fire(fin, m, "record_bank_disbursement", {"bank_disbursed_amount": "550000.00", "disbursed_on": "2026-07-01"},
+    m = fire(fin, m, "record_disbursement", {"bank_disbursed_amount": "550000.00", "disbursed_on": "2026-07-01"},
              to="disbursed")
 
     assert_open_tasks(m, set())
@@ -121,7 +124,9 @@ def test_a_provident_fund_loan_is_paid_out(world, customers):
     m = fire(ms, m, "sign_loan_contract", {"loan_contract_no": "L3", "loan_contract_signed_on": "2026-06-10"},
              to="awaiting_disbursement")
 
-    m = fire(fin, m, "record_pf_disbursement", {"pf_disbursed_amount": "800000.00", "disbursed_on": "2026-07-01"},
+    refused(GuardFailed, fin, m, "record_disbursement",
+            {"bank_disbursed_amount": "800000.00", "disbursed_on": "2026-07-01"})  # not the bank's money
+    m = fire(fin, m, "record_disbursement", {"pf_disbursed_amount": "800000.00", "disbursed_on": "2026-07-01"},
              to="disbursed")
 
     assert_open_tasks(m, set())

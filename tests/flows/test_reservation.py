@@ -182,10 +182,7 @@ def test_picked_from_the_queue_converted_and_the_subscription_cancelled_and_refu
     sub = fire(sc, sub, "quote", {"unit_id": units[5].pk, "payment_plan": "full", "discount_rate": "0.04"}, to="draft")
     assert (sub.data["price_snapshot"]["approval"], sub.data["price_snapshot"]["needs_approval"]) == ("approval", True)
     form = {"buyers": [{"customer_id": c.pk}], "deposit": "30000.00", "customer_id": c.pk}
-    error = refused(GuardFailed, sc, sub, "submit", form)
-    assert error.message("zh") == "请先报价；报价中的折扣超出置业顾问权限时，请提交折扣审批"
-    refused(GuardFailed, sc, sub, "submit_for_discount", form)
-    sub = fire(sc, sub, "submit_for_manager_discount", form, to="manager_discount_review")
+    sub = fire(sc, sub, "submit", form, to="manager_discount_review")  # routed by the quote's approval
     assert sale(units[5]) == ("subscribed", sub.reference)
     assert_open_tasks(sub, {("manager_discount_approval", "approval", "sales_manager")})
     assert payments(sub) == []  # the deposit is taken once the discount is approved

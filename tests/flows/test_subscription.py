@@ -67,9 +67,7 @@ def test_picked_quoted_submitted_changed_and_sent_to_the_contract(world, custome
     assert (sub.data["list_price"], sub.data["deal_price"], sub.state) == ("3058300.00", "2967465.00", "draft")
     assert sale(units[0]) == ("reserved", q.reference) and payments(sub) == []  # quoting holds and takes nothing
     deal = terms(buyer, "50000.00", channel="agency_a", referrer_id=referrer.pk)
-    refused(GuardFailed, sc, sub, "submit_for_discount", deal)  # within the allowance: no countersign
-
-    sub = fire(sc, sub, "submit", deal, to="awaiting_contract")
+    sub = fire(sc, sub, "submit", deal, to="awaiting_contract")  # within the allowance: no approval
     assert_open_tasks(sub, {ARRANGE})
     assert sale(units[0]) == ("subscribed", sub.reference)
     assert payments(sub) == [(sub.reference, "deposit", D("50000.00"))]
@@ -144,9 +142,7 @@ def test_a_countersigned_discount_rejected_then_the_draft_cancelled(world, custo
     sub = fire(sc, sub, "quote", {"unit_id": units[11].pk, "payment_plan": "commercial_mortgage",
                                   "discount_rate": "0.08"}, to="draft")
     assert sub.data["price_snapshot"]["approval"] == "countersign"  # above 5 %: director and finance
-    refused(GuardFailed, sc, sub, "submit_for_manager_discount", terms(c4))
-
-    sub = fire(sc, sub, "submit_for_discount", terms(c4), to="discount_review")
+    sub = fire(sc, sub, "submit", terms(c4), to="discount_review")  # the same submit, routed by the quote
     assert_open_tasks(sub, slots("discount_countersign", "project_director", "finance"))
     assert sale(units[11]) == ("subscribed", sub.reference) and payments(sub) == []
 
@@ -166,7 +162,7 @@ def test_a_countersigned_discount_approved_takes_the_deposit(world, customers):
     sub = started(p, u, c)
     sub = fire(u["sales_consultant"], sub, "quote", {"unit_id": units[3].pk, "payment_plan": "full",
                                                     "discount_rate": "0.06"}, to="draft")
-    sub = fire(u["sales_consultant"], sub, "submit_for_discount", terms(c), to="discount_review")
+    sub = fire(u["sales_consultant"], sub, "submit", terms(c), to="discount_review")
 
     sub = approve(sub, u["finance"], u["project_director"], fires="approve_discount", to="awaiting_contract")
 
@@ -183,7 +179,7 @@ def test_the_manager_sends_a_discount_back_and_the_consultant_submits_within_the
     c = customers["c6"]
     sub = started(p, u, c, units[4])
     sub = fire(sc, sub, "quote", {"unit_id": units[4].pk, "payment_plan": "full", "discount_rate": "0.04"}, to="draft")
-    sub = fire(sc, sub, "submit_for_manager_discount", terms(c), to="manager_discount_review")
+    sub = fire(sc, sub, "submit", terms(c), to="manager_discount_review")
     assert_open_tasks(sub, {MANAGER_DISCOUNT})
     # the unit was held by submitting: withdrawing cannot undo that
     with pytest.raises(TransitionNotAvailable, match="ran actions"):

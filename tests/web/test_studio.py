@@ -23,7 +23,7 @@ def test_saving_bad_overrides_lists_every_problem_and_keeps_nothing(admin, peopl
     page = response.content.decode()
     assert ("flows/subscription.yaml + P1 overrides: states[2].deadline.after: 无效的时长 &#x27;3 days&#x27;：不是时长；"
             "请写成 30m、72h、3d、1w、2d12h 或 P3DT12H 等形式") in page
-    assert ("flows/subscription.yaml + P1 overrides: transitions[4].roles[0]: 未知的角色 &#x27;contract_clrk&#x27;；"
+    assert ("flows/subscription.yaml + P1 overrides: transitions[2].roles[0]: 未知的角色 &#x27;contract_clrk&#x27;；"
             "是否应为 &#x27;contract_clerk&#x27;？") in page
     assert versions.stored_overrides(people["p1"], "subscription") == {}
 

@@ -54,8 +54,8 @@ def applies(call: ActionCall, names: Mapping) -> bool:
             f"动作 {call.action}：无法判断其执行条件：{exc}（{call.when.source}）") from exc
 
 
-def run(call: ActionCall, names: Mapping, ctx: EngineActionContext) -> None:
-    """Run one action of a transition, unless its `when` is false.
+def run(call: ActionCall, names: Mapping, ctx: EngineActionContext) -> bool:
+    """Run one action of a transition, unless its `when` is false; say whether it ran.
 
     `when` and the arguments see the same names as the transition's guard: the record
     as the form left it, before any action of this transition wrote to it.
@@ -63,12 +63,12 @@ def run(call: ActionCall, names: Mapping, ctx: EngineActionContext) -> None:
     from . import engine_actions
 
     if not applies(call, names):
-        return
+        return False
     args = evaluate_args(call, names)
     engine_impl = engine_actions.IMPLEMENTATIONS.get(call.action)
     if engine_impl is not None:
         engine_impl(ctx, **args)
-        return
+        return True
     impl = kernel_actions.IMPLEMENTATIONS.get(call.action) or registry.implementation(call.action)
     if impl is None:
         raise ActionFailed(f"action {call.action} is declared but not available in this installation",
@@ -78,3 +78,4 @@ def run(call: ActionCall, names: Mapping, ctx: EngineActionContext) -> None:
     except KernelError as exc:  # plugins' refusals are KernelErrors too
         error = UnitUnavailable if isinstance(exc, kernel_errors.UnitUnavailable) else ActionFailed
         raise error(exc.message_en, exc.message_zh) from exc
+    return True

@@ -39,8 +39,8 @@ def send_back(user, record_id: int, to_state: str, comment: str) -> Record:
     acts_here = any(t.assignee_id == user.pk or (t.assignee_id is None and roles & set(t.roles)) for t in open_tasks)
     if not (acts_here or roles & MANAGER_ROLES):
         raise NotPermitted("send this record back", sorted({r for t in open_tasks for r in t.roles}), "退回该记录")
-    story = list(record.history.order_by("seq").values_list("seq", "kind", "to_state", "transition"))
-    entered = max((seq for seq, _, state, _ in story if state == to_state), default=None)
+    story = list(record.history.order_by("seq").values_list("seq", "kind", "to_state", "transition", "details"))
+    entered = max((seq for seq, _, state, _, _ in story if state == to_state), default=None)
     if to_state == record.state or entered is None:
         raise TransitionNotAvailable(f"{record.reference} has not been in '{to_state}' before",
                                      f"{record.reference} 之前未处于状态 '{to_state}'")
@@ -48,7 +48,7 @@ def send_back(user, record_id: int, to_state: str, comment: str) -> Record:
         raise TransitionNotAvailable(f"'{to_state}' is final", f"'{to_state}' 是终态")
     if not comment.strip():
         raise TransitionNotAvailable("say why the record is sent back", "请填写退回原因")
-    steps = [name for seq, kind, _, name in story
+    steps = [(name, details) for seq, kind, _, name, details in story
              if seq > entered and kind in (HistoryEntry.Kind.TRANSITION, HistoryEntry.Kind.TIMER)]
     found = _unrepeatable(definition, steps)
     if found:
@@ -63,23 +63,26 @@ def send_back(user, record_id: int, to_state: str, comment: str) -> Record:
     return _jump(locked, definition, to_state, user, HistoryEntry.Kind.SEND_BACK, comment)
 
 
-def _unrepeatable(definition, transitions) -> tuple[str, ActionSpec] | None:
-    """The first (transition, action) among these whose action must not run twice for one record.
+def _unrepeatable(definition, steps) -> tuple[str, ActionSpec] | None:
+    """The first (transition, action) among these (transition, details) steps whose action must not run twice.
 
     An action no longer installed counts as unrepeatable: nothing says it is safe.
     """
     catalogue = action_catalogue()
-    for name in transitions:
-        for call in _actions_of(definition, name):
-            spec = catalogue.get(call.action) or ActionSpec(call.action, {})
+    for name, details in steps:
+        for action in _actions_ran(definition, name, details):
+            spec = catalogue.get(action) or ActionSpec(action, {})
             if not spec.repeatable:
                 return name, spec
     return None
 
 
-def _actions_of(definition, transition: str) -> tuple:
+def _actions_ran(definition, transition: str, details) -> tuple[str, ...]:
+    """The actions a step ran: as its history entry says when some were conditional, else all it declares."""
+    if isinstance(details, dict) and isinstance(details.get("actions_ran"), list):
+        return tuple(details["actions_ran"])
     try:
-        return tuple(definition.transition(transition).actions) if transition else ()
+        return tuple(call.action for call in definition.transition(transition).actions) if transition else ()
     except KeyError:
         return ()  # a transition of an older version the record was moved from
 
@@ -108,7 +111,7 @@ def withdraw(user, record_id: int, comment: str = "") -> Record:
     if record.history.filter(seq__gt=last.seq).exclude(kind=HistoryEntry.Kind.ESCALATE).exists():
         raise TransitionNotAvailable("someone has already acted on this step; it can no longer be withdrawn",
                                      "已有人处理该步骤，无法撤回")
-    if _actions_of(definition, last.transition):
+    if _actions_ran(definition, last.transition, last.details):
         raise TransitionNotAvailable(
             f"'{last.transition}' ran actions (such as holding a unit) that a withdrawal cannot undo",
             f"「{_title_zh(definition, last.transition)}」已执行动作（如锁定房源），无法撤回")

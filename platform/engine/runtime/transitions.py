@@ -135,8 +135,11 @@ def move(record: Record, definition: FlowDefinition, t: Transition, actor, roles
         kernel_ctx = ActionContext(
             project_id=record.project_id, record_id=record.pk, reference=record.reference, flow=record.flow,
             user_id=getattr(actor, "pk", None), now=now, data=dict(new_data), lineage=_lineage(record))
-        for call in t.actions:
-            actions.run(call, scope, actions.EngineActionContext(kernel_ctx, record, actor))
+        ran = [call.action for call in t.actions
+               if actions.run(call, scope, actions.EngineActionContext(kernel_ctx, record, actor))]
+        if any(call.when is not None for call in t.actions):
+            # Which ran is not in the definition: send back and withdraw read it here.
+            details = {**(details or {}), "actions_ran": ran}
         if kernel_ctx.changes:
             new_data.update(kernel_ctx.changes)
             scope["record"] = record_view(definition, new_data)  # the new state's assignees see them
