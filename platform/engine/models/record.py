@@ -6,6 +6,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from .json import ExactDecoder, ExactEncoder
+from .record_keys import CUSTOMER_KEY, UNIT_KEY
 
 
 class Record(models.Model):
@@ -37,7 +38,10 @@ class Record(models.Model):
             models.UniqueConstraint(fields=["project", "flow", "number"], name="record_number_unique"),
             models.UniqueConstraint(fields=["project", "start_key"], name="record_start_key_unique"),
         ]
-        indexes = [models.Index(fields=["project", "flow", "state"], name="record_state_idx")]
+        indexes = [models.Index(fields=["project", "flow", "state"], name="record_state_idx"),
+                   # search by unit or customer (record_keys)
+                   models.Index(UNIT_KEY, name="record_unit_key_idx"),
+                   models.Index(CUSTOMER_KEY, name="record_customer_key_idx")]
 
     def __str__(self) -> str:
         return self.reference

@@ -1,0 +1,95 @@
+"""The records of one flow in one project, open and finished: search, state filter, order, paging.
+
+So that nothing is unfindable: a record with no open task (finished, cancelled,
+waiting on a timer) is still one search away. Members of a project see its records
+(engine can_see); the page answers 404 to anyone else, as the record page does.
+The page reads a fixed number of queries whatever the rows.
+"""
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import F
+from django.http import Http404, QueryDict
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext_lazy as _
+
+from engine.models import Record
+from engine.runtime.access import can_see, roles_in
+from engine.runtime.inbox import matching_records
+from engine.versions import definition_by_id
+from kernel.models import Project
+
+from .common import text
+from .record_facts import facts_for, local_time, published_definitions
+
+PAGE_SIZE = 50
+ORDERS = {  # value -> (model ordering, label)
+    "-created": (("-created_at", "-pk"), _("Newest first")),
+    "created": (("created_at", "pk"), _("Oldest first")),
+    "-updated": (("-updated_at", "-pk"), _("Recently changed first")),
+    "reference": (("reference",), _("Reference, ascending")),
+    "-reference": (("-reference",), _("Reference, descending")),
+}
+OPENNESS = (("", _("Open and finished")), ("open", _("Open only")), ("closed", _("Finished only")))
+
+
+@login_required
+def record_list(request, project: str, flow: str | None = None):
+    found = Project.objects.filter(code=project).values_list("pk", "code", "name").first()
+    if found is None or not can_see(request.user, found[0], roles_in(request.user, found[0])):
+        raise Http404()
+    project_id, code, name = found
+    definitions = [d for _pid, d in published_definitions([project_id])]
+    if not definitions:
+        return render(request, "web/record_list.html", {"project": (code, name), "flows": [], "page": None})
+    by_name = {d.name: d for d in definitions}
+    if flow is None:
+        return redirect("web:record-list-flow", project=code, flow=definitions[0].name)
+    definition = by_name.get(flow)
+    if definition is None:
+        raise Http404()
+    params = request.GET
+    states = [(s.name, text(s.title, s.name)) for s in definition.states]
+    state = params.get("state") if params.get("state") in dict(states) else ""
+    openness = params.get("open") if params.get("open") in dict(OPENNESS) else ""
+    order = params.get("order") if params.get("order") in ORDERS else "-created"
+    q = params.get("q", "").strip()
+    query = Record.objects.filter(project_id=project_id, flow=flow)
+    if state:
+        query = query.filter(state=state)
+    if openness:
+        query = query.filter(is_closed=openness == "closed")
+    search = matching_records([project_id], q)
+    if search is not None:
+        query = query.filter(pk__in=search)
+    query = (query.annotate(version_hash=F("version__content_hash"))
+             .only("pk", "reference", "state", "data", "version_id", "created_at", "updated_at", "is_closed")
+             .order_by(*ORDERS[order][0]))
+    page = Paginator(query, PAGE_SIZE).get_page(params.get("page"))
+    pairs = []
+    for record in page:
+        shown = definition_by_id(record.version_id, record.version_hash)
+        try:
+            record.state_text = text(shown.state(record.state).title, record.state)
+        except KeyError:  # a state of an older version: the current version's title, if it has one
+            record.state_text = dict(states).get(record.state, "")
+        record.created_text, record.updated_text = local_time(record.created_at), local_time(record.updated_at)
+        pairs.append((record, shown))
+    facts = facts_for(pairs)
+    for record in page:
+        record.facts = facts[record.pk]
+    paging = QueryDict(mutable=True)
+    for key in ("q", "state", "open", "order"):
+        if params.get(key):
+            paging[key] = params[key]
+    return render(request, "web/record_list.html", {
+        "project": (code, name), "flow": definition.name, "flow_title": text(definition.title, definition.name),
+        "flows": sorted(((d.name, text(d.title, d.name)) for d in definitions), key=lambda item: item[1]),
+        "page": page, "states": states, "state": state, "openness": OPENNESS, "open": openness,
+        "orders": [(key, label) for key, (_o, label) in ORDERS.items()], "order": order, "q": q,
+        "paging": paging.urlencode(),
+    })
+
+
+__all__ = ["record_list"]
