@@ -1,0 +1,129 @@
+"""A record's page: approvals first, then the current step with its form, the summary in
+business words, open tasks with their actions, deadlines, history and linked records.
+
+A fixed number of queries whatever the number of fields, tasks, votes or history
+entries: every kind of row is read once for the page (tests/web/test_record_page.py).
+"""
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.db.models import F
+from django.http import Http404
+from django.shortcuts import render
+from django.template.loader import select_template
+from django.template import TemplateDoesNotExist
+from django.utils.translation import gettext as _
+
+from accounts.models import Membership
+from engine.models import HistoryEntry, Record, Task, Timer, Vote
+from engine.runtime import RecordNotFound, transitions
+from engine.runtime.access import MANAGER_ROLES
+from engine.runtime.records import visible_record
+from engine.versions import definition_for
+from web.display import Display, References, collect_all
+
+from .common import lang, text
+from .record_history import Titles, entries
+from .record_steps import build_steps, split_steps
+from .record_tasks import approval_views, colleagues, deadlines, holder_text, task_views
+
+
+def visible(request, record_id: int | None = None, *, task_id: int | None = None):
+    """The record (or a task's record) and the user's roles in its project; 404 if they cannot see it."""
+    try:
+        return visible_record(request.user, record_id, task_id=task_id)
+    except RecordNotFound as error:
+        raise Http404(error.message(lang())) from error
+
+
+def _form_template() -> str:
+    """The widgets' form include when it is installed, else the plain one beside this page."""
+    try:
+        return select_template(["web/widgets/form.html", "web/record/form_fields.html"]).template.name
+    except TemplateDoesNotExist:
+        return "web/record/form_fields.html"
+
+
+def send_back_targets(definition, story, current: str) -> list[tuple[str, str]]:
+    """States the record has been in that a send back may return it to: (name, title), latest first."""
+    seen: list[str] = []
+    for entry in reversed(story):
+        state = entry.to_state
+        if state and state != current and state not in seen:
+            try:
+                if definition.state(state).final:
+                    continue
+            except KeyError:
+                continue
+            seen.append(state)
+    return [(s, text(definition.state(s).title, s)) for s in seen]
+
+
+def can_withdraw(story, state: str, user) -> bool:
+    """The engine's rule for 撤回, read off the history already loaded: my last move here, nobody acted since."""
+    last = next((e for e in reversed(story) if e.kind == HistoryEntry.Kind.TRANSITION and e.to_state == state), None)
+    if last is None or last.actor_id != user.pk:
+        return False
+    return all(e.kind == HistoryEntry.Kind.ESCALATE for e in story if e.seq > last.seq)
+
+
+def render_page(request, record_id: int, bound: dict | None = None):
+    """The record's page; `bound` holds the posted form of a step that failed, shown with its errors."""
+    bound = bound or {}
+    record, roles = visible(request, record_id)
+    definition = definition_for(record)
+    schema = definition.entity.schema
+    user = request.user
+    visit_tasks = list(Task.objects.filter(record=record, visit=record.revision, state=record.state)
+                       .select_related("assignee", "delegate").order_by("pk"))
+    open_tasks = [t for t in visit_tasks if t.status == "open"]
+    history = list(record.history.select_related("actor").order_by("seq"))
+    votes = list(Vote.objects.filter(task__in=[t.pk for t in visit_tasks if t.kind == "approval"])
+                 .select_related("user").order_by("at")) if any(t.kind == "approval" for t in visit_tasks) else []
+    timers = list(Timer.objects.filter(record=record, status="pending").order_by("due_at"))
+    members = colleagues(Membership.objects.filter(project_id=record.project_id, user__is_active=True)
+                         .select_related("user"))
+    refs = References.load(collect_all(schema, [record.data, *(
+        {k: v for k, pair in e.changes.items() for v in pair[1:]} for e in history if e.changes), *(
+        {k: pair[0] for k, pair in e.changes.items()} for e in history if e.changes)]),
+        project_id=record.project_id, viewer=user)
+    zone = record.project.zone
+    display = Display(refs, lang(), zone, schema)
+    titles = Titles(definition)
+
+    steps = build_steps(request, record, definition, transitions.available_on(record, roles, open_tasks, user), bound)
+    primary, more, danger = split_steps(steps, open_tasks, user)
+    acts_here = any(t.assignee_id == user.pk or (t.assignee_id is None and roles & set(t.roles)) for t in open_tasks)
+    views = task_views(definition, record, open_tasks, user, roles, members, titles, zone)
+    children = list(Record.objects.filter(parent=record).annotate(version_hash=F("version__content_hash"))
+                    .order_by("pk"))
+    return render(request, "web/record.html", {
+        "record": record, "flow_title": text(definition.title), "state_title": titles.state(record.state),
+        "is_final": definition.state(record.state).final,
+        "summary": display.fields(schema, record.data), "holder": holder_text(open_tasks),
+        "approvals": approval_views(definition, record, visit_tasks, votes, user, roles, members, titles, display),
+        "primary": primary, "more_steps": more, "danger_steps": danger, "form_template": _form_template(),
+        "tasks": views, "task_actions": any(v.has_actions for v in views),
+        "deadlines": deadlines(definition, timers, titles, zone),
+        "send_back_to": send_back_targets(definition, history, record.state)
+        if open_tasks and (acts_here or roles & MANAGER_ROLES) else [],
+        "can_withdraw": can_withdraw(history, record.state, user),
+        "history": entries(history, titles, display, schema),
+        "parent": record.parent, "children": [(c, text(definition_for(c).state(c.state).title, c.state),
+                                               text(definition_for(c).title)) for c in children],
+        "nothing_to_do": _("There is nothing you can do on this record now."),
+        "parent_words": _parent_words(record.parent),
+    }, status=400 if bound else 200)
+
+
+def _parent_words(parent) -> str:
+    """The parent record's flow and state, as its own definition titles them."""
+    if parent is None:
+        return ""
+    definition = definition_for(parent)
+    return f"{text(definition.title)} · {text(definition.state(parent.state).title, parent.state)}"
+
+
+@login_required
+def record_page(request, record_id: int):
+    return render_page(request, record_id)

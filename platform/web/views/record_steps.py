@@ -1,0 +1,77 @@
+"""The steps a record page offers: one primary step, the others behind "more", destructive ones apart.
+
+Destructive rule (docs: the integrator's decisions): a step is destructive when it is the
+flow's `cancel`, or when every state it can lead to is final and is one of the ends
+where the business did not happen (cancelled, expired, lost, refunded, withdrawn, the
+unit returned, void, rejected). Those steps are shown apart, in red, and only inside a
+confirmation dialog.
+"""
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from forms import build_form_class
+
+from .common import request_key, text
+
+FAILED_ENDS = frozenset({"cancelled", "expired", "lost", "refunded", "withdrawn", "unit_returned", "void",
+                         "rejected"})
+
+
+@dataclass
+class Step:
+    name: str
+    title: str
+    to: str  # the destination's title; empty when the definition routes it by the data
+    form: object
+    key: str
+    destructive: bool = False
+
+    @property
+    def has_fields(self) -> bool:
+        return any(name != "comment" for name in self.form.fields)
+
+
+def targets(definition, name: str) -> tuple[str, ...]:
+    t = definition.transition(name)
+    return tuple(getattr(t, "target_states", None) or (t.to,))
+
+
+def is_destructive(definition, name: str) -> bool:
+    if name == "cancel":
+        return True
+    states = targets(definition, name)
+    return all(definition.state(s).final and s in FAILED_ENDS for s in states)
+
+
+def build_steps(request, record, definition, available, bound: dict) -> list[Step]:
+    """A Step (with its form: the bound one that failed, or one prefilled from the record) per offered step."""
+    schema = definition.entity.schema
+    steps = []
+    for a in available:
+        if not getattr(a, "offered", True):
+            continue  # its condition is already false on the record's data
+        form = bound.get(a.name) or build_form_class(schema, a.form)(
+            initial={k: record.data.get(k) for k in (a.form.fields if a.form else ())}, prefix=a.name)
+        to = targets(definition, a.name)
+        steps.append(Step(
+            name=a.name, title=text(a.title, a.name),
+            to=text(definition.state(to[0]).title) if len(to) == 1 else "", form=form,
+            # a step shown again with its errors keeps the key it was posted with
+            key=request_key(request) if a.name in bound else uuid.uuid4().hex,
+            destructive=is_destructive(definition, a.name)))
+    return steps
+
+
+def split_steps(steps: list[Step], open_tasks, user) -> tuple[Step | None, list[Step], list[Step]]:
+    """(primary, more, destructive). The primary is the step named like the viewer's task, else the first.
+
+    A step the user just submitted with errors is the primary, so its errors are in view.
+    """
+    safe = [s for s in steps if not s.destructive]
+    danger = [s for s in steps if s.destructive]
+    mine = {t.name for t in open_tasks if t.kind == "work" and t.assignee_id in (None, user.pk)}
+    primary = next((s for s in safe if s.form.is_bound), None) \
+        or next((s for s in safe if s.name in mine), None) or (safe[0] if safe else None)
+    return primary, [s for s in safe if s is not primary], danger
