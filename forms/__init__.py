@@ -2,8 +2,10 @@
 
 Django validates types and formats first, in the user's language; the engine then
 checks the whole record against the entity schema and its errors are attached to
-the same fields.
+the same fields. Widgets follow the schema vocabulary of docs/schemas.md.
 """
-from .schema_form import build_form_class, field_label, form_values
+from .refs import CustomerOption, Refs, UnitOption
+from .schema_form import build_form_class, enum_choices, field_label, form_values, zone_label
 
-__all__ = ["build_form_class", "field_label", "form_values"]
+__all__ = ["CustomerOption", "Refs", "UnitOption", "build_form_class", "enum_choices", "field_label",
+           "form_values", "zone_label"]

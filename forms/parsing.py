@@ -1,0 +1,106 @@
+"""Reading what people type: money, percentages, dates and times, as the engine stores them.
+
+Each parser returns the exact value or raises `ValueError`; the fields turn that into a
+message in the user's language that says what was expected.
+"""
+from __future__ import annotations
+
+import re
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+from zoneinfo import ZoneInfo
+
+FEN = Decimal("0.01")
+# 12 digits of yuan: the largest amount the kernel's amount columns (payments, list prices) hold.
+MONEY_MAX_DIGITS = 14
+MONEY_LIMIT = Decimal(10) ** (MONEY_MAX_DIGITS - 2)
+
+_GROUPED = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d*)?$")  # 1,234.5: commas only between thousands
+_DATE_PATTERNS = (
+    re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$"),
+    re.compile(r"^(\d{4})/(\d{1,2})/(\d{1,2})$"),
+    re.compile(r"^(\d{4})\.(\d{1,2})\.(\d{1,2})$"),
+    re.compile(r"^(\d{4})\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]?$"),
+)
+_TIME = re.compile(r"^(\d{1,2})[:：](\d{2})(?:[:：](\d{2}))?$")
+
+
+def _number(text: str) -> Decimal:
+    text = text.strip().replace(" ", "").replace("，", ",")
+    if "," in text:
+        if not _GROUPED.match(text):
+            raise ValueError(text)
+        text = text.replace(",", "")
+    try:
+        number = Decimal(text)
+    except InvalidOperation:
+        raise ValueError(text) from None
+    if not number.is_finite():
+        raise ValueError(text)
+    return number
+
+
+def parse_money(text: str) -> Decimal:
+    """Yuan with at most two decimals: `1,234.5` is 1234.50; `¥` and `元` around it are allowed."""
+    cleaned = text.strip().lstrip("¥￥").rstrip("元").strip()
+    amount = _number(cleaned)
+    if amount != amount.quantize(FEN):
+        raise ValueError(text)
+    return amount.quantize(FEN)
+
+
+def parse_decimal(text: str) -> Decimal:
+    """An exact decimal number; thousands separators allowed."""
+    return _number(text)
+
+
+def parse_percent(text: str) -> Decimal:
+    """A percentage as typed (`5`, `5%`, `5 %`, `2.5％`) as the fraction the engine keeps (0.05)."""
+    cleaned = text.strip().rstrip("%％").strip()
+    return (_number(cleaned) / 100).normalize() if cleaned else _number(cleaned)
+
+
+def percent_text(fraction: object) -> str:
+    """A stored fraction ("0.05") as the percentage a person reads and types ("5")."""
+    try:
+        number = Decimal(str(fraction)) * 100
+    except InvalidOperation:
+        return str(fraction)
+    text = format(number.normalize(), "f")
+    return text
+
+
+def parse_date(text: str) -> date:
+    """A calendar date from 2028-06-30, 2028/6/30, 2028.6.30 or 2028年6月30日."""
+    cleaned = text.strip()
+    for pattern in _DATE_PATTERNS:
+        match = pattern.match(cleaned)
+        if match:
+            year, month, day = (int(part) for part in match.groups())
+            return date(year, month, day)  # ValueError for 2028-02-30
+    raise ValueError(text)
+
+
+def parse_datetime(text: str, zone: str) -> datetime:
+    """An aware datetime from what a date-time input sends (2028-06-30T14:00) or a person types.
+
+    Accepted: the date forms of `parse_date` followed by a time (`14:00`, `14:00:30`),
+    separated by `T` or spaces; an ISO text with its own offset keeps that offset. A
+    time without an offset is in `zone` (the project's time zone).
+    """
+    cleaned = text.strip()
+    try:
+        parsed = datetime.fromisoformat(cleaned)
+    except ValueError:
+        parsed = None
+    if parsed is None:
+        day_part, _, time_part = cleaned.replace("T", " ").partition(" ")
+        match = _TIME.match(time_part.strip())
+        if not match:
+            raise ValueError(text)
+        hour, minute, second = (int(x or 0) for x in match.groups())
+        parsed = datetime.combine(parse_date(day_part), datetime.min.time()).replace(
+            hour=hour, minute=minute, second=second)
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=ZoneInfo(zone))
+    return parsed
