@@ -26,10 +26,15 @@ def square_metres(value: Decimal | None) -> str:
     return "—" if value is None else f"{value:,.2f} m²"
 
 
-def person(username: str | None, first_name: str = "", last_name: str = "") -> str:
-    """A user as colleagues know them: the full name when there is one, else the login name."""
-    full = f"{first_name} {last_name}".strip()
-    return full or username or ""
+def person(username: str | None, display_name: str = "", first_name: str = "", last_name: str = "") -> str:
+    """A user as colleagues know them: their display name, else their full name, else the login name."""
+    full = f"{first_name or ''} {last_name or ''}".strip()
+    return display_name or full or username or ""
+
+
+def person_of(user) -> str:
+    """`person` for a user object."""
+    return person(user.get_username(), getattr(user, "display_name", ""), user.first_name, user.last_name)
 
 
 def zone_label(zone: tzinfo, at: datetime | None = None) -> str:

@@ -23,7 +23,7 @@ from engine.versions import definition_for
 from kernel.models import Customer, ReleaseReason, SaleStatus, Unit, UnitHold
 
 from .common import text
-from .display import person, square_metres, yuan, zone_label
+from .display import person, person_of, square_metres, yuan, zone_label
 from .start import _startable
 
 
@@ -70,13 +70,13 @@ def _deals(unit: Unit, holds: list[UnitHold]) -> dict[int, dict]:
 def _status_events(unit: Unit) -> list[Event]:
     """Sale status and list price changes, read from django-simple-history in one query."""
     rows = list(unit.history.order_by("history_id").values(
-        "status", "list_price", "history_date", "history_user__username",
+        "status", "list_price", "history_date", "history_user__username", "history_user__display_name",
         "history_user__first_name", "history_user__last_name"))
     labels = dict(SaleStatus.choices)
     events = []
     for before, after in zip(rows, rows[1:]):
-        who = person(after["history_user__username"], after["history_user__first_name"] or "",
-                     after["history_user__last_name"] or "")
+        who = person(after["history_user__username"], after["history_user__display_name"] or "",
+                     after["history_user__first_name"] or "", after["history_user__last_name"] or "")
         if before["status"] != after["status"]:
             events.append(Event(after["history_date"], who, _("Sale status: %(old)s → %(new)s") % {
                 "old": labels.get(before["status"], ""), "new": labels.get(after["status"], "")}))
@@ -92,18 +92,14 @@ def _hold_events(holds: list[UnitHold], deals: dict[int, dict]) -> list[Event]:
         deal = deals.get(hold.record_id, {})
         link = reverse("web:record", args=[hold.record_id]) if deal else None
         flow = deal.get("flow_title", "")
-        held_by = hold.held_by
-        events.append(Event(hold.held_at, person(held_by.username, held_by.first_name, held_by.last_name)
-                            if held_by else _("system"), _("Held by the deal %(flow)s") % {"flow": flow},
+        events.append(Event(hold.held_at, person_of(hold.held_by) if hold.held_by else _("system"), _("Held by the deal %(flow)s") % {"flow": flow},
                             hold.reference, link))
         if hold.released_at:
-            released_by = hold.released_by
             what = (_("Passed on from the deal %(flow)s") if hold.release_reason == ReleaseReason.TRANSFERRED
                     else _("Released by the deal %(flow)s")) % {"flow": flow}
             if hold.release_note:
                 what = f"{what} · {hold.release_note}"
-            events.append(Event(hold.released_at, person(released_by.username, released_by.first_name,
-                                                         released_by.last_name) if released_by else _("system"),
+            events.append(Event(hold.released_at, person_of(hold.released_by) if hold.released_by else _("system"),
                                 what, hold.reference, link))
     return events
 
