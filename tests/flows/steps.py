@@ -263,7 +263,7 @@ def mortgage_contract(p, u, unit, customers):
     sub = fire(u["contract_clerk"], referral_subscription(p, u, unit, customers), "sign", to="contracted")
     con = review_contract(u, child(sub, "contract"), {"contract_no": "HT-1", "area_basis": "built",
                                                       "contract_area": "128.50", "delivery_date": "2027-12-31"})
-    return fire(u["contract_clerk"], con, "sign_with_mortgage",
+    return fire(u["contract_clerk"], con, "sign",
                 {"signed_on": "2026-06-01", "down_payment": "600000.00"}, to="signed")
 
 

@@ -53,9 +53,7 @@ def test_reviewed_signed_with_a_mortgage_then_filed_after_a_returned_filing(worl
     con = approve(con, mgr, fin, fires="approve_contract", to="ready_to_sign")
     assert_open_tasks(con, {ARRANGE})
     assert commission() == [] and sale(units[1]) == ("subscribed", sub.reference)
-    refused(GuardFailed, clerk, con, "sign", {"signed_on": "2026-06-01", "down_payment": "600000.00"})
-
-    con = fire(clerk, con, "sign_with_mortgage", {"signed_on": "2026-06-01", "down_payment": "600000.00"}, to="signed")
+    con = fire(clerk, con, "sign", {"signed_on": "2026-06-01", "down_payment": "600000.00"}, to="signed")
     assert_open_tasks(con, {SUBMIT_FILING})
     assert sale(units[1]) == ("signed", con.reference)
     assert payments(sub, con) == [(sub.reference, "deposit", D("50000.00")),

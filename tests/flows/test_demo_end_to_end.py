@@ -122,7 +122,7 @@ def test_one_customer_from_queue_number_to_handover_in_the_demo(demo):
     con = approve(con, mgr, fin, fires="approve_contract", to="ready_to_sign")
     assert_open_tasks(con, {("arrange_signing", "work", ("contract_clerk", "sales_consultant"))})
     assert sale(unit) == ("subscribed", sub.reference)
-    con = fire(clerk, con, "sign_with_mortgage", {"signed_on": "2026-12-01", "down_payment": "700000.00"}, to="signed")
+    con = fire(clerk, con, "sign", {"signed_on": "2026-12-01", "down_payment": "700000.00"}, to="signed")
     assert_open_tasks(con, {("submit_filing", "work", "contract_clerk")})
     assert sale(unit) == ("signed", con.reference)
     assert payments(con) == [(con.reference, "down_payment", D("700000.00"))]
@@ -214,7 +214,7 @@ def test_one_customer_from_queue_number_to_handover_in_the_demo(demo):
     assert story(q) == ["start", "submit_deposit", "confirm_deposit", "call", "pick_reservation"]
     assert story(rsv) == ["start", "hold", "convert"]
     assert story(sub) == ["start", "quote", "submit", "sign"]
-    assert story(con) == ["start", "submit_for_review", "vote", "vote", "approve_contract", "sign_with_mortgage",
+    assert story(con) == ["start", "submit_for_review", "vote", "vote", "approve_contract", "sign",
                           "submit_filing", "file"]
     assert story(mtg) == ["start", "submit_to_bank", "bank_approves", "sign_loan_contract", "record_disbursement"]
     assert story(ars) == ["start", "enter_survey", "vote", "vote", "approve_settlement", "notify_buyer",

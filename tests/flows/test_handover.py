@@ -66,8 +66,7 @@ def test_notice_inspection_with_defects_fees_and_keys(world, customers):
         assert_open_tasks(d, {TRIAGE})
 
     # the urgent defect: assigned, reported fixed, failed at re-inspection, fixed again
-    refused(GuardFailed, hs, defects[1], "assign", {"severity": "urgent"})
-    d = fire(hs, defects[1], "assign_urgent", {"severity": "urgent"}, to="rectifying_urgent")
+    d = fire(hs, defects[1], "assign", {"severity": "urgent"}, to="rectifying_urgent")  # routed by the severity
     assert_open_tasks(d, {("rectify_urgent", "work", "engineer")})
     d = fire(eng, d, "report_fixed", {"rectification_note": "fixed", "rectified_on": "2027-11-11"}, to="verifying")
     assert_open_tasks(d, {VERIFY})
@@ -179,9 +178,8 @@ def test_a_major_defect_reported_after_delivery_escalates_then_is_withdrawn(worl
                                                "severity": "major"})
     assert_last_history(d, kind="start", to_state="logged", actor=cs)
     assert_open_tasks(d, {TRIAGE})
-    refused(GuardFailed, hs, d, "assign", {"severity": "major"})
 
-    d = fire(hs, d, "assign_major", {"severity": "major"}, to="rectifying_major")
+    d = fire(hs, d, "assign", {"severity": "major"}, to="rectifying_major")
     assert_open_tasks(d, {("rectify_major", "work", "engineer")})
     assert pending_timers(d) == [("major_overdue", "escalate", ("project_director",)),
                                  ("rectify_major_deadline", "escalate", ("handover_staff",))]
