@@ -78,3 +78,107 @@ def test_every_page_is_the_same_slice_of_one_order_across_sources_and_projects(p
     for start, stop in [(0, 1), (1, 2), (0, 3), (2, 5), (3, 4), (4, 11), (9, 20)]:
         assert [t.pk for t in mine[start:stop]] == expected[start:stop], (start, stop)
     assert (mine.count(), mine.count_up_to(4), mine.count_up_to(50)) == (11, 4, 11)
+
+
+def _refs(rows):
+    return sorted(t.record.reference for t in rows)
+
+
+def test_each_view_holds_its_own_tasks(published):
+    # given: one task claimed by a colleague, one claimed by me, one unclaimed; a director's approval
+    p = published
+    made = [records.start_record(p["consultant"], p["p1"], "discount", GOOD) for _ in range(3)]
+    tasks.claim(p["consultant2"], Task.objects.get(record=made[0]).pk)
+    tasks.claim(p["consultant"], Task.objects.get(record=made[1]).pk)
+    approval = records.start_record(p["consultant"], p["p1"], "discount", GOOD)
+    transitions.fire(p["consultant"], approval.pk, "submit", GOOD)
+    me = p["consultant"]
+
+    # then
+    assert _refs(inbox(me, view="all")) == ["DSC-000002", "DSC-000003"]
+    assert _refs(inbox(me, view="mine")) == ["DSC-000002"]
+    assert _refs(inbox(me, view="claimable")) == ["DSC-000003"]
+    assert _refs(inbox(me, view="group")) == ["DSC-000001", "DSC-000002", "DSC-000003"]
+    assert _refs(inbox(p["director"], view="group")) == ["DSC-000004"]
+    assert _refs(inbox(p["outsider"], view="group")) == []
+    assert list(inbox(me, view="overdue")) == []
+    Task.objects.filter(record=made[2]).update(due_at=timezone.now() - timedelta(minutes=5))
+    assert _refs(inbox(me, view="overdue")) == ["DSC-000003"]
+
+
+def test_mine_includes_tasks_delegated_to_me(published):
+    p = published
+    record = records.start_record(p["consultant"], p["p1"], "discount", GOOD)
+    task = Task.objects.get(record=record)
+    tasks.claim(p["consultant"], task.pk)
+    tasks.delegate(p["consultant"], task.pk, p["consultant2"].pk, "请核对")
+
+    assert _refs(inbox(p["consultant2"], view="mine")) == ["DSC-000001"]
+    assert _refs(inbox(p["consultant"], view="mine")) == ["DSC-000001"]
+
+
+def test_a_sent_back_record_is_in_the_consultants_sent_back_view_until_it_moves_on(published):
+    from engine.runtime import moves
+
+    p = published
+    record = records.start_record(p["consultant"], p["p1"], "discount", GOOD)
+    other = records.start_record(p["consultant"], p["p1"], "discount", GOOD)
+    transitions.fire(p["consultant"], record.pk, "submit", GOOD)
+    assert list(inbox(p["consultant"], view="sent_back")) == []
+
+    moves.send_back(p["director"], record.pk, "draft", "价格需复核")
+
+    assert _refs(inbox(p["consultant"], view="sent_back")) == [record.reference]
+    assert other.reference not in _refs(inbox(p["consultant"], view="sent_back"))
+    transitions.fire(p["consultant"], record.pk, "submit", GOOD)
+    assert list(inbox(p["consultant"], view="sent_back")) == []
+
+
+def test_search_narrows_to_the_records_of_a_customer_unit_or_reference(published):
+    from decimal import Decimal
+
+    from engine.models import Record
+    from engine.runtime.inbox import matching_records
+    from kernel.models import Building, Customer, Unit
+
+    p = published
+    building = Building.objects.create(project=p["p1"], code="3", name="3号楼")
+    unit = Unit.objects.create(project=p["p1"], building=building, code="3-1203", floor=12, position="03",
+                               built_area=Decimal("89.37"), inner_area=Decimal("70.00"), list_price=Decimal("1.00"))
+    li = Customer.objects.create(name="李娜", phone="+8613812341234")
+    by_unit = records.start_record(p["consultant"], p["p1"], "discount", {**GOOD, "unit_id": unit.pk})
+    by_customer = records.start_record(p["consultant"], p["p1"], "discount", GOOD)
+    Record.objects.filter(pk=by_customer.pk).update(data={**GOOD, "customer_id": li.pk})
+    projects = [p["p1"].pk]
+
+    def found(term):
+        return _refs(inbox(p["consultant"], records=matching_records(projects, term)))
+
+    assert matching_records(projects, "  ") is None
+    assert found("3-12") == [by_unit.reference]
+    assert found("李") == [by_customer.reference]
+    assert found("138 1234 1234") == [by_customer.reference]
+    assert found("dsc-000001") == [by_unit.reference]
+    assert found("000002") == [by_customer.reference]  # its number
+    assert found("赵") == []
+    assert _refs(inbox(p["outsider"], records=matching_records([p["p2"].pk], "李"))) == []
+
+
+def test_sorts_by_reference_and_opening_time_both_ways(published):
+    p = published
+    made = [records.start_record(p["consultant"], p["p1"], "discount", GOOD) for _ in range(4)]
+    now = timezone.now()
+    for n, record in enumerate(made):  # opened in the order 2, 0, 3, 1
+        Task.objects.filter(record=record).update(opened_at=now - timedelta(hours=[3, 1, 4, 2][n]))
+    me = p["consultant"]
+    refs = [r.reference for r in made]
+
+    assert [t.record.reference for t in inbox(me, sort="reference")] == refs
+    assert [t.record.reference for t in inbox(me, sort="reference", descending=True)] == refs[::-1]
+    assert [t.record.reference for t in inbox(me, sort="created")] == [refs[2], refs[0], refs[3], refs[1]]
+    assert [t.record.reference for t in inbox(me, sort="created", descending=True)[:2]] == [refs[1], refs[3]]
+    # with due times, no due time comes last in both directions
+    Task.objects.filter(record=made[0]).update(due_at=now + timedelta(hours=1))
+    Task.objects.filter(record=made[1]).update(due_at=now + timedelta(hours=2))
+    assert [t.record.reference for t in inbox(me, sort="due")][:2] == [refs[0], refs[1]]
+    assert [t.record.reference for t in inbox(me, sort="due", descending=True)][:2] == [refs[1], refs[0]]

@@ -56,8 +56,9 @@ def facts_for(rows: Iterable[tuple[object, object]]) -> dict[int, Facts]:
                        customer_id if isinstance(customer_id, int) else None))
     unit_ids = {u for _, _, u, _ in wanted if u is not None}
     customer_ids = {c for _, _, _, c in wanted if c is not None}
-    units = dict(Unit.objects.filter(pk__in=unit_ids).values_list("pk", "code")) if unit_ids else {}
-    customers = dict(Customer.objects.filter(pk__in=customer_ids).values_list("pk", "name")) if customer_ids else {}
+    units = dict(Unit.objects.filter(pk__in=unit_ids).order_by().values_list("pk", "code")) if unit_ids else {}
+    customers = (dict(Customer.objects.filter(pk__in=customer_ids).order_by().values_list("pk", "name"))
+                 if customer_ids else {})
     out = {}
     for record, schema, unit_id, customer_id in wanted:
         key = _amount_key(schema, record.data)
