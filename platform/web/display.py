@@ -36,14 +36,14 @@ _HIDDEN_KEYS = frozenset({"format", "rules_revision", "needs_approval", "id"})
 def _glossary() -> dict[str, str]:
     """Labels for keys inside plugin-written objects whose schema gives no title (the frozen quote)."""
     return {
-        "quoted_at": _("Quoted at"), "unit": _("Unit"), "code": _("Code"), "floor": _("Floor"),
-        "orientation": _("Orientation"), "built_area": _("Built area (m²)"), "inner_area": _("Inner area (m²)"),
+        "quoted_at": _("Quoted at"), "unit": pgettext("record value", "Unit"), "code": pgettext("record value", "Code"), "floor": pgettext("record value", "Floor"),
+        "orientation": pgettext("record value", "Orientation"), "built_area": _("Built area (m²)"), "inner_area": _("Inner area (m²)"),
         "basis": _("Pricing basis"), "area": _("Area (m²)"), "payment_plan": _("Payment plan"),
-        "list_price": _("List price"), "discounts": _("Discounts"), "title": _("Discount"),
+        "list_price": pgettext("record value", "List price"), "discounts": _("Discounts"), "title": _("Discount"),
         "multiplier": _("Multiplier"), "before": _("Before"), "after": _("After"),
         "manual_discount": _("Manual discount"), "rate": _("Rate"),
         "consultant_allowance": _("Consultant allowance"), "countersign_above": _("Countersign above"),
-        "rounding": _("Rounding"), "step": _("Step"), "mode": _("Mode"), "deal_price": _("Deal price"),
+        "rounding": _("Rounding"), "step": pgettext("record value", "Step"), "mode": _("Mode"), "deal_price": _("Deal price"),
         "deal_price_per_m2": _("Deal price per m²"), "total_discount_rate": _("Total discount"),
         "approval": _("Approval needed"),
     }

@@ -158,7 +158,8 @@ def test_the_record_page_stays_at_a_fixed_number_of_queries(client, published, d
     transitions.fire(p["consultant"], record.pk, "submit", {"unit_id": 7, "price": "1.00", "discount_rate": "0.05"})
     login(client, p["director"])
     client.get(f"/records/{record.pk}/")  # warm the definition cache and the session
-    with django_assert_max_num_queries(9) as few:
+    # the record, its visit's tasks, votes, history, timers, members, referenced users, children and the session
+    with django_assert_max_num_queries(11) as few:
         client.get(f"/records/{record.pk}/")
     slot = Task.objects.filter(record=record, kind="approval").first()
     for _ in range(5):
@@ -169,7 +170,7 @@ def test_the_record_page_stays_at_a_fixed_number_of_queries(client, published, d
     with django_assert_max_num_queries(len(few.captured_queries)):
         page = client.get(f"/records/{record.pk}/").content.decode()
 
-    assert page.count('name="decision" value="approve"') == 6  # the director's slot and the five added for the role
+    assert page.count('name="decision" value="approve"') == 1  # one vote per person and approval, whatever its slots
 
 
 def test_a_double_submitted_step_fires_once_and_a_refused_one_keeps_its_key(client, published):

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from engine.runtime import approvals
 from engine.runtime.access import MANAGER_ROLES
@@ -160,7 +161,7 @@ def money_impact(data) -> list[tuple[str, str]]:
     quote = _latest_quote(data)
     if quote is None:
         return []
-    rows = [(_("List price"), money(quote.get("list_price")))]
+    rows = [(pgettext("record value", "List price"), money(quote.get("list_price")))]
     if data.get("floor_price"):
         rows.append((_("Floor price"), money(data["floor_price"])))
     manual = quote.get("manual_discount") or {}
