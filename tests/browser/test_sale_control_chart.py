@@ -34,4 +34,5 @@ def test_the_chart_shows_a_hold_made_by_another_user(page, live_server, people):
                            timeout=10_000)
     assert page.evaluate("window.__marker") == "no reload"
     assert page.locator("[data-count=reserved]").inner_text() == "1"
-    assert cell.locator("a").get_attribute("href") == f"/records/{record.pk}/"
+    assert cell.locator("[data-status-text]").inner_text() == "预留"
+    assert cell.locator("a").get_attribute("href") == f"/projects/P1/units/{unit.pk}/"
