@@ -485,10 +485,11 @@ class _Checker:
             if not self.state_ref(raw, path):
                 self.unresolved_targets = True
             return raw, ()
-        if not isinstance(raw, list):
-            return None, ()  # missing or of the wrong type: reported by the format schema
+        if not isinstance(raw, list) or not raw:
+            self.unresolved_targets = True  # missing, empty or of the wrong type: reported by the format schema
+            return None, ()
         branches: list[Branch] = []
-        complete = bool(raw)
+        complete = True
         default_at: int | None = None
         for index, item in enumerate(raw):
             here = path + (index,)
@@ -499,6 +500,9 @@ class _Checker:
             when = None
             if "when" in item:
                 when = self.expression(item.get("when"), here + ("when",), form_fields)
+            elif set(item) - {"state"}:
+                complete = False  # a misspelt `when` (reported as an unknown key) is no default
+                continue
             elif default_at is None:
                 default_at = index
             else:
