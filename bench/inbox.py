@@ -232,7 +232,7 @@ def main(argv: list[str] | None = None) -> int:
         from accounts.models import User
         from engine.runtime.inbox import inbox
 
-        rows, plans = [], []
+        rows, plans, views = [], [], []
         for who, uid in (("inbox_user", world["user_id"]), ("inbox_manager", world["manager_id"])):
             user = User.objects.get(pk=uid)
             total = inbox(user).count()
@@ -257,6 +257,9 @@ def main(argv: list[str] | None = None) -> int:
             rows.append([who, total, 1000 * percentile(first_page, 50), 1000 * percentile(first_page, 95),
                          1000 * percentile(count, 50), 1000 * percentile(count, 95),
                          1000 * percentile(page_times, 50), 1000 * percentile(page_times, 95)])
+            for view in ("mine", "group", "claimable", "overdue", "sent_back"):
+                times = time_calls(lambda: list(inbox(user, view=view)[:50]), max(10, args.repeat // 2))
+                views.append([who, view, 1000 * percentile(times, 50), 1000 * percentile(times, 95)])
             plan = explain(user)
             used = [name for name in INDEX_NAMES if name in plan]
             seq = re.findall(r"Seq Scan on (\w+)", plan)
@@ -265,8 +268,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"\n## inbox on postgresql ({world['counts']['tasks']:,} tasks, {world['counts']['open']:,} open)")
         print(table(["who", "tasks in inbox", "query p50 ms", "query p95 ms", "count p50 ms", "count p95 ms",
                      "page p50 ms", "page p95 ms"], rows))
+        print("\n## the other views, first page (list(inbox(user, view=...)[:50]))")
+        print(table(["who", "view", "p50 ms", "p95 ms"], views))
         print("\nquery = list(inbox(user)[:50]) (memberships + first page); count = inbox(user).count(); "
-              "page = GET / (the page runs the first page, three counts and the menu)")
+              "page = GET / (the page runs the first page, its count, the other five views' capped counts, the flows, the menu)")
         for plan in plans:
             print("\n" + plan)
     for failure in failures:

@@ -17,7 +17,9 @@ def test_a_consultant_claims_submits_fixes_an_error_and_sees_the_history(page, l
     # log in: the inbox shows the unclaimed task
     log_in(page, live_server, "consultant")
     row = page.locator(f"tr:has(a:text('{record.reference}'))")
-    assert row.locator("td").nth(2).inner_text().strip() == "准备"  # the task title from the definition
+    # columns: pick, record, task, customer, unit, amount, holder, due, row actions
+    assert row.locator("td").nth(2).locator(".task-title").inner_text().strip() == "准备"  # the definition's title
+    assert row.locator("td").nth(2).locator(".flow-line").inner_text().strip() == "折扣审批 · 草稿"
     assert row.locator("td").nth(6).inner_text().strip() == "未认领"
 
     # claim it
@@ -45,11 +47,54 @@ def test_a_consultant_claims_submits_fixes_an_error_and_sees_the_history(page, l
     entries = page.locator("ol.history > li")
     assert entries.count() == 3
     last = entries.nth(2).inner_text()
-    assert "consultant" in last and "draft → review" in last and "老客户 5% 折扣" in last
-    assert "price: — → 1000000.00" in last
+    # states by their titles, money as money (the record page's history)
+    assert "consultant" in last and "草稿 → 审批中" in last and "老客户 5% 折扣" in last
+    assert "— → ¥1,000,000.00" in last
 
     # switching to English
     with page.expect_navigation():
         page.select_option("select[name=language]", "en")
-    assert page.locator("h2").first.inner_text() == "Summary"
+    assert "Summary" in page.locator("h2").all_inner_texts()
     assert page.title() == record.reference
+
+
+def test_the_inbox_and_records_list_fit_a_phone_as_cards(page, live_server, engine_flows, people):
+    from decimal import Decimal
+
+    from engine.models import Record, Task
+    from engine.runtime import tasks
+    from kernel.models import Building, Customer, Unit
+
+    p = people
+    versions.publish(p["p1"], "discount")
+    building = Building.objects.create(project=p["p1"], code="3", name="3号楼")
+    unit = Unit.objects.create(project=p["p1"], building=building, code="3-1203", floor=12, position="03",
+                               built_area=Decimal("89.37"), inner_area=Decimal("70.00"), list_price=Decimal("1.00"))
+    customer = Customer.objects.create(name="欧阳娜娜", phone="+8613812341234")
+    made = []
+    for _ in range(3):
+        record = records.start_record(p["consultant"], p["p1"], "discount",
+                                      {"unit_id": unit.pk, "price": "12530307.00", "discount_rate": "0.05"})
+        Record.objects.filter(pk=record.pk).update(data={**record.data, "customer_id": customer.pk})
+        made.append(record)
+    tasks.claim(p["consultant"], Task.objects.get(record=made[0]).pk)
+    page.set_viewport_size({"width": 390, "height": 844})
+
+    log_in(page, live_server, "consultant")
+
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    card = page.locator(f"tr[data-task='{Task.objects.get(record=made[0]).pk}']")
+    assert card.evaluate("e => getComputedStyle(e).display") == "block"  # a card, not a table row
+    assert "欧阳娜娜" in card.inner_text() and "¥12,530,307.00" in card.inner_text()
+    box = card.bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= 390
+
+    # unclaim from the card: the success message says so
+    card.locator("button[name=unclaim]").click()
+    assert f"{made[0].reference} 已放回可认领任务。" in page.locator(".message.success").first.inner_text()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+
+    # the records list of the project, also as cards
+    page.goto(f"{live_server.url}/projects/P1/records/discount/")
+    assert page.locator("tr[data-record]").count() == 3
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390

@@ -8,13 +8,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from django.utils import timezone
 from django.utils.translation import ngettext
 
 from kernel.models import Customer, Unit
 
-from .display import yuan, zone_label
+from web.display import money, moment
 
 # deal_price is the amount a deal is about; flows without one show their first money field
 MAIN_AMOUNT = "deal_price"
@@ -63,16 +64,15 @@ def facts_for(rows: Iterable[tuple[object, object]]) -> dict[int, Facts]:
     for record, schema, unit_id, customer_id in wanted:
         key = _amount_key(schema, record.data)
         out[record.pk] = Facts(customer=customers.get(customer_id, ""), unit=units.get(unit_id, ""),
-                               amount=yuan(record.data.get(key)) if key else "")
+                               amount=money(record.data.get(key)) if key else "")
     return out
 
 
-def local_time(moment: datetime | None) -> str:
-    """A moment in the current time zone with its zone named: 2026-12-04 13:17 东八区."""
-    if moment is None:
+def local_time(at: datetime | None) -> str:
+    """A moment in the current time zone, labelled with it, as the record page shows moments (web.display)."""
+    if at is None:
         return ""
-    zone = timezone.get_current_timezone()
-    return f"{timezone.localtime(moment, zone):%Y-%m-%d %H:%M} {zone_label(zone, moment)}"
+    return moment(at, ZoneInfo(timezone.get_current_timezone_name()))
 
 
 def due_in_words(due: datetime | None, now: datetime) -> str:
