@@ -32,7 +32,7 @@ def test_the_manager_sees_the_full_phone_the_deals_and_the_open_tasks(client, pe
     page = client.get(f"/customers/{customer.pk}/").content.decode()
 
     assert "<small data-phone>+8613812341234</small>" in page
-    assert f'href="/records/{record.pk}/">DSC-000001</a> · P1 · discount · draft' in page
+    assert f'href="/records/{record.pk}/">DSC-000001</a> · P1 · 折扣审批 · 草稿' in page  # the flow's titles, not its codes
 
 
 def test_an_outsider_cannot_open_the_customer(client, people, customer):

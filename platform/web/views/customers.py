@@ -4,13 +4,17 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
+from django.db.models import F
 from django.shortcuts import render
 
 from engine.models import Record, Task
 from engine.runtime.access import can_see
+from engine.versions import definition_for
 from kernel.history import customer_changes
 from kernel.models import Customer, Payment
 from kernel.visibility import PhoneVisibility, customer_payload
+
+from .common import text
 
 
 @login_required
@@ -26,7 +30,12 @@ def customer_page(request, customer_id: int):
         raise Http404()  # not registered in any project of the viewer
     projects = {r.project_id for r in registrations}
     deals = list(Record.objects.filter(project_id__in=projects, data__customer_id=customer.pk)
-                 .select_related("project").order_by("-created_at"))
+                 .select_related("project").annotate(version_hash=F("version__content_hash"))
+                 .order_by("-created_at"))
+    for deal in deals:  # definitions are cached per version: no query per deal
+        definition = definition_for(deal)
+        deal.flow_title = text(definition.title, deal.flow)
+        deal.state_title = text(definition.state(deal.state).title, deal.state)
     payments = list(Payment.objects.filter(project_id__in=projects, record_id__in=[d.pk for d in deals])
                     .order_by("received_at"))
     open_tasks = list(Task.objects.filter(record__in=deals, status="open").select_related("record", "assignee"))
