@@ -64,12 +64,12 @@ def test_the_card_of_a_held_unit_names_its_deal_customer_and_history(client, peo
     assert f'href="/records/{record.pk}/"' in deal and record.reference in deal
     assert "预留/小订" in deal and "保留中" in deal
     assert f'href="/customers/{customer.pk}/"' in deal and "王小明" in deal
-    assert "东八区" in deal
+    assert "(Asia/Shanghai)" in deal
     # its history: the status change and the hold, by whom, in words
     history = page[page.index('data-section="history"'):]
     assert "销售状态：可售 → 预留" in history
     assert "由预留/小订交易占用" in history and "李小红" in history
-    assert "时间为东八区时间" in history
+    assert "时区：Asia/Shanghai" in history
     # no new deal on a held unit
     steps = page[page.index('data-section="next-steps"'):page.index('data-section="history"')]
     assert "/start/" not in steps
@@ -140,7 +140,7 @@ def test_the_card_speaks_one_language(client, people, unit, customer, language):
     found = problems(page, chinese=language == "zh-hans", codes={"reserved", "available", "reservation", "held"},
                      data={"3-1502", "3号楼", "3室2厅2卫", "南", "王小明", "P1", "Project one", "consultant",
                            "简体中文", "English"},
-                     allowed_words={"m²", "UTC"})
+                     allowed_words={"m²", "Asia", "Shanghai"})
     assert found == []
 
 

@@ -21,7 +21,9 @@ from engine.models import Record
 from engine.runtime.access import can_see, roles_in
 from kernel.models import Building, Project, SaleStatus, Unit, UnitHold
 
-from .display import square_metres, yuan
+from web.display import money as yuan
+
+from .display import square_metres
 
 REFRESH_SECONDS = 3
 

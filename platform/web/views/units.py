@@ -23,7 +23,10 @@ from engine.versions import definition_for
 from kernel.models import Customer, ReleaseReason, SaleStatus, Unit, UnitHold
 
 from .common import text
-from .display import person, person_of, square_metres, yuan, zone_label
+from web.display import moment
+from web.display import money as yuan
+
+from .display import person, person_of, square_metres
 from .start import _startable
 
 
@@ -124,8 +127,10 @@ def unit_card(request: HttpRequest, project: str, unit_id: int) -> HttpResponse:
                  .order_by("-held_at", "-pk"))
     live = next((h for h in holds if h.released_at is None), None)
     deals = _deals(unit, holds) if holds else {}
-    history = sorted(_status_events(unit) + _hold_events(holds, deals), key=lambda e: e.at, reverse=True)
     zone = unit.project.zone
+    events = sorted(_status_events(unit) + _hold_events(holds, deals), key=lambda e: e.at, reverse=True)
+    # The zone is named once above the list, not on every line.
+    history = [(moment(e.at, zone, with_zone=False), e) for e in events]
     facts = [
         (pgettext("unit card", "Code"), unit.code), (pgettext("unit card", "Building"), str(unit.building)), (pgettext("unit card", "Floor"), pgettext("chart", "%(floor)sF") % {"floor": unit.floor}),
         (pgettext("unit card", "Layout"), unit.layout or "—"), (pgettext("unit card", "Built area"), square_metres(unit.built_area)),
@@ -135,6 +140,7 @@ def unit_card(request: HttpRequest, project: str, unit_id: int) -> HttpResponse:
     partial = request.GET.get("partial") == "1" or request.headers.get("HX-Request") == "true"
     return render(request, "web/unit_card.html" if partial else "web/unit.html", {
         "unit": unit, "facts": facts, "deal": deals.get(live.record_id) if live else None, "live": live,
-        "history": history, "zone": zone, "zone_label": zone_label(zone), "next_steps": _next_steps(request, unit, live),
+        "history": history, "zone_name": zone.key,
+        "held_since": moment(live.held_at, zone) if live else "", "next_steps": _next_steps(request, unit, live),
         "chart_url": f"{reverse('web:chart', args=[unit.project.code])}?building={unit.building_id}",
     })
