@@ -10,7 +10,7 @@ from decimal import Decimal as D
 import pytest
 
 from engine import versions
-from engine.runtime import GuardFailed, InvalidForm, NotPermitted, TransitionNotAvailable, moves, records
+from engine.runtime import GuardFailed, InvalidForm, NotPermitted, TransitionNotAvailable, moves, records, transitions
 from engine.runtime.errors import ActionFailed
 from kernel.models import Project, Unit
 from tests.kernel.conftest import make_units, make_user
@@ -316,3 +316,25 @@ def test_a_draft_without_a_unit_is_cancelled_by_the_manager(world, customers):
     sub = fire(u["sales_manager"], sub, "cancel", {"cancel_reason": "no"}, to="cancelled")
     assert_open_tasks(sub, set())
     assert payments(sub) == [] and [status for status, _ in map(sale, units)] == ["available"] * 12
+
+
+def test_one_submit_is_offered_once_quoted_and_routed_by_the_quotes_approval(world, customers):
+    p, u, units = world
+    sc, c = u["sales_consultant"], customers["c9"]
+    sub = started(p, u, c, units[8])
+
+    def offered():
+        return {a.name: a.offered for a in transitions.available_transitions(sc, sub.pk)}
+
+    # no quote yet: the form cannot supply one, so submitting is not offered, only quoting (and nothing else)
+    assert offered() == {"quote": True, "submit": False}
+    [submit] = [a for a in transitions.available_transitions(sc, sub.pk) if a.name == "submit"]
+    assert (submit.reason.zh, submit.targets) == (
+        "请先报价，再提交认购", ("discount_review", "manager_discount_review", "awaiting_contract"))
+
+    sub = fire(sc, sub, "quote", {"unit_id": units[8].pk, "payment_plan": "full", "discount_rate": "0.04"}, to="draft")
+    assert offered() == {"quote": True, "submit": True}
+    sub = fire(sc, sub, "submit", terms(c), to="manager_discount_review")
+    assert payments(sub) == []  # the approval records the deposit, not the submit
+    assert_last_history(sub, kind="transition", transition="submit", from_state="draft",
+                        to_state="manager_discount_review", actor=sc, details={"actions_ran": ["unit.hold", "record.set"]})
