@@ -173,7 +173,9 @@ def _role_sources(open_tasks: QuerySet, pairs: Mapping[int, frozenset[str]], vie
         sources.append(open_tasks.filter(pk__in=candidates))
         return sources
     candidates = TaskCandidate.objects.filter(by_role, is_open=True).values("task_id")
-    holders = Q(assignee__isnull=True) if view == "claimable" else Q(assignee__isnull=True) | Q(escalated_at__isnull=False)
+    holders = Q(assignee__isnull=True)
+    if view != "claimable":  # escalated tasks stay visible to the roles they were escalated to
+        holders |= Q(escalated_at__isnull=False)
     sources.append(open_tasks.filter(holders, pk__in=candidates))
     return sources
 

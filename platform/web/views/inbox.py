@@ -114,7 +114,8 @@ def _back(request) -> str:
 
 
 def _selected(request) -> list[int]:
-    return [int(t) for t in request.POST.getlist("task") if t.isdigit()]  # anything else is not a task this page offered
+    # anything else is not a task this page offered
+    return [int(t) for t in request.POST.getlist("task") if t.isdigit()]
 
 
 def _refused(request, references: dict[int, str], task_id: int, error: EngineError) -> None:
