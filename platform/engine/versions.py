@@ -47,6 +47,17 @@ def template_path(flow: str) -> Path:
     return Path(settings.FLOWS_DIR) / f"{flow}.yaml"
 
 
+def template_title(flow: str):
+    """The title a flow template gives itself (a `Text`), or None when the file has none or does not parse."""
+    from definitions.model import Text
+
+    data = read_template(template_path(flow)).data
+    title = data.get("title") if isinstance(data, dict) else None
+    if isinstance(title, dict) and isinstance(title.get("zh"), str) and isinstance(title.get("en"), str):
+        return Text(zh=title["zh"], en=title["en"])
+    return None
+
+
 def _build_effective(project: Project, flow: str, overrides: object) -> tuple[object, str, FlowDefinition]:
     """Template + overrides, checked: (document, template hash, definition) or DefinitionError.
 

@@ -29,7 +29,7 @@ def test_good_rules_are_saved_as_a_new_revision(admin, people):
     assert response.status_code == 302
     saved = RuleSet.objects.get(project=people["p1"], plugin="commission")
     assert (saved.revision, saved.config) == (1, {"payable": {"collected_share": "0.30"}})
-    assert "commission 规则已保存为第 1 版。" in admin.get(response["Location"]).content.decode()
+    assert "佣金规则已保存为第 1 版。" in admin.get(response["Location"]).content.decode()
 
 
 def test_rules_pages_are_for_project_admins(client, people):

@@ -15,6 +15,7 @@ from extensions.models import RuleSet
 from extensions.rulesets import publish_rules
 
 from .common import administered_project, lang, posted_yaml
+from .studio import plugin_choices
 
 
 @login_required
@@ -24,6 +25,7 @@ def rules_page(request, project: str, plugin: str):
         found = registry.plugin(plugin)
     except UnknownPlugin as exc:
         raise Http404(str(exc)) from exc
+    title = found.info.title_zh if lang().startswith("zh") else found.info.title_en
     current = RuleSet.objects.filter(project=project_obj, plugin=plugin).first()
     text = dump_yaml(current.config) if current else ""
     problems = []
@@ -36,10 +38,10 @@ def rules_page(request, project: str, plugin: str):
                 problems = list(exc.problems)
             else:
                 messages.success(request, _("%(plugin)s rules saved as revision %(n)d.")
-                                 % {"plugin": plugin, "n": saved.revision})
+                                 % {"plugin": title, "n": saved.revision})
                 return redirect(reverse("web:rules", args=[project, plugin]))
     schema = dump_yaml(registry.rule_schema(plugin) or {})
     return render(request, "web/rules.html", {
         "project": project_obj, "plugin": found, "config": text, "problems": [p.render(lang()) for p in problems],
-        "current": current, "schema": schema, "plugins": registry.plugins(),
+        "current": current, "schema": schema, "plugins": plugin_choices(), "title": title,
     }, status=400 if problems else 200)

@@ -28,13 +28,32 @@ from kernel.models import Project
 from .common import administered_project, lang, posted_yaml, text
 
 
+def flow_title(flow: str, definition) -> str:
+    """A flow by its title in the user's language; an unpublished flow by its template's title."""
+    if definition is not None:
+        return text(definition.title)
+    template = versions.template_title(flow)
+    return text(template) if template else flow
+
+
+def plugin_choices() -> list[dict]:
+    """The installed plugins as (name, title in the user's language), for links between rule pages."""
+    zh = lang().startswith("zh")
+    return [{"name": p.name, "title": p.info.title_zh if zh else p.info.title_en} for p in registry.plugins()]
+
+
 @login_required
 def studio(request, project: str):
     project_obj = administered_project(request, project)
     published = {v.flow: v for v in FlowVersion.objects.filter(project=project_obj, status="published")
                  .defer("content")}
-    rows = [{"flow": name, "version": published.get(name)} for name in sorted(flow_names())]
-    return render(request, "web/studio.html", {"project": project_obj, "rows": rows, "plugins": registry.plugins()})
+    rows = []
+    for name in sorted(flow_names()):
+        version = published.get(name)
+        definition = versions.definition_by_id(version.pk, version.content_hash) if version else None
+        rows.append({"flow": name, "version": version, "title": flow_title(name, definition)})
+    return render(request, "web/studio.html", {"project": project_obj, "rows": rows,
+                                               "plugins": plugin_choices()})
 
 
 @login_required
@@ -71,7 +90,7 @@ def studio_flow(request, project: str, flow: str):
     return render(request, "web/studio_flow.html", {
         "project": project_obj, "flow": flow, "overrides": text_value, "problems": [p.render(lang()) for p in problems],
         "changes": [c.render(lang()) for c in changes], "unsaved": unsaved, "versions": history, "current": current,
-        "title": text(definition.title, flow) if definition else flow,
+        "title": flow_title(flow, definition),
         "diagram": mermaid(definition) if definition else "",
         "mermaid_js": settings.MERMAID_AVAILABLE,
     }, status=400 if problems else 200)
