@@ -32,7 +32,7 @@ def test_the_manager_sees_the_full_phone_the_deals_and_the_open_tasks(client, pe
     page = client.get(f"/customers/{customer.pk}/").content.decode()
 
     assert "<small data-phone>+8613812341234</small>" in page
-    assert f'href="/records/{record.pk}/">DSC-000001</a> · P1 · 折扣审批 · 草稿' in page  # the flow's titles, not its codes
+    assert f'href="/records/{record.pk}/">DSC-000001</a> · Project one · 折扣审批 · 草稿' in page  # the flow's titles, not its codes
 
 
 def test_an_outsider_cannot_open_the_customer(client, people, customer):
@@ -41,13 +41,16 @@ def test_an_outsider_cannot_open_the_customer(client, people, customer):
     assert client.get(f"/customers/{customer.pk}/").status_code == 404
 
 
-def test_the_customer_page_shows_points_per_project(client, people, customer):
+def test_the_customer_page_shows_points_per_project_with_the_level_by_its_title(client, people, customer):
+    from extensions.rulesets import publish_rules
     from plugins.points.models import PointsAccount
 
+    publish_rules(people["p1"], "points", {"purchase": {"yuan_per_point": "100.00"}, "levels": [
+        {"code": "member", "title": "普通会员", "from": 0}, {"code": "gold", "title": "金卡", "from": 1000}]})
     PointsAccount.objects.create(project=people["p1"], customer=customer, balance=1200, points_ever_earned=1500,
                                  level="gold")
     client.force_login(people["manager"])
 
     page = client.get(f"/customers/{customer.pk}/").content.decode()
 
-    assert '<li data-points="P1">P1 · 1200 · gold</li>' in page
+    assert '<li data-points="P1">Project one · 1200 积分 · 金卡</li>' in page
