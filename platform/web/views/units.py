@@ -39,6 +39,8 @@ class Event:
     what: str
     reference: str = ""
     link: str | None = None
+    next_reference: str = ""  # a hold passed on: the deal that took it over
+    next_link: str | None = None
 
 
 def visible_unit(request: HttpRequest, project: str, unit_id: int) -> Unit:
@@ -90,20 +92,28 @@ def _status_events(unit: Unit) -> list[Event]:
 
 
 def _hold_events(holds: list[UnitHold], deals: dict[int, dict]) -> list[Event]:
+    by_pk = {h.pk: h for h in holds}
     events = []
     for hold in holds:
         deal = deals.get(hold.record_id, {})
         link = reverse("web:record", args=[hold.record_id]) if deal else None
         flow = deal.get("flow_title", "")
-        events.append(Event(hold.held_at, person_of(hold.held_by) if hold.held_by else _("system"), _("Held by the deal %(flow)s") % {"flow": flow},
-                            hold.reference, link))
-        if hold.released_at:
-            what = (_("Passed on from the deal %(flow)s") if hold.release_reason == ReleaseReason.TRANSFERRED
-                    else _("Released by the deal %(flow)s")) % {"flow": flow}
-            if hold.release_note:
-                what = f"{what} · {hold.release_note}"
-            events.append(Event(hold.released_at, person_of(hold.released_by) if hold.released_by else _("system"),
-                                what, hold.reference, link))
+        events.append(Event(hold.held_at, person_of(hold.held_by) if hold.held_by else _("system"),
+                            _("Held by the deal %(flow)s") % {"flow": flow}, hold.reference, link))
+        if not hold.released_at:
+            continue
+        who = person_of(hold.released_by) if hold.released_by else _("system")
+        if hold.release_reason == ReleaseReason.TRANSFERRED:
+            # The kernel's note ("to CON-…") is for logs; the page names the next deal itself.
+            successor = by_pk.get(hold.transferred_to_id)
+            events.append(Event(hold.released_at, who, _("Passed on from the deal %(flow)s") % {"flow": flow},
+                                hold.reference, link, successor.reference if successor else "",
+                                reverse("web:record", args=[successor.record_id])
+                                if successor and successor.record_id in deals else None))
+        else:
+            what = _("Released by the deal %(flow)s") % {"flow": flow}
+            events.append(Event(hold.released_at, who, f"{what} · {hold.release_note}" if hold.release_note else what,
+                                hold.reference, link))
     return events
 
 
