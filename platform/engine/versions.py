@@ -51,7 +51,7 @@ def template_title(flow: str):
     """The title a flow template gives itself (a `Text`), or None when the file has none or does not parse."""
     from definitions.model import Text
 
-    data = read_template(template_path(flow)).data
+    data = read_template(template_path(flow)).document
     title = data.get("title") if isinstance(data, dict) else None
     if isinstance(title, dict) and isinstance(title.get("zh"), str) and isinstance(title.get("en"), str):
         return Text(zh=title["zh"], en=title["en"])

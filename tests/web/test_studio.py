@@ -101,3 +101,14 @@ def test_the_menu_links_the_studio_of_the_projects_one_administers(client, peopl
     assert 'href="/studio/P1/"' in page and 'href="/studio/P2/"' not in page
     client.force_login(people["director"])
     assert 'href="/studio/' not in client.get("/").content.decode()
+
+
+def test_the_studio_names_flows_and_plugins_by_their_titles_published_or_not(admin):
+    # given subscription published in P1 and every other flow not
+
+    # when
+    page = admin.get("/studio/P1/").content.decode()
+
+    # then the published flow by its version's title, an unpublished one by its template's, plugins by theirs
+    assert ">认购</a>" in page and ">面积补差</a>" in page and ">定价</a>" in page
+    assert ">subscription</a>" not in page and ">area_settlement</a>" not in page and ">pricing</a>" not in page
