@@ -7,6 +7,7 @@ viewer. Both answer a page of at most `LIMIT` results in a fixed number of queri
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from functools import cached_property
 
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, JsonResponse
@@ -46,7 +47,11 @@ class PageRefs:
 
     def __init__(self, user, project: Project):
         self.user, self.project = user, project
-        self.visibility = PhoneVisibility.for_user(user, project.pk)  # a page about one project: only it counts
+
+    @cached_property
+    def visibility(self) -> PhoneVisibility:
+        """Read when a customer is shown, not before: most step forms name no customer."""
+        return PhoneVisibility.for_user(self.user, self.project.pk)  # a page about one project: only it counts
 
     @property
     def time_zone(self) -> str:

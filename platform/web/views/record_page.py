@@ -10,8 +10,6 @@ from django.contrib.auth.decorators import login_required
 from django.db.models import F
 from django.http import Http404
 from django.shortcuts import render
-from django.template.loader import select_template
-from django.template import TemplateDoesNotExist
 from django.utils.translation import gettext as _
 
 from accounts.models import Membership
@@ -24,6 +22,7 @@ from web.display import Display, References, collect_all
 
 from .common import lang, text
 from .record_history import Titles, entries
+from .lookups import form_options
 from .record_steps import build_steps, split_steps
 from .record_tasks import approval_views, colleagues, deadlines, holder_text, task_views
 
@@ -34,14 +33,6 @@ def visible(request, record_id: int | None = None, *, task_id: int | None = None
         return visible_record(request.user, record_id, task_id=task_id)
     except RecordNotFound as error:
         raise Http404(error.message(lang())) from error
-
-
-def _form_template() -> str:
-    """The widgets' form include when it is installed, else the plain one beside this page."""
-    try:
-        return select_template(["web/widgets/form.html", "web/record/form_fields.html"]).template.name
-    except TemplateDoesNotExist:
-        return "web/record/form_fields.html"
 
 
 def send_back_targets(definition, story, current: str) -> list[tuple[str, str]]:
@@ -91,7 +82,9 @@ def render_page(request, record_id: int, bound: dict | None = None):
     display = Display(refs, lang(), zone, schema)
     titles = Titles(definition)
 
-    steps = build_steps(request, record, definition, transitions.available_on(record, roles, open_tasks, user), bound)
+    options = form_options(request, record.project, definition)
+    steps = build_steps(request, record, definition, transitions.available_on(record, roles, open_tasks, user), bound,
+                        options)
     primary, more, danger = split_steps(steps, open_tasks, user)
     acts_here = any(t.assignee_id == user.pk or (t.assignee_id is None and roles & set(t.roles)) for t in open_tasks)
     views = task_views(definition, record, open_tasks, user, roles, members, titles, zone)
@@ -102,7 +95,7 @@ def render_page(request, record_id: int, bound: dict | None = None):
         "is_final": definition.state(record.state).final,
         "summary": display.fields(schema, record.data), "holder": holder_text(open_tasks),
         "approvals": approval_views(definition, record, visit_tasks, votes, user, roles, members, titles, display),
-        "primary": primary, "more_steps": more, "danger_steps": danger, "form_template": _form_template(),
+        "primary": primary, "more_steps": more, "danger_steps": danger, "form_template": "web/widgets/form.html",
         "tasks": views, "task_actions": any(v.has_actions for v in views),
         "deadlines": deadlines(definition, timers, titles, zone),
         "send_back_to": send_back_targets(definition, history, record.state)

@@ -45,15 +45,19 @@ def is_destructive(definition, name: str) -> bool:
     return all(definition.state(s).final and s in FAILED_ENDS for s in states)
 
 
-def build_steps(request, record, definition, available, bound: dict) -> list[Step]:
-    """A Step (with its form: the bound one that failed, or one prefilled from the record) per offered step."""
+def build_steps(request, record, definition, available, bound: dict, options: dict) -> list[Step]:
+    """A Step (with its form: the bound one that failed, or one prefilled from the record) per offered step.
+
+    `options` are the form options of the page (`web.views.lookups.form_options`): the
+    pickers' lookups, built once for every step's form.
+    """
     schema = definition.entity.schema
     steps = []
     for a in available:
         if not getattr(a, "offered", True):
             continue  # its condition is already false on the record's data
-        form = bound.get(a.name) or build_form_class(schema, a.form)(
-            initial={k: record.data.get(k) for k in (a.form.fields if a.form else ())}, prefix=a.name)
+        known = {k: record.data[k] for k in (a.form.fields if a.form else ()) if record.data.get(k) is not None}
+        form = bound.get(a.name) or build_form_class(schema, a.form, **options)(initial=known, prefix=a.name)
         to = targets(definition, a.name)
         steps.append(Step(
             name=a.name, title=text(a.title, a.name),

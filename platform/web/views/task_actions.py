@@ -23,6 +23,7 @@ from engine.versions import definition_for
 from forms import build_form_class, form_values
 
 from .common import attach_errors, say, text
+from .lookups import form_options
 from .record_history import Titles
 from .record_page import render_page, visible
 
@@ -40,7 +41,8 @@ def fire_transition(request, record_id: int, transition: str):
         t = definition.transition(transition)
     except KeyError:
         raise Http404(transition) from None
-    form = build_form_class(definition.entity.schema, t.form)(request.POST, prefix=transition)
+    form = build_form_class(definition.entity.schema, t.form, **form_options(request, record.project, definition))(
+        request.POST, prefix=transition)
     if not form.is_valid():
         return render_page(request, record_id, bound={transition: form})
     values, comment = form_values(form)
