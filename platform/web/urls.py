@@ -55,11 +55,3 @@ urlpatterns += [
     path("lookups/<slug:project>/units/", lookups.unit_lookup, name="lookup-units"),
     path("lookups/<slug:project>/customers/", lookups.customer_lookup, name="lookup-customers"),
 ]
-
-# the form pickers' search endpoints (views/lookups.py)
-from .views import lookups  # noqa: E402
-
-urlpatterns += [
-    path("lookups/<slug:project>/units/", lookups.unit_lookup, name="lookup-units"),
-    path("lookups/<slug:project>/customers/", lookups.customer_lookup, name="lookup-customers"),
-]

@@ -15,7 +15,8 @@ from html.parser import HTMLParser
 # admin edits or reads configuration text on purpose (the studio's YAML and diagrams).
 _SKIPPED = {"script", "style", "template", "textarea", "pre", "code", "noscript"}
 _VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
-_PERSON_LABEL = re.compile(r"人|顾问|客户|房源|经理|专员|操作者|user|consultant|customer|buyer|unit|agent|holder|by\b",
+# A label naming a person or a unit: its value must be a name or a code, never a bare number.
+_PERSON_LABEL = re.compile(r"(人|顾问|客户|房源|经理|专员|操作者|user|consultant|customer|buyer|unit|agent|holder|by)$",
                            re.IGNORECASE)
 
 
