@@ -10,7 +10,7 @@ from decimal import Decimal as D
 
 import pytest
 
-from engine.runtime import GuardFailed, NotPermitted, moves
+from engine.runtime import GuardFailed, NotPermitted, TransitionNotAvailable, moves
 from engine.runtime.errors import ActionFailed
 from kernel.payments import net_collections
 from plugins.commission import ledger as commission_ledger
@@ -19,7 +19,8 @@ from plugins.points.ledger import balance as points_balance
 
 from .steps import (
     approve, assert_escalated, assert_last_history, assert_open_tasks, child, commission, file_contract, filed_contract,
-    fire, mortgage_contract, payments, pending_timers, refused, reject, run_timers, sale, send_back, survey, withdraw,
+    fire, mortgage_contract, payments, pending_timers, refused, reject, run_timers, sale, send_back, state, survey,
+    withdraw,
 )
 
 ENTER = ("enter_measured_area", "work", "contract_clerk")
@@ -139,9 +140,19 @@ def test_beyond_the_band_the_buyer_cancels_the_unit_is_released_and_refunded(wor
     assert (ars.data["error_ratio"], ars.data["difference_amount"]) == ("-0.050000", "-140000.00")
     refused(NotPermitted, fin, ars, "buyer_cancels", {"cancel_reason": "too small"})
 
+    assert (state(ho), pending_timers(ho)) == ("notified", [("book_appointment_deadline", "escalate",
+                                                            ("project_director",))])
+
     ars = fire(director, ars, "buyer_cancels", {"cancel_reason": "too small"}, to="refund_pending")
     assert_open_tasks(ars, {("refund_buyer", "work", "finance")})
     assert sale(units[3]) == ("available", None)
+    # the deal is unwound: the handover ends with it, no appointment to book, no deadline running
+    assert state(ho) == "cancelled"
+    assert_open_tasks(ho, set())
+    assert pending_timers(ho) == []
+    assert_last_history(ho, kind="transition", transition="cancel", from_state="notified", to_state="cancelled",
+                        actor=director, comment=ars.reference, details={"by": ars.reference})
+    refused(TransitionNotAvailable, u["handover_staff"], ho, "book_appointment", {"appointment_at": "2027-11-20T10:00:00+08:00"})
     # the cancelled deal's commission is reversed and its purchase points taken back (points.reverse)
     assert commission(contract) == [("channel", D("30000.00"), "reversed"), ("consultant", D("6000.00"), "reversed")]
     assert CommissionDeal.objects.get(record_id=contract.pk).cancel_reason == "too small"

@@ -77,4 +77,44 @@ def start_linked(ctx: EngineActionContext, *, flow: str, data: dict | None = Non
     start_child(ctx.record, flow, data or {}, ctx.actor)
 
 
-IMPLEMENTATIONS = {"record.set": set_field, "record.start_linked": start_linked}
+def fire_linked(ctx: EngineActionContext, *, flow: str, transition: str, data: dict | None = None) -> None:
+    """Fire `transition` on the nearest record of `flow` this one descends from, in this transaction.
+
+    Why: a deal unwound by one record (the area settlement's cancellation) must end the
+    work its ancestors still hold open (the handover's appointment task and its timer).
+    The linked record moves as by any transition (its guard, form check, actions, tasks,
+    timers, one history entry saying which record moved it), in the same transaction,
+    so a refusal there refuses this transition too. A linked record already closed is
+    left as it is: there is nothing to end.
+    """
+    from ..models import Record
+    from ..versions import definition_for
+    from .transitions import move
+
+    linked = ctx.record.parent
+    while linked is not None and linked.flow != flow:
+        linked = linked.parent
+    if linked is None:
+        raise ActionFailed(f"record.fire_linked: {ctx.record.reference} has no linked {flow} record",
+                           f"record.fire_linked：{ctx.record.reference} 没有关联的 {flow} 记录")
+    linked = Record.objects.select_for_update().select_related("project").get(pk=linked.pk)
+    if linked.is_closed:
+        return
+    definition = definition_for(linked)
+    try:
+        t = definition.transition(transition)
+    except KeyError:
+        raise ActionFailed(f"record.fire_linked: the {flow} flow has no step '{transition}'",
+                           f"record.fire_linked：{flow} 流程没有步骤「{transition}」") from None
+    if linked.state not in t.sources:
+        state = definition.state(linked.state).title
+        title = t.title or None
+        raise ActionFailed(
+            f"record.fire_linked: {linked.reference} is {state.en}; '{title.en if title else transition}' "
+            f"cannot be taken from there",
+            f"record.fire_linked：{linked.reference} 当前为「{state.zh}」，不能执行「{title.zh if title else transition}」")
+    move(linked, definition, t, ctx.actor, frozenset(), data or {}, comment=ctx.record.reference,
+         details={"by": ctx.record.reference})
+
+
+IMPLEMENTATIONS = {"record.set": set_field, "record.start_linked": start_linked, "record.fire_linked": fire_linked}
