@@ -493,7 +493,10 @@ class _Checker:
         default_at: int | None = None
         for index, item in enumerate(raw):
             here = path + (index,)
-            item = _map(item)
+            if not isinstance(item, Mapping):
+                complete = False  # `to: [a, b]`: reported by the format schema; no default, no state
+                self.unresolved_targets = True
+                continue
             state = item.get("state")
             if not self.state_ref(state, here + ("state",)):
                 self.unresolved_targets = True

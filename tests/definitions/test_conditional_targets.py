@@ -93,6 +93,10 @@ def test_a_condition_may_read_the_form():
         "transitions[0].to[0]: missing required key 'state'",
     ], id="no-state"),
     pytest.param([], ["transitions[0].to: must have at least 1 item(s)"], id="empty"),
+    pytest.param(["review", "done"], [
+        "transitions[0].to[0]: expected a mapping, got a text",
+        "transitions[0].to[1]: expected a mapping, got a text",
+    ], id="plain-names"),
 ])
 def test_a_bad_branch_is_reported_with_its_path(branches, expected):
     assert problems_of(routed(branches)) == [f"{FILE}: {line}" for line in expected]
