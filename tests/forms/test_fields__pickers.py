@@ -111,7 +111,7 @@ def test_buyers_from_the_record_are_shown_with_names_and_percentages_in_one_quer
     li, zhang = world["li"], world["zhang"]
     record_value = [{"customer_id": li.pk, "share": "0.5"}, {"customer_id": zhang.pk, "share": "0.5"}]
 
-    with django_assert_num_queries(2):  # the customers, their registrations (for masking)
+    with django_assert_num_queries(3):  # the customers, their registrations and the viewer's roles (for masking)
         shown = BuyersField(refs=refs).prepare_value(record_value)
 
     assert shown == [("李娜 13900001111", "50"), ("张伟 138****1234", "50")]
