@@ -51,5 +51,9 @@ class Refs(Protocol):
 
     def lookup_url(self, kind: str, *, free_only: bool = False) -> str: ...
 
+    def codes(self, name: str) -> Sequence[tuple[str, str]]:
+        """(code, title) of a code list of the project's rules (a schema's `x-codes`, e.g. "pricing.discounts")."""
+        ...
+
     @property
     def time_zone(self) -> str: ...

@@ -7,7 +7,7 @@ layer's lookups for the project); without it an id field stays a number field.
 """
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping
+from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -65,6 +65,9 @@ def _field(name: str, schema: Mapping, required: bool, lang: str, refs: Refs | N
     if refs is not None and _is_buyers(schema):
         share = (schema["items"]["properties"]).get("share")
         return BuyersField(refs=refs, rows=schema.get("maxItems", 5), with_share=share is not None, **common)
+    codes = schema.get("x-codes") or (schema.get("items") or {}).get("x-codes")
+    if refs is not None and codes:
+        return _code_field(schema, refs.codes(codes), common)
     if schema.get("x-percent"):
         return PercentField(**common)
     if fmt == "money":
@@ -94,6 +97,13 @@ def _field(name: str, schema: Mapping, required: bool, lang: str, refs: Refs | N
     max_length = schema.get("maxLength")
     widget = forms.Textarea(attrs={"rows": 3}) if (max_length or 10_000) > 200 else None
     return forms.CharField(max_length=max_length, min_length=schema.get("minLength"), widget=widget, **common)
+
+
+def _code_field(schema: Mapping, choices: Sequence[tuple[str, str]], common: dict) -> forms.Field:
+    """A code of the project's rules (`x-codes`) chosen by its title; an array of them as checkboxes."""
+    if schema.get("type") == "array":
+        return forms.MultipleChoiceField(choices=list(choices), widget=forms.CheckboxSelectMultiple, **common)
+    return forms.ChoiceField(choices=[("", "—"), *choices], **common)
 
 
 def build_form_class(entity_schema: Mapping, form_spec, *, lang: str | None = None, refs: Refs | None = None,

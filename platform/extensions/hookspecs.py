@@ -50,3 +50,12 @@ def plugin_check_rules(config: Mapping) -> Sequence[Problem]:
 @hookspec
 def plugin_writes() -> Sequence[Write]:
     """Where the plugin's effects land: record fields (through `ctx.changes`) and its own tables."""
+
+
+@hookspec
+def plugin_code_lists(config: Mapping) -> Mapping[str, Sequence[tuple[str, str]]]:
+    """Named lists of the codes a project's rules define, each with its title: `{"discounts": [("referral", "老带新 99 折")]}`.
+
+    A record field whose schema says `"x-codes": "<plugin>.<list>"` holds one of those codes
+    (or an array of them): forms offer them by title and pages show the title, never the code.
+    """

@@ -34,6 +34,7 @@ class Plugin:
     rule_schema: dict | None  # never handed out: rule_schema() returns a copy
     writes: tuple[Write, ...]
     check_rules: Callable[[Mapping], list[Problem]] | None
+    code_lists: Callable[[Mapping], Mapping] | None = None
 
     @property
     def name(self) -> str:
@@ -91,6 +92,18 @@ def validate_rules(plugin_name: str, config: object, file: str = "") -> list[Pro
     """Every problem with a rule configuration, each with its path; empty when it is valid."""
     found = plugin(plugin_name)
     return rule_problems(found.rule_schema, found.check_rules, config, file)
+
+
+def code_list(name: str, config: Mapping | None) -> list[tuple[str, str]]:
+    """(code, title) of list `name` ("<plugin>.<list>", a schema's `x-codes`) in a project's rules `config`.
+
+    Empty when the plugin is not installed, declares no such list or the project has no rules.
+    """
+    plugin_name, _, list_name = name.partition(".")
+    found = _get().plugins.get(plugin_name)
+    if found is None or found.code_lists is None or not config:
+        return []
+    return [(str(code), str(title)) for code, title in found.code_lists(config).get(list_name, ())]
 
 
 def reset() -> None:
@@ -160,9 +173,17 @@ def _plugin(pm, item: discovery.Found, problems: list[str]) -> Plugin | None:
         def check(config: Mapping) -> list[Problem]:
             return [p for answer in caller(config=config) for p in answer]
 
+    lists = None
+    if any(impl.plugin is item.obj for impl in pm.hook.plugin_code_lists.get_hookimpls()):
+        lists_caller = pm.subset_hook_caller("plugin_code_lists", remove_plugins=others)
+
+        def lists(config: Mapping) -> Mapping:
+            answers = lists_caller(config=config)
+            return answers[0] if answers else {}
+
     return Plugin(info, item.origin, item.module, tuple(a for a in actions if a is not None),
                   copy.deepcopy(dict(schema)) if schema is not None else None,
-                  tuple(ask("plugin_writes") or ()), check)
+                  tuple(ask("plugin_writes") or ()), check, lists)
 
 
 def _action(plugin_name: str, action: object, where: str, problems: list[str]) -> PluginAction | None:

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import copy
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
@@ -19,6 +19,20 @@ class Rules:
     plugin: str
     revision: int
     config: Mapping
+
+
+def code_lists(project_id: int, names: Iterable[str]) -> dict[str, list[tuple[str, str]]]:
+    """(code, title) of each code list named `<plugin>.<list>` in the project's rules, in one query.
+
+    For the `x-codes` fields of the entity schemas: the discounts one may ask for, the
+    agency channels. A list whose plugin has no rules in the project is empty.
+    """
+    from . import registry
+
+    wanted = {name: name.partition(".")[0] for name in names}
+    configs = dict(RuleSet.objects.filter(project_id=project_id, plugin__in=set(wanted.values()))
+                   .values_list("plugin", "config"))
+    return {name: registry.code_list(name, configs.get(plugin)) for name, plugin in wanted.items()}
 
 
 def rules_for(project_id: int, plugin: str) -> Rules:

@@ -91,6 +91,8 @@ def ref_kind(name: str, schema: Mapping) -> str | None:
 
 def collect_references(schema: Mapping, value: object, found: dict[str, set[int]], name: str = "") -> None:
     """Add to `found` every unit/customer/user id `value` names, walking objects and arrays by the schema."""
+    if schema.get("x-codes") and isinstance(value, str):  # a code of the project's rules: its list's titles
+        found.setdefault("codes", set()).add(schema["x-codes"])
     if isinstance(value, Mapping):
         properties = schema.get("properties", {})
         for key, item in value.items():
@@ -113,6 +115,7 @@ class References:
     customers: dict[int, object] = field(default_factory=dict)
     users: dict[int, object] = field(default_factory=dict)
     visibility: object | None = None
+    codes: dict[str, dict[str, str]] = field(default_factory=dict)  # x-codes list -> code -> title
 
     @classmethod
     def load(cls, found: Mapping[str, set[int]], *, project_id: int, viewer) -> "References":
@@ -129,6 +132,10 @@ class References:
             refs.visibility = PhoneVisibility.for_user(viewer, project_id)
         if found.get("user"):
             refs.users = {u.pk: u for u in User.objects.filter(pk__in=found["user"])}
+        if found.get("codes"):
+            from extensions.rulesets import code_lists
+
+            refs.codes = {name: dict(pairs) for name, pairs in code_lists(project_id, found["codes"]).items()}
         return refs
 
 
@@ -259,6 +266,9 @@ class Display:
         return Shown(self.scalar(schema, value, name))
 
     def scalar(self, schema: Mapping, value: object, name: str = "") -> str:
+        codes = schema.get("x-codes")
+        if codes:  # a code of the project's rules, by the title the rules give it
+            return self.refs.codes.get(codes, {}).get(str(value), str(value))
         titles = schema.get("x-enum-titles")
         if isinstance(titles, Mapping) and str(value) in titles:
             title = titles[str(value)]

@@ -37,3 +37,9 @@ def plugin_writes() -> list[Write]:
                                                              "reversed; clawbacks as negative entries"),
         Write(WriteKind.TABLE, "commission.ConsultantMonth", "a lock row per consultant and month"),
     ]
+
+
+@hookimpl
+def plugin_code_lists(config):
+    """The agency channels of the rules, by their titles."""
+    return {"channels": [(c["code"], c.get("title") or c["code"]) for c in config.get("channels", [])]}

@@ -35,3 +35,10 @@ def plugin_writes() -> list[Write]:
         Write(WriteKind.RECORD_FIELD, "pricing.settle_area → into",
               "the area settlement: ratio, band split, amount to pay or refund, whether the buyer may cancel"),
     ]
+
+
+@hookimpl
+def plugin_code_lists(config):
+    """The discounts a consultant may ask for (on request), by the titles the rules give them."""
+    return {"discounts": [(d["code"], d.get("title") or d["code"]) for d in config.get("discounts", [])
+                          if d.get("on_request")]}

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET
 
 from accounts.models import Membership
 from definitions.expressions import Expression
+from extensions.rulesets import code_lists
 from forms import CustomerOption, UnitOption
 from kernel.access import memberships_of
 from kernel.errors import InvalidPhone
@@ -47,6 +48,7 @@ class PageRefs:
 
     def __init__(self, user, project: Project):
         self.user, self.project = user, project
+        self._codes: dict[str, list[tuple[str, str]]] = {}
 
     @cached_property
     def visibility(self) -> PhoneVisibility:
@@ -87,6 +89,11 @@ class PageRefs:
         for membership in rows:
             seen.setdefault(membership.user_id, str(membership.user))
         return list(seen.items())
+
+    def codes(self, name: str) -> Sequence[tuple[str, str]]:
+        if name not in self._codes:
+            self._codes.update(code_lists(self.project.pk, [name]))
+        return self._codes[name]
 
     def lookup_url(self, kind: str, *, free_only: bool = False) -> str:
         url = reverse(f"web:lookup-{kind}s", args=[self.project.code])
