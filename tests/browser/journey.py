@@ -16,7 +16,6 @@ class Personas:
     def __init__(self, browser, live_server, viewport: dict | None = None, **context_args):
         self.browser, self.live_server, self.viewport, self.context_args = browser, live_server, viewport, context_args
         self.pages: dict[str, object] = {}
-        self.visited: list[str] = []
 
     def __call__(self, username: str):
         if username not in self.pages:
@@ -25,8 +24,6 @@ class Personas:
             page = context.new_page()
             page.set_default_timeout(10_000)
             log_in(page, self.live_server, username)
-            if self.viewport:
-                page.on("load", lambda p=page: self.visited.append(p.url))
             self.pages[username] = page
         return self.pages[username]
 

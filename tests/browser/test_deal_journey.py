@@ -18,7 +18,7 @@ from tests.flows.conftest import world  # noqa: F401  (the fixture)
 from tests.flows.steps import payments
 
 from .journey import (Personas, approve, complete_task, fire, fits, linked_reference, message, open_linked,
-                      open_record, pick_customer, start, state, summary)
+                      open_record, pick, start, state, summary)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 PHONE = {"width": 390, "height": 844}
@@ -229,3 +229,70 @@ def _merchant(as_, live, unit):
     fire(mm, "sign_lease", {"lease_contract_no": "SP-2026-01", "signed_on": "2026-08-01",
                             "fit_out_start": "2026-08-05"}, expect="进场装修")
     fire(mm, "open", {"opening_date": "2026-10-08", "grade": "S级"}, expect="已开业")
+
+
+def test_the_key_steps_at_phone_size(browser, live_server, people):
+    """A second customer's subscription, started from the unit card of the sale-control chart, quoted and
+    submitted with the buyers editor; the manager approves it; a merchant lead's checks are completed. At
+    390×844, and no page visited is wider than the screen."""
+    p, users, units, customers = people
+    unit = units[1]  # 3-1502
+    as_ = Personas(browser, live_server, PHONE, has_touch=True, is_mobile=True)
+    try:
+        sc = as_("sales_consultant")
+        fits(sc)
+        sc.locator("summary.menu-button").click()
+        sc.locator("header nav details.projects > summary").click()
+        with sc.expect_navigation():
+            sc.locator("header nav a[href$='/projects/S1/chart/']").click()
+        fits(sc)
+        with sc.expect_navigation():
+            sc.locator(f"td[data-unit='{unit.code}'] a").click()
+        fits(sc)
+        assert "可售" in sc.locator(f"[data-unit-card='{unit.code}']").inner_text()
+        with sc.expect_navigation():
+            sc.locator("[data-start=subscription]").click()
+        fits(sc)
+        # the unit is already chosen; the customer is picked by part of her phone number
+        assert sc.locator("[data-field=unit_id] .ts-control .item").inner_text().startswith(f"{unit.code} ·")
+        pick(sc, "id_customer_id", "13633334444", "赵敏")
+        with sc.expect_navigation():
+            sc.click("form[data-schema-form] button[type=submit]")
+        sub = sc.locator("h1").inner_text().split()[0]
+        assert state(sc) == "草稿"
+        fits(sc)
+        fire(sc, "quote", {"payment_plan": "一次性付款", "discount_rate": "3"}, expect="草稿")
+        fits(sc)
+        fire(sc, "submit", {"buyers": [("赵敏", "60"), ("陈志强", "40")], "deposit": "30,000"},
+             expect="折扣审批（销售经理）")
+        fits(sc)
+        assert "赵敏" in summary(sc) and "陈志强" in summary(sc)
+
+        mgr = as_("sales_manager")
+        fits(mgr)
+        open_record(mgr, live_server, sub)
+        fits(mgr)
+        assert mgr.locator("section.approval").bounding_box()["width"] <= PHONE["width"]
+        approve(mgr, "同意")
+        assert state(mgr) == "待签约"
+        fits(mgr)
+
+        # the work tasks a step waits for are completed from the page: a merchant lead's two checks
+        mm = as_("merchant_manager")
+        start(mm, live_server, "S1", "merchant_leasing", {"merchant_name": "一点茶", "business_format": "餐饮"})
+        fits(mm)
+        fire(mm, "submit_qualification", {"licence_no": "91440300MA5G00000Y", "licence_valid_until": "2029-06-30",
+                                          "brand": "一点茶", "brand_authorisation": "加盟商"}, expect="资质审核")
+        fits(mm)
+        for title in ("核验营业执照", "核验品牌授权与经营情况"):
+            complete_task(mm, title, "原件已核")
+            fits(mm)
+        fire(mm, "qualify", {"grade": "B级"}, expect="业态匹配")
+        fits(mm)
+    finally:
+        as_.close()
+    record = Record.objects.get(reference=sub)
+    assert (record.state, record.data["unit_id"], record.data["customer_id"]) == (
+        "awaiting_contract", unit.pk, customers["赵敏"].pk)
+    assert [b["share"] for b in record.data["buyers"]] == ["0.6", "0.4"]
+    assert Unit.objects.get(pk=unit.pk).status == "subscribed"
