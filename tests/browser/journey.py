@@ -123,8 +123,10 @@ def fill(page, scope, prefix: str, fields: dict) -> None:
         tag = element.evaluate("e => e.tagName.toLowerCase()")
         if tag == "select":
             element.select_option(label=value)
+        elif element.get_attribute("data-picker") == "unit":
+            pick_unit(page, field_id, value)
         elif element.get_attribute("data-picker"):
-            pick(page, field_id, value, f"{value} ·" if element.get_attribute("data-picker") == "unit" else value)
+            pick_customer(page, field_id, value)
         elif element.get_attribute("type") == "checkbox":
             for label in value:
                 scope.locator(f"[data-field='{html_name}'] label", has_text=label).click()
