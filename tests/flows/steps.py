@@ -251,7 +251,7 @@ def referral_subscription(p, u, unit, customers):
     sub = fire(sc, sub, "quote", {"unit_id": unit.pk, "payment_plan": "combined", "discount_codes": ["referral"],
                                   "discount_rate": "0.015"}, to="draft")
     buyers = [{"customer_id": spouse.pk, "share": "0.5"}, {"customer_id": buyer.pk, "share": "0.5"}]
-    sub = fire(sc, sub, "submit", {"buyers": buyers, "deposit": "50000.00", "customer_id": spouse.pk,
+    sub = fire(sc, sub, "submit", {"buyers": buyers, "deposit": "50000.00",
                                    "channel": "agency_a", "referrer_id": referrer.pk}, to="awaiting_contract")
     assert sub.data["deal_price"] == "2992735.00"
     return sub
@@ -273,7 +273,7 @@ def contract_for(p, u, unit, customer, *, plan="installments", deposit="100000.0
     sc = u["sales_consultant"]
     sub = records.start_record(sc, p, "subscription", {"customer_id": customer.pk, "unit_id": unit.pk})
     sub = fire(sc, sub, "quote", {"unit_id": unit.pk, "payment_plan": plan}, to="draft")
-    terms = {"buyers": [{"customer_id": customer.pk}], "deposit": deposit, "customer_id": customer.pk}
+    terms = {"buyers": [{"customer_id": customer.pk}], "deposit": deposit}
     sub = fire(sc, sub, "submit", {**terms, **({"channel": channel} if channel else {})}, to="awaiting_contract")
     sub = fire(sc, sub, "sign", to="contracted")
     return child(sub, "contract")

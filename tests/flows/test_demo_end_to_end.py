@@ -101,8 +101,8 @@ def test_one_customer_from_queue_number_to_handover_in_the_demo(demo):
     assert (quote["manual_discount"]["after"], quote["deal_price"], quote["approval"]) == (
         "2319175.68", "2319175.00", "none")
     assert_open_tasks(sub, {("prepare_subscription", "work", "sales_consultant")})
-    sub = fire(sc, sub, "submit", {"buyers": [{"customer_id": buyer.pk}], "deposit": "50000.00",
-                                   "customer_id": buyer.pk, "channel": "agency_b"}, to="awaiting_contract")
+    sub = fire(sc, sub, "submit", {"buyers": [{"customer_id": buyer.pk}], "deposit": "50000.00", "channel": "agency_b"},
+               to="awaiting_contract")
     assert_open_tasks(sub, {("arrange_signing", "work", "sales_consultant")})
     assert sale(unit) == ("subscribed", sub.reference)
     assert payments(sub) == [(sub.reference, "deposit", D("50000.00"))]

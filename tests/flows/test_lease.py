@@ -179,8 +179,8 @@ def test_lease_to_buy_hands_the_unit_to_a_subscription(world, customers):
     assert_open_tasks(sub, {("prepare_subscription", "work", "sales_consultant")})
     assert sale(units[4]) == ("reserved", lease.reference)
     sub = fire(sc, sub, "quote", {"unit_id": units[4].pk, "payment_plan": "full"}, to="draft")
-    sub = fire(sc, sub, "submit", {"buyers": [{"customer_id": tenant.pk}], "deposit": "30000.00",
-                                   "customer_id": tenant.pk}, to="awaiting_contract")
+    sub = fire(sc, sub, "submit", {"buyers": [{"customer_id": tenant.pk}], "deposit": "30000.00"},
+               to="awaiting_contract")
     assert sale(units[4]) == ("subscribed", sub.reference)
 
 

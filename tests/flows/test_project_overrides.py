@@ -28,7 +28,7 @@ def offer(project, consultant, rate="0.03"):
     record = records.start_record(consultant, project, "subscription", {"customer_id": customer.pk})
     record = transitions.fire(consultant, record.pk, "quote", {"unit_id": unit.pk, "payment_plan": "full",
                                                                "discount_rate": rate})
-    form = {"customer_id": customer.pk, "buyers": [{"customer_id": customer.pk}], "deposit": "50000.00"}
+    form = {"buyers": [{"customer_id": customer.pk}], "deposit": "50000.00"}
     return unit, transitions.fire(consultant, record.pk, "submit", form)
 
 

@@ -94,8 +94,7 @@ def test_a_trade_in_holds_the_new_unit_and_starts_its_subscription(world, custom
     # the trade-in subscription is quoted like any other, and takes the hold over when submitted
     ts = fire(sc, ts, "quote", {"unit_id": units[8].pk, "payment_plan": "full"}, to="draft")
     assert ts.data["deal_price"] == "2997134.00"
-    ts = fire(sc, ts, "submit", {"buyers": [{"customer_id": owner.pk}], "deposit": "50000.00",
-                                 "customer_id": owner.pk}, to="awaiting_contract")
+    ts = fire(sc, ts, "submit", {"buyers": [{"customer_id": owner.pk}], "deposit": "50000.00"}, to="awaiting_contract")
     assert sale(units[8]) == ("subscribed", ts.reference)
 
     r = fire(sc, r, "register_buyer", {"buyer_customer_id": customers["c12"].pk}, to="buyer_found")
@@ -125,8 +124,7 @@ def test_a_withdrawn_trade_in_leaves_the_unit_its_subscription_took_over(world, 
     r = fire(sc, priced(p, u, owner, trade_in=True, new_unit=units[10]), "publish_with_trade_in", to="listed")
     ts = child(r, "subscription")
     ts = fire(sc, ts, "quote", {"unit_id": units[10].pk, "payment_plan": "full"}, to="draft")
-    ts = fire(sc, ts, "submit", {"buyers": [{"customer_id": owner.pk}], "deposit": "50000.00",
-                                 "customer_id": owner.pk}, to="awaiting_contract")
+    ts = fire(sc, ts, "submit", {"buyers": [{"customer_id": owner.pk}], "deposit": "50000.00"}, to="awaiting_contract")
 
     r = fire(sc, r, "cancel", {"withdraw_reason": "sold privately"}, to="withdrawn")
 

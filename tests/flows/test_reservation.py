@@ -65,8 +65,8 @@ def test_held_then_converted_and_the_subscription_takes_the_unit_over(world, cus
     assert sale(units[0]) == ("reserved", rsv.reference)  # until the subscription is submitted
 
     sub = fire(sc, sub, "quote", {"unit_id": units[0].pk, "payment_plan": "full"}, to="draft")
-    sub = fire(sc, sub, "submit", {"buyers": [{"customer_id": buyer.pk}], "deposit": "50000.00",
-                                   "customer_id": buyer.pk}, to="awaiting_contract")
+    sub = fire(sc, sub, "submit", {"buyers": [{"customer_id": buyer.pk}], "deposit": "50000.00"},
+               to="awaiting_contract")
     assert sale(units[0]) == ("subscribed", sub.reference)
     assert payments(rsv, sub) == [(rsv.reference, "deposit", D("5000.00")), (sub.reference, "deposit", D("50000.00"))]
 
@@ -181,7 +181,7 @@ def test_picked_from_the_queue_converted_and_the_subscription_cancelled_and_refu
     # 4 % off by hand: above the rules' 2 % allowance (the project settings' stale 10 % is not read)
     sub = fire(sc, sub, "quote", {"unit_id": units[5].pk, "payment_plan": "full", "discount_rate": "0.04"}, to="draft")
     assert (sub.data["price_snapshot"]["approval"], sub.data["price_snapshot"]["needs_approval"]) == ("approval", True)
-    form = {"buyers": [{"customer_id": c.pk}], "deposit": "30000.00", "customer_id": c.pk}
+    form = {"buyers": [{"customer_id": c.pk}], "deposit": "30000.00"}
     sub = fire(sc, sub, "submit", form, to="manager_discount_review")  # routed by the quote's approval
     assert sale(units[5]) == ("subscribed", sub.reference)
     assert_open_tasks(sub, {("manager_discount_approval", "approval", "sales_manager")})

@@ -38,7 +38,7 @@ def started(p, u, customer, unit=None):
 
 
 def terms(customer, deposit="30000.00", **more):
-    return {"buyers": [{"customer_id": customer.pk}], "deposit": deposit, "customer_id": customer.pk, **more}
+    return {"buyers": [{"customer_id": customer.pk}], "deposit": deposit, **more}
 
 
 def test_picked_quoted_submitted_changed_and_sent_to_the_contract(world, customers):
@@ -337,4 +337,5 @@ def test_one_submit_is_offered_once_quoted_and_routed_by_the_quotes_approval(wor
     sub = fire(sc, sub, "submit", terms(c), to="manager_discount_review")
     assert payments(sub) == []  # the approval records the deposit, not the submit
     assert_last_history(sub, kind="transition", transition="submit", from_state="draft",
-                        to_state="manager_discount_review", actor=sc, details={"actions_ran": ["unit.hold", "record.set"]})
+                        to_state="manager_discount_review", actor=sc,
+                        details={"actions_ran": ["unit.hold", "record.set", "record.set"]})

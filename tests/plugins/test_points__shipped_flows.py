@@ -74,7 +74,7 @@ def signed_contract(world, unit, *, referrer=None):
     sc, clerk = u["sales_consultant"], u["contract_clerk"]
     sub = records.start_record(sc, p, "subscription", {"customer_id": buyer.pk, "unit_id": unit.pk})
     sub = fire(sc, sub, "quote", {"unit_id": unit.pk, "payment_plan": "full"})
-    terms = {"buyers": [{"customer_id": buyer.pk}], "deposit": "100000.00", "customer_id": buyer.pk}
+    terms = {"buyers": [{"customer_id": buyer.pk}], "deposit": "100000.00"}
     sub = fire(sc, sub, "submit", {**terms, **({"referrer_id": referrer.pk} if referrer else {})})
     sub = fire(clerk, sub, "sign")
     con = fire(clerk, child(sub, "contract"), "submit_for_review", {
@@ -131,8 +131,7 @@ def test_cancelling_before_signing_has_no_points_to_take_back(world):
     sc = u["sales_consultant"]
     sub = records.start_record(sc, p, "subscription", {"customer_id": buyer.pk, "unit_id": units[0].pk})
     sub = fire(sc, sub, "quote", {"unit_id": units[0].pk, "payment_plan": "full"})
-    sub = fire(sc, sub, "submit", {"buyers": [{"customer_id": buyer.pk}], "deposit": "100000.00",
-                                   "customer_id": buyer.pk})
+    sub = fire(sc, sub, "submit", {"buyers": [{"customer_id": buyer.pk}], "deposit": "100000.00"})
     con = child(fire(u["contract_clerk"], sub, "sign"), "contract")
 
     con = fire(u["project_director"], con, "cancel", {"cancel_reason": "changed mind"})

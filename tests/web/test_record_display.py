@@ -26,8 +26,8 @@ def in_manager_review(world, customers):
     sub = records.start_record(sc, p, "subscription", {"customer_id": buyer.pk, "unit_id": units[0].pk})
     sub = fire(sc, sub, "quote", {"unit_id": units[0].pk, "payment_plan": "installments", "discount_rate": "0.03"},
                to="draft")
-    return fire(sc, sub, "submit", {"buyers": [{"customer_id": buyer.pk, "share": "1"}], "deposit": "50000.00",
-                                    "customer_id": buyer.pk}, to="manager_discount_review")
+    return fire(sc, sub, "submit", {"buyers": [{"customer_id": buyer.pk, "share": "1"}], "deposit": "50000.00"},
+                to="manager_discount_review")
 
 
 def test_money_and_rates_read_as_people_write_them():

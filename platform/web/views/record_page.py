@@ -85,7 +85,7 @@ def render_page(request, record_id: int, bound: dict | None = None):
     options = form_options(request, record.project, definition)
     steps = build_steps(request, record, definition, transitions.available_on(record, roles, open_tasks, user), bound,
                         options)
-    primary, more, danger = split_steps(steps, open_tasks, user)
+    primary, more, danger = split_steps(steps, open_tasks, user, record.state)
     acts_here = any(t.assignee_id == user.pk or (t.assignee_id is None and roles & set(t.roles)) for t in open_tasks)
     views = task_views(definition, record, open_tasks, user, roles, members, titles, zone)
     children = list(Record.objects.filter(parent=record).annotate(version_hash=F("version__content_hash"))

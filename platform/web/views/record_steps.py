@@ -25,6 +25,7 @@ class Step:
     title: str
     to: str  # the destination's title; empty when the definition routes it by the data
     form: object
+    targets: tuple[str, ...]  # the states it may lead to
     key: str
     destructive: bool = False
 
@@ -59,23 +60,28 @@ def build_steps(request, record, definition, available, bound: dict, options: di
         known = {k: record.data[k] for k in (a.form.fields if a.form else ()) if record.data.get(k) is not None}
         form = bound.get(a.name) or build_form_class(schema, a.form, **options)(initial=known, prefix=a.name)
         to = targets(definition, a.name)
+        stays = to == (record.state,)  # no arrow to the state the record is already in
         steps.append(Step(
             name=a.name, title=text(a.title, a.name),
-            to=text(definition.state(to[0]).title) if len(to) == 1 else "", form=form,
+            to=text(definition.state(to[0]).title) if len(to) == 1 and not stays else "", form=form, targets=to,
             # a step shown again with its errors keeps the key it was posted with
             key=request_key(request) if a.name in bound else uuid.uuid4().hex,
             destructive=is_destructive(definition, a.name)))
     return steps
 
 
-def split_steps(steps: list[Step], open_tasks, user) -> tuple[Step | None, list[Step], list[Step]]:
-    """(primary, more, destructive). The primary is the step named like the viewer's task, else the first.
+def split_steps(steps: list[Step], open_tasks, user, state: str) -> tuple[Step | None, list[Step], list[Step]]:
+    """(primary, more, destructive).
 
-    A step the user just submitted with errors is the primary, so its errors are in view.
+    The primary is the step the user just submitted with errors (its errors stay in view),
+    else the step named like the viewer's task, else the first step that moves the record
+    on, else the first. A step that stays in the state (the subscription's quote) leads
+    only until a step that moves on is offered: once quoted, 提交认购 is the main action.
     """
     safe = [s for s in steps if not s.destructive]
     danger = [s for s in steps if s.destructive]
     mine = {t.name for t in open_tasks if t.kind == "work" and t.assignee_id in (None, user.pk)}
     primary = next((s for s in safe if s.form.is_bound), None) \
-        or next((s for s in safe if s.name in mine), None) or (safe[0] if safe else None)
+        or next((s for s in safe if s.name in mine), None) \
+        or next((s for s in safe if s.targets != (state,)), None) or (safe[0] if safe else None)
     return primary, [s for s in safe if s is not primary], danger
