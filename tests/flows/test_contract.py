@@ -98,7 +98,7 @@ def test_reviewed_signed_with_a_mortgage_then_filed_after_a_returned_filing(worl
     assert (ho.state, ho.data["unit_price"], ho.data["contract_area"]) == ("awaiting_completion", "23289.77", "128.50")
     assert_last_history(ho, kind="start", to_state="awaiting_completion", actor=clerk,
                         details={"parent": con.reference})
-    assert_open_tasks(ho, set())  # it waits for the building
+    assert_open_tasks(ho, {("prepare_notice", "work", "handover_staff")})  # in the handover staff's inbox
     assert payments(sub, con) == [(sub.reference, "deposit", D("50000.00")),
                                   (con.reference, "down_payment", D("600000.00"))]
 

@@ -165,7 +165,7 @@ def test_one_customer_from_queue_number_to_handover_in_the_demo(demo):
     ho = child(con, "handover")
     assert_last_history(ho, kind="start", to_state="awaiting_completion", actor=clerk,
                         details={"parent": con.reference})
-    assert_open_tasks(ho, set())
+    assert_open_tasks(ho, {("prepare_notice", "work", "handover_staff")})
     ho = fire(hs, ho, "issue_notice", {"notice_date": "2027-11-01"}, to="notified")
     assert_open_tasks(ho, {("book_appointment", "work", ("handover_staff", "customer_service"))})
     ars = child(ho, "area_settlement")

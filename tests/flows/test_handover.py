@@ -31,7 +31,7 @@ DEFECT = {"defect_location": "主卧", "defect_description": "墙面开裂", "de
 def notified(p, u, unit, customer):
     """A filed deal's handover after its notice; its area settlement is waiting for the survey."""
     ho = filed_contract(p, u, unit, customer)
-    assert_open_tasks(ho, set())
+    assert_open_tasks(ho, {("prepare_notice", "work", "handover_staff")})  # waiting for the building
     assert sale(unit) == ("filed", ho.parent.reference)
     ho = fire(u["handover_staff"], ho, "issue_notice", {"notice_date": "2027-11-01"}, to="notified")
     assert_open_tasks(ho, {BOOK})
