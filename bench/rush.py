@@ -164,6 +164,7 @@ class HttpClient:
         if status != 302:
             raise RuntimeError(f"login failed: {status} {body[:200]!r}")
         self.unit_ids: dict[str, int] = {}
+        self.unit_codes: dict[int, str] = {}
 
     def request(self, method: str, path: str, form: dict | None = None) -> tuple[int, dict, bytes]:
         headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())}
@@ -208,16 +209,25 @@ class HttpClient:
         return record_id
 
     def pick(self, record_id: int, unit_id: int) -> bool:
-        status, headers, body = self.request("POST", f"/records/{record_id}/fire/pick/", {"pick-unit_id": unit_id})
+        # the form takes the unit's code, as a person types or picks it
+        status, headers, body = self.request("POST", f"/records/{record_id}/fire/pick/",
+                                             {"pick-unit_id": self.unit_codes[unit_id]})
         if status != 302:
             raise RuntimeError(f"pick failed: {status} {body[:300]!r}")
         return not self._refused(headers)
 
     @staticmethod
     def _refused(headers: dict) -> bool:
-        """The page said why it refused: a message in the messages cookie (cleared: empty value)."""
-        value = headers["cookies"].get("messages", "")
-        return bool(value.strip('"'))
+        """The page said why it refused: an error in the messages cookie (a step done says so too, as success)."""
+        from django.contrib.messages import constants
+        from django.contrib.messages.storage.cookie import CookieStorage
+        from django.http import HttpRequest
+
+        value = headers["cookies"].get("messages", "").strip('"')
+        if not value:
+            return False
+        said = CookieStorage(HttpRequest())._decode(value.replace("\\054", ",").replace('\\"', '"')) or []
+        return any(message.level >= constants.ERROR for message in said)
 
     def stock(self) -> list[int]:
         status, _, body = self.request("GET", f"/projects/{self.code}/chart/data/")
@@ -228,6 +238,7 @@ class HttpClient:
             from kernel.models import Unit
 
             self.unit_ids = dict(Unit.objects.filter(project__code=self.code).values_list("code", "pk"))
+            self.unit_codes = {pk: code for code, pk in self.unit_ids.items()}
         return sorted(self.unit_ids[code] for code, u in units.items() if u["status"] == "available")
 
 

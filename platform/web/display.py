@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateformat import format as date_format
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
@@ -185,8 +186,21 @@ def day(value: object) -> str:
     return date_format(value, pgettext("date format", "j M Y"))
 
 
+_CHINA_ZONES = frozenset({"Asia/Shanghai", "Asia/Chongqing", "Asia/Harbin", "Asia/Urumqi", "PRC"})
+
+
+def zone_name(zone: ZoneInfo, lang: str | None = None) -> str:
+    """A time zone as its readers call it: 北京时间 (or UTC+09:00) in Chinese, Asia/Shanghai in English."""
+    if not (lang or get_language() or "zh").startswith("zh"):
+        return zone.key
+    if zone.key in _CHINA_ZONES:
+        return "北京时间"
+    offset = datetime.now(zone).strftime("%z")
+    return f"UTC{offset[:3]}:{offset[3:]}"
+
+
 def moment(value: object, zone: ZoneInfo, *, with_zone: bool = True) -> str:
-    """A point in time in the project's zone, labelled with it: 12月5日 14:00 (Asia/Shanghai).
+    """A point in time in the project's zone, labelled with it: 12月5日 14:00（北京时间）, 5 Dec 14:00 (Asia/Shanghai).
 
     The year is left out when it is this year's, as people say it.
     """
@@ -203,7 +217,10 @@ def moment(value: object, zone: ZoneInfo, *, with_zone: bool = True) -> str:
     this_year = local.year == timezone.now().astimezone(zone).year
     pattern = pgettext("datetime format", "j M H:i") if this_year else pgettext("datetime format", "j M Y H:i")
     text = date_format(local, pattern)
-    return f"{text} ({zone.key})" if with_zone else text
+    if not with_zone:
+        return text
+    name = zone_name(zone)
+    return f"{text}（{name}）" if (get_language() or "zh").startswith("zh") else f"{text} ({name})"
 
 
 def joined(parts: Iterable[str], lang: str) -> str:

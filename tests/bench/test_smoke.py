@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -55,14 +56,17 @@ def runs(tmp_path_factory):
         if name in POSTGRES_ONLY and connection.vendor != "postgresql":
             continue
         tmp = tmp_path_factory.mktemp(f"bench-{name}")
+        # its own process group: a benchmark that hangs is killed with its workers and web server,
+        # which would otherwise hold the output pipe open and the suite with it
         started[name] = subprocess.Popen([sys.executable, "-m", "bench", *args], cwd=ROOT, env=_env(name, tmp),
-                                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+                                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                                         start_new_session=True)
     finished = {}
     for name, proc in started.items():
         try:
             out, _ = proc.communicate(timeout=240)
         except subprocess.TimeoutExpired:
-            proc.kill()
+            os.killpg(proc.pid, signal.SIGKILL)
             out, _ = proc.communicate()
             out += "\n(timed out)"
         finished[name] = (proc.returncode, out)

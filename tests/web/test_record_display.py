@@ -61,7 +61,7 @@ def test_the_approver_sees_the_money_impact_and_the_buttons_first(client, world,
     assert ("表价 ¥3,058,300.00 手工折扣 3% 优惠金额 ¥91,749.00 成交价 ¥2,966,551.00 总折扣 3%" in text)
     assert "尚无投票。" in text and page.count('name="decision" value="approve"') == 1
     assert "您目前不能对该记录进行操作" not in text
-    assert re.search(r"如到 \d+月\d+日 \d\d:\d\d \(Asia/Shanghai\) 仍未处理，将升级给 案场经理/项目总监", text)
+    assert re.search(r"如到 \d+月\d+日 \d\d:\d\d（北京时间） 仍未处理，将升级给 案场经理/项目总监", text)
 
 
 def test_the_history_says_what_happened_by_the_flows_titles(client, world, in_manager_review):

@@ -64,12 +64,12 @@ def test_the_card_of_a_held_unit_names_its_deal_customer_and_history(client, peo
     assert f'href="/records/{record.pk}/"' in deal and record.reference in deal
     assert "预留/小订" in deal and "保留中" in deal
     assert f'href="/customers/{customer.pk}/"' in deal and "王小明" in deal
-    assert "(Asia/Shanghai)" in deal
+    assert "（北京时间）" in deal
     # its history: the status change and the hold, by whom, in words
     history = page[page.index('data-section="history"'):]
     assert "销售状态：可售 → 预留" in history
     assert "由预留/小订交易占用" in history and "李小红" in history
-    assert "时区：Asia/Shanghai" in history
+    assert "时区：北京时间" in history
     # no new deal on a held unit
     steps = page[page.index('data-section="next-steps"'):page.index('data-section="history"')]
     assert "/start/" not in steps

@@ -89,7 +89,8 @@ def _render(request, params: QueryDict, save_form: dict | None = None, status: i
     tab_query.pop("view", None)
     projects = Project.objects.filter(pk__in=memberships).order_by("code").values_list("pk", "code", "name")
     return render(request, "web/inbox.html", {
-        "page": page, "filters": f, "paging": paging.urlencode(), "tab_query": tab_query.urlencode(),
+        "page": page, "has_approvals": any(t.kind == "approval" for t in page),  # bulk approve only then
+        "filters": f, "paging": paging.urlencode(), "tab_query": tab_query.urlencode(),
         "projects": list(projects), "cap": COUNT_CAP, "counts": counts,
         "tabs": [(view, label, counts[view]) for view, label in VIEW_TABS],
         "flows": flow_choices(definitions), "states": state_choices(definitions, f["flow"]),

@@ -23,7 +23,7 @@ from engine.versions import definition_for
 from kernel.models import Customer, ReleaseReason, SaleStatus, Unit, UnitHold
 
 from .common import text
-from web.display import moment
+from web.display import moment, zone_name
 from web.display import money as yuan
 
 from .display import person, person_of, square_metres
@@ -150,7 +150,7 @@ def unit_card(request: HttpRequest, project: str, unit_id: int) -> HttpResponse:
     partial = request.GET.get("partial") == "1" or request.headers.get("HX-Request") == "true"
     return render(request, "web/unit_card.html" if partial else "web/unit.html", {
         "unit": unit, "facts": facts, "deal": deals.get(live.record_id) if live else None, "live": live,
-        "history": history, "zone_name": zone.key,
+        "history": history, "zone_name": zone_name(zone),
         "held_since": moment(live.held_at, zone) if live else "", "next_steps": _next_steps(request, unit, live),
         "chart_url": f"{reverse('web:chart', args=[unit.project.code])}?building={unit.building_id}",
     })
