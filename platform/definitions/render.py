@@ -5,16 +5,26 @@ from .model import FlowDefinition, State, Task
 from .roles import STANDARD_ROLES
 
 
-def mermaid(definition: FlowDefinition) -> str:
+_OTHERWISE = {"zh": "其他情况", "en": "otherwise"}
+
+
+def mermaid(definition: FlowDefinition, lang: str | None = None) -> str:
+    """The flow as a Mermaid state diagram.
+
+    Without `lang` (the generated docs) states carry both titles and steps their names, for
+    implementers; with `lang` (the studio page) states and steps read by their titles in
+    that language only, as the admin knows them.
+    """
     lines = ["stateDiagram-v2"]
     for state in definition.states:
-        lines.append(f'    state "{state.title.zh}<br/>{state.title.en}" as {state.name}')
+        shown = state.title.get(lang) if lang else f"{state.title.zh}<br/>{state.title.en}"
+        lines.append(f'    state "{shown}" as {state.name}')
     lines.append(f"    [*] --> {definition.start.state}")
     timer_fired = {t.fire: t for t in definition.timers if t.fire}
     approvals = {task.approved: task for s in definition.states for task in s.tasks if task.approved}
     approvals.update({task.rejected: task for s in definition.states for task in s.tasks if task.rejected})
     for t in definition.transitions:
-        label = t.name
+        label = _label(t.title.get(lang)) if lang and t.title else t.name
         if t.name in timer_fired:
             label += f" ⏱ {_duration(timer_fired[t.name].after)}"
         elif t.name in approvals:
@@ -30,7 +40,8 @@ def mermaid(definition: FlowDefinition) -> str:
         for source in t.sources:
             lines.append(f"    {source} --> {choice}: {label}")
         for branch in t.targets:
-            condition = _label(branch.when.source) if branch.when else "otherwise"
+            otherwise = _OTHERWISE["en" if (lang or "").startswith("en") else "zh"] if lang else "otherwise"
+            condition = _label(branch.when.source) if branch.when else otherwise
             lines.append(f"    {choice} --> {branch.state}: {condition}")
     for state in definition.states:
         if state.final:

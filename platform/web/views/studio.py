@@ -91,7 +91,7 @@ def studio_flow(request, project: str, flow: str):
         "project": project_obj, "flow": flow, "overrides": text_value, "problems": [p.render(lang()) for p in problems],
         "changes": [c.render(lang()) for c in changes], "unsaved": unsaved, "versions": history, "current": current,
         "title": flow_title(flow, definition),
-        "diagram": mermaid(definition) if definition else "",
+        "diagram": mermaid(definition, lang()) if definition else "",
         "mermaid_js": settings.MERMAID_AVAILABLE,
     }, status=400 if problems else 200)
 
