@@ -182,3 +182,34 @@ def test_sorts_by_reference_and_opening_time_both_ways(published):
     Task.objects.filter(record=made[1]).update(due_at=now + timedelta(hours=2))
     assert [t.record.reference for t in inbox(me, sort="due")][:2] == [refs[0], refs[1]]
     assert [t.record.reference for t in inbox(me, sort="due", descending=True)][:2] == [refs[1], refs[0]]
+
+
+@pytest.mark.parametrize("view", ["all", "mine", "group", "claimable", "overdue", "sent_back"])
+def test_every_view_counts_up_to_a_cap_and_pages_whatever_its_number_of_sources(published, view):
+    # given two tasks the consultant holds (the mine view is one source: nothing to unite)
+    p = published
+    for _ in range(2):
+        record = records.start_record(p["consultant"], p["p1"], "discount", GOOD)
+        tasks.claim(p["consultant"], Task.objects.get(record=record, name="prepare").pk)
+
+    # when a tab counts up to its cap and shows its first page
+    found = inbox(p["consultant"], view=view)
+    count, page = found.count_up_to(1000), found[0:50]
+
+    # then both agree
+    assert count == len(page) == found.count()
+    assert count == (2 if view in ("all", "mine", "group") else 0)
+
+
+@pytest.mark.parametrize("view", ["all", "mine", "group", "claimable", "overdue", "sent_back"])
+def test_a_user_without_roles_has_an_empty_inbox_in_every_view(published, view):
+    # given a newcomer (or a platform admin) who belongs to no project yet: one empty source
+    from accounts.models import User
+
+    newcomer = User.objects.create_user("newcomer", password="x")
+
+    # when each tab counts and pages
+    found = inbox(newcomer, view=view)
+
+    # then nothing, without an error
+    assert (found.count_up_to(1000), found[0:50], found.count()) == (0, [], 0)

@@ -79,8 +79,22 @@ class TaskNotOpen(EngineError):
     @classmethod
     def closed(cls, task, reference: str) -> "TaskNotOpen":
         zh = "完成" if task.status == "done" else "取消"
-        return cls(f"task '{task.name}' of {reference} is already {task.status}",
-                   f"{reference} 的任务 '{task.name}' 已{zh}")
+        en_title, zh_title = task_titles(task)
+        return cls(f"the task “{en_title}” of {reference} is already {task.status}",
+                   f"{reference} 的任务「{zh_title}」已{zh}")
+
+
+def task_titles(task) -> tuple[str, str]:
+    """A task row's title as its flow version gives it (English, Chinese); its name if untitled."""
+    from engine.versions import definition_for
+
+    try:
+        spec = definition_for(task.record).state(task.state).task(task.name)
+    except KeyError:
+        spec = None
+    if spec is None or spec.title is None:
+        return task.name, task.name
+    return spec.title.en, spec.title.zh
 
 
 class BadRequest(EngineError):

@@ -66,13 +66,15 @@ class Inbox:
             per_source = (F("due_at").desc(nulls_last=True), "-pk")
         else:
             per_source = ("-sort_key", "-pk") if self._descending else ("sort_key", "pk")
+        outer = ("-sort_key", "-pk") if self._descending else ("sort_key", "pk")
+        if len(self._sources) == 1:  # nothing to unite: one ordered query, cut by the caller's slice
+            return self._sources[0].values("pk", "sort_key").order_by(*outer)
         selects = []
         for source in self._sources:
             select = source.values("pk", "sort_key")
             if stop and connection.features.supports_slicing_ordering_in_compound:  # [:0] empties a query
                 select = select.order_by(*per_source)[:stop]
             selects.append(select)
-        outer = ("-sort_key", "-pk") if self._descending else ("sort_key", "pk")
         return selects[0].union(*selects[1:]).order_by(*outer)
 
     def count(self) -> int:

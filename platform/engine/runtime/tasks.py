@@ -9,7 +9,7 @@ from ..models import HistoryEntry, Task, TaskCandidate, TaskStatus
 from ..versions import definition_for
 from . import history, rows
 from .access import MANAGER_ROLES, roles_in
-from .errors import NotPermitted, RecordNotFound, TaskNotOpen
+from .errors import NotPermitted, RecordNotFound, TaskNotOpen, task_titles
 from .records import locked_record
 
 
@@ -62,11 +62,13 @@ def claim(user, task_id: int) -> Task:
     if task.assignee_id == user.pk:
         return task  # a double click claims once
     if task.assignee_id is not None:
-        raise TaskNotOpen(f"{task.assignee} has already claimed '{task.name}' of {task.record.reference}",
-                          f"{task.assignee} 已认领 {task.record.reference} 的任务「{task.name}」")
+        en, zh = task_titles(task)
+        raise TaskNotOpen(f"{task.assignee} has already claimed “{en}” of {task.record.reference}",
+                          f"{task.assignee} 已认领 {task.record.reference} 的任务「{zh}」")
     if not roles & set(task.roles):
-        raise NotPermitted(f"claim this task ('{task.name}' of {task.record.reference})", task.roles,
-                           f"认领 {task.record.reference} 的任务「{task.name}」",
+        en, zh = task_titles(task)
+        raise NotPermitted(f"claim this task (“{en}” of {task.record.reference})", task.roles,
+                           f"认领 {task.record.reference} 的任务「{zh}」",
                            declared=definition_for(task.record).roles)
     _set_assignee(task, user)
     history.append(task.record, HistoryEntry.Kind.CLAIM, user, details={"task": task.name, "task_id": task.pk})
