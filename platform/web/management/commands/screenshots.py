@@ -60,15 +60,6 @@ def _open_unit_card(code: str):
     return act
 
 
-def _open_more(label: str):
-    """Open "More actions" and the step's dialog in it."""
-    def act(page):
-        page.locator("details.more > summary").click()
-        page.locator("ul.more-steps").get_by_role("button", name=label, exact=True).click()
-        page.locator("dialog[open]").first.wait_for()
-    return act
-
-
 def _scroll_to(selector: str):
     def act(page):
         page.locator(selector).first.scroll_into_view_if_needed()
@@ -80,7 +71,7 @@ SHOTS = [
     Shot("inbox", "consultant", "/"),
     Shot("inbox-phone", "consultant", "/", viewport=PHONE),
     Shot("record-step", "consultant", "{pickers}", full_page=True),
-    Shot("record-submit", "consultant", "{pickers}", then=_open_more("提交认购")),
+    Shot("record-submit", "consultant", "{pickers}", then=_scroll_to("form[data-step=submit]")),
     Shot("approval", "finance", "{approval}"),
     Shot("history", "consultant", "{sent_back}", then=_scroll_to("#history-title")),
     Shot("inbox-sent-back", "consultant", "/?view=sent_back"),
@@ -172,7 +163,7 @@ class Command(BaseCommand):
                 "unit_id": unit.pk, "payment_plan": "commercial_mortgage", "discount_rate": discount})
             if submit:
                 record = transitions.fire(user["consultant"], record.pk, "submit", {
-                    "customer_id": customer.pk, "buyers": [{"customer_id": customer.pk}], "deposit": "50000.00"})
+                    "buyers": [{"customer_id": customer.pk}], "deposit": "50000.00"})
             return record, True
 
         pickers, new = subscription(PICKERS, "18723456701", "0", submit=False)
