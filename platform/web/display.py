@@ -332,6 +332,7 @@ class Display:
             if customer is None:
                 return Shown(_("customer not visible"))
             phone = self.refs.visibility.phone_for(customer) if self.refs.visibility else ""
+            phone = phone[3:] if phone.startswith("+86") else phone  # a Chinese number as people write it
             return Shown(customer.name, link=reverse("web:customer", args=[pk]), note=phone)
         user = self.refs.users.get(pk)
         return Shown(str(user) if user is not None else _("former user"))

@@ -37,6 +37,9 @@ def test_the_demo_has_two_buildings_three_hundred_units_and_a_user_per_role(db):
     assert CustomerRegistration.objects.filter(project=demo).count() == 12
     assert QueueBatch.objects.filter(project=demo).get().code == "A"
     assert "login: admin / admin  platform admin (all projects)" in output
+    # the admin site is for those who configure; staff work on the pages
+    staff = set(User.objects.filter(is_staff=True).values_list("username", flat=True))
+    assert staff == {"admin", "projectadmin", "platformadmin", "implementer"}
     assert "login: consultant / demo1234  sales consultant" in output
     assert "published DEMO/reservation v1" in output and "published DEMO/subscription v1" in output
 

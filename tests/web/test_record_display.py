@@ -41,11 +41,11 @@ def test_the_summary_names_the_unit_customer_and_consultant_and_formats_every_va
 
     text = _text(client.get(f"/records/{in_manager_review.pk}/").content.decode())
 
-    assert f"房源 {units[0].code} 128.50 ㎡ · 表价 ¥3,058,300.00" in text
+    assert f"房源 {units[0].code} 128.50 m² · 表价 ¥3,058,300.00" in text
     assert "主购房人 buyer 139****0000" in text  # linked to the customer page, phone masked for the consultant
     assert "置业顾问 Sales_Consultant" in text and "付款方式 分期付款" in text and "定金 ¥50,000.00" in text
     assert "购房人 产权份额 buyer 139****0000 100%" in text  # the buyers as a table
-    assert "计价方式 按建筑面积" in text and "成交单价（元/㎡） ¥23,086.00" in text  # the frozen quote as a table
+    assert "计价方式 按建筑面积" in text and "成交单价（元/m²） ¥23,086.00" in text  # the frozen quote as a table
     for raw in ("None", "null", "installments", "built_area", "{", "sales_consultant"):
         assert raw not in text, raw
 

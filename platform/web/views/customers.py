@@ -55,6 +55,8 @@ def customer_page(request, customer_id: int):
     schema = cached_schema(Path(settings.SCHEMAS_DIR) / "customer.json")
     shown = Display(References(), lang(), ZoneInfo(timezone.get_current_timezone_name()), schema)
     payload = customer_payload(customer, visibility)
+    if payload["phone"].startswith("+86"):  # a Chinese number as people write it
+        payload["phone"] = payload["phone"][3:]
     return render(request, "web/customer.html", {
         "points": _points(customer.pk, projects),
         "customer": payload, "profile": shown.fields(schema, payload["extra"], skip_empty=True),

@@ -136,7 +136,9 @@ class Command(BaseCommand):
         for item in entries:
             user, created = User.objects.get_or_create(username=item["username"], defaults={
                 "display_name": item.get("display_name", ""),
-                "is_superuser": item.get("superuser", False), "is_staff": True})
+                "is_superuser": item.get("superuser", False),
+                # the admin site is for those who configure: staff do their work on the pages
+                "is_staff": item.get("superuser", False) or bool(CONFIGURING_ROLES & _roles_of(item))})
             if created:
                 user.set_password(item["password"])
                 user.save()
@@ -144,6 +146,13 @@ class Command(BaseCommand):
                 for role in roles:
                     Membership.objects.get_or_create(user=user, project=projects[code], role=role)
             self.stdout.write(f"login: {item['username']} / {item['password']}  {item.get('note', '')}")
+
+
+CONFIGURING_ROLES = frozenset({"project_admin", "platform_admin", "implementer"})
+
+
+def _roles_of(item: dict) -> set[str]:
+    return {role for roles in item.get("roles", {}).values() for role in roles}
 
 
 def _named(rows, what: str):
