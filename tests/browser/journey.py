@@ -91,7 +91,17 @@ def linked_reference(page, flow_title: str) -> str:
 
 
 def pick(page, field_id: str, typed: str, option: str | None = None) -> None:
-    """Type into a tom-select picker (a unit's code, a customer's name or phone) and choose the offered option."""
+    """Type into a tom-select picker (a unit's code, a customer's name or phone) and choose the offered option.
+
+    A picker the page already filled (the main buyer the record names) is left as it is when it
+    holds the wanted option, and cleared first when it holds another, as a person would.
+    """
+    current = page.evaluate(f"""(() => {{ const ts = document.getElementById({field_id!r}).tomselect;
+        const value = ts.items[0]; return value ? ts.getItem(value).textContent : ""; }})()""")
+    if current and (option or typed) in current:
+        return
+    if current:
+        page.evaluate(f"document.getElementById({field_id!r}).tomselect.clear()")
     control = page.locator(f"#{field_id}-ts-control")
     control.click()
     control.fill(typed)
