@@ -1,11 +1,17 @@
 """The relational core the flows act on: one module per part of the domain."""
-from .customers import Customer, CustomerRegistration
+from .companies import Company
+from .customers import (ChangeStatus, Customer, CustomerChangeRequest, CustomerMerge, CustomerRegistration,
+                        CustomerRelation, RelationKind)
+from .followups import FollowUp, FollowUpChannel
 from .payments import Payment, PaymentKind
 from .projects import Project
 from .queue import QueueBatch, QueueNumber
 from .units import Building, ReleaseReason, SaleStatus, Unit, UnitHold
+from .visits import Campaign, Visit, VisitKind
 
 __all__ = [
-    "Building", "Customer", "CustomerRegistration", "Payment", "PaymentKind", "Project", "QueueBatch",
-    "QueueNumber", "ReleaseReason", "SaleStatus", "Unit", "UnitHold",
+    "Building", "Campaign", "ChangeStatus", "Company", "Customer", "CustomerChangeRequest", "CustomerMerge",
+    "CustomerRegistration", "CustomerRelation", "FollowUp", "FollowUpChannel", "Payment", "PaymentKind",
+    "Project", "QueueBatch", "QueueNumber", "RelationKind", "ReleaseReason", "SaleStatus", "Unit", "UnitHold",
+    "Visit", "VisitKind",
 ]

@@ -18,6 +18,9 @@ class Project(models.Model):
     code = models.SlugField(_("code"), max_length=32, unique=True,
                             help_text=_("Short code used in commands and references, e.g. DEMO."))
     name = models.CharField(_("name"), max_length=200)
+    company = models.ForeignKey("kernel.Company", null=True, blank=True, on_delete=models.PROTECT,
+                                related_name="projects",
+                                help_text=_("The developer the project belongs to; its projects share customers."))
     settings = models.JSONField(_("settings"), default=dict, blank=True,
                                 help_text=_("Validated against schemas/project-settings.json."))
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
