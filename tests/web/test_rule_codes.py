@@ -42,4 +42,22 @@ def test_the_quote_form_offers_the_discounts_by_title_and_the_record_page_shows_
 def _customer(p, consultant):
     from kernel import customers
 
-    return customers.register(project_id=p.pk, consultant_id=consultant.pk, name="李娜", phone="13900001111")
+    # register() answers the registration: the customer is its .customer (their pks agree only by chance)
+    return customers.register(project_id=p.pk, consultant_id=consultant.pk, name="李娜", phone="13900001111").customer
+
+
+def test_the_buyers_editor_starts_with_the_customer_the_record_names(world, client):  # noqa: F811
+    # given a quoted subscription for 李娜, no buyers entered yet
+    p, users, units = world
+    consultant = users["sales_consultant"]
+    customer = _customer(p, consultant)
+    sub = records.start_record(consultant, p, "subscription", {"customer_id": customer.pk, "unit_id": units[0].pk})
+    transitions.fire(consultant, sub.pk, "quote", {"unit_id": units[0].pk, "payment_plan": "full"})
+
+    # when the consultant opens it
+    client.force_login(consultant)
+    page = client.get(f"/records/{sub.pk}/").content.decode()
+
+    # then the submit's buyers editor has 李娜 as its first (main) buyer: the main buyer is not asked twice
+    buyers = page.split('data-field="submit-buyers"', 1)[1].split('data-field="submit-deposit"', 1)[0]
+    assert "李娜" in buyers

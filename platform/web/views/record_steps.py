@@ -58,6 +58,7 @@ def build_steps(request, record, definition, available, bound: dict, options: di
         if not getattr(a, "offered", True):
             continue  # its condition is already false on the record's data
         known = {k: record.data[k] for k in (a.form.fields if a.form else ()) if record.data.get(k) is not None}
+        known.update(_first_buyer(schema, a.form, record.data, known))
         form = bound.get(a.name) or build_form_class(schema, a.form, **options)(initial=known, prefix=a.name)
         to = targets(definition, a.name)
         stays = to == (record.state,)  # no arrow to the state the record is already in
@@ -68,6 +69,17 @@ def build_steps(request, record, definition, available, bound: dict, options: di
             key=request_key(request) if a.name in bound else uuid.uuid4().hex,
             destructive=is_destructive(definition, a.name)))
     return steps
+
+
+def _first_buyer(schema, form, data: dict, known: dict) -> dict:
+    """An empty buyers list starts with the customer the record already names: the main buyer is not asked twice."""
+    customer = data.get("customer_id")
+    out = {}
+    for name in (form.fields if form else ()):
+        items = (schema.get("properties", {}).get(name, {}).get("items") or {}).get("properties") or {}
+        if name not in known and "customer_id" in items and isinstance(customer, int):
+            out[name] = [{"customer_id": customer}]
+    return out
 
 
 def split_steps(steps: list[Step], open_tasks, user, state: str) -> tuple[Step | None, list[Step], list[Step]]:
