@@ -172,3 +172,41 @@ class NotPermitted(KernelError):
         roles = list(roles)
         super().__init__(roles=roles, roles_en=", ".join(role_titles(roles, "en")),
                          roles_zh="、".join(role_titles(roles, "zh")), **params)
+
+
+# Follow-ups and opportunity stages (kernel.followups); each names the form field it is about (`field`)
+
+class CustomerNotRegistered(KernelError):
+    code = "customer_not_registered"
+    template_en = "customer #{customer_id} is not registered in {project}: register them there first"
+    template_zh = "客户 #{customer_id} 未在 {project} 登记，请先登记"
+
+
+class NotAMember(KernelError):
+    code = "not_a_member"
+    template_en = "{action} needs a role in {project}"
+    template_zh = "{action_zh}需要在 {project} 担任角色"
+
+
+class FollowUpChannelUnknown(KernelError):
+    code = "follow_up_channel_unknown"
+    template_en = "choose how you contacted the customer: call, visit, message or note (got {value_en})"
+    template_zh = "请选择跟进方式：电话、到访、消息或备注（收到的是 {value_zh}）"
+
+
+class FollowUpStageUnknown(KernelError):
+    code = "follow_up_stage_unknown"
+    template_en = "stage {value_en} is not one of {project}'s opportunity stages: choose one of {stages_en}"
+    template_zh = "阶段 {value_zh} 不是 {project} 的商机阶段，请从以下阶段中选择：{stages_zh}"
+
+
+class FollowUpDateInPast(KernelError):
+    code = "follow_up_date_in_past"
+    template_en = "the next follow-up date {value_en} is in the past: choose {today} or later"
+    template_zh = "下次跟进日期 {value_zh} 已过，请选择 {today} 或之后的日期"
+
+
+class FollowUpNoteTooLong(KernelError):
+    code = "follow_up_note_too_long"
+    template_en = "the note has {length} characters: at most {limit}"
+    template_zh = "备注有 {length} 个字符，最多 {limit} 个"
