@@ -174,6 +174,65 @@ class NotPermitted(KernelError):
                          roles_zh="、".join(role_titles(roles, "zh")), **params)
 
 
+# Customer 360: key-field revisions, merges of duplicates, relations (kernel.revisions, kernel.merge, kernel.relations)
+
+class ChangeRequestPending(KernelError):
+    """One pending key-field change per customer: a second waits until a manager decided the first."""
+
+    code = "change_request_pending"
+    template_en = "{name} already has a change waiting for a manager's decision; it must be decided first"
+    template_zh = "{name} 已有一项资料变更在等待经理审批，请待其处理后再提交"
+
+
+class ChangeRequestDecided(KernelError):
+    code = "change_request_decided"
+    template_en = "this change of {name} was already {status_en}"
+    template_zh = "{name} 的这项资料变更已{status_zh}"
+
+
+class ChangeRequestNotFound(KernelError):
+    code = "change_request_not_found"
+    template_en = "there is no change request #{request_id}"
+    template_zh = "没有资料变更申请 #{request_id}"
+
+
+class NothingToChange(KernelError):
+    code = "nothing_to_change"
+    template_en = "nothing changes: {name}'s name, phone and ID number are already as given"
+    template_zh = "没有变化：{name} 的姓名、电话、证件号码与所填相同"
+
+
+class MergeSameCustomer(KernelError):
+    code = "merge_same_customer"
+    template_en = "a customer cannot be merged into themselves: pick the duplicate, another customer"
+    template_zh = "不能把客户合并到其本人，请选择另一位（重复的）客户"
+
+
+class MergeLiveDeals(KernelError):
+    """Both are in deals still running, each owned by another consultant: merging would mix two people's sales."""
+
+    code = "merge_live_deals"
+    template_en = ("{survivor} is in {survivor_deals} ({survivor_consultant}) and {duplicate} in {duplicate_deals} "
+                   "({duplicate_consultant}), deals of different consultants still running: finish or cancel "
+                   "one side's deals, or reassign them to one consultant, then merge")
+    template_zh = ("{survivor} 在 {survivor_deals}（{survivor_consultant}）、{duplicate} 在 {duplicate_deals}"
+                   "（{duplicate_consultant}）中，分属不同置业顾问且仍在进行：请先办结或取消一方的交易，"
+                   "或改由同一顾问负责，再合并")
+
+
+class MergePointsConflict(KernelError):
+    code = "merge_points_conflict"
+    template_en = ("{survivor} and {duplicate} were both awarded points for the same event ({event}) in {project}: "
+                   "reverse one of the awards, then merge")
+    template_zh = "{survivor} 与 {duplicate} 在 {project} 因同一事项（{event}）都获得了积分：请先冲销其中一笔，再合并"
+
+
+class RelationInvalid(KernelError):
+    code = "relation_invalid"
+    template_en = "{problem_en}"
+    template_zh = "{problem_zh}"
+
+
 # Follow-ups and opportunity stages (kernel.followups); each names the form field it is about (`field`)
 
 class CustomerNotRegistered(KernelError):
@@ -210,3 +269,9 @@ class FollowUpNoteTooLong(KernelError):
     code = "follow_up_note_too_long"
     template_en = "the note has {length} characters: at most {limit}"
     template_zh = "备注有 {length} 个字符，最多 {limit} 个"
+
+
+class MergeConflict(KernelError):
+    code = "merge_conflict"
+    template_en = "{survivor} and {duplicate} both have {what} that a customer may have once: remove one, then merge"
+    template_zh = "{survivor} 与 {duplicate} 都有「{what}」，而每位客户只能有一条：请先删除其一，再合并"

@@ -1,0 +1,236 @@
+"""Merging duplicates: everything moves to the survivor in one transaction, nothing is lost, refusals in words."""
+from datetime import date, timedelta
+from unittest import mock
+
+import pytest
+
+from kernel import customers, merge
+from kernel.errors import MergeLiveDeals, MergePointsConflict, MergeSameCustomer, NotPermitted
+from kernel.models import (ChangeStatus, Customer, CustomerChangeRequest, CustomerMerge, CustomerRegistration,
+                           CustomerRelation, FollowUp, Project, Visit)
+
+from .conftest import NOW, make_user
+
+
+@pytest.fixture
+def manager(project):
+    return make_user("boss", project, "sales_manager")
+
+
+@pytest.fixture
+def li(project, wang):
+    """The same person registered a second time, with another number (the duplicate)."""
+    return customers.register(project_id=project.pk, consultant_id=wang.pk, name="张伟", phone="13912345678",
+                              extra={"id_type": "passport", "id_number": "E12345678"}, now=NOW).customer
+
+
+def _visit(project, customer, user, token):
+    return Visit.objects.create(project=project, customer=customer, kind="visit", received_by=user, at=NOW,
+                                layout="三室", token=token)
+
+
+def _follow_up(project, customer, user, token):
+    return FollowUp.objects.create(project=project, customer=customer, by=user, at=NOW, channel="call",
+                                   stage="intention", token=token)
+
+
+@pytest.fixture
+def deals(engine_flows, project, wang):
+    """Records of the test discount flow; `make(data)` starts one and sets its data as given."""
+    from engine import versions
+    from engine.models import Record
+    from engine.runtime import records
+
+    versions.publish(project, "discount")
+
+    def make(data, user=wang):
+        record = records.start_record(user, project, "discount", {"unit_id": 7, "note": "x"})
+        Record.objects.filter(pk=record.pk).update(data=data)
+        record.refresh_from_db()
+        return record
+    return make
+
+
+def test_merge_moves_everything_and_loses_nothing(project, wang, manager, zhang, li, deals):
+    # given: the duplicate has a visit, a follow-up, a relation, a change request, points and deals
+    other = customers.register(project_id=project.pk, consultant_id=wang.pk, name="李娜", phone="13700001111",
+                               now=NOW).customer
+    p2 = Project.objects.create(code="K2", name="Second garden")
+    make_user("boss2", p2, "sales_manager")
+    from accounts.models import Membership
+    Membership.objects.create(user=manager, project=p2, role="sales_manager")
+    customers.register(project_id=p2.pk, consultant_id=wang.pk, name="x", phone="13600002222", now=NOW)
+    customers.claim(project_id=p2.pk, customer_id=li.pk, consultant_id=wang.pk, now=NOW)
+    _visit(project, li, wang, "v1"), _visit(project, li, wang, "v2"), _visit(project, zhang, wang, "v3")
+    _follow_up(project, li, wang, "f1")
+    CustomerRelation.objects.create(from_customer=other, to_customer=li, kind="referrer")
+    CustomerRelation.objects.create(from_customer=li, to_customer=zhang, kind="spouse")  # becomes self: dropped
+    CustomerChangeRequest.objects.create(project=project, customer=li, changes={"name": "张伟伟"}, requested_by=wang)
+    from plugins.points.models import PointsAccount, PointsEntry, PointsLot
+    ours = PointsAccount.objects.create(project=project, customer=zhang, balance=100, points_ever_earned=100)
+    theirs = PointsAccount.objects.create(project=project, customer=li, balance=50, points_ever_earned=80)
+    PointsLot.objects.create(account=theirs, rule="event", source_key="event:open:1", reference="E-1", points=80,
+                             remaining=50, earned_at=NOW)
+    PointsEntry.objects.create(account=theirs, kind="earn", points=80, balance_after=80, at=NOW)
+    elsewhere = PointsAccount.objects.create(project=p2, customer=li, balance=7, points_ever_earned=7)
+    main = deals({"unit_id": 7, "customer_id": li.pk})
+    co = deals({"unit_id": 8, "customer_id": other.pk, "buyers": [{"customer_id": other.pk, "share": "0.5"},
+                                                                  {"customer_id": li.pk, "share": "0.5"}]})
+    untouched = deals({"unit_id": 9, "customer_id": other.pk, "note": str(li.pk)})
+
+    # when
+    done = merge.merge_customers(survivor_id=zhang.pk, duplicate_id=li.pk, by_user_id=manager.pk, now=NOW)
+
+    # then
+    assert not Customer.objects.filter(pk=li.pk).exists()
+    assert sorted(CustomerRegistration.objects.filter(customer=zhang).values_list("project__code", flat=True)) == [
+        "K1", "K2"]
+    assert Visit.objects.filter(customer=zhang).count() == 3
+    assert FollowUp.objects.filter(customer=zhang).count() == 1
+    assert list(CustomerRelation.objects.values_list("from_customer_id", "to_customer_id", "kind")) == [
+        (other.pk, zhang.pk, "referrer")]
+    request = CustomerChangeRequest.objects.get()
+    assert (request.customer_id, request.status) == (zhang.pk, ChangeStatus.REJECTED)
+    ours.refresh_from_db()
+    assert (ours.balance, ours.points_ever_earned) == (150, 180)
+    assert PointsLot.objects.get().account_id == ours.pk and PointsEntry.objects.get().account_id == ours.pk
+    elsewhere.refresh_from_db()
+    assert elsewhere.customer_id == zhang.pk
+    main.refresh_from_db(), co.refresh_from_db(), untouched.refresh_from_db()
+    assert main.data == {"unit_id": 7, "customer_id": zhang.pk}
+    assert co.data["buyers"] == [{"customer_id": other.pk, "share": "0.5"}, {"customer_id": zhang.pk, "share": "0.5"}]
+    assert untouched.data == {"unit_id": 9, "customer_id": other.pk, "note": str(li.pk)}
+    zhang.refresh_from_db()
+    assert zhang.extra == {"id_type": "passport", "id_number": "E12345678"}  # what the survivor lacked
+    assert (done.survivor_id, done.merged_id, done.merged_name, done.merged_phone, done.by_id) == (
+        zhang.pk, li.pk, "张伟", "+8613912345678", manager.pk)
+    assert done.moved == {"registrations": 2, "visits": 2, "follow_ups": 1, "relations": 1, "change_requests": 1,
+                          "profile_fields": 2, "records": 2, "points_accounts": 2, "points": 57}
+
+
+def test_a_project_where_both_are_registered_keeps_the_survivors_registration(project, wang, manager, zhang, li):
+    merge.merge_customers(survivor_id=zhang.pk, duplicate_id=li.pk, by_user_id=manager.pk, now=NOW)
+
+    registration = CustomerRegistration.objects.get(project=project)
+    assert (registration.customer_id, registration.consultant_id) == (zhang.pk, wang.pk)
+
+
+def test_an_expired_survivor_registration_gives_way_to_the_duplicates_running_protection(project, wang, manager):
+    chen = make_user("chen", project, "sales_consultant")
+    old = customers.register(project_id=project.pk, consultant_id=wang.pk, name="张伟", phone="13812341234",
+                             now=NOW - timedelta(days=60)).customer
+    new = customers.register(project_id=project.pk, consultant_id=chen.pk, name="张伟", phone="13912345678",
+                             now=NOW).customer
+    CustomerRegistration.objects.filter(customer=new).update(next_follow_up_on=date(2026, 5, 3), stage="visited",
+                                                             last_contact_at=NOW)
+
+    merge.merge_customers(survivor_id=old.pk, duplicate_id=new.pk, by_user_id=manager.pk, now=NOW)
+
+    registration = CustomerRegistration.objects.get(project=project)
+    assert (registration.customer_id, registration.consultant_id, registration.protected_until) == (
+        old.pk, chen.pk, NOW + timedelta(days=30))
+    assert (registration.stage, registration.next_follow_up_on) == ("visited", date(2026, 5, 3))
+
+
+def test_a_consultant_may_not_merge(project, wang, zhang, li):
+    with pytest.raises(NotPermitted) as refused:
+        merge.merge_customers(survivor_id=zhang.pk, duplicate_id=li.pk, by_user_id=wang.pk, now=NOW)
+
+    assert "合并客户需要在 K1 担任以下角色之一" in refused.value.message_zh
+    assert Customer.objects.filter(pk=li.pk).exists()
+
+
+def test_a_manager_of_only_one_of_the_duplicates_projects_may_not_merge(project, wang, manager, zhang, li):
+    p2 = Project.objects.create(code="K2", name="Second garden")
+    customers.claim(project_id=p2.pk, customer_id=li.pk, consultant_id=wang.pk, now=NOW)
+
+    with pytest.raises(NotPermitted) as refused:
+        merge.merge_customers(survivor_id=zhang.pk, duplicate_id=li.pk, by_user_id=manager.pk, now=NOW)
+
+    assert refused.value.params["project"] == "K2"
+
+
+def test_a_customer_is_not_merged_into_themselves(manager, zhang):
+    with pytest.raises(MergeSameCustomer) as refused:
+        merge.merge_customers(survivor_id=zhang.pk, duplicate_id=zhang.pk, by_user_id=manager.pk, now=NOW)
+
+    assert refused.value.message_zh == "不能把客户合并到其本人，请选择另一位（重复的）客户"
+
+
+def test_live_deals_of_two_consultants_refuse_the_merge_and_change_nothing(project, wang, manager, zhang, li, deals):
+    chen = make_user("chen", project, "sales_consultant")
+    mine = deals({"unit_id": 7, "customer_id": zhang.pk})
+    theirs = deals({"unit_id": 8, "customer_id": li.pk}, user=chen)
+    _visit(project, li, wang, "v1")
+
+    with pytest.raises(MergeLiveDeals) as refused:
+        merge.merge_customers(survivor_id=zhang.pk, duplicate_id=li.pk, by_user_id=manager.pk, now=NOW)
+
+    assert refused.value.message_en.startswith(
+        f"张伟 is in {mine.reference} (Wang) and 张伟 in {theirs.reference} (Chen), deals of different consultants")
+    assert "分属不同置业顾问且仍在进行" in refused.value.message_zh
+    assert Visit.objects.get().customer_id == li.pk
+
+
+def test_live_deals_of_one_consultant_do_not_refuse(project, wang, manager, zhang, li, deals):
+    deals({"unit_id": 7, "customer_id": zhang.pk}), deals({"unit_id": 8, "customer_id": li.pk})
+
+    merge.merge_customers(survivor_id=zhang.pk, duplicate_id=li.pk, by_user_id=manager.pk, now=NOW)
+
+    assert not Customer.objects.filter(pk=li.pk).exists()
+
+
+def test_a_closed_deal_of_another_consultant_does_not_refuse(project, wang, manager, zhang, li, deals):
+    from engine.models import Record
+    chen = make_user("chen", project, "sales_consultant")
+    deals({"unit_id": 7, "customer_id": zhang.pk})
+    closed = deals({"unit_id": 8, "customer_id": li.pk}, user=chen)
+    Record.objects.filter(pk=closed.pk).update(is_closed=True)
+
+    merge.merge_customers(survivor_id=zhang.pk, duplicate_id=li.pk, by_user_id=manager.pk, now=NOW)
+
+    closed.refresh_from_db()
+    assert closed.data["customer_id"] == zhang.pk
+
+
+def test_two_awards_of_one_event_refuse_the_merge(project, manager, zhang, li):
+    from plugins.points.models import PointsAccount, PointsLot
+    for customer in (zhang, li):
+        account = PointsAccount.objects.create(project=project, customer=customer, balance=10, points_ever_earned=10)
+        PointsLot.objects.create(account=account, rule="event", source_key="event:open:1", reference="E-1",
+                                 points=10, remaining=10, earned_at=NOW)
+
+    with pytest.raises(MergePointsConflict) as refused:
+        merge.merge_customers(survivor_id=zhang.pk, duplicate_id=li.pk, by_user_id=manager.pk, now=NOW)
+
+    assert refused.value.message_zh == "张伟 与 张伟 在 K1 因同一事项（event:open:1）都获得了积分：请先冲销其中一笔，再合并"
+
+
+def test_a_failure_midway_leaves_both_customers_as_they_were(project, wang, manager, zhang, li, deals):
+    # given
+    _visit(project, li, wang, "v1")
+    deal = deals({"unit_id": 7, "customer_id": li.pk})
+
+    # when: the points part fails after the kernel rows and the records have moved
+    with mock.patch("plugins.points.merge.move", side_effect=RuntimeError("disk full")):
+        with pytest.raises(RuntimeError):
+            merge.merge_customers(survivor_id=zhang.pk, duplicate_id=li.pk, by_user_id=manager.pk, now=NOW)
+
+    # then
+    assert Customer.objects.filter(pk=li.pk).exists()
+    assert Visit.objects.get().customer_id == li.pk
+    assert CustomerRegistration.objects.filter(customer=li).count() == 1
+    deal.refresh_from_db()
+    assert deal.data["customer_id"] == li.pk
+    assert not CustomerMerge.objects.exists()
+
+
+def test_the_preview_counts_what_would_move_and_names_the_refusal(project, wang, manager, zhang, li, deals):
+    _visit(project, li, wang, "v1")
+    deals({"unit_id": 7, "customer_id": li.pk})
+
+    counts, refusal = merge.preview(survivor_id=zhang.pk, duplicate_id=li.pk, by_user_id=manager.pk, now=NOW)
+    assert (counts, refusal) == ({"registrations": 1, "visits": 1, "records": 1}, None)
+
+    counts, refusal = merge.preview(survivor_id=zhang.pk, duplicate_id=li.pk, by_user_id=wang.pk, now=NOW)
+    assert isinstance(refusal, NotPermitted)
