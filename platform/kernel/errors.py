@@ -156,9 +156,9 @@ class CustomerProtected(KernelError):
     """Another consultant registered the customer in this project and the protection still runs."""
 
     code = "customer_protected"
-    template_en = ("customer #{customer_id} {name} is protected for {consultant} in {project} until {until}; "
-                   "ask a sales manager to reassign")
-    template_zh = "客户 #{customer_id} {name} 在 {project} 由 {consultant} 保护至 {until}，如需变更请联系销售经理"
+    template_en = ("customer {name} is protected for {consultant} in {project} until {until}: "
+                   "ask {consultant} or a sales manager")
+    template_zh = "客户 {name} 在 {project} 由 {consultant} 保护至 {until}，请联系{consultant}或销售经理"
 
 
 class NotPermitted(KernelError):
