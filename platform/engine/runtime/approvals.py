@@ -18,7 +18,7 @@ from ..versions import definition_for
 from . import history, rows
 from .access import MANAGER_ROLES
 from .errors import BadRequest, NotPermitted, TaskNotOpen
-from .records import locked_record
+from .records import check_protection, locked_record
 from .tasks import _colleague, _locked_task, close
 from .transitions import move
 
@@ -64,6 +64,7 @@ def vote(user, task_id: int, decision: str, comment: str = ""):
     refusal = vote_refusal(user, roles, task, definition.roles)
     if refusal is not None:
         raise refusal
+    check_protection(user, roles, record)
     if locked.voted:
         raise TaskNotOpen("you have already voted on this approval", "您已对该审批投过票")
     held = roles & set(task.roles)

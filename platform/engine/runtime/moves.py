@@ -17,7 +17,7 @@ from ..versions import definition_for
 from .access import MANAGER_ROLES, user_facts
 from .context import names
 from .errors import NotPermitted, TransitionNotAvailable
-from .records import locked_record
+from .records import check_protection, locked_record
 from .rows import Locked
 from .transitions import fire, relocate
 
@@ -39,6 +39,7 @@ def send_back(user, record_id: int, to_state: str, comment: str) -> Record:
     acts_here = any(t.assignee_id == user.pk or (t.assignee_id is None and roles & set(t.roles)) for t in open_tasks)
     if not (acts_here or roles & MANAGER_ROLES):
         raise NotPermitted("send this record back", sorted({r for t in open_tasks for r in t.roles}), "退回该记录")
+    check_protection(user, roles, record)
     story = list(record.history.order_by("seq").values_list("seq", "kind", "to_state", "transition", "details"))
     entered = max((seq for seq, _, state, _, _ in story if state == to_state), default=None)
     if to_state == record.state or entered is None:
@@ -107,6 +108,7 @@ def withdraw(user, record_id: int, comment: str = "") -> Record:
     last = record.history.filter(kind=HistoryEntry.Kind.TRANSITION, to_state=record.state).order_by("-seq").first()
     if last is None or last.actor_id != user.pk:
         raise NotPermitted("withdraw a step you did not submit", (), "撤回不是您提交的步骤")
+    check_protection(user, locked.roles, record)
     # every act on a record (a vote, a claim, a step) appends to its history
     if record.history.filter(seq__gt=last.seq).exclude(kind=HistoryEntry.Kind.ESCALATE).exists():
         raise TransitionNotAvailable("someone has already acted on this step; it can no longer be withdrawn",

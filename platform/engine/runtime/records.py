@@ -10,7 +10,7 @@ from kernel.models import Project
 from ..models import FlowVersion, HistoryEntry, Record, RecordCounter, VersionStatus
 from ..versions import definition_of
 from . import history, rows, states
-from .access import MANAGER_ROLES, can_see, parse_roles, roles_in, roles_subquery, user_facts
+from .access import can_see, parse_roles, roles_in, roles_subquery, user_facts
 from .context import names
 from .errors import CustomerProtected, NotPermitted, RecordNotFound, TransitionNotAvailable
 from .forms import apply_form
@@ -142,18 +142,35 @@ def _check_visible(user, record: Record, roles: frozenset[str]) -> None:
         raise RecordNotFound()
 
 
-def _check_protection(user, roles: frozenset[str], project: Project, data: dict) -> None:
-    """A consultant may not start a deal for a customer another consultant protects (撞单).
+# The fields naming the customer a record is about (the deal's customer): protection guards them.
+# Co-buyers (buyers[].customer_id) and a referrer (referrer_id) are not the deal's customer.
+PROTECTED_FIELDS = ("customer_id", "owner_customer_id", "buyer_customer_id")
 
-    Managers may, as they may reassign the customer; the kernel keeps the rule.
+
+def _check_protection(user, roles: frozenset[str], project: Project, *datas) -> None:
+    """Refuse a person bound by another consultant's protection of a customer the data names (撞单/飞单).
+
+    Every action a person takes asks it (start, fire, claim, complete, vote) with the roles
+    already loaded with the record: managers and unbound roles cost no query, nor do
+    timers and other system actors (no user), who are never refused. The kernel keeps the rule.
     """
-    customer_id = data.get("customer_id")
-    if not isinstance(customer_id, int) or "sales_consultant" not in roles or roles & MANAGER_ROLES:
+    if not getattr(user, "is_authenticated", False):
         return
-    from kernel.customers import ensure_may_serve
+    from kernel.protection import ensure_may_act, is_bound
+
+    if not is_bound(roles, project):
+        return
+    customer_ids = sorted({value for data in datas if data for key in PROTECTED_FIELDS
+                           if isinstance(value := data.get(key), int) and not isinstance(value, bool)})
     from kernel.errors import KernelError
 
-    try:
-        ensure_may_serve(project_id=project.pk, customer_id=customer_id, consultant_id=user.pk)
-    except KernelError as exc:
-        raise CustomerProtected(exc.message_en, exc.message_zh) from exc
+    for customer_id in customer_ids:
+        try:
+            ensure_may_act(project_id=project.pk, customer_id=customer_id, user_id=user.pk, roles=roles)
+        except KernelError as exc:
+            raise CustomerProtected(exc.message_en, exc.message_zh) from exc
+
+
+def check_protection(user, roles: frozenset[str], record: Record, form: dict | None = None) -> None:
+    """`_check_protection` for an action on a record (and the customer its form would set)."""
+    _check_protection(user, roles, record.project, record.data, form)

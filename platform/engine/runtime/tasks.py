@@ -10,7 +10,7 @@ from ..versions import definition_for
 from . import history, rows
 from .access import MANAGER_ROLES, roles_in
 from .errors import NotPermitted, RecordNotFound, TaskNotOpen, task_titles
-from .records import locked_record
+from .records import check_protection, locked_record
 
 
 def _locked_task(user, task_id: int) -> tuple[Task, frozenset[str]]:
@@ -70,6 +70,7 @@ def claim(user, task_id: int) -> Task:
         raise NotPermitted(f"claim this task (“{en}” of {task.record.reference})", task.roles,
                            f"认领 {task.record.reference} 的任务「{zh}」",
                            declared=definition_for(task.record).roles)
+    check_protection(user, roles, task.record)
     _set_assignee(task, user)
     history.append(task.record, HistoryEntry.Kind.CLAIM, user, details={"task": task.name, "task_id": task.pk})
     return task
@@ -154,6 +155,7 @@ def complete(user, task_id: int, comment: str = "") -> Task:
     if task.delegate_id is not None:
         raise NotPermitted(f"complete this task while {task.delegate} works on it", (),
                            f"完成该任务：已委托给 {task.delegate} 处理")
+    check_protection(user, roles, task.record)
     close(task, user, timezone.now())
     history.append(task.record, HistoryEntry.Kind.COMPLETE, user, comment=comment,
                    details={"task": task.name, "task_id": task.pk})

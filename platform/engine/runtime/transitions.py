@@ -24,7 +24,7 @@ from .access import user_facts
 from .context import names, record_view
 from .errors import GuardFailed, NotPermitted, RecordChanged, TransitionNotAvailable
 from .forms import apply_form
-from .records import locked_record, visible_record
+from .records import check_protection, locked_record, visible_record
 
 
 @dataclass(frozen=True)
@@ -101,6 +101,7 @@ def fire(user, record_id: int, transition: str, form: dict | None = None, *, com
             if holder is not None:
                 raise NotPermitted(f"fire '{transition}' while {holder} holds this step", (),
                                    f"执行「{_title_zh(t)}」：该步骤由 {holder} 处理中")
+            check_protection(user, roles, record, form)
             missing = _missing_tasks(record, t)
             if missing:
                 raise TransitionNotAvailable(
