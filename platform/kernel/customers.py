@@ -132,7 +132,17 @@ def _checked_extra(extra: object) -> dict:
     problems = extra_problems(extra)
     if problems:
         raise InvalidCustomerData(problems="; ".join(problems))
-    return dict(extra)  # type: ignore[call-overload]
+    extra = dict(extra)  # type: ignore[call-overload]
+    # A resident ID (the type, or no type given) must pass GB 11643: 18 characters, a real birthday, the check digit.
+    if extra.get("id_number") and extra.get("id_type", "resident_id") == "resident_id":
+        from .id_numbers import normalise_resident_id, resident_id_problem
+
+        problem = resident_id_problem(extra["id_number"])
+        if problem is not None:
+            raise InvalidCustomerData(problems=f"id_number (ID number): {problem[0]}",
+                                      problems_zh=f"id_number（证件号码）：{problem[1]}", field="id_number")
+        extra["id_number"] = normalise_resident_id(extra["id_number"])
+    return extra
 
 
 def _clean_name(name: object) -> str:
