@@ -27,7 +27,8 @@ from definitions.errors import format_path
 
 from .access import MANAGER_ROLES, roles_in
 from .audit import stamp
-from .errors import (CustomerNotFound, CustomerProtected, DuplicatePhone, InvalidCustomerData, NotPermitted)
+from .errors import (CustomerNotFound, CustomerProtected, DuplicatePhone, InvalidCustomerData, NotPermitted,
+                     ReassignReasonRequired)
 from .models.customers import Customer, CustomerRegistration
 from .models.projects import Project
 from .phones import mask_phone, normalise_phone
@@ -72,17 +73,22 @@ def claim(*, project_id: int, customer_id: int, consultant_id: int,
 @transaction.atomic
 def reassign(*, project_id: int, customer_id: int, to_consultant_id: int, by_user_id: int,
              now: datetime | None = None, note: str = "") -> CustomerRegistration:
-    """A manager hands the customer to another consultant, whatever the protection; a new period starts."""
+    """A manager hands the customer to another consultant, whatever the protection; a new period starts.
+
+    The reason (`note`) is required and kept in the registration's history.
+    """
     now = now or timezone.now()
     if not roles_in(by_user_id, project_id) & MANAGER_ROLES:
         raise NotPermitted(action="reassigning a customer", action_zh="变更客户归属",
                            project=_project(project_id).code, roles=sorted(MANAGER_ROLES))
     customer = _customer(customer_id)
+    note = (note or "").strip()
+    if not note:
+        raise ReassignReasonRequired(name=customer.name, field="note")
     current = _locked_registration(project_id, customer)
     if current is None:
         return _register(project_id, customer, to_consultant_id, now, note=note, by_user_id=by_user_id)
-    return _hand_over(current, to_consultant_id, now, by_user_id=by_user_id, reassigned=True,
-                      note=note or "reassigned by a manager")
+    return _hand_over(current, to_consultant_id, now, by_user_id=by_user_id, reassigned=True, note=note)
 
 
 def ensure_may_serve(*, project_id: int, customer_id: int, consultant_id: int,
@@ -202,6 +208,7 @@ def _hand_over(current: CustomerRegistration, consultant_id: int, now: datetime,
     current.protected_until = now + _protection(current.project)
     current.reassigned_by_id = by_user_id if reassigned else None
     current.note = note[:200]
+    current.released_at = None  # a fresh period: released again when it runs out
     stamp(current, by_user_id, now)
     current.save()
     return current

@@ -161,6 +161,14 @@ class CustomerProtected(KernelError):
     template_zh = "客户 {name} 在 {project} 由 {consultant} 保护至 {until}，请联系{consultant}或销售经理"
 
 
+class ReassignReasonRequired(KernelError):
+    """A manager reassigning a customer says why; the reason stays in the protection history."""
+
+    code = "reassign_reason_required"
+    template_en = "say why {name} is reassigned: a reason is required"
+    template_zh = "请填写变更 {name} 归属的原因（必填）"
+
+
 class NotPermitted(KernelError):
     """`roles` are role codes; the messages name them by their titles in each language (`roles_en`, `roles_zh`)."""
 
