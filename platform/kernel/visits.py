@@ -25,7 +25,7 @@ from django.utils import timezone
 
 from . import customers
 from .access import MANAGER_ROLES, roles_in
-from .errors import CustomerProtected, DuplicatePhone, InvalidPhone, KernelError, NotPermitted
+from .errors import DuplicatePhone, InvalidPhone, KernelError, NotPermitted
 from .models.customers import Customer, CustomerRegistration
 from .models.projects import Project
 from .models.visits import Campaign, Visit, VisitKind
@@ -74,15 +74,6 @@ class InvalidCampaign(FieldRefused):
     labels = {"name": ("campaign name", "活动名称")}
 
 
-class CustomerProtectedHere(CustomerProtected):
-    """The front desk's refusal of another consultant's protected customer: whom to ask, by name."""
-
-    code = "customer_protected"
-    template_en = ("{name} is protected for {consultant} in {project} until {until}: "
-                   "ask {consultant} or a sales manager")
-    template_zh = "客户 {name} 在 {project} 受 {consultant} 保护至 {until}，请联系{consultant}或销售经理"
-
-
 # Source types
 
 def source_types(project: Project) -> list[dict[str, str]]:
@@ -116,7 +107,7 @@ def register_visit(*, project_id: int, received_by_id: int, consultant_id: int |
     """Record a visit or a call, registering the customer to the consultant in the project.
 
     Refuses with `InvalidVisit` (naming the field), `InvalidPhone`, `InvalidCustomerData`
-    (a new customer without a name), `CustomerProtectedHere` or `NotPermitted`; nothing
+    (a new customer without a name), `CustomerProtected` or `NotPermitted`; nothing
     is written then. The same `token` again returns the visit it made the first time.
     """
     now = now or timezone.now()
@@ -163,10 +154,9 @@ def register_visit(*, project_id: int, received_by_id: int, consultant_id: int |
 
 
 def _claim(project: Project, customer: Customer, consultant_id: int, now: datetime) -> None:
-    try:
-        customers.claim(project_id=project.pk, customer_id=customer.pk, consultant_id=consultant_id, now=now)
-    except CustomerProtected as refused:
-        raise CustomerProtectedHere(**refused.params) from None
+    """Register the known customer here; another consultant's running protection refuses (`CustomerProtected`,
+    whose words name that consultant and say to ask them or a sales manager)."""
+    customers.claim(project_id=project.pk, customer_id=customer.pk, consultant_id=consultant_id, now=now)
 
 
 def _consultant(project: Project, received_by_id: int, receiver_roles: frozenset[str], consultant_id: int | None,
@@ -397,7 +387,7 @@ def _save_campaign(campaign: Campaign) -> None:
 
 
 __all__ = [
-    "CAMPAIGN_ROLES", "CHOOSER_ROLES", "FRONT_DESK_ROLES", "CustomerProtectedHere", "FieldRefused",
+    "CAMPAIGN_ROLES", "CHOOSER_ROLES", "FRONT_DESK_ROLES", "FieldRefused",
     "InvalidCampaign", "InvalidVisit", "campaign_counts", "create_campaign", "may_manage_campaigns",
     "phone_lookup", "register_visit", "source_titles", "source_types", "update_campaign",
 ]

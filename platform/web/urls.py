@@ -2,6 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from .views import chart, customers, inbox, lookups, record_list, records, rules, start, studio, units
+from .views import protection  # reassigning a customer's protection (issue 14)
 
 app_name = "web"
 
@@ -34,6 +35,9 @@ urlpatterns = [
     path("lookups/<slug:project>/units/", lookups.unit_lookup, name="lookup-units"),
     path("lookups/<slug:project>/customers/", lookups.customer_lookup, name="lookup-customers"),
     path("customers/<int:customer_id>/", customers.customer_page, name="customer"),
+    # a manager reassigns a customer's protection to another consultant, with a reason (views/protection.py)
+    path("projects/<slug:project>/customers/<int:customer_id>/reassign/", protection.customer_reassign,
+         name="customer-reassign"),
     # the flow studio and plugin rules (project admins)
     path("studio/<slug:project>/", studio.studio, name="studio"),
     path("studio/<slug:project>/rules/<slug:plugin>/", rules.rules_page, name="rules"),

@@ -9,7 +9,7 @@ from kernel import customers
 from kernel.errors import CustomerProtected, InvalidCustomerData, InvalidPhone, NotPermitted
 from kernel.id_numbers import check_character, resident_id_problem
 from kernel.models import Campaign, Company, Customer, CustomerRegistration, Project, Visit
-from kernel.visits import (CustomerProtectedHere, InvalidCampaign, InvalidVisit, create_campaign, phone_lookup,
+from kernel.visits import (InvalidCampaign, InvalidVisit, create_campaign, phone_lookup,
                            register_visit, update_campaign)
 
 from .conftest import NOW, make_user
@@ -67,12 +67,12 @@ def test_an_existing_customer_of_the_same_consultant_comes_back_as_returning(pro
 
 
 def test_a_customer_protected_for_another_consultant_is_refused_naming_whom_to_ask(project, wang, zhang, li):
-    with pytest.raises(CustomerProtectedHere) as refused:
+    with pytest.raises(CustomerProtected) as refused:
         visit(project, li)
 
-    assert refused.value.message_zh == "客户 张伟 在 K1 受 Wang 保护至 2026-05-31 10:00，请联系Wang或销售经理"
+    assert refused.value.message_zh == "客户 张伟 在 K1 由 Wang 保护至 2026-05-31 10:00，请联系Wang或销售经理"
     assert "ask Wang or a sales manager" in refused.value.message_en
-    assert isinstance(refused.value, CustomerProtected) and refused.value.params["consultant_id"] == wang.pk
+    assert refused.value.params["consultant_id"] == wang.pk
     assert not Visit.objects.exists()
     assert CustomerRegistration.objects.get().consultant_id == wang.pk
 

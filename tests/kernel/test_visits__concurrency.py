@@ -4,7 +4,8 @@ import pytest
 from django.db import transaction
 
 from kernel.models import Customer, CustomerRegistration, Visit
-from kernel.visits import CustomerProtectedHere, register_visit
+from kernel.errors import CustomerProtected
+from kernel.visits import register_visit
 
 from .conftest import NOW, make_user
 from .parallel import needs_postgresql, race
@@ -26,7 +27,7 @@ def test_two_consultants_registering_one_new_phone_at_once_make_one_customer_and
 
     # then
     visits = [r for r in results if isinstance(r, int)]
-    refused = [r for r in results if isinstance(r, CustomerProtectedHere)]
+    refused = [r for r in results if isinstance(r, CustomerProtected)]
     assert (len(visits), len(refused)) == (1, 1), results
     winner = Visit.objects.get().received_by_id
     assert Customer.objects.count() == 1
