@@ -3,6 +3,7 @@ from django.urls import path
 
 from .views import chart, customers, inbox, lookups, record_list, records, rules, start, studio, units
 from .views import protection  # reassigning a customer's protection (issue 14)
+from .views import customer_list  # the customer base for staff (issue 14)
 
 app_name = "web"
 
@@ -35,6 +36,10 @@ urlpatterns = [
     path("lookups/<slug:project>/units/", lookups.unit_lookup, name="lookup-units"),
     path("lookups/<slug:project>/customers/", lookups.customer_lookup, name="lookup-customers"),
     path("customers/<int:customer_id>/", customers.customer_page, name="customer"),
+    # the customer base for staff: a project's customer list, my customers, the follow-up form (views/customer_list.py)
+    path("projects/<slug:project>/customers/", customer_list.customer_list, name="customer-list"),
+    path("customers/mine/", customer_list.my_customers, name="my-customers"),
+    path("projects/<slug:project>/customers/<int:customer_id>/follow-up/", customer_list.follow_up, name="follow-up"),
     # a manager reassigns a customer's protection to another consultant, with a reason (views/protection.py)
     path("projects/<slug:project>/customers/<int:customer_id>/reassign/", protection.customer_reassign,
          name="customer-reassign"),

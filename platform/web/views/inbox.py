@@ -3,7 +3,8 @@
 The page reads a fixed number of queries whatever the rows: the memberships, the
 published flows (for the filter choices and titles), the search's customers and
 units, the page's ids and rows, its count and the other views' capped counts, the
-page's units and customers, the saved filters.
+page's units and customers, the saved filters; and the follow-up reminders (one query,
+two for a manager: views/customer_list.reminders).
 """
 from __future__ import annotations
 
@@ -27,6 +28,7 @@ from kernel.models import Project
 from web.models import SavedFilter
 
 from .common import lang, task_title, text
+from .customer_list import reminders
 from .list_filters import ORDERS, flow_choices, parse_order, parse_state, state_choices
 from .record_facts import due_in_words, facts_for, local_time, published_definitions
 
@@ -87,11 +89,13 @@ def _render(request, params: QueryDict, save_form: dict | None = None, status: i
             paging[key] = params[key]
     tab_query = paging.copy()
     tab_query.pop("view", None)
-    projects = Project.objects.filter(pk__in=memberships).order_by("code").values_list("pk", "code", "name")
+    # the user's projects, whole (their zones say what "today" is for the follow-up reminders): one query
+    projects = list(Project.objects.filter(pk__in=memberships).order_by("code"))
     return render(request, "web/inbox.html", {
         "page": page, "has_approvals": any(t.kind == "approval" for t in page),  # bulk approve only then
         "filters": f, "paging": paging.urlencode(), "tab_query": tab_query.urlencode(),
-        "projects": list(projects), "cap": COUNT_CAP, "counts": counts,
+        "projects": [(p.pk, p.code, p.name) for p in projects], "cap": COUNT_CAP,
+        "reminders": reminders(request.user, {p.pk: p for p in projects}, memberships, now), "counts": counts,
         "tabs": [(view, label, counts[view]) for view, label in VIEW_TABS],
         "flows": flow_choices(definitions), "states": state_choices(definitions, f["flow"]),
         "state_value": f"{f['flow']}:{f['state']}" if f["state"] else "",
