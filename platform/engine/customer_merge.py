@@ -50,10 +50,15 @@ def replaced(schema: Mapping, value: object, old: int, new: int, key: str = "") 
     return value, 0
 
 
-def records_naming(customer_id: int, *, lock: bool = False, live: bool | None = None) -> list[Record]:
-    """Records whose data names the customer: a text pre-filter in the database, then the schema's walk."""
-    rows = (Record.objects.filter(data__icontains=str(customer_id)).annotate(version_hash=F("version__content_hash"))
+def records_naming(customer_id: int, *, lock: bool = False, live: bool | None = None,
+                   project_ids=None) -> list[Record]:
+    """Records whose data names the customer: a text pre-filter in the database (a key ending in
+    `customer_id` or `referrer_id` with this number), then the schema's walk decides."""
+    pattern = rf'(customer_id|referrer_id)": ?{int(customer_id)}[,}}\]]'
+    rows = (Record.objects.filter(data__regex=pattern).annotate(version_hash=F("version__content_hash"))
             .order_by("pk"))
+    if project_ids is not None:
+        rows = rows.filter(project_id__in=list(project_ids))
     if live is not None:
         rows = rows.filter(is_closed=not live)
     if lock:

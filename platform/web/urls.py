@@ -2,6 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from .views import chart, customers, inbox, lookups, record_list, records, rules, start, studio, units
+from .views import customer_pages  # the customer 360 page's edit, changes, merge, relations (issue 14)
 from .views import protection  # reassigning a customer's protection (issue 14)
 from .views import customer_list  # the customer base for staff (issue 14)
 
@@ -43,6 +44,12 @@ urlpatterns = [
     # a manager reassigns a customer's protection to another consultant, with a reason (views/protection.py)
     path("projects/<slug:project>/customers/<int:customer_id>/reassign/", protection.customer_reassign,
          name="customer-reassign"),
+    # the customer 360 page's other pages: edit details, change approvals, merge a duplicate, relations
+    # (views/customer_pages.py; the page itself is `customer` above)
+    path("customers/<int:customer_id>/edit/", customer_pages.customer_edit, name="customer-edit"),
+    path("projects/<slug:project>/customer-changes/", customer_pages.customer_changes, name="customer-changes"),
+    path("customers/<int:customer_id>/merge/", customer_pages.customer_merge, name="customer-merge"),
+    path("customers/<int:customer_id>/relations/", customer_pages.customer_relations, name="customer-relations"),
     # the flow studio and plugin rules (project admins)
     path("studio/<slug:project>/", studio.studio, name="studio"),
     path("studio/<slug:project>/rules/<slug:plugin>/", rules.rules_page, name="rules"),

@@ -1,5 +1,11 @@
-"""A customer's page: profile (phone masked as the kernel's rule says), deals, payments,
-open tasks and the history of key fields, limited to the viewer's projects."""
+"""The customer 360 page (客户台帐): identity and contact (phone masked as the kernel's rule says), intention,
+stage, consultant and protection per project, deals with units and amounts, open tasks, a timeline of every
+contact, step, payment, service request and points event, the key-field history, relations.
+
+Scope: the viewer's projects (kernel.customer_scope), each with one query per kind of row, whatever their
+number. A customer registered only in another project of the viewer's company shows a page saying so, with
+nothing about them (a link from a colleague should not look broken); anyone else gets a 404.
+"""
 from __future__ import annotations
 
 from pathlib import Path
@@ -7,79 +13,230 @@ from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
+from django.db.models import Q
 from django.http import Http404
-from django.db.models import F
 from django.shortcuts import render
+from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from engine.models import Record, Task
-from engine.runtime.access import can_see
+from accounts.models import User
+from engine.customer_merge import records_naming
+from engine.models import Task
 from engine.versions import definition_for
+from forms.fields import CustomerField
+from kernel.access import MANAGER_ROLES
+from kernel.customer_scope import scope_for
 from kernel.history import customer_changes
-from kernel.models import Customer, Payment
+from kernel.models import (ChangeStatus, Customer, CustomerChangeRequest, CustomerMerge, CustomerRelation, Payment,
+                           RelationKind)
+from kernel.phones import mask_phone
 from kernel.schemas import cached_schema
 from kernel.visibility import PhoneVisibility, customer_payload
 
-from ..display import Display, References, money
-from .common import lang, task_title, text
+from ..display import DASH, Display, References, day, money, moment
+from .common import lang, task_title
+from .customer_timeline import decorate_deals, intention, stage_title, timeline, total_paid
+from .lookups import PageRefs
+
+
+def shown_phone(phone: str) -> str:
+    """A Chinese number as people write it (13812341234); others keep their country code."""
+    return phone[3:] if phone.startswith("+86") else phone
+
+
+def customer_schema() -> dict:
+    return cached_schema(Path(settings.SCHEMAS_DIR) / "customer.json")
+
+
+def relation_titles() -> dict[str, str]:
+    return {RelationKind.SPOUSE: _("spouse"), RelationKind.FAMILY: _("family member"),
+            RelationKind.REFERRER: _("referred by"), RelationKind.CO_BUYER: _("co-buyer"),
+            RelationKind.OTHER: _("other relation")}
+
+
+def relation_inverse_titles() -> dict[str, str]:
+    """How the relation reads from the other side (`to` of a `referrer` relation referred `from`)."""
+    return {**relation_titles(), RelationKind.REFERRER: _("referred")}
+
+
+def load_customer(request, customer_id: int):
+    """(customer, visible registrations, visibility, scope) or a 404; `None` registrations: registered elsewhere."""
+    customer = (Customer.objects.prefetch_related("registrations__project", "registrations__consultant")
+                .filter(pk=customer_id).first())
+    if customer is None:
+        raise Http404()
+    visibility = PhoneVisibility.for_user(request.user)  # holds the viewer's memberships
+    scope = scope_for(request.user, memberships=visibility.memberships)
+    registrations = [r for r in customer.registrations.all() if r.project_id in scope.visible]
+    if not registrations:
+        if any(r.project_id in scope.elsewhere for r in customer.registrations.all()):
+            return customer, None, visibility, scope
+        if not (request.user.is_superuser and not customer.registrations.all()):
+            raise Http404()  # an orphan (registered nowhere) is shown to platform admins only, to fix it
+    return customer, registrations, visibility, scope
+
+
+def manager_projects(visibility: PhoneVisibility, registrations) -> list:
+    return [r.project for r in registrations if visibility.memberships.get(r.project_id, frozenset()) & MANAGER_ROLES]
+
+
+def _url(name: str, *args) -> str:
+    """A link to a colleague's page, or nothing while it does not exist yet."""
+    try:
+        return reverse(name, args=args)
+    except NoReverseMatch:
+        return ""
 
 
 @login_required
 def customer_page(request, customer_id: int):
-    customer = Customer.objects.prefetch_related("registrations__project", "registrations__consultant") \
-        .filter(pk=customer_id).first()
-    if customer is None:
-        raise Http404()
-    visibility = PhoneVisibility.for_user(request.user)  # holds the viewer's memberships
-    registrations = [r for r in customer.registrations.all()
-                     if can_see(request.user, r.project_id, visibility.memberships.get(r.project_id, frozenset()))]
-    if not registrations:
-        raise Http404()  # not registered in any project of the viewer
-    projects = {r.project_id for r in registrations}
-    deals = list(Record.objects.filter(project_id__in=projects, data__customer_id=customer.pk)
-                 .select_related("project").annotate(version_hash=F("version__content_hash"))
-                 .order_by("-created_at"))
-    definitions = {}
-    for deal in deals:  # definitions are cached per version: no query per deal
-        definition = definitions[deal.pk] = definition_for(deal)
-        deal.flow_title = text(definition.title, deal.flow)
-        deal.state_title = text(definition.state(deal.state).title, deal.state)
-    payments = list(Payment.objects.filter(project_id__in=projects, record_id__in=[d.pk for d in deals])
-                    .order_by("received_at"))
+    customer, registrations, visibility, scope = load_customer(request, customer_id)
+    if registrations is None:
+        return render(request, "web/customers/c360_elsewhere.html", {}, status=200)
+    projects = {r.project_id: r.project for r in registrations}
+    now = timezone.now()
+    deals = records_naming(customer.pk, project_ids=list(projects))
+    for deal in deals:
+        deal.project = projects[deal.project_id]
+    definitions = {deal.pk: definition_for(deal) for deal in deals}  # cached per version: no query per deal
+    decorate_deals(deals, definitions)
+    payments = list(Payment.objects.filter(project_id__in=list(projects), record_id__in=[d.pk for d in deals])
+                    .order_by("-received_at"))
     for payment in payments:
         payment.amount_text = money(payment.amount)
-    open_tasks = list(Task.objects.filter(record__in=deals, status="open").select_related("record", "assignee"))
+    open_tasks = list(Task.objects.filter(record_id__in=[d.pk for d in deals], status="open")
+                      .select_related("record", "assignee").order_by("opened_at"))
     for task in open_tasks:
         task.title_text = task_title(definitions[task.record_id], task)
-    schema = cached_schema(Path(settings.SCHEMAS_DIR) / "customer.json")
-    shown = Display(References(), lang(), ZoneInfo(timezone.get_current_timezone_name()), schema)
+    merges = list(CustomerMerge.objects.filter(survivor=customer).select_related("by").order_by("-at"))
+    events, latest_visit = timeline(customer.pk, projects, deals, definitions, payments, merges)
+    schema = customer_schema()
+    first = registrations[0].project if registrations else None
+    zone = first.zone if first else ZoneInfo(timezone.get_current_timezone_name())
+    shown = Display(References(), lang(), zone, schema)
     payload = customer_payload(customer, visibility)
-    if payload["phone"].startswith("+86"):  # a Chinese number as people write it
-        payload["phone"] = payload["phone"][3:]
+    payload["phone"] = shown_phone(payload["phone"])
+    if payload["phone_masked"] and payload["extra"].get("id_number"):  # an ID number is as private as the phone
+        payload["extra"]["id_number"] = _mask_id(payload["extra"]["id_number"])
+    managed = manager_projects(visibility, registrations)
+    for r in registrations:
+        r.stage_title = stage_title(r.project, r.stage)
+        r.protection_text = (_("protected until %(moment)s") % {"moment": moment(r.protected_until, r.project.zone)}
+                             if r.released_at is None and r.protected_until > now else _("protection ended"))
+        r.follow_up_url = _url("web:follow-up", r.project.code, customer.pk)
+        r.reassign_url = _url("web:customer-reassign", r.project.code, customer.pk) if r.project in managed else ""
+        r.next_text = day(r.next_follow_up_on) if r.next_follow_up_on else ""
+    relations, relation_form = _relations(request, customer, visibility, registrations)
     return render(request, "web/customer.html", {
-        "points": _points(customer.pk, projects),
-        "customer": payload, "profile": shown.fields(schema, payload["extra"], skip_empty=True),
-        "registrations": registrations, "deals": deals,
-        "payments": payments, "tasks": open_tasks, "changes": _changes(customer, visibility, shown, schema),
+        "customer": payload, "customer_id": customer.pk,
+        "profile": shown.fields(schema, payload["extra"], skip_empty=True),
+        "registrations": registrations, "deals": [d for d in deals if not d.is_service],
+        "services": [d for d in deals if d.is_service], "payments": payments, "paid": total_paid(payments),
+        "tasks": open_tasks, "events": events,
+        "intention": intention(latest_visit, projects.get(latest_visit.project_id) if latest_visit else None),
+        "changes": _changes(customer, visibility, shown, schema, merges),
+        "pending": _pending(customer, visibility, shown),
+        "points": _points(customer.pk, set(projects)), "relations": relations, "relation_form": relation_form,
+        "relation_kinds": list(relation_titles().items()),
+        "may_merge": bool(managed), "first_project": first,
     })
 
 
-def _changes(customer: Customer, visibility: PhoneVisibility, shown: Display, schema: dict) -> list[dict]:
-    """The key-field history in words: name and phone as they were, profile changes by their labels."""
+def _relations(request, customer: Customer, visibility: PhoneVisibility, registrations):
+    rows = list(CustomerRelation.objects.filter(Q(from_customer=customer) | Q(to_customer=customer))
+                .select_related("from_customer", "to_customer")
+                .prefetch_related("from_customer__registrations", "to_customer__registrations").order_by("pk"))
+    titles, inverse = relation_titles(), relation_inverse_titles()
     out = []
-    labels = {"name": _("Name"), "phone": _("Phone")}
-    for change in customer_changes(customer, visibility):
+    for relation in rows:
+        mine = relation.from_customer_id == customer.pk
+        other = relation.to_customer if mine else relation.from_customer
+        out.append({"id": relation.pk, "title": titles[relation.kind] if mine else inverse[relation.kind],
+                    "other_id": other.pk, "other_name": other.name,
+                    "other_phone": shown_phone(visibility.phone_for(other)), "note": relation.note})
+    form = None
+    if registrations:
+        form = RelationForm(refs=PageRefs(request.user, registrations[0].project))
+    return out, form
+
+
+class RelationForm:
+    """The add-a-relation form's customer picker (forms.fields.CustomerField: search by name or phone)."""
+
+    def __new__(cls, *, refs, data=None):
+        from django import forms
+
+        class _Form(forms.Form):
+            kind = forms.ChoiceField(label=_("Relation"), choices=[("", "—"), *relation_titles().items()])
+            other = CustomerField(refs=refs, label=_("Customer"))
+            note = forms.CharField(label=_("Note"), required=False, max_length=200)
+        return _Form(data=data, prefix="relation")
+
+
+def _pending(customer: Customer, visibility: PhoneVisibility, shown: Display) -> dict | None:
+    request = (CustomerChangeRequest.objects.filter(customer=customer, status=ChangeStatus.PENDING)
+               .select_related("requested_by").first())
+    if request is None:
+        return None
+    return {"rows": change_rows(customer, request.changes, visibility.sees_full(customer)),
+            "by": str(request.requested_by), "reason": request.reason}
+
+
+def key_labels() -> dict[str, str]:
+    return {"name": _("Name"), "phone": _("Phone"), "id_number": _("ID number")}
+
+
+def change_rows(customer: Customer, changes: dict, full: bool) -> list[tuple[str, str, str]]:
+    """(label, old, new) for a change request, phones masked unless the viewer sees full numbers."""
+    labels, out = key_labels(), []
+    current = {"name": customer.name, "phone": customer.phone, "id_number": customer.extra.get("id_number", "")}
+    for key, new in changes.items():
+        old = current.get(key, "")
+        if key == "phone":
+            old, new = ((shown_phone(old), shown_phone(new)) if full else (mask_phone(old), mask_phone(new)))
+        elif key == "id_number" and not full:
+            old, new = _mask_id(old), _mask_id(new)
+        out.append((labels.get(key, key), old or DASH, new or DASH))
+    return out
+
+
+def _mask_id(number: str) -> str:
+    """An ID number for viewers who see masked phones: the first four and last four characters."""
+    number = str(number or "")
+    return number if len(number) <= 8 else f"{number[:4]}{'*' * (len(number) - 8)}{number[-4:]}"
+
+
+def _changes(customer: Customer, visibility: PhoneVisibility, shown: Display, schema: dict, merges) -> list[dict]:
+    """The key-field history in words, newest first: name and phone as they were (masked per role),
+    profile changes by their labels, who made them; and each merge of a duplicate."""
+    raw = customer_changes(customer, visibility)
+    users = {u.pk: str(u) for u in User.objects.filter(pk__in={c.user_id for c in raw if c.user_id})}
+    full = visibility.sees_full(customer)
+    out = []
+    for change in raw:
+        who = users.get(change.user_id, _("system"))
+        at = moment(change.at, shown.zone)
         if change.field == "extra":
             old, new = change.old or {}, change.new or {}
             for key in [k for k in dict.fromkeys([*old, *new]) if old.get(k) != new.get(k)]:
                 field_schema = schema.get("properties", {}).get(key, {})
-                out.append({"at": change.at, "field": shown.label(key, field_schema),
-                            "old": shown.scalar(field_schema, old[key], key) if key in old else "",
-                            "new": shown.scalar(field_schema, new[key], key) if key in new else ""})
+                values = [shown.scalar(field_schema, side[key], key) if key in side else "" for side in (old, new)]
+                if key == "id_number" and not full:
+                    values = [_mask_id(v) for v in values]
+                out.append({"at": at, "sort": change.at, "by": who, "field": shown.label(key, field_schema),
+                            "old": values[0], "new": values[1]})
         else:
-            out.append({"at": change.at, "field": labels.get(change.field, change.field),
-                        "old": change.old, "new": change.new})
+            old, new = change.old, change.new
+            if change.field == "phone":
+                old, new = shown_phone(old or ""), shown_phone(new or "")
+            out.append({"at": at, "sort": change.at, "by": who, "field": key_labels().get(change.field, _("Profile")),
+                        "old": old, "new": new})
+    for m in merges:
+        phone = shown_phone(m.merged_phone) if full else mask_phone(m.merged_phone)
+        out.append({"at": moment(m.at, shown.zone), "sort": m.at, "by": str(m.by),
+                    "field": _("Merged duplicate"), "old": f"{m.merged_name} {phone}", "new": customer.name})
+    out.sort(key=lambda c: c["sort"], reverse=True)
     return out
 
 
@@ -95,16 +252,21 @@ def _points(customer_id: int, projects: set[int]) -> list:
                     .select_related("project").order_by("project__code"))
     titles = _level_titles([a.project_id for a in accounts])
     for account in accounts:  # the level by the title the project's points rules give it
-        account.level_title = titles.get((account.project_id, account.level), account.level)
+        account.level_title = titles.get((account.project_id, account.level), "")
     return accounts
 
 
 def _level_titles(project_ids: list[int]) -> dict[tuple[int, str], str]:
     from extensions.models import RuleSet
 
+    if not project_ids:
+        return {}
     out = {}
     for project_id, config in RuleSet.objects.filter(project_id__in=project_ids, plugin="points") \
             .values_list("project_id", "config"):
         for level in (config or {}).get("levels", []):
-            out[(project_id, level.get("code"))] = level.get("title") or level.get("code")
+            out[(project_id, level.get("code"))] = level.get("title") or ""
     return out
+
+
+__all__ = ["customer_page", "load_customer"]

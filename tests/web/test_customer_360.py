@@ -1,0 +1,236 @@
+"""The customer 360 page (客户台帐) and its edit, change-approval, merge and relation pages."""
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from engine import versions
+from engine.models import Record
+from engine.runtime import records
+from kernel import customers
+from kernel.models import (ChangeStatus, Customer, CustomerChangeRequest, CustomerRelation, FollowUp, Payment,
+                           Visit)
+
+from .page_text import read as page_text
+
+
+@pytest.fixture
+def customer(engine_flows, people):
+    versions.publish(people["p1"], "discount")
+    registration = customers.register(project_id=people["p1"].pk, consultant_id=people["consultant"].pk,
+                                      name="王小明", phone="13812341234",
+                                      extra={"id_type": "passport", "id_number": "E12345678"})
+    return registration.customer
+
+
+def _deal(people, customer, **data):
+    record = records.start_record(people["consultant"], people["p1"], "discount", {"unit_id": 7, "note": "x"})
+    Record.objects.filter(pk=record.pk).update(data={"unit_id": 7, "customer_id": customer.pk, **data})
+    return record
+
+
+def _visit(people, customer, n, **fields):
+    return Visit.objects.create(project=people["p1"], customer=customer, kind="visit", received_by=people["consultant"],
+                                at=timezone.now() - timedelta(hours=n), token=f"v{n}", **fields)
+
+
+def _follow_up(people, customer, n, **fields):
+    return FollowUp.objects.create(project=people["p1"], customer=customer, by=people["consultant"],
+                                   at=timezone.now() - timedelta(hours=n, minutes=30), channel="call",
+                                   token=f"f{n}", **{"stage": "intention", **fields})
+
+
+def _get(client, user, url):
+    client.force_login(user)
+    response = client.get(url, HTTP_ACCEPT_LANGUAGE="zh-hans")
+    return response, response.content.decode()
+
+
+def test_the_header_shows_the_phone_the_stage_the_consultant_and_the_protection(client, people, customer):
+    from kernel.models import CustomerRegistration
+    CustomerRegistration.objects.filter(customer=customer).update(stage="intention")
+
+    _, page = _get(client, people["manager"], f"/customers/{customer.pk}/")
+
+    assert "<small data-phone>13812341234</small>" in page
+    assert '<span class="stage" data-stage>意向 10%</span>' in page
+    assert "保护至" in page and "（北京时间）" in page
+    assert ">记录跟进</a>" in page and ">合并重复客户</a>" in page and ">修改资料</a>" in page
+
+
+def test_another_consultant_sees_the_phone_masked_in_header_history_and_relations(client, people, customer):
+    customers.update(customer.pk, by_user_id=people["consultant"].pk, phone="13912345678")
+    other = customers.register(project_id=people["p1"].pk, consultant_id=people["consultant"].pk, name="李娜",
+                               phone="13700001111").customer
+    CustomerRelation.objects.create(from_customer=customer, to_customer=other, kind="spouse")
+
+    _, page = _get(client, people["consultant2"], f"/customers/{customer.pk}/")
+
+    assert "<small data-phone>139****5678</small>" in page
+    assert "电话: 138****1234 → 139****5678" in page
+    assert '<span data-phone>137****1111</span>' in page
+    assert "13912345678" not in page and "13700001111" not in page and "E12345678" not in page
+    assert ">合并重复客户</a>" not in page
+
+
+def test_the_timeline_puts_visits_follow_ups_steps_payments_and_points_in_words_newest_first(client, people, customer):
+    from plugins.points.models import PointsAccount, PointsEntry
+    deal = _deal(people, customer, price="1200000.00")
+    _visit(people, customer, 5, layout="三室两厅", budget=Decimal("3000000.00"), area=Decimal("120.00"),
+           source_type="referral")
+    _follow_up(people, customer, 1, stage="strong_interest", previous_stage="intention")
+    Payment.objects.create(project=people["p1"], record_id=deal.pk, reference=deal.reference, kind="deposit",
+                           amount=Decimal("50000.00"), received_at=timezone.now() - timedelta(minutes=10))
+    account = PointsAccount.objects.create(project=people["p1"], customer=customer, balance=10, points_ever_earned=10)
+    PointsEntry.objects.create(account=account, kind="earn", points=10, balance_after=10, reference="E-1",
+                               at=timezone.now() - timedelta(minutes=5))
+
+    response, page = _get(client, people["manager"], f"/customers/{customer.pk}/")
+    text = page_text(page).text
+
+    kinds = [chunk.split('"')[0] for chunk in page.split('data-event="')[1:]]
+    assert kinds == ["step", "points", "payment", "follow-up", "visit"]  # the deal started just now
+    assert "电话 · 意向 10% → 强意向 50%" in text or "来电 · 意向 10% → 强意向 50%" in text
+    assert "三室两厅 · ¥3,000,000.00 · 120.00 m² · 老带新" in text
+    assert "¥50,000.00" in text and "获得积分 +10" in text
+    assert f'{deal.reference}</a> · Project one · 折扣审批' in page
+    assert "¥1,200,000.00" in text  # the deal's amount
+    assert "意向房型 三室两厅" in text  # the intention, from the latest visit
+
+
+def test_the_page_costs_the_same_queries_for_3_and_30_timeline_items(client, people, customer):
+    client.force_login(people["manager"])
+
+    def queries(n):
+        Visit.objects.all().delete(), FollowUp.objects.all().delete()
+        for i in range(n):
+            _visit(people, customer, i, layout="三室")
+            _follow_up(people, customer, i)
+        for _ in range(n // 3):
+            _deal(people, customer)
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(f"/customers/{customer.pk}/").status_code == 200
+        return len(captured)
+
+    queries(3)  # warm the definition cache
+    assert queries(3) == queries(30)
+
+
+def test_an_outsider_gets_a_404_and_a_company_colleague_a_registered_elsewhere_page(client, people, customer):
+    from kernel.models import Company
+    assert _get(client, people["outsider"], f"/customers/{customer.pk}/")[0].status_code == 404
+
+    company = Company.objects.create(code="acme", name="Acme")
+    people["p1"].company = company
+    people["p1"].save()
+    people["p2"].company = company
+    people["p2"].save()
+
+    response, page = _get(client, people["outsider"], f"/customers/{customer.pk}/")
+    assert response.status_code == 200
+    assert "该客户已在本公司的其他项目登记" in page and "王小明" not in page
+
+
+def test_editing_without_approval_applies_at_once(client, people, customer):
+    client.force_login(people["consultant"])
+
+    response = client.post(f"/customers/{customer.pk}/edit/", {
+        "name": "王晓明", "phone": "13812341234", "id_type": "passport", "id_number": "E12345678",
+        "occupation": "教师"}, HTTP_ACCEPT_LANGUAGE="zh-hans", follow=True)
+
+    customer.refresh_from_db()
+    assert (customer.name, customer.extra["occupation"]) == ("王晓明", "教师")
+    assert "客户资料已保存。" in response.content.decode()
+
+
+def test_editing_with_approval_waits_for_a_manager_who_approves_on_the_changes_page(client, people, customer):
+    people["p1"].settings = {**people["p1"].settings, "customer_changes_need_approval": True}
+    people["p1"].save()
+    client.force_login(people["consultant"])
+
+    response = client.post(f"/customers/{customer.pk}/edit/", {
+        "name": "王晓明", "phone": "13912345678", "id_type": "passport", "id_number": "E12345678",
+        "reason": "证件"}, HTTP_ACCEPT_LANGUAGE="zh-hans", follow=True)
+
+    assert "等待销售经理审批" in response.content.decode()
+    assert Customer.objects.get(pk=customer.pk).name == "王小明"
+    request = CustomerChangeRequest.objects.get()
+
+    # a consultant does not see the approvals; the manager does, old → new, and approves
+    client.force_login(people["consultant2"])
+    assert client.get("/projects/P1/customer-changes/").status_code == 404
+    client.force_login(people["manager"])
+    page = client.get("/projects/P1/customer-changes/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "<td>王小明</td><td>→</td><td>王晓明</td>" in page
+    assert "<td>13812341234</td><td>→</td><td>13912345678</td>" in page
+    response = client.post("/projects/P1/customer-changes/", {"request": request.pk, "decision": "approve",
+                                                              "note": "ok"}, HTTP_ACCEPT_LANGUAGE="zh-hans",
+                           follow=True)
+    assert "已批准" in response.content.decode()
+    customer.refresh_from_db()
+    assert (customer.name, customer.phone) == ("王晓明", "+8613912345678")
+    assert CustomerChangeRequest.objects.get().status == ChangeStatus.APPROVED
+
+
+def test_a_refused_edit_says_why_at_the_form(client, people, customer):
+    client.force_login(people["consultant"])
+
+    response = client.post(f"/customers/{customer.pk}/edit/", {"name": "王小明", "phone": "12"},
+                           HTTP_ACCEPT_LANGUAGE="zh-hans")
+
+    assert response.status_code == 400
+    assert "不是有效的电话号码" in response.content.decode()
+
+
+def test_the_merge_page_previews_what_moves_then_merges(client, people, customer):
+    twin = customers.register(project_id=people["p1"].pk, consultant_id=people["consultant"].pk, name="王小明",
+                              phone="13900001111").customer
+    _visit(people, twin, 1)
+    client.force_login(people["manager"])
+
+    page = client.post(f"/customers/{customer.pk}/merge/", {"duplicate": f"@{twin.pk}", "confirm": "0"},
+                       HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "<dt>到访与来电</dt><dd>1</dd>" in page and "合并到此客户" in page
+
+    response = client.post(f"/customers/{customer.pk}/merge/", {"duplicate": f"@{twin.pk}", "confirm": "1"},
+                           HTTP_ACCEPT_LANGUAGE="zh-hans", follow=True)
+    assert "已合并到此客户" in response.content.decode()
+    assert not Customer.objects.filter(pk=twin.pk).exists()
+    assert Visit.objects.get().customer_id == customer.pk
+
+
+def test_the_merge_page_is_for_managers_and_shows_a_refusal_in_words(client, people, customer):
+    client.force_login(people["consultant"])
+    assert client.get(f"/customers/{customer.pk}/merge/").status_code == 404
+
+    client.force_login(people["manager"])
+    page = client.post(f"/customers/{customer.pk}/merge/", {"duplicate": f"@{customer.pk}", "confirm": "0"},
+                       HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "不能把客户合并到其本人" in page and "合并到此客户</button>" not in page
+
+
+def test_relations_are_added_with_the_picker_and_removed(client, people, customer):
+    other = customers.register(project_id=people["p1"].pk, consultant_id=people["consultant"].pk, name="李娜",
+                               phone="13700001111").customer
+    client.force_login(people["consultant"])
+
+    response = client.post(f"/customers/{customer.pk}/relations/", {
+        "relation-kind": "referrer", "relation-other": "李娜", "relation-note": "老业主"},
+        HTTP_ACCEPT_LANGUAGE="zh-hans", follow=True)
+    page = response.content.decode()
+    relation = CustomerRelation.objects.get()
+    assert (relation.from_customer_id, relation.to_customer_id, relation.kind) == (customer.pk, other.pk, "referrer")
+    assert "推荐人：" in page_text(page).text or "推荐人:" in page_text(page).text
+
+    client.post(f"/customers/{customer.pk}/relations/", {"remove": relation.pk})
+    assert not CustomerRelation.objects.exists()
+
+
+def test_the_page_reads_in_english(client, people, customer):
+    client.force_login(people["manager"])
+    page = client.get(f"/customers/{customer.pk}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+
+    assert "Timeline" in page and "Key field history" in page and "Merge a duplicate" in page
