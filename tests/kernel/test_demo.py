@@ -7,6 +7,7 @@ from pathlib import Path
 import yaml
 from django.conf import settings
 from django.core.management import call_command
+from django.utils import timezone
 
 from accounts.models import Membership, User
 from definitions.roles import STANDARD_ROLE_NAMES
@@ -33,8 +34,9 @@ def test_the_demo_has_two_buildings_three_hundred_units_and_a_user_per_role(db):
     assert Counter(Unit.objects.filter(project=demo).values_list("status", flat=True)) == {
         "available": 293, "withheld": 2, "reserved": 2, "subscribed": 2, "signed": 1}
     assert set(Membership.objects.filter(project=demo).values_list("role", flat=True)) == STANDARD_ROLE_NAMES
-    assert Customer.objects.count() == 12
-    assert CustomerRegistration.objects.filter(project=demo).count() == 12
+    # twelve customers registered, and three walk-ins and calls the front desk took this week
+    assert Customer.objects.count() == 15
+    assert CustomerRegistration.objects.filter(project=demo).count() == 15
     assert QueueBatch.objects.filter(project=demo).get().code == "A"
     assert "login: admin / admin  platform admin (all projects)" in output
     # the admin site is for those who configure; staff work on the pages
@@ -42,6 +44,30 @@ def test_the_demo_has_two_buildings_three_hundred_units_and_a_user_per_role(db):
     assert staff == {"admin", "projectadmin", "platformadmin", "implementer"}
     assert "login: consultant / demo1234  sales consultant" in output
     assert "published DEMO/reservation v1" in output and "published DEMO/subscription v1" in output
+
+
+def test_the_demo_front_desk_has_campaigns_visits_and_follow_ups_due_today_and_overdue(db):
+    from datetime import timedelta
+
+    from kernel.models import Campaign, Company, FollowUp, Visit
+
+    load()
+
+    demo = Project.objects.get(code="DEMO")
+    today = timezone.now().astimezone(demo.zone).date()
+    assert Company.objects.get().projects.count() == 2
+    assert set(Campaign.objects.filter(project=demo).values_list("name", flat=True)) == {
+        "双十二看房团", "抖音直播看房", "老业主推荐季"}
+    assert Visit.objects.filter(project=demo).count() == 8
+    # 张伟 came twice: the second visit counts as a return
+    assert list(Visit.objects.filter(customer__name="张伟").order_by("at").values_list("returning", flat=True)) == [
+        False, True]
+    assert FollowUp.objects.filter(project=demo).count() == 5
+    registrations = CustomerRegistration.objects.filter(project=demo)
+    assert registrations.get(customer__name="张伟").next_follow_up_on == today
+    assert registrations.get(customer__name="张伟").stage == "strong_interest"
+    assert registrations.filter(next_follow_up_on__lt=today).count() == 2
+    assert registrations.get(customer__name="李娜").next_follow_up_on == today - timedelta(days=2)
 
 
 def test_demo_units_have_realistic_areas_and_prices_in_exact_decimals(db):

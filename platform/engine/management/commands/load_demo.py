@@ -21,7 +21,7 @@ from engine.runtime.access import roles_in
 from extensions.models import RuleSet
 from extensions.rule_files import check_rule_file
 from extensions.rulesets import publish_rules
-from kernel import demo
+from kernel import demo, demo_front_desk
 from kernel.models import Customer, Project, Unit
 from kernel.phones import normalise_phone
 
@@ -51,11 +51,17 @@ class Command(BaseCommand):
             if loaded.units or loaded.withheld or loaded.batches:
                 self.stdout.write(f"{project.code}: {loaded.buildings} buildings, {loaded.units} units "
                                   f"({loaded.withheld} withheld), {loaded.batches} queue batches added")
+        if demo_front_desk.load_companies(data.get("companies", []), projects):
+            self.stdout.write("companies added")
         self._users(data.get("users", []), projects)
         for item in data.get("projects", []):
             added = demo.load_customers(projects[item["code"]], item.get("customers", []))
             if added:
                 self.stdout.write(f"{item['code']}: {added} customers registered")
+            made = demo_front_desk.load_front_desk(projects[item["code"]], item)
+            if any(made.values()):
+                self.stdout.write(f"{item['code']}: {made['campaigns']} campaigns, {made['visits']} visits and "
+                                  f"calls, {made['follow_ups']} follow-ups added")
         self._deals(data.get("deals", []), projects)
         self.stdout.write(self.style.SUCCESS("demo loaded"))
 
