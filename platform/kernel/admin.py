@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils import timezone
@@ -15,8 +16,10 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
+from accounts.models import Membership
+
 from . import units
-from .customers import extra_problems
+from .customers import claim, extra_problems
 from .errors import InvalidPhone, KernelError
 from .models import (Building, Customer, CustomerRegistration, Payment, Project, QueueBatch, QueueNumber, Unit,
                      UnitHold)
@@ -143,6 +146,23 @@ class CustomerForm(forms.ModelForm):
         return extra
 
 
+class CustomerAddForm(CustomerForm):
+    """Adding a customer registers them in a project to a consultant, so no customer belongs to no project
+    (a customer in no project is nobody's to see, and their page would be a 404)."""
+
+    project = forms.ModelChoiceField(label=_("project"), queryset=Project.objects.order_by("code"))
+    consultant = forms.ModelChoiceField(label=_("consultant"), queryset=get_user_model().objects.filter(
+        is_active=True).order_by("username"), help_text=_("A member of the project, who is protected for this "
+                                                          "customer there."))
+
+    def clean(self) -> dict:
+        data = super().clean()
+        project, consultant = data.get("project"), data.get("consultant")
+        if project and consultant and not Membership.objects.filter(project=project, user=consultant).exists():
+            self.add_error("consultant", _("This person is not a member of the project."))
+        return data
+
+
 @admin.register(Customer)
 class CustomerAdmin(admin.ModelAdmin):
     """Shows each phone as the viewer may see it; searches phones by exact number only.
@@ -183,8 +203,15 @@ class CustomerAdmin(admin.ModelAdmin):
             obj.phone_is_masked = not _visibility(request).sees_full(obj)
         return obj
 
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        if obj is None:
+            kwargs["form"] = CustomerAddForm
+        return super().get_form(request, obj, change=change, **kwargs)
+
     def get_fields(self, request, obj=None):
-        if obj is not None and getattr(obj, "phone_is_masked", True):
+        if obj is None:
+            return ("name", "phone", "extra", "project", "consultant")
+        if getattr(obj, "phone_is_masked", True):
             return ("name", "phone_shown", "extra")
         return ("name", "phone", "extra")
 
@@ -196,6 +223,9 @@ class CustomerAdmin(admin.ModelAdmin):
         if not change:
             obj.created_by = request.user
         super().save_model(request, obj, form, change)
+        if not change:  # inside the add view's transaction: the customer and the registration, or neither
+            claim(project_id=form.cleaned_data["project"].pk, customer_id=obj.pk,
+                  consultant_id=form.cleaned_data["consultant"].pk)
 
 
 def _visibility(request: HttpRequest) -> PhoneVisibility:

@@ -234,3 +234,25 @@ def test_the_page_reads_in_english(client, people, customer):
     page = client.get(f"/customers/{customer.pk}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
 
     assert "Timeline" in page and "Key field history" in page and "Merge a duplicate" in page
+
+
+def test_a_customer_added_in_the_admin_is_registered_in_a_project_and_their_page_opens(client, people):
+    from accounts.models import Membership, User
+    from kernel.models import CustomerRegistration
+    root = User.objects.create_superuser("root", password="x")
+    Membership.objects.create(user=root, project=people["p1"], role="project_admin")
+    client.force_login(root)
+
+    refused = client.post("/admin/kernel/customer/add/", {"name": "赵六", "phone": "13600001234", "extra": "{}",
+                                                          "project": people["p1"].pk,
+                                                          "consultant": people["outsider"].pk})
+    assert refused.status_code == 200 and not Customer.objects.exists()  # not a member of P1
+
+    client.post("/admin/kernel/customer/add/", {"name": "赵六", "phone": "13600001234", "extra": "{}",
+                                               "project": people["p1"].pk, "consultant": people["consultant"].pk})
+
+    customer = Customer.objects.get()
+    registration = CustomerRegistration.objects.get(customer=customer)
+    assert (registration.project_id, registration.consultant_id) == (people["p1"].pk, people["consultant"].pk)
+    client.force_login(people["consultant"])
+    assert client.get(f"/customers/{customer.pk}/").status_code == 200

@@ -32,7 +32,10 @@ def test_the_manager_sees_the_full_phone_the_deals_and_the_open_tasks(client, pe
     page = client.get(f"/customers/{customer.pk}/").content.decode()
 
     assert "<small data-phone>13812341234</small>" in page  # a Chinese number as people write it
-    assert f'href="/records/{record.pk}/">DSC-000001</a> · Project one · 折扣审批 · 草稿' in page  # the flow's titles, not its codes
+    # the flow's and state's titles, not their codes; the unit's code and the amount in their columns
+    assert f'href="/records/{record.pk}/">DSC-000001</a> · Project one · 折扣审批</td>' in page
+    assert '<td data-label="状态">草稿</td>' in page
+    assert "准备" in page  # the open task
 
 
 def test_an_outsider_cannot_open_the_customer(client, people, customer):
