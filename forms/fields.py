@@ -194,7 +194,8 @@ def resolve_customer(refs: Refs, text: str) -> CustomerOption:
     """The one customer `text` names: a picker's @key, a full phone, a name, or "name phone" as a picker shows it.
 
     `ValidationError` when nobody or several people match, so a customer that does not
-    exist is refused at the field rather than stored.
+    exist is refused at the field rather than stored; so is one found by phone who is not
+    registered in the form's project (a deal there needs them registered, and protected, first).
     """
     text = text.strip()
     if text.startswith("@") and text[1:].isdigit():
@@ -214,6 +215,9 @@ def resolve_customer(refs: Refs, text: str) -> CustomerOption:
     if len(matches) > 1:
         raise forms.ValidationError(_("Several customers match %(text)s: type the phone number or pick one "
                                       "from the list."), code="ambiguous", params={"text": text})
+    if not matches[0].registered:
+        raise forms.ValidationError(_("%(name)s is not registered in this project yet: register them here first, "
+                                      "then pick them."), code="not_registered", params={"name": matches[0].name})
     return matches[0]
 
 

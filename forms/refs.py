@@ -26,6 +26,7 @@ class CustomerOption:
     pk: int
     name: str
     phone: str  # as the viewer may see it: full or 138****1234
+    registered: bool = True  # registered in the refs' project (a full phone finds customers of any project)
 
     @property
     def label(self) -> str:

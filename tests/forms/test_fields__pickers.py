@@ -52,7 +52,17 @@ def test_a_customer_that_does_not_exist_is_refused_never_accepted(world, refs):
 
 def test_a_name_registered_only_in_another_project_is_not_found_by_name(world, refs):
     assert errors(CustomerField(refs=refs), "王芳", "en")[0].startswith("The customer does not exist")
-    assert CustomerField(refs=refs).clean("13700002222") == world["far"].pk  # the full phone finds anyone
+
+
+def test_a_customer_of_another_project_found_by_phone_or_key_is_refused_at_the_field(world, refs):
+    # the full phone finds anyone (one customer base), but a deal here needs them registered here (issue 14)
+    far = world["far"]
+    for typed in ("13700002222", f"@{far.pk}", "王芳 13700002222"):
+        assert errors(CustomerField(refs=refs), typed, "en") == [
+            "王芳 is not registered in this project yet: register them here first, then pick them."]
+    assert errors(CustomerField(refs=refs), "13700002222") == ["王芳 尚未在本项目登记：请先在本项目登记，再选择。"]
+    assert errors(BuyersField(refs=refs), _rows(("李娜", ""), (f"@{far.pk}", "")), "en") == [
+        "Buyer 2: 王芳 is not registered in this project yet: register them here first, then pick them."]
 
 
 def test_a_customer_from_the_record_reads_as_name_and_masked_phone_for_a_consultant_not_theirs(world, refs):

@@ -68,7 +68,8 @@ class PageRefs:
 
     def customer_option(self, customer: Customer) -> CustomerOption:
         phone = self.visibility.phone_for(customer)
-        return CustomerOption(customer.pk, customer.name, _shown_phone(phone))
+        registered = any(r.project_id == self.project.pk for r in customer.registrations.all())
+        return CustomerOption(customer.pk, customer.name, _shown_phone(phone), registered)
 
     def customers_by_pk(self, pks: Iterable[int]) -> dict[int, CustomerOption]:
         customers = with_registrations(Customer.objects.filter(pk__in=list(pks)))

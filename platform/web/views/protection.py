@@ -1,0 +1,79 @@
+"""Reassigning a customer's protection (变更归属): a manager hands the customer to another consultant, with a reason.
+
+Managers of the project only (kernel.access.MANAGER_ROLES); anyone else gets a 403 page
+that says so. The form offers the project's sales consultants by name and asks for the
+reason, which kernel.customers.reassign requires and keeps in the protection history;
+a refusal is shown at its field in the user's language.
+"""
+from __future__ import annotations
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from accounts.models import Membership
+from kernel import customers as kernel_customers
+from kernel.access import MANAGER_ROLES, memberships_of
+from kernel.errors import KernelError
+from kernel.models import Customer, CustomerRegistration, Project
+from kernel.protection_history import protection_history
+
+from .common import lang
+
+TEMPLATE = "web/customers/reassign.html"
+
+
+class ReassignForm(forms.Form):
+    consultant = forms.TypedChoiceField(label=gettext_lazy("New consultant"), coerce=int)
+    note = forms.CharField(label=gettext_lazy("Reason"), max_length=200, widget=forms.Textarea(attrs={"rows": 3}),
+                           error_messages={"required": gettext_lazy("Say why the customer is reassigned.")})
+
+    def __init__(self, *args, consultants: list[tuple[int, str]], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["consultant"].choices = [("", "—"), *consultants]
+
+
+def consultants_of(project: Project) -> list[tuple[int, str]]:
+    """(user pk, display name) of the project's active sales consultants, by name."""
+    rows = (Membership.objects.filter(project=project, role="sales_consultant", user__is_active=True)
+            .select_related("user").order_by("user__display_name", "user__username"))
+    return [(m.user_id, str(m.user)) for m in rows]
+
+
+@login_required
+def customer_reassign(request, project: str, customer_id: int):
+    project_obj = Project.objects.filter(code=project).first()
+    customer = Customer.objects.filter(pk=customer_id).first()
+    roles = memberships_of(request.user.pk).get(project_obj.pk, frozenset()) if project_obj else frozenset()
+    if project_obj is None or customer is None or not roles:
+        raise Http404()
+    context = {"project": project_obj, "customer": customer}
+    if not roles & MANAGER_ROLES:
+        return render(request, TEMPLATE, {**context, "forbidden": True}, status=403)
+    registration = (CustomerRegistration.objects.select_related("consultant")
+                    .filter(project=project_obj, customer=customer).first())
+    form = ReassignForm(request.POST or None, consultants=consultants_of(project_obj))
+    if request.method == "POST" and form.is_valid():
+        try:
+            done = kernel_customers.reassign(project_id=project_obj.pk, customer_id=customer.pk,
+                                             to_consultant_id=form.cleaned_data["consultant"],
+                                             by_user_id=request.user.pk, note=form.cleaned_data["note"])
+        except KernelError as error:
+            field = error.params.get("field")
+            form.add_error(field if field in form.fields else None, error.message(lang()))
+        else:
+            messages.success(request, _("%(customer)s is now %(consultant)s's customer in %(project)s, protected "
+                                        "until %(until)s.") % {
+                "customer": customer.name, "consultant": str(done.consultant), "project": project_obj.code,
+                "until": done.protected_until.astimezone(project_obj.zone).strftime("%Y-%m-%d %H:%M")})
+            return redirect("web:customer", customer.pk)
+    return render(request, TEMPLATE, {
+        **context, "form": form, "registration": registration,
+        "until": (registration.protected_until.astimezone(project_obj.zone).strftime("%Y-%m-%d %H:%M")
+                  if registration else ""),
+        "history": list(reversed(protection_history(customer.pk, [project_obj.pk]))),
+    }, status=200 if request.method == "GET" or not form.errors else 400)
