@@ -5,6 +5,7 @@ from .views import chart, customers, inbox, lookups, record_list, records, rules
 from .views import customer_pages  # the customer 360 page's edit, changes, merge, relations (issue 14)
 from .views import protection  # reassigning a customer's protection (issue 14)
 from .views import customer_list  # the customer base for staff (issue 14)
+from .views import front_desk  # visits and calls, campaigns (issue 14)
 
 app_name = "web"
 
@@ -50,6 +51,13 @@ urlpatterns = [
     path("projects/<slug:project>/customer-changes/", customer_pages.customer_changes, name="customer-changes"),
     path("customers/<int:customer_id>/merge/", customer_pages.customer_merge, name="customer-merge"),
     path("customers/<int:customer_id>/relations/", customer_pages.customer_relations, name="customer-relations"),
+    # the front desk: visits and calls, the phone lookup as it is typed, campaigns (views/front_desk.py)
+    path("projects/<slug:project>/front-desk/", front_desk.front_desk, name="front-desk"),
+    path("projects/<slug:project>/front-desk/lookup/", front_desk.front_desk_lookup, name="front-desk-lookup"),
+    path("projects/<slug:project>/visits/", front_desk.visit_list, name="visit-list"),
+    path("projects/<slug:project>/campaigns/", front_desk.campaign_list, name="campaigns"),
+    path("projects/<slug:project>/campaigns/new/", front_desk.campaign_edit, name="campaign-new"),
+    path("projects/<slug:project>/campaigns/<int:campaign_id>/", front_desk.campaign_edit, name="campaign-edit"),
     # the flow studio and plugin rules (project admins)
     path("studio/<slug:project>/", studio.studio, name="studio"),
     path("studio/<slug:project>/rules/<slug:plugin>/", rules.rules_page, name="rules"),

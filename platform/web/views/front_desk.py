@@ -1,0 +1,430 @@
+"""The sales floor's front desk (来电/来访登记): register a walk-in or a call, look the phone up as it is typed,
+list the visits and calls, and run the campaigns that bring them.
+
+Who may: the project's sales consultants and managers (`kernel.visits.FRONT_DESK_ROLES`);
+anyone else, members of other roles and non-members alike, gets a refusal page in
+words (403). Managers may register a visit for a named consultant and create or change
+campaigns. Every page works without scripts (the phone lookup is a "look up" button
+then, and a refused submit shows the lookup too); with htmx the lookup comes as the
+phone is typed. The lists read a fixed number of queries whatever the rows.
+"""
+from __future__ import annotations
+
+import uuid
+from datetime import datetime, time, timedelta
+from decimal import Decimal
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import Count, Q
+from django.http import Http404, HttpResponse, QueryDict
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext, pgettext_lazy
+from django.views.decorators.http import require_GET
+
+from accounts.models import Membership
+from kernel import visits as desk
+from kernel.access import roles_in
+from kernel.errors import CustomerProtected, InvalidCustomerData, InvalidPhone, KernelError, NotPermitted
+from kernel.models import Campaign, Project, Visit, VisitKind
+from kernel.phones import normalise_phone
+from kernel.visibility import PhoneVisibility
+
+from ..display import DASH, money, moment, zone_name
+from .common import lang
+
+PAGE_SIZE = 50
+DATE_FORMATS = ["%Y-%m-%d", "%Y/%m/%d", "%Y年%m月%d日"]
+
+
+class Desk:
+    """The project and what the user may do at its front desk, read once per request."""
+
+    def __init__(self, request, code: str):
+        self.project = Project.objects.select_related("company").filter(code=code).first()
+        if self.project is None:
+            raise Http404()
+        self.roles = roles_in(request.user.pk, self.project.pk)
+        self.allowed = bool(self.roles & desk.FRONT_DESK_ROLES)
+        self.chooses = bool(self.roles & desk.CHOOSER_ROLES)
+        self.manages_campaigns = bool(self.roles & desk.CAMPAIGN_ROLES)
+
+    def refused(self, request, reason: str | None = None) -> HttpResponse:
+        reason = reason or _("The front desk is for the project's sales consultants, sales managers, project "
+                             "director and project admins. Ask a project admin to add you if you receive visitors.")
+        return render(request, "web/front_desk/refused.html",
+                      {"desk": self, "reason": reason, "project": self.project}, status=403)
+
+
+def _shown_phone(phone: str) -> str:
+    return phone[3:] if phone.startswith("+86") else phone
+
+
+def _until(value: datetime, zone) -> str:
+    """2026-12-30 18:00（北京时间） / 2026-12-30 18:00 (Asia/Shanghai)."""
+    text = value.astimezone(zone).strftime("%Y-%m-%d %H:%M")
+    name = zone_name(zone)
+    return f"{text}（{name}）" if lang().startswith("zh") else f"{text} ({name})"
+
+
+def _kinds() -> list[tuple[str, str]]:
+    """Visit and call by their titles (not the model's lower-case labels, which other words could share)."""
+    return [(VisitKind.VISIT, pgettext("visit kind", "Visit")), (VisitKind.CALL, pgettext("visit kind", "Call"))]
+
+
+def _source_choices(project: Project) -> list[tuple[str, str]]:
+    return list(desk.source_titles(project, lang()).items())
+
+
+def _consultants(project: Project) -> list[tuple[int, str]]:
+    rows = (Membership.objects.filter(project=project, role="sales_consultant").select_related("user")
+            .order_by("user__display_name", "user__username"))
+    return list({m.user_id: str(m.user) for m in rows}.items())
+
+
+def _desk_people(project: Project) -> list[tuple[int, str]]:
+    rows = (Membership.objects.filter(project=project, role__in=desk.FRONT_DESK_ROLES).select_related("user")
+            .order_by("user__display_name", "user__username"))
+    return list({m.user_id: str(m.user) for m in rows}.items())
+
+
+# The registration form
+
+class VisitForm(forms.Form):
+    phone = forms.CharField(label=gettext_lazy("Phone"), max_length=40,
+                            help_text=gettext_lazy("The whole number: the customer is looked up as you type."))
+    kind = forms.ChoiceField(label=gettext_lazy("Visit or call"), choices=_kinds, widget=forms.RadioSelect,
+                             initial=VisitKind.VISIT)
+    name = forms.CharField(label=gettext_lazy("Name"), max_length=100, required=False,
+                           help_text=gettext_lazy("Needed for a new customer; a known customer keeps their name."))
+    source_type = forms.ChoiceField(label=gettext_lazy("Source type"), required=False)
+    campaign = forms.ChoiceField(label=gettext_lazy("Campaign"), required=False)
+    consultant = forms.ChoiceField(label=gettext_lazy("Consultant"), required=False)
+    layout = forms.CharField(label=gettext_lazy("Layout wanted"), max_length=60, required=False,
+                             widget=forms.TextInput(attrs={"placeholder": gettext_lazy("e.g. 3 bedrooms")}))
+    budget = forms.CharField(label=gettext_lazy("Budget"), max_length=24, required=False,
+                             widget=forms.TextInput(attrs={"inputmode": "decimal"}))
+    area = forms.CharField(label=gettext_lazy("Area wanted (m²)"), max_length=12, required=False,
+                           widget=forms.TextInput(attrs={"inputmode": "decimal"}))
+    note = forms.CharField(label=gettext_lazy("Note"), max_length=500, required=False,
+                           widget=forms.Textarea(attrs={"rows": 2}))
+    token = forms.CharField(widget=forms.HiddenInput)
+
+    def __init__(self, *args, desk_: Desk, user, campaigns: list[Campaign], **kwargs):
+        super().__init__(*args, **kwargs)
+        project = desk_.project
+        self.fields["source_type"].choices = [("", _("— choose —"))] + _source_choices(project)
+        titles = desk.source_titles(project, lang())
+        self.fields["campaign"].choices = [("", _("No campaign"))] + [
+            (str(c.pk), f"{c.name} · {titles.get(c.source_type, DASH)}") for c in campaigns]
+        if desk_.chooses:
+            self.fields["consultant"].choices = [("", _("Me (a protected customer stays with their consultant)"))] + [
+                (str(pk), name) for pk, name in _consultants(project) if pk != user.pk]
+        else:
+            del self.fields["consultant"]
+        phone = self.fields["phone"].widget
+        phone.attrs.update({"inputmode": "tel", "autocomplete": "off", "autofocus": True,
+                            "hx-get": reverse("web:front-desk-lookup", args=[project.code]),
+                            "hx-trigger": "keyup changed delay:300ms, change", "hx-target": "#phone-lookup",
+                            "hx-swap": "innerHTML", "aria-describedby": "phone-lookup"})
+        self.fields["budget"].widget.template_name = "web/widgets/money.html"
+
+
+def _field_of(error: KernelError, project: Project) -> tuple[str | None, str]:
+    """The form field a kernel refusal is about (None: the form as a whole), and its words in the user's language."""
+    chinese = lang().startswith("zh")
+    if isinstance(error, InvalidPhone):
+        return "phone", _("%(value)s is not a whole phone number, e.g. 13812341234 or +86 138 1234 1234") % {
+            "value": error.params["value_en"]}
+    if isinstance(error, CustomerProtected):
+        return "phone", _("This customer, %(name)s, is protected for %(consultant)s until %(until)s: ask "
+                          "%(consultant)s or a sales manager.") % {
+            "name": error.params["name"], "consultant": error.params["consultant"],
+            "until": f"{error.params['until']}（{zone_name(project.zone)}）" if chinese
+            else f"{error.params['until']} ({zone_name(project.zone)})"}
+    if isinstance(error, InvalidCustomerData):
+        return "name", _("Enter the customer's name: a new customer needs one (at most 100 characters).")
+    if isinstance(error, desk.FieldRefused):
+        field = error.params["field"]
+        return (None if field == "token" else field), error.params["problem_zh" if chinese else "problem_en"]
+    return None, error.message(lang())
+
+
+def _lookup(desk_: Desk, user, phone: str) -> dict:
+    """The words under the phone field: what the front desk may say of the number typed."""
+    digits = "".join(c for c in phone if c.isdigit())
+    if len(digits) < 7:
+        return {"state": "", "text": ""}
+    found = desk.phone_lookup(desk_.project.pk, user, phone)
+    if found is None:
+        try:
+            normalise_phone(phone)
+        except InvalidPhone:
+            if len(digits) >= 11:
+                return {"state": "invalid", "text": _("This is not a valid phone number yet.")}
+            return {"state": "", "text": ""}
+        return {"state": "new", "text": _("New customer")}
+    if found["status"] == "elsewhere":
+        return {"state": "elsewhere", "text": _("This number is registered in another project of the group.")}
+    zone = desk_.project.zone
+    if found["status"] == "shared":
+        return {"state": "shared", "customer_id": found["customer_id"],
+                "text": _("Known customer %(name)s %(phone)s, registered in another project of the group") % found}
+    if not found["may_serve"]:
+        return {"state": "protected", "customer_id": found["customer_id"],
+                "text": _("This customer is protected for %(consultant)s until %(until)s: ask %(consultant)s or a "
+                          "sales manager.") % {"consultant": found["consultant"],
+                                               "until": _until(found["protected_until"], zone)}}
+    words = {"name": found["name"], "phone": found["phone"], "consultant": found["consultant"]}
+    if found["protected_until"]:
+        text = _("Known customer %(name)s %(phone)s, consultant %(consultant)s, protected until %(until)s") % {
+            **words, "until": _until(found["protected_until"], zone)}
+    else:
+        text = _("Known customer %(name)s %(phone)s, consultant %(consultant)s, no protection running") % words
+    if found["visited_before"]:
+        text += _("; has visited or called before")
+    return {"state": "known", "customer_id": found["customer_id"], "text": text}
+
+
+def _today(desk_: Desk, user) -> list[Visit]:
+    zone = desk_.project.zone
+    start = datetime.combine(timezone.now().astimezone(zone).date(), time(), tzinfo=zone)
+    rows = list(_visits(desk_.project).filter(at__gte=start, at__lt=start + timedelta(days=1))[:200])
+    _decorate(rows, desk_.project, PhoneVisibility.for_user(user, desk_.project.pk))
+    return rows
+
+
+def _visits(project: Project, query=None):
+    return ((query if query is not None else Visit.objects.filter(project=project)).select_related("customer", "campaign", "received_by")
+            .prefetch_related("customer__registrations").order_by("-at", "-pk"))
+
+
+def _decorate(rows: list[Visit], project: Project, visibility: PhoneVisibility) -> None:
+    titles = desk.source_titles(project, lang())
+    kinds = dict(_kinds())
+    for row in rows:
+        row.time_text = moment(row.at, project.zone)
+        row.phone_text = _shown_phone(visibility.phone_for(row.customer))
+        row.kind_text = kinds.get(row.kind, DASH)
+        row.returning_text = pgettext("visit", "Returning") if row.returning else pgettext("visit", "New")
+        row.source_text = titles.get(row.source_type, DASH) if row.source_type else DASH
+        row.budget_text = money(row.budget) if row.budget is not None else DASH
+
+
+@login_required
+def front_desk(request, project: str):
+    desk_ = Desk(request, project)
+    if not desk_.allowed:
+        return desk_.refused(request)
+    campaigns = list(Campaign.objects.filter(project=desk_.project, active=True).order_by("-starts_on", "name"))
+    options = {"desk_": desk_, "user": request.user, "campaigns": campaigns}
+    lookup = {"state": "", "text": ""}
+    status = 200
+    if request.method == "POST":
+        form = VisitForm(request.POST, **options)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                made = desk.register_visit(
+                    project_id=desk_.project.pk, received_by_id=request.user.pk,
+                    consultant_id=int(data["consultant"]) if data.get("consultant") else None, kind=data["kind"],
+                    phone=data["phone"], name=data["name"], source_type=data["source_type"],
+                    campaign_id=data["campaign"] or None, layout=data["layout"],
+                    budget=data["budget"].replace("¥", "").strip(), area=data["area"].replace("m²", "").strip(),
+                    note=data["note"], token=data["token"])
+            except NotPermitted:
+                return desk_.refused(request)
+            except KernelError as error:
+                field, words = _field_of(error, desk_.project)
+                form.add_error(field if field in form.fields else None, words)
+            else:
+                return redirect(f"{reverse('web:front-desk', args=[desk_.project.code])}?done={made.pk}")
+        status = 400
+        lookup = _lookup(desk_, request.user, request.POST.get("phone", ""))
+    else:
+        initial = {"token": uuid.uuid4().hex, "kind": VisitKind.VISIT}
+        if request.GET.get("phone"):  # the "look up" button without scripts: the typed values come back
+            initial.update({k: v for k, v in request.GET.items() if k in VisitForm.base_fields and v})
+            lookup = _lookup(desk_, request.user, request.GET["phone"])
+        form = VisitForm(initial=initial, **options)
+    done = _done(request, desk_)
+    return render(request, "web/front_desk/desk.html", {
+        "desk": desk_, "project": desk_.project, "form": form, "lookup": lookup, "done": done,
+        "today": _today(desk_, request.user), "tab": "desk",
+    }, status=status)
+
+
+def _done(request, desk_: Desk) -> dict | None:
+    """The success panel after a registration: whom, what, and a link to their page."""
+    pk = request.GET.get("done", "")
+    made = (Visit.objects.select_related("customer").filter(pk=pk, project=desk_.project).first()
+            if pk.isdigit() else None)
+    if made is None:
+        return None
+    words = {"name": made.customer.name}
+    if made.kind == VisitKind.CALL:
+        text = _("Call from %(name)s registered (returning).") if made.returning else \
+            _("Call from %(name)s registered (first contact).")
+    else:
+        text = _("Visit of %(name)s registered (returning).") if made.returning else \
+            _("Visit of %(name)s registered (first visit).")
+    return {"text": text % words, "customer_url": reverse("web:customer", args=[made.customer_id])}
+
+
+@login_required
+@require_GET
+def front_desk_lookup(request, project: str):
+    """The fragment under the phone field (htmx): the lookup result in words, nothing for a half number."""
+    desk_ = Desk(request, project)
+    if not desk_.allowed:
+        return desk_.refused(request)
+    return render(request, "web/front_desk/lookup.html",
+                  {"lookup": _lookup(desk_, request.user, request.GET.get("phone", ""))})
+
+
+# Visits and calls
+
+class VisitFilters(forms.Form):
+    since = forms.DateField(label=pgettext_lazy("date range", "From"), required=False, input_formats=DATE_FORMATS,
+                            widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    until = forms.DateField(label=pgettext_lazy("date range", "To"), required=False, input_formats=DATE_FORMATS,
+                            widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    kind = forms.ChoiceField(label=gettext_lazy("Visit or call"), required=False)
+    source_type = forms.ChoiceField(label=gettext_lazy("Source type"), required=False)
+    campaign = forms.ChoiceField(label=gettext_lazy("Campaign"), required=False)
+    received_by = forms.ChoiceField(label=gettext_lazy("Received by"), required=False)
+
+    def __init__(self, data, *, project: Project):
+        super().__init__(data)
+        everything = [("", _("All"))]
+        self.fields["kind"].choices = everything + _kinds()
+        self.fields["source_type"].choices = everything + _source_choices(project)
+        self.fields["campaign"].choices = everything + [
+            (str(pk), name) for pk, name in Campaign.objects.filter(project=project).values_list("pk", "name")]
+        self.fields["received_by"].choices = everything + [(str(pk), name) for pk, name in _desk_people(project)]
+
+
+@login_required
+def visit_list(request, project: str):
+    desk_ = Desk(request, project)
+    if not desk_.allowed:
+        return desk_.refused(request)
+    project_obj = desk_.project
+    filters = VisitFilters(request.GET, project=project_obj)
+    chosen = filters.cleaned_data if filters.is_valid() else {}
+    query = Visit.objects.filter(project=project_obj)
+    zone = project_obj.zone
+    if chosen.get("since"):
+        query = query.filter(at__gte=datetime.combine(chosen["since"], time(), tzinfo=zone))
+    if chosen.get("until"):
+        query = query.filter(at__lt=datetime.combine(chosen["until"] + timedelta(days=1), time(), tzinfo=zone))
+    for key, column in (("kind", "kind"), ("source_type", "source_type"), ("campaign", "campaign_id"),
+                        ("received_by", "received_by_id")):
+        if chosen.get(key):
+            query = query.filter(**{column: chosen[key]})
+    titles = desk.source_titles(project_obj, lang())
+    counts = [{"source": titles.get(row["source_type"], DASH) if row["source_type"] else _("Not stated"),
+               "new": row["new"], "returning": row["back"], "total": row["total"]}
+              for row in query.values("source_type").annotate(
+                  total=Count("pk"), back=Count("pk", filter=Q(returning=True)),
+                  new=Count("pk", filter=Q(returning=False))).order_by("-total", "source_type")]
+    page = Paginator(_visits(project_obj, query), PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = list(page)
+    _decorate(rows, project_obj, PhoneVisibility.for_user(request.user, project_obj.pk))
+    paging = QueryDict(mutable=True)
+    for key in filters.fields:
+        if request.GET.get(key):
+            paging[key] = request.GET[key]
+    return render(request, "web/front_desk/visits.html", {
+        "desk": desk_, "project": project_obj, "filters": filters, "page": page, "rows": rows, "counts": counts,
+        "total": sum(c["total"] for c in counts), "paging": paging.urlencode(), "tab": "visits",
+    })
+
+
+# Campaigns
+
+class CampaignForm(forms.Form):
+    name = forms.CharField(label=gettext_lazy("Campaign name"), max_length=200)
+    source_type = forms.ChoiceField(label=gettext_lazy("Source type"))
+    channel = forms.CharField(label=gettext_lazy("Channel"), max_length=200, required=False,
+                              help_text=gettext_lazy("Where it runs: an agency, a platform, a venue."))
+    starts_on = forms.DateField(label=gettext_lazy("Starts on"), input_formats=DATE_FORMATS,
+                                widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    ends_on = forms.DateField(label=gettext_lazy("Ends on"), input_formats=DATE_FORMATS,
+                              widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    cost = forms.CharField(label=gettext_lazy("Cost"), max_length=24, required=False,
+                           widget=forms.TextInput(attrs={"inputmode": "decimal"}))
+    active = forms.BooleanField(label=gettext_lazy("Active: offered at the front desk"), required=False,
+                                initial=True)
+
+    def __init__(self, *args, project: Project, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["source_type"].choices = [("", _("— choose —"))] + _source_choices(project)
+        self.fields["cost"].widget.template_name = "web/widgets/money.html"
+
+
+@login_required
+def campaign_list(request, project: str):
+    desk_ = Desk(request, project)
+    if not desk_.allowed:
+        return desk_.refused(request)
+    titles = desk.source_titles(desk_.project, lang())
+    campaigns = list(Campaign.objects.filter(project=desk_.project).annotate(n=Count("visits"))
+                     .order_by("-active", "-starts_on", "name"))
+    for c in campaigns:
+        c.source_text = titles.get(c.source_type, DASH)
+        c.cost_text = money(c.cost)
+        c.per_visit = money((c.cost / c.n).quantize(Decimal("0.01"))) if c.n else DASH
+        c.period_text = f"{c.starts_on:%Y-%m-%d} – {c.ends_on:%Y-%m-%d}"
+    return render(request, "web/front_desk/campaigns.html",
+                  {"desk": desk_, "project": desk_.project, "campaigns": campaigns, "tab": "campaigns"})
+
+
+@login_required
+def campaign_edit(request, project: str, campaign_id: int | None = None):
+    desk_ = Desk(request, project)
+    if not desk_.manages_campaigns:
+        return desk_.refused(request, _("Only sales managers, the project director and project admins create or "
+                                        "change campaigns."))
+    campaign = None
+    if campaign_id is not None:
+        campaign = Campaign.objects.filter(pk=campaign_id, project=desk_.project).first()
+        if campaign is None:
+            return desk_.refused(request, _("There is no such campaign in this project."))
+    status = 200
+    if request.method == "POST":
+        form = CampaignForm(request.POST, project=desk_.project)
+        if form.is_valid():
+            data = {**form.cleaned_data, "cost": form.cleaned_data["cost"].replace("¥", "").strip()}
+            try:
+                if campaign is None:
+                    desk.create_campaign(project_id=desk_.project.pk, by_user_id=request.user.pk, **data)
+                else:
+                    desk.update_campaign(campaign.pk, project_id=desk_.project.pk, by_user_id=request.user.pk, **data)
+            except desk.FieldRefused as error:
+                field, words = _field_of(error, desk_.project)
+                form.add_error(field if field in form.fields else None, words)
+            else:
+                messages.success(request, (_("Campaign %(name)s saved.") % {"name": data["name"].strip()}))
+                return redirect("web:campaigns", project=desk_.project.code)
+        status = 400
+    elif campaign is not None:
+        form = CampaignForm(initial={"name": campaign.name, "source_type": campaign.source_type,
+                                     "channel": campaign.channel, "starts_on": campaign.starts_on,
+                                     "ends_on": campaign.ends_on, "cost": f"{campaign.cost:.2f}",
+                                     "active": campaign.active}, project=desk_.project)
+    else:
+        today = timezone.now().astimezone(desk_.project.zone).date()
+        form = CampaignForm(initial={"starts_on": today, "ends_on": today + timedelta(days=30), "cost": "0.00",
+                                     "active": True}, project=desk_.project)
+    return render(request, "web/front_desk/campaign_form.html", {
+        "desk": desk_, "project": desk_.project, "form": form, "campaign": campaign, "tab": "campaigns",
+    }, status=status)
+
+
+__all__ = ["campaign_edit", "campaign_list", "front_desk", "front_desk_lookup", "visit_list"]
