@@ -155,3 +155,17 @@ def test_two_release_runs_at_once_release_each_registration_once(project):
     history = CustomerRegistration.history.filter(note="protection expired")
     assert history.count() == 30
     assert history.values("id").distinct().count() == 30
+
+
+def test_the_release_is_a_huey_job_every_five_minutes_that_run_huey_discovers(project, zhang):
+    from datetime import datetime
+
+    from django.utils.module_loading import autodiscover_modules
+    from huey.contrib.djhuey import HUEY
+
+    autodiscover_modules("tasks")  # what run_huey does at start
+
+    due = {task.name for task in HUEY.read_periodic(datetime(2026, 6, 1, 10, 5))}  # the task module is kernel.tasks
+    assert "release_expired_protections_every_five_minutes" in due
+    assert "release_expired_protections_every_five_minutes" not in {
+        task.name for task in HUEY.read_periodic(datetime(2026, 6, 1, 10, 6))}
