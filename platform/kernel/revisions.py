@@ -132,9 +132,9 @@ def _checked(customer: Customer, changes: Mapping[str, object]) -> dict[str, str
             raise customers._duplicate(other)
     if "id_number" in changes:
         number = str(changes["id_number"] or "").strip()
-        customers._checked_extra({**customer.extra, "id_number": number} if number
-                                 else {k: v for k, v in customer.extra.items() if k != "id_number"})
-        out["id_number"] = number
+        checked = customers._checked_extra({**customer.extra, "id_number": number} if number  # the check digit too
+                                           else {k: v for k, v in customer.extra.items() if k != "id_number"})
+        out["id_number"] = str(checked.get("id_number", ""))  # as the kernel writes it (a final x made X)
     return {k: v for k, v in out.items() if v != current[k]}
 
 

@@ -2,8 +2,8 @@
 import pytest
 
 from kernel import revisions
-from kernel.errors import (ChangeRequestDecided, ChangeRequestPending, DuplicatePhone, InvalidPhone, NothingToChange,
-                           NotPermitted)
+from kernel.errors import (ChangeRequestDecided, ChangeRequestPending, DuplicatePhone, InvalidCustomerData, InvalidPhone,
+                           NothingToChange, NotPermitted)
 from kernel.models import ChangeStatus, Customer, CustomerChangeRequest
 from kernel import customers
 
@@ -28,11 +28,11 @@ def ask(project, customer, user, **changes):
 
 
 def test_without_approval_a_change_is_applied_at_once_and_kept_in_the_history(project, wang, zhang):
-    outcome = ask(project, zhang, wang, name="张伟明", phone="139 1234 5678", id_number="E1234567")
+    outcome = ask(project, zhang, wang, name="张伟明", phone="139 1234 5678", id_number="11010519491231002X")
 
     zhang.refresh_from_db()
     assert outcome.applied and outcome.request is None
-    assert (zhang.name, zhang.phone, zhang.extra["id_number"]) == ("张伟明", "+8613912345678", "E1234567")
+    assert (zhang.name, zhang.phone, zhang.extra["id_number"]) == ("张伟明", "+8613912345678", "11010519491231002X")
     assert not CustomerChangeRequest.objects.exists()
     assert zhang.history.latest("history_id").history_user_id == wang.pk
 
@@ -60,10 +60,13 @@ def test_values_are_checked_when_asked_for(approval, project, wang, zhang):
         ask(approval, zhang, wang, phone="12")
     with pytest.raises(DuplicatePhone) as duplicate:
         ask(approval, zhang, wang, phone="13700001111")
+    with pytest.raises(InvalidCustomerData) as wrong_id:
+        ask(approval, zhang, wang, id_number="110105194912310021")  # the check digit is X
     with pytest.raises(NothingToChange):
         ask(approval, zhang, wang, name=" 张伟 ")
 
     assert "137****1111" in duplicate.value.message_zh
+    assert "证件号码" in wrong_id.value.message_zh
     assert not CustomerChangeRequest.objects.exists()
 
 
@@ -77,12 +80,12 @@ def test_one_pending_change_per_customer(approval, wang, zhang):
 
 
 def test_approval_applies_the_change_and_a_second_decision_is_refused(approval, wang, manager, zhang):
-    request = ask(approval, zhang, wang, phone="13912345678", id_number="E1234567").request
+    request = ask(approval, zhang, wang, phone="13912345678", id_number="11010519491231002X").request
 
     decided = revisions.decide_change(request.pk, by_user_id=manager.pk, approve=True, note="核对过证件", now=NOW)
 
     zhang.refresh_from_db()
-    assert (zhang.phone, zhang.extra["id_number"]) == ("+8613912345678", "E1234567")
+    assert (zhang.phone, zhang.extra["id_number"]) == ("+8613912345678", "11010519491231002X")
     assert (decided.status, decided.decided_by_id, decided.decided_at, decided.decision_note) == (
         ChangeStatus.APPROVED, manager.pk, NOW, "核对过证件")
     with pytest.raises(ChangeRequestDecided) as again:

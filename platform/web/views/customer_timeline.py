@@ -113,7 +113,7 @@ def timeline(customer_id: int, projects: dict[int, Project], deals: list, defini
         title = pgettext("customer 360", "Call") if v.kind == "call" else pgettext("customer 360", "Visit")
         returning = _("returning") if v.returning else _("first time")
         events.append(Event(v.at, "call" if v.kind == "call" else "visit", title, moment(v.at, project.zone),
-                            f"{title} · {project.name} · {returning}", " · ".join(parts), str(v.received_by)))
+                            f"{project.name} · {returning}", " · ".join(parts), str(v.received_by)))
     for f in (FollowUp.objects.filter(customer_id=customer_id, project_id__in=list(projects))
               .select_related("by").order_by("-at", "-id")[:LIMIT]):
         project = projects[f.project_id]

@@ -176,11 +176,13 @@ class RelationForm:
 
 def _pending(customer: Customer, visibility: PhoneVisibility, shown: Display) -> dict | None:
     request = (CustomerChangeRequest.objects.filter(customer=customer, status=ChangeStatus.PENDING)
-               .select_related("requested_by").first())
+               .select_related("requested_by", "project").first())
     if request is None:
         return None
+    managed = visibility.memberships.get(request.project_id, frozenset()) & MANAGER_ROLES
     return {"rows": change_rows(customer, request.changes, visibility.sees_full(customer)),
-            "by": str(request.requested_by), "reason": request.reason}
+            "by": str(request.requested_by), "reason": request.reason,
+            "decide_url": reverse("web:customer-changes", args=[request.project.code]) if managed else ""}
 
 
 def key_labels() -> dict[str, str]:
