@@ -330,3 +330,31 @@ def test_no_raw_codes_or_ids_are_shown(client, world):
         text = re.sub(r"<[^>]+>", " ", client.get(url).content.decode().split("<main")[1])
         for code in ("short_video", "walk_in", "None", "visit ", "call "):
             assert code not in text, (url, code)
+
+
+def _main(response) -> str:
+    """The page's own part (the menu is the layout's, checked by the crawler)."""
+    html = response.content.decode()
+    return "<main" + html.split("<main", 1)[1].split("</main>", 1)[0] + "</main>"
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_the_pages_read_in_one_language_without_codes(client, world, language):
+    # given: the crawler's rules (tests/web/page_text.py) on every front desk page, for a manager
+    from tests.web.page_text import problems, read
+
+    made = visit(world, world["consultant"], "13800000001", campaign_id=world["campaign"].pk, layout="三房")
+    client.force_login(world["manager"])
+    client.cookies["django_language"] = language
+    codes = {"visit", "call", "short_video", "walk_in", "referral", "channel", "everyone_referral", "self_prospecting"}
+    data = {"张伟", "王芳", "李强", "赵经理", "五一抖音直播", "抖音", "三房", "P1", "Project one", "manager",
+            "director"}
+    pages = [DESK, f"{DESK}?done={made.pk}", VISITS, CAMPAIGNS, CAMPAIGNS + "new/",
+             f"{CAMPAIGNS}{world['campaign'].pk}/"]
+
+    # when / then
+    found = [f"{url}: {problem}" for url in pages
+             for problem in problems(read(_main(client.get(url, HTTP_ACCEPT_LANGUAGE=language))),
+                                     chinese=language.startswith("zh"), codes=codes, data=data,
+                                     allowed_words={"UTC", "m²"})]
+    assert not found, found
