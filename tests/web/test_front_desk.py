@@ -358,3 +358,12 @@ def test_the_pages_read_in_one_language_without_codes(client, world, language):
                                      chinese=language.startswith("zh"), codes=codes, data=data,
                                      allowed_words={"UTC", "m²"})]
     assert not found, found
+
+
+def test_without_scripts_a_phone_in_the_address_is_looked_up_with_the_form(client, world):
+    client.force_login(world["consultant"])
+
+    html = client.get(DESK, {"phone": "13900001111", "kind": "call"}).content.decode()
+
+    assert 'data-lookup="new"' in html and 'value="13900001111"' in html
+    assert re.search(r'value="call"[^>]*checked', html)
