@@ -1,15 +1,18 @@
-"""Template context every page needs: the user's projects (and those they administer) for the menu, the assets."""
+"""Template context every page needs: the user's projects (those they administer, run the front desk of,
+manage) for the menu, the assets."""
 from django.conf import settings
 
 from accounts.models import Membership
 from engine.runtime.access import can_administer
+from kernel.access import MANAGER_ROLES
 from kernel.models import Project
+from kernel.visits import FRONT_DESK_ROLES
 
 
 def user_projects(request) -> dict:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
-        return {"user_projects": [], "admin_projects": []}
+        return {"user_projects": [], "admin_projects": [], "front_desk_projects": [], "manager_projects": []}
     roles: dict[str, set[str]] = {}
     held_by_user = Membership.objects.filter(user=user).order_by("project__code")
     for code, role in held_by_user.values_list("project__code", "role"):
@@ -18,7 +21,10 @@ def user_projects(request) -> dict:
         admin = list(Project.objects.order_by("code").values_list("code", flat=True))
     else:
         admin = [code for code, held in roles.items() if can_administer(user, frozenset(held))]
-    return {"user_projects": list(roles), "admin_projects": admin}
+    return {"user_projects": list(roles), "admin_projects": admin,
+            # the menu offers a page only where the user may use it: no link that answers "not allowed"
+            "front_desk_projects": [code for code, held in roles.items() if held & FRONT_DESK_ROLES],
+            "manager_projects": [code for code, held in roles.items() if held & MANAGER_ROLES]}
 
 
 def vendor_assets(request) -> dict:

@@ -1,11 +1,8 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from .views import chart, customers, inbox, lookups, record_list, records, rules, start, studio, units
-from .views import customer_pages  # the customer 360 page's edit, changes, merge, relations (issue 14)
-from .views import protection  # reassigning a customer's protection (issue 14)
-from .views import customer_list  # the customer base for staff (issue 14)
-from .views import front_desk  # visits and calls, campaigns (issue 14)
+from .views import (chart, customer_list, customer_pages, customers, front_desk, inbox, lookups, protection,
+                    record_list, records, rules, start, studio, units)
 
 app_name = "web"
 

@@ -17,14 +17,14 @@ def test_every_change_to_a_key_field_is_kept_with_who_and_when(project):
 
     # when
     customers.update(zhang.pk, by_user_id=wang.pk, name="张 伟", now=NOW + timedelta(hours=1))
-    customers.update(zhang.pk, by_user_id=manager.pk, extra={"id_type": "resident_id", "id_number": "110101199001011234"},
+    customers.update(zhang.pk, by_user_id=manager.pk, extra={"id_type": "resident_id", "id_number": "110101199001011237"},
                      now=NOW + timedelta(hours=2))
 
     # then
     changes = customer_changes(zhang, PhoneVisibility.for_user(manager))
     assert [(c.field, c.old, c.new, c.user_id, c.at) for c in changes] == [
         ("name", "张伟", "张 伟", wang.pk, NOW + timedelta(hours=1)),
-        ("extra", {}, {"id_type": "resident_id", "id_number": "110101199001011234"}, manager.pk,
+        ("extra", {}, {"id_type": "resident_id", "id_number": "110101199001011237"}, manager.pk,
          NOW + timedelta(hours=2)),
     ]
     first = zhang.history.earliest("history_id")

@@ -23,7 +23,7 @@ from django.test import Client
 from accounts.models import User
 from engine.models import FlowVersion, HistoryEntry, Record
 from extensions.models import RuleSet
-from kernel.models import Building, Customer, Project, QueueBatch, Unit
+from kernel.models import Building, Campaign, Company, Customer, FollowUp, Project, QueueBatch, Unit, Visit
 
 from .page_text import problems, read
 
@@ -77,6 +77,13 @@ def _data() -> set[str]:
         out |= {str(v) for v in Unit.objects.values_list(field, flat=True).distinct() if v}
     out |= {"简体中文", "English"}  # the language switch names each language in its own words
     out |= {c for c in HistoryEntry.objects.values_list("comment", flat=True) if c}
+    # what the front desk typed: visit intentions and notes, follow-up notes, campaigns
+    for row in Visit.objects.values_list("layout", "note"):
+        out |= set(row)
+    out |= set(FollowUp.objects.values_list("note", flat=True))
+    for row in Campaign.objects.values_list("name", "channel"):
+        out |= set(row)
+    out |= {c for c in Company.objects.values_list("name", flat=True)}
     for rules in RuleSet.objects.values_list("config", flat=True):
         _titles(rules, out)
     for data in Record.objects.values_list("data", flat=True):
