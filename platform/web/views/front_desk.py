@@ -130,7 +130,7 @@ class VisitForm(forms.Form):
         phone = self.fields["phone"].widget
         phone.attrs.update({"inputmode": "tel", "autocomplete": "off", "autofocus": True,
                             "hx-get": reverse("web:front-desk-lookup", args=[project.code]),
-                            "hx-trigger": "keyup changed delay:300ms, change", "hx-target": "#phone-lookup",
+                            "hx-trigger": "input changed delay:300ms, change", "hx-target": "#phone-lookup",
                             "hx-swap": "innerHTML", "aria-describedby": "phone-lookup"})
         self.fields["budget"].widget.template_name = "web/widgets/money.html"
 
