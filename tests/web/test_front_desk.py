@@ -66,6 +66,9 @@ def test_a_consultant_registers_a_walk_in_and_is_sent_to_a_success_message_with_
     page = client.get(response["Location"]).content.decode()
     assert "张伟 的来访已登记（首次到访）" in page
     assert f'href="/customers/{made.customer_id}/"' in page
+    # and a deal can start from here with the customer chosen
+    start = page.split("data-start-deal")[0].rsplit('href="', 1)[1].split('"')[0]
+    assert start == f"/start/?project=P1&amp;customer_id={made.customer_id}"
     assert (made.budget, made.area, made.layout, made.received_by_id) == (Decimal("3000000.00"), Decimal("128.50"),
                                                                           "三房", world["consultant"].pk)
     assert CustomerRegistration.objects.get().consultant_id == world["consultant"].pk
@@ -215,7 +218,7 @@ def test_the_phone_field_asks_for_the_lookup_as_it_is_typed(client, world):
 
     html = client.get(DESK).content.decode()
 
-    assert f'hx-get="{LOOKUP}"' in html and 'hx-trigger="keyup changed delay:300ms, change"' in html
+    assert f'hx-get="{LOOKUP}"' in html and 'hx-trigger="input changed delay:300ms, change"' in html
 
 
 # Who may

@@ -13,6 +13,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime, time, timedelta
 from decimal import Decimal
+from urllib.parse import urlencode
 
 from django import forms
 from django.contrib import messages
@@ -273,7 +274,10 @@ def _done(request, desk_: Desk) -> dict | None:
     else:
         text = _("Visit of %(name)s registered (returning).") if made.returning else \
             _("Visit of %(name)s registered (first visit).")
-    return {"text": text % words, "customer_url": reverse("web:customer", args=[made.customer_id])}
+    # the deal can start from here, the customer already chosen (the start pages carry customer_id)
+    start_url = f"{reverse('web:start-list')}?{urlencode({'project': desk_.project.code, 'customer_id': made.customer_id})}"
+    return {"text": text % words, "customer_url": reverse("web:customer", args=[made.customer_id]),
+            "start_url": start_url}
 
 
 @login_required
