@@ -20,7 +20,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Prefetch
+from django.db.models import Count, Prefetch, Q
 from django.utils import timezone
 
 from . import customers
@@ -150,6 +150,9 @@ def register_visit(*, project_id: int, received_by_id: int, consultant_id: int |
         if first is None:
             raise
         return first
+    # a visit or call is a contact: the registration's last contact moves on (never back, for a late entry)
+    CustomerRegistration.objects.filter(project_id=project_id, customer=customer).filter(
+        Q(last_contact_at__isnull=True) | Q(last_contact_at__lt=now)).update(last_contact_at=now)
     return visit
 
 

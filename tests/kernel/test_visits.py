@@ -66,6 +66,15 @@ def test_an_existing_customer_of_the_same_consultant_comes_back_as_returning(pro
     assert Customer.objects.count() == 1 and CustomerRegistration.objects.count() == 1
 
 
+def test_a_visit_is_the_customer_s_last_contact_and_a_late_entry_does_not_move_it_back(project, wang, zhang):
+    # when: a visit today, then yesterday's call entered late
+    visit(project, wang, now=NOW)
+    visit(project, wang, kind="call", now=NOW - timedelta(days=1))
+
+    # then
+    assert CustomerRegistration.objects.get().last_contact_at == NOW
+
+
 def test_a_customer_protected_for_another_consultant_is_refused_naming_whom_to_ask(project, wang, zhang, li):
     with pytest.raises(CustomerProtected) as refused:
         visit(project, li)
