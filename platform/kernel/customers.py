@@ -91,19 +91,6 @@ def reassign(*, project_id: int, customer_id: int, to_consultant_id: int, by_use
     return _hand_over(current, to_consultant_id, now, by_user_id=by_user_id, reassigned=True, note=note)
 
 
-def ensure_may_serve(*, project_id: int, customer_id: int, consultant_id: int,
-                     now: datetime | None = None) -> None:
-    """Refuse with `CustomerProtected` if another consultant's protection covers this customer here.
-
-    For the engine (or a page) before a consultant starts a deal for a customer.
-    """
-    now = now or timezone.now()
-    current = (CustomerRegistration.objects.select_related("customer", "project", "consultant")
-               .filter(project_id=project_id, customer_id=customer_id).first())
-    if current is not None and current.consultant_id != consultant_id and current.protected_until > now:
-        raise _protected(current)
-
-
 @transaction.atomic
 def update(customer_id: int, *, by_user_id: int | None, now: datetime | None = None, name: str | None = None,
            phone: str | None = None, extra: Mapping | None = None) -> Customer:

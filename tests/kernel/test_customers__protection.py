@@ -35,10 +35,12 @@ def test_another_consultant_cannot_take_a_protected_customer(project, zhang, li)
 
 
 def test_a_consultant_who_may_not_serve_a_protected_customer_is_told_before_starting_a_deal(project, zhang, li, wang):
-    customers.ensure_may_serve(project_id=project.pk, customer_id=zhang.pk, consultant_id=wang.pk, now=NOW)
+    from kernel.protection import ensure_may_act
+
+    ensure_may_act(project_id=project.pk, customer_id=zhang.pk, user_id=wang.pk, now=NOW)
 
     with pytest.raises(CustomerProtected):
-        customers.ensure_may_serve(project_id=project.pk, customer_id=zhang.pk, consultant_id=li.pk, now=NOW)
+        ensure_may_act(project_id=project.pk, customer_id=zhang.pk, user_id=li.pk, now=NOW)
 
 
 def test_after_the_protection_ends_another_consultant_may_claim_the_customer(project, zhang, li):

@@ -81,7 +81,21 @@ SHOTS = [
     Shot("record-phone", "consultant", "{pickers}", viewport=PHONE),
     Shot("flow-studio", "admin", "/studio/DEMO/reservation/"),
     Shot("inbox-en", "manager", "/", language="en"),
+    # the customer front desk (issue 14)
+    Shot("front-desk-phone", "consultant", "/projects/DEMO/front-desk/", viewport=PHONE,
+         then=lambda page: _type_phone(page, "15167890123")),
+    Shot("front-desk", "consultant", "/projects/DEMO/front-desk/", full_page=True),
+    Shot("customer-360", "consultant", "{zhang}", full_page=True),
+    Shot("customer-list", "manager", "/projects/DEMO/customers/?all=1"),
+    Shot("my-customers", "consultant", "/customers/mine/"),
+    Shot("follow-up-phone", "consultant", "{zhang_follow_up}", viewport=PHONE),
 ]
+
+
+def _type_phone(page, number: str) -> None:
+    """Type a colleague's customer's number at the front desk: the lookup says whose customer it is."""
+    page.locator("input[name=phone]").press_sequentially(number)
+    page.locator("#phone-lookup [data-lookup]").wait_for()
 
 
 class Command(BaseCommand):
@@ -182,5 +196,7 @@ class Command(BaseCommand):
                             "折扣超出本周活动口径，请与客户确认后按 2% 以内重新报价。")
         subscription(WAITING, "13634567890", "0.03", submit=True)
         building5 = Building.objects.get(project=project, code="5")
-        return {"pickers": f"/records/{pickers.pk}/", "approval": f"/records/{approval.pk}/",
+        zhang = Customer.objects.get(phone="+8613812341234")
+        return {"zhang": f"/customers/{zhang.pk}/", "zhang_follow_up": f"/projects/DEMO/customers/{zhang.pk}/follow-up/",
+                "pickers": f"/records/{pickers.pk}/", "approval": f"/records/{approval.pk}/",
                 "sent_back": f"/records/{sent_back.pk}/", "building5": str(building5.pk)}
