@@ -215,3 +215,25 @@ def test_a_filter_without_a_name_is_refused_at_its_field(client, world):
     assert response.status_code == 400
     assert '<ul class="errorlist" id="filter-name-error"><li>请为筛选命名。</li></ul>' in html
     assert SavedFilter.objects.count() == 0
+
+
+def test_a_task_sent_back_says_so_with_the_reason_in_its_row(client, world):
+    from engine.runtime import moves
+
+    # given: a submitted discount the director sent back with a reason, and another never sent back
+    p = world
+    values = {"unit_id": p["units"][0].pk, "price": "2530307.00", "discount_rate": "0.05"}
+    record = records.start_record(p["consultant"], p["p1"], "discount", values)
+    other = records.start_record(p["consultant"], p["p1"], "discount", {**values, "unit_id": p["units"][1].pk})
+    transitions.fire(p["consultant"], record.pk, "submit", values)
+    moves.send_back(p["director"], record.pk, "draft", "价格需复核")
+    client.force_login(p["consultant"])
+
+    # when
+    html = client.get(reverse("web:inbox")).content.decode()
+
+    # then
+    sent_back = html.split(f'<tr data-task="{Task.objects.get(record=record, status="open").pk}"')[1].split("</tr>")[0]
+    assert "已退回：价格需复核" in sent_back
+    untouched = html.split(f'<tr data-task="{Task.objects.get(record=other, status="open").pk}"')[1].split("</tr>")[0]
+    assert "data-sent-back" not in untouched

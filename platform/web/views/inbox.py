@@ -11,6 +11,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.db.models import OuterRef, Subquery
 from django.http import QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -19,7 +20,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext, gettext_lazy as _, ngettext
 from django.views.decorators.http import require_POST
 
-from engine.models import Task
+from engine.models import HistoryEntry, Record, Task
 from engine.runtime import EngineError, approvals, tasks
 from engine.runtime.inbox import inbox, matching_records
 from engine.versions import definition_by_id
@@ -78,8 +79,10 @@ def _render(request, params: QueryDict, save_form: dict | None = None, status: i
         task.mine = task.assignee_id == request.user.pk
         pairs.append((task.record, definition))
     facts = facts_for(pairs)
+    reasons = _sent_back_reasons([task.record_id for task in page])
     for task in page:
         task.facts = facts[task.record_id]
+        task.sent_back_reason = reasons.get(task.record_id)
     counts = {view: inbox(request.user, view=view, **narrow).count_up_to(COUNT_CAP)
               for view, _label in VIEW_TABS if view != f["view"]}
     counts[f["view"]] = min(page.paginator.count, COUNT_CAP)
@@ -104,6 +107,20 @@ def _render(request, params: QueryDict, save_form: dict | None = None, status: i
                       .values_list("pk", "name", "query")),
         "save_form": save_form or {},
     }, status=status)
+
+
+def _sent_back_reasons(record_ids: list[int]) -> dict[int, str]:
+    """record id -> the reason it was sent back, for records whose latest change of state was a send back.
+
+    One query for the page: each record's latest moving history entry, by the history's (record, seq) index.
+    """
+    if not record_ids:
+        return {}
+    latest = HistoryEntry.objects.filter(record_id=OuterRef("pk")).exclude(to_state="").order_by("-seq")
+    rows = (Record.objects.filter(pk__in=set(record_ids))
+            .annotate(move=Subquery(latest.values("kind")[:1]), reason=Subquery(latest.values("comment")[:1]))
+            .filter(move=HistoryEntry.Kind.SEND_BACK).values_list("pk", "reason"))
+    return {pk: reason or "" for pk, reason in rows}
 
 
 @login_required
