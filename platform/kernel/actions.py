@@ -55,6 +55,11 @@ SPECS = (
         "unit": ParamSpec(_E),
         "status": ParamSpec(ParamKind.LITERAL, schema={"enum": ["subscribed", "signed", "filed", "delivered"]}),
     }, "Move a held unit to its next sale status", "推进房源销售状态", "kernel", repeatable=True),
+    ActionSpec("unit.step_back", {
+        "unit": ParamSpec(_E),
+        "status": ParamSpec(ParamKind.LITERAL, required=False, schema={"enum": ["reserved"]},
+                            description="earlier sale status to return to, still held (default reserved)"),
+    }, "Move a held unit back to an earlier sale status", "房源退回较早的销售状态", "kernel", repeatable=True),
     ActionSpec("unit.release", {
         "unit": ParamSpec(_E),
         "note": ParamSpec(_E, required=False, description="why the unit goes back on sale, kept on the hold"),
@@ -77,6 +82,7 @@ IMPLEMENTATIONS: dict[str, Callable[..., object]] = {
     "unit.hold": units.hold,
     "unit.advance": units.advance,
     "unit.release": units.release,
+    "unit.step_back": units.step_back,
     "queue.issue": queue.issue,
     "queue.void": queue.void,
     "payment.record": payments.record,

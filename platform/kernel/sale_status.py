@@ -54,6 +54,10 @@ class UnitSale:
     def deliver(self) -> None:
         """Keys handed over 交付."""
 
+    @status.transition(source=S.SUBSCRIBED, target=S.RESERVED)
+    def step_back(self) -> None:
+        """A subscription sent back before its deposit (a rejected discount): held, reserved again."""
+
     @status.transition(source=[S.RESERVED, S.SUBSCRIBED, S.SIGNED, S.FILED], target=S.AVAILABLE)
     def release(self) -> None:
         """Cancellation, expiry or refund: the unit is on sale again."""
@@ -65,6 +69,15 @@ class UnitSale:
     @status.transition(source=S.WITHHELD, target=S.AVAILABLE)
     def put_on_sale(self) -> None:
         """Management puts a withheld unit back on sale."""
+
+    def move_back_to(self, target: str) -> None:
+        """Step back to an earlier status while still held (only subscribed → reserved), or refuse in words."""
+        if S(target) != S.RESERVED:
+            raise refused(self.unit, target)
+        try:
+            self.step_back()
+        except fsm.TransitionNotAllowed:
+            raise refused(self.unit, target) from None
 
     def move_to(self, target: str) -> None:
         """Fire the transition that leads to `target`, or refuse in words the user understands."""

@@ -68,6 +68,28 @@ def advance(ctx: ActionContext, unit: object, status: str) -> UnitHold:
 
 
 @transaction.atomic
+def step_back(ctx: ActionContext, unit: object, status: str = SaleStatus.RESERVED) -> UnitHold | None:
+    """Move the unit this deal holds back to `status` (reserved), keeping the hold.
+
+    For a deal sent back before it took effect: a subscription whose discount is
+    rejected returns to draft holding the unit as reserved, not subscribed. A unit this
+    deal does not hold, or holds at `status` or earlier already, is left alone.
+    """
+    if unit is None:
+        return None
+    locked = _lock(ctx, unit)
+    live = live_hold(locked)
+    if live is None or live.record_id not in ctx.deal:
+        return None
+    if DEAL_ORDER.get(SaleStatus(locked.status), 0) <= DEAL_ORDER[SaleStatus(status)]:
+        return live
+    held = _take_over(live, locked, ctx)
+    UnitSale(locked).move_back_to(status)
+    _save_status(locked, ctx.user_id, ctx.now)
+    return held
+
+
+@transaction.atomic
 def release(ctx: ActionContext, unit: object, note: object = "") -> UnitHold | None:
     """Put the unit back on sale if this deal (or an ancestor it continues) holds it.
 

@@ -148,12 +148,30 @@ def test_a_countersigned_discount_rejected_then_the_draft_cancelled(world, custo
 
     sub = reject(sub, director, fires="reject_discount", to="draft")
     assert_open_tasks(sub, {PREPARE})
-    assert sale(units[11]) == ("subscribed", sub.reference)  # still held while the consultant reconsiders
+    # still held while the consultant reconsiders, but no longer shown as subscribed: no deposit was taken
+    assert sale(units[11]) == ("reserved", sub.reference)
     refused(NotPermitted, sc, sub, "cancel", {"cancel_reason": "gave up"})
 
     sub = fire(mgr, sub, "cancel", {"cancel_reason": "gave up"}, to="cancelled")
     assert_open_tasks(sub, set())
     assert sale(units[11]) == ("available", None) and payments(sub) == []
+
+
+def test_a_rejected_manager_discount_leaves_the_unit_reserved_until_submitted_again(world, customers):
+    p, u, units = world
+    sc, mgr = u["sales_consultant"], u["sales_manager"]
+    c = customers["c7"]
+    sub = started(p, u, c, units[5])
+    sub = fire(sc, sub, "quote", {"unit_id": units[5].pk, "payment_plan": "full", "discount_rate": "0.04"}, to="draft")
+    sub = fire(sc, sub, "submit", terms(c), to="manager_discount_review")
+    assert sale(units[5]) == ("subscribed", sub.reference)
+
+    sub = reject(sub, mgr, fires="reject_manager_discount", to="draft")
+    assert sale(units[5]) == ("reserved", sub.reference) and payments(sub) == []
+    sub = fire(sc, sub, "quote", {"unit_id": units[5].pk, "payment_plan": "full", "discount_rate": "0.02"}, to="draft")
+    sub = fire(sc, sub, "submit", terms(c), to="awaiting_contract")
+    assert sale(units[5]) == ("subscribed", sub.reference)
+    assert payments(sub) == [(sub.reference, "deposit", D("30000.00"))]
 
 
 def test_a_countersigned_discount_approved_takes_the_deposit(world, customers):
