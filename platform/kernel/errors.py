@@ -283,3 +283,12 @@ class MergeConflict(KernelError):
     code = "merge_conflict"
     template_en = "{survivor} and {duplicate} both have {what} that a customer may have once: remove one, then merge"
     template_zh = "{survivor} 与 {duplicate} 都有「{what}」，而每位客户只能有一条：请先删除其一，再合并"
+
+
+class QueueNumberLimitReached(KernelError):
+    """`numbers` are the codes the customer already holds in the batch, e.g. 'A-0001'."""
+
+    code = "queue_number_limit_reached"
+    template_en = ("customer {customer} already holds {numbers} in batch {batch}: a customer may hold at most "
+                   "{limit} there (project setting queue_numbers_per_customer)")
+    template_zh = "客户 {customer} 在批次 {batch} 已持有排号 {numbers}：每位客户在每个批次最多 {limit} 个（项目设置「每位客户每批次可持有的排号数」）"

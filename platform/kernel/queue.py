@@ -2,7 +2,9 @@
 
 Numbers are counted per project and batch on the batch row (see models/queue.py for
 why this is unique, gapless and in confirmation order under concurrency). The record
-gets its number as `queue_number` in its data through `ctx.changes`.
+gets its number as `queue_number` in its data through `ctx.changes`. A customer (the
+record's `customer_id`) holds at most the project's `queue_numbers_per_customer` live
+numbers per batch (default 1); a voided number no longer counts.
 """
 from __future__ import annotations
 
@@ -11,8 +13,10 @@ from typing import TYPE_CHECKING
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from .errors import QueueBatchClosed, QueueBatchInvalid
+from .errors import QueueBatchClosed, QueueBatchInvalid, QueueNumberLimitReached
 from .locking import locked_row
+from .models.customers import Customer
+from .models.projects import Project
 from .models.queue import BATCH_CODE, QueueBatch, QueueNumber
 
 if TYPE_CHECKING:
@@ -37,12 +41,15 @@ def issue(ctx: ActionContext, batch: object) -> QueueNumber:
     locked = _lock_batch(ctx.project_id, code)
     if not locked.is_open:
         raise QueueBatchClosed(batch=code)
+    customer = _customer_of(ctx)
+    if customer is not None:
+        _check_limit(ctx, locked, customer)
     locked.last_number += 1
     locked.save(update_fields=["last_number"])
     issued = QueueNumber.objects.create(
         project_id=ctx.project_id, batch=locked, number=locked.last_number,
         code=format_number(code, locked.last_number), record_id=ctx.record_id, reference=ctx.reference,
-        issued_at=ctx.now, issued_by_id=ctx.user_id)
+        customer=customer, issued_at=ctx.now, issued_by_id=ctx.user_id)
     ctx.changes[NUMBER_FIELD] = issued.code
     return issued
 
@@ -72,6 +79,29 @@ def batch_code(value: object) -> str:
     except ValidationError:
         raise QueueBatchInvalid(batch=value) from None
     return code
+
+
+def _customer_of(ctx: ActionContext) -> Customer | None:
+    """The record's customer (its `customer_id`), if it names one that exists."""
+    try:
+        customer_id = int(ctx.data.get("customer_id"))
+    except (TypeError, ValueError):
+        return None
+    return Customer.objects.filter(pk=customer_id).first()
+
+
+def _check_limit(ctx: ActionContext, batch: QueueBatch, customer: Customer) -> None:
+    """Refuse a number beyond the project's `queue_numbers_per_customer` live numbers in this batch.
+
+    Called with the batch row locked: every issue in the batch waits on that lock, so two
+    confirmations for one customer cannot both see room for one more.
+    """
+    limit = Project.objects.get(pk=ctx.project_id).setting("queue_numbers_per_customer") or 1
+    held = list(QueueNumber.objects.filter(batch=batch, customer=customer, voided_at__isnull=True)
+                .order_by("number").values_list("code", flat=True))
+    if len(held) >= int(limit):
+        raise QueueNumberLimitReached(customer=customer.name, batch=batch.code, numbers=", ".join(held),
+                                      limit=int(limit))
 
 
 def _lock_batch(project_id: int, code: str) -> QueueBatch:

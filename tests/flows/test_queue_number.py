@@ -9,6 +9,7 @@ from decimal import Decimal as D
 import pytest
 
 from engine.runtime import GuardFailed, NotPermitted, TransitionNotAvailable, UnitUnavailable, moves
+from engine.runtime.errors import ActionFailed
 from kernel.models.queue import QueueNumber
 
 from .steps import (
@@ -197,3 +198,37 @@ def test_a_call_is_withdrawn_or_sent_back(world, customers):
     assert_open_tasks(q, {NOTIFY})
     assert q.data["queue_number"] == "A-0001"
     assert payments(q) == [(q.reference, "deposit", D("20000.00"))]
+
+
+def test_one_customer_takes_one_number_per_batch_unless_the_project_allows_more(world, customers):
+    p, u, units = world
+    sc, fin = u["sales_consultant"], u["finance"]
+    buyer = customers["buyer"]
+    first = queued(p, u, buyer)
+    assert first.data["queue_number"] == "A-0001"
+
+    # a second registration of the same customer in batch A is refused when finance confirms it
+    again = register(p, u, buyer)
+    again = fire(sc, again, "submit_deposit", {"batch": "A", "deposit": "20000.00", "payment_method": "card"},
+                 to="awaiting_confirmation")
+    error = refused(ActionFailed, fin, again, "confirm_deposit")
+    assert "A-0001" in str(error) and "at most 1" in str(error)
+    assert "每位客户在每个批次最多 1 个" in error.message("zh")
+    # another batch, or another customer, is not limited by it
+    assert queued(p, u, buyer, batch="B").data["queue_number"] == "B-0001"
+    assert queued(p, u, customers["c4"]).data["queue_number"] == "A-0002"
+
+    # a project that allows two per customer issues the second one
+    p.settings = {**p.settings, "queue_numbers_per_customer": 2}
+    p.save(update_fields=["settings"])
+    again = fire(fin, again, "confirm_deposit", to="queued")
+    assert again.data["queue_number"] == "A-0003"
+    third = register(p, u, buyer)
+    third = fire(sc, third, "submit_deposit", {"batch": "A", "deposit": "20000.00", "payment_method": "card"},
+                 to="awaiting_confirmation")
+    refused(ActionFailed, fin, third, "confirm_deposit")
+
+    # a refunded (voided) number no longer counts
+    first = fire(sc, first, "request_refund", {"refund_reason": "changed mind"}, to="refund_pending")
+    first = fire(fin, first, "refund", to="refunded")
+    assert fire(fin, third, "confirm_deposit", to="queued").data["queue_number"] == "A-0004"

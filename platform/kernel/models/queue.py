@@ -42,6 +42,9 @@ class QueueNumber(models.Model):
     code = models.CharField(_("queue number"), max_length=24, help_text=_("e.g. A-0001"))
     record_id = models.BigIntegerField(_("record"))
     reference = models.CharField(_("reference"), max_length=32)
+    # whose number it is (the record's customer_id when issued): a project limits the live numbers per customer
+    customer = models.ForeignKey("kernel.Customer", null=True, blank=True, on_delete=models.PROTECT,
+                                 related_name="queue_numbers", verbose_name=_("customer"))
     issued_at = models.DateTimeField(_("issued at"))
     issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                   related_name="+")
