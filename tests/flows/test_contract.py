@@ -14,7 +14,7 @@ from kernel.models import Unit
 from plugins.commission import ledger as commission_ledger
 from plugins.commission.models import CommissionDeal
 from plugins.points.ledger import balance as points_balance
-from plugins.points.models import PointsAccount
+from plugins.points.models import PointsAccount, PointsEntry
 
 from .steps import (
     approve, assert_escalated, assert_last_history, assert_open_tasks, child, commission, contract_for, fire,
@@ -188,6 +188,11 @@ def test_cancelling_a_signed_contract_reverses_and_claws_back_its_commission(wor
     assert commission(con) == [("channel", D("14700.00"), "reversed"), ("consultant", D("2940.00"), "reversed")]
     assert CommissionDeal.objects.get(record_id=con.pk).cancelled_at is not None
     assert points_balance(p.pk, buyer.pk) == 20000  # this deal's 9 800 taken back, the first deal's kept
+    # the buyer's journal shows it: earned at signing, reversed by the cancellation, with its reason
+    journal = [(e.kind, e.points, e.balance_after, e.reference, e.note) for e in
+               PointsEntry.objects.filter(account__customer=buyer, source_key=f"purchase:{sub.pk}").order_by("pk")]
+    assert journal == [("earn", 9800, 29800, con.reference, "signed purchase"),
+                       ("reverse", -9800, 20000, con.reference, "buyer withdrew")]
     # the first deal is untouched
     assert commission(first) == [("channel", D("30000.00"), "paid"), ("consultant", D("6000.00"), "payable")]
     # the refund covers the deposit and the payment at signing, no more
