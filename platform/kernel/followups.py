@@ -7,8 +7,11 @@ current stage, the last contact and the next follow-up date, so "my customers" a
 inbox's reminders read one row per customer; each follow-up keeps the stage it replaced
 (`previous_stage`), so the list of follow-ups is the stage's history.
 
-Logging asks the protection rule (`protection.ensure_may_act`): a customer protected for
-another consultant cannot be followed up by a consultant who is bound by it. The
+Follow-ups are sales work: only the project's sales consultants and managers
+(`FOLLOW_UP_ROLES`, the front desk's roles) log them, with a note saying what was said.
+Then the protection rule (`protection.ensure_may_act`) applies: a customer protected for
+another consultant cannot be followed up by a consultant who is bound by it.
+`may_log_follow_up` says the same without a query, for pages offering the action. The
 registration row is locked, so two follow-ups of one customer apply one after the other.
 The form's one-time token is unique: a double click or a resent form logs one follow-up.
 """
@@ -25,13 +28,23 @@ from django.utils import timezone
 from .access import memberships_of, roles_in
 from .audit import stamp
 from .errors import (CustomerNotRegistered, FollowUpChannelUnknown, FollowUpDateInPast, FollowUpNoteTooLong,
-                     FollowUpStageUnknown, NotAMember)
+                     FollowUpStageUnknown, KernelError, NotAMember, NotPermitted)
 from .models.customers import CustomerRegistration
 from .models.followups import FollowUp, FollowUpChannel
 from .models.projects import Project
-from .protection import ensure_may_act
+from .protection import ensure_may_act, is_bound
+from .visits import FRONT_DESK_ROLES
 
 NOTE_LIMIT = 1000
+FOLLOW_UP_ROLES = FRONT_DESK_ROLES  # sales consultants and the project's managers
+
+
+class FollowUpNoteMissing(KernelError):
+    """A follow-up says what happened: an empty note is refused at its field."""
+
+    code = "follow_up_note_missing"
+    template_en = "write what was said or agreed with the customer"
+    template_zh = "请填写跟进内容：与客户沟通了什么、约定了什么"
 
 
 @dataclass(frozen=True)
@@ -60,6 +73,19 @@ def today_in(project: Project, now: datetime | None = None) -> date:
     return (now or timezone.now()).astimezone(project.zone).date()
 
 
+def may_log_follow_up(registration: CustomerRegistration, user_id: int | None, roles: frozenset[str],
+                      project: Project, now: datetime | None = None) -> bool:
+    """Whether `log_follow_up` would let the user (holding `roles` in the project) follow this customer up.
+
+    No query: the registration (this project's, loaded) carries its consultant and protection.
+    """
+    if not roles & FOLLOW_UP_ROLES:
+        return False
+    now = now or timezone.now()
+    protected = registration.protected_until > now and registration.released_at is None
+    return not protected or registration.consultant_id == user_id or not is_bound(roles, project)
+
+
 def log_follow_up(*, project_id: int, customer_id: int, by_user_id: int, channel: str, stage: str,
                   note: str = "", next_on: date | None = None, token: str,
                   now: datetime | None = None) -> FollowUp:
@@ -67,9 +93,10 @@ def log_follow_up(*, project_id: int, customer_id: int, by_user_id: int, channel
 
     Refusals name the form field (`params["field"]`): `FollowUpChannelUnknown` (channel),
     `FollowUpStageUnknown` (stage), `FollowUpDateInPast` (next_on, before today in the
-    project's zone; today itself is allowed), `FollowUpNoteTooLong` (note);
-    `CustomerProtected` when another consultant's protection binds the user,
-    `NotAMember` for someone holding no role in the project, `CustomerNotRegistered`.
+    project's zone; today itself is allowed), `FollowUpNoteMissing` / `FollowUpNoteTooLong`
+    (note); `CustomerProtected` when another consultant's protection binds the user,
+    `NotAMember` for someone holding no role in the project, `NotPermitted` for a role
+    that is not sales work (finance, a clerk, a channel agent), `CustomerNotRegistered`.
     Without `next_on` the customer has no follow-up due any more (this one was it).
     """
     now = now or timezone.now()
@@ -85,6 +112,9 @@ def log_follow_up(*, project_id: int, customer_id: int, by_user_id: int, channel
         roles = roles_in(by_user_id, project_id)
         if not roles:
             raise NotAMember(action="logging a follow-up", action_zh="记录跟进", project=project.code)
+        if not roles & FOLLOW_UP_ROLES:
+            raise NotPermitted(action="logging a follow-up", action_zh="记录跟进", project=project.code,
+                               roles=sorted(FOLLOW_UP_ROLES))
         ensure_may_act(project_id=project_id, customer_id=customer_id, user_id=by_user_id, roles=roles, now=now)
         _check(project, channel=channel, stage=stage, note=note, next_on=next_on, now=now)
         follow_up = FollowUp(project=project, customer_id=customer_id, by_id=by_user_id, at=now, channel=channel,
@@ -111,6 +141,8 @@ def _check(project: Project, *, channel: str, stage: str, note: str, next_on: da
         raise FollowUpStageUnknown(field="stage", value=stage, project=project.code,
                                    stages_en=", ".join(s.title("en") for s in known),
                                    stages_zh="、".join(s.title("zh") for s in known))
+    if not note.strip():
+        raise FollowUpNoteMissing(field="note")
     if len(note.strip()) > NOTE_LIMIT:
         raise FollowUpNoteTooLong(field="note", length=len(note.strip()), limit=NOTE_LIMIT)
     today = today_in(project, now)
@@ -177,5 +209,6 @@ def overdue_counts(projects: dict[int, Project], on: date | None = None, *, now:
                 .values_list("project_id", "n"))
 
 
-__all__ = ["Stage", "due_follow_ups", "log_follow_up", "overdue_counts", "overdue_follow_ups", "stage_history",
+__all__ = ["FOLLOW_UP_ROLES", "FollowUpNoteMissing", "Stage", "due_follow_ups", "log_follow_up",
+           "may_log_follow_up", "overdue_counts", "overdue_follow_ups", "stage_history",
            "stage_of", "stages", "today_in"]

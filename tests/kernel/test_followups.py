@@ -5,7 +5,7 @@ import pytest
 
 from kernel import customers, followups
 from kernel.errors import (CustomerNotRegistered, CustomerProtected, FollowUpChannelUnknown, FollowUpDateInPast,
-                           FollowUpStageUnknown, NotAMember)
+                           FollowUpStageUnknown, NotAMember, NotPermitted)
 from kernel.models import CustomerRegistration, FollowUp
 
 from .conftest import NOW, make_user
@@ -105,6 +105,65 @@ def test_another_consultant_may_not_follow_up_a_protected_customer_a_manager_may
     assert FollowUp.objects.count() == 0
 
     assert log(project, zhang, boss, token="t2").by_id == boss.pk
+
+
+def test_finance_may_not_log_a_follow_up_and_the_consultants_next_date_stays(project, zhang, wang):
+    # given: the consultant planned the next call; finance (not bound by protection) tries to log one
+    log(project, zhang, wang, token="planned")
+    finance = make_user("fin", project, "finance")
+
+    # when
+    with pytest.raises(NotPermitted) as caught:
+        log(project, zhang, finance, token="fin", next_on=None)
+
+    # then: refused in words naming the roles; nothing changed
+    assert caught.value.message_en == ("logging a follow-up needs one of these roles in K1: Project admin, "
+                                       "Project director, Sales consultant, Sales manager")
+    assert caught.value.message_zh.startswith("记录跟进需要在 K1 担任以下角色之一：")
+    assert "sales_consultant" not in caught.value.message_zh
+    assert FollowUp.objects.count() == 1
+    assert CustomerRegistration.objects.get(customer=zhang).next_follow_up_on == date(2026, 5, 4)
+
+
+def test_a_channel_agent_may_not_log_a_follow_up_even_after_the_protection(project, zhang):
+    agent = make_user("agent", project, "channel_agent")
+
+    with pytest.raises(NotPermitted):
+        log(project, zhang, agent, now=NOW + timedelta(days=31))
+
+
+def test_an_empty_note_is_refused_at_its_field_and_nothing_changes(project, zhang, wang):
+    log(project, zhang, wang, token="planned")
+
+    with pytest.raises(followups.FollowUpNoteMissing) as caught:
+        log(project, zhang, wang, token="empty", note="  ", next_on=None)
+
+    assert caught.value.params["field"] == "note"
+    assert caught.value.message_zh.startswith("请填写跟进内容")
+    assert FollowUp.objects.count() == 1
+    assert CustomerRegistration.objects.get(customer=zhang).next_follow_up_on == date(2026, 5, 4)
+
+
+def test_may_log_follow_up_says_what_log_follow_up_does_without_a_query(project, zhang, wang,
+                                                                        django_assert_num_queries):
+    li = make_user("li", project, "sales_consultant")
+    registration = CustomerRegistration.objects.select_related("project").get(customer=zhang)
+    later = NOW + timedelta(days=31)
+
+    with django_assert_num_queries(0):
+        answers = {
+            "owner": followups.may_log_follow_up(registration, wang.pk, frozenset({"sales_consultant"}), project, NOW),
+            "colleague": followups.may_log_follow_up(registration, li.pk, frozenset({"sales_consultant"}), project,
+                                                     NOW),
+            "colleague later": followups.may_log_follow_up(registration, li.pk, frozenset({"sales_consultant"}),
+                                                           project, later),
+            "manager": followups.may_log_follow_up(registration, 0, frozenset({"sales_manager"}), project, NOW),
+            "finance": followups.may_log_follow_up(registration, 0, frozenset({"finance"}), project, later),
+            "nobody": followups.may_log_follow_up(registration, 0, frozenset(), project, later),
+        }
+
+    assert answers == {"owner": True, "colleague": False, "colleague later": True, "manager": True,
+                       "finance": False, "nobody": False}
 
 
 def test_after_the_protection_ends_another_consultant_may_follow_up(project, zhang):
