@@ -6,7 +6,7 @@ calls inside the transition's database transaction, with the arguments already
 evaluated (expressions turned into values). A function refuses with a `KernelError`
 subclass whose message the user can act on; the engine rolls the transition back.
 
-The operations live in `units`, `queue` and `payments`; they import models, so this
+The operations live in `units`, `queue`, `payments` and `receivables`; they import models, so this
 module is importable once Django's apps are ready (as every caller is).
 """
 from __future__ import annotations
@@ -17,7 +17,8 @@ from datetime import datetime
 
 from definitions.actions import ActionSpec, ParamKind, ParamSpec
 
-from . import payments, queue, units
+from . import payments, queue, receivables, units
+from .models.payments import PaymentKind
 
 _E = ParamKind.EXPRESSION
 
@@ -71,11 +72,29 @@ SPECS = (
         "reason": ParamSpec(_E, required=False, description="why the number is voided, kept with it"),
     }, "Void this record's queue number", "作废本记录的排号", "kernel"),
     ActionSpec("payment.record", {
-        "kind": ParamSpec(ParamKind.LITERAL, schema={"enum": [
-            "deposit", "down_payment", "installment", "bank_loan", "provident_fund_loan", "refund"]}),
+        "kind": ParamSpec(ParamKind.LITERAL, schema={"enum": [k.value for k in PaymentKind]}),
         "amount": ParamSpec(_E, description="a money amount (decimal)"),
         "note": ParamSpec(_E, required=False, description="kept with the ledger entry"),
+        "overpayment": ParamSpec(_E, required=False,
+                                 description="true: finance records what is beyond the amount due as an overpayment"),
     }, "Record a receipt or refund", "登记收款或退款", "kernel"),
+    ActionSpec("receivables.schedule", {
+        "payment_plan": ParamSpec(_E, description="full, installments, commercial_mortgage, provident_fund, combined"),
+        "deal_price": ParamSpec(_E, description="the frozen deal price"),
+        "deposit": ParamSpec(_E, required=False, description="the whole deposit 定金, deposits carried included"),
+        "down_payment": ParamSpec(_E, required=False, description="the down payment agreed at signing"),
+        "signed_on": ParamSpec(_E, required=False, description="date the down payment and installments run from"),
+        "commercial_loan": ParamSpec(_E, required=False, description="a combined loan's bank share"),
+        "installments": ParamSpec(_E, required=False, description="how many installments (default 1)"),
+        "every_months": ParamSpec(_E, required=False, description="months between installments (default 3)"),
+        "replan": ParamSpec(ParamKind.LITERAL, required=False, schema={"type": "boolean"},
+                            description="true: only adjust the deal's schedule if it has one (a loan's split)"),
+    }, "Schedule what the deal's buyer owes", "生成应收计划", "kernel", repeatable=True),
+    ActionSpec("receivables.due", {
+        "kind": ParamSpec(ParamKind.LITERAL, schema={"enum": ["area_difference", "fee"]}),
+        "amount": ParamSpec(_E, description="a money amount (decimal)"),
+        "due_on": ParamSpec(_E, required=False, description="date it is due (default today)"),
+    }, "Add an amount due to the deal's receivables", "增加应收款项", "kernel"),
 )
 
 IMPLEMENTATIONS: dict[str, Callable[..., object]] = {
@@ -86,4 +105,6 @@ IMPLEMENTATIONS: dict[str, Callable[..., object]] = {
     "queue.issue": queue.issue,
     "queue.void": queue.void,
     "payment.record": payments.record,
+    "receivables.schedule": receivables.schedule,
+    "receivables.due": receivables.due,
 }

@@ -1,7 +1,11 @@
 """The payments ledger: the action behind `payment.record`, and net collections 净回款.
 
 Net collections = cash (deposits + down payments) + installments + bank loans +
-provident-fund loans − refunds (seed 002). Sums are taken in the database as whole
+provident-fund loans − refunds (seed 002); the deposits are the sincerity deposit 诚意金,
+the reservation deposit 小订金 and the subscription's 定金, each counted once (a deposit
+carried into the subscription is not taken again), and the area difference 面积补差款
+counts with the installments. Rent, security deposits and fees collected for others
+(代收费用) are not sales collections. Sums are taken in the database as whole
 fen (integers), so they are exact on PostgreSQL and on SQLite alike; SQLite would
 otherwise add decimals as binary floats.
 """
@@ -18,6 +22,7 @@ from django.db import transaction
 from django.db.models import BigIntegerField, F, Q, Sum
 from django.db.models.functions import Cast, Round
 
+from . import receivables
 from .errors import RefundExceedsReceipts
 from .models.payments import Payment, PaymentKind
 from .money import FEN, to_money
@@ -26,16 +31,22 @@ if TYPE_CHECKING:
     from .actions import ActionContext
 
 ZERO = Decimal("0.00")
-CASH_KINDS = (PaymentKind.DEPOSIT, PaymentKind.DOWN_PAYMENT)
+CASH_KINDS = (PaymentKind.SINCERITY_DEPOSIT, PaymentKind.RESERVATION_DEPOSIT, PaymentKind.DEPOSIT,
+              PaymentKind.DOWN_PAYMENT)
+NOT_SALES = (PaymentKind.RENT, PaymentKind.SECURITY_DEPOSIT, PaymentKind.FEE)  # outside net collections
 
 
 @transaction.atomic
-def record(ctx: ActionContext, kind: str, amount: object, note: object = "") -> Payment:
+def record(ctx: ActionContext, kind: str, amount: object, note: object = "", overpayment: object = False) -> Payment:
     """Enter a receipt or a refund for this deal.
 
     A refund may not exceed what the deal (this record and the ancestors it continues)
     has received net: paying out more than came in is always a typing mistake. The
     engine holds this record's row lock, so two refunds of one record cannot race.
+    Once the deal is scheduled, a receipt beyond what is due on its lines is refused
+    (`receivables.ReceiptExceedsDue`) unless finance records it with `overpayment`: then
+    what was due is one entry and the rest a second one marked as an overpayment, to
+    be refunded. Returns the (first) entry.
     """
     kind = PaymentKind(kind)
     money = to_money(amount)
@@ -43,9 +54,13 @@ def record(ctx: ActionContext, kind: str, amount: object, note: object = "") -> 
         received = net_collections(ctx.project_id, record_ids=ctx.deal).net
         if money > received:
             raise RefundExceedsReceipts(amount=money, reference=ctx.reference, received=received)
-    return Payment.objects.create(
+    excess = receivables.check_receipt(ctx, kind, money, bool(overpayment))
+    entries = [(money - excess, False), (excess, True)] if excess else [(money, False)]
+    made = [Payment.objects.create(
         project_id=ctx.project_id, record_id=ctx.record_id, reference=ctx.reference, kind=kind,
-        amount=money, received_at=ctx.now, recorded_by_id=ctx.user_id, note=str(note or "")[:200])
+        amount=part, received_at=ctx.now, recorded_by_id=ctx.user_id, note=str(note or "")[:200], overpayment=over)
+        for part, over in entries if part > 0]
+    return made[0]
 
 
 @dataclass(frozen=True)
@@ -63,9 +78,9 @@ class Collections:
 
     @property
     def net(self) -> Decimal:
-        """Cash + installments + bank loans + provident-fund loans − refunds."""
-        return (self.cash + self[PaymentKind.INSTALLMENT] + self[PaymentKind.BANK_LOAN]
-                + self[PaymentKind.PROVIDENT_FUND_LOAN] - self[PaymentKind.REFUND])
+        """Cash + installments + area differences + bank loans + provident-fund loans − refunds."""
+        return (self.cash + self[PaymentKind.INSTALLMENT] + self[PaymentKind.AREA_DIFFERENCE]
+                + self[PaymentKind.BANK_LOAN] + self[PaymentKind.PROVIDENT_FUND_LOAN] - self[PaymentKind.REFUND])
 
 
 def net_collections(project_id: int, *, since: datetime | None = None, until: datetime | None = None,

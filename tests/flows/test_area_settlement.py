@@ -77,7 +77,7 @@ def test_area_settlement_the_domain_example(world, customers):
 
     ars = fire(u["finance"], ars, "collect_difference", {"collected_amount": "40000.00"}, to="settled")
     assert_open_tasks(ars, set())
-    assert payments(ars) == [(ars.reference, "installment", D("40000.00"))]
+    assert payments(ars) == [(ars.reference, "area_difference", D("40000.00"))]
     assert sale(units[7]) == ("filed", contract.reference)
 
 
@@ -97,7 +97,7 @@ def test_an_increase_within_the_band_at_the_contract_price_per_m2(world, custome
     ars = fire(u["finance"], ars, "collect_difference", {"collected_amount": "34934.66"}, to="settled")
 
     assert_open_tasks(ars, set())
-    assert payments(ars) == [(ars.reference, "installment", D("34934.66"))]
+    assert payments(ars) == [(ars.reference, "area_difference", D("34934.66"))]
     assert net_collections(p.pk).net == D("50000.00") + D("600000.00") + D("34934.66")
     # 50 000 + 600 000 + 34 934.66 is still less than 30 % of the price: the commission waits for the loan
     assert {s for *_, s in commission()} == {"accrued"}
@@ -180,7 +180,7 @@ def test_beyond_the_band_on_an_increase_the_buyer_pays_3_percent_and_the_develop
 
     ars = fire(u["finance"], ars, "collect_difference", {"collected_amount": "60000.00"}, to="settled")
 
-    assert payments(ars) == [(ars.reference, "installment", D("60000.00"))]
+    assert payments(ars) == [(ars.reference, "area_difference", D("60000.00"))]
 
 
 def test_a_paid_commission_is_clawed_back_when_the_buyer_cancels(world, customers):

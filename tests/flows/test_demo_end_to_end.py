@@ -69,7 +69,7 @@ def test_one_customer_from_queue_number_to_handover_in_the_demo(demo):
     q = fire(fin, q, "confirm_deposit", to="queued")
     assert q.data["queue_number"] == "A-0001"
     assert_open_tasks(q, {("notify_launch", "work", "sales_consultant")})
-    assert payments(q) == [(q.reference, "deposit", D("20000.00"))]
+    assert payments(q) == [(q.reference, "sincerity_deposit", D("20000.00"))]
     q = fire(mgr, q, "call", to="called")
     assert_open_tasks(q, {("pick_unit", "work", "sales_consultant")})
     q = fire(sc, q, "pick_reservation", {"unit_id": unit.pk}, to="reserved")
@@ -83,7 +83,7 @@ def test_one_customer_from_queue_number_to_handover_in_the_demo(demo):
     rsv = fire(sc, rsv, "hold", {"unit_id": unit.pk, "deposit": "10000.00"}, to="held")
     assert_open_tasks(rsv, {("follow_up_reservation", "work", "sales_consultant")})
     assert sale(unit) == ("reserved", rsv.reference)
-    assert payments(rsv) == [(rsv.reference, "deposit", D("10000.00"))]
+    assert payments(rsv) == [(rsv.reference, "reservation_deposit", D("10000.00"))]
     rsv = fire(sc, rsv, "convert", to="converted")
     assert_open_tasks(rsv, set())
 
@@ -101,7 +101,9 @@ def test_one_customer_from_queue_number_to_handover_in_the_demo(demo):
     assert (quote["manual_discount"]["after"], quote["deal_price"], quote["approval"]) == (
         "2319175.68", "2319175.00", "none")
     assert_open_tasks(sub, {("prepare_subscription", "work", "sales_consultant")})
-    sub = fire(sc, sub, "submit", {"buyers": [{"customer_id": buyer.pk}], "deposit": "50000.00", "channel": "agency_b"},
+    # the deposit 定金 of 80 000.00 counts the 30 000.00 carried (sincerity and reservation): 50 000.00 is taken
+    assert (sub.data["deposit_carried"], sub.data["deposit"]) == ("30000.00", "30000.00")
+    sub = fire(sc, sub, "submit", {"buyers": [{"customer_id": buyer.pk}], "deposit": "80000.00", "channel": "agency_b"},
                to="awaiting_contract")
     assert_open_tasks(sub, {("arrange_signing", "work", "sales_consultant")})
     assert sale(unit) == ("subscribed", sub.reference)
@@ -113,7 +115,7 @@ def test_one_customer_from_queue_number_to_handover_in_the_demo(demo):
     con = child(sub, "contract")
     assert_last_history(con, kind="start", to_state="drafting", actor=sc, details={"parent": sub.reference})
     assert_open_tasks(con, {("draft_contract", "work", "contract_clerk")})
-    assert (con.data["deal_price"], con.data["deposit"], con.data["channel"]) == ("2319175.00", "50000.00", "agency_b")
+    assert (con.data["deal_price"], con.data["deposit"], con.data["channel"]) == ("2319175.00", "80000.00", "agency_b")
     con = fire(clerk, con, "submit_for_review", {"contract_no": "HT-DEMO-0002", "area_basis": "built",
                                                  "contract_area": "98.73", "delivery_date": "2027-12-31"}, to="review")
     assert con.data["unit_price"] == "23490.07"  # 2 319 175.00 / 98.73
@@ -143,9 +145,9 @@ def test_one_customer_from_queue_number_to_handover_in_the_demo(demo):
     assert_last_history(mtg, kind="start", to_state="collecting_documents", actor=clerk,
                         details={"parent": con.reference})
     assert_open_tasks(mtg, {("collect_documents", "work", "mortgage_specialist")})
-    # the contract pre-fills price − subscription deposit − down payment; the specialist also deducts
-    # the sincerity deposit and the reservation deposit the deal received
-    assert mtg.data["requested_loan_amount"] == "1569175.00"
+    # the contract pre-fills price − deposits (the sincerity and reservation deposits carried included)
+    # − down payment: nothing for the specialist to deduct by hand
+    assert mtg.data["requested_loan_amount"] == "1539175.00"
     loan = "1539175.00"
     mtg = fire(ms, mtg, "submit_to_bank", {"payment_plan": "commercial_mortgage", "bank": "ICBC",
                                            "requested_loan_amount": loan, "loan_years": 30}, to="bank_review")
@@ -184,7 +186,7 @@ def test_one_customer_from_queue_number_to_handover_in_the_demo(demo):
     assert_open_tasks(ars, {("settle_difference", "work", "finance")})
     ars = fire(fin, ars, "collect_difference", {"collected_amount": "11745.04"}, to="settled")
     assert_open_tasks(ars, set())
-    assert payments(ars) == [(ars.reference, "installment", D("11745.04"))]
+    assert payments(ars) == [(ars.reference, "area_difference", D("11745.04"))]
 
     # -- handover: appointment, inspection, fees (the area settlement confirmed closed), keys
     ho = fire(cs, ho, "book_appointment", {"appointment_at": "2027-11-10T10:00:00+08:00"}, to="appointed")
@@ -205,9 +207,9 @@ def test_one_customer_from_queue_number_to_handover_in_the_demo(demo):
     # -- the deal's ledger: everything the buyer paid is the price plus the area difference
     deal = (q, rsv, sub, con, mtg, ho, ars)
     assert payments(*deal) == [
-        (q.reference, "deposit", D("20000.00")), (rsv.reference, "deposit", D("10000.00")),
+        (q.reference, "sincerity_deposit", D("20000.00")), (rsv.reference, "reservation_deposit", D("10000.00")),
         (sub.reference, "deposit", D("50000.00")), (con.reference, "down_payment", D("700000.00")),
-        (mtg.reference, "bank_loan", D("1539175.00")), (ars.reference, "installment", D("11745.04"))]
+        (mtg.reference, "bank_loan", D("1539175.00")), (ars.reference, "area_difference", D("11745.04"))]
     assert net_collections(demo.pk, record_ids=[r.pk for r in deal]).net == D("2319175.00") + D("11745.04")
     assert {s for *_, s in commission(con)} == {"payable"} and points_balance(demo.pk, buyer.pk) == 20000
     # and each record's history tells its part of the story

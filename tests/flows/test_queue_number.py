@@ -51,7 +51,7 @@ def test_deposit_confirmed_number_called_and_a_unit_picked_for_a_subscription(wo
     q = fire(fin, q, "confirm_deposit", to="queued")
     assert q.data["queue_number"] == "A-0001"
     assert_open_tasks(q, {NOTIFY})
-    assert payments(q) == [(q.reference, "deposit", D("20000.00"))]
+    assert payments(q) == [(q.reference, "sincerity_deposit", D("20000.00"))]
     number = QueueNumber.objects.get(code="A-0001")
     assert (number.record_id, number.voided_at) == (q.pk, None)
 
@@ -70,7 +70,7 @@ def test_deposit_confirmed_number_called_and_a_unit_picked_for_a_subscription(wo
     assert_last_history(sub, kind="start", to_state="draft", actor=sc, details={"parent": q.reference})
     assert_open_tasks(sub, {("prepare_subscription", "work", "sales_consultant")})
     # the sincerity deposit stays on the queue record's ledger entry
-    assert payments(q, sub) == [(q.reference, "deposit", D("20000.00"))]
+    assert payments(q, sub) == [(q.reference, "sincerity_deposit", D("20000.00"))]
 
 
 def test_a_unit_picked_for_a_reservation(world, customers):
@@ -121,7 +121,7 @@ def test_not_present_when_called_the_timer_puts_the_number_back_in_the_queue(wor
                         details={"timer": "not_present"})
     assert_open_tasks(q, {NOTIFY})
     assert q.data["queue_number"] == "C-0001" and QueueNumber.objects.get(code="C-0001").voided_at is None
-    assert payments(q) == [(q.reference, "deposit", D("20000.00"))]
+    assert payments(q) == [(q.reference, "sincerity_deposit", D("20000.00"))]
     # and can be called again
     fire(u["sales_consultant"], q, "call", to="called")
     assert_open_tasks(q, {PICK})
@@ -141,12 +141,12 @@ def test_refund_voids_the_number_and_leaves_a_gap(world, customers):
     q = fire(sc, q, "call", to="called")
     q = fire(u["sales_manager"], q, "request_refund", {"refund_reason": "bought elsewhere"}, to="refund_pending")
     assert_open_tasks(q, {REFUND})
-    assert payments(q) == [(q.reference, "deposit", D("20000.00"))]
+    assert payments(q) == [(q.reference, "sincerity_deposit", D("20000.00"))]
 
     q = fire(fin, q, "refund", to="refunded")
 
     assert_open_tasks(q, set())
-    assert payments(q) == [(q.reference, "deposit", D("20000.00")), (q.reference, "refund", D("20000.00"))]
+    assert payments(q) == [(q.reference, "sincerity_deposit", D("20000.00")), (q.reference, "refund", D("20000.00"))]
     voided = QueueNumber.objects.get(code="B-0002")
     assert voided.voided_at is not None and voided.voided_by_id == fin.pk
     # the next confirmation gets B-0003: the voided number stays a visible gap, never reused
@@ -197,7 +197,7 @@ def test_a_call_is_withdrawn_or_sent_back(world, customers):
     q = send_back(sc, q, "queued", "the customer went home")
     assert_open_tasks(q, {NOTIFY})
     assert q.data["queue_number"] == "A-0001"
-    assert payments(q) == [(q.reference, "deposit", D("20000.00"))]
+    assert payments(q) == [(q.reference, "sincerity_deposit", D("20000.00"))]
 
 
 def test_one_customer_takes_one_number_per_batch_unless_the_project_allows_more(world, customers):

@@ -51,7 +51,7 @@ def test_held_then_converted_and_the_subscription_takes_the_unit_over(world, cus
     rsv = fire(sc, rsv, "hold", {"unit_id": units[0].pk, "deposit": "5000.00"}, to="held")
     assert_open_tasks(rsv, {FOLLOW_UP})
     assert sale(units[0]) == ("reserved", rsv.reference)
-    assert payments(rsv) == [(rsv.reference, "deposit", D("5000.00"))]
+    assert payments(rsv) == [(rsv.reference, "reservation_deposit", D("5000.00"))]
     assert rsv.data["consultant_id"] == sc.pk
 
     rsv = fire(sc, rsv, "convert", to="converted")
@@ -68,7 +68,9 @@ def test_held_then_converted_and_the_subscription_takes_the_unit_over(world, cus
     sub = fire(sc, sub, "submit", {"buyers": [{"customer_id": buyer.pk}], "deposit": "50000.00"},
                to="awaiting_contract")
     assert sale(units[0]) == ("subscribed", sub.reference)
-    assert payments(rsv, sub) == [(rsv.reference, "deposit", D("5000.00")), (sub.reference, "deposit", D("50000.00"))]
+    # the 5 000.00 reservation deposit is carried: the deposit of 50 000.00 takes the 45 000.00 left
+    assert payments(rsv, sub) == [(rsv.reference, "reservation_deposit", D("5000.00")),
+                                  (sub.reference, "deposit", D("45000.00"))]
 
 
 def test_a_held_reservation_expires_after_72_hours_and_releases_the_unit(world, customers):
@@ -85,7 +87,7 @@ def test_a_held_reservation_expires_after_72_hours_and_releases_the_unit(world, 
     assert_open_tasks(rsv, set())
     assert sale(units[1]) == ("available", None)
     # the small deposit stays received: the flow has no refund step for an expired reservation
-    assert payments(rsv) == [(rsv.reference, "deposit", D("5000.00"))]
+    assert payments(rsv) == [(rsv.reference, "reservation_deposit", D("5000.00"))]
     # the unit is free for the next customer
     other = held(p, u, units[1], customers["c4"])
     assert sale(units[1]) == ("reserved", other.reference)
@@ -114,7 +116,7 @@ def test_cancelling_a_held_reservation_releases_the_unit(world, customers):
     assert_open_tasks(rsv, set())
     assert pending_timers(rsv) == []
     assert sale(units[3]) == ("available", None)
-    assert payments(rsv) == [(rsv.reference, "deposit", D("5000.00"))]
+    assert payments(rsv) == [(rsv.reference, "reservation_deposit", D("5000.00"))]
 
 
 def test_cancelling_a_draft_leaves_the_unit_to_whoever_holds_it(world, customers):
@@ -153,7 +155,7 @@ def test_a_held_reservation_cannot_be_sent_back_past_its_deposit(world, customer
         moves.send_back(u["sales_manager"], rsv.pk, "draft", "deposit amount to check")
     rsv.refresh_from_db()
     assert rsv.state == "held" and sale(units[5]) == ("reserved", rsv.reference)
-    assert payments(rsv) == [(rsv.reference, "deposit", D("5000.00"))]
+    assert payments(rsv) == [(rsv.reference, "reservation_deposit", D("5000.00"))]
     assert ("hold_expires", "fire", "expire") in pending_timers(rsv)
     assert_last_history(rsv, kind="transition", transition="hold", from_state="draft", to_state="held",
                         actor=u["sales_consultant"])
@@ -191,7 +193,8 @@ def test_picked_from_the_queue_converted_and_the_subscription_cancelled_and_refu
     assert_open_tasks(sub, {("arrange_signing", "work", "sales_consultant")})
     # 3 058 300.00 × 0.98 = 2 997 134.00, × 0.96 = 2 877 248.64 → 2 877 249.00
     assert sub.data["deal_price"] == "2877249.00"
-    assert payments(sub) == [(sub.reference, "deposit", D("30000.00"))]
+    # the deposit of 30 000.00 counts the 20 000.00 sincerity and the 5 000.00 reservation deposits carried
+    assert payments(sub) == [(sub.reference, "deposit", D("5000.00"))]
 
     sub = fire(sc, sub, "request_cancel", {"cancel_reason": "changed mind"}, to="cancel_review")
     assert_open_tasks(sub, {("cancel_countersign", "approval", "project_director"),
@@ -205,7 +208,7 @@ def test_picked_from_the_queue_converted_and_the_subscription_cancelled_and_refu
     sub = fire(fin, sub, "refund", {"refund_amount": "30000.00"}, to="cancelled")
     assert_open_tasks(sub, set())
     assert payments(q, rsv, sub) == [
-        (q.reference, "deposit", D("20000.00")), (rsv.reference, "deposit", D("5000.00")),
-        (sub.reference, "deposit", D("30000.00")), (sub.reference, "refund", D("30000.00"))]
+        (q.reference, "sincerity_deposit", D("20000.00")), (rsv.reference, "reservation_deposit", D("5000.00")),
+        (sub.reference, "deposit", D("5000.00")), (sub.reference, "refund", D("30000.00"))]
     assert commission() == [] and points_balance(p.pk, c.pk) == 0  # nothing was signed
     assert QueueNumber.objects.get(code="B-0001").voided_at is None

@@ -53,6 +53,8 @@ def test_picked_quoted_submitted_changed_and_sent_to_the_contract(world, custome
     assert sale(units[0]) == ("reserved", q.reference)
     sub = child(q, "subscription")
     assert sub.data["consultant_id"] == sc.pk
+    # the sincerity deposit is carried: shown, and the deposit asked for starts from it
+    assert (sub.data["deposit_carried"], sub.data["deposit"]) == ("20000.00", "20000.00")
     assert_open_tasks(sub, {PREPARE})
 
     # the quote: combined loan (mortgage 99 折), a referral (99 折) and 1 % off by hand
@@ -70,7 +72,8 @@ def test_picked_quoted_submitted_changed_and_sent_to_the_contract(world, custome
     sub = fire(sc, sub, "submit", deal, to="awaiting_contract")  # within the allowance: no approval
     assert_open_tasks(sub, {ARRANGE})
     assert sale(units[0]) == ("subscribed", sub.reference)
-    assert payments(sub) == [(sub.reference, "deposit", D("50000.00"))]
+    # a deposit of 50 000.00, of which the 20 000.00 sincerity deposit was received on the queue number
+    assert payments(sub) == [(sub.reference, "deposit", D("30000.00"))]
     assert sub.data["price_snapshot"] == snapshot  # frozen: submitting does not price again
     assert pending_timers(sub) == [("arrange_signing_deadline", "escalate", ("sales_manager",)),
                                    ("contract_overdue", "escalate", ("project_director",))]
@@ -131,7 +134,8 @@ def test_picked_quoted_submitted_changed_and_sent_to_the_contract(world, custome
     assert_last_history(con, kind="start", to_state="drafting", actor=clerk, details={"parent": sub.reference})
     assert_open_tasks(con, {("draft_contract", "work", "contract_clerk")})
     assert sale(units[1]) == ("subscribed", sub.reference)  # the contract takes it over when it signs
-    assert payments(q, sub, con) == [(q.reference, "deposit", D("20000.00")), (sub.reference, "deposit", D("50000.00"))]
+    assert payments(q, sub, con) == [(q.reference, "sincerity_deposit", D("20000.00")),
+                                     (sub.reference, "deposit", D("30000.00"))]
 
 
 def test_a_countersigned_discount_rejected_then_the_draft_cancelled(world, customers):
@@ -356,4 +360,4 @@ def test_one_submit_is_offered_once_quoted_and_routed_by_the_quotes_approval(wor
     assert payments(sub) == []  # the approval records the deposit, not the submit
     assert_last_history(sub, kind="transition", transition="submit", from_state="draft",
                         to_state="manager_discount_review", actor=sc,
-                        details={"actions_ran": ["unit.hold", "record.set", "record.set"]})
+                        details={"actions_ran": ["unit.hold", "receivables.schedule", "record.set", "record.set"]})

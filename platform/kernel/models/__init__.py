@@ -6,12 +6,13 @@ from .followups import FollowUp, FollowUpChannel
 from .payments import Payment, PaymentKind
 from .projects import Project
 from .queue import QueueBatch, QueueNumber
+from .receivables import Receivable, ReceivableSchedule
 from .units import Building, ReleaseReason, SaleStatus, Unit, UnitHold
 from .visits import Campaign, Visit, VisitKind
 
 __all__ = [
     "Building", "Campaign", "ChangeStatus", "Company", "Customer", "CustomerChangeRequest", "CustomerMerge",
     "CustomerRegistration", "CustomerRelation", "FollowUp", "FollowUpChannel", "Payment", "PaymentKind",
-    "Project", "QueueBatch", "QueueNumber", "RelationKind", "ReleaseReason", "SaleStatus", "Unit", "UnitHold",
+    "Project", "QueueBatch", "QueueNumber", "Receivable", "ReceivableSchedule", "RelationKind", "ReleaseReason", "SaleStatus", "Unit", "UnitHold",
     "Visit", "VisitKind",
 ]

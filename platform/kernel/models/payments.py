@@ -13,11 +13,19 @@ from django.utils.translation import gettext_lazy as _
 
 
 class PaymentKind(models.TextChoices):
-    DEPOSIT = "deposit", _("deposit")                        # 定金 / 诚意金 / 小订金
+    """What a receipt or refund is, as finance names it; net collections count each kind as docs/kernel.md says."""
+
+    SINCERITY_DEPOSIT = "sincerity_deposit", _("sincerity deposit")  # 诚意金 (queue number)
+    RESERVATION_DEPOSIT = "reservation_deposit", _("reservation deposit")  # 小订金 (reservation)
+    DEPOSIT = "deposit", _("deposit")                        # 定金 (the subscription's)
     DOWN_PAYMENT = "down_payment", _("down payment")         # 首付 (and full payment 一次性)
-    INSTALLMENT = "installment", _("installment")            # 分期
+    INSTALLMENT = "installment", _("installment")            # 分期款
     BANK_LOAN = "bank_loan", _("bank loan")                  # 商贷放款
     PROVIDENT_FUND_LOAN = "provident_fund_loan", _("provident-fund loan")  # 公积金放款
+    AREA_DIFFERENCE = "area_difference", _("area difference")  # 面积补差款
+    RENT = "rent", _("rent")                                 # 租金
+    SECURITY_DEPOSIT = "security_deposit", _("security deposit")  # 押金
+    FEE = "fee", _("fees collected")                         # 代收费用 (handover fees, taxes collected for others)
     REFUND = "refund", _("refund")                           # 退款
 
 
@@ -31,6 +39,9 @@ class Payment(models.Model):
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                     related_name="+")
     note = models.CharField(_("note"), max_length=200, blank=True)
+    overpayment = models.BooleanField(
+        _("overpayment"), default=False,
+        help_text=_("Received beyond what was due, recorded by finance to be refunded."))
 
     class Meta:
         verbose_name = _("payment")

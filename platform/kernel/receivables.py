@@ -1,0 +1,367 @@
+"""Receivables 应收/实收/欠款: what a deal's buyer owes, line by line, against what came in.
+
+`schedule` (the flow action `receivables.schedule`) builds a deal's lines from its
+payment plan and its frozen deal price: the deposit 定金, the down payment 首付, the
+rest by plan (installments 分期款, the commercial loan 商贷, the provident-fund loan 公积金,
+both for a combined loan), and keeps the lines `due` added (the area difference 面积补差款,
+fees 代收费用). It is called when the subscription is submitted, again when its price
+changes and when the contract is signed (the down payment is known), and when the bank
+approves a combined loan (the split is known) or the buyer pays without a loan.
+
+What was received is never stored per line: `statement` allocates the deal's receipts
+to its lines every time (by kind, the oldest due first), so it cannot disagree with the
+ledger. Deposits taken on the queue number (诚意金) and the reservation (小订金) are the
+deal's receipts too (its records include the ancestors the subscription continues) and
+count against the deposit line: the subscription records only what remains of its
+deposit, so nothing is counted twice.
+
+`check_receipt` is the payments ledger's guard: a receipt beyond what is still due on
+lines of its kind is refused in words (`ReceiptExceedsDue`), unless finance records it
+as an overpayment to refund (`payment.record` with `overpayment: true`).
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+from django.db import transaction
+from django.utils import timezone
+
+from .errors import KernelError
+from .models.payments import Payment, PaymentKind
+from .models.receivables import Receivable, ReceivableSchedule
+from .money import FEN, fen, to_money
+
+if TYPE_CHECKING:
+    from .actions import ActionContext
+
+ZERO = Decimal("0.00")
+K = PaymentKind
+# the receipts each kind of line takes: a deposit line takes every deposit of the deal
+DEPOSIT_KINDS = (K.SINCERITY_DEPOSIT, K.RESERVATION_DEPOSIT, K.DEPOSIT)
+LINE_OF = {**{k: K.DEPOSIT for k in DEPOSIT_KINDS},
+           **{k: k for k in (K.DOWN_PAYMENT, K.INSTALLMENT, K.BANK_LOAN, K.PROVIDENT_FUND_LOAN,
+                             K.AREA_DIFFERENCE, K.FEE)}}
+ADDED_KINDS = (K.AREA_DIFFERENCE, K.FEE)  # lines `due` adds; rescheduling keeps them
+PLANS = ("full", "installments", "commercial_mortgage", "provident_fund", "combined")
+KIND_ZH = {K.SINCERITY_DEPOSIT: "诚意金", K.RESERVATION_DEPOSIT: "小订金", K.DEPOSIT: "定金", K.DOWN_PAYMENT: "首付",
+           K.INSTALLMENT: "分期款", K.BANK_LOAN: "商贷放款", K.PROVIDENT_FUND_LOAN: "公积金放款",
+           K.AREA_DIFFERENCE: "面积补差款", K.RENT: "租金", K.SECURITY_DEPOSIT: "押金", K.FEE: "代收费用",
+           K.REFUND: "退款"}
+KIND_EN = {K.SINCERITY_DEPOSIT: "sincerity deposit", K.RESERVATION_DEPOSIT: "reservation deposit",
+           K.DEPOSIT: "deposit", K.DOWN_PAYMENT: "down payment", K.INSTALLMENT: "installment",
+           K.BANK_LOAN: "bank loan", K.PROVIDENT_FUND_LOAN: "provident-fund loan",
+           K.AREA_DIFFERENCE: "area difference", K.RENT: "rent", K.SECURITY_DEPOSIT: "security deposit",
+           K.FEE: "fees collected", K.REFUND: "refund"}
+
+
+class ReceiptExceedsDue(KernelError):
+    code = "receipt_exceeds_due"
+    template_en = ("{reference}: {amount} typed as {kind_en}, but only {due} is still due for it; check the amount, "
+                   "or let finance record the difference as an overpayment to refund")
+    template_zh = "{reference}：登记{kind_zh} {amount}，但该项尚欠仅 {due}；请核对金额，或由财务将多出部分登记为多收款（待退）"
+
+
+class OverpaymentNeedsFinance(KernelError):
+    code = "overpayment_needs_finance"
+    template_en = "{reference}: only finance may record {excess} beyond what is due as an overpayment"
+    template_zh = "{reference}：超出应收的 {excess} 只能由财务登记为多收款"
+
+
+class ScheduleExceedsPrice(KernelError):
+    code = "schedule_exceeds_price"
+    template_en = "{reference}: the deposit and the down payment ({paid}) are more than the deal price ({price})"
+    template_zh = "{reference}：定金与首付合计 {paid} 超过成交总价 {price}"
+
+
+class DepositBelowReceived(KernelError):
+    code = "deposit_below_received"
+    template_en = ("{reference}: the deposit of {deposit} is less than the deposits already received ({received}, "
+                   "sincerity and reservation deposits included); enter at least that much")
+    template_zh = "{reference}：定金 {deposit} 少于已收的定金（含诚意金、小订金）{received}，请至少填写该金额"
+
+
+class UnknownPaymentPlan(KernelError):
+    code = "unknown_payment_plan"
+    template_en = "{reference}: choose a payment plan before the receivables are scheduled"
+    template_zh = "{reference}：请先选择付款方式，再生成应收计划"
+
+
+def yuan(amount: Decimal) -> str:
+    """An amount for a refusal: ¥1,234.50 (the same in both languages)."""
+    return f"¥{amount:,.2f}"
+
+
+# -- reading ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Line:
+    kind: str
+    due_on: date | None
+    amount: Decimal
+    received: Decimal
+    today: date
+
+    @property
+    def balance(self) -> Decimal:
+        return self.amount - self.received
+
+    @property
+    def overdue(self) -> bool:
+        return self.balance > 0 and self.due_on is not None and self.due_on < self.today
+
+
+@dataclass(frozen=True)
+class Statement:
+    """A deal's lines with what was received against each, and the receipts no line took."""
+
+    schedule: ReceivableSchedule
+    lines: tuple[Line, ...]
+    excess: Decimal  # received beyond what was due (overpayments to refund, and receipts no line took)
+    refunded: Decimal
+
+    @property
+    def due(self) -> Decimal:
+        return sum((line.amount for line in self.lines), ZERO)
+
+    @property
+    def received(self) -> Decimal:
+        return sum((line.received for line in self.lines), ZERO)
+
+    @property
+    def balance(self) -> Decimal:
+        return self.due - self.received
+
+    @property
+    def overdue(self) -> Decimal:
+        return sum((line.balance for line in self.lines if line.overdue), ZERO)
+
+    def remaining(self, kind: str) -> Decimal:
+        """What is still due on the lines a receipt of `kind` goes to."""
+        target = LINE_OF.get(PaymentKind(kind))
+        return sum((line.balance for line in self.lines if line.kind == target), ZERO)
+
+
+def schedule_of(project_id: int, deal: Iterable[int]) -> ReceivableSchedule | None:
+    """The schedule of the deal these records (a record and its ancestors) belong to, if it has one."""
+    return (ReceivableSchedule.objects.filter(project_id=project_id, deal_id__in=list(deal))
+            .order_by("deal_id").first())
+
+
+def allocate(lines: Sequence[Receivable], payments: Iterable[Payment], today: date) -> tuple[list[Line], Decimal, Decimal]:
+    """Receipts to lines, in the order they came in: by kind, the oldest due first (undated last).
+
+    Returns the lines, what no line took (overpayments included) and the refunds.
+    """
+    order = sorted(range(len(lines)), key=lambda i: (lines[i].due_on is None, lines[i].due_on or date.min,
+                                                     lines[i].position))
+    received = [ZERO] * len(lines)
+    excess = refunded = ZERO
+    for p in payments:
+        if p.kind == K.REFUND:
+            refunded += p.amount
+            continue
+        target = LINE_OF.get(p.kind)
+        if target is None:  # rent, security deposits: not the sale's money
+            continue
+        left = p.amount
+        if not p.overpayment:
+            for i in order:
+                if lines[i].kind == target and left > 0:
+                    take = min(left, lines[i].amount - received[i])
+                    if take > 0:
+                        received[i] += take
+                        left -= take
+        excess += left
+    return ([Line(line.kind, line.due_on, line.amount, received[i], today) for i, line in enumerate(lines)],
+            excess, refunded)
+
+
+def statement(schedule: ReceivableSchedule, today: date | None = None, *,
+              lines: Sequence[Receivable] | None = None, payments: Iterable[Payment] | None = None) -> Statement:
+    """The schedule's lines and receipts, read in two queries unless given."""
+    today = today or timezone.localdate()
+    if lines is None:
+        lines = list(schedule.lines.order_by("position"))
+    if payments is None:
+        payments = deal_payments(schedule)
+    allocated, excess, refunded = allocate(lines, payments, today)
+    return Statement(schedule, tuple(allocated), excess, refunded)
+
+
+def deal_payments(schedule: ReceivableSchedule) -> list[Payment]:
+    return list(Payment.objects.filter(project_id=schedule.project_id, record_id__in=schedule.record_ids)
+                .order_by("received_at", "id"))
+
+
+# -- the payments ledger's guard -------------------------------------------------------------
+
+
+def check_receipt(ctx: ActionContext, kind: str, amount: Decimal, overpayment: bool) -> Decimal:
+    """How much of a receipt is beyond what is due (0: all of it was due); refuses what may not be taken.
+
+    Also records the receiving record as one of the deal's, so its receipts count.
+    """
+    if LINE_OF.get(PaymentKind(kind)) is None:
+        return ZERO
+    found = (ReceivableSchedule.objects.select_for_update()
+             .filter(project_id=ctx.project_id, deal_id__in=list(ctx.deal)).order_by("deal_id").first())
+    if found is None:
+        return ZERO  # before the deal is scheduled (a queue number's, a reservation's deposit)
+    _join(found, ctx.deal)
+    remaining = max(statement(found, ctx.now.date()).remaining(kind), ZERO)
+    if amount <= remaining:
+        return ZERO
+    excess = amount - remaining
+    if not overpayment:
+        raise ReceiptExceedsDue(reference=ctx.reference, amount=yuan(amount), due=yuan(remaining),
+                                kind_en=KIND_EN[PaymentKind(kind)], kind_zh=KIND_ZH[PaymentKind(kind)])
+    from .access import roles_in
+
+    if "finance" not in roles_in(ctx.user_id, ctx.project_id):
+        raise OverpaymentNeedsFinance(reference=ctx.reference, excess=yuan(excess))
+    return excess
+
+
+def _join(found: ReceivableSchedule, deal: Iterable[int]) -> None:
+    ids = sorted({*found.record_ids, *deal})
+    if ids != found.record_ids:
+        found.record_ids = ids
+        found.save(update_fields=["record_ids"])
+
+
+# -- the actions -----------------------------------------------------------------------------
+
+
+def _optional_money(value: object, name: str) -> Decimal | None:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if isinstance(value, (int, Decimal)) and not isinstance(value, bool) and value == 0:
+        return ZERO
+    if isinstance(value, str) and value.strip() in {"0", "0.0", "0.00"}:
+        return ZERO
+    return to_money(value, name)
+
+
+def _day(value: object, fallback: date) -> date:
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str) and value.strip():
+        return date.fromisoformat(value.strip()[:10])
+    return fallback
+
+
+def _months_after(day: date, months: int) -> date:
+    month = day.month - 1 + months
+    year, month = day.year + month // 12, month % 12 + 1
+    for last in (31, 30, 29, 28):
+        try:
+            return day.replace(year=year, month=month, day=min(day.day, last))
+        except ValueError:
+            continue
+    raise AssertionError("unreachable")
+
+
+def split(amount: Decimal, parts: int) -> list[Decimal]:
+    """`amount` in `parts` equal lines, fen down; the last takes the fen left over."""
+    each = (amount / parts).quantize(FEN, rounding="ROUND_DOWN")
+    return [each] * (parts - 1) + [amount - each * (parts - 1)]
+
+
+@transaction.atomic
+def schedule(ctx: ActionContext, *, payment_plan: object, deal_price: object, deposit: object = None,
+             down_payment: object = None, signed_on: object = None, commercial_loan: object = None,
+             installments: object = None, every_months: object = None, replan: bool = False) -> None:
+    """(Re)build the deal's lines from its plan and price; keeps the deposit and down payment not given again.
+
+    `replan`: a record that may not belong to a scheduled deal (a mortgage started by
+    hand) adjusts the deal's schedule if there is one and does nothing otherwise.
+    """
+    plan = str(payment_plan or "")
+    if plan not in PLANS:
+        raise UnknownPaymentPlan(reference=ctx.reference)
+    price = to_money(deal_price, "deal_price")
+    today = ctx.now.date()
+    found = (ReceivableSchedule.objects.select_for_update()
+             .filter(project_id=ctx.project_id, deal_id__in=list(ctx.deal)).order_by("deal_id").first())
+    if found is None and replan:
+        return
+    if found is None:
+        found = ReceivableSchedule.objects.create(
+            project_id=ctx.project_id, deal_id=ctx.record_id, reference=ctx.reference, record_ids=sorted(ctx.deal),
+            payment_plan=plan, deal_price=price, scheduled_at=ctx.now)
+        old: list[Receivable] = []
+    else:
+        old = list(found.lines.order_by("position"))
+        found.record_ids = sorted({*found.record_ids, *ctx.deal})
+        found.payment_plan, found.deal_price, found.scheduled_at = plan, price, ctx.now
+        found.save(update_fields=["record_ids", "payment_plan", "deal_price", "scheduled_at"])
+    first = {line.kind: line for line in reversed(old)}  # the first line of each kind
+    deposit_line = first.get(K.DEPOSIT)
+    dep = _optional_money(deposit, "deposit")
+    if dep is None:
+        dep = deposit_line.amount if deposit_line else ZERO
+    down_line = first.get(K.DOWN_PAYMENT)
+    if down_line is not None and down_line.due_on is None:
+        down_line = None  # the rest of the price before signing, not a down payment agreed
+    down = _optional_money(down_payment, "down_payment")
+    if down is None and down_line is not None:
+        down = down_line.amount
+    taken = sum((p.amount for p in deal_payments(found) if p.kind in DEPOSIT_KINDS and not p.overpayment), ZERO)
+    if dep < taken:
+        raise DepositBelowReceived(reference=ctx.reference, deposit=yuan(dep), received=yuan(taken))
+    lines: list[tuple[str, date | None, Decimal]] = [(K.DEPOSIT, deposit_line.due_on if deposit_line else today, dep)]
+    if down is None:  # before signing: the rest of the price is due at signing, split then
+        if price < dep:
+            raise ScheduleExceedsPrice(reference=ctx.reference, paid=yuan(dep), price=yuan(price))
+        lines.append((K.DOWN_PAYMENT, None, price - dep))
+    else:
+        signed = _day(signed_on, down_line.due_on if down_line and down_line.due_on else today)
+        rest = price - dep - down
+        if rest < 0:
+            raise ScheduleExceedsPrice(reference=ctx.reference, paid=yuan(dep + down), price=yuan(price))
+        lines.append((K.DOWN_PAYMENT, signed, down))
+        if plan in ("full", "installments"):
+            count = max(int(installments or 1), 1) if plan == "installments" else 1
+            months = int(every_months if every_months is not None else (3 if plan == "installments" else 0))
+            for n, part in enumerate(split(rest, count) if rest > 0 else [], start=1):
+                lines.append((K.INSTALLMENT, _months_after(signed, months * n), part))
+        elif plan == "commercial_mortgage":
+            lines.append((K.BANK_LOAN, None, rest))
+        elif plan == "provident_fund":
+            lines.append((K.PROVIDENT_FUND_LOAN, None, rest))
+        else:  # combined: the bank's share once approved, the provident fund the rest
+            bank = _optional_money(commercial_loan, "commercial_loan")
+            bank = rest if bank is None else min(bank, rest)
+            lines.append((K.BANK_LOAN, None, bank))
+            if rest - bank > 0:
+                lines.append((K.PROVIDENT_FUND_LOAN, None, rest - bank))
+    lines += [(line.kind, line.due_on, line.amount) for line in old if line.kind in ADDED_KINDS]
+    found.lines.all().delete()
+    Receivable.objects.bulk_create(
+        Receivable(schedule=found, position=i, kind=kind, due_on=due_on, amount=fen(amount))
+        for i, (kind, due_on, amount) in enumerate([line for line in lines if line[2] > 0], start=1))
+
+
+@transaction.atomic
+def due(ctx: ActionContext, *, kind: str, amount: object, due_on: object = None) -> None:
+    """Add a line to the deal's schedule: the area difference the buyer owes, fees collected at handover."""
+    kind = PaymentKind(kind)
+    money = to_money(amount)
+    found = (ReceivableSchedule.objects.select_for_update()
+             .filter(project_id=ctx.project_id, deal_id__in=list(ctx.deal)).order_by("deal_id").first())
+    if found is None:
+        found = ReceivableSchedule.objects.create(
+            project_id=ctx.project_id, deal_id=ctx.record_id, reference=ctx.reference, record_ids=sorted(ctx.deal),
+            payment_plan="", deal_price=ZERO, scheduled_at=ctx.now)
+    else:
+        _join(found, ctx.deal)
+    last = found.lines.order_by("-position").values_list("position", flat=True).first() or 0
+    Receivable.objects.create(schedule=found, position=last + 1, kind=kind, amount=money,
+                              due_on=_day(due_on, ctx.now.date()))
