@@ -121,7 +121,7 @@ def register_visit(*, project_id: int, received_by_id: int, consultant_id: int |
         raise NotPermitted(action="registering a visit or call", action_zh="登记来访/来电", project=project.code,
                            roles=sorted(FRONT_DESK_ROLES))
     kind = _checked_kind(kind)
-    source_type, campaign = _checked_source(project, source_type, campaign_id)
+    source_type, campaign = _checked_source(project, source_type, campaign_id, now)
     layout = _checked_text(layout, "layout", 60)
     note = _checked_text(note, "note", 500)
     budget = _checked_number(budget, "budget", MAX_MONEY)
@@ -200,8 +200,15 @@ def _checked_kind(kind: object) -> str:
     return str(kind)
 
 
-def _checked_source(project: Project, source_type: object, campaign_id: object) -> tuple[str, Campaign | None]:
-    """The source type (the campaign's when none is given) and the campaign, which must belong to the project."""
+def _day_words(day: date) -> tuple[str, str]:
+    """A date as the pages write it: 10 Jan 2027 / 2027年1月10日."""
+    return f"{day.day} {day:%b} {day.year}", f"{day.year}年{day.month}月{day.day}日"
+
+
+def _checked_source(project: Project, source_type: object, campaign_id: object,
+                    now: datetime | None = None) -> tuple[str, Campaign | None]:
+    """The source type (the campaign's when none is given) and the campaign, which must belong to the project,
+    be active and run on the visit's day (`now`, default the present, in the project's zone)."""
     code = _checked_source_type(project, source_type)
     if campaign_id in (None, ""):
         return code, None
@@ -214,6 +221,13 @@ def _checked_source(project: Project, source_type: object, campaign_id: object) 
     if not campaign.active:
         raise InvalidVisit("campaign", f"campaign {campaign.name} is no longer active: choose another",
                            f"推广活动「{campaign.name}」已停用，请选择其他活动")
+    on = (now or timezone.now()).astimezone(project.zone).date()
+    if not campaign.starts_on <= on <= campaign.ends_on:
+        (starts_en, starts_zh), (ends_en, ends_zh) = _day_words(campaign.starts_on), _day_words(campaign.ends_on)
+        on_en, on_zh = _day_words(on)
+        raise InvalidVisit("campaign", f"campaign {campaign.name} runs from {starts_en} to {ends_en}, not on "
+                                       f"{on_en}: choose another",
+                           f"推广活动「{campaign.name}」的活动期间为 {starts_zh} 至 {ends_zh}，不含 {on_zh}，请选择其他活动")
     if code and campaign.source_type != code:
         titles_en, titles_zh = source_titles(project, "en"), source_titles(project, "zh")
         raise InvalidVisit(
@@ -243,7 +257,7 @@ def _checked_number(value: object, field: str, maximum: Decimal, *, allow_zero: 
     except (ValueError, InvalidOperation):
         number, exact = None, False
     if number is None or not exact or number < 0 or (number == 0 and not allow_zero) or number > maximum:
-        least = "0" if allow_zero else "more than 0"
+        least = "0 or more" if allow_zero else "more than 0"
         least_zh = "不小于 0" if allow_zero else "大于 0"
         raise error(field, f"a number {least} with at most two decimals, up to {maximum:,}, e.g. 3000000.00",
                     f"应为{least_zh}、最多两位小数的数字，不超过 {maximum:,}，例如 3000000.00", value=value)
@@ -365,17 +379,28 @@ def _fill_campaign(campaign: Campaign, project: Project, *, name: object, source
     channel = channel.strip() if isinstance(channel, str) else ""
     if len(channel) > 200:
         raise InvalidCampaign("channel", "at most 200 characters", "最多 200 个字符")
-    for field, value in (("starts_on", starts_on), ("ends_on", ends_on)):
-        if not isinstance(value, date) or isinstance(value, datetime):
-            raise InvalidCampaign(field, "a date is required, e.g. 2026-05-01", "请填写日期，例如 2026-05-01")
-    if ends_on < starts_on:  # type: ignore[operator]
-        raise InvalidCampaign("ends_on", f"the campaign cannot end ({ends_on}) before it starts ({starts_on})",
-                              f"结束日期（{ends_on}）不能早于开始日期（{starts_on}）")
-    amount = _checked_number(cost if cost not in (None, "") else "0", "cost", MAX_MONEY, allow_zero=True,
-                             error=InvalidCampaign)
+    _checked_period(starts_on, ends_on)
+    amount = _checked_cost(cost)
     campaign.name, campaign.source_type, campaign.channel = name, code, channel
     campaign.starts_on, campaign.ends_on, campaign.cost = starts_on, ends_on, amount
     campaign.active = bool(active)
+
+
+def _checked_period(starts_on: object, ends_on: object) -> None:
+    """Both dates given, the end not before the start (`InvalidCampaign` at the field)."""
+    for field, value in (("starts_on", starts_on), ("ends_on", ends_on)):
+        if not isinstance(value, date) or isinstance(value, datetime):
+            raise InvalidCampaign(field, "a date is required, e.g. 1 May 2026", "请填写日期，例如 2026年5月1日")
+    if ends_on < starts_on:  # type: ignore[operator]
+        (starts_en, starts_zh), (ends_en, ends_zh) = _day_words(starts_on), _day_words(ends_on)  # type: ignore[arg-type]
+        raise InvalidCampaign("ends_on", f"the campaign cannot end ({ends_en}) before it starts ({starts_en})",
+                              f"结束日期（{ends_zh}）不能早于开始日期（{starts_zh}）")
+
+
+def _checked_cost(cost: object) -> Decimal:
+    """The campaign's cost in yuan: 0 or more, two decimals at most; nothing is 0."""
+    return _checked_number(cost if cost not in (None, "") else "0", "cost", MAX_MONEY,  # type: ignore[return-value]
+                           allow_zero=True, error=InvalidCampaign)
 
 
 def _save_campaign(campaign: Campaign) -> None:

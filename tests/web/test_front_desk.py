@@ -25,9 +25,10 @@ def world(people):
     for name, display in (("consultant", "王芳"), ("consultant2", "李强"), ("manager", "赵经理")):
         User.objects.filter(username=name).update(display_name=display)
         people[name].refresh_from_db()
+    today = timezone.now().astimezone(people["p1"].zone).date()
     campaign = create_campaign(project_id=people["p1"].pk, by_user_id=people["manager"].pk, name="五一抖音直播",
-                               source_type="short_video", channel="抖音", starts_on=date(2026, 4, 25),
-                               ends_on=date(2026, 5, 5), cost="12000.00")
+                               source_type="short_video", channel="抖音", starts_on=today - timedelta(days=6),
+                               ends_on=today + timedelta(days=4), cost="12000.00")
     return {**people, "campaign": campaign}
 
 
@@ -50,7 +51,7 @@ def visit(world, user, phone="13812341234", **more):
 
 
 def errors_at(html: str, field: str) -> str:
-    found = re.search(rf'data-errors-for="{field}"[^>]*>(.*?)</ul>', html, re.S)
+    found = re.search(rf'data-errors-for="{field}"[^>]*>(.*?)</(?:ul|span)>', html, re.S)
     return re.sub(r"<[^>]+>", "", found.group(1)).strip() if found else ""
 
 
@@ -73,7 +74,7 @@ def test_a_consultant_registers_a_walk_in_and_is_sent_to_a_success_message_with_
                                                                           "三房", world["consultant"].pk)
     assert CustomerRegistration.objects.get().consultant_id == world["consultant"].pk
     row = page.split(f'data-visit="{made.pk}"')[1].split("</tr>")[0]
-    assert "13812341234" in row and "来访" in row and "新客户" in row and "自访" in row and "王芳" in row
+    assert "138 1234 1234" in row and "来访" in row and "首次到访" in row and "自访" in row and "王芳" in row
     assert "（北京时间）" in row
 
 
@@ -97,7 +98,8 @@ def test_the_same_phone_at_a_second_consultant_is_refused_at_the_field_naming_wh
     assert response.status_code == 400
     assert errors_at(html, "phone").startswith("该客户（张伟）受 王芳 保护至 ")
     assert "（北京时间），请联系王芳或销售经理。" in errors_at(html, "phone")
-    assert 'data-lookup="protected"' in html  # the lookup is shown without scripts too
+    assert "data-lookup" not in html  # said once, at the field (the lookup box would repeat it)
+    assert html.count("保护至") == 1
     assert 'value="张伟"' in html  # typed values kept
     assert Visit.objects.count() == 1
 
@@ -187,9 +189,9 @@ def test_the_lookup_shows_the_full_number_to_the_consultant_and_a_manager(client
     mine = lookup(client, world["consultant"], "13812341234")
     managers = lookup(client, world["manager"], "13812341234")
 
-    assert re.fullmatch(r"老客户 张伟 13812341234，置业顾问 王芳，保护至 \d{4}-\d\d-\d\d \d\d:\d\d（北京时间）；"
+    assert re.fullmatch(r"老客户 张伟 138 1234 1234，置业顾问 王芳，保护至 (\d{4}年)?\d{1,2}月\d{1,2}日 \d\d:\d\d（北京时间）；"
                         r"曾来访或来电 打开客户", mine)
-    assert "张伟 13812341234" in managers
+    assert "张伟 138 1234 1234" in managers
 
 
 def test_the_lookup_masks_for_whom_the_rule_says(client, world):
@@ -261,7 +263,7 @@ def test_the_visits_list_filters_and_counts_by_source(client, world):
     assert re.search(r"自访</td>.*?>1</td>.*?>0</td>.*?>1</td>", counts, re.S)
     assert html.count('<tr data-visit="') == 3
     assert calls.count('<tr data-visit="') == 1 and by_campaign.count('<tr data-visit="') == 2
-    assert "13800000001" in html  # a manager sees full numbers
+    assert "138 0000 0001" in html  # a manager sees full numbers
 
 
 def test_the_visits_list_filters_by_date_in_the_project_s_zone(client, world):
@@ -297,7 +299,7 @@ def test_a_manager_creates_and_edits_a_campaign_and_refusals_sit_at_the_field(cl
     edited = client.post(f"{CAMPAIGNS}{campaign.pk}/", {**data, "ends_on": "2026-10-07", "cost": "6000"})
 
     assert refused.status_code == 400
-    assert "结束日期（2026-09-01）不能早于开始日期（2026-10-01）" in errors_at(refused.content.decode(), "ends_on")
+    assert "结束日期（2026年9月1日）不能早于开始日期（2026年10月1日）" in errors_at(refused.content.decode(), "ends_on")
     assert made.status_code == 302 and edited.status_code == 302
     campaign.refresh_from_db()
     assert (campaign.ends_on, campaign.cost, campaign.active) == (date(2026, 10, 7), Decimal("6000.00"), True)
@@ -370,3 +372,104 @@ def test_without_scripts_a_phone_in_the_address_is_looked_up_with_the_form(clien
 
     assert 'data-lookup="new"' in html and 'value="13900001111"' in html
     assert re.search(r'value="call"[^>]*checked', html)
+
+
+# After the staff walk-through (issue 14 fixes)
+
+def test_every_problem_of_the_desk_form_shows_at_once_at_its_field_with_the_values_kept(client, world):
+    response = post(client, world["consultant"], phone="1365555", budget="三百万", area="-5")
+
+    html = response.content.decode()
+    assert response.status_code == 400
+    assert "1365555 不是完整的电话号码" in errors_at(html, "phone")
+    assert "应为大于 0、最多两位小数的数字" in errors_at(html, "budget")
+    assert "应为大于 0、最多两位小数的数字" in errors_at(html, "area")
+    assert 'value="三百万"' in html and 'value="-5"' in html and 'value="1365555"' in html
+    assert not Visit.objects.exists()
+
+
+def test_every_problem_of_the_campaign_form_shows_at_once_in_english_too(client, world):
+    client.force_login(world["manager"])
+    client.cookies["django_language"] = "en"
+    data = {"name": "国庆暖场", "source_type": "walk_in", "starts_on": "2026-10-07", "ends_on": "2026-10-01",
+            "cost": "-500", "active": "on"}
+
+    html = client.post(CAMPAIGNS + "new/", data).content.decode()
+
+    assert "cannot end (1 Oct 2026) before it starts (7 Oct 2026)" in errors_at(html, "ends_on")
+    assert "a number 0 or more with at most two decimals" in errors_at(html, "cost")
+    assert 'value="-500"' in html
+    assert not Campaign.objects.filter(name="国庆暖场").exists()
+
+
+def test_a_campaign_not_running_today_is_not_offered_and_is_refused_at_its_field(client, world):
+    today = timezone.now().astimezone(world["p1"].zone).date()
+    later = Campaign.objects.create(project=world["p1"], name="元旦认筹节", source_type="short_video",
+                                    starts_on=today + timedelta(days=39), ends_on=today + timedelta(days=60))
+    client.force_login(world["consultant"])
+    assert "元旦认筹节" not in client.get(DESK).content.decode()
+
+    response = post(client, world["consultant"], campaign=str(later.pk), source_type="")
+
+    assert response.status_code == 400
+    assert "推广活动「元旦认筹节」的活动期间为" in errors_at(response.content.decode(), "campaign")
+    assert not Visit.objects.exists()
+
+
+def test_the_kernel_refuses_a_campaign_outside_its_period_in_both_languages(world):
+    from kernel.visits import InvalidVisit
+
+    today = timezone.now().astimezone(world["p1"].zone).date()
+    later = Campaign.objects.create(project=world["p1"], name="元旦认筹节", source_type="short_video",
+                                    starts_on=date(2027, 1, 10), ends_on=date(2027, 1, 31))
+    with pytest.raises(InvalidVisit) as refused:
+        visit(world, world["consultant"], campaign_id=later.pk, now=timezone.now().replace(year=2027, month=1, day=5))
+
+    assert refused.value.params["field"] == "campaign"
+    assert "2027年1月10日 至 2027年1月31日，不含 2027年1月5日" in refused.value.message_zh
+    assert "runs from 10 Jan 2027 to 31 Jan 2027, not on 5 Jan 2027" in refused.value.message_en
+    assert today  # the visit's own day counts, not today's
+    assert visit(world, world["consultant"], campaign_id=later.pk,
+                 now=timezone.now().replace(year=2027, month=1, day=15)).campaign_id == later.pk
+
+
+def test_a_call_is_a_first_or_returning_call_and_the_visits_list_uses_the_same_words(client, world):
+    visit(world, world["consultant"], kind="call")
+    visit(world, world["consultant"], kind="call", token="again")
+    client.force_login(world["consultant"])
+
+    desk_page = client.get(DESK).content.decode()
+    listing = client.get(VISITS).content.decode()
+
+    assert "再次来电" in desk_page and "首次来电" in desk_page and "复访" not in desk_page
+    assert "再次来电" in listing and "新客户" not in listing and "复访" not in listing
+    counts = listing.split("data-counts")[1].split("</thead>")[0]
+    assert ">首次</th>" in counts and ">再次</th>" in counts
+
+
+def test_a_reversed_date_range_is_refused_at_the_date_field(client, world):
+    client.force_login(world["consultant"])
+
+    html = client.get(VISITS, {"since": "2026-12-10", "until": "2026-12-01"}).content.decode()
+
+    assert "截止日期（2026年12月1日）早于起始日期（2026年12月10日）" in errors_at(html, "until").replace("</span>", "")
+
+
+def test_campaign_periods_and_protection_times_are_written_as_the_site_writes_dates(client, world):
+    visit(world, world["consultant"])
+    world["campaign"].starts_on, world["campaign"].ends_on = date(2026, 11, 17), date(2027, 1, 16)
+    world["campaign"].save()
+    client.force_login(world["consultant"])
+
+    listing = client.get(CAMPAIGNS).content.decode()
+    words = lookup(client, world["consultant2"], "13812341234")
+
+    assert "2026年11月17日 – 2027年1月16日" in listing and "2026-11-17" not in listing
+    assert re.search(r"保护至 (\d{4}年)?\d{1,2}月\d{1,2}日 \d\d:\d\d（北京时间）", words), words
+
+
+def test_campaign_cards_put_their_labels_above_the_values_on_a_phone():
+    from pathlib import Path
+
+    css = (Path(__file__).parents[2] / "platform/web/static/web/front_desk.css").read_text()
+    assert "main table.cards.campaigns td { display: block;" in css

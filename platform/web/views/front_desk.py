@@ -36,7 +36,7 @@ from kernel.models import Campaign, Project, Visit, VisitKind
 from kernel.phones import normalise_phone
 from kernel.visibility import PhoneVisibility
 
-from ..display import DASH, money, moment, zone_name
+from ..display import DASH, day, money, moment
 from .common import lang
 
 PAGE_SIZE = 50
@@ -63,14 +63,33 @@ class Desk:
 
 
 def _shown_phone(phone: str) -> str:
-    return phone[3:] if phone.startswith("+86") else phone
+    """A Chinese mobile number as people write it, 138 1234 1234; a masked one (138****1234) as it is."""
+    national = phone[3:] if phone.startswith("+86") else phone
+    if len(national) == 11 and national.isdigit():
+        return f"{national[:3]} {national[3:7]} {national[7:]}"
+    return national
 
 
 def _until(value: datetime, zone) -> str:
-    """2026-12-30 18:00（北京时间） / 2026-12-30 18:00 (Asia/Shanghai)."""
-    text = value.astimezone(zone).strftime("%Y-%m-%d %H:%M")
-    name = zone_name(zone)
-    return f"{text}（{name}）" if lang().startswith("zh") else f"{text} ({name})"
+    """As the site writes moments: 12月30日 18:00（北京时间） / 30 Dec 18:00 (Asia/Shanghai), the year when not this one."""
+    return moment(value, zone)
+
+
+def _running_campaigns(project: Project) -> list[Campaign]:
+    """The active campaigns whose period includes today in the project's zone: the ones a visit today may name."""
+    today = timezone.now().astimezone(project.zone).date()
+    return list(Campaign.objects.filter(project=project, active=True, starts_on__lte=today, ends_on__gte=today)
+                .order_by("-starts_on", "name"))
+
+
+def _words(error: desk.FieldRefused) -> str:
+    return error.params["problem_zh" if lang().startswith("zh") else "problem_en"]
+
+
+def _amount(value: str, *units: str) -> str:
+    for unit in units:
+        value = value.replace(unit, "")
+    return value.strip()
 
 
 def _kinds() -> list[tuple[str, str]]:
@@ -104,7 +123,8 @@ class VisitForm(forms.Form):
     name = forms.CharField(label=gettext_lazy("Name"), max_length=100, required=False,
                            help_text=gettext_lazy("Needed for a new customer; a known customer keeps their name."))
     source_type = forms.ChoiceField(label=gettext_lazy("Source type"), required=False)
-    campaign = forms.ChoiceField(label=gettext_lazy("Campaign"), required=False)
+    # a text with a select: a campaign not offered (stopped, not running today) is refused in the kernel's words
+    campaign = forms.CharField(label=gettext_lazy("Campaign"), required=False, widget=forms.Select)
     consultant = forms.ChoiceField(label=gettext_lazy("Consultant"), required=False)
     layout = forms.CharField(label=gettext_lazy("Layout wanted"), max_length=60, required=False,
                              widget=forms.TextInput(attrs={"placeholder": gettext_lazy("e.g. 3 bedrooms")}))
@@ -118,10 +138,10 @@ class VisitForm(forms.Form):
 
     def __init__(self, *args, desk_: Desk, user, campaigns: list[Campaign], **kwargs):
         super().__init__(*args, **kwargs)
-        project = desk_.project
+        project = self.project = desk_.project
         self.fields["source_type"].choices = [("", _("— choose —"))] + _source_choices(project)
         titles = desk.source_titles(project, lang())
-        self.fields["campaign"].choices = [("", _("No campaign"))] + [
+        self.fields["campaign"].widget.choices = [("", _("No campaign"))] + [
             (str(c.pk), f"{c.name} · {titles.get(c.source_type, DASH)}") for c in campaigns]
         if desk_.chooses:
             self.fields["consultant"].choices = [("", _("Me (a protected customer stays with their consultant)"))] + [
@@ -135,6 +155,41 @@ class VisitForm(forms.Form):
                             "hx-swap": "innerHTML", "aria-describedby": "phone-lookup"})
         self.fields["budget"].widget.template_name = "web/widgets/money.html"
 
+    # Each field checked on its own with the kernel's rules, so one answer names every problem at its field;
+    # register_visit checks them all again.
+
+    def clean_phone(self):
+        phone = self.cleaned_data["phone"]
+        try:
+            normalise_phone(phone)
+        except InvalidPhone as error:
+            raise forms.ValidationError(_field_of(error, self.project)[1]) from None
+        return phone
+
+    def _number(self, field: str, maximum: Decimal, *units: str) -> str:
+        value = _amount(self.cleaned_data[field], *units)
+        try:
+            desk._checked_number(value, field, maximum)
+        except desk.FieldRefused as error:
+            raise forms.ValidationError(_words(error)) from None
+        return value
+
+    def clean_budget(self):
+        return self._number("budget", desk.MAX_MONEY, "¥", "元")
+
+    def clean_area(self):
+        return self._number("area", desk.MAX_AREA, "m²", "㎡")
+
+    def clean(self):
+        data = super().clean()
+        if "source_type" in data and "campaign" in data:
+            try:
+                desk._checked_source(self.project, data["source_type"], data["campaign"] or None)
+            except desk.FieldRefused as error:
+                self.add_error(error.params["field"] if error.params["field"] in self.fields else None,
+                               _words(error))
+        return data
+
 
 def _field_of(error: KernelError, project: Project) -> tuple[str | None, str]:
     """The form field a kernel refusal is about (None: the form as a whole), and its words in the user's language."""
@@ -143,11 +198,11 @@ def _field_of(error: KernelError, project: Project) -> tuple[str | None, str]:
         return "phone", _("%(value)s is not a whole phone number, e.g. 13812341234 or +86 138 1234 1234") % {
             "value": error.params["value_en"]}
     if isinstance(error, CustomerProtected):
+        until = error.params.get("until_at") or datetime.strptime(error.params["until"], "%Y-%m-%d %H:%M").replace(
+            tzinfo=project.zone)
         return "phone", _("This customer, %(name)s, is protected for %(consultant)s until %(until)s: ask "
                           "%(consultant)s or a sales manager.") % {
-            "name": error.params["name"], "consultant": error.params["consultant"],
-            "until": f"{error.params['until']}（{zone_name(project.zone)}）" if chinese
-            else f"{error.params['until']} ({zone_name(project.zone)})"}
+            "name": error.params["name"], "consultant": error.params["consultant"], "until": _until(until, project.zone)}
     if isinstance(error, InvalidCustomerData):
         return "name", _("Enter the customer's name: a new customer needs one (at most 100 characters).")
     if isinstance(error, desk.FieldRefused):
@@ -175,13 +230,14 @@ def _lookup(desk_: Desk, user, phone: str) -> dict:
     zone = desk_.project.zone
     if found["status"] == "shared":
         return {"state": "shared", "customer_id": found["customer_id"],
-                "text": _("Known customer %(name)s %(phone)s, registered in another project of the group") % found}
+                "text": _("Known customer %(name)s %(phone)s, registered in another project of the group") % {
+                    **found, "phone": _shown_phone(found["phone"])}}
     if not found["may_serve"]:
         return {"state": "protected", "customer_id": found["customer_id"],
                 "text": _("This customer is protected for %(consultant)s until %(until)s: ask %(consultant)s or a "
                           "sales manager.") % {"consultant": found["consultant"],
                                                "until": _until(found["protected_until"], zone)}}
-    words = {"name": found["name"], "phone": found["phone"], "consultant": found["consultant"]}
+    words = {"name": found["name"], "phone": _shown_phone(found["phone"]), "consultant": found["consultant"]}
     if found["protected_until"]:
         text = _("Known customer %(name)s %(phone)s, consultant %(consultant)s, protected until %(until)s") % {
             **words, "until": _until(found["protected_until"], zone)}
@@ -212,9 +268,16 @@ def _decorate(rows: list[Visit], project: Project, visibility: PhoneVisibility) 
         row.time_text = moment(row.at, project.zone)
         row.phone_text = _shown_phone(visibility.phone_for(row.customer))
         row.kind_text = kinds.get(row.kind, DASH)
-        row.returning_text = pgettext("visit", "Returning") if row.returning else pgettext("visit", "New")
+        row.returning_text = _returning_words(row.kind, row.returning)
         row.source_text = titles.get(row.source_type, DASH) if row.source_type else DASH
         row.budget_text = money(row.budget) if row.budget is not None else DASH
+
+
+def _returning_words(kind: str, returning: bool) -> str:
+    """The one vocabulary of first and returning contacts: 首次到访 / 再次到访, 首次来电 / 再次来电."""
+    if kind == VisitKind.CALL:
+        return pgettext("front desk", "Returning caller") if returning else pgettext("front desk", "First call")
+    return pgettext("front desk", "Returning visitor") if returning else pgettext("front desk", "First visit")
 
 
 @login_required
@@ -222,7 +285,7 @@ def front_desk(request, project: str):
     desk_ = Desk(request, project)
     if not desk_.allowed:
         return desk_.refused(request)
-    campaigns = list(Campaign.objects.filter(project=desk_.project, active=True).order_by("-starts_on", "name"))
+    campaigns = _running_campaigns(desk_.project)
     options = {"desk_": desk_, "user": request.user, "campaigns": campaigns}
     lookup = {"state": "", "text": ""}
     status = 200
@@ -235,8 +298,7 @@ def front_desk(request, project: str):
                     project_id=desk_.project.pk, received_by_id=request.user.pk,
                     consultant_id=int(data["consultant"]) if data.get("consultant") else None, kind=data["kind"],
                     phone=data["phone"], name=data["name"], source_type=data["source_type"],
-                    campaign_id=data["campaign"] or None, layout=data["layout"],
-                    budget=data["budget"].replace("¥", "").strip(), area=data["area"].replace("m²", "").strip(),
+                    campaign_id=data["campaign"] or None, layout=data["layout"], budget=data["budget"], area=data["area"],
                     note=data["note"], token=data["token"])
             except NotPermitted:
                 return desk_.refused(request)
@@ -246,7 +308,9 @@ def front_desk(request, project: str):
             else:
                 return redirect(f"{reverse('web:front-desk', args=[desk_.project.code])}?done={made.pk}")
         status = 400
-        lookup = _lookup(desk_, request.user, request.POST.get("phone", ""))
+        # the lookup under the field, unless the field's own error says it already (a protected or wrong number)
+        if not form.errors.get("phone"):
+            lookup = _lookup(desk_, request.user, request.POST.get("phone", ""))
     else:
         initial = {"token": uuid.uuid4().hex, "kind": VisitKind.VISIT}
         if request.GET.get("phone"):  # the "look up" button without scripts: the typed values come back
@@ -267,13 +331,9 @@ def _done(request, desk_: Desk) -> dict | None:
             if pk.isdigit() else None)
     if made is None:
         return None
-    words = {"name": made.customer.name}
-    if made.kind == VisitKind.CALL:
-        text = _("Call from %(name)s registered (returning).") if made.returning else \
-            _("Call from %(name)s registered (first contact).")
-    else:
-        text = _("Visit of %(name)s registered (returning).") if made.returning else \
-            _("Visit of %(name)s registered (first visit).")
+    words = {"name": made.customer.name, "what": _returning_words(made.kind, made.returning)}
+    text = (_("Call from %(name)s registered (%(what)s).") if made.kind == VisitKind.CALL
+            else _("Visit of %(name)s registered (%(what)s)."))
     # the deal can start from here, the customer already chosen (the start pages carry customer_id)
     start_url = f"{reverse('web:start-list')}?{urlencode({'project': desk_.project.code, 'customer_id': made.customer_id})}"
     return {"text": text % words, "customer_url": reverse("web:customer", args=[made.customer_id]),
@@ -311,6 +371,13 @@ class VisitFilters(forms.Form):
         self.fields["campaign"].choices = everything + [
             (str(pk), name) for pk, name in Campaign.objects.filter(project=project).values_list("pk", "name")]
         self.fields["received_by"].choices = everything + [(str(pk), name) for pk, name in _desk_people(project)]
+
+    def clean(self):
+        data = super().clean()
+        if data.get("since") and data.get("until") and data["until"] < data["since"]:
+            self.add_error("until", _("The range ends (%(until)s) before it starts (%(since)s): swap the dates.") % {
+                "until": day(data["until"]), "since": day(data["since"])})
+        return data
 
 
 @login_required
@@ -371,6 +438,25 @@ class CampaignForm(forms.Form):
         self.fields["source_type"].choices = [("", _("— choose —"))] + _source_choices(project)
         self.fields["cost"].widget.template_name = "web/widgets/money.html"
 
+    # The kernel's period and cost rules, field by field, so every problem shows at once (the kernel checks again).
+
+    def clean_cost(self):
+        value = _amount(self.cleaned_data["cost"], "¥", "元")
+        try:
+            desk._checked_cost(value)
+        except desk.FieldRefused as error:
+            raise forms.ValidationError(_words(error)) from None
+        return value
+
+    def clean(self):
+        data = super().clean()
+        if data.get("starts_on") and data.get("ends_on"):
+            try:
+                desk._checked_period(data["starts_on"], data["ends_on"])
+            except desk.FieldRefused as error:
+                self.add_error(error.params["field"], _words(error))
+        return data
+
 
 @login_required
 def campaign_list(request, project: str):
@@ -384,7 +470,7 @@ def campaign_list(request, project: str):
         c.source_text = titles.get(c.source_type, DASH)
         c.cost_text = money(c.cost)
         c.per_visit = money((c.cost / c.n).quantize(Decimal("0.01"))) if c.n else DASH
-        c.period_text = f"{c.starts_on:%Y-%m-%d} – {c.ends_on:%Y-%m-%d}"
+        c.period_text = f"{day(c.starts_on)} – {day(c.ends_on)}"
     return render(request, "web/front_desk/campaigns.html",
                   {"desk": desk_, "project": desk_.project, "campaigns": campaigns, "tab": "campaigns"})
 
@@ -404,7 +490,7 @@ def campaign_edit(request, project: str, campaign_id: int | None = None):
     if request.method == "POST":
         form = CampaignForm(request.POST, project=desk_.project)
         if form.is_valid():
-            data = {**form.cleaned_data, "cost": form.cleaned_data["cost"].replace("¥", "").strip()}
+            data = form.cleaned_data
             try:
                 if campaign is None:
                     desk.create_campaign(project_id=desk_.project.pk, by_user_id=request.user.pk, **data)
