@@ -36,6 +36,7 @@ from typing import Any
 from django.db.models import Q, QuerySet
 
 from .access import memberships_of
+from .customers import phone_filter
 from .errors import InvalidPhone
 from .models.customers import Customer
 from .models.projects import Project
@@ -120,7 +121,7 @@ def matching(text: str) -> Q | None:
     found = Q(name__icontains=text) | Q(extra__id_number__iexact=text)
     phone = whole_phone(text)
     if phone:
-        found |= Q(phone=phone)
+        found |= phone_filter(phone)  # also a number merged into the customer
     compact = text.replace(" ", "")
     if len(compact) == 4 and compact.isdigit():
         found |= Q(phone__endswith=compact)
@@ -169,7 +170,8 @@ def search(user: Any, text: str, project: Project | None = None, *, limit: int =
                            not full))
     phone = whole_phone(text)
     if phone and phone not in phones and scope.elsewhere:
-        if Customer.objects.filter(phone=phone, pk__in=_registered_in(scope.elsewhere)).exists():
+        if (Customer.objects.filter(phone_filter(phone), pk__in=_registered_in(scope.elsewhere))
+                .exclude(pk__in=[f.customer_id for f in found]).exists()):
             found.append(Found(None, "", mask_phone(phone), True, elsewhere=True))
     return found
 

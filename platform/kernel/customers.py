@@ -20,6 +20,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from jsonschema import Draft202012Validator
 
@@ -27,9 +28,9 @@ from definitions.errors import format_path
 
 from .access import MANAGER_ROLES, roles_in
 from .audit import stamp
-from .errors import (CustomerNotFound, CustomerProtected, DuplicatePhone, InvalidCustomerData, NotPermitted,
-                     ReassignReasonRequired)
-from .models.customers import Customer, CustomerRegistration
+from .errors import (CustomerNotFound, CustomerProtected, DuplicatePhone, InvalidCustomerData, InvalidPhone,
+                     NotPermitted, ReassignReasonRequired)
+from .models.customers import Customer, CustomerMerge, CustomerRegistration
 from .models.projects import Project
 from .phones import mask_phone, normalise_phone
 from .schemas import cached_validator
@@ -43,6 +44,9 @@ def register(*, project_id: int, consultant_id: int, name: str, phone: str, extr
     phone = normalise_phone(phone)
     name = _clean_name(name)
     extra = _checked_extra(extra or {})
+    known = by_phone(phone)  # also a number merged into another customer: it is theirs
+    if known is not None:
+        raise _duplicate(known)
     customer = Customer(name=name, phone=phone, extra=extra, created_at=now, created_by_id=consultant_id)
     stamp(customer, consultant_id, now)
     _save_unique_phone(customer)
@@ -109,6 +113,32 @@ def update(customer_id: int, *, by_user_id: int | None, now: datetime | None = N
     stamp(customer, by_user_id, now)
     _save_unique_phone(customer, update_fields=["name", "phone", "extra"])
     return customer
+
+
+def by_phone(phone: str, rows: QuerySet | None = None) -> Customer | None:
+    """The customer a phone number (any spelling) belongs to: theirs, or a duplicate's merged into them.
+
+    A merge keeps the duplicate's number (`CustomerMerge.merged_phone`) for the survivor, so
+    the number finds them at the front desk and in searches, and registering it again names
+    them. `rows`: the customers to look in (with their prefetches); None for an invalid number.
+    """
+    try:
+        number = normalise_phone(phone)
+    except InvalidPhone:
+        return None
+    found = list((Customer.objects.all() if rows is None else rows).filter(phone_filter(number)).order_by("pk")[:2])
+    return next((c for c in found if c.phone == number), found[0] if found else None)  # one query
+
+
+def phone_filter(number: str) -> Q:
+    """The customer filter for a whole normalised number: their own, or one merged into them (see `by_phone`)."""
+    return Q(phone=number) | Q(pk__in=CustomerMerge.objects.filter(merged_phone=number).values("survivor_id"))
+
+
+def survivor_of(customer_id: int) -> int | None:
+    """The customer a merged (deleted) customer's id now is, or None when it was never merged."""
+    return (CustomerMerge.objects.filter(merged_id=customer_id).order_by("-at")
+            .values_list("survivor_id", flat=True).first())
 
 
 def extra_problems(extra: object) -> list[str]:

@@ -1,15 +1,20 @@
 """Duplicates: two customers who are one person made one, in one transaction, losing nothing.
 
 `merge_customers` moves everything the duplicate has to the survivor — registrations,
-visits and calls, follow-ups, relations, change requests, earlier merges, the profile
-fields the survivor lacks — then asks the layers above the kernel to move what they
-keep (the engine's records naming the customer, the points plugin's accounts), deletes
-the duplicate and writes a `CustomerMerge` with the counts. Any refusal or failure on
-the way rolls the whole merge back: both customers stay as they were.
+visits and calls (then recounting which are first visits and which returning), follow-ups,
+relations, change requests, earlier merges, the profile fields the survivor lacks — then
+asks the layers above the kernel to move what they keep (the engine's records naming the
+customer, the points plugin's accounts), deletes the duplicate and writes a
+`CustomerMerge` with the counts. Any refusal or failure on the way rolls the whole merge
+back: both customers stay as they were.
 
 The kernel may not import the engine or the plugins, so their parts are named here by
 dotted path (`PARTS`, overridable with the `CUSTOMER_MERGE_PARTS` setting) and loaded
-when a merge runs. Each part is a module with
+when a merge runs. The duplicate's phone stays the survivor's: the merge keeps it
+(`CustomerMerge.merged_phone`) and kernel.customers.by_phone finds the survivor by it, so
+the front desk and the searches know the number and registering it again names the
+survivor; the duplicate's old id leads to the survivor too (`customers.survivor_of`).
+Each part is a module with
 `count(survivor_id, duplicate_id) -> dict[str, int]` (what would move),
 `check(survivor, duplicate, now) -> None` (raises a `KernelError` to refuse) and
 `move(survivor, duplicate, now, by_user_id) -> dict[str, int]`.
@@ -105,7 +110,7 @@ def merge_customers(*, survivor_id: int, duplicate_id: int, by_user_id: int,
         part.check(survivor, duplicate, now)
     moved = {
         "registrations": _move_registrations(survivor, duplicate, now, by_user_id),
-        "visits": Visit.objects.filter(customer=duplicate).update(customer=survivor),
+        "visits": _move_visits(survivor, duplicate),
         "follow_ups": FollowUp.objects.filter(customer=duplicate).update(customer=survivor),
         "relations": _move_relations(survivor, duplicate),
         "change_requests": _move_change_requests(survivor, duplicate, now, by_user_id),
@@ -164,6 +169,26 @@ def _move_registrations(survivor: Customer, duplicate: Customer, now: datetime, 
             stamp(theirs, by_user_id, now)
             theirs.delete()
         moved += 1
+    return moved
+
+
+def _move_visits(survivor: Customer, duplicate: Customer) -> int:
+    """The duplicate's visits and calls become the survivor's; then, in each project they were in, only the
+    first of the survivor's visits (in time order) is the first one, every later one is returning (回访)."""
+    projects = set(Visit.objects.filter(customer=duplicate).values_list("project_id", flat=True))
+    moved = Visit.objects.filter(customer=duplicate).update(customer=survivor)
+    seen: set[int] = set()
+    returning, first = [], []
+    for pk, project_id, was in (Visit.objects.filter(customer=survivor, project_id__in=projects)
+                                .order_by("at", "pk").values_list("pk", "project_id", "returning")):
+        now_returning = project_id in seen
+        seen.add(project_id)
+        if now_returning != was:
+            (returning if now_returning else first).append(pk)
+    if returning:
+        Visit.objects.filter(pk__in=returning).update(returning=True)
+    if first:
+        Visit.objects.filter(pk__in=first).update(returning=False)
     return moved
 
 

@@ -286,8 +286,8 @@ def phone_lookup(project_id: int, viewer: Any, phone: str, *, now: datetime | No
     except InvalidPhone:
         return None
     registrations = CustomerRegistration.objects.select_related("project", "consultant")
-    customer = (Customer.objects.filter(phone=number)
-                .prefetch_related(Prefetch("registrations", queryset=registrations)).first())
+    customer = customers.by_phone(  # also a number merged into the customer
+        number, Customer.objects.prefetch_related(Prefetch("registrations", queryset=registrations)))
     if customer is None:
         return None
     project = Project.objects.select_related("company").get(pk=project_id)

@@ -234,3 +234,73 @@ def test_the_preview_counts_what_would_move_and_names_the_refusal(project, wang,
 
     counts, refusal = merge.preview(survivor_id=zhang.pk, duplicate_id=li.pk, by_user_id=wang.pk, now=NOW)
     assert isinstance(refusal, NotPermitted)
+
+
+# The duplicate's phone and id stay the survivor's (issue 14, the tester's walk)
+
+@pytest.fixture
+def merged(project, wang, manager, zhang, li):
+    """张伟 13912345678 (li) merged into 张伟 13812341234 (zhang)."""
+    merge.merge_customers(survivor_id=zhang.pk, duplicate_id=li.pk, by_user_id=manager.pk, now=NOW)
+    return zhang, li.pk
+
+
+def test_registering_the_merged_phone_again_names_the_survivor(project, wang, merged):
+    from kernel.errors import DuplicatePhone
+    survivor, _old = merged
+
+    with pytest.raises(DuplicatePhone) as caught:
+        customers.register(project_id=project.pk, consultant_id=wang.pk, name="张伟", phone="139 1234 5678")
+
+    assert caught.value.params["customer_id"] == survivor.pk and caught.value.params["name"] == survivor.name
+    assert Customer.objects.count() == 1
+    assert customers.by_phone("+86 139-1234-5678") == survivor and customers.by_phone("13812341234") == survivor
+    assert customers.by_phone("13700000000") is None and customers.by_phone("12") is None
+
+
+def test_the_front_desk_lookup_and_the_search_find_the_survivor_by_the_merged_phone(project, wang, merged):
+    from kernel.customer_scope import search
+    from kernel.visits import phone_lookup
+    from web.views.lookups import PageRefs
+    survivor, _old = merged
+
+    found = phone_lookup(project.pk, wang, "13912345678", now=NOW)
+    assert found is not None and found["status"] == "here" and found["customer_id"] == survivor.pk
+    assert [f.customer_id for f in search(wang, "13912345678", project)] == [survivor.pk]
+    assert [o.pk for o in PageRefs(wang, project).customers_matching("139 1234 5678")] == [survivor.pk]
+
+
+def test_a_visit_with_the_merged_phone_is_the_survivors_returning_visit(project, wang, merged):
+    from kernel.visits import register_visit
+    survivor, _old = merged
+
+    visit = register_visit(project_id=project.pk, received_by_id=wang.pk, kind="visit", phone="13912345678",
+                           name="张伟", token="after-merge", now=NOW + timedelta(days=1))
+
+    assert visit.customer_id == survivor.pk and Customer.objects.count() == 1
+
+
+def test_the_merged_visits_are_recounted_first_or_returning_in_time_order(project, wang, manager, zhang, li):
+    def at(customer, token, days, returning):
+        return Visit.objects.create(project=project, customer=customer, kind="visit", received_by=wang,
+                                    at=NOW + timedelta(days=days), token=token, returning=returning)
+    ours = [at(zhang, "z1", 1, False), at(zhang, "z2", 5, True)]
+    theirs = [at(li, "l0", 0, False), at(li, "l1", 3, True)]
+    p2 = Project.objects.create(code="K2", name="Second garden")
+    elsewhere = Visit.objects.create(project=p2, customer=li, kind="call", received_by=wang, at=NOW, token="p2")
+
+    merge.merge_customers(survivor_id=zhang.pk, duplicate_id=li.pk, by_user_id=manager.pk, now=NOW)
+
+    shown = dict(Visit.objects.filter(customer=zhang).values_list("token", "returning"))
+    assert shown == {"l0": False, "z1": True, "l1": True, "z2": True, "p2": False}
+    assert len(ours + theirs) + 1 == len(shown) and elsewhere.pk
+
+
+def test_the_old_link_of_the_merged_customer_leads_to_the_survivor(client, project, wang, merged):
+    survivor, old = merged
+    client.force_login(wang)
+
+    response = client.get(f"/customers/{old}/")
+
+    assert response.status_code == 302 and response["Location"] == f"/customers/{survivor.pk}/"
+    assert client.get("/customers/999999/").status_code == 404

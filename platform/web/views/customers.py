@@ -15,7 +15,7 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.db.models import Q
 from django.http import Http404
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -27,6 +27,7 @@ from engine.versions import definition_for
 from forms.fields import CustomerField
 from kernel.access import MANAGER_ROLES
 from kernel.customer_scope import scope_for
+from kernel.customers import survivor_of
 from kernel.history import customer_changes
 from kernel.models import (ChangeStatus, Customer, CustomerChangeRequest, CustomerMerge, CustomerRelation, Payment,
                            RelationKind)
@@ -91,7 +92,13 @@ def _url(name: str, *args) -> str:
 
 @login_required
 def customer_page(request, customer_id: int):
-    customer, registrations, visibility, scope = load_customer(request, customer_id)
+    try:
+        customer, registrations, visibility, scope = load_customer(request, customer_id)
+    except Http404:  # a customer merged into another: their old link leads to the survivor
+        survivor = survivor_of(customer_id)
+        if survivor is None:
+            raise
+        return redirect("web:customer", survivor)
     if registrations is None:
         return render(request, "web/customers/c360_elsewhere.html", {}, status=200)
     projects = {r.project_id: r.project for r in registrations}

@@ -19,6 +19,7 @@ from definitions.expressions import Expression
 from extensions.rulesets import code_lists
 from forms import CustomerOption, UnitOption
 from kernel.access import memberships_of
+from kernel.customers import phone_filter
 from kernel.errors import InvalidPhone
 from kernel.models import Customer, Project, Unit
 from kernel.models.units import SaleStatus
@@ -78,7 +79,7 @@ class PageRefs:
     def customers_matching(self, text: str) -> Sequence[CustomerOption]:
         text = text.strip()
         try:
-            customers = Customer.objects.filter(phone=normalise_phone(text))
+            customers = Customer.objects.filter(phone_filter(normalise_phone(text)))  # also a merged number
         except InvalidPhone:
             customers = Customer.objects.filter(name=text, registrations__project=self.project).distinct()
         return [self.customer_option(c) for c in with_registrations(customers.order_by("pk"))[:LIMIT]]
