@@ -34,6 +34,7 @@ from .models.customers import Customer, CustomerMerge, CustomerRegistration
 from .models.projects import Project
 from .phones import mask_phone, normalise_phone
 from .schemas import cached_validator
+from .zones import local_text
 
 
 @transaction.atomic
@@ -256,8 +257,9 @@ def _duplicate(existing: Customer) -> DuplicatePhone:
 
 def _protected(registration: CustomerRegistration) -> CustomerProtected:
     """The refusal, from a registration loaded with its customer, project and consultant (no further query)."""
-    project = registration.project
-    until = registration.protected_until.astimezone(project.zone).strftime("%Y-%m-%d %H:%M")
+    project, until = registration.project, registration.protected_until
     return CustomerProtected(customer_id=registration.customer_id, name=registration.customer.name,
                              consultant=str(registration.consultant), consultant_id=registration.consultant_id,
-                             project=project.code, until=until)
+                             project=project.code, until=until.astimezone(project.zone).strftime("%Y-%m-%d %H:%M"),
+                             until_at=until, until_en=local_text(until, project.zone, "en"),
+                             until_zh=local_text(until, project.zone, "zh"))

@@ -153,12 +153,17 @@ class InvalidCustomerData(KernelError):
 
 
 class CustomerProtected(KernelError):
-    """Another consultant registered the customer in this project and the protection still runs."""
+    """Another consultant registered the customer in this project and the protection still runs.
+
+    `until` is the end in the project's zone (2027-01-01 14:36), `until_at` the moment itself;
+    the texts say it with the zone: `until_en` 2027-01-01 14:36 (Asia/Shanghai), `until_zh`
+    2027年1月1日 14:36（北京时间） (kernel.zones.local_text).
+    """
 
     code = "customer_protected"
-    template_en = ("customer {name} is protected for {consultant} in {project} until {until}: "
+    template_en = ("customer {name} is protected for {consultant} in {project} until {until_en}: "
                    "ask {consultant} or a sales manager")
-    template_zh = "客户 {name} 在 {project} 由 {consultant} 保护至 {until}，请联系{consultant}或销售经理"
+    template_zh = "客户 {name} 在 {project} 由 {consultant} 保护至 {until_zh}，请联系{consultant}或销售经理"
 
 
 class ReassignReasonRequired(KernelError):

@@ -17,15 +17,14 @@ from django.utils.translation import gettext as _
 from .models.customers import CustomerRegistration
 from .models.projects import Project
 from .protection_release import RELEASED_NOTE
-
-_FORMAT = "%Y-%m-%d %H:%M"
+from .zones import local_text
 
 
 def protection_history(customer_id: int, project_ids: Iterable[int]) -> list[dict]:
     """The protection events of the customer in these projects, oldest first, in the active language.
 
     Each event is a dict: `kind` (registered, claimed, reassigned, renewed, released), `at`
-    (an aware datetime), `text` (a sentence, times in the project's zone), `project` (its
+    (an aware datetime), `text` (a sentence, times in the project's zone, named once at its start), `project` (its
     code), `consultant` (who has the customer after the event), `previous` (who had them
     before, or None), `by` (who did it, None for the system), `reason` (a manager's reason,
     else "") and `until` (the end of the protection the event started, or None).
@@ -53,8 +52,8 @@ def protection_history(customer_id: int, project_ids: Iterable[int]) -> list[dic
 def _event(row, before, people: dict[int, str], project: Project) -> dict | None:
     zone = project.zone
 
-    def when(moment) -> str:
-        return moment.astimezone(zone).strftime(_FORMAT)
+    def when(moment, with_zone: bool = False) -> str:  # 2026年5月31日 10:00 / 2026-05-31 10:00
+        return local_text(moment, zone, with_zone=with_zone)
 
     consultant = people.get(row.consultant_id, "?")
     previous = people.get(before.consultant_id, "?") if before is not None else None
@@ -62,7 +61,7 @@ def _event(row, before, people: dict[int, str], project: Project) -> dict | None
     base = {"at": row.history_date, "project": project.code, "consultant": consultant, "previous": previous,
             "by": by, "reason": "", "until": row.protected_until}
     words = {"consultant": consultant, "previous": previous, "by": by or "", "project": project.code,
-             "until": when(row.protected_until), "at": when(row.history_date)}
+             "until": when(row.protected_until), "at": when(row.history_date, with_zone=True)}
     if row.history_type == "+" or before is None:
         if row.history_type == "-":
             return None

@@ -24,6 +24,8 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
+from kernel.zones import zone_name
+
 DASH = "—"
 REF_KINDS = ("unit", "customer", "user")
 # Older schemas (and frozen versions published before `x-ref`) name their ids only by key.
@@ -184,19 +186,6 @@ def day(value: object) -> str:
     if not isinstance(value, date):
         return DASH
     return date_format(value, pgettext("date format", "j M Y"))
-
-
-_CHINA_ZONES = frozenset({"Asia/Shanghai", "Asia/Chongqing", "Asia/Harbin", "Asia/Urumqi", "PRC"})
-
-
-def zone_name(zone: ZoneInfo, lang: str | None = None) -> str:
-    """A time zone as its readers call it: 北京时间 (or UTC+09:00) in Chinese, Asia/Shanghai in English."""
-    if not (lang or get_language() or "zh").startswith("zh"):
-        return zone.key
-    if zone.key in _CHINA_ZONES:
-        return "北京时间"
-    offset = datetime.now(zone).strftime("%z")
-    return f"UTC{offset[:3]}:{offset[3:]}"
 
 
 def moment(value: object, zone: ZoneInfo, *, with_zone: bool = True) -> str:

@@ -36,9 +36,13 @@ def held(p, u, unit, customer):
     return fire(u["sales_consultant"], rsv, "hold", {"unit_id": unit.pk, "deposit": "5000.00"}, to="held")
 
 
-def _until(customer) -> str:
+def _until(customer, lang: str = "en") -> str:
+    """2027-01-01 14:36 (Asia/Shanghai) / 2027年1月1日 14:36（北京时间）: the end, in the project's zone, named."""
     registration = CustomerRegistration.objects.select_related("project").get(customer=customer)
-    return registration.protected_until.astimezone(registration.project.zone).strftime("%Y-%m-%d %H:%M")
+    local = registration.protected_until.astimezone(registration.project.zone)
+    if lang == "zh":
+        return f"{local.year}年{local.month}月{local.day}日 {local:%H:%M}（北京时间）"
+    return f"{local:%Y-%m-%d %H:%M} (Asia/Shanghai)"
 
 
 def test_a_colleague_cannot_start_a_deal_for_the_customer_and_is_told_in_words(setting):
@@ -47,10 +51,10 @@ def test_a_colleague_cannot_start_a_deal_for_the_customer_and_is_told_in_words(s
     with pytest.raises(CustomerProtected) as caught:
         records.start_record(u["colleague"], p, "reservation", {"unit_id": units[0].pk, "customer_id": customer.pk})
 
-    until = _until(customer)
-    assert caught.value.message("zh") == f"客户 张三 在 S1 由 Sales_Consultant 保护至 {until}，请联系Sales_Consultant或销售经理"
-    assert caught.value.message("en") == (
-        f"customer 张三 is protected for Sales_Consultant in S1 until {until}: ask Sales_Consultant or a sales manager")
+    assert caught.value.message("zh") == (
+        f"客户 张三 在 S1 由 Sales_Consultant 保护至 {_until(customer, 'zh')}，请联系Sales_Consultant或销售经理")
+    assert caught.value.message("en") == (f"customer 张三 is protected for Sales_Consultant in S1 until "
+                                          f"{_until(customer)}: ask Sales_Consultant or a sales manager")
     assert Record.objects.count() == 0
 
 

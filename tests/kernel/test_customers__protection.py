@@ -29,8 +29,8 @@ def test_another_consultant_cannot_take_a_protected_customer(project, zhang, li)
 
     # then
     assert caught.value.message_en == (
-        "customer 张伟 is protected for Wang in K1 until 2026-05-31 10:00: ask Wang or a sales manager")
-    assert caught.value.message_zh == "客户 张伟 在 K1 由 Wang 保护至 2026-05-31 10:00，请联系Wang或销售经理"
+        "customer 张伟 is protected for Wang in K1 until 2026-05-31 10:00 (Asia/Shanghai): ask Wang or a sales manager")
+    assert caught.value.message_zh == "客户 张伟 在 K1 由 Wang 保护至 2026年5月31日 10:00（北京时间），请联系Wang或销售经理"
     assert CustomerRegistration.objects.get(project=project, customer=zhang).consultant.username == "wang"
 
 

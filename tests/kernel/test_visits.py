@@ -79,7 +79,7 @@ def test_a_customer_protected_for_another_consultant_is_refused_naming_whom_to_a
     with pytest.raises(CustomerProtected) as refused:
         visit(project, li)
 
-    assert refused.value.message_zh == "客户 张伟 在 K1 由 Wang 保护至 2026-05-31 10:00，请联系Wang或销售经理"
+    assert refused.value.message_zh == "客户 张伟 在 K1 由 Wang 保护至 2026年5月31日 10:00（北京时间），请联系Wang或销售经理"
     assert "ask Wang or a sales manager" in refused.value.message_en
     assert refused.value.params["consultant_id"] == wang.pk
     assert not Visit.objects.exists()

@@ -101,3 +101,52 @@ def test_the_kernels_refusal_is_shown_at_its_field(client, people, customer, lan
     page = response.content.decode()
     assert response.status_code == 400
     assert words in page[page.index('data-errors-for="note"'):][:300]
+
+
+# Times with their zone, a renewal said as one (issue 14, the tester's walk)
+
+_WHEN_ZH = r"(\d{4}年)?\d{1,2}月\d{1,2}日 \d\d:\d\d（北京时间）"
+
+
+def test_the_page_says_every_time_in_the_sites_format_with_the_zone(client, people, customer):
+    import re
+    client.force_login(people["manager"])
+
+    zh = client.get(_url(people, customer), HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    en = client.get(_url(people, customer), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+
+    current = zh[zh.index("data-current"):][:200]
+    assert re.search(rf"保护至 {_WHEN_ZH}。", current), current
+    lines = re.findall(r'<li data-kind="[a-z]+">([^<]*)</li>', zh)
+    assert lines and all("（北京时间）" in line for line in lines), lines
+    assert re.search(r"\d{4}年\d{1,2}月\d{1,2}日 \d\d:\d\d（北京时间）", lines[0])  # the kernel's words: with the year
+    assert "(Asia/Shanghai)" in en[en.index("data-current"):][:200]
+    assert all("(Asia/Shanghai)" in line for line in re.findall(r'<li data-kind="[a-z]+">([^<]*)</li>', en))
+
+
+def test_the_success_message_names_the_zone(client, people, customer):
+    import re
+    client.force_login(people["manager"])
+
+    response = client.post(_url(people, customer), {"consultant": people["consultant2"].pk, "note": "原顾问离职"},
+                           HTTP_ACCEPT_LANGUAGE="zh-hans", follow=True)
+
+    assert re.search(rf"王小明 现为 consultant2 在 P1 的客户，保护至 {_WHEN_ZH}。", response.content.decode())
+
+
+def test_reassigning_to_the_same_consultant_says_the_protection_is_renewed(client, people, customer):
+    import re
+
+    from kernel.protection_history import protection_history
+    client.force_login(people["manager"])
+    before = CustomerRegistration.objects.get(customer=customer).protected_until
+
+    response = client.post(_url(people, customer), {"consultant": people["consultant"].pk, "note": "客户仍在洽谈"},
+                           HTTP_ACCEPT_LANGUAGE="zh-hans", follow=True)
+
+    page = response.content.decode()
+    assert "现为" not in page
+    assert re.search(rf"consultant 在 P1 对 王小明 的保护已续期，现保护至 {_WHEN_ZH}。", page), page
+    registration = CustomerRegistration.objects.get(customer=customer)
+    assert registration.consultant == people["consultant"] and registration.protected_until >= before
+    assert [e["kind"] for e in protection_history(customer.pk, [people["p1"].pk])] == ["registered", "renewed"]

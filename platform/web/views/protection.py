@@ -3,7 +3,9 @@
 Managers of the project only (kernel.access.MANAGER_ROLES); anyone else gets a 403 page
 that says so. The form offers the project's sales consultants by name and asks for the
 reason, which kernel.customers.reassign requires and keeps in the protection history;
-a refusal is shown at its field in the user's language.
+a refusal is shown at its field in the user's language. Times are the site's, with the
+zone (1月1日 14:36（北京时间）); choosing the consultant who has the customer renews their
+protection, and the page says so.
 """
 from __future__ import annotations
 
@@ -22,6 +24,7 @@ from kernel.errors import KernelError
 from kernel.models import Customer, CustomerRegistration, Project
 from kernel.protection_history import protection_history
 
+from ..display import moment
 from .common import lang
 
 TEMPLATE = "web/customers/reassign.html"
@@ -58,6 +61,7 @@ def customer_reassign(request, project: str, customer_id: int):
                     .filter(project=project_obj, customer=customer).first())
     form = ReassignForm(request.POST or None, consultants=consultants_of(project_obj))
     if request.method == "POST" and form.is_valid():
+        before = registration.consultant_id if registration is not None else None
         try:
             done = kernel_customers.reassign(project_id=project_obj.pk, customer_id=customer.pk,
                                              to_consultant_id=form.cleaned_data["consultant"],
@@ -66,14 +70,17 @@ def customer_reassign(request, project: str, customer_id: int):
             field = error.params.get("field")
             form.add_error(field if field in form.fields else None, error.message(lang()))
         else:
-            messages.success(request, _("%(customer)s is now %(consultant)s's customer in %(project)s, protected "
-                                        "until %(until)s.") % {
-                "customer": customer.name, "consultant": str(done.consultant), "project": project_obj.code,
-                "until": done.protected_until.astimezone(project_obj.zone).strftime("%Y-%m-%d %H:%M")})
+            words = {"customer": customer.name, "consultant": str(done.consultant), "project": project_obj.code,
+                     "until": moment(done.protected_until, project_obj.zone)}
+            if done.consultant_id == before:  # the same consultant: their protection runs longer (a renewal)
+                messages.success(request, _("%(consultant)s's protection of %(customer)s in %(project)s is renewed: "
+                                            "it now runs until %(until)s.") % words)
+            else:
+                messages.success(request, _("%(customer)s is now %(consultant)s's customer in %(project)s, "
+                                            "protected until %(until)s.") % words)
             return redirect("web:customer", customer.pk)
     return render(request, TEMPLATE, {
         **context, "form": form, "registration": registration,
-        "until": (registration.protected_until.astimezone(project_obj.zone).strftime("%Y-%m-%d %H:%M")
-                  if registration else ""),
+        "until": moment(registration.protected_until, project_obj.zone) if registration else "",
         "history": list(reversed(protection_history(customer.pk, [project_obj.pk]))),
     }, status=200 if request.method == "GET" or not form.errors else 400)
