@@ -150,3 +150,16 @@ def test_a_step_whose_form_names_a_protected_customer_is_refused(setting):
         transitions.fire(u["colleague"], mine.pk, "submit_deposit",
                          {"batch": "A", "deposit": "20000.00", "payment_method": "cash", "customer_id": customer.pk})
     assert Record.objects.get(pk=mine.pk).data["customer_id"] == other.pk
+
+
+def test_a_step_refused_after_its_form_was_submitted_is_also_the_forms_error(setting):
+    from engine.runtime import InvalidForm
+    p, u, units, customer = setting
+    rsv = held(p, u, units[0], customer)
+
+    error = refused(CustomerProtected, u["colleague"], rsv, "cancel", {"reason": "客户不要了"})
+
+    assert isinstance(error, InvalidForm)  # a page shows the form again, as typed, with the refusal on it
+    assert error.field_errors("zh") == {"__all__": [error.message("zh")]}
+    assert error.field_errors("en") == {"__all__": [error.message("en")]}
+    assert error.message("zh").endswith(f"保护至 {_until(customer, 'zh')}，请联系Sales_Consultant或销售经理")

@@ -22,9 +22,21 @@ from ..versions import definition_for
 from . import actions, history, routing, rows, states
 from .access import user_facts
 from .context import names, record_view
-from .errors import GuardFailed, NotPermitted, RecordChanged, TransitionNotAvailable
+from .errors import CustomerProtected, GuardFailed, InvalidForm, NotPermitted, RecordChanged, TransitionNotAvailable
 from .forms import apply_form
 from .records import check_protection, locked_record, visible_record
+
+
+class ProtectedStep(CustomerProtected, InvalidForm):
+    """A step refused by a customer's protection after its form was submitted (someone registered the
+    customer meanwhile, or the form names a protected one): still a `CustomerProtected`, and also the
+    form's error, so a page shows the form again as typed, with the refusal above its fields."""
+
+    code = CustomerProtected.code
+
+    def __init__(self, refusal: CustomerProtected):
+        CustomerProtected.__init__(self, refusal.en, refusal.zh)
+        self.errors, self.errors_zh = {"__all__": [refusal.en]}, {"__all__": [refusal.zh]}
 
 
 @dataclass(frozen=True)
@@ -101,7 +113,10 @@ def fire(user, record_id: int, transition: str, form: dict | None = None, *, com
             if holder is not None:
                 raise NotPermitted(f"fire '{transition}' while {holder} holds this step", (),
                                    f"执行「{_title_zh(t)}」：该步骤由 {holder} 处理中")
-            check_protection(user, roles, record, form)
+            try:
+                check_protection(user, roles, record, form)
+            except CustomerProtected as refusal:
+                raise ProtectedStep(refusal) from refusal
             missing = _missing_tasks(record, t)
             if missing:
                 raise TransitionNotAvailable(

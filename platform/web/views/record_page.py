@@ -3,6 +3,10 @@ business words, open tasks with their actions, deadlines, history and linked rec
 
 A fixed number of queries whatever the number of fields, tasks, votes or history
 entries: every kind of row is read once for the page (tests/web/test_record_page.py).
+
+A viewer another consultant's protection of the customer binds is offered nothing the
+engine would refuse them: one notice at the top says whose customer it is until when and
+whom to ask (`protection_notice`), instead of step forms, claims, completions and votes.
 """
 from __future__ import annotations
 
@@ -16,9 +20,9 @@ from accounts.models import Membership
 from engine.models import HistoryEntry, Record, Task, Timer, Vote
 from engine.runtime import RecordNotFound, transitions
 from engine.runtime.access import MANAGER_ROLES
-from engine.runtime.records import visible_record
+from engine.runtime.records import PROTECTED_FIELDS, visible_record
 from engine.versions import definition_for
-from web.display import Display, References, collect_all
+from web.display import Display, References, collect_all, moment
 
 from .common import lang, text
 from .record_history import Titles, entries
@@ -58,6 +62,31 @@ def can_withdraw(story, state: str, user) -> bool:
     return all(e.kind == HistoryEntry.Kind.ESCALATE for e in story if e.seq > last.seq)
 
 
+def protection_notice(user, roles: frozenset[str], record) -> str:
+    """The notice for a viewer whom another consultant's protection of the record's customer binds, else "".
+
+    The engine's rule (engine.runtime.records.check_protection: the deal's customer fields,
+    kernel.protection for the rule), asked once for the page with the roles it has: no query
+    for a manager or an unbound role, one per customer the record names otherwise. Such a
+    viewer would be refused every step, claim, completion, vote, send back and withdrawal.
+    """
+    from kernel.errors import CustomerProtected
+    from kernel.protection import ensure_may_act, is_bound
+
+    if not getattr(user, "is_authenticated", False) or not is_bound(roles, record.project):
+        return ""
+    data = record.data or {}
+    for customer_id in sorted({v for key in PROTECTED_FIELDS
+                               if isinstance(v := data.get(key), int) and not isinstance(v, bool)}):
+        try:
+            ensure_may_act(project_id=record.project_id, customer_id=customer_id, user_id=user.pk, roles=roles)
+        except CustomerProtected as refusal:
+            return _("This customer is protected for %(consultant)s until %(until)s: ask %(consultant)s or a "
+                     "sales manager.") % {"consultant": refusal.params["consultant"],
+                                          "until": moment(refusal.params["until_at"], record.project.zone)}
+    return ""
+
+
 def render_page(request, record_id: int, bound: dict | None = None):
     """The record's page; `bound` holds the posted form of a step that failed, shown with its errors."""
     bound = bound or {}
@@ -83,24 +112,33 @@ def render_page(request, record_id: int, bound: dict | None = None):
     titles = Titles(definition)
 
     options = form_options(request, record.project, definition)
-    steps = build_steps(request, record, definition, transitions.available_on(record, roles, open_tasks, user), bound,
-                        options)
+    protected = protection_notice(user, roles, record)
+    available = transitions.available_on(record, roles, open_tasks, user)
+    if protected:  # nothing the engine would refuse: only a step just refused, shown again as typed
+        available = [a for a in available if a.name in bound]
+    steps = build_steps(request, record, definition, available, bound, options)
     primary, more, danger = split_steps(steps, open_tasks, user, record.state)
     acts_here = any(t.assignee_id == user.pk or (t.assignee_id is None and roles & set(t.roles)) for t in open_tasks)
     views = task_views(definition, record, open_tasks, user, roles, members, titles, zone)
+    approvals = approval_views(definition, record, visit_tasks, votes, user, roles, members, titles, display)
+    if protected:
+        for view in views:
+            view.can_claim = view.can_complete = False
+        for panel in approvals:
+            panel.vote_task = None
     children = list(Record.objects.filter(parent=record).annotate(version_hash=F("version__content_hash"))
                     .order_by("pk"))
     return render(request, "web/record.html", {
         "record": record, "flow_title": text(definition.title), "state_title": titles.state(record.state),
         "is_final": definition.state(record.state).final,
         "summary": display.fields(schema, record.data), "holder": holder_text(open_tasks),
-        "approvals": approval_views(definition, record, visit_tasks, votes, user, roles, members, titles, display),
+        "approvals": approvals, "protected_notice": protected,
         "primary": primary, "more_steps": more, "danger_steps": danger, "form_template": "web/widgets/form.html",
         "tasks": views, "task_actions": any(v.has_actions for v in views),
         "deadlines": deadlines(definition, timers, titles, zone),
         "send_back_to": send_back_targets(definition, history, record.state)
-        if open_tasks and (acts_here or roles & MANAGER_ROLES) else [],
-        "can_withdraw": can_withdraw(history, record.state, user),
+        if open_tasks and (acts_here or roles & MANAGER_ROLES) and not protected else [],
+        "can_withdraw": can_withdraw(history, record.state, user) and not protected,
         "history": entries(history, titles, display, schema),
         "parent": record.parent, "children": [(c, text(definition_for(c).state(c.state).title, c.state),
                                                text(definition_for(c).title)) for c in children],
