@@ -15,7 +15,7 @@ does not shorten or lengthen protections already running.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from django.conf import settings
@@ -152,21 +152,103 @@ def _extra_validator() -> Draft202012Validator:
     return cached_validator(Path(settings.SCHEMAS_DIR) / "customer.json")
 
 
-def _checked_extra(extra: object) -> dict:
-    problems = extra_problems(extra)
-    if problems:
-        raise InvalidCustomerData(problems="; ".join(problems))
-    extra = dict(extra)  # type: ignore[call-overload]
-    # A resident ID (the type, or no type given) must pass GB 11643: 18 characters, a real birthday, the check digit.
-    if extra.get("id_number") and extra.get("id_type", "resident_id") == "resident_id":
-        from .id_numbers import normalise_resident_id, resident_id_problem
+def _checked_extra(extra: object, *, today: date | None = None) -> dict:
+    """The extra fields as stored, or `InvalidCustomerData` naming every problem.
 
-        problem = resident_id_problem(extra["id_number"])
-        if problem is not None:
-            raise InvalidCustomerData(problems=f"id_number (ID number): {problem[0]}",
-                                      problems_zh=f"id_number（证件号码）：{problem[1]}", field="id_number")
+    `fields` maps each field to its (English, Chinese) words for a form ("电子邮箱：格式不正确，
+    例如 name@example.com"), `field` names the first; `problems` / `problems_zh` keep the
+    field codes (and JSON Schema's words for a schema problem) for logs and the admin.
+    """
+    found = extra_field_problems(extra, today=today, against_id=False)
+    if found:
+        schema_problems = extra_problems(extra)  # JSON Schema's words, kept in the message for the logs and admin
+        if schema_problems:
+            raise InvalidCustomerData(problems="; ".join(schema_problems), field=next(iter(found)),
+                                      fields={f: words[:2] for f, words in found.items()})
+        titles = {"id_number": ("ID number", "证件号码"), "birthday": ("Birthday", "生日")}
+        raise InvalidCustomerData(
+            problems="; ".join(f"{f} ({titles.get(f, (f, f))[0]}): {words[2]}" for f, words in found.items()),
+            problems_zh="；".join(f"{f}（{titles.get(f, (f, f))[1]}）：{words[3]}" for f, words in found.items()),
+            field=next(iter(found)), fields={f: words[:2] for f, words in found.items()})
+    extra = dict(extra)  # type: ignore[call-overload]
+    if extra.get("id_number") and extra.get("id_type", "resident_id") == "resident_id":
+        from .id_numbers import normalise_resident_id
+
         extra["id_number"] = normalise_resident_id(extra["id_number"])
     return extra
+
+
+def extra_field_problems(extra: object, *, today: date | None = None,
+                         against_id: bool = True) -> dict[str, tuple[str, str, str, str]]:
+    """field -> (English, Chinese) words of what is wrong with it, each naming the field by its title, then the
+    same without the title.
+
+    The schema's rules (schemas/customer.json) in words rather than JSON Schema's; a
+    resident ID (the type, or no type given) must pass GB 11643 (18 characters, a real
+    birthday, the check digit); a birthday cannot be in the future nor (`against_id`: a
+    form holding both, since a change of the ID number may wait for a manager while the
+    birthday is saved at once) contradict the resident ID's birth date.
+    """
+    from .id_numbers import resident_id_problem
+
+    properties = _extra_validator().schema.get("properties", {})
+
+    def label(field: str) -> tuple[str, str]:
+        schema = properties.get(field, {})
+        return schema.get("title", field), schema.get("x-title-zh", schema.get("title", field))
+
+    def add(field: str, en: str, zh: str) -> None:
+        label_en, label_zh = label(field)
+        found.setdefault(field, (f"{label_en}: {en}", f"{label_zh}：{zh}", en, zh))
+
+    found: dict[str, tuple[str, str, str, str]] = {}
+    if not isinstance(extra, Mapping):
+        return {"extra": ("Details: not a set of fields", "客户资料：格式不正确", "not a set of fields", "格式不正确")}
+    for error in _extra_validator().iter_errors(extra):
+        path = list(error.absolute_path)
+        field = str(path[0]) if path else ""
+        if error.validator == "additionalProperties":
+            for key in sorted(set(extra) - set(properties)):
+                found.setdefault(str(key), (f"{key}: not a customer detail", f"{key}：不是客户资料字段",
+                                            "not a customer detail", "不是客户资料字段"))
+            continue
+        if not field:
+            continue
+        if error.validator == "pattern" and field == "email":
+            add(field, "not a valid address, e.g. name@example.com", "格式不正确，例如 name@example.com")
+        elif error.validator == "maxLength":
+            limit = error.validator_value
+            add(field, f"at most {limit} characters", f"最多 {limit} 个字符")
+        elif error.validator == "enum":
+            add(field, "not one of the choices", "不是可选的值")
+        elif error.validator == "type":
+            add(field, "must be text", "应为文字")
+        else:
+            add(field, "not valid", "格式不正确")
+    id_birthday = None
+    if extra.get("id_number") and extra.get("id_type", "resident_id") == "resident_id" and "id_number" not in found:
+        problem = resident_id_problem(extra["id_number"], today=today)
+        if problem is not None:
+            add("id_number", *problem)
+        else:
+            number = str(extra["id_number"]).replace(" ", "")
+            id_birthday = date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
+    birthday = extra.get("birthday")
+    if isinstance(birthday, str) and birthday and "birthday" not in found:
+        try:
+            born = date.fromisoformat(birthday)
+        except ValueError:
+            add("birthday", "not a date, e.g. 1990-05-01", "不是有效日期，例如 1990-05-01")
+        else:
+            if born > (today or timezone.localdate()):
+                add("birthday", "cannot be in the future", "不能晚于今天")
+            elif against_id and id_birthday is not None and born != id_birthday:
+                id_en, id_zh = label("id_number")
+                add("birthday", f"{born.day} {born:%b} {born.year} differs from the birth date in the {id_en} "
+                                f"({id_birthday.day} {id_birthday:%b} {id_birthday.year}): correct one of them",
+                    f"{born.year}年{born.month}月{born.day}日与{id_zh}中的出生日期"
+                    f"（{id_birthday.year}年{id_birthday.month}月{id_birthday.day}日）不符，请更正其一")
+    return found
 
 
 def _clean_name(name: object) -> str:

@@ -132,8 +132,9 @@ def _checked(customer: Customer, changes: Mapping[str, object]) -> dict[str, str
             raise customers._duplicate(other)
     if "id_number" in changes:
         number = str(changes["id_number"] or "").strip()
-        checked = customers._checked_extra({**customer.extra, "id_number": number} if number  # the check digit too
-                                           else {k: v for k, v in customer.extra.items() if k != "id_number"})
+        # the number alone (its check digit too): the birthday may change with it, and is checked when saved
+        others = {k: v for k, v in customer.extra.items() if k not in ("id_number", "birthday")}
+        checked = customers._checked_extra({**others, "id_number": number} if number else others)
         out["id_number"] = str(checked.get("id_number", ""))  # as the kernel writes it (a final x made X)
     return {k: v for k, v in out.items() if v != current[k]}
 

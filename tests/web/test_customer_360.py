@@ -161,7 +161,7 @@ def test_editing_with_approval_waits_for_a_manager_who_approves_on_the_changes_p
 
     # a consultant does not see the approvals; the manager does, old → new, and approves
     client.force_login(people["consultant2"])
-    assert client.get("/projects/P1/customer-changes/").status_code == 404
+    assert client.get("/projects/P1/customer-changes/").status_code == 403  # told why in words (tests/web/test_customer_edit.py)
     client.force_login(people["manager"])
     page = client.get("/projects/P1/customer-changes/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
     assert "<td>王小明</td><td>→</td><td>王晓明</td>" in page
@@ -182,7 +182,7 @@ def test_a_refused_edit_says_why_at_the_form(client, people, customer):
                            HTTP_ACCEPT_LANGUAGE="zh-hans")
 
     assert response.status_code == 400
-    assert "不是有效的电话号码" in response.content.decode()
+    assert "12 不是完整的电话号码" in response.content.decode()  # at the phone field (tests/web/test_customer_edit.py)
 
 
 def test_the_merge_page_previews_what_moves_then_merges(client, people, customer):

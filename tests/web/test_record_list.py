@@ -110,3 +110,14 @@ def test_the_list_speaks_english_when_switched(client, world):
     html = client.get(*url()).content.decode()
 
     assert ">Draft<" in html and "Discount approval" in html and "1 record" in html and "草稿" not in html
+
+
+def test_the_project_link_opens_the_first_flow_that_has_records_not_an_empty_one(client, world, engine_flows):
+    from engine.versions import publish
+
+    p = world
+    publish(p["p1"], "area_settlement")  # its name comes first, and it has no records
+    deal(p)
+    client.force_login(p["consultant"])
+
+    assert client.get(reverse("web:record-list", args=["P1"]))["Location"] == "/projects/P1/records/discount/"

@@ -20,8 +20,9 @@ from forms.fields import CustomerField
 from kernel import customers as kernel_customers
 from kernel import merge, relations, revisions
 from kernel.access import MANAGER_ROLES, memberships_of
-from kernel.errors import KernelError, NothingToChange
+from kernel.errors import InvalidCustomerData, InvalidPhone, KernelError, NothingToChange
 from kernel.models import ChangeStatus, Customer, CustomerChangeRequest, Project
+from kernel.phones import normalise_phone
 from kernel.protection import ensure_may_act
 from kernel.visibility import PhoneVisibility, with_registrations
 
@@ -29,7 +30,9 @@ from .common import lang
 from .customers import (RelationForm, change_rows, customer_schema, load_customer, manager_projects, shown_phone)
 from .lookups import PageRefs
 
-PROFILE_FIELDS = ("gender", "birthday", "id_type", "email", "address", "occupation", "source", "note")
+# The details the edit page changes; the profile's `source` is not one: the customer's source is the source type
+# of their first visit, and the page keeps whatever an older profile holds.
+PROFILE_FIELDS = ("gender", "birthday", "id_type", "email", "address", "occupation", "note")
 
 
 def _visible(request, customer_id: int):
@@ -56,6 +59,72 @@ def _refused(request, error: KernelError) -> None:
 
 # Edit details
 
+class _CheckedEdit:
+    """Every field checked at once with the kernel's rules (the phone's, the customer schema's in words, the resident
+    ID's check digit, a birthday neither future nor against the ID), each problem at its field; the services
+    check again when they save."""
+
+    current_extra: dict = {}
+
+    def clean_phone(self):
+        phone = self.cleaned_data["phone"]
+        try:
+            normalise_phone(phone)
+        except InvalidPhone as error:
+            raise forms.ValidationError(_("%(value)s is not a whole phone number, e.g. 13812341234 or +86 138 1234 "
+                                          "1234") % {"value": error.params["value_en"]}) from None
+        return phone
+
+    def clean(self):
+        data = super().clean()
+        extra = {k: v for k, v in self.current_extra.items() if k not in (*PROFILE_FIELDS, "id_number")}
+        extra.update(profile_values(data))
+        if data.get("id_number"):
+            extra["id_number"] = data["id_number"].strip()
+        for field, words in kernel_customers.extra_field_problems(extra).items():
+            self.add_error(field if field in self.fields else None, words[1 if lang().startswith("zh") else 0])
+        return data
+
+
+def profile_values(data) -> dict:
+    return {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in data.items()
+            if k in PROFILE_FIELDS and v not in (None, "")}
+
+
+def add_kernel_error(form, error: KernelError) -> None:
+    """A refusal at the fields it names (a customer's details: each field's own words), else above the form."""
+    fields = error.params.get("fields") if isinstance(error, InvalidCustomerData) else None
+    if fields:
+        for field, words in fields.items():
+            form.add_error(field if field in form.fields else None, words[1 if lang().startswith("zh") else 0])
+        return
+    field = error.params.get("field")
+    if isinstance(error, InvalidPhone) and "phone" in form.fields:
+        field = "phone"
+    form.add_error(field if field in form.fields else None, error.message(lang()))
+
+
+def _read_only_details(form_class, initial: dict, phone: str) -> list[tuple[str, str]]:
+    """(label, value in words) of the edit form's fields, for a viewer who may not change them."""
+    from ..display import DASH, day
+
+    rows = []
+    for name, field in form_class.base_fields.items():
+        if name == "reason":
+            continue
+        value = initial.get(name, "")
+        if name == "birthday" and value:
+            text = day(value)
+        elif isinstance(field, forms.ChoiceField):
+            text = dict(field.choices).get(value, "") if value else ""
+        else:
+            text = str(value or "")
+        rows.append((str(field.label), text or DASH))
+        if name == "name":
+            rows.append((_("Phone"), phone or DASH))
+    return rows
+
+
 def edit_form_class(sees_full: bool):
     schema = customer_schema()
     spec = SimpleNamespace(fields=list(PROFILE_FIELDS), required=[], extra={})
@@ -68,7 +137,7 @@ def edit_form_class(sees_full: bool):
         fields["phone"] = forms.CharField(label=_("Phone"), max_length=30)
     fields["reason"] = forms.CharField(label=_("Reason for the change"), required=False, max_length=300,
                                        widget=forms.Textarea(attrs={"rows": 2}))
-    form_class = type("CustomerEditForm", (profile,), fields)
+    form_class = type("CustomerEditForm", (_CheckedEdit, profile), fields)
     form_class.base_fields.pop("comment", None)
     order = ["name", "phone", "id_type", "id_number", *[f for f in PROFILE_FIELDS if f != "id_type"], "reason"]
     form_class.field_order = [f for f in order if f in form_class.base_fields]
@@ -81,18 +150,22 @@ def customer_edit(request, customer_id: int):
     project = _project_of(request, registrations)
     full = visibility.sees_full(customer)
     form_class = edit_form_class(full)
+    form_class.current_extra = dict(customer.extra)
     roles = visibility.memberships.get(project.pk, frozenset())
     approval = revisions.needs_approval(project, roles)
     initial = {"name": customer.name, "phone": shown_phone(customer.phone) if full else "",
                **{k: v for k, v in customer.extra.items() if k in (*PROFILE_FIELDS, "id_number")}}
+    if not full:
+        # whoever sees the number masked is not the customer's consultant nor a manager here: they read, not change
+        return render(request, "web/customers/edit.html", {
+            "customer": customer, "customer_name": customer.name, "project": project, "read_only": True,
+            "details": _read_only_details(form_class, initial, shown_phone(visibility.phone_for(customer))),
+        }, status=403 if request.method == "POST" else 200)
     form = form_class(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        wanted = {"name": data["name"], "id_number": data.get("id_number", "")}
-        if full:
-            wanted["phone"] = data["phone"]
-        profile = {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in data.items()
-                   if k in PROFILE_FIELDS and v not in (None, "")}
+        wanted = {"name": data["name"], "id_number": data.get("id_number", ""), "phone": data["phone"]}
+        profile = profile_values(data)
         changed_profile = False
         try:
             with transaction.atomic():
@@ -109,7 +182,7 @@ def customer_edit(request, customer_id: int):
                     kernel_customers.update(customer.pk, by_user_id=request.user.pk, extra=extra)
                     changed_profile = True
         except KernelError as error:
-            form.add_error(None, error.message(lang()))
+            add_kernel_error(form, error)
         else:
             if outcome is not None and not outcome.applied:
                 messages.success(request, _("Saved. The change of name, phone or ID number waits for a sales "
@@ -134,8 +207,13 @@ def customer_changes(request, project: str):
     if project_obj is None:
         raise Http404()
     roles = memberships_of(request.user.pk).get(project_obj.pk, frozenset())
-    if not roles & MANAGER_ROLES:
+    if not roles:
         raise Http404()
+    if not roles & MANAGER_ROLES:  # a member: told why in words, as the front desk does
+        return render(request, "web/front_desk/refused.html", {"project": project_obj, "reason": _(
+            "Changes of customers' names, phones and ID numbers are decided by the project's sales managers, "
+            "project director and project admins. Your change requests wait for them; ask a sales manager if one "
+            "is urgent.")}, status=403)
     if request.method == "POST":
         try:
             request_id = int(request.POST.get("request", ""))

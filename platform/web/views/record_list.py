@@ -44,8 +44,11 @@ def record_list(request, project: str, flow: str | None = None):
     if not definitions:
         return render(request, "web/record_list.html", {"project": (code, name), "flows": [], "page": None})
     by_name = {d.name: d for d in definitions}
-    if flow is None:
-        return redirect("web:record-list-flow", project=code, flow=definitions[0].name)
+    tabs = sorted(((d.name, text(d.title, d.name)) for d in definitions), key=lambda item: item[1])
+    if flow is None:  # the first tab that has records, so the list never opens empty when something is there
+        used = set(Record.objects.filter(project_id=project_id).order_by().values_list("flow", flat=True).distinct())
+        return redirect("web:record-list-flow", project=code,
+                        flow=next((name for name, _title in tabs if name in used), tabs[0][0]))
     definition = by_name.get(flow)
     if definition is None:
         raise Http404()
@@ -85,7 +88,7 @@ def record_list(request, project: str, flow: str | None = None):
             paging[key] = params[key]
     return render(request, "web/record_list.html", {
         "project": (code, name), "flow": definition.name, "flow_title": text(definition.title, definition.name),
-        "flows": sorted(((d.name, text(d.title, d.name)) for d in definitions), key=lambda item: item[1]),
+        "flows": tabs,
         "page": page, "states": states, "state": state, "openness": OPENNESS, "open": openness,
         "orders": [(key, label) for key, (_o, label) in ORDERS.items()], "order": order, "q": q,
         "paging": paging.urlencode(),
