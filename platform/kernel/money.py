@@ -12,6 +12,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from .errors import InvalidAmount
 
 FEN = Decimal("0.01")
+MONEY_LIMIT = Decimal("999999999999.99")  # the 14-digit money columns; forms.parsing.MONEY_LIMIT is the same
 _GROUPED = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d*)?$")  # 3,000.10: commas only between thousands
 
 
@@ -49,11 +50,11 @@ def to_money(value: object, name: str = "amount") -> Decimal:
 
     More decimals are refused rather than rounded, like floats: the fen a person typed
     must be the fen the ledger keeps. `name` is the argument the value came in, for the
-    refusal (`InvalidAmount`).
+    refusal (`InvalidAmount`). Nothing above `MONEY_LIMIT` (¥999,999,999,999.99).
     """
     try:
         amount = parse_decimal(value)
-        exact = amount > 0 and amount == amount.quantize(FEN)
+        exact = 0 < amount <= MONEY_LIMIT and amount == amount.quantize(FEN)
     except (ValueError, InvalidOperation):  # InvalidOperation: too many digits to hold in fen
         raise InvalidAmount(name=name, value=value) from None
     if not exact:

@@ -152,7 +152,8 @@ def schedule_of(project_id: int, deal: Iterable[int]) -> ReceivableSchedule | No
             .order_by("deal_id").first())
 
 
-def allocate(lines: Sequence[Receivable], payments: Iterable[Payment], today: date) -> tuple[list[Line], Decimal, Decimal]:
+def allocate(lines: Sequence[Receivable], payments: Iterable[Payment],
+             today: date) -> tuple[list[Line], Decimal, Decimal]:
     """Receipts to lines, in the order they came in: by kind, the oldest due first (undated last).
 
     Returns the lines, what no line took (overpayments included) and the refunds.

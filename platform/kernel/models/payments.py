@@ -10,23 +10,24 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class PaymentKind(models.TextChoices):
     """What a receipt or refund is, as finance names it; net collections count each kind as docs/kernel.md says."""
 
-    SINCERITY_DEPOSIT = "sincerity_deposit", _("sincerity deposit")  # 诚意金 (queue number)
-    RESERVATION_DEPOSIT = "reservation_deposit", _("reservation deposit")  # 小订金 (reservation)
-    DEPOSIT = "deposit", _("deposit")                        # 定金 (the subscription's)
-    DOWN_PAYMENT = "down_payment", _("down payment")         # 首付 (and full payment 一次性)
-    INSTALLMENT = "installment", _("installment")            # 分期款
-    BANK_LOAN = "bank_loan", _("bank loan")                  # 商贷放款
-    PROVIDENT_FUND_LOAN = "provident_fund_loan", _("provident-fund loan")  # 公积金放款
-    AREA_DIFFERENCE = "area_difference", _("area difference")  # 面积补差款
-    RENT = "rent", _("rent")                                 # 租金
-    SECURITY_DEPOSIT = "security_deposit", _("security deposit")  # 押金
-    FEE = "fee", _("fees collected")                         # 代收费用 (handover fees, taxes collected for others)
-    REFUND = "refund", _("refund")                           # 退款
+    SINCERITY_DEPOSIT = "sincerity_deposit", pgettext_lazy("payment kind", "sincerity deposit")  # 诚意金 (queue number)
+    RESERVATION_DEPOSIT = "reservation_deposit", pgettext_lazy("payment kind", "reservation deposit")  # 小订金
+    DEPOSIT = "deposit", pgettext_lazy("payment kind", "deposit")                        # 定金 (the subscription's)
+    DOWN_PAYMENT = "down_payment", pgettext_lazy("payment kind", "down payment")         # 首付 (and full payment 一次性)
+    INSTALLMENT = "installment", pgettext_lazy("payment kind", "installment")            # 分期款
+    BANK_LOAN = "bank_loan", pgettext_lazy("payment kind", "bank loan")                  # 商贷放款
+    PROVIDENT_FUND_LOAN = "provident_fund_loan", pgettext_lazy("payment kind", "provident-fund loan")  # 公积金放款
+    AREA_DIFFERENCE = "area_difference", pgettext_lazy("payment kind", "area difference")  # 面积补差款
+    RENT = "rent", pgettext_lazy("payment kind", "rent")                                 # 租金
+    SECURITY_DEPOSIT = "security_deposit", pgettext_lazy("payment kind", "security deposit")  # 押金
+    FEE = "fee", pgettext_lazy("payment kind", "fees collected")  # 代收费用 (handover fees collected for others)
+    REFUND = "refund", pgettext_lazy("payment kind", "refund")                           # 退款
 
 
 class Payment(models.Model):

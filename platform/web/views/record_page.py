@@ -26,6 +26,7 @@ from web.display import Display, References, collect_all, moment
 
 from .common import lang, text
 from .record_history import Titles, entries
+from .record_money import receivables_section
 from .lookups import form_options
 from .record_steps import build_steps, split_steps
 from .record_tasks import approval_views, colleagues, deadlines, holder_text, task_views
@@ -144,6 +145,7 @@ def render_page(request, record_id: int, bound: dict | None = None):
                                                text(definition_for(c).title)) for c in children],
         "nothing_to_do": _("There is nothing you can do on this record now."),
         "parent_words": _parent_words(record.parent),
+        "receivables": receivables_section(record),
     }, status=400 if bound else 200)
 
 

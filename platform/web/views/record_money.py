@@ -1,0 +1,71 @@
+"""A deal's money on its record page: 应收/实收/欠款 (receivables) line by line, and the receipts.
+
+Shown on every record of a scheduled deal (the subscription and the records below it:
+contract, mortgage, handover, area settlement). The schedule is found through the
+record's ancestors, read in one query, then its lines and the deal's payments: four
+queries at most, whatever the number of lines and receipts (tests/web/test_record_money.py).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from engine.models import Record
+from kernel import receivables
+from kernel.models import PaymentKind, ReceivableSchedule
+from web.display import day, money
+
+LOANS = (PaymentKind.BANK_LOAN, PaymentKind.PROVIDENT_FUND_LOAN)
+
+
+@dataclass(frozen=True)
+class Row:
+    title: str
+    due_on: str
+    due: str
+    received: str
+    balance: str
+    overdue: bool
+
+
+def _lineage(record: Record) -> list[int]:
+    """The record's id and its ancestors' (up to three levels up: a deal is no deeper), in one query."""
+    ids = [record.pk]
+    if record.parent_id is None:
+        return ids
+    row = (Record.objects.filter(pk=record.parent_id)
+           .values_list("pk", "parent_id", "parent__parent_id", "parent__parent__parent_id").first())
+    return ids + [i for i in (row or ()) if i is not None]
+
+
+def _when(line: receivables.Line) -> str:
+    if line.due_on is not None:
+        return day(line.due_on)
+    if line.kind in LOANS:
+        return _("On disbursement")
+    return _("At signing")
+
+
+def receivables_section(record: Record) -> dict | None:
+    """What the receivables include shows, or None when the record's deal has no schedule."""
+    schedule = (ReceivableSchedule.objects.filter(project_id=record.project_id, deal_id__in=_lineage(record))
+                .order_by("deal_id").first())
+    if schedule is None:
+        return None
+    found = receivables.deal_payments(schedule)
+    s = receivables.statement(schedule, timezone.localdate(timezone=record.project.zone), payments=found)
+    rows = [Row(str(PaymentKind(line.kind).label), _when(line), money(line.amount), money(line.received),
+                money(line.balance), line.overdue) for line in s.lines]
+    receipts = [(day(timezone.localtime(p.received_at, record.project.zone).date()), p.reference,
+                 str(PaymentKind(p.kind).label), money(p.amount), p.overpayment) for p in reversed(found)]
+    zero = Decimal("0")
+    return {
+        "rows": rows, "receipts": receipts,
+        "due": money(s.due), "received": money(s.received), "balance": money(s.balance),
+        "overdue": money(s.overdue) if s.overdue > zero else "",
+        "excess": money(s.excess) if s.excess > zero else "",
+        "refunded": money(s.refunded) if s.refunded > zero else "",
+    }
