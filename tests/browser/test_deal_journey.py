@@ -54,9 +54,11 @@ def test_one_deal_from_queue_number_to_keys_then_a_lease_and_a_merchant_lead(bro
                       "mortgage": "disbursed", "handover": "delivered", "area_settlement": "settled",
                       "lease": "terminated", "merchant_leasing": "opened"}
     deal = Record.objects.exclude(flow__in=["lease", "merchant_leasing"]).order_by("pk")
+    # the deposit of 50 000.00 counts the 20 000.00 sincerity deposit: the buyer pays the price, no more
     assert [(kind, amount) for _ref, kind, amount in payments(*deal)] == [
-        ("deposit", Decimal("20000.00")), ("deposit", Decimal("50000.00")), ("down_payment", Decimal("600000.00")),
-        ("bank_loan", Decimal("2286885.00")), ("installment", Decimal("22855.14"))]
+        ("sincerity_deposit", Decimal("20000.00")), ("deposit", Decimal("30000.00")),
+        ("down_payment", Decimal("600000.00")), ("bank_loan", Decimal("2286885.00")),
+        ("area_difference", Decimal("22855.14"))]
     assert Unit.objects.get(pk=units[8].pk).status == "available"  # the lease ended, the unit released
 
 
@@ -142,6 +144,8 @@ def _deal(as_, live, unit):
     fire(fin, "record_disbursement", {"bank_disbursed_amount": "2286885", "disbursed_on": "2026-07-01"},
          expect="已放款")
     assert "¥2,286,885.00" in fin.locator("ol.history").inner_text()
+    money = fin.locator("section.receivables").inner_text()  # 应收/实收/欠款: the sincerity deposit counted
+    assert "诚意金" in money and "商贷放款" in money and "¥2,936,885.00" in money
 
     # 10. the handover notice starts the area settlement: 129.50 m² measured, ¥22,855.14 to collect
     hs = as_("handover_staff")

@@ -111,3 +111,27 @@ def test_installments_switched_to_from_a_refused_loan_are_what_remains(world, cu
     assert s.lines[2].due_on == date(2026, 9, 1)
     mtg = fire(u["finance"], mtg, "record_own_payment", {"balance_amount": "2000000.00"}, to="self_funded")
     assert statement(mtg)[1].balance == D("0.00")
+
+
+def test_the_migration_relabels_old_deposits_and_area_differences_by_their_records_flow(world, customers):
+    import importlib
+
+    from django.apps import apps
+
+    from kernel.models import Payment
+
+    p, u, units = world
+    q = queued(p, u, customers["c5"])
+    sub = records.start_record(u["sales_consultant"], p, "subscription", {"customer_id": customers["c5"].pk})
+    Payment.objects.filter(record_id=q.pk).update(kind="deposit")  # as issue 14's ledger had it
+    for record, kind in ((sub, "deposit"), (sub, "installment")):
+        Payment.objects.create(project=p, record_id=record.pk, reference=record.reference, kind=kind,
+                               amount=D("1.00"), received_at=q.created_at)
+    migration = importlib.import_module("kernel.migrations.0004_payment_kinds_receivables")
+
+    migration.relabel(apps, None)
+
+    assert payments(q, sub) == [(q.reference, "sincerity_deposit", D("20000.00")), (sub.reference, "deposit", D("1.00")),
+                                (sub.reference, "installment", D("1.00"))]  # a subscription's deposit stays 定金
+    migration.unlabel(apps, None)
+    assert payments(q)[0][1] == "deposit"
