@@ -86,6 +86,19 @@ def may_log_follow_up(registration: CustomerRegistration, user_id: int | None, r
     return not protected or registration.consultant_id == user_id or not is_bound(roles, project)
 
 
+def ensure_may_log(project: Project, customer_id: int, user_id: int | None, roles: frozenset[str],
+                   now: datetime | None = None) -> None:
+    """Refuse, in words, someone who may not follow this customer up: `NotAMember` (no role in the
+    project), `NotPermitted` (a role that is not sales work), `CustomerProtected` (another
+    consultant's protection binds them). One query (the protection), none when refused by role."""
+    if not roles:
+        raise NotAMember(action="logging a follow-up", action_zh="记录跟进", project=project.code)
+    if not roles & FOLLOW_UP_ROLES:
+        raise NotPermitted(action="logging a follow-up", action_zh="记录跟进", project=project.code,
+                           roles=sorted(FOLLOW_UP_ROLES))
+    ensure_may_act(project_id=project.pk, customer_id=customer_id, user_id=user_id, roles=roles, now=now)
+
+
 def log_follow_up(*, project_id: int, customer_id: int, by_user_id: int, channel: str, stage: str,
                   note: str = "", next_on: date | None = None, token: str,
                   now: datetime | None = None) -> FollowUp:
@@ -109,13 +122,7 @@ def log_follow_up(*, project_id: int, customer_id: int, by_user_id: int, channel
         already = FollowUp.objects.filter(token=token).first()
         if already is not None:  # the same form sent twice: the first one stands
             return already
-        roles = roles_in(by_user_id, project_id)
-        if not roles:
-            raise NotAMember(action="logging a follow-up", action_zh="记录跟进", project=project.code)
-        if not roles & FOLLOW_UP_ROLES:
-            raise NotPermitted(action="logging a follow-up", action_zh="记录跟进", project=project.code,
-                               roles=sorted(FOLLOW_UP_ROLES))
-        ensure_may_act(project_id=project_id, customer_id=customer_id, user_id=by_user_id, roles=roles, now=now)
+        ensure_may_log(project, customer_id, by_user_id, roles_in(by_user_id, project_id), now=now)
         _check(project, channel=channel, stage=stage, note=note, next_on=next_on, now=now)
         follow_up = FollowUp(project=project, customer_id=customer_id, by_id=by_user_id, at=now, channel=channel,
                              stage=stage, previous_stage=registration.stage, note=note.strip(), next_on=next_on,
@@ -209,6 +216,6 @@ def overdue_counts(projects: dict[int, Project], on: date | None = None, *, now:
                 .values_list("project_id", "n"))
 
 
-__all__ = ["FOLLOW_UP_ROLES", "FollowUpNoteMissing", "Stage", "due_follow_ups", "log_follow_up",
+__all__ = ["FOLLOW_UP_ROLES", "FollowUpNoteMissing", "Stage", "due_follow_ups", "ensure_may_log", "log_follow_up",
            "may_log_follow_up", "overdue_counts", "overdue_follow_ups", "stage_history",
            "stage_of", "stages", "today_in"]

@@ -153,7 +153,25 @@ def register_visit(*, project_id: int, received_by_id: int, consultant_id: int |
     # a visit or call is a contact: the registration's last contact moves on (never back, for a late entry)
     CustomerRegistration.objects.filter(project_id=project_id, customer=customer).filter(
         Q(last_contact_at__isnull=True) | Q(last_contact_at__lt=now)).update(last_contact_at=now)
+    _first_stage(project, customer, kind)
     return visit
+
+
+def _first_stage(project: Project, customer: Customer, kind: str) -> None:
+    """A visit or call gives the customer's opportunity stage its start, never lowering it.
+
+    A visit moves a registration without a stage, or in a stage before it, to the stage
+    coded `visited` when the project has it (else the first stage); a call gives the
+    first stage to a registration without one. One conditional update.
+    """
+    codes = [str(s["code"]) for s in project.setting("opportunity_stages") or () if s.get("code")]
+    if not codes:
+        return
+    if kind == VisitKind.VISIT and "visited" in codes:
+        target, lower = "visited", ["", *codes[:codes.index("visited")]]
+    else:
+        target, lower = codes[0], [""]
+    CustomerRegistration.objects.filter(project=project, customer=customer, stage__in=lower).update(stage=target)
 
 
 def _claim(project: Project, customer: Customer, consultant_id: int, now: datetime) -> None:

@@ -10,7 +10,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from kernel import customers, followups
+from accounts.models import Membership, User
+from kernel import customers, followups, visits
 from kernel.models import Company, CustomerRegistration, FollowUp, Project, Visit
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -46,7 +47,7 @@ def row(html: str, customer) -> str:
 
 def log(p, customer, user, **changes):
     args = {"project_id": p["p1"].pk, "customer_id": customer.pk, "by_user_id": user.pk, "channel": "call",
-            "stage": "strong_interest", "next_on": today() + timedelta(days=2), "token": f"t{FollowUp.objects.count()}",
+            "stage": "strong_interest", "note": "约了周末看房", "next_on": today() + timedelta(days=2), "token": f"t{FollowUp.objects.count()}",
             **changes}
     return followups.log_follow_up(**args)
 
@@ -166,6 +167,65 @@ def test_filters_stage_source_consultant_contact_and_overdue(client, world):
     assert shown(contact="older") == []
     assert shown(overdue="1") == [str(p["zhang"].pk)]
     assert 'class="next overdue"' in row(client.get(*list_url()).content.decode(), p["zhang"])
+
+
+def test_the_consultant_filter_lists_who_holds_customers_here_by_display_name(client, world):
+    # given: a channel agent holds a customer; the manager and the director hold none
+    p = world
+    p["consultant"].display_name = "王敏 置业顾问"
+    p["consultant"].save()
+    agent = User.objects.create_user("agent", password="x", display_name="赵渠道")
+    Membership.objects.create(user=agent, project=p["p1"], role="channel_agent")
+    customers.register(project_id=p["p1"].pk, consultant_id=agent.pk, name="吴芳", phone="13700003333")
+    client.force_login(p["manager"])
+
+    # when
+    html = client.get(*list_url()).content.decode()
+
+    # then
+    select = html.split('name="consultant"')[1].split("</select>")[0]
+    names = [chunk.split(">", 1)[1].split("<")[0] for chunk in select.split('<option value="')[2:]]
+    assert sorted(names) == sorted(["王敏 置业顾问", "consultant2", "赵渠道"])
+    assert "manager" not in select and "director" not in select
+    assert rows_of(client.get(*list_url(consultant=str(agent.pk))).content.decode()) == [
+        str(CustomerRegistration.objects.get(consultant=agent).customer_id)]
+
+
+def test_a_walk_in_has_a_stage_and_a_last_contact_from_the_front_desk(client, world):
+    # given: a new walk-in, a new caller, and 张伟 (意向) and 李娜 (议价中) coming back
+    p = world
+    desk = {"project_id": p["p1"].pk, "received_by_id": p["consultant"].pk}
+    walk_in = visits.register_visit(**desk, kind="visit", phone="13600001111", name="周建华", token="w1").customer
+    caller = visits.register_visit(**desk, kind="call", phone="13600002222", name="孙丽", token="w2").customer
+    CustomerRegistration.objects.filter(customer=p["zhang"]).update(stage="intention")
+    CustomerRegistration.objects.filter(customer=p["li"]).update(stage="negotiating")
+    visits.register_visit(**desk, kind="visit", phone="13812341234", name="张伟", token="w3")
+    visits.register_visit(project_id=p["p1"].pk, received_by_id=p["consultant2"].pk, kind="visit",
+                          phone="13900001111", name="李娜", token="w4")
+    client.force_login(p["manager"])
+
+    # when
+    html = client.get(*list_url()).content.decode()
+
+    # then: a visit is 已到访, a call the first stage; a stage is raised to 已到访, never lowered
+    assert "已到访 30%" in row(html, walk_in) and "从未" not in row(html, walk_in)
+    assert "意向 10%" in row(html, caller) and "从未" not in row(html, caller)
+    assert "已到访 30%" in row(html, p["zhang"])
+    assert "议价中 70%" in row(html, p["li"]) and "从未" not in row(html, p["li"])
+    assert rows_of(client.get(*list_url(contact="never")).content.decode()) == []
+
+
+def test_a_visit_takes_the_first_stage_where_the_project_has_no_visited_stage(world):
+    p = world
+    p["p1"].settings = {**p["p1"].settings, "opportunity_stages": [
+        {"code": "warm", "percent": 20, "zh": "有兴趣", "en": "Warm"},
+        {"code": "hot", "percent": 60, "zh": "强烈", "en": "Hot"}]}
+    p["p1"].save()
+
+    walk_in = visits.register_visit(project_id=p["p1"].pk, received_by_id=p["consultant"].pk, kind="visit",
+                                    phone="13600001111", name="周建华", token="w1").customer
+
+    assert CustomerRegistration.objects.get(customer=walk_in).stage == "warm"
 
 
 def test_paging_keeps_the_filters(client, world, monkeypatch):
@@ -292,7 +352,7 @@ def test_a_stage_the_project_does_not_have_is_refused_at_the_stage(client, world
     client.force_login(world["consultant"])
 
     response = client.post(reverse("web:follow-up", args=["P1", world["zhang"].pk]),
-                           {"channel": "call", "stage": "hot", "token": "form-3"})
+                           {"channel": "call", "stage": "hot", "note": "打过电话", "token": "form-3"})
 
     assert response.status_code == 400
     assert "不是 P1 的商机阶段" in response.content.decode().split('id="stage-error"')[1].split("</ul>")[0]
@@ -303,11 +363,101 @@ def test_another_consultants_protected_customer_is_refused_with_whose_it_is(clie
     client.force_login(p["consultant2"])
 
     response = client.post(reverse("web:follow-up", args=["P1", p["zhang"].pk]),
-                           {"channel": "call", "stage": "visited", "token": "form-4"})
+                           {"channel": "call", "stage": "visited", "note": "打过电话", "token": "form-4"})
+    opened = client.get(reverse("web:follow-up", args=["P1", p["zhang"].pk]))
 
     html = response.content.decode()
-    assert response.status_code == 400 and "data-form-error" in html and "由 consultant 保护至" in html
+    assert response.status_code == 403 and "data-form-error" in html and "由 consultant 保护至" in html
+    assert opened.status_code == 403 and "由 consultant 保护至" in opened.content.decode()
+    assert 'name="note"' not in opened.content.decode()
     assert FollowUp.objects.count() == 0
+
+
+def test_finance_may_not_log_a_follow_up_and_is_told_why_the_consultants_date_stays(client, world):
+    # given: the consultant planned a call in two days
+    p = world
+    log(p, p["zhang"], p["consultant"])
+    client.force_login(p["fin"])
+    url = reverse("web:follow-up", args=["P1", p["zhang"].pk])
+
+    # when
+    opened = client.get(url)
+    posted = client.post(url, {"channel": "call", "stage": "visited", "note": "对账", "next_on": "", "token": "f"})
+
+    # then: a refusal in words, naming the roles by title; nothing changed
+    for response in (opened, posted):
+        html = response.content.decode()
+        assert response.status_code == 403 and "记录跟进需要在 P1 担任以下角色之一" in html and "置业顾问" in html
+        assert "sales_consultant" not in html and 'name="note"' not in html
+    assert FollowUp.objects.count() == 1
+    assert CustomerRegistration.objects.get(customer=p["zhang"]).next_follow_up_on == today() + timedelta(days=2)
+
+
+def test_the_lists_offer_log_follow_up_only_to_whom_may_log_it(client, world):
+    p = world
+    follow_up_link = "/follow-up/"
+
+    client.force_login(p["fin"])
+    finance = client.get(*list_url(all="1")).content.decode()
+    client.force_login(p["consultant2"])
+    colleague = client.get(*list_url(all="1")).content.decode()
+    client.force_login(p["manager"])
+    manager = client.get(*list_url()).content.decode()
+
+    assert follow_up_link not in row(finance, p["zhang"]) and follow_up_link not in row(finance, p["li"])
+    assert follow_up_link not in row(colleague, p["zhang"])  # protected for the consultant
+    assert follow_up_link in row(colleague, p["li"])  # their own
+    assert follow_up_link in row(manager, p["zhang"]) and follow_up_link in row(manager, p["li"])
+
+    # once the protection has ended, a colleague may follow the customer up
+    CustomerRegistration.objects.filter(customer=p["zhang"]).update(protected_until=timezone.now())
+    client.force_login(p["consultant2"])
+    assert follow_up_link in row(client.get(*list_url(all="1")).content.decode(), p["zhang"])
+
+
+def test_a_channel_agent_sees_their_customers_without_a_follow_up_button(client, world):
+    p = world
+    agent = User.objects.create_user("agent", password="x", display_name="赵渠道")
+    Membership.objects.create(user=agent, project=p["p1"], role="channel_agent")
+    wu = customers.register(project_id=p["p1"].pk, consultant_id=agent.pk, name="吴芳", phone="13700003333").customer
+    client.force_login(agent)
+
+    html = client.get(reverse("web:my-customers")).content.decode()
+
+    assert rows_of(html) == [str(wu.pk)] and "/follow-up/" not in html
+
+
+def test_the_form_starts_from_the_planned_date_and_an_empty_note_is_refused_at_the_note(client, world):
+    # given
+    p = world
+    planned = today() + timedelta(days=2)
+    log(p, p["zhang"], p["consultant"], next_on=planned)
+    client.force_login(p["consultant"])
+    url = reverse("web:follow-up", args=["P1", p["zhang"].pk])
+
+    # when
+    form = client.get(url).content.decode()
+    empty = client.post(url, {"channel": "call", "stage": "strong_interest", "note": " ", "next_on": "",
+                              "token": "empty"})
+
+    # then
+    assert f'name="next_on" min="{today().isoformat()}" value="{planned.isoformat()}"' in form
+    html = empty.content.decode()
+    assert empty.status_code == 400
+    assert "请填写跟进内容" in html.split('id="note-error"')[1].split("</ul>")[0]
+    assert FollowUp.objects.count() == 1
+    assert CustomerRegistration.objects.get(customer=p["zhang"]).next_follow_up_on == planned
+
+
+def test_a_planned_date_that_has_passed_is_said_beside_the_date(client, world):
+    p = world
+    log(p, p["zhang"], p["consultant"], next_on=today())
+    CustomerRegistration.objects.filter(customer=p["zhang"]).update(next_follow_up_on=today() - timedelta(days=2))
+    client.force_login(p["consultant"])
+
+    html = client.get(reverse("web:follow-up", args=["P1", p["zhang"].pk])).content.decode()
+
+    assert "data-planned-passed" in html and "已过" in html.split("data-planned-passed")[1].split("</small>")[0]
 
 
 # the inbox's reminder

@@ -5,14 +5,17 @@
   other consultants' customers masked, as kernel.visibility says). Search by name, whole
   phone, last four digits or ID number (kernel.customer_scope.matching); a whole phone
   registered only in another project of the company is reported as "registered
-  elsewhere", nothing more. Filters: stage, source, consultant, last contact, overdue.
+  elsewhere", nothing more. Filters: stage, source, consultant (whoever holds customers
+  here), last contact, overdue.
   A customer's **source** is the source type of their first visit or call in this
   project (what the front desk records), else the source on their profile.
   The page reads a fixed number of queries whatever the rows.
 - **My customers**: the user's registrations in their projects, next follow-up first
   (overdue, today, later, none).
 - **The follow-up form** logs one follow-up (kernel.followups.log_follow_up) and goes
-  back to the customer's page; a refusal is shown at its field, the values kept.
+  back to the customer's page; a refusal is shown at its field, the values kept. It
+  starts from the registration's next date (clearing it is a choice), asks for a note,
+  and is offered (lists, reminders) only to whom kernel.followups.may_log_follow_up lets.
 - **Reminders** (the inbox's "今日待跟进" box): the user's due and overdue follow-ups,
   and for managers the count of each managed project's overdue follow-ups.
 Non-members get 404 (nothing leaks about a project or a customer).
@@ -37,7 +40,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext, gettext_lazy as _, pgettext_lazy
 
-from accounts.models import Membership
+from accounts.models import User
 from engine.runtime.access import can_see
 from kernel import customer_scope, followups
 from kernel.access import MANAGER_ROLES, memberships_of
@@ -111,11 +114,13 @@ def _first_source():
                     output_field=CharField())
 
 
-def _rows(registrations, project: Project, visibility: PhoneVisibility, today, now) -> None:
-    """Words for each registration of a page (no query: customers, consultants and registrations are loaded)."""
+def _rows(registrations, project: Project, visibility: PhoneVisibility, today, now, roles: frozenset[str]) -> None:
+    """Words for each registration of a page (no query: customers, consultants and registrations are loaded);
+    `may_log`: the viewer (holding `roles` in the project) may log a follow-up of them."""
     sources = source_titles(project)
     zone = project.zone
     for r in registrations:
+        r.may_log = followups.may_log_follow_up(r, visibility.user_id, roles, project, now)
         r.phone_text = shown_phone(visibility.phone_for(r.customer))
         r.consultant_text = person_of(r.consultant)
         r.stage_text = stage_title(project, r.stage)
@@ -176,7 +181,7 @@ def customer_list(request, project: str):
              .order_by(*ORDERS[f["order"]][0]))
     page = Paginator(query, PAGE_SIZE).get_page(params.get("page"))
     visibility = PhoneVisibility(request.user.pk, memberships, project_obj.pk)
-    _rows(page.object_list, project_obj, visibility, today, now)
+    _rows(page.object_list, project_obj, visibility, today, now, roles)
     elsewhere = False
     if not page.object_list and customer_scope.whole_phone(f["q"]):  # somebody's customer, not here
         elsewhere = any(found.elsewhere for found in customer_scope.search(request.user, f["q"], project_obj))
@@ -194,13 +199,11 @@ def customer_list(request, project: str):
 
 
 def _consultants(project: Project) -> list[tuple[int, str]]:
-    """The project's sales consultants and managers (one query), by name, for the consultant filter."""
-    rows = (Membership.objects.filter(project=project, role__in={"sales_consultant", *MANAGER_ROLES})
-            .select_related("user").order_by("user__display_name", "user__username"))
-    seen: dict[int, str] = {}
-    for membership in rows:
-        seen.setdefault(membership.user_id, person_of(membership.user))
-    return list(seen.items())
+    """Whoever holds customers in the project (consultants of its registrations, channel agents too), by display
+    name, for the consultant filter; one query."""
+    holders = CustomerRegistration.objects.filter(project=project).values("consultant_id")
+    people = [(user.pk, person_of(user)) for user in User.objects.filter(pk__in=holders)]
+    return sorted(people, key=lambda item: (item[1], item[0]))
 
 
 @login_required
@@ -216,7 +219,7 @@ def my_customers(request):
     visibility = PhoneVisibility(request.user.pk, memberships)
     for r in page.object_list:
         today = followups.today_in(r.project, now)
-        _rows([r], r.project, visibility, today, now)
+        _rows([r], r.project, visibility, today, now, memberships.get(r.project_id, frozenset()))
         r.group = ("overdue" if r.overdue else "today" if r.due_today
                    else "later" if r.next_follow_up_on else "none")
     groups = {"overdue": _("Overdue"), "today": _("Due today"), "later": _("Later"), "none": _("No follow-up planned")}
@@ -230,10 +233,14 @@ class FollowUpForm(forms.Form):
 
     channel = forms.CharField(label=_("How"), required=True)
     stage = forms.CharField(label=_("Stage"), required=True)
-    note = forms.CharField(label=_("Note"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    note = forms.CharField(label=_("Note"), required=True, widget=forms.Textarea(attrs={"rows": 3}))
     next_on = forms.DateField(label=_("Next follow-up"), required=False,
                               widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     token = forms.CharField(widget=forms.HiddenInput)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)  # an empty note is refused in the kernel's words
+        self.fields["note"].error_messages["required"] = followups.FollowUpNoteMissing(field="note").message(lang())
 
 
 @login_required
@@ -243,6 +250,13 @@ def follow_up(request, project: str, customer_id: int):
                     .filter(project=project_obj, customer_id=customer_id).first())
     if registration is None:
         raise Http404()
+    registration.project = project_obj
+    try:  # not sales work, or a colleague's protected customer: said before anything is typed
+        followups.ensure_may_log(project_obj, customer_id, request.user.pk, roles)
+    except KernelError as error:
+        return render(request, "web/customers/follow_up.html", {
+            "project": project_obj, "registration": registration, "refusal": error.message(lang()),
+            "current_stage": stage_title(project_obj, registration.stage)}, status=403)
     status = 200
     if request.method == "POST":
         form = FollowUpForm(request.POST)
@@ -263,14 +277,17 @@ def follow_up(request, project: str, customer_id: int):
         status = 400
     else:
         form = FollowUpForm(initial={"token": uuid.uuid4().hex, "channel": FollowUpChannel.CALL,
-                                     "stage": registration.stage})
+                                     "stage": registration.stage, "next_on": registration.next_follow_up_on})
+    today = followups.today_in(project_obj)
+    planned = registration.next_follow_up_on
     return render(request, "web/customers/follow_up.html", {
         "project": project_obj, "registration": registration, "form": form,
         "channels": channel_titles(), "stages": [(s.code, s.title(lang())) for s in followups.stages(project_obj)],
         "current_stage": stage_title(project_obj, registration.stage),
-        "today": followups.today_in(project_obj).isoformat(),
+        "today": today.isoformat(),
         "chosen_channel": form["channel"].value() or "", "chosen_stage": form["stage"].value() or "",
-        "next_on_value": form.data.get("next_on", "") if form.is_bound else "",
+        "next_on_value": form.data.get("next_on", "") if form.is_bound else (planned.isoformat() if planned else ""),
+        "planned_passed": day(planned) if planned and planned < today and not form.is_bound else "",
     }, status=status)
 
 
@@ -282,6 +299,8 @@ def reminders(user, projects: dict[int, Project], memberships, now=None) -> dict
     now = now or timezone.now()
     due = followups.due_follow_ups(user, now=now, projects=projects, limit=REMINDER_LIMIT)
     for r in due:
+        r.may_log = followups.may_log_follow_up(r, user.pk, memberships.get(r.project_id, frozenset()), r.project,
+                                                now)
         r.stage_text = stage_title(r.project, r.stage)
         r.next_text = day(r.next_follow_up_on)
     managed = {pk: p for pk, p in projects.items() if memberships.get(pk, frozenset()) & MANAGER_ROLES}
