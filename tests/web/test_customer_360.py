@@ -1,5 +1,5 @@
 """The customer 360 page (客户台帐) and its edit, change-approval, merge and relation pages."""
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
@@ -11,8 +11,8 @@ from engine import versions
 from engine.models import Record
 from engine.runtime import records
 from kernel import customers
-from kernel.models import (ChangeStatus, Customer, CustomerChangeRequest, CustomerRelation, FollowUp, Payment,
-                           Visit)
+from kernel.models import (Campaign, ChangeStatus, Customer, CustomerChangeRequest, CustomerRegistration,
+                           CustomerRelation, FollowUp, Payment, Visit)
 
 from .page_text import read as page_text
 
@@ -33,8 +33,8 @@ def _deal(people, customer, **data):
 
 
 def _visit(people, customer, n, **fields):
-    return Visit.objects.create(project=people["p1"], customer=customer, kind="visit", received_by=people["consultant"],
-                                at=timezone.now() - timedelta(hours=n), token=f"v{n}", **fields)
+    return Visit.objects.create(project=people["p1"], customer=customer, received_by=people["consultant"],
+                                at=timezone.now() - timedelta(hours=n), token=f"v{n}", **{"kind": "visit", **fields})
 
 
 def _follow_up(people, customer, n, **fields):
@@ -92,13 +92,102 @@ def test_the_timeline_puts_visits_follow_ups_steps_payments_and_points_in_words_
     text = page_text(page).text
 
     kinds = [chunk.split('"')[0] for chunk in page.split('data-event="')[1:]]
-    assert kinds == ["step", "points", "payment", "follow-up", "visit"]  # the deal started just now
-    assert "电话 · 意向 10% → 强意向 50%" in text or "来电 · 意向 10% → 强意向 50%" in text
+    # the deal started just now, after the registration (the visit and follow-up are dated before it)
+    assert kinds == ["step", "protection", "points", "payment", "follow-up", "visit"]
+    assert "电话 · 意向 10% → 强意向 50%" in text  # the channel by the follow-up form's title
     assert "三室两厅 · ¥3,000,000.00 · 120.00 m² · 老带新" in text
     assert "¥50,000.00" in text and "获得积分 +10" in text
     assert f'{deal.reference}</a> · Project one · 折扣审批' in page
     assert "¥1,200,000.00" in text  # the deal's amount
     assert "意向房型 三室两厅" in text  # the intention, from the latest visit
+
+
+def test_the_intention_is_each_fields_latest_known_value_and_one_source(client, people, customer):
+    # given: a visit with the intention and a campaign, then a call that says nothing of it
+    Customer.objects.filter(pk=customer.pk).update(extra={**customer.extra, "source": "walk_in"})
+    spring = Campaign.objects.create(project=people["p1"], name="春季开盘", source_type="short_video",
+                                     starts_on=date(2026, 1, 1), ends_on=date(2026, 12, 31))
+    _visit(people, customer, 5, layout="三室两厅", budget=Decimal("3000000.00"), area=Decimal("120.00"),
+           source_type="referral")
+    _visit(people, customer, 3, campaign=spring, source_type="short_video")
+    _visit(people, customer, 1, kind="call")
+
+    _, page = _get(client, people["manager"], f"/customers/{customer.pk}/")
+    text = page_text(page).text
+
+    # then: nothing blanked by the call; the source once, the first visit's
+    wanted = page_text(page.split("data-intention")[1].split("</dl>")[0]).text
+    assert "三室两厅" in wanted and "¥3,000,000.00" in wanted and "120.00 m²" in wanted and "春季开盘" in wanted
+    assert "老带新" in wanted and "短视频" not in wanted
+    assert "来源渠道" not in text and "自然到访" not in text
+
+
+def test_without_a_visit_the_profile_says_the_source(client, people, customer):
+    Customer.objects.filter(pk=customer.pk).update(extra={**customer.extra, "source": "walk_in"})
+
+    _, page = _get(client, people["manager"], f"/customers/{customer.pk}/")
+    text = page_text(page).text
+
+    assert "来源渠道 自然到访" in text and text.count("自然到访") == 1
+
+
+def test_the_timeline_shows_the_protection_history_reassigned_with_reason_and_by_whom(client, people, customer):
+    people["manager"].display_name = "陈刚 销售经理"
+    people["manager"].save()
+    customers.reassign(project_id=people["p1"].pk, customer_id=customer.pk, to_consultant_id=people["consultant2"].pk,
+                       by_user_id=people["manager"].pk, note="原顾问离职")
+
+    _, page = _get(client, people["manager"], f"/customers/{customer.pk}/")
+
+    events = [page_text(chunk.split("</li>")[0]).text for chunk in page.split('data-event="protection"')[1:]]
+    assert len(events) == 2
+    assert "从 consultant 改派给 consultant2" in events[0] and "原顾问离职" in events[0] and "陈刚 销售经理" in events[0]
+    assert "登记给 consultant" in events[1] and "保护至" in events[1]
+    assert "None" not in " ".join(events)
+
+
+def _actions(page: str) -> dict[str, bool]:
+    return {"follow-up": ">记录跟进</a>" in page, "start": "data-start-deal" in page, "edit": ">修改资料</a>" in page}
+
+
+def test_the_page_offers_follow_up_start_and_edit_only_to_whom_may_use_them(client, people, customer):
+    everything = {"follow-up": True, "start": True, "edit": True}
+
+    assert _actions(_get(client, people["consultant"], f"/customers/{customer.pk}/")[1]) == everything
+    assert _actions(_get(client, people["manager"], f"/customers/{customer.pk}/")[1]) == everything
+    assert _actions(_get(client, people["fin"], f"/customers/{customer.pk}/")[1]) == {
+        "follow-up": False, "start": False, "edit": False}
+    assert _actions(_get(client, people["consultant2"], f"/customers/{customer.pk}/")[1]) == {
+        "follow-up": False, "start": True, "edit": False}  # protected for the consultant, phone masked
+
+    CustomerRegistration.objects.filter(customer=customer).update(protected_until=timezone.now())
+    assert _actions(_get(client, people["consultant2"], f"/customers/{customer.pk}/")[1])["follow-up"]
+
+
+def test_empty_sections_say_none_in_a_paragraph_not_a_list_item(client, people, customer):
+    _, page = _get(client, people["manager"], f"/customers/{customer.pk}/")
+
+    assert '<li class="muted">—</li>' not in page
+    for section, empty in (("profile", 1), ("deals", 2), ("history", 1), ("relations", 1)):  # points; services
+        part = page.split(f'id="{section}"')[1].split("</section>")[0]  # and tasks; changes; relations
+        assert part.count('<p class="muted empty">无</p>') == empty, section
+    english = client.get(f"/customers/{customer.pk}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert '<p class="muted empty">Nothing recorded</p>' in english
+
+
+def test_the_consultant_and_next_date_read_in_each_language_without_repeating_the_role(client, people, customer):
+    CustomerRegistration.objects.filter(customer=customer).update(next_follow_up_on=date(2030, 5, 4))
+
+    _, zh = _get(client, people["manager"], f"/customers/{customer.pk}/")
+    en = client.get(f"/customers/{customer.pk}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    people["consultant"].display_name = "王敏 置业顾问"
+    people["consultant"].save()
+    _, demo = _get(client, people["manager"], f"/customers/{customer.pk}/")
+
+    assert "<span data-consultant>置业顾问：consultant</span>" in zh and "<span data-next>下次跟进：" in zh
+    assert "<span data-consultant>Consultant: consultant</span>" in en and "<span data-next>Next follow-up: " in en
+    assert "：" not in page_text(en.split("c360-projects")[1].split("</ul>")[0]).text
+    assert "<span data-consultant>王敏 置业顾问</span>" in demo
 
 
 def test_the_page_costs_the_same_queries_for_3_and_30_timeline_items(client, people, customer):
@@ -109,6 +198,8 @@ def test_the_page_costs_the_same_queries_for_3_and_30_timeline_items(client, peo
         for i in range(n):
             _visit(people, customer, i, layout="三室")
             _follow_up(people, customer, i)
+            customers.reassign(project_id=people["p1"].pk, customer_id=customer.pk, by_user_id=people["manager"].pk,
+                               to_consultant_id=people["consultant2" if i % 2 else "consultant"].pk, note=f"第{i}次")
         for _ in range(n // 3):
             _deal(people, customer)
         with CaptureQueriesContext(connection) as captured:

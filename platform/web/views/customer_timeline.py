@@ -1,7 +1,9 @@
-"""The customer 360 page's timeline: every visit, call, follow-up, deal step, payment, service request and
-points event, newest first, in words; one query per kind of row, whatever their number.
+"""The customer 360 page's timeline: every visit, call, follow-up, protection event (registered, reassigned,
+claimed after expiry, released), deal step, payment, service request and points event, newest first, in
+words; one query per kind of row (three for the protection history), whatever their number.
 
-Also the deals' rows (unit code, amount in ¥) and the intention read from the latest visit.
+Also the deals' rows (unit code, amount in ¥) and the intention: each field's latest known value over the
+visits and calls, the source from the first one that names it (else the profile's).
 """
 from __future__ import annotations
 
@@ -16,6 +18,7 @@ from django.utils.translation import pgettext
 from engine.models import HistoryEntry
 from kernel import followups
 from kernel.models import FollowUp, Payment, Project, Unit, Visit
+from kernel.protection_history import protection_history
 
 from ..display import DASH, day, money, moment
 from .common import lang, text
@@ -28,7 +31,7 @@ LIMIT = 300  # per kind of row: a long-served customer's page stays readable and
 @dataclass
 class Event:
     at: datetime
-    kind: str  # css class: visit, call, follow-up, step, payment, service, points, merge
+    kind: str  # css class: visit, call, follow-up, protection, step, payment, service, points, merge
     kind_title: str
     when: str
     headline: str
@@ -39,9 +42,10 @@ class Event:
 
 
 def channel_title(code: str) -> str:
-    return {"call": pgettext("customer 360", "Call"), "visit": pgettext("customer 360", "Visit"),
-            "message": pgettext("customer 360", "Message"), "note": pgettext("customer 360", "Note")}.get(
-        code, pgettext("customer 360", "Other contact"))
+    """A follow-up's channel by the title the follow-up form gives it (电话, 到访, 消息, 备注)."""
+    from .customer_list import channel_titles
+
+    return str(dict(channel_titles()).get(code, pgettext("customer 360", "Other contact")))
 
 
 def stage_title(project: Project, code: str) -> str:
@@ -88,18 +92,59 @@ def decorate_deals(deals: list, definitions: dict) -> None:
         deal.is_service = deal.flow in SERVICE_FLOWS
 
 
-def intention(visit: Visit | None, project: Project | None) -> list[tuple[str, str]]:
-    if visit is None:
+def intention(visits: list[Visit], projects: dict[int, Project], profile_source: str = "") -> list[tuple[str, str]]:
+    """Layout, budget, area and campaign: each the latest value a visit or call gave (a call without them
+    blanks nothing); the source: the first visit's or call's source type, else `profile_source` (a title).
+    `visits` newest first, as the timeline reads them (no query). Nothing without a visit or call."""
+    if not visits:
         return []
-    area = f"{visit.area} m²" if visit.area is not None else DASH
-    return [(_("Layout wanted"), visit.layout or DASH), (_("Budget"), money(visit.budget) if visit.budget else DASH),
-            (_("Area wanted"), area), (_("Source"), source_title(project, visit.source_type)),
-            (_("Campaign"), visit.campaign.name if visit.campaign else DASH)]
+
+    def latest(value):
+        return next((v for v in visits if value(v) not in (None, "")), None)
+
+    layout, budget, area, campaign = (latest(lambda v: v.layout), latest(lambda v: v.budget),
+                                      latest(lambda v: v.area), latest(lambda v: v.campaign_id))
+    first = next((v for v in reversed(visits) if v.source_type), None)
+    source = source_title(projects[first.project_id], first.source_type) if first else (profile_source or DASH)
+    return [(_("Layout wanted"), layout.layout if layout else DASH),
+            (_("Budget"), money(budget.budget) if budget else DASH),
+            (_("Area wanted"), f"{area.area} m²" if area else DASH), (_("Source"), source),
+            (_("Campaign"), campaign.campaign.name if campaign else DASH)]
+
+
+def protection_events(customer_id: int, projects: dict[int, Project]) -> list["Event"]:
+    """Who had the customer, in words: registered, reassigned (by whom, why), renewed, claimed after the
+    protection ended, released on expiry (kernel.protection_history; three queries)."""
+    by_code = {p.code: p for p in projects.values()}
+    out = []
+    for e in protection_history(customer_id, list(projects)):
+        project = by_code[e["project"]]
+        until = moment(e["until"], project.zone) if e["until"] else ""
+        words = {"consultant": e["consultant"], "previous": e["previous"] or "", "project": project.name}
+        if e["kind"] == "registered":
+            headline = _("Registered to %(consultant)s in %(project)s") % words
+        elif e["kind"] == "reassigned" and e["previous"]:
+            headline = _("Reassigned from %(previous)s to %(consultant)s in %(project)s") % words
+        elif e["kind"] == "reassigned":
+            headline = _("Assigned to %(consultant)s in %(project)s") % words
+        elif e["kind"] == "renewed":
+            headline = _("Protection of %(consultant)s renewed in %(project)s") % words
+        elif e["kind"] == "claimed":
+            headline = _("Claimed by %(consultant)s in %(project)s after %(previous)s's protection ended") % words
+        else:
+            headline = _("%(consultant)s's protection in %(project)s ran out and was released") % words
+        detail = [_("protected until %(moment)s") % {"moment": until}] if until else []
+        if e["reason"]:
+            detail.append(_("Reason: %(reason)s") % {"reason": e["reason"]})
+        actor = e["by"] or (_("system") if e["kind"] == "released" else "")
+        out.append(Event(e["at"], "protection", _("Protection"), moment(e["at"], project.zone), headline,
+                         " · ".join(detail), actor))
+    return out
 
 
 def timeline(customer_id: int, projects: dict[int, Project], deals: list, definitions: dict,
-             payments: list[Payment], merges: list) -> tuple[list[Event], Visit | None]:
-    """The events newest first, and the latest visit (for the intention)."""
+             payments: list[Payment], merges: list) -> tuple[list[Event], list[Visit]]:
+    """The events newest first, and the visits and calls newest first (for the intention)."""
     from django.urls import reverse
 
     events: list[Event] = []
@@ -142,12 +187,13 @@ def timeline(customer_id: int, projects: dict[int, Project], deals: list, defini
                             f"{p.get_kind_display()} {money(p.amount)}", p.note, "",
                             reverse("web:record", args=[p.record_id]), p.reference))
     events.extend(_points_events(customer_id, projects))
+    events.extend(protection_events(customer_id, projects))
     for m in merges:
         events.append(Event(m.at, "merge", _("Merge"), moment(m.at, next(iter(projects.values())).zone)
                             if projects else DASH, _("Merged with the duplicate %(name)s") % {"name": m.merged_name},
                             "", str(m.by)))
     events.sort(key=lambda e: e.at, reverse=True)
-    return events, (visits[0] if visits else None)
+    return events, visits
 
 
 def _points_events(customer_id: int, projects: dict[int, Project]) -> list[Event]:

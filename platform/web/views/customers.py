@@ -21,11 +21,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from definitions.roles import STANDARD_ROLES
 from engine.customer_merge import records_naming
 from engine.models import Task
 from engine.versions import definition_for
 from forms.fields import CustomerField
 from kernel.access import MANAGER_ROLES
+from kernel.followups import may_log_follow_up
 from kernel.customer_scope import scope_for
 from kernel.customers import survivor_of
 from kernel.history import customer_changes
@@ -34,6 +36,7 @@ from kernel.models import (ChangeStatus, Customer, CustomerChangeRequest, Custom
 from kernel.phones import mask_phone
 from kernel.schemas import cached_schema
 from kernel.visibility import PhoneVisibility, customer_payload
+from kernel.visits import FRONT_DESK_ROLES
 
 from ..display import DASH, Display, References, day, money, moment
 from .common import lang, task_title
@@ -82,6 +85,15 @@ def manager_projects(visibility: PhoneVisibility, registrations) -> list:
     return [r.project for r in registrations if visibility.memberships.get(r.project_id, frozenset()) & MANAGER_ROLES]
 
 
+def consultant_line(consultant) -> str:
+    """"置业顾问：王敏"; a display name that already says its role ("王敏 置业顾问") is shown as it is."""
+    name = str(consultant)
+    titles = {part.strip() for role in STANDARD_ROLES for title in (role.zh, role.en) for part in title.split("/")}
+    if any(title and title in name for title in titles):
+        return name
+    return _("Consultant: %(name)s") % {"name": name}
+
+
 def _url(name: str, *args) -> str:
     """A link to a colleague's page, or nothing while it does not exist yet."""
     try:
@@ -117,7 +129,7 @@ def customer_page(request, customer_id: int):
     for task in open_tasks:
         task.title_text = task_title(definitions[task.record_id], task)
     merges = list(CustomerMerge.objects.filter(survivor=customer).select_related("by").order_by("-at"))
-    events, latest_visit = timeline(customer.pk, projects, deals, definitions, payments, merges)
+    events, visits = timeline(customer.pk, projects, deals, definitions, payments, merges)
     schema = customer_schema()
     first = registrations[0].project if registrations else None
     zone = first.zone if first else ZoneInfo(timezone.get_current_timezone_name())
@@ -131,22 +143,33 @@ def customer_page(request, customer_id: int):
         r.stage_title = stage_title(r.project, r.stage)
         r.protection_text = (_("protected until %(moment)s") % {"moment": moment(r.protected_until, r.project.zone)}
                              if r.released_at is None and r.protected_until > now else _("protection ended"))
-        r.follow_up_url = _url("web:follow-up", r.project.code, customer.pk)
+        roles = visibility.memberships.get(r.project_id, frozenset())
+        r.follow_up_url = (_url("web:follow-up", r.project.code, customer.pk)
+                           if may_log_follow_up(r, visibility.user_id, roles, r.project, now) else "")
+        r.may_start = bool(roles & FRONT_DESK_ROLES)  # who works the customer may start a deal for them
+        r.consultant_text = consultant_line(r.consultant)
         r.reassign_url = _url("web:customer-reassign", r.project.code, customer.pk) if r.project in managed else ""
         r.next_text = day(r.next_follow_up_on) if r.next_follow_up_on else ""
     relations, relation_form = _relations(request, customer, visibility, registrations)
+    extra = dict(payload["extra"])
+    source_schema = schema.get("properties", {}).get("source", {})
+    profile_source = shown.scalar(source_schema, extra["source"], "source") if extra.get("source") else ""
+    wanted = intention(visits, projects, profile_source)
+    if wanted:  # the intention says the source, once: the first visit's, else the profile's
+        extra.pop("source", None)
     return render(request, "web/customer.html", {
         "customer": payload, "customer_id": customer.pk,
-        "profile": shown.fields(schema, payload["extra"], skip_empty=True),
+        "profile": shown.fields(schema, extra, skip_empty=True),
         "registrations": registrations, "deals": [d for d in deals if not d.is_service],
         "services": [d for d in deals if d.is_service], "payments": payments, "paid": total_paid(payments),
         "tasks": open_tasks, "events": events,
-        "intention": intention(latest_visit, projects.get(latest_visit.project_id) if latest_visit else None),
+        "intention": wanted,
         "changes": _changes(customer, visibility, shown, schema, merges),
         "pending": _pending(customer, visibility, shown),
         "points": _points(customer.pk, set(projects)), "relations": relations, "relation_form": relation_form,
         "relation_kinds": list(relation_titles().items()),
         "may_merge": bool(managed), "first_project": first,
+        "may_edit": not payload["phone_masked"] or bool(managed),  # the edit page refuses the others
     })
 
 
