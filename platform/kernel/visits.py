@@ -127,7 +127,7 @@ def register_visit(*, project_id: int, received_by_id: int, consultant_id: int |
     budget = _checked_number(budget, "budget", MAX_MONEY)
     area = _checked_number(area, "area", MAX_AREA)
     phone = normalise_phone(phone)
-    customer = Customer.objects.filter(phone=phone).first()
+    customer = customers.by_phone(phone)  # a number merged into a customer finds them too
     consultant_id = _consultant(project, received_by_id, receiver_roles, consultant_id, customer, now)
     if customer is None:
         try:

@@ -124,6 +124,7 @@ def customer_page(request, customer_id: int):
                     .order_by("-received_at"))
     for payment in payments:
         payment.amount_text = money(payment.amount)
+        payment.day_text = day(payment.received_at.astimezone(projects[payment.project_id].zone).date())
     open_tasks = list(Task.objects.filter(record_id__in=[d.pk for d in deals], status="open")
                       .select_related("record", "assignee").order_by("opened_at"))
     for task in open_tasks:
