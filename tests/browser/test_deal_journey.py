@@ -17,8 +17,8 @@ from kernel.models import Unit
 from tests.flows.conftest import world  # noqa: F401  (the fixture)
 from tests.flows.steps import payments
 
-from .journey import (Personas, approve, complete_task, fire, fits, linked_reference, open_linked,
-                      open_record, pick, start, state, summary)
+from .journey import (Personas, approve, complete_task, fill, fire, fits, linked_reference, open_linked,
+                      open_record, pick, start, state, step_form, summary)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 PHONE = {"width": 390, "height": 844}
@@ -58,7 +58,7 @@ def test_one_deal_from_queue_number_to_keys_then_a_lease_and_a_merchant_lead(bro
     assert [(kind, amount) for _ref, kind, amount in payments(*deal)] == [
         ("sincerity_deposit", Decimal("20000.00")), ("deposit", Decimal("30000.00")),
         ("down_payment", Decimal("600000.00")), ("bank_loan", Decimal("2286885.00")),
-        ("area_difference", Decimal("22855.14"))]
+        ("area_difference", Decimal("22855.14")), ("fee", Decimal("12000.00"))]
     assert Unit.objects.get(pk=units[8].pk).status == "available"  # the lease ended, the unit released
 
 
@@ -174,7 +174,16 @@ def _deal(as_, live, unit):
     fire(hs, "accept_inspection", expect="费用结算")
     open_record(fin, live, hov)
     complete_task(fin, "确认面积补差已结案", "面积补差已结案")
-    fire(fin, "settle_fees", {"fees_amount": "12,000.00"}, expect="交钥匙")
+    # finance types the fees due and what the buyer paid: more than is due is refused in words
+    form = step_form(fin, "settle_fees")
+    fill(fin, form, "settle_fees", {"fees_due": "12,000.00", "fees_amount": "12,500"})
+    with fin.expect_navigation():
+        form.locator("button[name=fire]").click()
+    assert "登记代收费用 ¥12,500.00，但该项尚欠仅 ¥12,000.00" in fin.locator("main").inner_text()
+    assert state(fin) == "费用结算"
+    fire(fin, "settle_fees", {"fees_due": "12,000.00", "fees_amount": "12,000"}, expect="交钥匙")
+    money = fin.locator("section.receivables").inner_text()  # the fees: a line due and received
+    assert "代收费用" in money and "¥12,000.00" in money
     open_record(hs, live, hov)
     fire(hs, "hand_over", {"certificate_no": "JJ-3-1501", "handed_over_on": "2027-11-12"}, expect="已交付")
     assert "交钥匙，完成交付" in hs.locator("ol.history").inner_text()

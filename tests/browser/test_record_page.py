@@ -48,6 +48,7 @@ def test_finance_completes_the_fee_settlement_work_then_settles_the_fees(page, l
     assert "「确认面积补差已结案」已完成。" in _message(page)
 
     step = page.locator("form[data-step=settle_fees]")
+    step.locator("[name=settle_fees-fees_due]").fill("12000.00")
     step.locator("[name=settle_fees-fees_amount]").fill("12000.00")
     step.locator("button[name=fire]").click()
 

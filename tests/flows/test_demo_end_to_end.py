@@ -197,19 +197,20 @@ def test_one_customer_from_queue_number_to_handover_in_the_demo(demo):
     assert_open_tasks(ho, {("confirm_area_settlement", "work", "finance"), ("collect_fees", "work", "finance")})
     complete(fin, ho, "confirm_area_settlement")
     assert_open_tasks(ho, {("collect_fees", "work", "finance")})
-    ho = fire(fin, ho, "settle_fees", {"fees_amount": "8600.00"}, to="handing_keys")
+    ho = fire(fin, ho, "settle_fees", {"fees_due": "8600.00", "fees_amount": "8600.00"}, to="handing_keys")
     assert_open_tasks(ho, {("hand_over_keys", "work", "handover_staff")})
     assert sale(unit) == ("filed", con.reference)
     ho = fire(hs, ho, "hand_over", {"certificate_no": "JJ-DEMO-1", "handed_over_on": "2027-11-12"}, to="delivered")
     assert_open_tasks(ho, set())
     assert sale(unit) == ("delivered", ho.reference)
 
-    # -- the deal's ledger: everything the buyer paid is the price plus the area difference
+    # -- the deal's ledger: everything the buyer paid is the price plus the area difference, and the fees
     deal = (q, rsv, sub, con, mtg, ho, ars)
     assert payments(*deal) == [
         (q.reference, "sincerity_deposit", D("20000.00")), (rsv.reference, "reservation_deposit", D("10000.00")),
         (sub.reference, "deposit", D("50000.00")), (con.reference, "down_payment", D("700000.00")),
-        (mtg.reference, "bank_loan", D("1539175.00")), (ars.reference, "area_difference", D("11745.04"))]
+        (mtg.reference, "bank_loan", D("1539175.00")), (ars.reference, "area_difference", D("11745.04")),
+        (ho.reference, "fee", D("8600.00"))]  # fees collected for others: not in net collections
     assert net_collections(demo.pk, record_ids=[r.pk for r in deal]).net == D("2319175.00") + D("11745.04")
     assert {s for *_, s in commission(con)} == {"payable"} and points_balance(demo.pk, buyer.pk) == 20000
     # and each record's history tells its part of the story

@@ -3,12 +3,16 @@
 At every step: the record's state and the history entry the step wrote (checked by
 the steps), its open tasks, the unit's sale status and who holds it, the ledger.
 """
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal as D
 
 import pytest
 
 from engine.models import Record
+from engine.runtime.errors import ActionFailed
+from kernel import receivables
+from kernel.models import Receivable, ReceivableSchedule
+from kernel.payments import net_collections
 from engine.runtime import GuardFailed, NotPermitted, TransitionNotAvailable, moves, records
 
 from .steps import (
@@ -89,16 +93,29 @@ def test_notice_inspection_with_defects_fees_and_keys(world, customers):
     complete(fin, ho, "confirm_area_settlement")
     assert_open_tasks(ho, {("collect_fees", "work", "finance")})
 
-    ho = fire(fin, ho, "settle_fees", {"fees_amount": "12000.00"}, to="handing_keys")
+    # finance says what is due and what the buyer paid: less than due is not settled, more is refused in words
+    error = refused(GuardFailed, fin, ho, "settle_fees", {"fees_due": "12000.00", "fees_amount": "11000.00"})
+    assert "12000" not in error.message("en") and "in full" in error.message("en")
+    error = refused(ActionFailed, fin, ho, "settle_fees", {"fees_due": "12000.00", "fees_amount": "12500.00"})
+    assert "¥12,500.00 typed as fees collected, but only ¥12,000.00 is still due for it" in str(error)
+    assert not Receivable.objects.filter(kind="fee").exists()
+    ho = fire(fin, ho, "settle_fees", {"fees_due": "12000.00", "fees_amount": "12000.00"}, to="handing_keys")
     assert_open_tasks(ho, {KEYS})
+    # the fees are lines of the deal's receivables: due and received, nothing owed
+    s = receivables.statement(ReceivableSchedule.objects.get(project_id=p.pk), date(2027, 11, 12))
+    assert [(line.kind, line.amount, line.received) for line in s.lines if line.kind == "fee"] == [
+        ("fee", D("12000.00"), D("12000.00"))]
+    assert s.remaining("fee") == D("0.00")
     assert sale(units[1]) == ("filed", contract.reference)
 
     ho = fire(hs, ho, "hand_over", {"certificate_no": "JJ-1", "handed_over_on": "2027-11-12"}, to="delivered")
     assert_open_tasks(ho, set())
     assert sale(units[1]) == ("delivered", ho.reference)
-    # fees are not a sale payment: the deal's ledger is the deposit and the payment at signing
+    # the ledger: the deposit, the payment at signing and the fees, which are not sales collections
     assert payments(contract.parent, contract, ho, ars) == [
-        (contract.parent.reference, "deposit", D("100000.00")), (contract.reference, "down_payment", D("1900000.00"))]
+        (contract.parent.reference, "deposit", D("100000.00")), (contract.reference, "down_payment", D("1900000.00")),
+        (ho.reference, "fee", D("12000.00"))]
+    assert net_collections(p.pk).net == D("2000000.00") and net_collections(p.pk)["fee"] == D("12000.00")
     # the other defect is still open work of its own, with its own deadline
     assert_open_tasks(defects[0], {TRIAGE})
 
