@@ -106,9 +106,9 @@ def test_a_manager_and_a_consultant_with_an_unbound_role_may_act(setting):
     p, u, units, customer = setting
     first, second = held(p, u, units[0], customer), held(p, u, units[1], customer)
 
-    fire(u["sales_manager"], first, "cancel", {"reason": "经理取消"}, to="cancelled")
+    fire(u["sales_manager"], first, "cancel", {"reason": "经理取消"}, to="refund_pending")
     # a consultant who is also the project's contract clerk acts as the clerk
-    fire(u["consultant_clerk"], second, "cancel", {"reason": "签约专员取消"}, to="cancelled")
+    fire(u["consultant_clerk"], second, "cancel", {"reason": "签约专员取消"}, to="refund_pending")
     assert sale(units[0]) == sale(units[1]) == ("available", None)
 
 
@@ -118,7 +118,7 @@ def test_a_timer_is_never_refused(setting):
 
     assert run_timers(timedelta(hours=73)) >= 1
 
-    assert state(rsv) == "expired" and sale(units[0]) == ("available", None)
+    assert state(rsv) == "refund_pending" and sale(units[0]) == ("available", None)
 
 
 def test_once_the_protection_ran_out_a_colleague_may_act(setting):
@@ -128,7 +128,7 @@ def test_once_the_protection_ran_out_a_colleague_may_act(setting):
     CustomerRegistration.objects.filter(customer=customer).update(registered_at=past - timedelta(days=30),
                                                                  protected_until=past)
 
-    fire(u["colleague"], rsv, "cancel", {"reason": "保护期已过"}, to="cancelled")
+    fire(u["colleague"], rsv, "cancel", {"reason": "保护期已过"}, to="refund_pending")
     records.start_record(u["colleague"], p, "reservation", {"unit_id": units[1].pk, "customer_id": customer.pk})
 
 

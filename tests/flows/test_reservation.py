@@ -12,6 +12,7 @@ from engine.runtime import (
     GuardFailed, InvalidForm, NotPermitted, TransitionNotAvailable, UnitUnavailable, moves, records,
 )
 from kernel.models.queue import QueueNumber
+from kernel.payments import net_collections
 from plugins.points.ledger import balance as points_balance
 
 from .steps import (
@@ -21,6 +22,7 @@ from .steps import (
 
 COMPLETE = ("complete_reservation", "work", "sales_consultant")
 FOLLOW_UP = ("follow_up_reservation", "work", "sales_consultant")
+REFUND = ("refund_reservation_deposit", "work", "finance")
 
 
 def draft(p, u, unit, customer, by="sales_consultant"):
@@ -73,8 +75,9 @@ def test_held_then_converted_and_the_subscription_takes_the_unit_over(world, cus
                                   (sub.reference, "deposit", D("45000.00"))]
 
 
-def test_a_held_reservation_expires_after_72_hours_and_releases_the_unit(world, customers):
+def test_a_held_reservation_expires_releases_the_unit_and_finance_refunds_the_deposit(world, customers):
     p, u, units = world
+    fin = u["finance"]
     rsv = held(p, u, units[1], customers["buyer"])
 
     assert run_timers(timedelta(hours=71)) == 0
@@ -82,15 +85,33 @@ def test_a_held_reservation_expires_after_72_hours_and_releases_the_unit(world, 
                         actor=u["sales_consultant"])
     assert run_timers(timedelta(hours=73)) == 1
 
-    assert_last_history(rsv, kind="timer", transition="expire", from_state="held", to_state="expired", actor=None,
-                        details={"timer": "hold_expires"})
-    assert_open_tasks(rsv, set())
+    # expired: the unit is free at once, the 小订金 waits for finance (待退小订金)
+    assert_last_history(rsv, kind="timer", transition="expire", from_state="held", to_state="refund_pending",
+                        actor=None, details={"timer": "hold_expires"})
+    assert_open_tasks(rsv, {REFUND})
     assert sale(units[1]) == ("available", None)
-    # the small deposit stays received: the flow has no refund step for an expired reservation
     assert payments(rsv) == [(rsv.reference, "reservation_deposit", D("5000.00"))]
+    rsv.refresh_from_db()
+    assert not rsv.is_closed and rsv.data["refund_amount"] == "5000.00"  # the refund form starts from it
     # the unit is free for the next customer
     other = held(p, u, units[1], customers["c4"])
     assert sale(units[1]) == ("reserved", other.reference)
+
+    # only finance refunds, and never more than the reservation received
+    refused(NotPermitted, u["sales_consultant"], rsv, "refund", {"refund_amount": "5000.00"})
+    error = refused(GuardFailed, fin, rsv, "refund", {"refund_amount": "5000.01", "refund_receipt_no": "TK-1"})
+    assert "no more than the deposit received" in error.message("en")
+    assert error.message("zh").startswith("退款金额须大于零且不超过已收小订金")
+    refused(GuardFailed, fin, rsv, "refund", {"refund_amount": "0.00", "refund_receipt_no": "TK-1"})
+    refused(InvalidForm, fin, rsv, "refund", {"refund_amount": "5000.00"})  # the receipt number is required
+
+    rsv = fire(fin, rsv, "refund", {"refund_amount": "5000.00", "refund_receipt_no": "TK-1"}, to="refunded")
+    assert_open_tasks(rsv, set())
+    assert rsv.is_closed and pending_timers(rsv) == []
+    assert payments(rsv) == [(rsv.reference, "reservation_deposit", D("5000.00")),
+                             (rsv.reference, "refund", D("5000.00"))]
+    assert net_collections(p.pk, record_ids=[rsv.pk]).net == D("0.00")
+    assert sale(units[1]) == ("reserved", other.reference)  # the refund does not touch the unit
 
 
 def test_an_unfinished_draft_escalates_to_the_sales_manager_after_a_day(world, customers):
@@ -106,17 +127,42 @@ def test_an_unfinished_draft_escalates_to_the_sales_manager_after_a_day(world, c
     assert sale(units[2]) == ("available", None)
 
 
-def test_cancelling_a_held_reservation_releases_the_unit(world, customers):
+def test_cancelling_a_held_reservation_releases_the_unit_and_awaits_the_refund(world, customers):
     p, u, units = world
+    fin = u["finance"]
     rsv = held(p, u, units[3], customers["buyer"])
     refused(InvalidForm, u["sales_manager"], rsv, "cancel", {})  # a reason is required
 
-    rsv = fire(u["sales_manager"], rsv, "cancel", {"reason": "customer withdrew"}, to="cancelled")
+    rsv = fire(u["sales_manager"], rsv, "cancel", {"reason": "customer withdrew"}, to="refund_pending")
 
-    assert_open_tasks(rsv, set())
-    assert pending_timers(rsv) == []
+    assert_open_tasks(rsv, {REFUND})
+    assert pending_timers(rsv) == [("refund_reservation_deposit_deadline", "escalate", ("project_director",))]
     assert sale(units[3]) == ("available", None)
     assert payments(rsv) == [(rsv.reference, "reservation_deposit", D("5000.00"))]
+
+    # keeping the deposit (不予退还) needs a reason, and only finance decides it
+    refused(InvalidForm, fin, rsv, "forfeit", {})
+    refused(InvalidForm, fin, rsv, "forfeit", {"forfeit_reason": ""})
+    refused(NotPermitted, u["sales_manager"], rsv, "forfeit", {"forfeit_reason": "terms of the reservation"})
+    rsv = fire(fin, rsv, "forfeit", {"forfeit_reason": "terms of the reservation"}, to="forfeited")
+    assert_open_tasks(rsv, set())
+    assert rsv.is_closed and pending_timers(rsv) == []
+    assert rsv.data["forfeit_reason"] == "terms of the reservation"
+    assert payments(rsv) == [(rsv.reference, "reservation_deposit", D("5000.00"))]  # kept: no refund entry
+
+
+def test_a_draft_with_a_deposit_typed_but_not_received_is_cancelled_directly(world, customers):
+    p, u, units = world
+    sc = u["sales_consultant"]
+    rsv = records.start_record(sc, p, "reservation", {"unit_id": units[6].pk, "customer_id": customers["c5"].pk,
+                                                      "deposit": "5000.00"})
+    assert payments(rsv) == []  # typed at the start, never received: holding records it
+
+    rsv = fire(sc, rsv, "cancel", {"reason": "customer did not come back"}, to="cancelled")
+
+    assert_open_tasks(rsv, set())
+    assert rsv.is_closed and pending_timers(rsv) == []
+    assert payments(rsv) == [] and sale(units[6]) == ("available", None)
 
 
 def test_cancelling_a_draft_leaves_the_unit_to_whoever_holds_it(world, customers):
