@@ -29,7 +29,15 @@
       preload: unit ? "focus" : false,
       loadThrottle: 250,
       shouldLoad: function (query) { return unit || query.length >= 1; },
-      load: function (query, callback) { lookup(input.dataset.lookup, query, callback); },
+      closeAfterSelect: true,
+      load: function (query, callback) {
+        const ts = this, picked = ts.items.join();
+        lookup(input.dataset.lookup, query, function (results) {
+          callback(results);
+          // an answer arriving after a choice was made must not reopen the list over the next field
+          if (ts.items.length && ts.items.join() !== picked) ts.close();
+        });
+      },
       render: {
         option_create: function (data, escape) { return "<div class=\"create\">" + escape(data.input) + "</div>"; },
         no_results: function () { return ""; },
