@@ -150,3 +150,18 @@ def test_reassigning_to_the_same_consultant_says_the_protection_is_renewed(clien
     registration = CustomerRegistration.objects.get(customer=customer)
     assert registration.consultant == people["consultant"] and registration.protected_until >= before
     assert [e["kind"] for e in protection_history(customer.pk, [people["p1"].pk])] == ["registered", "renewed"]
+
+
+def test_a_customer_of_another_project_is_not_found_by_its_id(client, people):
+    # given: a customer registered only in P2 (a project of no company: it shares with nobody)
+    far = customers.register(project_id=people["p2"].pk, consultant_id=people["outsider"].pk, name="王芳",
+                             phone="13700002222").customer
+    client.force_login(people["manager"])
+
+    # when a P1 manager types its id into the reassign address, or posts the form
+    url = f"/projects/P1/customers/{far.pk}/reassign/"
+    seen, posted = client.get(url), client.post(url, {"consultant": people["consultant"].pk, "note": "要过来"})
+
+    # then: not found, and the customer is not pulled into P1
+    assert (seen.status_code, posted.status_code) == (404, 404)
+    assert not far.registrations.filter(project=people["p1"]).exists()

@@ -11,6 +11,7 @@ from definitions import Problem
 from definitions.yamlio import load_yaml
 from engine.runtime import EngineError
 from engine.runtime.access import can_administer, roles_in
+from accounts.models import Membership
 from kernel.models import Project
 
 
@@ -66,3 +67,10 @@ def administered_project(request, code: str) -> Project:
     if project is None or not can_administer(request.user, roles_in(request.user, project.pk)):
         raise Http404()
     return project
+
+
+def consultants_of(project: Project) -> list[tuple[int, str]]:
+    """(user pk, display name) of the project's active sales consultants, by name: whom a customer may go to."""
+    rows = (Membership.objects.filter(project=project, role="sales_consultant", user__is_active=True)
+            .select_related("user").order_by("user__display_name", "user__username"))
+    return list({m.user_id: str(m.user) for m in rows}.items())

@@ -16,7 +16,7 @@ from django.contrib.auth.decorators import login_required
 from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -94,14 +94,6 @@ def consultant_line(consultant) -> str:
     return _("Consultant: %(name)s") % {"name": name}
 
 
-def _url(name: str, *args) -> str:
-    """A link to a colleague's page, or nothing while it does not exist yet."""
-    try:
-        return reverse(name, args=args)
-    except NoReverseMatch:
-        return ""
-
-
 @login_required
 def customer_page(request, customer_id: int):
     try:
@@ -145,11 +137,12 @@ def customer_page(request, customer_id: int):
         r.protection_text = (_("protected until %(moment)s") % {"moment": moment(r.protected_until, r.project.zone)}
                              if r.released_at is None and r.protected_until > now else _("protection ended"))
         roles = visibility.memberships.get(r.project_id, frozenset())
-        r.follow_up_url = (_url("web:follow-up", r.project.code, customer.pk)
+        r.follow_up_url = (reverse("web:follow-up", args=[r.project.code, customer.pk])
                            if may_log_follow_up(r, visibility.user_id, roles, r.project, now) else "")
         r.may_start = bool(roles & FRONT_DESK_ROLES)  # who works the customer may start a deal for them
         r.consultant_text = consultant_line(r.consultant)
-        r.reassign_url = _url("web:customer-reassign", r.project.code, customer.pk) if r.project in managed else ""
+        r.reassign_url = (reverse("web:customer-reassign", args=[r.project.code, customer.pk])
+                          if r.project in managed else "")
         r.next_text = day(r.next_follow_up_on) if r.next_follow_up_on else ""
     relations, relation_form = _relations(request, customer, visibility, registrations)
     extra = dict(payload["extra"])

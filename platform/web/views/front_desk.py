@@ -37,7 +37,7 @@ from kernel.phones import normalise_phone
 from kernel.visibility import PhoneVisibility
 
 from ..display import DASH, day, money, moment
-from .common import lang
+from .common import consultants_of, lang
 
 PAGE_SIZE = 50
 DATE_FORMATS = ["%Y-%m-%d", "%Y/%m/%d", "%Y年%m月%d日"]
@@ -101,12 +101,6 @@ def _source_choices(project: Project) -> list[tuple[str, str]]:
     return list(desk.source_titles(project, lang()).items())
 
 
-def _consultants(project: Project) -> list[tuple[int, str]]:
-    rows = (Membership.objects.filter(project=project, role="sales_consultant").select_related("user")
-            .order_by("user__display_name", "user__username"))
-    return list({m.user_id: str(m.user) for m in rows}.items())
-
-
 def _desk_people(project: Project) -> list[tuple[int, str]]:
     rows = (Membership.objects.filter(project=project, role__in=desk.FRONT_DESK_ROLES).select_related("user")
             .order_by("user__display_name", "user__username"))
@@ -145,7 +139,7 @@ class VisitForm(forms.Form):
             (str(c.pk), f"{c.name} · {titles.get(c.source_type, DASH)}") for c in campaigns]
         if desk_.chooses:
             self.fields["consultant"].choices = [("", _("Me (a protected customer stays with their consultant)"))] + [
-                (str(pk), name) for pk, name in _consultants(project) if pk != user.pk]
+                (str(pk), name) for pk, name in consultants_of(project) if pk != user.pk]
         else:
             del self.fields["consultant"]
         phone = self.fields["phone"].widget
@@ -387,7 +381,8 @@ def visit_list(request, project: str):
         return desk_.refused(request)
     project_obj = desk_.project
     filters = VisitFilters(request.GET, project=project_obj)
-    chosen = filters.cleaned_data if filters.is_valid() else {}
+    filters.is_valid()  # a refused field (shown at it) drops out of cleaned_data; the others still narrow the list
+    chosen = filters.cleaned_data
     query = Visit.objects.filter(project=project_obj)
     zone = project_obj.zone
     if chosen.get("since"):

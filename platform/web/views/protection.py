@@ -17,15 +17,15 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from accounts.models import Membership
 from kernel import customers as kernel_customers
 from kernel.access import MANAGER_ROLES, memberships_of
+from kernel.customer_scope import scope_for
 from kernel.errors import KernelError
 from kernel.models import Customer, CustomerRegistration, Project
 from kernel.protection_history import protection_history
 
 from ..display import moment
-from .common import lang
+from .common import consultants_of, lang
 
 TEMPLATE = "web/customers/reassign.html"
 
@@ -40,11 +40,12 @@ class ReassignForm(forms.Form):
         self.fields["consultant"].choices = [("", "—"), *consultants]
 
 
-def consultants_of(project: Project) -> list[tuple[int, str]]:
-    """(user pk, display name) of the project's active sales consultants, by name."""
-    rows = (Membership.objects.filter(project=project, role="sales_consultant", user__is_active=True)
-            .select_related("user").order_by("user__display_name", "user__username"))
-    return [(m.user_id, str(m.user)) for m in rows]
+
+def _in_scope(user, project: Project, customer: Customer) -> bool:
+    """The customer is one this project may know: registered here, or in the company's projects the viewer sees
+    (shared, or "registered elsewhere"). Anyone else's customer is not found, by id or otherwise."""
+    scope = scope_for(user, project)
+    return customer.registrations.filter(project_id__in={project.pk, *scope.visible, *scope.elsewhere}).exists()
 
 
 @login_required
@@ -52,7 +53,7 @@ def customer_reassign(request, project: str, customer_id: int):
     project_obj = Project.objects.filter(code=project).first()
     customer = Customer.objects.filter(pk=customer_id).first()
     roles = memberships_of(request.user.pk).get(project_obj.pk, frozenset()) if project_obj else frozenset()
-    if project_obj is None or customer is None or not roles:
+    if project_obj is None or customer is None or not roles or not _in_scope(request.user, project_obj, customer):
         raise Http404()
     context = {"project": project_obj, "customer": customer}
     if not roles & MANAGER_ROLES:
