@@ -176,6 +176,11 @@ def _decimal(value: object) -> Decimal | None:
         return None
 
 
+def shown_phone(phone: str) -> str:
+    """A Chinese number as people write it (13812341234, or 138****1234 masked); others keep their country code."""
+    return phone[3:] if phone.startswith("+86") else phone
+
+
 def day(value: object) -> str:
     """A date in the user's language: 2028年6月30日 / 30 Jun 2028."""
     if isinstance(value, str):
@@ -321,7 +326,7 @@ class Display:
             if customer is None:
                 return Shown(_("customer not visible"))
             phone = self.refs.visibility.phone_for(customer) if self.refs.visibility else ""
-            phone = phone[3:] if phone.startswith("+86") else phone  # a Chinese number as people write it
+            phone = shown_phone(phone)
             return Shown(customer.name, link=reverse("web:customer", args=[pk]), note=phone)
         user = self.refs.users.get(pk)
         return Shown(str(user) if user is not None else _("former user"))

@@ -49,7 +49,7 @@ from kernel.models import CustomerRegistration, FollowUpChannel, Project, Visit
 from kernel.schemas import cached_schema
 from kernel.visibility import PhoneVisibility
 
-from ..display import DASH, day, moment
+from ..display import DASH, day, moment, shown_phone
 from .common import lang
 from .display import person_of
 
@@ -91,11 +91,6 @@ def source_titles(project: Project) -> dict[str, str]:
     for item in project.setting("source_types") or []:
         titles[item["code"]] = item["zh"] if language.startswith("zh") else item["en"]
     return titles
-
-
-def shown_phone(phone: str) -> str:
-    """A Chinese number as people write it (13812341234); masked ones already are."""
-    return phone[3:] if phone.startswith("+86") else phone
 
 
 def _member_project(request, code: str) -> tuple[Project, dict, frozenset[str]]:

@@ -38,15 +38,10 @@ from kernel.schemas import cached_schema
 from kernel.visibility import PhoneVisibility, customer_payload
 from kernel.visits import FRONT_DESK_ROLES
 
-from ..display import DASH, Display, References, day, money, moment
+from ..display import DASH, Display, References, day, money, moment, shown_phone
 from .common import lang, task_title
 from .customer_timeline import decorate_deals, intention, stage_title, timeline, total_paid
 from .lookups import PageRefs
-
-
-def shown_phone(phone: str) -> str:
-    """A Chinese number as people write it (13812341234); others keep their country code."""
-    return phone[3:] if phone.startswith("+86") else phone
 
 
 def customer_schema() -> dict:

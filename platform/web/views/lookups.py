@@ -26,6 +26,8 @@ from kernel.models.units import SaleStatus
 from kernel.phones import normalise_phone
 from kernel.visibility import PhoneVisibility, with_registrations
 
+from ..display import shown_phone
+
 LIMIT = 20
 PHONE_SEARCH_DIGITS = 7  # fewer digits than this do not search phones: probing a masked number digit by digit
 
@@ -37,11 +39,6 @@ def unit_label(unit: Unit) -> str:
 
 def _unit_option(unit: Unit) -> UnitOption:
     return UnitOption(unit.pk, unit.code, unit_label(unit), unit.status == SaleStatus.AVAILABLE)
-
-
-def _shown_phone(phone: str) -> str:
-    """A full Chinese number as people write it (13812341234); others keep their country code."""
-    return phone[3:] if phone.startswith("+86") else phone
 
 
 class PageRefs:
@@ -70,7 +67,7 @@ class PageRefs:
     def customer_option(self, customer: Customer) -> CustomerOption:
         phone = self.visibility.phone_for(customer)
         registered = any(r.project_id == self.project.pk for r in customer.registrations.all())
-        return CustomerOption(customer.pk, customer.name, _shown_phone(phone), registered)
+        return CustomerOption(customer.pk, customer.name, shown_phone(phone), registered)
 
     def customers_by_pk(self, pks: Iterable[int]) -> dict[int, CustomerOption]:
         customers = with_registrations(Customer.objects.filter(pk__in=list(pks)))
