@@ -26,6 +26,8 @@ from django.utils.translation import pgettext
 
 from kernel.zones import zone_name
 
+# the dates a person may type in a date field: 2026-12-30, 2026/12/30, 2026年12月30日
+DATE_FORMATS = ["%Y-%m-%d", "%Y/%m/%d", "%Y年%m月%d日"]
 DASH = "—"
 REF_KINDS = ("unit", "customer", "user")
 # Older schemas (and frozen versions published before `x-ref`) name their ids only by key.

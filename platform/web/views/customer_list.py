@@ -22,7 +22,6 @@ Non-members get 404 (nothing leaks about a project or a customer).
 """
 from __future__ import annotations
 
-import uuid
 from datetime import timedelta
 from pathlib import Path
 
@@ -42,7 +41,7 @@ from django.utils.translation import gettext, gettext_lazy as _, pgettext_lazy
 
 from accounts.models import User
 from engine.runtime.access import can_see
-from kernel import customer_scope, followups
+from kernel import customer_scope, followups, visits
 from kernel.access import MANAGER_ROLES, memberships_of
 from kernel.errors import CustomerProtected, KernelError
 from kernel.models import CustomerRegistration, FollowUpChannel, Project, Visit
@@ -50,7 +49,7 @@ from kernel.schemas import cached_schema
 from kernel.visibility import PhoneVisibility
 
 from ..display import DASH, day, moment, shown_phone
-from .common import lang
+from .common import lang, request_key
 from .display import person_of
 
 PAGE_SIZE = 50
@@ -88,9 +87,7 @@ def source_titles(project: Project) -> dict[str, str]:
     schema = cached_schema(Path(settings.SCHEMAS_DIR) / "customer.json")
     enum = schema.get("properties", {}).get("source", {}).get("x-enum-titles", {})
     titles = {code: t.get("zh" if language.startswith("zh") else "en", code) for code, t in enum.items()}
-    for item in project.setting("source_types") or []:
-        titles[item["code"]] = item["zh"] if language.startswith("zh") else item["en"]
-    return titles
+    return titles | visits.source_titles(project, language)
 
 
 def _member_project(request, code: str) -> tuple[Project, dict, frozenset[str]]:
@@ -271,7 +268,7 @@ def follow_up(request, project: str, customer_id: int):
                 return redirect("web:customer", customer_id=customer_id)
         status = 400
     else:
-        form = FollowUpForm(initial={"token": uuid.uuid4().hex, "channel": FollowUpChannel.CALL,
+        form = FollowUpForm(initial={"token": request_key(request), "channel": FollowUpChannel.CALL,
                                      "stage": registration.stage, "next_on": registration.next_follow_up_on})
     today = followups.today_in(project_obj)
     planned = registration.next_follow_up_on

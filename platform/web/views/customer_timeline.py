@@ -16,12 +16,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
 from engine.models import HistoryEntry
-from kernel import followups
 from kernel.models import FollowUp, Payment, Project, Unit, Visit
 from kernel.protection_history import protection_history
 
 from ..display import DASH, day, money, moment
-from .common import lang, text
+from .common import text
+from .customer_list import channel_titles, source_titles, stage_title
 from .record_history import Titles, headline
 
 SERVICE_FLOWS = frozenset({"defect"})  # records of these flows are service requests, not deals
@@ -43,26 +43,13 @@ class Event:
 
 def channel_title(code: str) -> str:
     """A follow-up's channel by the title the follow-up form gives it (电话, 到访, 消息, 备注)."""
-    from .customer_list import channel_titles
-
     return str(dict(channel_titles()).get(code, pgettext("customer 360", "Other contact")))
-
-
-def stage_title(project: Project, code: str) -> str:
-    """意向 10%; a stage the project no longer offers is said so, never by its code."""
-    if not code:
-        return DASH
-    stage = followups.stage_of(project, code)
-    return stage.title(lang()) if stage else _("a stage no longer offered")
 
 
 def source_title(project: Project, code: str) -> str:
     if not code:
         return DASH
-    for item in project.setting("source_types") or []:
-        if item.get("code") == code:
-            return item["zh"] if lang().startswith("zh") else item["en"]
-    return _("a source no longer offered")
+    return source_titles(project).get(code) or _("a source no longer offered")
 
 
 def _is_money(schema: dict) -> bool:

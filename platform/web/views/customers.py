@@ -11,6 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from django import forms
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.db.models import Q
@@ -19,6 +20,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.models import User
 from definitions.roles import STANDARD_ROLES
@@ -180,17 +182,17 @@ def _relations(request, customer: Customer, visibility: PhoneVisibility, registr
     return out, form
 
 
-class RelationForm:
-    """The add-a-relation form's customer picker (forms.fields.CustomerField: search by name or phone)."""
+class RelationForm(forms.Form):
+    """The add-a-relation form: a relation and the other customer (forms.fields.CustomerField: by name or phone)."""
 
-    def __new__(cls, *, refs, data=None):
-        from django import forms
+    kind = forms.ChoiceField(label=gettext_lazy("Relation"))
+    note = forms.CharField(label=gettext_lazy("Note"), required=False, max_length=200)
 
-        class _Form(forms.Form):
-            kind = forms.ChoiceField(label=_("Relation"), choices=[("", "—"), *relation_titles().items()])
-            other = CustomerField(refs=refs, label=_("Customer"))
-            note = forms.CharField(label=_("Note"), required=False, max_length=200)
-        return _Form(data=data, prefix="relation")
+    def __init__(self, *, refs, data=None) -> None:
+        super().__init__(data=data, prefix="relation")
+        self.fields["kind"].choices = [("", "—"), *relation_titles().items()]
+        self.fields["other"] = CustomerField(refs=refs, label=_("Customer"))
+        self.order_fields(["kind", "other", "note"])
 
 
 def _pending(customer: Customer, visibility: PhoneVisibility, shown: Display) -> dict | None:

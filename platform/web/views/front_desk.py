@@ -10,7 +10,6 @@ phone is typed. The lists read a fixed number of queries whatever the rows.
 """
 from __future__ import annotations
 
-import uuid
 from datetime import datetime, time, timedelta
 from decimal import Decimal
 from urllib.parse import urlencode
@@ -23,24 +22,22 @@ from django.db.models import Count, Q
 from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, pgettext, pgettext_lazy
 from django.views.decorators.http import require_GET
 
 from accounts.models import Membership
-from kernel import visits as desk
+from kernel import followups, visits as desk
 from kernel.access import roles_in
 from kernel.errors import CustomerProtected, InvalidCustomerData, InvalidPhone, KernelError, NotPermitted
 from kernel.models import Campaign, Project, Visit, VisitKind
 from kernel.phones import normalise_phone
 from kernel.visibility import PhoneVisibility
 
-from ..display import DASH, day, money, moment
-from .common import consultants_of, lang
+from ..display import DASH, DATE_FORMATS, day, money, moment
+from .common import consultants_of, lang, request_key
 
 PAGE_SIZE = 50
-DATE_FORMATS = ["%Y-%m-%d", "%Y/%m/%d", "%Y年%m月%d日"]
 
 
 class Desk:
@@ -70,14 +67,9 @@ def _shown_phone(phone: str) -> str:
     return national
 
 
-def _until(value: datetime, zone) -> str:
-    """As the site writes moments: 12月30日 18:00（北京时间） / 30 Dec 18:00 (Asia/Shanghai), the year when not this one."""
-    return moment(value, zone)
-
-
 def _running_campaigns(project: Project) -> list[Campaign]:
     """The active campaigns whose period includes today in the project's zone: the ones a visit today may name."""
-    today = timezone.now().astimezone(project.zone).date()
+    today = followups.today_in(project)
     return list(Campaign.objects.filter(project=project, active=True, starts_on__lte=today, ends_on__gte=today)
                 .order_by("-starts_on", "name"))
 
@@ -196,7 +188,7 @@ def _field_of(error: KernelError, project: Project) -> tuple[str | None, str]:
             tzinfo=project.zone)
         return "phone", _("This customer, %(name)s, is protected for %(consultant)s until %(until)s: ask "
                           "%(consultant)s or a sales manager.") % {
-            "name": error.params["name"], "consultant": error.params["consultant"], "until": _until(until, project.zone)}
+            "name": error.params["name"], "consultant": error.params["consultant"], "until": moment(until, project.zone)}
     if isinstance(error, InvalidCustomerData):
         return "name", _("Enter the customer's name: a new customer needs one (at most 100 characters).")
     if isinstance(error, desk.FieldRefused):
@@ -230,11 +222,11 @@ def _lookup(desk_: Desk, user, phone: str) -> dict:
         return {"state": "protected", "customer_id": found["customer_id"],
                 "text": _("This customer is protected for %(consultant)s until %(until)s: ask %(consultant)s or a "
                           "sales manager.") % {"consultant": found["consultant"],
-                                               "until": _until(found["protected_until"], zone)}}
+                                               "until": moment(found["protected_until"], zone)}}
     words = {"name": found["name"], "phone": _shown_phone(found["phone"]), "consultant": found["consultant"]}
     if found["protected_until"]:
         text = _("Known customer %(name)s %(phone)s, consultant %(consultant)s, protected until %(until)s") % {
-            **words, "until": _until(found["protected_until"], zone)}
+            **words, "until": moment(found["protected_until"], zone)}
     else:
         text = _("Known customer %(name)s %(phone)s, consultant %(consultant)s, no protection running") % words
     if found["visited_before"]:
@@ -244,7 +236,7 @@ def _lookup(desk_: Desk, user, phone: str) -> dict:
 
 def _today(desk_: Desk, user) -> list[Visit]:
     zone = desk_.project.zone
-    start = datetime.combine(timezone.now().astimezone(zone).date(), time(), tzinfo=zone)
+    start = datetime.combine(followups.today_in(desk_.project), time(), tzinfo=zone)
     rows = list(_visits(desk_.project).filter(at__gte=start, at__lt=start + timedelta(days=1))[:200])
     _decorate(rows, desk_.project, PhoneVisibility.for_user(user, desk_.project.pk))
     return rows
@@ -306,7 +298,7 @@ def front_desk(request, project: str):
         if not form.errors.get("phone"):
             lookup = _lookup(desk_, request.user, request.POST.get("phone", ""))
     else:
-        initial = {"token": uuid.uuid4().hex, "kind": VisitKind.VISIT}
+        initial = {"token": request_key(request), "kind": VisitKind.VISIT}
         if request.GET.get("phone"):  # the "look up" button without scripts: the typed values come back
             initial.update({k: v for k, v in request.GET.items() if k in VisitForm.base_fields and v})
             lookup = _lookup(desk_, request.user, request.GET["phone"])
@@ -504,7 +496,7 @@ def campaign_edit(request, project: str, campaign_id: int | None = None):
                                      "ends_on": campaign.ends_on, "cost": f"{campaign.cost:.2f}",
                                      "active": campaign.active}, project=desk_.project)
     else:
-        today = timezone.now().astimezone(desk_.project.zone).date()
+        today = followups.today_in(desk_.project)
         form = CampaignForm(initial={"starts_on": today, "ends_on": today + timedelta(days=30), "cost": "0.00",
                                      "active": True}, project=desk_.project)
     return render(request, "web/front_desk/campaign_form.html", {
