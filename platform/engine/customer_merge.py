@@ -54,7 +54,14 @@ def records_naming(customer_id: int, *, lock: bool = False, live: bool | None = 
                    project_ids=None) -> list[Record]:
     """Records whose data names the customer: a text pre-filter in the database (a key ending in
     `customer_id` or `referrer_id` with this number), then the schema's walk decides."""
-    pattern = rf'(customer_id|referrer_id)": ?{int(customer_id)}[,}}\]]'
+    return records_naming_any([customer_id], lock=lock, live=live, project_ids=project_ids)[customer_id]
+
+
+def records_naming_any(customer_ids, *, lock: bool = False, live: bool | None = None,
+                       project_ids=None) -> dict[int, list[Record]]:
+    """`records_naming` for several customers in one scan: customer id -> the records naming them."""
+    ids = sorted({int(i) for i in customer_ids})
+    pattern = rf'(customer_id|referrer_id)": ?({"|".join(map(str, ids))})[,}}\]]'
     rows = (Record.objects.filter(data__regex=pattern).annotate(version_hash=F("version__content_hash"))
             .order_by("pk"))
     if project_ids is not None:
@@ -63,7 +70,13 @@ def records_naming(customer_id: int, *, lock: bool = False, live: bool | None = 
         rows = rows.filter(is_closed=not live)
     if lock:
         rows = rows.select_for_update(of=("self",))
-    return [r for r in rows if replaced(definition_for(r).entity.schema, r.data, customer_id, -1)[1]]
+    found: dict[int, list[Record]] = {i: [] for i in ids}
+    for record in rows:
+        schema = definition_for(record).entity.schema
+        for i in ids:
+            if replaced(schema, record.data, i, -1)[1]:
+                found[i].append(record)
+    return found
 
 
 def owner_of(record: Record) -> int | None:
@@ -72,12 +85,13 @@ def owner_of(record: Record) -> int | None:
 
 
 def count(survivor_id: int, duplicate_id: int) -> dict[str, int]:
+    """The merge part's count (kernel.merge): the duplicate's records that would name the survivor."""
     return {"records": len(records_naming(duplicate_id))}
 
 
 def check(survivor, duplicate, now: datetime) -> None:
-    ours = records_naming(survivor.pk, live=True)
-    theirs = records_naming(duplicate.pk, live=True)
+    live = records_naming_any([survivor.pk, duplicate.pk], live=True)
+    ours, theirs = live[survivor.pk], live[duplicate.pk]
     owners = {owner_of(r) for r in ours} | {owner_of(r) for r in theirs}
     if not ours or not theirs or len(owners) <= 1:
         return

@@ -205,8 +205,8 @@ class ChangeRequestDecided(KernelError):
 
 class ChangeRequestNotFound(KernelError):
     code = "change_request_not_found"
-    template_en = "there is no change request #{request_id}"
-    template_zh = "没有资料变更申请 #{request_id}"
+    template_en = "this change request is no longer there (it was withdrawn or never made); the list shows the ones waiting"
+    template_zh = "该资料变更申请已不存在（已撤回或从未提交），列表中为仍待审批的申请"
 
 
 class NothingToChange(KernelError):

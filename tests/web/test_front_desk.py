@@ -225,13 +225,22 @@ def test_the_phone_field_asks_for_the_lookup_as_it_is_typed(client, world):
 
 # Who may
 
-@pytest.mark.parametrize("url", [DESK, LOOKUP + "?phone=13812341234", VISITS, CAMPAIGNS])
+@pytest.mark.parametrize("url", [DESK, VISITS, CAMPAIGNS])
 def test_non_members_and_other_roles_get_a_refusal_in_words(client, world, url):
     for user in (world["outsider"], world["fin"]):
         client.force_login(user)
         response = client.get(url)
         assert response.status_code == 403
         assert "前台登记供本项目的置业顾问" in response.content.decode()
+
+
+def test_a_refused_lookup_is_words_under_the_field_not_a_page(client, world):
+    """htmx swaps only a 2xx answer: the refusal comes as the fragment, and names no customer."""
+    for user in (world["outsider"], world["fin"]):
+        client.force_login(user)
+        html = client.get(LOOKUP + "?phone=13812341234").content.decode()
+        assert "只有本项目的置业顾问、销售经理、项目总监和项目管理员可以查询来访号码" in html
+        assert "<html" not in html and 'data-lookup="refused"' in html and "/customers/" not in html
 
 
 def test_only_managers_create_or_change_campaigns(client, world):

@@ -209,13 +209,17 @@ def my_customers(request):
              .order_by(F("next_follow_up_on").asc(nulls_last=True), "customer__name", "pk"))
     page = Paginator(query, PAGE_SIZE).get_page(request.GET.get("page"))
     visibility = PhoneVisibility(request.user.pk, memberships)
+    by_project: dict[int, list[CustomerRegistration]] = {}
     for r in page.object_list:
-        today = followups.today_in(r.project, now)
-        _rows([r], r.project, visibility, today, now, memberships.get(r.project_id, frozenset()))
-        r.group = ("overdue" if r.overdue else "today" if r.due_today
-                   else "later" if r.next_follow_up_on else "none")
+        by_project.setdefault(r.project_id, []).append(r)
+    for rows in by_project.values():
+        project = rows[0].project
+        _rows(rows, project, visibility, followups.today_in(project, now), now,
+              memberships.get(project.pk, frozenset()))
     groups = {"overdue": _("Overdue"), "today": _("Due today"), "later": _("Later"), "none": _("No follow-up planned")}
     for r in page.object_list:
+        r.group = ("overdue" if r.overdue else "today" if r.due_today
+                   else "later" if r.next_follow_up_on else "none")
         r.group_text = groups[r.group]
     return render(request, "web/customers/mine.html", {"page": page, "paging": ""})
 

@@ -331,8 +331,10 @@ def _done(request, desk_: Desk) -> dict | None:
 def front_desk_lookup(request, project: str):
     """The fragment under the phone field (htmx): the lookup result in words, nothing for a half number."""
     desk_ = Desk(request, project)
-    if not desk_.allowed:
-        return desk_.refused(request)
+    if not desk_.allowed:  # words under the field (htmx swaps only a 2xx), not a whole 403 page inside the form
+        return render(request, "web/front_desk/lookup.html", {"lookup": {"state": "refused", "text": _(
+            "Only the project's sales consultants, sales managers, project director and project admins look up "
+            "visitors' numbers.")}})
     return render(request, "web/front_desk/lookup.html",
                   {"lookup": _lookup(desk_, request.user, request.GET.get("phone", ""))})
 
