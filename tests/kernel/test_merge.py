@@ -258,6 +258,21 @@ def test_registering_the_merged_phone_again_names_the_survivor(project, wang, me
     assert customers.by_phone("13700000000") is None and customers.by_phone("12") is None
 
 
+def test_another_customer_may_not_take_the_merged_phone(project, wang, merged):
+    from kernel.errors import DuplicatePhone
+    survivor, _old = merged
+    other = customers.register(project_id=project.pk, consultant_id=wang.pk, name="李娜", phone="13700001111",
+                               now=NOW).customer
+
+    with pytest.raises(DuplicatePhone) as caught:
+        customers.update(other.pk, by_user_id=wang.pk, phone="139 1234 5678")
+
+    assert caught.value.params["name"] == survivor.name
+    other.refresh_from_db()
+    assert other.phone.endswith("13700001111") and customers.by_phone("13912345678") == survivor
+    customers.update(survivor.pk, by_user_id=wang.pk, phone="13912345678")  # the survivor may take it back
+
+
 def test_the_front_desk_lookup_and_the_search_find_the_survivor_by_the_merged_phone(project, wang, merged):
     from kernel.customer_scope import search
     from kernel.visits import phone_lookup
