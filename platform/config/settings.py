@@ -7,9 +7,12 @@ from __future__ import annotations
 
 import os
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+
+from . import logs
 from django.utils.translation import gettext_lazy as _
 
 ROOT_DIR = Path(__file__).resolve().parents[2]
@@ -34,6 +37,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "huey.contrib.djhuey",
+    "axes",  # login throttling and the audit of logins (docs/deployment.md)
     "simple_history",
     "accounts",
     "kernel",
@@ -46,7 +50,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "web.request_log.RequestLogMiddleware",  # first: its request id is on every line the request logs
     "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",  # static files without a separate server
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -55,6 +61,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",  # who changed a customer in the admin
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",  # last, as django-axes asks: turns a locked-out login into its page
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -110,6 +117,23 @@ DATABASES = {"default": _database()}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"
 
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # first: refuses a locked-out user before a password is checked
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Login throttling: after AXES_FAILURE_LIMIT wrong passwords for one user name, that name
+# is locked for the cool-off time, from every address. Not by address: a sales office's
+# consultants share one, and one typist's mistakes would lock them all out.
+AXES_FAILURE_LIMIT = int(os.environ.get("PLATFORM_LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(os.environ.get("PLATFORM_LOGIN_COOLOFF_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = ["username"]
+SILENCED_SYSTEM_CHECKS = ["axes.W006"]  # "add ip_address": on purpose not, see above
+AXES_RESET_ON_SUCCESS = True
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_IPWARE_PROXY_COUNT = int(os.environ.get("PLATFORM_PROXY_COUNT", "0")) or None
+AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
 ]
@@ -123,6 +147,16 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
+STATIC_ROOT.mkdir(exist_ok=True)  # collectstatic fills it; WhiteNoise wants it to exist
+# WhiteNoise serves static files from the web processes. Debugging, it reads the apps'
+# folders directly; otherwise what `collectstatic` put in STATIC_ROOT, compressed and
+# with content hashes in the names, cached for a year (bin/_env.sh collects them).
+WHITENOISE_USE_FINDERS = DEBUG
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage" if DEBUG
+                    else "whitenoise.storage.CompressedManifestStaticFilesStorage"},
+}
 # Browser assets installed from the npm registry by bin/_env.sh (package.json); each optional.
 NPM_DIR = ROOT_DIR / ".venv" / "npm" / "node_modules"
 MERMAID_DIR = NPM_DIR / "mermaid" / "dist"
@@ -158,9 +192,18 @@ else:
         "utc": True,
     }
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "loggers": {"huey": {"handlers": ["console"], "level": "INFO"}},
-}
+LOGGING = logs.config(VAR_DIR / "log", os.environ.get("PLATFORM_LOG_LEVEL", "INFO"))
+
+# Behind HTTPS (docs/deployment.md): PLATFORM_HTTPS=1 turns on the redirect, secure
+# cookies and HSTS; `manage.py check --deploy` is then clean. The demo runs without.
+HTTPS = os.environ.get("PLATFORM_HTTPS") == "1"
+SECURE_SSL_REDIRECT = HTTPS
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = HTTPS
+SECURE_HSTS_SECONDS = int(os.environ.get("PLATFORM_HSTS_SECONDS", "31536000" if HTTPS else "0"))
+SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_HSTS_PRELOAD = HTTPS and os.environ.get("PLATFORM_HSTS_PRELOAD", "1") == "1"
+if os.environ.get("PLATFORM_BEHIND_PROXY") == "1":  # the proxy ends TLS and says so in this header
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("DJANGO_CSRF_TRUSTED_ORIGINS", "").split(",") if o]
+SESSION_COOKIE_AGE = int(os.environ.get("PLATFORM_SESSION_HOURS", "12")) * 3600  # a working day
+X_FRAME_OPTIONS = "DENY"
+SECURE_REFERRER_POLICY = "same-origin"

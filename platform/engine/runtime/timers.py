@@ -67,6 +67,8 @@ def _handle(timer_id: int, record_id: int, now: datetime) -> bool:
 
 def _finish(timer: Timer, status: str, now: datetime, result: str) -> None:
     Timer.objects.filter(pk=timer.pk).update(status=status, fired_at=now, result=result)
+    log.info("timer %s %s: %s", timer.name, status, result,
+             extra={"timer_id": timer.pk, "record_id": timer.record_id, "timer_status": status})
 
 
 def _escalate(record: Record, timer: Timer, now: datetime, open_tasks: list[Task]) -> None:
