@@ -20,7 +20,11 @@ def roles_in(user, project_id: int) -> frozenset[str]:
 
 
 def can_see(user, project_id: int, roles: frozenset[str]) -> bool:
-    """Members of a project see its records; platform superusers see every project."""
+    """Members of a project may see into it; platform superusers into every project.
+
+    The project's gate only: which of its records a member sees follows their roles and,
+    for consultants, their own work (engine.runtime.visibility, which the pages ask next).
+    """
     return bool(roles) or bool(getattr(user, "is_superuser", False))
 
 

@@ -12,6 +12,11 @@ Views pick sources: `mine` (assigned or delegated), `claimable` (unclaimed, of m
 roles), `group` (my roles' open tasks in my projects, held by colleagues too),
 `overdue` and `sent_back` (the default sources, narrowed). Search narrows every
 source to the records `matching_records` finds.
+
+What a role's sources hold follows record visibility (engine.runtime.visibility): a
+sales consultant's or channel agent's claimable and group tasks are those of their own
+work and of records no consultant holds yet; managers see the team's, every other role
+its flows' whole pool.
 """
 from __future__ import annotations
 
@@ -28,6 +33,7 @@ from kernel.access import memberships_of
 
 from ..models import HistoryEntry, Record, Task, TaskCandidate, TaskStatus
 from ..models.record_keys import CUSTOMER_KEY, UNIT_KEY, key_values
+from .visibility import own_work, restricted_roles
 
 _LAST = datetime(9999, 12, 31, tzinfo=dt_timezone.utc)  # tasks without a due time sort last…
 _FIRST = datetime(1, 1, 2, tzinfo=dt_timezone.utc)  # …in either direction
@@ -149,12 +155,36 @@ def inbox(user, *, view: str = "all", project_id: int | None = None, flow: str |
     sources = [] if view in ("claimable", "group") else [open_tasks.filter(assignee=user),
                                                          open_tasks.filter(delegate=user)]
     if pairs and view != "mine":
-        sources += _role_sources(open_tasks, pairs, view)
+        sources += _visible_role_sources(open_tasks, pairs, view, user.pk)
     if view == "sent_back":
         sources = [_sent_back(source) for source in sources]
     if not sources:
         sources = [open_tasks.none()]
     return Inbox(sources, sort, descending)
+
+
+def _visible_role_sources(open_tasks: QuerySet, pairs: Mapping[int, frozenset[str]], view: str,
+                          user_id: int) -> list[QuerySet]:
+    """The role sources, those through own-work roles narrowed to the user's own work (engine.runtime.visibility).
+
+    A consultant's claimable and colleagues' tasks are those of records they may see: their
+    own customers' and deals', and the records no consultant holds yet (the launch-day
+    pool). Each narrowed source is still a scan of its own index, its rows checked by
+    index lookups from the row (`own_work`), so it reads its project's claimable tasks of
+    that role at most, never the installation's.
+    """
+    seen_whole, own_only = {}, {}
+    for pid, roles in pairs.items():
+        restricted = restricted_roles(roles)
+        if roles - restricted:
+            seen_whole[pid] = roles - restricted
+        if restricted:
+            own_only[pid] = restricted
+    sources = _role_sources(open_tasks, seen_whole, view) if seen_whole else []
+    if own_only:
+        narrowed = own_work(user_id, "record__")
+        sources += [source.filter(narrowed) for source in _role_sources(open_tasks, own_only, view)]
+    return sources
 
 
 def _role_sources(open_tasks: QuerySet, pairs: Mapping[int, frozenset[str]], view: str) -> list[QuerySet]:
