@@ -114,8 +114,9 @@ def _crawl(client: Client, start: list[str]) -> dict[str, str]:
     while queue and len(seen) < MAX_PAGES_PER_USER:
         address = queue.popleft()
         response = client.get(address)
-        assert response.status_code in (200, 302, 404), f"{address} answered {response.status_code}"
-        if response.status_code != 200 or "text/html" not in response.get("Content-Type", ""):
+        # 403: a record of the project this user may not see (engine.runtime.visibility), refused in words, read too
+        assert response.status_code in (200, 302, 403, 404), f"{address} answered {response.status_code}"
+        if response.status_code not in (200, 403) or "text/html" not in response.get("Content-Type", ""):
             continue
         html = response.content.decode()
         seen[address] = html

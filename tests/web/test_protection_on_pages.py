@@ -25,6 +25,10 @@ NOTICE = re.compile(r"该客户受 Sales_Consultant 保护至 (\d{4}年)?\d+月\
 def reservation(world):  # noqa: F811
     p, u, units = world
     u["colleague"] = make_user("colleague", p, "sales_consultant")
+    # colleagues' records open, as a project may set: otherwise the colleague would not see this record at all
+    # (engine.runtime.visibility; tests/web/test_record_visibility.py)
+    p.settings = {**p.settings, "consultants_see_colleagues_records": True}
+    p.save()
     customer = kernel_customers.register(project_id=p.pk, consultant_id=u["sales_consultant"].pk, name="张三",
                                          phone="13812340001").customer
     rsv = records.start_record(u["sales_consultant"], p, "reservation", {"unit_id": units[0].pk,

@@ -45,7 +45,13 @@ def _kinds(record) -> list[str]:
     return list(HistoryEntry.objects.filter(record=record).order_by("seq").values_list("kind", flat=True))
 
 
+def _pooled(record) -> None:
+    """No consultant's record yet (the team's pool, engine.runtime.visibility): every consultant sees it."""
+    Record.objects.filter(pk=record.pk).update(created_by=None)
+
+
 def test_claiming_says_so_and_a_second_claim_is_refused_in_words(client, p, draft):
+    _pooled(draft)
     task = _task(draft, "prepare")
 
     page = _post(client, p["consultant2"], _action(task, "claim"))
@@ -57,6 +63,7 @@ def test_claiming_says_so_and_a_second_claim_is_refused_in_words(client, p, draf
 
 
 def test_releasing_a_claimed_task_puts_it_back_and_a_colleague_cannot_release_it(client, p, draft):
+    _pooled(draft)
     task = _task(draft, "prepare")
     tasks.claim(p["consultant"], task.pk)
 

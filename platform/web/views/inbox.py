@@ -11,7 +11,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import OuterRef, Subquery
+from django.db.models import F, OuterRef, Subquery
 from django.http import QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -23,6 +23,7 @@ from django.views.decorators.http import require_POST
 from engine.models import HistoryEntry, Record, Task
 from engine.runtime import EngineError, approvals, tasks
 from engine.runtime.inbox import inbox, matching_records
+from engine.runtime.visibility import Sight, colleagues_open, own_work, sight
 from engine.versions import definition_by_id
 from kernel.access import memberships_of
 from kernel.models import Project
@@ -30,6 +31,7 @@ from web.models import SavedFilter
 
 from .common import lang, task_title, text
 from .customer_list import reminders
+from .record_page import hidden_words
 from .list_filters import ORDERS, flow_choices, parse_order, parse_state, state_choices
 from .record_facts import due_in_words, facts_for, local_time, published_definitions
 
@@ -151,13 +153,44 @@ def _references(ids: list[int]) -> dict[int, str]:
     return dict(Task.objects.filter(pk__in=ids).values_list("pk", "record__reference"))
 
 
+def _hidden(request, ids: list[int]) -> tuple[dict[int, str], dict[int, str]]:
+    """(task id -> its record's reference, task id -> why the user may not see that record) for posted tasks.
+
+    The page offers only tasks of records the user sees; a task posted by hand for another
+    consultant's record is refused as its page would be (engine.runtime.visibility), in
+    three queries whatever the number of tasks.
+    """
+    chosen = list(Task.objects.filter(pk__in=ids).select_related("record__project")
+                  .annotate(version_hash=F("record__version__content_hash")))
+    memberships = memberships_of(request.user.pk)
+    references = {task.pk: task.record.reference for task in chosen}
+    judged, own = {}, []
+    for task in chosen:
+        record = task.record
+        definition = definition_by_id(record.version_id, task.version_hash)
+        roles = memberships.get(record.project_id, frozenset())
+        seen = sight(request.user, roles, definition, colleagues=colleagues_open(record.project))
+        judged[task.pk] = (record, definition, roles, seen)
+        if seen is Sight.OWN:
+            own.append(record.pk)
+    mine = set(Record.objects.filter(own_work(request.user.pk), pk__in=own).values_list("pk", flat=True)) if own \
+        else set()
+    hidden = {task_id: hidden_words(record, definition, roles, seen)
+              for task_id, (record, definition, roles, seen) in judged.items()
+              if roles and (seen is Sight.NONE or (seen is Sight.OWN and record.pk not in mine))}
+    return references, hidden
+
+
 @login_required
 @require_POST
 def claim_tasks(request):
     chosen = _selected(request)
-    references = _references(chosen) if chosen else {}
+    references, hidden = _hidden(request, chosen) if chosen else ({}, {})
     claimed = 0
     for task_id in chosen:
+        if task_id in hidden:
+            messages.error(request, hidden[task_id])
+            continue
         try:
             tasks.claim(request.user, task_id)
             claimed += 1
@@ -175,9 +208,12 @@ def claim_tasks(request):
 def approve_tasks(request):
     """Approve every selected approval the votes allow; each refusal is said with its record."""
     chosen = _selected(request)
-    references = _references(chosen) if chosen else {}
+    references, hidden = _hidden(request, chosen) if chosen else ({}, {})
     approved = 0
     for task_id in chosen:
+        if task_id in hidden:
+            messages.error(request, hidden[task_id])
+            continue
         try:
             approvals.vote(request.user, task_id, "approve", request.POST.get("comment", "").strip())
             approved += 1

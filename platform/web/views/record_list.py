@@ -1,27 +1,32 @@
 """The records of one flow in one project, open and finished: search, state filter, order, paging.
 
 So that nothing is unfindable: a record with no open task (finished, cancelled,
-waiting on a timer) is still one search away. Members of a project see its records
-(engine can_see); the page answers 404 to anyone else, as the record page does.
-The page reads a fixed number of queries whatever the rows.
+waiting on a timer) is still one search away. Members of a project see the records
+engine.runtime.visibility lets them see: the flows their roles take part in (the others
+are not tabs, and their address says so in words), and for consultants and channel agents
+their own work there; the page answers 404 to anyone else, as the record page does.
+The page reads a fixed number of queries whatever the rows: the rule is one filter of
+the list's own query.
 """
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import F
+from django.db.models import F, Q
 from django.http import Http404, QueryDict
 from django.shortcuts import redirect, render
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext, gettext_lazy as _
 
-from engine.models import Record
+from definitions.roles import role_titles
+from engine.models import FlowVersion, Record, VersionStatus
 from engine.runtime.access import can_see, roles_in
 from engine.runtime.inbox import matching_records
+from engine.runtime.visibility import Sight, colleagues_open, own_work, sight
 from engine.versions import definition_by_id
 from kernel.models import Project
 
-from .common import text
-from .record_facts import facts_for, local_time, published_definitions
+from .common import lang, text
+from .record_facts import facts_for, local_time
 
 PAGE_SIZE = 50
 ORDERS = {  # value -> (model ordering, label)
@@ -34,14 +39,49 @@ ORDERS = {  # value -> (model ordering, label)
 OPENNESS = (("", _("Open and finished")), ("open", _("Open only")), ("closed", _("Finished only")))
 
 
+def _sights(request, project: Project, roles: frozenset[str]):
+    """The project's published definitions, and per flow the versions the user sees whole or only their own work in.
+
+    One query: every version of the project's flows (records stay on the version they started on).
+    """
+    published, whole, own = [], {}, {}
+    colleagues = colleagues_open(project)
+    for pk, flow, content_hash, status in (FlowVersion.objects.filter(project=project).order_by("flow", "number")
+                                           .values_list("pk", "flow", "content_hash", "status")):
+        definition = definition_by_id(pk, content_hash)
+        if status == VersionStatus.PUBLISHED:
+            published.append(definition)
+        seen = sight(request.user, roles, definition, colleagues=colleagues)
+        if seen is not Sight.NONE:
+            (whole if seen is Sight.ALL else own).setdefault(flow, []).append(pk)
+    return published, whole, own
+
+
+def _refused(request, project: Project, roles: frozenset[str], flow_title: str | None):
+    titles = ("、" if lang().startswith("zh") else ", ").join(role_titles(sorted(roles), lang()))
+    if flow_title:
+        reason = gettext("Your roles in %(project)s (%(roles)s) take no part in the %(flow)s flow, so its records are "
+                         "not listed for you. A sales manager, the project director or a project admin can see them; "
+                         "ask a project admin for a role in that flow if your work needs it.")
+    else:
+        reason = gettext("Your roles in %(project)s (%(roles)s) take no part in any of its published flows, so no "
+                         "records are listed for you. Ask a project admin for a role in a flow if your work needs it.")
+    return render(request, "web/front_desk/refused.html", {"project": project, "reason": reason % {
+        "project": project.name, "roles": titles, "flow": flow_title}}, status=403)
+
+
 @login_required
 def record_list(request, project: str, flow: str | None = None):
-    found = Project.objects.filter(code=project).values_list("pk", "code", "name").first()
-    if found is None or not can_see(request.user, found[0], roles_in(request.user, found[0])):
+    found = Project.objects.filter(code=project).first()
+    roles = roles_in(request.user, found.pk) if found is not None else frozenset()
+    if found is None or not can_see(request.user, found.pk, roles):
         raise Http404()
-    project_id, code, name = found
-    definitions = [d for _pid, d in published_definitions([project_id])]
+    project_id, code, name = found.pk, found.code, found.name
+    published, whole, own = _sights(request, found, roles)
+    definitions = [d for d in published if d.name in whole or d.name in own]
     if not definitions:
+        if published:
+            return _refused(request, found, roles, None)
         return render(request, "web/record_list.html", {"project": (code, name), "flows": [], "page": None})
     by_name = {d.name: d for d in definitions}
     tabs = sorted(((d.name, text(d.title, d.name)) for d in definitions), key=lambda item: item[1])
@@ -49,6 +89,9 @@ def record_list(request, project: str, flow: str | None = None):
         used = set(Record.objects.filter(project_id=project_id).order_by().values_list("flow", flat=True).distinct())
         return redirect("web:record-list-flow", project=code,
                         flow=next((name for name, _title in tabs if name in used), tabs[0][0]))
+    hidden = next((d for d in published if d.name == flow and d.name not in by_name), None)
+    if hidden is not None:
+        return _refused(request, found, roles, text(hidden.title, hidden.name))
     definition = by_name.get(flow)
     if definition is None:
         raise Http404()
@@ -59,6 +102,9 @@ def record_list(request, project: str, flow: str | None = None):
     order = params.get("order") if params.get("order") in ORDERS else "-created"
     q = params.get("q", "").strip()
     query = Record.objects.filter(project_id=project_id, flow=flow)
+    if flow in own:  # some versions (usually all) show a consultant only their own work
+        query = query.filter(Q(version_id__in=whole.get(flow, [])) | Q(own_work(request.user.pk),
+                                                                       version_id__in=own[flow]))
     if state:
         query = query.filter(state=state)
     if openness:

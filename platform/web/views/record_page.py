@@ -7,20 +7,29 @@ entries: every kind of row is read once for the page (tests/web/test_record_page
 A viewer another consultant's protection of the customer binds is offered nothing the
 engine would refuse them: one notice at the top says whose customer it is until when and
 whom to ask (`protection_notice`), instead of step forms, claims, completions and votes.
+
+A member of the project who may not see the record (engine.runtime.visibility: a role
+with no part in its flow, or a consultant and another consultant's work) is told so in
+words on a 403 page, naming the record and whom to ask; a stranger to the project still
+gets the 404 that says nothing about it. The check costs one query, and only for
+consultants and channel agents, whose own work it asks about.
 """
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.db.models import F
 from django.http import Http404
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
 from accounts.models import Membership
+from definitions.roles import role_titles
 from engine.models import HistoryEntry, Record, Task, Timer, Vote
 from engine.runtime import RecordNotFound, transitions
 from engine.runtime.access import MANAGER_ROLES
 from engine.runtime.records import PROTECTED_FIELDS, visible_record
+from engine.runtime.visibility import Sight, colleagues_open, own_work, sight
 from engine.versions import definition_for
 from web.display import Display, References, collect_all, moment
 
@@ -32,12 +41,45 @@ from .record_steps import build_steps, split_steps
 from .record_tasks import approval_views, colleagues, deadlines, holder_text, task_views
 
 
+class RecordHidden(PermissionDenied):
+    """A member of the record's project who may not see it; `words` say why, in the user's language."""
+
+    def __init__(self, record, words: str):
+        super().__init__(words)
+        self.record, self.words = record, words
+
+
 def visible(request, record_id: int | None = None, *, task_id: int | None = None):
-    """The record (or a task's record) and the user's roles in its project; 404 if they cannot see it."""
+    """The record (or a task's record) and the user's roles in its project.
+
+    404 if there is none or the user is not a member of its project; RecordHidden (403)
+    if they are but may not see it (`hidden_words`).
+    """
     try:
-        return visible_record(request.user, record_id, task_id=task_id)
+        record, roles = visible_record(request.user, record_id, task_id=task_id)
     except RecordNotFound as error:
         raise Http404(error.message(lang())) from error
+    definition = definition_for(record)
+    seen = sight(request.user, roles, definition, colleagues=colleagues_open(record.project))
+    if seen is Sight.NONE or (
+            seen is Sight.OWN and not Record.objects.filter(own_work(request.user.pk), pk=record.pk).exists()):
+        raise RecordHidden(record, hidden_words(record, definition, roles, seen))
+    return record, roles
+
+
+def hidden_words(record, definition, roles: frozenset[str], seen: Sight) -> str:
+    """Why this member may not see the record, naming it and whom to ask (record page, bulk claims)."""
+    if seen is Sight.NONE:
+        titles = role_titles(sorted(roles), lang(), definition.roles)
+        return _("%(reference)s is a %(flow)s record, and your roles in %(project)s (%(roles)s) take no part in "
+                 "the %(flow)s flow. A sales manager, the project director or a project admin can open it; ask a "
+                 "project admin for a role in that flow if your work needs it.") % {
+            "reference": record.reference, "flow": text(definition.title, definition.name),
+            "project": record.project.name,
+            "roles": ("、" if lang().startswith("zh") else ", ").join(titles)}
+    return _("%(reference)s is another consultant's work. You see the records you started or have held a task on, "
+             "those naming you as their consultant, your own customers' records, and those no consultant holds yet. "
+             "Ask a sales manager if you should take it over.") % {"reference": record.reference}
 
 
 def send_back_targets(definition, story, current: str) -> list[tuple[str, str]]:
@@ -159,4 +201,8 @@ def _parent_words(parent) -> str:
 
 @login_required
 def record_page(request, record_id: int):
-    return render_page(request, record_id)
+    try:
+        return render_page(request, record_id)
+    except RecordHidden as hidden:
+        return render(request, "web/front_desk/refused.html", {"project": hidden.record.project,
+                                                                "reason": hidden.words}, status=403)
