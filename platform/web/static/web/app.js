@@ -16,3 +16,10 @@
     document.querySelectorAll("dialog[data-open]").forEach(open);
   });
 })();
+// The language menu switches on choice (no inline handler: the content security policy forbids them).
+(function () {
+  "use strict";
+  document.querySelectorAll("form.lang select[name=language]").forEach(function (select) {
+    select.addEventListener("change", function () { select.form.submit(); });
+  });
+})();
