@@ -28,6 +28,9 @@ from typing import Callable
 
 import simpleeval
 
+from .budget import (  # noqa: F401  (MAX_NODES: the limits are read from here, beside the language)
+    MAX_DEPTH, MAX_ITEMS, MAX_NODES, WORK_BUDGET, joined_size, repeated_size, shape_problem, size_of,
+)
 from .errors import Problem, closest
 
 ROOTS = ("record", "form", "project", "user")
@@ -195,6 +198,10 @@ class ExpressionRuntimeError(Exception):
     """An expression that parsed could not be computed on these values."""
 
 
+class ExpressionBudgetExceeded(ExpressionRuntimeError):
+    """An evaluation would build too big a value or do too much work (see `budget`): stopped, not finished."""
+
+
 class FieldScope:
     """What names an expression may use under each root, for the static check.
 
@@ -231,10 +238,62 @@ class Expression:
 
 
 class _Evaluator(simpleeval.SimpleEval):
+    """simpleeval with Decimal numbers, mapping-only `.name`, and the budget of `budget`.
+
+    One evaluator per evaluation: `work` counts its steps (each part evaluated is one, each
+    list or text built costs its size), and every list or text is measured before it is built.
+    """
+
     def __init__(self, names: Mapping[str, object]):
-        super().__init__(operators=_OPERATORS, functions=FUNCTIONS, names=dict(names))
-        self.nodes[ast.List] = lambda node: [self._eval(x) for x in node.elts]
-        self.nodes[ast.Tuple] = lambda node: tuple(self._eval(x) for x in node.elts)
+        operators = {**_OPERATORS, ast.Mult: self._repeat, ast.Add: self._join}
+        super().__init__(operators=operators, functions=FUNCTIONS, names=dict(names))
+        self.work = 0
+        self.nodes[ast.List] = lambda node: self._built(list, node.elts)
+        self.nodes[ast.Tuple] = lambda node: self._built(tuple, node.elts)
+
+    def _eval(self, node):
+        self._spend(1)
+        return super()._eval(node)
+
+    def _spend(self, steps: int) -> None:
+        self.work += steps
+        if self.work > WORK_BUDGET:
+            raise ExpressionBudgetExceeded(
+                f"the expression needs more work than one evaluation may do ({WORK_BUDGET} steps)")
+
+    def _allow(self, size: int, *parts: int) -> None:
+        """Refuse a value of `size` before it is built, else charge it to the work.
+
+        `parts` are the measured sizes it is made of: one past MAX_ITEMS was not counted
+        to the end, so `size` is then only a lower bound.
+        """
+        if size > MAX_ITEMS:
+            amount = f"more than {MAX_ITEMS}" if any(p > MAX_ITEMS for p in parts) else str(size)
+            raise ExpressionBudgetExceeded(
+                f"the expression would build {amount} values; an expression may build at most {MAX_ITEMS}")
+        self._spend(size)
+
+    def _built(self, kind, elements):
+        items = [self._eval(x) for x in elements]
+        sizes = [size_of(item) for item in items]
+        self._allow(1 + sum(sizes), *sizes)
+        return kind(items)
+
+    def _repeat(self, a, b):
+        for sequence, times in ((a, b), (b, a)):
+            if isinstance(sequence, (str, list, tuple)) and type(times) in (int, bool):
+                size = size_of(sequence)
+                self._allow(repeated_size(size, int(times), isinstance(sequence, str)), size)
+                return a * b
+        return simpleeval.safe_mult(a, b)
+
+    def _join(self, a, b):
+        for kind in (str, list, tuple):
+            if isinstance(a, kind) and isinstance(b, kind):
+                left, right = size_of(a), size_of(b)
+                self._allow(joined_size(left, right, kind is str), left, right)
+                return a + b
+        return _OPERATORS[ast.Add](a, b)
 
     @staticmethod
     def _eval_constant(node):
@@ -276,12 +335,16 @@ def parse_expression(
         return None, [Problem("expr.syntax", path, {"detail": exc.msg, "column": column}, file)]
     except (ValueError, MemoryError, RecursionError) as exc:
         return None, [Problem("expr.syntax", path, {"detail": str(exc), "column": 0}, file)]
+    shape = shape_problem(tree)
+    if shape is not None:
+        code, params = shape
+        return None, [Problem(code, path, params, file)]
     problems: list[Problem] = []
     used: list[tuple[str, ...]] = []
     try:
         _check(tree.body, scope, path, file, problems, used)
     except RecursionError:
-        problems.append(Problem("expr.too_deep", path, {}, file))
+        problems.append(Problem("expr.too_deep", path, {"limit": MAX_DEPTH}, file))
     if problems:
         return None, problems
     return Expression(source.strip(), tree, tuple(used)), []

@@ -54,7 +54,12 @@ _MESSAGES: dict[str, tuple[str, str]] = {
                          "无效的时长 {value}：{detail_zh}；请写成 30m、72h、3d、1w、2d12h 或 P3DT12H 等形式"),
     "expr.empty": ("the expression is empty", "表达式为空"),
     "expr.too_long": ("the expression is longer than {limit} characters", "表达式超过 {limit} 个字符"),
-    "expr.too_deep": ("the expression is nested too deeply", "表达式嵌套过深"),
+    "expr.too_deep": ("the expression is nested more than {limit} levels deep", "表达式嵌套超过 {limit} 层"),
+    "expr.too_many_parts": ("the expression has more than {limit} parts; split it up",
+                            "表达式超过 {limit} 个组成部分，请拆分"),
+    "expr.too_large": ("the expression would build {size} values (a list or text repeated or joined); "
+                       "an expression may build at most {limit}",
+                       "表达式将构造 {size} 个值（重复或拼接的列表或文本）；一个表达式最多只能构造 {limit} 个"),
     "expr.syntax": ("the expression does not parse: {detail} (column {column})", "表达式无法解析：{detail}（第 {column} 列）"),
     "expr.not_allowed": ("{construct} is not allowed in expressions", "表达式中不允许使用 {construct}"),
     "expr.unknown_function": ("unknown function '{name}'; available: {functions}", "未知的函数 '{name}'；可用：{functions}"),
