@@ -2,6 +2,7 @@
 import pytest
 
 from engine import versions
+from engine.models import Record
 from engine.runtime import records
 
 from .conftest import log_in
@@ -13,6 +14,8 @@ def test_a_consultant_claims_submits_fixes_an_error_and_sees_the_history(page, l
     p = people
     versions.publish(p["p1"], "discount")
     record = records.start_record(p["consultant2"], p["p1"], "discount", {"unit_id": 7})
+    # no consultant's record yet (the team's pool, engine.runtime.visibility), so a colleague sees and claims it
+    Record.objects.filter(pk=record.pk).update(created_by=None)
 
     # log in: the inbox shows the unclaimed task
     log_in(page, live_server, "consultant")

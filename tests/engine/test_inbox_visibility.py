@@ -132,3 +132,26 @@ def test_a_consultants_inbox_takes_three_queries_for_three_or_thirty_of_their_ta
             rows = [(t_.record.reference, t_.name) for t_ in inbox(t["a"])]
 
         assert len(rows) == count
+
+
+def test_visible_records_narrows_any_record_query_by_the_same_rule(team, django_assert_num_queries):
+    # given a lease besides the two consultants' subscriptions
+    from engine.models import Record
+    from engine.runtime.visibility import visible_records
+    from kernel.access import memberships_of
+
+    t = team
+    lease = records.start_record(t["u"]["leasing_agent"], t["p"], "lease", {})
+
+    def seen(user):
+        memberships = memberships_of(user.pk)
+        with django_assert_num_queries(2):  # the versions of the user's projects, then the records
+            return sorted(r.reference for r in visible_records(user, Record.objects.all(), memberships))
+
+    # then each sees what the pages show them
+    assert seen(t["a"]) == [t["sub_a"].reference]
+    assert seen(t["u"]["leasing_agent"]) == [lease.reference]
+    assert seen(t["u"]["finance"]) == sorted([lease.reference, t["sub_a"].reference, t["sub_b"].reference])
+    memberships = memberships_of(t["u"]["sales_manager"].pk)
+    assert sorted(r.reference for r in visible_records(t["u"]["sales_manager"], Record.objects.all(), memberships)) \
+        == sorted([lease.reference, t["sub_a"].reference, t["sub_b"].reference])
