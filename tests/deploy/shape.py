@@ -271,7 +271,8 @@ class Shape:
         port = free_port()
         return self.start(name, machine, [
             sys.executable, "-m", "gunicorn", "config.wsgi:application", "--pythonpath", "platform",
-            "--bind", f"127.0.0.1:{port}", "--workers", "2", "--timeout", "60", "--graceful-timeout", "10"], port)
+            "--bind", f"127.0.0.1:{port}", "--workers", "2", "--timeout", "60", "--graceful-timeout", "10",
+            "--no-control-socket"], port)  # both "machines" share one home here, where the socket would go
 
     def start_consumer(self, name: str, machine: str) -> Process:
         return self.start(name, machine, [sys.executable, "manage.py", "run_huey", "--workers", "2"])

@@ -208,6 +208,13 @@ def _fired(s: Shape, records: list[int]) -> int:
                  "AND status = 'fired'", (records,))[0][0]
 
 
+def _timers_said(s: Shape, records: list[int]) -> str:
+    """The timers' statuses and results, and the processes' last lines: what a failed wait shows."""
+    counts = s.sql("SELECT status, left(result, 60), count(*) FROM engine_timer WHERE record_id = ANY(%s) "
+                   "AND name = 'hold_expires' GROUP BY 1, 2 ORDER BY 1, 2", (records,))
+    return "timers: " + "; ".join(f"{status} {result!r}: {n}" for status, result, n in counts) + "\n" + s.tails()
+
+
 def _each_expired_once(s: Shape, records: list[int]) -> dict[str, list]:
     """What differs from "every reservation's expiry fired exactly once": problem -> record ids."""
     rows = s.sql("""
@@ -267,7 +274,8 @@ def test_due_timers_fire_exactly_once_with_two_consumers_running_several_jobs(de
     # when: the timer job runs four times at once, on both consumers' two workers each
     before = _jobs_run(s)
     s.tick(4)
-    until(lambda: _fired(s, records) == len(records), 45, f"{len(records)} timers fired", s.tails)
+    until(lambda: _fired(s, records) == len(records), 45, f"{len(records)} timers fired",
+          lambda: _timers_said(s, records))
     until(lambda: sum(_jobs_run(s).values()) >= sum(before.values()) + 4, 45, "the four jobs to end", s.tails)
     ran = {machine: n - before[machine] for machine, n in _jobs_run(s).items()}
     assert ran["a"] >= 1 and ran["b"] >= 1, ran  # both consumers ran them
@@ -314,7 +322,8 @@ def test_a_consumer_killed_mid_job_loses_nothing(deployed):
     s.wait_log("huey-b", rf"Enqueueing periodic task {shape.TIMER_JOB}")
 
     # then: nothing is lost and nothing fired twice
-    until(lambda: _fired(s, records) == len(records), 60, f"{len(records)} timers fired", s.tails)
+    until(lambda: _fired(s, records) == len(records), 60, f"{len(records)} timers fired",
+          lambda: _timers_said(s, records))
     assert _each_expired_once(s, records) == {}
     logged = _fired_in_logs(s, records)
     twice = [tid for tid, n in (logged["a"] + logged["b"]).items() if n > 1]
