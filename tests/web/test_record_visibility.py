@@ -205,3 +205,22 @@ def test_the_list_and_the_inbox_read_as_many_queries_for_3_records_as_for_30(cli
                         _queries(client, _page(t["sub_a"]))))
 
     assert counted[0] == counted[1], counted
+
+
+def test_each_record_is_judged_by_its_own_flow_version(client, engine_flows, people):
+    # given customer service takes part in the discount flow only from version 2 on
+    from engine import versions
+
+    p = people
+    clerk = make_user("service", p["p1"], "customer_service")
+    versions.publish(p["p1"], "discount")
+    old = records.start_record(p["consultant"], p["p1"], "discount", {"unit_id": 7})
+    versions.publish(p["p1"], "discount", overrides={
+        "states": {"ready": {"tasks": {"confirm": {"roles": ["finance", "customer_service"]}}}}})
+    new = records.start_record(p["consultant"], p["p1"], "discount", {"unit_id": 7})
+
+    # then the list shows the version-2 record only, and the version-1 record's page is refused
+    listed = _get(client, clerk, reverse("web:record-list-flow", args=["P1", "discount"])).content.decode()
+    assert new.reference in listed and old.reference not in listed and _listed(listed) == 1
+    assert _get(client, clerk, _page(new)).status_code == 200
+    assert _get(client, clerk, _page(old)).status_code == 403

@@ -40,11 +40,12 @@ OPENNESS = (("", _("Open and finished")), ("open", _("Open only")), ("closed", _
 
 
 def _sights(request, project: Project, roles: frozenset[str]):
-    """The project's published definitions, and per flow the versions the user sees whole or only their own work in.
+    """The project's published definitions, per flow the versions the user sees whole or only their own work in,
+    and the flows some of whose versions they do not see at all.
 
     One query: every version of the project's flows (records stay on the version they started on).
     """
-    published, whole, own = [], {}, {}
+    published, whole, own, partly = [], {}, {}, set()
     colleagues = colleagues_open(project)
     for pk, flow, content_hash, status in (FlowVersion.objects.filter(project=project).order_by("flow", "number")
                                            .values_list("pk", "flow", "content_hash", "status")):
@@ -52,9 +53,11 @@ def _sights(request, project: Project, roles: frozenset[str]):
         if status == VersionStatus.PUBLISHED:
             published.append(definition)
         seen = sight(request.user, roles, definition, colleagues=colleagues)
-        if seen is not Sight.NONE:
+        if seen is Sight.NONE:
+            partly.add(flow)
+        else:
             (whole if seen is Sight.ALL else own).setdefault(flow, []).append(pk)
-    return published, whole, own
+    return published, whole, own, partly
 
 
 def _refused(request, project: Project, roles: frozenset[str], flow_title: str | None):
@@ -77,7 +80,7 @@ def record_list(request, project: str, flow: str | None = None):
     if found is None or not can_see(request.user, found.pk, roles):
         raise Http404()
     project_id, code, name = found.pk, found.code, found.name
-    published, whole, own = _sights(request, found, roles)
+    published, whole, own, partly = _sights(request, found, roles)
     definitions = [d for d in published if d.name in whole or d.name in own]
     if not definitions:
         if published:
@@ -102,9 +105,9 @@ def record_list(request, project: str, flow: str | None = None):
     order = params.get("order") if params.get("order") in ORDERS else "-created"
     q = params.get("q", "").strip()
     query = Record.objects.filter(project_id=project_id, flow=flow)
-    if flow in own:  # some versions (usually all) show a consultant only their own work
+    if flow in own or flow in partly:  # a consultant's own work (usually in every version), or some versions unseen
         query = query.filter(Q(version_id__in=whole.get(flow, [])) | Q(own_work(request.user.pk),
-                                                                       version_id__in=own[flow]))
+                                                                       version_id__in=own.get(flow, [])))
     if state:
         query = query.filter(state=state)
     if openness:
