@@ -17,7 +17,7 @@ def mermaid(definition: FlowDefinition, lang: str | None = None) -> str:
     """
     lines = ["stateDiagram-v2"]
     for state in definition.states:
-        shown = state.title.get(lang) if lang else f"{state.title.zh}<br/>{state.title.en}"
+        shown = _label(state.title.get(lang)) if lang else f"{_label(state.title.zh)}<br/>{_label(state.title.en)}"
         lines.append(f'    state "{shown}" as {state.name}')
     lines.append(f"    [*] --> {definition.start.state}")
     timer_fired = {t.fire: t for t in definition.timers if t.fire}
@@ -49,9 +49,20 @@ def mermaid(definition: FlowDefinition, lang: str | None = None) -> str:
     return "\n".join(lines) + "\n"
 
 
+# Characters that mean something to Mermaid or to HTML, each drawn as its full-width form.
+# Mermaid reads the page's text back as HTML (it decodes entities, and keeps <img> and its
+# URL through its sanitiser), so no entity or escape survives it reliably: the character
+# itself must not reach it. `"` would end a quoted label, `;` and `:` end or split one,
+# `#…;` is an entity code, `%%` a comment or directive, `{}` a block, backticks markdown.
+_MERMAID_SAFE = str.maketrans({
+    "<": "＜", ">": "＞", "&": "＆", '"': "＂", "#": "＃", ";": "；", ":": "：", "%": "％",
+    "{": "｛", "}": "｝", "`": "｀",
+})
+
+
 def _label(text: str) -> str:
-    """An expression as an edge label: Mermaid ends a label at ';' and reads '#' as an entity."""
-    return " ".join(text.replace(";", ",").replace("#", "").replace(":", " ").split())
+    """Definition text (a title, an expression) as Mermaid label text: one line, no markup."""
+    return " ".join(text.split()).translate(_MERMAID_SAFE)
 
 
 def _targets(t) -> str:

@@ -53,3 +53,32 @@ def test_the_studio_draws_the_diagram_of_the_published_version(page, live_server
     labels = page.locator("pre[data-diagram] svg").text_content()
     assert "审批中" in labels and "submit" in labels  # an untitled step by its name
     assert "In review" not in labels  # a Chinese page draws the Chinese titles only
+
+
+def test_html_in_a_state_title_fetches_nothing_in_the_admins_browser(page, live_server, engine_flows, people):
+    # given a published state title that is an image tag pointing at this server (issue 16)
+    from django.conf import settings
+
+    if not settings.MERMAID_AVAILABLE:
+        pytest.fail("mermaid is not installed: bin/_env.sh installs it from the npm registry")
+    injected = f"<img src={live_server.url}/injected.png onerror=alert(1)>"
+    Membership.objects.create(user=people["manager"], project=people["p1"], role="project_admin")
+    versions.publish(people["p1"], "discount",
+                     overrides={"states": {"draft": {"title": {"zh": injected, "en": injected}}}})
+    requested, dialogs = [], []
+    page.on("request", lambda request: requested.append(request.url))
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    log_in(page, live_server, "manager")
+
+    # when the studio draws the diagram
+    page.goto(f"{live_server.url}/studio/P1/discount/")
+    page.wait_for_selector("pre[data-diagram] svg")
+    page.wait_for_load_state("networkidle")
+
+    # then the title is text in the drawing, and nothing fetched its URL or ran its script
+    diagram = page.locator("pre[data-diagram]")
+    assert [url for url in requested if "injected" in url] == []
+    assert dialogs == []
+    assert diagram.locator("img").count() == 0
+    drawn = diagram.locator("svg").text_content()  # SVG text: wrapped lines are joined without spaces
+    assert "＜img" in drawn and "/injected.png onerror=alert(1)＞" in drawn

@@ -136,7 +136,7 @@ def test_the_diagram_draws_a_choice_with_one_labelled_edge_per_branch():
 
     assert "    state _route_submit <<choice>>" in lines
     assert "    draft --> _route_submit: submit" in lines
-    assert "    _route_submit --> review: decimal(record.discount_rate or 0) > decimal(project.discount_allowance)" in lines
+    assert "    _route_submit --> review: decimal(record.discount_rate or 0) ＞ decimal(project.discount_allowance)" in lines
     assert "    _route_submit --> done: otherwise" in lines
     assert not any(line.startswith("    draft --> review") for line in lines)
 

@@ -112,3 +112,23 @@ def test_the_studio_names_flows_and_plugins_by_their_titles_published_or_not(adm
     # then the published flow by its version's title, an unpublished one by its template's, plugins by theirs
     assert ">认购</a>" in page and ">面积补差</a>" in page and ">定价</a>" in page
     assert ">subscription</a>" not in page and ">area_settlement</a>" not in page and ">pricing</a>" not in page
+
+
+def test_html_in_a_state_title_reaches_the_diagram_only_as_text(admin, people):
+    # given a published override whose state title is markup (issue 16)
+    injected = "<img src=x onerror=alert(1)>"
+    overrides = f'states:\n  awaiting_contract:\n    title: {{zh: "{injected}", en: "{injected}"}}\n'
+    assert admin.post("/studio/P1/subscription/", {"overrides": overrides, "action": "save"}).status_code == 302
+    admin.post("/studio/P1/subscription/publish/")
+
+    # when the studio shows the flow
+    page = admin.get("/studio/P1/subscription/").content.decode()
+
+    # then neither the page nor the diagram source Mermaid decodes from it holds the tag
+    import html
+    import re
+    [diagram] = re.findall(r'<pre class="mermaid" data-diagram>(.*?)</pre>', page, re.S)
+    assert "<img" not in page
+    assert 'state "＜img src=x onerror=alert(1)＞" as awaiting_contract' in html.unescape(diagram)
+    assert "<img" not in html.unescape(diagram)
+    assert 'mermaid.initialize({startOnLoad: true, securityLevel: "strict", htmlLabels: false' in page
