@@ -330,10 +330,13 @@ class Shape:
 
         until(seen, timeout, f"{name} logging {pattern!r}", self.tails)
 
-    def tick(self, jobs: int) -> None:
-        """Enqueue the timer job `jobs` times: the minute's tick of every consumer's scheduler, brought forward."""
-        self.manage("a", "shell", "--no-imports", "-c",
-                    f"from engine.tasks import fire_due_timers_every_minute as job\nfor _ in range({jobs}): job()")
+    def tick(self, jobs: int) -> subprocess.Popen:
+        """Enqueue the timer job `jobs` times: the minute's tick of every consumer's scheduler, brought forward.
+
+        Returns the command enqueueing them (`finish()` waits for it).
+        """
+        return self.spawn("a", "shell", "--no-imports", "-c",
+                          f"from engine.tasks import fire_due_timers_every_minute as job\nfor _ in range({jobs}): job()")
 
     def log(self, machine: str) -> list[dict]:
         """The JSON lines of the machine's var/log/platform.log (web and consumer processes alike)."""

@@ -273,7 +273,7 @@ def test_due_timers_fire_exactly_once_with_two_consumers_running_several_jobs(de
 
     # when: the timer job runs four times at once, on both consumers' two workers each
     before = _jobs_run(s)
-    s.tick(4)
+    s.finish(s.tick(4))
     until(lambda: _fired(s, records) == len(records), 45, f"{len(records)} timers fired",
           lambda: _timers_said(s, records))
     until(lambda: sum(_jobs_run(s).values()) >= sum(before.values()) + 4, 45, "the four jobs to end", s.tails)
@@ -300,7 +300,7 @@ def test_a_consumer_killed_mid_job_loses_nothing(deployed):
     assert len(records) == MANY
     # given: many expiries due at once, four timer jobs running on the two consumers
     _bring_forward(s, records, 0)
-    s.tick(4)
+    ticking = s.tick(4)  # watched from now on: the jobs may start before the command has exited
     killed = s.application("huey-b")
 
     # when: B's consumer is killed (kill -9) while one of its timer transactions is open
@@ -314,6 +314,7 @@ def test_a_consumer_killed_mid_job_loses_nothing(deployed):
     until(mid_job, 45, "huey-b inside a timer transaction", s.tails, every=0.01)
     s.kill("huey-b")
     at_kill = _fired(s, records)
+    s.finish(ticking)
     # the killed consumer's transactions are rolled back when PostgreSQL sees its connections close
     until(lambda: s.sql("SELECT count(*) FROM pg_stat_activity WHERE application_name = %s",
                         (killed,))[0][0] == 0, 30, "the killed consumer's connections to end")
