@@ -34,7 +34,8 @@ def config(log_dir, level: str = "INFO") -> dict:
             "django": {"handlers": ["stderr", "file"], "level": level, "propagate": False},
             "django.db.backends": {"level": "WARNING"},  # SQL at DEBUG only, and never by default
             "django.server": {"level": "WARNING"},  # runserver's access lines: web.request_log writes ours
-            "huey": {"level": level},
+            # handlers of its own, so `run_huey` does not add a plain-text one on top of ours
+            "huey": {"handlers": ["stderr", "file"], "level": level, "propagate": False},
             "axes": {"level": "WARNING"},  # its start-up banner in every command otherwise
         },
     }

@@ -159,15 +159,16 @@ STORAGES = {
 }
 # Browser assets installed from the npm registry by bin/_env.sh (package.json); each optional.
 NPM_DIR = ROOT_DIR / ".venv" / "npm" / "node_modules"
-MERMAID_DIR = NPM_DIR / "mermaid" / "dist"
+MERMAID_DIR = NPM_DIR / "mermaid" / "dist"  # the studio draws diagrams when it is there
 MERMAID_AVAILABLE = (MERMAID_DIR / "mermaid.min.js").exists()
-_VENDOR = {  # static prefix -> folder inside node_modules
-    "vendor/mermaid": "mermaid/dist",
-    "vendor/htmx": "htmx.org/dist",
-    "vendor/tom-select": "tom-select/dist",
-}
-STATICFILES_DIRS = [(prefix, NPM_DIR / folder) for prefix, folder in _VENDOR.items() if (NPM_DIR / folder).is_dir()]
-VENDOR_ASSETS = frozenset(prefix.removeprefix("vendor/") for prefix, _ in STATICFILES_DIRS)
+# The pages' files from those packages are listed one by one (web/vendor_files.py), not their folders.
+STATICFILES_FINDERS = [
+    "django.contrib.staticfiles.finders.FileSystemFinder",
+    "django.contrib.staticfiles.finders.AppDirectoriesFinder",
+    "web.vendor_files.VendorFinder",
+]
+_VENDOR = {"mermaid": "mermaid/dist", "htmx": "htmx.org/dist", "tom-select": "tom-select/dist"}  # name -> folder
+VENDOR_ASSETS = frozenset(name for name, folder in _VENDOR.items() if (NPM_DIR / folder).is_dir())
 
 LOGIN_URL = "web:login"
 LOGIN_REDIRECT_URL = "web:inbox"
