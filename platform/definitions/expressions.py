@@ -195,7 +195,15 @@ MAX_LENGTH = 2000
 
 
 class ExpressionRuntimeError(Exception):
-    """An expression that parsed could not be computed on these values."""
+    """An expression that parsed could not be computed on these values.
+
+    `str()` is the English reason; `zh` the Chinese one where it has its own words
+    (else the English, as for Python's own errors such as a comparison with None).
+    """
+
+    def __init__(self, message: str, zh: str | None = None):
+        super().__init__(message)
+        self.zh = zh or message
 
 
 class ExpressionBudgetExceeded(ExpressionRuntimeError):
@@ -259,7 +267,8 @@ class _Evaluator(simpleeval.SimpleEval):
         self.work += steps
         if self.work > WORK_BUDGET:
             raise ExpressionBudgetExceeded(
-                f"the expression needs more work than one evaluation may do ({WORK_BUDGET} steps)")
+                f"the expression needs more work than one evaluation may do ({WORK_BUDGET} steps)",
+                f"表达式的计算量超过单次求值的上限（{WORK_BUDGET} 步）")
 
     def _allow(self, size: int, *parts: int) -> None:
         """Refuse a value of `size` before it is built, else charge it to the work.
@@ -268,9 +277,11 @@ class _Evaluator(simpleeval.SimpleEval):
         to the end, so `size` is then only a lower bound.
         """
         if size > MAX_ITEMS:
-            amount = f"more than {MAX_ITEMS}" if any(p > MAX_ITEMS for p in parts) else str(size)
+            counted = not any(p > MAX_ITEMS for p in parts)
+            amount, amount_zh = (str(size), str(size)) if counted else (f"more than {MAX_ITEMS}", f"超过 {MAX_ITEMS}")
             raise ExpressionBudgetExceeded(
-                f"the expression would build {amount} values; an expression may build at most {MAX_ITEMS}")
+                f"the expression would build {amount} values; an expression may build at most {MAX_ITEMS}",
+                f"表达式将构造 {amount_zh} 个值；一个表达式最多只能构造 {MAX_ITEMS} 个")
         self._spend(size)
 
     def _built(self, kind, elements):

@@ -33,7 +33,7 @@ def evaluate_args(call: ActionCall, names: Mapping) -> dict:
                 result = v.evaluate(names)
             except ExpressionRuntimeError as exc:
                 raise ActionFailed(f"action {call.action}: {v.source}: {exc}",
-                                   f"动作 {call.action}：{v.source}：{exc}") from exc
+                                   f"动作 {call.action}：{v.source}：{exc.zh}") from exc
             return result.isoformat() if isinstance(result, date) else result
         if isinstance(v, Mapping):
             return {k: value(x) for k, x in v.items()}
@@ -51,7 +51,7 @@ def applies(call: ActionCall, names: Mapping) -> bool:
     except ExpressionRuntimeError as exc:
         raise ActionFailed(
             f"action {call.action}: its condition could not be checked: {exc} (in {call.when.source})",
-            f"动作 {call.action}：无法判断其执行条件：{exc}（{call.when.source}）") from exc
+            f"动作 {call.action}：无法判断其执行条件：{exc.zh}（{call.when.source}）") from exc
 
 
 def run(call: ActionCall, names: Mapping, ctx: EngineActionContext) -> bool:

@@ -43,7 +43,7 @@ def choose_target(definition: FlowDefinition, t: Transition, scope: Mapping[str,
             en, zh = _titles(t)
             raise GuardFailed(
                 f"where '{en}' leads could not be worked out: {exc} (in {branch.when.source})",
-                f"无法判断「{zh}」的去向：{exc}（{branch.when.source}）", guard=branch.when.source) from exc
+                f"无法判断「{zh}」的去向：{exc.zh}（{branch.when.source}）", guard=branch.when.source) from exc
     raise no_route(definition, t)
 
 

@@ -217,7 +217,7 @@ def _check_guard(t: Transition, scope: dict) -> None:
         ok = t.guard.evaluate(scope)
     except ExpressionRuntimeError as exc:
         raise GuardFailed(f"the condition of '{t.name}' could not be checked: {exc} (in {t.guard.source})",
-                          f"无法判断「{t.name}」的条件：{exc}（{t.guard.source}）", guard=t.guard.source) from exc
+                          f"无法判断「{t.name}」的条件：{exc.zh}（{t.guard.source}）", guard=t.guard.source) from exc
     if not ok:
         if t.guard_message:
             raise GuardFailed(t.guard_message.en, t.guard_message.zh, guard=t.guard.source)
