@@ -2,6 +2,7 @@
 
 A page never shows a raw value: a unit id becomes its code with area and list price,
 a customer id the customer's name (linked, phone masked as the viewer's roles say), a
+personal phone or ID number in the data masked unless the viewer may see it (kernel.personal_fields), a
 user id the person's display name, an enum its title, money ¥1,234,567.00, a rate read
 as a percent 5%, a date in the user's language. Objects become label/value pairs and
 lists of objects tables, through the same schema. Nothing empty shows as None: "—".
@@ -24,6 +25,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
+from kernel.personal_fields import masked, personal_kind, sees_in_full
 from kernel.zones import zone_name
 
 # the dates a person may type in a date field: 2026-12-30, 2026/12/30, 2026年12月30日
@@ -98,6 +100,8 @@ def collect_references(schema: Mapping, value: object, found: dict[str, set[int]
     """Add to `found` every unit/customer/user id `value` names, walking objects and arrays by the schema."""
     if schema.get("x-codes") and isinstance(value, str):  # a code of the project's rules: its list's titles
         found.setdefault("codes", set()).add(schema["x-codes"])
+    if name and value not in (None, "") and not isinstance(value, (Mapping, list)) and personal_kind(name, schema):
+        found.setdefault("personal", set()).add(name)  # the viewer's roles decide how it shows
     if isinstance(value, Mapping):
         properties = schema.get("properties", {})
         for key, item in value.items():
@@ -121,14 +125,23 @@ class References:
     users: dict[int, object] = field(default_factory=dict)
     visibility: object | None = None
     codes: dict[str, dict[str, str]] = field(default_factory=dict)  # x-codes list -> code -> title
+    # whether personal phones and ID numbers in the values show whole (kernel.personal_fields);
+    # masked unless the page's viewer was judged to see them
+    personal_full: bool = False
 
     @classmethod
-    def load(cls, found: Mapping[str, set[int]], *, project_id: int, viewer) -> "References":
+    def load(cls, found: Mapping[str, set[int]], *, project_id: int, viewer,
+             owners: Iterable[int] = ()) -> "References":
+        """`owners`: the users the record names as its own (kernel.personal_fields.owners of its data)."""
         from accounts.models import User
+        from kernel.access import roles_in
         from kernel.models import Customer, Unit
         from kernel.visibility import PhoneVisibility
 
         refs = cls()
+        if found.get("personal"):
+            viewer_id = getattr(viewer, "pk", None) if getattr(viewer, "is_authenticated", False) else None
+            refs.personal_full = sees_in_full(roles_in(viewer_id, project_id), viewer_id, owners)
         if found.get("unit"):
             refs.units = {u.pk: u for u in Unit.objects.filter(pk__in=found["unit"], project_id=project_id)}
         if found.get("customer"):
@@ -279,6 +292,9 @@ class Display:
         return Shown(self.scalar(schema, value, name))
 
     def scalar(self, schema: Mapping, value: object, name: str = "") -> str:
+        kind = personal_kind(name, schema) if name else None
+        if kind and not self.refs.personal_full:
+            return masked(kind, value)
         codes = schema.get("x-codes")
         if codes:  # a code of the project's rules, by the title the rules give it
             return self.refs.codes.get(codes, {}).get(str(value), str(value))

@@ -73,6 +73,7 @@ def test_another_consultant_sees_the_phone_masked_in_header_history_and_relation
     assert "电话: 138****1234 → 139****5678" in page
     assert '<span data-phone>137****1111</span>' in page
     assert "13912345678" not in page and "13700001111" not in page and "E12345678" not in page
+    assert "E****5678" in page  # the ID number masked as every personal number is (kernel.personal_fields)
     assert ">合并重复客户</a>" not in page
 
 

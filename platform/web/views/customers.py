@@ -35,6 +35,7 @@ from kernel.customers import survivor_of
 from kernel.history import customer_changes
 from kernel.models import (ChangeStatus, Customer, CustomerChangeRequest, CustomerMerge, CustomerRelation, Payment,
                            RelationKind)
+from kernel.personal_fields import mask_id_number
 from kernel.phones import mask_phone
 from kernel.schemas import cached_schema
 from kernel.visibility import PhoneVisibility, customer_payload
@@ -123,11 +124,12 @@ def customer_page(request, customer_id: int):
     schema = customer_schema()
     first = registrations[0].project if registrations else None
     zone = first.zone if first else ZoneInfo(timezone.get_current_timezone_name())
-    shown = Display(References(), lang(), zone, schema)
     payload = customer_payload(customer, visibility)
     payload["phone"] = shown_phone(payload["phone"])
     if payload["phone_masked"] and payload["extra"].get("id_number"):  # an ID number is as private as the phone
-        payload["extra"]["id_number"] = _mask_id(payload["extra"]["id_number"])
+        payload["extra"]["id_number"] = mask_id_number(payload["extra"]["id_number"])
+    # the profile's personal numbers (kernel.personal_fields) show as the customer's phone does
+    shown = Display(References(personal_full=not payload["phone_masked"]), lang(), zone, schema)
     managed = manager_projects(visibility, registrations)
     for r in registrations:
         r.stage_title = stage_title(r.project, r.stage)
@@ -219,15 +221,9 @@ def change_rows(customer: Customer, changes: dict, full: bool) -> list[tuple[str
         if key == "phone":
             old, new = ((shown_phone(old), shown_phone(new)) if full else (mask_phone(old), mask_phone(new)))
         elif key == "id_number" and not full:
-            old, new = _mask_id(old), _mask_id(new)
+            old, new = mask_id_number(old), mask_id_number(new)
         out.append((labels.get(key, key), old or DASH, new or DASH))
     return out
-
-
-def _mask_id(number: str) -> str:
-    """An ID number for viewers who see masked phones: the first four and last four characters."""
-    number = str(number or "")
-    return number if len(number) <= 8 else f"{number[:4]}{'*' * (len(number) - 8)}{number[-4:]}"
 
 
 def _changes(customer: Customer, visibility: PhoneVisibility, shown: Display, schema: dict, merges) -> list[dict]:
@@ -244,9 +240,8 @@ def _changes(customer: Customer, visibility: PhoneVisibility, shown: Display, sc
             old, new = change.old or {}, change.new or {}
             for key in [k for k in dict.fromkeys([*old, *new]) if old.get(k) != new.get(k)]:
                 field_schema = schema.get("properties", {}).get(key, {})
+                # an ID number is masked by `shown` as the phone is (kernel.personal_fields)
                 values = [shown.scalar(field_schema, side[key], key) if key in side else "" for side in (old, new)]
-                if key == "id_number" and not full:
-                    values = [_mask_id(v) for v in values]
                 out.append({"at": at, "sort": change.at, "by": who, "field": shown.label(key, field_schema),
                             "old": values[0], "new": values[1]})
         else:
