@@ -6,8 +6,8 @@ calls inside the transition's database transaction, with the arguments already
 evaluated (expressions turned into values). A function refuses with a `KernelError`
 subclass whose message the user can act on; the engine rolls the transition back.
 
-The operations live in `units`, `queue`, `payments` and `receivables`; they import models, so this
-module is importable once Django's apps are ready (as every caller is).
+The operations live in `units`, `queue`, `payments`, `receivables` and `rent_schedule`; they import
+models, so this module is importable once Django's apps are ready (as every caller is).
 """
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from datetime import datetime
 
 from definitions.actions import ActionSpec, ParamKind, ParamSpec
 
-from . import payments, queue, receivables, units
+from . import payments, queue, receivables, rent_schedule, units
 from .models.payments import PaymentKind
 
 _E = ParamKind.EXPRESSION
@@ -90,6 +90,24 @@ SPECS = (
         "replan": ParamSpec(ParamKind.LITERAL, required=False, schema={"type": "boolean"},
                             description="true: only adjust the deal's schedule if it has one (a loan's split)"),
     }, "Schedule what the deal's buyer owes", "生成应收计划", "kernel", repeatable=True),
+    ActionSpec("rent.schedule", {
+        "term_start": ParamSpec(_E, description="the day the lease starts (rent runs from it)"),
+        "monthly_rent": ParamSpec(_E, description="rent per month as signed (used until the record keeps rent_steps)"),
+        "payment_cycle": ParamSpec(_E, description="monthly, quarterly, half_yearly or yearly"),
+        "term_end": ParamSpec(_E, required=False, description="the last day of the term (wins over term_months)"),
+        "term_months": ParamSpec(_E, required=False, description="the term in months, without term_end"),
+        "rent_free_days": ParamSpec(_E, required=False, description="the first days from the start not charged"),
+        "escalation_rate": ParamSpec(_E, required=False, description="yearly increase, e.g. 0.05"),
+        "deposit": ParamSpec(_E, required=False, description="the security deposit 押金, due on signed_on"),
+        "signed_on": ParamSpec(_E, required=False, description="the day the deposit is due (default today)"),
+        "change": ParamSpec(ParamKind.LITERAL, required=False,
+                            schema={"enum": ["sign", "renew", "expand", "terminate"]},
+                            description="sign (default): draw from the terms; or the change to apply"),
+        "effective_on": ParamSpec(_E, required=False, description="expand: the new rent's first day; "
+                                  "terminate: the move-out day (charged)"),
+        "new_rent": ParamSpec(_E, required=False, description="renew, expand: the new rent per month"),
+        "new_end": ParamSpec(_E, required=False, description="renew: the new last day of the term"),
+    }, "Draw up or change the lease's rent schedule", "生成或调整租金计划", "kernel", repeatable=True),
     ActionSpec("receivables.due", {
         "kind": ParamSpec(ParamKind.LITERAL, schema={"enum": ["area_difference", "fee"]}),
         "amount": ParamSpec(_E, description="a money amount (decimal)"),
@@ -107,4 +125,5 @@ IMPLEMENTATIONS: dict[str, Callable[..., object]] = {
     "payment.record": payments.record,
     "receivables.schedule": receivables.schedule,
     "receivables.due": receivables.due,
+    "rent.schedule": rent_schedule.schedule,
 }

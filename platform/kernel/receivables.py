@@ -18,10 +18,17 @@ deposit, so nothing is counted twice.
 `check_receipt` is the payments ledger's guard: a receipt beyond what is still due on
 lines of its kind is refused in words (`ReceiptExceedsDue`), unless finance records it
 as an overpayment to refund (`payment.record` with `overpayment: true`).
+
+A lease's schedule (payment plan `lease`, drawn up by kernel.rent_schedule) is kept
+apart from a sale's: its lines take rent 租金 and security deposits 押金 only
+(`LEASE_LINE_OF`), a sale's never do (`LINE_OF`), and each looks up only its own kind
+of schedule. A subscription started from a lease (以租代买) has the lease among its
+records, so without this the lease's rent would count as received beyond the price,
+and its deposit line would be looked for in the rent schedule.
 """
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -45,6 +52,8 @@ DEPOSIT_KINDS = (K.SINCERITY_DEPOSIT, K.RESERVATION_DEPOSIT, K.DEPOSIT)
 LINE_OF = {**{k: K.DEPOSIT for k in DEPOSIT_KINDS},
            **{k: k for k in (K.DOWN_PAYMENT, K.INSTALLMENT, K.BANK_LOAN, K.PROVIDENT_FUND_LOAN,
                              K.AREA_DIFFERENCE, K.FEE)}}
+LEASE_PLAN = "lease"  # the payment plan of a lease's schedule (kernel.rent_schedule)
+LEASE_LINE_OF = {K.RENT: K.RENT, K.SECURITY_DEPOSIT: K.SECURITY_DEPOSIT}
 ADDED_KINDS = (K.AREA_DIFFERENCE, K.FEE)  # lines `due` adds; rescheduling keeps them
 PLANS = ("full", "installments", "commercial_mortgage", "provident_fund", "combined")
 KIND_ZH = {K.SINCERITY_DEPOSIT: "诚意金", K.RESERVATION_DEPOSIT: "小订金", K.DEPOSIT: "定金", K.DOWN_PAYMENT: "首付",
@@ -63,6 +72,14 @@ class ReceiptExceedsDue(KernelError):
     template_en = ("{reference}: {amount} typed as {kind_en}, but only {due} is still due for it; check the amount, "
                    "or let finance record the difference as an overpayment to refund")
     template_zh = "{reference}：登记{kind_zh} {amount}，但该项尚欠仅 {due}；请核对金额，或由财务将多出部分登记为多收款（待退）"
+
+
+class RentExceedsDue(ReceiptExceedsDue):
+    """A lease's receipt beyond its schedule: the lease steps offer no overpayment, so none is suggested."""
+
+    template_en = ("{reference}: {amount} typed as {kind_en}, but only {due} is still due for it on the lease; "
+                   "check the amount")
+    template_zh = "{reference}：登记{kind_zh} {amount}，但租约该项尚欠仅 {due}；请核对金额"
 
 
 class OverpaymentNeedsFinance(KernelError):
@@ -142,21 +159,30 @@ class Statement:
 
     def remaining(self, kind: str) -> Decimal:
         """What is still due on the lines a receipt of `kind` goes to."""
-        target = LINE_OF.get(PaymentKind(kind))
+        target = lines_of(self.schedule.payment_plan).get(PaymentKind(kind))
         return sum((line.balance for line in self.lines if line.kind == target), ZERO)
 
 
-def schedule_of(project_id: int, deal: Iterable[int]) -> ReceivableSchedule | None:
-    """The schedule of the deal these records (a record and its ancestors) belong to, if it has one."""
-    return (ReceivableSchedule.objects.filter(project_id=project_id, deal_id__in=list(deal))
-            .order_by("deal_id").first())
+def lines_of(plan: str) -> Mapping[str, str]:
+    """The line each kind of receipt goes to in a schedule of this payment plan."""
+    return LEASE_LINE_OF if plan == LEASE_PLAN else LINE_OF
 
 
-def allocate(lines: Sequence[Receivable], payments: Iterable[Payment],
-             today: date) -> tuple[list[Line], Decimal, Decimal]:
+def schedule_of(project_id: int, deal: Iterable[int], *, lease: bool = False, lock: bool = False
+                ) -> ReceivableSchedule | None:
+    """The sale's (or with `lease`, the lease's) schedule of the deal these records belong to, if it has one."""
+    found = ReceivableSchedule.objects.select_for_update() if lock else ReceivableSchedule.objects
+    found = found.filter(project_id=project_id, deal_id__in=list(deal))
+    found = found.filter(payment_plan=LEASE_PLAN) if lease else found.exclude(payment_plan=LEASE_PLAN)
+    return found.order_by("deal_id").first()
+
+
+def allocate(lines: Sequence[Receivable], payments: Iterable[Payment], today: date, *,
+             line_of: Mapping[str, str] = LINE_OF) -> tuple[list[Line], Decimal, Decimal]:
     """Receipts to lines, in the order they came in: by kind, the oldest due first (undated last).
 
     Returns the lines, what no line took (overpayments included) and the refunds.
+    `line_of` is the plan's (`lines_of`): a sale's lines take no rent, a lease's only rent and deposits.
     """
     order = sorted(range(len(lines)), key=lambda i: (lines[i].due_on is None, lines[i].due_on or date.min,
                                                      lines[i].position))
@@ -166,8 +192,8 @@ def allocate(lines: Sequence[Receivable], payments: Iterable[Payment],
         if p.kind == K.REFUND:
             refunded += p.amount
             continue
-        target = LINE_OF.get(p.kind)
-        if target is None:  # rent, security deposits: not the sale's money
+        target = line_of.get(p.kind)
+        if target is None:  # rent and security deposits in a sale, a sale's money in a lease
             continue
         left = p.amount
         if not p.overpayment:
@@ -190,7 +216,7 @@ def statement(schedule: ReceivableSchedule, today: date | None = None, *,
         lines = list(schedule.lines.order_by("position"))
     if payments is None:
         payments = deal_payments(schedule)
-    allocated, excess, refunded = allocate(lines, payments, today)
+    allocated, excess, refunded = allocate(lines, payments, today, line_of=lines_of(schedule.payment_plan))
     return Statement(schedule, tuple(allocated), excess, refunded)
 
 
@@ -207,10 +233,10 @@ def check_receipt(ctx: ActionContext, kind: str, amount: Decimal, overpayment: b
 
     Also records the receiving record as one of the deal's, so its receipts count.
     """
-    if LINE_OF.get(PaymentKind(kind)) is None:
+    lease = PaymentKind(kind) in LEASE_LINE_OF
+    if not lease and LINE_OF.get(PaymentKind(kind)) is None:
         return ZERO
-    found = (ReceivableSchedule.objects.select_for_update()
-             .filter(project_id=ctx.project_id, deal_id__in=list(ctx.deal)).order_by("deal_id").first())
+    found = schedule_of(ctx.project_id, ctx.deal, lease=lease, lock=True)
     if found is None:
         return ZERO  # before the deal is scheduled (a queue number's, a reservation's deposit)
     _join(found, ctx.deal)
@@ -219,7 +245,8 @@ def check_receipt(ctx: ActionContext, kind: str, amount: Decimal, overpayment: b
         return ZERO
     excess = amount - remaining
     if not overpayment:
-        raise ReceiptExceedsDue(reference=ctx.reference, amount=yuan(amount), due=yuan(remaining),
+        refusal = RentExceedsDue if lease else ReceiptExceedsDue
+        raise refusal(reference=ctx.reference, amount=yuan(amount), due=yuan(remaining),
                                 kind_en=KIND_EN[PaymentKind(kind)], kind_zh=KIND_ZH[PaymentKind(kind)])
     from .access import roles_in
 
@@ -289,8 +316,7 @@ def schedule(ctx: ActionContext, *, payment_plan: object, deal_price: object, de
         raise UnknownPaymentPlan(reference=ctx.reference)
     price = to_money(deal_price, "deal_price")
     today = ctx.now.date()
-    found = (ReceivableSchedule.objects.select_for_update()
-             .filter(project_id=ctx.project_id, deal_id__in=list(ctx.deal)).order_by("deal_id").first())
+    found = schedule_of(ctx.project_id, ctx.deal, lock=True)
     if found is None and replan:
         return
     if found is None:
@@ -355,8 +381,7 @@ def due(ctx: ActionContext, *, kind: str, amount: object, due_on: object = None)
     """Add a line to the deal's schedule: the area difference the buyer owes, fees collected at handover."""
     kind = PaymentKind(kind)
     money = to_money(amount)
-    found = (ReceivableSchedule.objects.select_for_update()
-             .filter(project_id=ctx.project_id, deal_id__in=list(ctx.deal)).order_by("deal_id").first())
+    found = schedule_of(ctx.project_id, ctx.deal, lock=True)
     if found is None:
         found = ReceivableSchedule.objects.create(
             project_id=ctx.project_id, deal_id=ctx.record_id, reference=ctx.reference, record_ids=sorted(ctx.deal),
