@@ -90,6 +90,7 @@ def test_a_viewer_who_sees_the_phone_masked_gets_a_read_only_page_saying_why(cli
     assert "data-read-only" in page and "您看到的是该客户的隐藏号码" in page
     assert "<form method=\"post\" class=\"c360-form" not in page and 'name="name"' not in page
     assert "138****1234" in page and "13812341234" not in page and "王小明" in page
+    assert "E****5678" in page and "E12345678" not in page  # the ID number masked as the phone (issue 16)
     assert refused.status_code == 403
     assert Customer.objects.get(pk=customer.pk).name == "王小明"
 

@@ -22,6 +22,7 @@ from kernel import merge, relations, revisions
 from kernel.access import MANAGER_ROLES, memberships_of
 from kernel.errors import InvalidCustomerData, InvalidPhone, KernelError, NothingToChange
 from kernel.models import ChangeStatus, Customer, CustomerChangeRequest, Project
+from kernel.personal_fields import masked, personal_kind
 from kernel.phones import normalise_phone
 from kernel.protection import ensure_may_act
 from kernel.visibility import PhoneVisibility, with_registrations
@@ -105,7 +106,10 @@ def add_kernel_error(form, error: KernelError) -> None:
 
 
 def _read_only_details(form_class, initial: dict, phone: str) -> list[tuple[str, str]]:
-    """(label, value in words) of the edit form's fields, for a viewer who may not change them."""
+    """(label, value in words) of the edit form's fields, for a viewer who may not change them.
+
+    That viewer sees the phone masked, so the ID number too (kernel.personal_fields).
+    """
     from ..display import DASH, day
 
     rows = []
@@ -113,7 +117,9 @@ def _read_only_details(form_class, initial: dict, phone: str) -> list[tuple[str,
         if name == "reason":
             continue
         value = initial.get(name, "")
-        if name == "birthday" and value:
+        if personal_kind(name) and value:
+            text = masked(personal_kind(name), value)
+        elif name == "birthday" and value:
             text = day(value)
         elif isinstance(field, forms.ChoiceField):
             text = dict(field.choices).get(value, "") if value else ""
