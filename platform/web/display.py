@@ -53,7 +53,19 @@ def _glossary() -> dict[str, str]:
         "rounding": _("Rounding"), "step": pgettext("record value", "Step"), "mode": _("Mode"), "deal_price": _("Deal price"),
         "deal_price_per_m2": _("Deal price per m²"), "total_discount_rate": _("Total discount"),
         "approval": _("Approval needed"),
+        "price_after_discounts": _("Price after discounts"), "credits": _("Credits"), "credit": _("Credit"),
+        "amount": _("Amount"),
     }
+
+
+def _column_labels() -> dict[str, dict[str, str]]:
+    """Column labels of plugin-written tables that differ from the glossary's: a credit line is no discount."""
+    return {"credits": {"before": _("Before the credit"), "after": _("After the credit")}}
+
+
+def credit_titles() -> dict[str, str]:
+    """The credit lines of a quote (pricing.quote's `credits`), by their code."""
+    return {"trade_in": _("Trade-in credit (old home)"), "lease": _("Lease-to-buy credit (rent received)")}
 
 
 def _known_enums() -> dict[str, str]:
@@ -62,11 +74,13 @@ def _known_enums() -> dict[str, str]:
         "built_area": _("by built area"), "inner_area": _("by inner area"), "built": _("built area"),
         "inner": _("inner area"), "half_up": _("round half up"), "down": _("round down"), "up": _("round up"),
         "none": _("none"), "approval": _("manager approval"), "countersign": _("countersign"),
+        **credit_titles(),
     }
 
 
-_PLUGIN_ENUM_KEYS = frozenset({"basis", "mode", "approval", "area_basis"})
-_MONEY_KEYS = frozenset({"list_price", "deal_price", "deal_price_per_m2", "before", "after"})
+_PLUGIN_ENUM_KEYS = frozenset({"basis", "mode", "approval", "area_basis", "credit"})
+_MONEY_KEYS = frozenset({"list_price", "deal_price", "deal_price_per_m2", "before", "after", "price_after_discounts",
+                         "amount"})
 _RATE_KEYS = frozenset({"rate", "total_discount_rate", "consultant_allowance", "countersign_above"})
 
 
@@ -324,7 +338,8 @@ class Display:
             keys = [k for k in properties if any(k in i for i in items)]
             keys += [k for i in items for k in i if k not in properties and k not in keys]
             keys = [k for k in dict.fromkeys(keys) if k not in _HIDDEN_KEYS and k != "code"]
-            headers = [self.label(k, properties.get(k, {})) for k in keys]
+            columns = _column_labels().get(name, {})
+            headers = [columns.get(k) or self.label(k, properties.get(k, {})) for k in keys]
             rows = [[self.value(properties.get(k, {}), i.get(k), k) for k in keys] for i in items]
             return Shown(text="", headers=headers, rows=rows)
         shown = [self.value(item_schema, i, name) for i in items]

@@ -8,13 +8,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 from decimal import Decimal
 
-from extensions.api import (ActionSpec, InvalidArgument, ParamKind, ParamSpec, decimal_of, decimal_text,
-                            int_of, local_date, money_text, rules_for)
+from extensions.api import (ActionSpec, InvalidArgument, ParamKind, ParamSpec, PluginError, decimal_of,
+                            decimal_text, int_of, local_date, money_text, rules_for)
 from kernel.errors import UnitNotFound
 from kernel.models import Unit
 
 from . import errors
 from .area_settlement import settle
+from .credits import CreditKind, CreditRefused
 from .discounts import DiscountRefused
 from .manual_discount import Approval, ManualDiscountRefused
 from .price_list import UnitFacts
@@ -34,6 +35,12 @@ QUOTE = ActionSpec("pricing.quote", {
                                       "such a discount is refused"),
     "deal_price_into": ParamSpec(_F, required=False, description="money field that gets the deal price"),
     "list_price_into": ParamSpec(_F, required=False, description="money field that gets the list price"),
+    "trade_in_credit": ParamSpec(_E, required=False,
+                                 description="the old home's value credited (置换), e.g. record.trade_in_credit; "
+                                             "taken off after discounts"),
+    "lease_credit": ParamSpec(_E, required=False,
+                              description="rent credited on a lease-to-buy (以租代买), e.g. record.lease_credit; "
+                                          "taken off after discounts"),
 }, "Quote and freeze the price", "报价并冻结价格", repeatable=True)
 
 SETTLE_AREA = ActionSpec("pricing.settle_area", {
@@ -49,7 +56,7 @@ _LEVEL_WORDS = {Approval.APPROVAL: ("approval", "折扣审批"), Approval.COUNTE
 
 def quote(ctx, *, unit: object, into: str, payment_plan: object = None, discounts: object = None,
           manual_discount: object = None, approved: object = None, deal_price_into: str | None = None,
-          list_price_into: str | None = None) -> None:
+          list_price_into: str | None = None, trade_in_credit: object = None, lease_credit: object = None) -> None:
     """Price the unit under the project's rules and freeze the quote on the record.
 
     The quote records which approval its manual discount needs (`needs_approval`,
@@ -57,6 +64,10 @@ def quote(ctx, *, unit: object, into: str, payment_plan: object = None, discount
     passes `approved` (say, `record.discount_approved` when it signs) gets a refusal
     instead of a frozen price when a discount above the allowance was not approved, so
     a misconfigured guard cannot let one through.
+
+    `trade_in_credit` and `lease_credit` (nothing, empty or 0: none) are taken off the
+    price after discounts as credit lines; `deal_price_into` gets the price after them.
+    A credit above the rules' cap for its kind, or credits above the price, are refused.
     """
     rules = _rules(ctx)
     found = _unit(ctx, unit)
@@ -64,10 +75,14 @@ def quote(ctx, *, unit: object, into: str, payment_plan: object = None, discount
         raise errors.NoListPrice(unit=found.code)
     rate = Decimal("0") if manual_discount in (None, "") else decimal_of(manual_discount, "manual_discount")
     requested = _codes(discounts)
+    credits = {CreditKind.TRADE_IN: _credit(trade_in_credit, "trade_in_credit"),
+               CreditKind.LEASE: _credit(lease_credit, "lease_credit")}
     on = local_date(ctx.project_id, ctx.now)
     try:
         q = make_quote(unit_facts(found), found.pk, found.list_price, rules, payment_plan=payment_plan,
-                       requested=requested, manual_rate=rate, on=on)
+                       requested=requested, manual_rate=rate, on=on, credits=credits)
+    except CreditRefused as exc:
+        raise _credit_refusal(exc) from None
     except DiscountRefused as exc:
         if exc.reason == "unknown":
             raise errors.UnknownDiscount(discount=exc.code, known=", ".join(exc.known) or "-") from None
@@ -136,6 +151,35 @@ def _codes(value: object) -> list[str]:
     if isinstance(value, Sequence) and all(isinstance(v, str) for v in value):
         return list(value)
     raise InvalidArgument(name="discounts", expected="a list of discount codes", expected_zh="折扣代码列表", value=value)
+
+
+def _credit(value: object, name: str) -> Decimal:
+    """A credit in money: nothing (None, empty) is none; 0 or more, to the fen."""
+    if value in (None, ""):
+        return Decimal("0.00")
+    amount = decimal_of(value, name)
+    if amount < 0 or amount != amount.quantize(Decimal("0.01")):
+        raise InvalidArgument(name=name, expected="an amount of 0 or more, to the fen",
+                              expected_zh="不小于 0 的金额（精确到分）", value=value)
+    return amount
+
+
+def _credit_refusal(exc: CreditRefused) -> PluginError:
+    """The refusal in words: which credit, how much, and the cap or the price it went past."""
+    credit_en, credit_zh = exc.kind.words
+    words = {"credit_en": credit_en, "credit_zh": credit_zh, "kind": exc.kind.value,
+             "amount": money_text(exc.amount), "limit": money_text(exc.limit)}
+    if exc.reason == "price":
+        return errors.CreditAbovePrice(**words, left=money_text(exc.limit), price=money_text(exc.price))
+    cap_en, cap_zh = [], []
+    if exc.cap.max_share_of_price is not None:
+        share = format((exc.cap.max_share_of_price * 100).normalize(), "f")
+        cap_en.append(f"{share} % of the price after discounts")
+        cap_zh.append(f"折后价的 {share}%")
+    if exc.cap.max_amount is not None:
+        cap_en.append(f"at most {money_text(exc.cap.max_amount)}")
+        cap_zh.append(f"最高 {money_text(exc.cap.max_amount)}")
+    return errors.CreditAboveCap(**words, cap_en=", ".join(cap_en), cap_zh="，".join(cap_zh))
 
 
 def _positive(value: object, name: str) -> Decimal:

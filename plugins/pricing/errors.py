@@ -33,3 +33,21 @@ class DiscountNeedsApproval(PluginError):
     template_en = ("a manual discount of {rate} is above the consultant's allowance of {allowance}: "
                    "submit it for {level_en}")
     template_zh = "手工折扣 {rate} 超出置业顾问权限 {allowance}，请提交{level_zh}"
+
+
+class CreditAboveCap(PluginError):
+    """A trade-in or lease credit above the cap the project's rules set for its kind (`credits`)."""
+
+    code = "pricing_credit_above_cap"
+    template_en = ("a {credit_en} of {amount} is above this project's cap of {limit} ({cap_en}): agree a lower "
+                   "credit, or have an admin change the pricing rules (credits.{kind})")
+    template_zh = "{credit_zh} {amount} 超出本项目上限 {limit}（{cap_zh}），请协商降低抵扣额，或请管理员修改定价规则（credits.{kind}）"
+
+
+class CreditAbovePrice(PluginError):
+    """Credits that would take the deal price below zero."""
+
+    code = "pricing_credit_above_price"
+    template_en = ("a {credit_en} of {amount} is more than the {left} left to pay (price after discounts {price}): "
+                   "the deal price cannot be below zero; choose a dearer unit or a lower credit")
+    template_zh = "{credit_zh} {amount} 超过待付金额 {left}（折后价 {price}），成交价不能低于零；请选择总价更高的房源或降低抵扣额"

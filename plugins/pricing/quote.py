@@ -1,18 +1,25 @@
-"""A quote 报价: list price → discount chain → manual discount → rounding, frozen as a snapshot.
+"""A quote 报价: list price → discount chain → manual discount → rounding → credits, frozen as a snapshot.
 
 The snapshot is what the deal keeps: every figure as a decimal string, the rules'
 revision, and which approval the manual discount needs, so the price can be explained
 years later even after the rules change. Its shape is versioned (`format`).
+
+Credits (a trade-in's old home, a lease-to-buy's rent; `credits.py`) come last: the
+rounded price after discounts less the credits is the deal price, what the buyer
+pays. A quote with credits adds `price_after_discounts` and one `credits` line each;
+one without has neither key, exactly as before credits existed, so format 1 stands.
+The discount rate, the approval and the price per m² are the price after discounts'.
 """
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
 from extensions.api import decimal_text, fen, money_text
 
+from .credits import CreditKind, CreditLine, apply_credits
 from .discounts import DiscountStep, applicable, apply_chain
 from .manual_discount import Approval, approval_needed
 from .price_list import UnitFacts
@@ -34,7 +41,9 @@ class Quote:
     after_chain: Decimal
     manual_rate: Decimal
     after_manual: Decimal
-    deal_price: Decimal
+    price_after_discounts: Decimal  # rounded by the rules: what the unit sells for
+    credits: tuple[CreditLine, ...]
+    deal_price: Decimal  # after credits: what the buyer pays
     approval: Approval
 
     @property
@@ -43,12 +52,14 @@ class Quote:
 
     @property
     def deal_price_per_m2(self) -> Decimal | None:
-        """P for area settlement: the contract price per m² on the pricing basis."""
-        return None if self.area is None else fen(self.deal_price / self.area)
+        """P for area settlement: the price per m² on the pricing basis, before credits (an old home does not
+        grow or shrink with the new unit's area)."""
+        return None if self.area is None else fen(self.price_after_discounts / self.area)
 
     @property
     def total_discount_rate(self) -> Decimal:
-        return ((self.list_price - self.deal_price) / self.list_price).quantize(RATE_PLACES)
+        """What the discounts took off the list price; credits are not discounts."""
+        return ((self.list_price - self.price_after_discounts) / self.list_price).quantize(RATE_PLACES)
 
     def snapshot(self, quoted_at: datetime) -> dict:
         manual = self.rules.manual
@@ -73,6 +84,9 @@ class Quote:
             },
             "rounding": {"step": decimal_text(self.rules.deal_rounding.step),
                          "mode": self.rules.deal_rounding.mode.value},
+            **({"price_after_discounts": money_text(self.price_after_discounts),
+                "credits": [{"credit": c.kind.value, "amount": money_text(c.amount), "before": money_text(c.before),
+                             "after": money_text(c.after)} for c in self.credits]} if self.credits else {}),
             "deal_price": money_text(self.deal_price),
             "deal_price_per_m2": money_text(self.deal_price_per_m2),
             "total_discount_rate": decimal_text(self.total_discount_rate),
@@ -82,12 +96,15 @@ class Quote:
 
 
 def make_quote(unit: UnitFacts, unit_id: int, list_price: Decimal, rules: PricingRules, *,
-               payment_plan: str | None, requested: Collection[str], manual_rate: Decimal, on: date) -> Quote:
-    """Price one unit for one deal. Refuses (ValueError subclasses) unknown or inapplicable discounts."""
+               payment_plan: str | None, requested: Collection[str], manual_rate: Decimal, on: date,
+               credits: Mapping[CreditKind, Decimal] | None = None) -> Quote:
+    """Price one unit for one deal. Refuses (ValueError subclasses) unknown or inapplicable discounts,
+    a manual discount nobody may grant, and a credit above its cap or above the price."""
     discounts = applicable(rules.discounts, payment_plan=payment_plan, requested=requested, on=on)
     after_chain, steps = apply_chain(list_price, discounts)
     approval = approval_needed(manual_rate, rules.manual)
     after_manual = fen(after_chain * (1 - manual_rate))
-    deal_price = round_to(after_manual, rules.deal_rounding)
+    price_after_discounts = round_to(after_manual, rules.deal_rounding)
+    deal_price, lines = apply_credits(price_after_discounts, credits or {}, rules.credits)
     return Quote(unit, unit_id, rules, payment_plan, list_price, tuple(steps), after_chain, manual_rate,
-                 after_manual, deal_price, approval)
+                 after_manual, price_after_discounts, tuple(lines), deal_price, approval)

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -12,6 +12,7 @@ from extensions.api import Problem, duplicate_codes, rule_problem
 from kernel.schemas import cached_schema
 
 from .area_settlement import AreaRule
+from .credits import CreditCap, CreditKind
 from .discounts import Discount
 from .manual_discount import ManualDiscountRules
 from .price_list import Basis, FloorBand, PriceListRules
@@ -34,6 +35,7 @@ class PricingRules:
     discounts: tuple[Discount, ...]
     manual: ManualDiscountRules
     area: AreaRule
+    credits: Mapping[CreditKind, CreditCap] = field(default_factory=lambda: MappingProxyType({}))  # capped kinds
 
     @property
     def basis(self) -> Basis:
@@ -69,6 +71,9 @@ def parse(config: Mapping, revision: int = 0) -> PricingRules:
         area=AreaRule(band=Decimal(area.get("band", "0.03")), increase_factor=Decimal(area.get("increase_factor", "0")),
                       decrease_factor=Decimal(area.get("decrease_factor", "2")),
                       cancel_beyond_band=bool(area.get("cancel_beyond_band", True))),
+        credits=MappingProxyType({CreditKind(kind): CreditCap(_dec(cap.get("max_share_of_price")),
+                                                              _dec(cap.get("max_amount")))
+                                  for kind, cap in config.get("credits", {}).items()}),
     )
 
 
@@ -94,6 +99,20 @@ def check(config: Mapping) -> list[Problem]:
     for key in ("increase_factor", "decrease_factor"):
         if key in area and Decimal(area[key]) < 0:
             problems.append(rule_problem(("area_settlement", key), "must not be negative", "不能为负数"))
+    problems += _credit_problems(config.get("credits", {}))
+    return problems
+
+
+def _credit_problems(credits: Mapping) -> list[Problem]:
+    """A cap's share in [0, 1] (0: no credit of that kind at all) and its amount not negative."""
+    problems: list[Problem] = []
+    for kind, cap in credits.items():
+        if "max_share_of_price" in cap and not ZERO <= Decimal(cap["max_share_of_price"]) <= ONE:
+            problems.append(rule_problem(("credits", kind, "max_share_of_price"),
+                                         "must be between 0 and 1 (0.30 is 30 % of the price after discounts)",
+                                         "必须在 0 和 1 之间（0.30 即折后价的 30%）"))
+        if "max_amount" in cap and Decimal(cap["max_amount"]) < 0:
+            problems.append(rule_problem(("credits", kind, "max_amount"), "must not be negative", "不能为负数"))
     return problems
 
 

@@ -15,7 +15,7 @@ from django.utils.translation import pgettext
 
 from engine.runtime import approvals
 from engine.runtime.access import MANAGER_ROLES
-from web.display import Display, Shown, joined, money, moment, percent
+from web.display import Display, Shown, credit_titles, joined, money, moment, percent
 
 from .common import lang, text
 from .record_history import Titles
@@ -172,10 +172,15 @@ def money_impact(data) -> list[tuple[str, str]]:
     try:
         from decimal import Decimal
 
-        discount = Decimal(quote["list_price"]) - Decimal(quote["deal_price"])
+        # credits (trade-in, lease-to-buy) are not discounts: the discount is down to the price they apply to
+        discount = Decimal(quote["list_price"]) - Decimal(quote.get("price_after_discounts") or quote["deal_price"])
         rows.append((_("Discount amount"), money(discount)))
     except (KeyError, ArithmeticError, TypeError, ValueError):
         pass
+    titles = credit_titles()
+    for line in quote.get("credits") or []:
+        amount = line.get("amount")
+        rows.append((titles.get(line.get("credit"), line.get("credit", "")), f"-{money(amount)}" if amount else "—"))
     rows.append((_("Deal price"), money(quote.get("deal_price"))))
     if quote.get("total_discount_rate"):
         rows.append((_("Total discount"), percent(quote["total_discount_rate"])))
