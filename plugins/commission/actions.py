@@ -9,10 +9,16 @@ from . import ledger
 _E = ParamKind.EXPRESSION
 
 ACCRUE = ActionSpec("commission.accrue", {
-    "contract_amount": ParamSpec(_E, description="the contract amount commission is a rate of"),
-    "consultant": ParamSpec(_E, required=False, description="user id of the sales consultant"),
+    "contract_amount": ParamSpec(_E, description="the contract amount commission is a rate of (a resale: the agreed "
+                                                 "price)"),
+    "consultant": ParamSpec(_E, required=False, description="user id of the sales consultant (a resale: who handled "
+                                                            "it, the agent)"),
     "channel": ParamSpec(_E, required=False, description="code of the agency channel that brought the buyer"),
     "referrer": ParamSpec(_E, required=False, description="who referred the buyer (全民经纪), e.g. a customer id"),
+    "kind": ParamSpec(ParamKind.LITERAL, required=False, schema={"enum": ["sale", "resale"]},
+                      description="sale (default): a new-home sale, channel rate, consultant tiers, referral bonus, "
+                                  "payable once filed and collected; resale: the rules' resale rate for the "
+                                  "consultant, payable at once (call it when the title is transferred)"),
 }, "Accrue commission on the signed deal", "计提佣金", repeatable=True)
 
 RELEASE = ActionSpec("commission.release", {
@@ -25,7 +31,18 @@ CLAW_BACK = ActionSpec("commission.claw_back", {
 
 
 def accrue(ctx, *, contract_amount: object, consultant: object = None, channel: object = None,
-           referrer: object = None) -> None:
+           referrer: object = None, kind: object = "sale") -> None:
+    if kind == "resale":
+        for name, value in (("channel", channel), ("referrer", referrer)):
+            if value not in (None, ""):
+                raise InvalidArgument(name=name, expected="nothing for a resale (its commission is the consultant's "
+                                                          "resale rate)", expected_zh="空（二手房佣金只计给置业顾问）",
+                                      value=value)
+        ledger.accrue_resale(
+            project_id=ctx.project_id, record_id=ctx.record_id, reference=ctx.reference,
+            sale_price=to_money(contract_amount, "contract_amount"),
+            consultant_id=None if consultant in (None, "") else int_of(consultant, "consultant"), now=ctx.now)
+        return
     ledger.accrue(
         project_id=ctx.project_id, record_id=ctx.record_id, reference=ctx.reference, lineage=ctx.deal,
         contract_amount=to_money(contract_amount, "contract_amount"),

@@ -10,9 +10,9 @@ from .models import CommissionDeal, CommissionEntry
 
 @admin.register(CommissionDeal)
 class CommissionDealAdmin(ReadOnlyAdmin):
-    list_display = ("reference", "project", "contract_amount", "consultant", "channel", "month", "filed_at",
+    list_display = ("reference", "project", "kind", "contract_amount", "consultant", "channel", "month", "filed_at",
                     "released_at", "cancelled_at")
-    list_filter = ("project", "month")
+    list_filter = ("project", "kind", "month")
     list_select_related = ("project", "consultant")  # consultant may be empty: named, or Django skips it
     search_fields = ("reference",)
 

@@ -26,7 +26,7 @@ from kernel.payments import net_collections
 
 from .errors import ClawbackOutstanding, DealCancelled, UnknownChannel
 from .lifecycle import EntryLifecycle
-from .models import BeneficiaryKind, CommissionDeal, CommissionEntry, ConsultantMonth, EntryStatus
+from .models import BeneficiaryKind, CommissionDeal, CommissionEntry, ConsultantMonth, DealKind, EntryStatus
 from .rules import CommissionRules, parse
 from .tiers import TierMode, channel_commission, consultant_commissions, is_payable, tier_rates
 
@@ -68,6 +68,34 @@ def accrue(*, project_id: int, record_id: int, reference: str, lineage: Sequence
         _entry(deal, BeneficiaryKind.REFERRER, referrer, r.referral_bonus, now, note="referral bonus")
     if consultant_id is not None:
         retier_month(project_id, consultant_id, deal.month, r, now)
+    return deal
+
+
+@transaction.atomic
+def accrue_resale(*, project_id: int, record_id: int, reference: str, sale_price: Decimal, consultant_id: int | None,
+                  now: datetime) -> CommissionDeal | None:
+    """Earn the resale rate of the agreed price for the consultant who handled it, payable at once.
+
+    Called when the title is transferred (the resale closes): the agency's work is done, and
+    the resale's money is the seller's and the buyer's, never in the project's ledger, so
+    no filing or collected share can be waited for. A resale deal does not count in the
+    consultant's monthly tiers (those are new-home sales). Nothing when the rules have no
+    `resale` section or the record names no consultant; again for the same record, nothing new.
+    """
+    r = rules(project_id)
+    if r.resale_rate is None or consultant_id is None:
+        return None
+    existing = find_deal(project_id, (record_id,), lock=True, kind=DealKind.RESALE)
+    if existing is not None:
+        if existing.cancelled_at is not None:
+            raise DealCancelled(reference=existing.reference)
+        return existing
+    deal = CommissionDeal.objects.create(
+        project_id=project_id, kind=DealKind.RESALE, record_id=record_id, reference=reference,
+        record_ids=[record_id], contract_amount=sale_price, consultant_id=consultant_id,
+        signed_at=now, month=local_date(project_id, now).replace(day=1), rules_revision=r.revision, released_at=now)
+    _entry(deal, BeneficiaryKind.CONSULTANT, str(consultant_id), channel_commission(sale_price, r.resale_rate), now,
+           base=sale_price, rate=r.resale_rate, note=f"resale {decimal_text(r.resale_rate)}")
     return deal
 
 
@@ -114,7 +142,8 @@ def claw_back(*, project_id: int, lineage: Sequence[int], reason: str, now: date
     found = find_deal(project_id, lineage)  # unlocked: only to learn the consultant's month
     if found is None or found.cancelled_at is not None:
         return found
-    if found.consultant_id is not None:
+    tiered = found.kind == DealKind.SALE and found.consultant_id is not None
+    if tiered:
         _lock_month(project_id, found.consultant_id, found.month)  # the month first, then the deal
     deal = CommissionDeal.objects.select_for_update().get(pk=found.pk)
     if deal.cancelled_at is not None:  # cancelled while we waited for the locks
@@ -131,7 +160,7 @@ def claw_back(*, project_id: int, lineage: Sequence[int], reason: str, now: date
         elif entry.status == EntryStatus.PAID and not entry.is_clawback and entry.pk not in clawed_back:
             _entry(deal, BeneficiaryKind(entry.beneficiary_kind), entry.beneficiary, -entry.amount, now,
                    base=entry.base_amount, rate=entry.rate, note=f"clawback of paid entry {entry.pk}", reverses=entry)
-    if deal.consultant_id is not None:
+    if tiered:
         retier_month(project_id, deal.consultant_id, deal.month, rules(project_id), now)
     return deal
 
@@ -165,7 +194,7 @@ def retier_month(project_id: int, consultant_id: int, month: date, r: Commission
     # Lock the month's deals (by id, the one order every service uses) before reading
     # released_at or cancelled_at: a release or cancellation in flight is waited for.
     locked = CommissionDeal.objects.select_for_update().filter(project_id=project_id, consultant_id=consultant_id,
-                                                                month=month).order_by("id")
+                                                                month=month, kind=DealKind.SALE).order_by("id")
     deals = sorted((d for d in locked if d.cancelled_at is None), key=lambda d: (d.signed_at, d.pk))
     targets = consultant_commissions([d.contract_amount for d in deals], r.tiers, r.tier_mode)
     rates = tier_rates(len(deals), r.tiers, r.tier_mode)
@@ -183,10 +212,15 @@ def _lock_month(project_id: int, consultant_id: int, month: date) -> ConsultantM
     return locked_row(ConsultantMonth, project_id=project_id, consultant_id=consultant_id, month=month)
 
 
-def find_deal(project_id: int, lineage: Iterable[int], *, lock: bool = False) -> CommissionDeal | None:
-    """The deal of the nearest record in `lineage` (the acting record first, then its ancestors)."""
+def find_deal(project_id: int, lineage: Iterable[int], *, lock: bool = False,
+              kind: str = DealKind.SALE) -> CommissionDeal | None:
+    """The deal of `kind` of the nearest record in `lineage` (the acting record first, then its ancestors).
+
+    Only new-home sales by default: a trade-in's subscription and contract descend from the
+    resale record, whose resale deal is not theirs to release, claw back or accrue on.
+    """
     lineage = list(dict.fromkeys(lineage))
-    deals = CommissionDeal.objects.filter(project_id=project_id, record_id__in=lineage)
+    deals = CommissionDeal.objects.filter(project_id=project_id, record_id__in=lineage, kind=kind)
     if lock:
         deals = deals.select_for_update()
     by_record = {d.record_id: d for d in deals}

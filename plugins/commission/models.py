@@ -27,10 +27,17 @@ class EntryStatus(models.TextChoices):
     REVERSED = "reversed", _("reversed")
 
 
+class DealKind(models.TextChoices):
+    SALE = "sale", _("new-home sale")  # 新房: channel, consultant tiers, referral; payable once filed and collected
+    RESALE = "resale", _("resale")     # 二手房: the resale rate for the consultant, payable at closing
+
+
 class CommissionDeal(models.Model):
     """A signed deal commission is earned on; locked while its entries change."""
 
     project = models.ForeignKey("kernel.Project", on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(_("kind"), max_length=16, choices=DealKind.choices, default=DealKind.SALE,
+                            help_text=_("Only new-home sales count in a consultant's monthly tiers."))
     record_id = models.BigIntegerField(_("record"), help_text=_("The engine record that signed the deal."))
     reference = models.CharField(_("reference"), max_length=32)
     record_ids = models.JSONField(_("records of the deal"), default=list,
@@ -55,6 +62,7 @@ class CommissionDeal(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["project", "record_id"], name="commission_deal_one_per_record"),
             models.CheckConstraint(condition=Q(contract_amount__gt=0), name="commission_deal_amount_positive"),
+            models.CheckConstraint(condition=Q(kind__in=DealKind.values), name="commission_deal_kind_known"),
         ]
         indexes = [models.Index(fields=["project", "consultant", "month"], name="commission_deal_month_idx")]
 

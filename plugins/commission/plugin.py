@@ -9,7 +9,8 @@ from . import actions, rules
 @hookimpl
 def plugin_info() -> PluginInfo:
     return PluginInfo("commission", "Commission", "佣金", "1",
-                      "Channel rates, consultant tiers, referral bonuses; a ledger with clawbacks and statements.")
+                      "Channel rates, consultant tiers, referral bonuses, resale commission; a ledger with "
+                      "clawbacks and statements.")
 
 
 @hookimpl
@@ -31,8 +32,9 @@ def plugin_check_rules(config):
 @hookimpl
 def plugin_writes() -> list[Write]:
     return [
-        Write(WriteKind.TABLE, "commission.CommissionDeal", "one row per signed deal: amount, consultant, channel, "
-                                                            "referrer, filed / payable / cancelled moments"),
+        Write(WriteKind.TABLE, "commission.CommissionDeal", "one row per signed deal (a new-home sale, or a resale "
+                                                            "at closing): amount, consultant, channel, referrer, "
+                                                            "filed / payable / cancelled moments"),
         Write(WriteKind.TABLE, "commission.CommissionEntry", "ledger entries per beneficiary: accrued, payable, paid, "
                                                              "reversed; clawbacks as negative entries"),
         Write(WriteKind.TABLE, "commission.ConsultantMonth", "a lock row per consultant and month"),

@@ -37,6 +37,7 @@ class CommissionRules:
     referral_bonus: Decimal
     requires_filing: bool
     collected_share: Decimal
+    resale_rate: Decimal | None = None  # None: resales earn no commission under these rules
 
 
 def parse(config: Mapping, revision: int = 0) -> CommissionRules:
@@ -50,6 +51,7 @@ def parse(config: Mapping, revision: int = 0) -> CommissionRules:
         referral_bonus=Decimal(config.get("referral_bonus", "0")),
         requires_filing=bool(config["payable"].get("requires_filing", True)),
         collected_share=Decimal(config["payable"]["collected_share"]),
+        resale_rate=Decimal(config["resale"]["rate"]) if "resale" in config else None,
     )
 
 
@@ -62,6 +64,8 @@ def check(config: Mapping) -> list[Problem]:
     problems += _tier_problems(tiers)
     if Decimal(config.get("referral_bonus", "0")) < 0:
         problems.append(rule_problem(("referral_bonus",), "must not be negative", "不能为负数"))
+    if "resale" in config:
+        problems += _rate(("resale", "rate"), config["resale"]["rate"])
     share = Decimal(config["payable"]["collected_share"])
     if not ZERO <= share <= ONE:
         problems.append(rule_problem(("payable", "collected_share"), "must be between 0 and 1 (0.30 is 30 %)",
