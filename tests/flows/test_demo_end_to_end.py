@@ -218,7 +218,7 @@ def test_one_customer_from_queue_number_to_handover_in_the_demo(demo):
     assert story(rsv) == ["start", "hold", "convert"]
     assert story(sub) == ["start", "quote", "submit", "sign"]
     assert story(con) == ["start", "submit_for_review", "vote", "vote", "approve_contract", "sign",
-                          "submit_filing", "file"]
+                          "submit_filing", "file", "deliver"]  # closed by the handover's delivery
     assert story(mtg) == ["start", "submit_to_bank", "bank_approves", "sign_loan_contract", "record_disbursement"]
     assert story(ars) == ["start", "enter_survey", "vote", "vote", "approve_settlement", "notify_buyer",
                           "collect_difference"]
