@@ -11,6 +11,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONCE, NONE, SELF, UNSAFE_INLINE
 
 from . import logs
 from django.utils.translation import gettext_lazy as _
@@ -53,6 +54,7 @@ MIDDLEWARE = [
     "web.request_log.RequestLogMiddleware",  # first: its request id is on every line the request logs
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",  # static files without a separate server
+    "csp.middleware.CSPMiddleware",  # the content security policy below, with a nonce per response
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -207,4 +209,18 @@ if os.environ.get("PLATFORM_BEHIND_PROXY") == "1":  # the proxy ends TLS and say
 CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("DJANGO_CSRF_TRUSTED_ORIGINS", "").split(",") if o]
 SESSION_COOKIE_AGE = int(os.environ.get("PLATFORM_SESSION_HOURS", "12")) * 3600  # a working day
 X_FRAME_OPTIONS = "DENY"
+
+# Content security policy (django-csp): scripts only from this site or inline with the
+# response's nonce (templates: nonce="{{ request.csp_nonce }}"), no inline handlers, no
+# other origins for anything. Styles may be inline: Mermaid's diagrams and htmx style
+# their own elements. PLATFORM_CSP=report-only reports instead of enforcing.
+_POLICY = {"DIRECTIVES": {
+    "default-src": [SELF], "script-src": [SELF, NONCE], "style-src": [SELF, UNSAFE_INLINE],
+    "img-src": [SELF, "data:"], "font-src": [SELF, "data:"], "connect-src": [SELF],
+    "object-src": [NONE], "base-uri": [SELF], "form-action": [SELF], "frame-ancestors": [NONE],
+}}
+if os.environ.get("PLATFORM_CSP") == "report-only":
+    CONTENT_SECURITY_POLICY_REPORT_ONLY = _POLICY
+else:
+    CONTENT_SECURITY_POLICY = _POLICY
 SECURE_REFERRER_POLICY = "same-origin"

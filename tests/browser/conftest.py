@@ -58,3 +58,11 @@ def log_in(page, live_server, username, password="x"):
     page.fill("input[name=password]", password)
     page.click("button[type=submit]")
     page.wait_for_url(f"{live_server.url}/")
+
+
+def csp_violations(page) -> list[str]:
+    """Collects the content security policy's refusals the page reports in its console, as they come."""
+    found: list[str] = []
+    page.on("console", lambda message: found.append(message.text)
+            if "Content Security Policy" in message.text else None)
+    return found

@@ -7,6 +7,10 @@ a shortcut through the engine.
 """
 from __future__ import annotations
 
+import re
+
+from playwright.sync_api import expect
+
 from .conftest import log_in
 
 
@@ -108,7 +112,8 @@ def pick(page, field_id: str, typed: str, option: str | None = None) -> None:
     option = page.locator(f"#{field_id}-ts-dropdown .option:not(.create)", has_text=option or typed).first
     option.wait_for()
     # the lookup answers after a pause (loadThrottle): choose once it has, as a person does
-    page.wait_for_function(f"!document.getElementById({field_id!r}).tomselect.wrapper.classList.contains('loading')")
+    # (a locator's expectation, not wait_for_function: the content security policy forbids evaluating strings)
+    expect(control.locator("xpath=..")).not_to_have_class(re.compile(r"\bloading\b"))
     option.click()
     page.locator(f"#{field_id}-ts-dropdown").wait_for(state="hidden")
 

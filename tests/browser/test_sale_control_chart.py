@@ -2,6 +2,7 @@
 from decimal import Decimal
 
 import pytest
+from playwright.sync_api import expect
 
 from engine import versions
 from engine.runtime import records, transitions
@@ -30,8 +31,7 @@ def test_the_chart_shows_a_hold_made_by_another_user(page, live_server, people):
                                   {"unit_id": unit.pk, "customer_id": 1, "deposit": "5000.00"})
     transitions.fire(p["consultant2"], record.pk, "hold", {"unit_id": unit.pk, "deposit": "5000.00"})
 
-    page.wait_for_function("document.querySelector(\"td[data-unit='3-1502']\").dataset.status === 'reserved'",
-                           timeout=10_000)
+    expect(page.locator("td[data-unit='3-1502']")).to_have_attribute("data-status", "reserved", timeout=10_000)
     assert page.evaluate("window.__marker") == "no reload"
     assert page.locator("[data-count=reserved]").inner_text() == "1"
     assert cell.locator("[data-status-text]").inner_text() == "预留"
