@@ -53,3 +53,16 @@ def settings_problems(values: object, language: str = "en") -> list[str]:
 def zone_names() -> frozenset[str]:
     """The IANA zone names this installation knows (Asia/Shanghai, Asia/Hong_Kong ...)."""
     return frozenset(available_timezones())
+
+
+DUNNING_DAYS_AHEAD = 7
+
+
+def dunning_days_ahead(values: dict) -> int:
+    """How many days before its due date an amount still due is reminded of (`dunning_days_ahead`, default 7).
+
+    Read through the schema's default like every setting; a project saved before the
+    setting existed gets the default.
+    """
+    days = effective_settings(values).get("dunning_days_ahead", DUNNING_DAYS_AHEAD)
+    return days if isinstance(days, int) and not isinstance(days, bool) and days >= 0 else DUNNING_DAYS_AHEAD

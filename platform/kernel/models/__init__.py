@@ -2,6 +2,7 @@
 from .companies import Company
 from .customers import (ChangeStatus, Customer, CustomerChangeRequest, CustomerMerge, CustomerRegistration,
                         CustomerRelation, RelationKind)
+from .dunning import DunningNotice
 from .followups import FollowUp, FollowUpChannel
 from .payments import Payment, PaymentKind
 from .projects import Project
@@ -12,7 +13,7 @@ from .visits import Campaign, Visit, VisitKind
 
 __all__ = [
     "Building", "Campaign", "ChangeStatus", "Company", "Customer", "CustomerChangeRequest", "CustomerMerge",
-    "CustomerRegistration", "CustomerRelation", "FollowUp", "FollowUpChannel", "Payment", "PaymentKind",
+    "CustomerRegistration", "CustomerRelation", "DunningNotice", "FollowUp", "FollowUpChannel", "Payment", "PaymentKind",
     "Project", "QueueBatch", "QueueNumber", "Receivable", "ReceivableSchedule", "RelationKind", "ReleaseReason", "SaleStatus", "Unit", "UnitHold",
     "Visit", "VisitKind",
 ]
