@@ -1,10 +1,11 @@
 """Template context every page needs: the user's projects (those they administer, run the front desk of,
-manage) for the menu, the assets."""
+manage, keep the receivables of) for the menu, the assets."""
 from django.conf import settings
 
 from accounts.models import Membership
 from engine.runtime.access import can_administer
 from kernel.access import MANAGER_ROLES
+from kernel.dunning import RECEIVABLES_ROLES
 from kernel.models import Project
 from kernel.visits import FRONT_DESK_ROLES
 
@@ -12,7 +13,8 @@ from kernel.visits import FRONT_DESK_ROLES
 def user_projects(request) -> dict:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
-        return {"user_projects": [], "admin_projects": [], "front_desk_projects": [], "manager_projects": []}
+        return {"user_projects": [], "admin_projects": [], "front_desk_projects": [], "manager_projects": [],
+                "receivables_projects": []}
     roles: dict[str, set[str]] = {}
     held_by_user = Membership.objects.filter(user=user).order_by("project__code")
     for code, role in held_by_user.values_list("project__code", "role"):
@@ -24,7 +26,8 @@ def user_projects(request) -> dict:
     return {"user_projects": list(roles), "admin_projects": admin,
             # the menu offers a page only where the user may use it: no link that answers "not allowed"
             "front_desk_projects": [code for code, held in roles.items() if held & FRONT_DESK_ROLES],
-            "manager_projects": [code for code, held in roles.items() if held & MANAGER_ROLES]}
+            "manager_projects": [code for code, held in roles.items() if held & MANAGER_ROLES],
+            "receivables_projects": [code for code, held in roles.items() if held & RECEIVABLES_ROLES]}
 
 
 def vendor_assets(request) -> dict:

@@ -1,8 +1,8 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from .views import (chart, customer_list, customer_pages, customers, front_desk, inbox, lookups, protection,
-                    record_list, records, rules, start, studio, units)
+from .views import (chart, customer_list, customer_pages, customers, dunning_panel, front_desk, inbox, lookups,
+                    protection, receivables_due, record_list, records, rules, start, studio, units)
 
 app_name = "web"
 
@@ -55,6 +55,12 @@ urlpatterns = [
     path("projects/<slug:project>/campaigns/", front_desk.campaign_list, name="campaigns"),
     path("projects/<slug:project>/campaigns/new/", front_desk.campaign_edit, name="campaign-new"),
     path("projects/<slug:project>/campaigns/<int:campaign_id>/", front_desk.campaign_edit, name="campaign-edit"),
+    # 应收欠款: the deals that still owe, its .xlsx export; dismissing a payment reminder (views/receivables_due.py,
+    # views/dunning_panel.py)
+    path("projects/<slug:project>/receivables/", receivables_due.receivables_due, name="receivables-due"),
+    path("projects/<slug:project>/receivables/export/", receivables_due.receivables_export,
+         name="receivables-export"),
+    path("dunning/<int:notice_id>/dismiss/", dunning_panel.dismiss_notice, name="dunning-dismiss"),
     # the flow studio and plugin rules (project admins)
     path("studio/<slug:project>/", studio.studio, name="studio"),
     path("studio/<slug:project>/rules/<slug:plugin>/", rules.rules_page, name="rules"),

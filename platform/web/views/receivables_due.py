@@ -1,0 +1,244 @@
+"""应收欠款 / Receivables due: a project's deals that still owe money, for finance and the sales floor's managers.
+
+Each live deal with a balance (kernel.dunning.project_balances: the record pages'
+statement, per deal): its reference (linking to the deal's record page), the customer
+(phone full or masked as kernel.visibility says for this project), the unit, the
+consultant the customer is registered to, what is due, received and still owed, the
+overdue amount, the oldest overdue line's due date and how many days ago that was, and
+what falls due in the next N days. Filters: overdue only, or due within N days (the
+project's `dunning_days_ahead` unless chosen); the most overdue first; totals of the
+whole list under it. The same list downloads as an .xlsx (numeric money cells, date
+cells, headers in the user's language, a title row with the project, zone and day).
+
+Finance, sales managers and the project director see it (kernel.dunning.RECEIVABLES_ROLES);
+another member is told in words why not (403); a non-member gets 404, as every project
+page answers. The page reads a fixed number of queries whatever the number of deals
+(tests/web/test_receivables_due.py).
+"""
+from __future__ import annotations
+
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import Prefetch
+from django.db.models.fields.json import KT
+from django.http import Http404, HttpResponse, QueryDict
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext, gettext_lazy as _, pgettext
+from openpyxl import Workbook
+from openpyxl.styles import Font
+
+from definitions.roles import role_titles
+from engine.models import Record
+from engine.runtime.access import can_see
+from kernel import dunning
+from kernel.access import memberships_of
+from kernel.models import Customer, CustomerRegistration, Project, Unit
+from kernel.settings_schema import dunning_days_ahead
+from kernel.visibility import PhoneVisibility
+from kernel.zones import zone_name
+
+from ..display import DASH, day, money, shown_phone
+from .common import lang
+from .display import person_of
+
+PAGE_SIZE = 50
+MAX_DAYS = 365
+SHOWS = (("", _("All with a balance")), ("overdue", _("Overdue only")), ("soon", _("Due within the days ahead")))
+
+
+def deal_customers(deal_ids: Sequence[int]) -> dict[int, int]:
+    """deal (record) id -> the customer its data names (`customer_id`), in one query; kernel.dunning's source."""
+    found = {}
+    for pk, customer in Record.objects.filter(pk__in=list(deal_ids)).values_list("pk", KT("data__customer_id")):
+        if customer not in (None, "") and str(customer).isdigit():
+            found[pk] = int(customer)
+    return found
+
+
+@dataclass
+class Row:
+    deal_id: int
+    reference: str
+    customer_id: int | None
+    customer: str
+    phone: str
+    unit: str
+    consultant: str
+    due: Decimal
+    received: Decimal
+    balance: Decimal
+    overdue: Decimal
+    overdue_since: date | None
+    days_overdue: int | None
+    due_soon: Decimal
+
+    @property
+    def texts(self) -> dict[str, str]:
+        """The row's amounts and dates as the page shows them."""
+        return {"due": money(self.due), "received": money(self.received), "balance": money(self.balance),
+                "overdue": money(self.overdue) if self.overdue else DASH,
+                "since": day(self.overdue_since) if self.overdue_since else DASH,
+                "due_soon": money(self.due_soon) if self.due_soon else DASH}
+
+
+@dataclass(frozen=True)
+class Filters:
+    show: str
+    days: int
+
+    @property
+    def query(self) -> str:
+        q = QueryDict(mutable=True)
+        if self.show:
+            q["show"] = self.show
+        q["days"] = str(self.days)
+        return q.urlencode()
+
+
+def _project_for(request, code: str) -> tuple[Project, dict, frozenset[str]]:
+    project = Project.objects.filter(code=code).first()
+    memberships = memberships_of(request.user.pk)
+    roles = memberships.get(project.pk, frozenset()) if project else frozenset()
+    if project is None or not can_see(request.user, project.pk, roles):
+        raise Http404()
+    return project, memberships, roles
+
+
+def _refused(request, project: Project, roles: frozenset[str]):
+    language = lang()
+    joiner = "、" if language.startswith("zh") else ", "
+    reason = gettext("The receivables list of %(project)s is for finance, sales managers and the project director; "
+                     "your roles there (%(roles)s) do not include them. Ask a project admin for one of these roles "
+                     "if your work needs the list.") % {
+        "project": project.name, "roles": joiner.join(role_titles(sorted(roles), language)) or pgettext("roles", "no role")}
+    return render(request, "web/front_desk/refused.html", {"project": project, "reason": reason}, status=403)
+
+
+def _filters(params: QueryDict, project: Project) -> Filters:
+    show = params.get("show", "")
+    days = params.get("days", "")
+    return Filters(show if show in dict(SHOWS) else "",
+                   min(int(days), MAX_DAYS) if days.isdigit() else dunning_days_ahead(project.settings))
+
+
+def rows_for(project: Project, visibility: PhoneVisibility, today: date, f: Filters) -> list[Row]:
+    """The list's rows, most overdue first, in a fixed number of queries (balances, records, customers, units)."""
+    found = dunning.project_balances(project, today)
+    last_day = today + timedelta(days=f.days)
+    if f.show == "overdue":
+        found = [b for b in found if b.statement.overdue > 0]
+    elif f.show == "soon":
+        found = [b for b in found if b.due_within(last_day) > 0]
+    customer_of = deal_customers([b.schedule.deal_id for b in found])
+    here = CustomerRegistration.objects.filter(project=project).select_related("consultant")
+    customers = {c.pk: c for c in Customer.objects.filter(pk__in=set(customer_of.values()))
+                 .prefetch_related(Prefetch("registrations", queryset=here))}
+    units = dict(Unit.objects.filter(project=project, pk__in={b.unit_id for b in found if b.unit_id})
+                 .values_list("pk", "code"))
+    rows = []
+    for b in found:
+        customer = customers.get(customer_of.get(b.schedule.deal_id))
+        registration = next(iter(customer.registrations.all()), None) if customer else None
+        since = b.overdue_since
+        s = b.statement
+        rows.append(Row(
+            b.schedule.deal_id, b.schedule.reference, customer.pk if customer else None,
+            customer.name if customer else DASH,
+            shown_phone(visibility.phone_for(customer)) if customer else DASH,
+            units.get(b.unit_id, DASH), person_of(registration.consultant) if registration else DASH,
+            s.due, s.received, s.balance, s.overdue, since, (today - since).days if since else None,
+            b.due_within(last_day)))
+    rows.sort(key=lambda r: (-r.overdue, -r.balance, r.reference))
+    return rows
+
+
+def _totals(rows: Sequence[Row]) -> dict[str, Decimal]:
+    zero = Decimal("0.00")
+    return {key: sum((getattr(r, key) for r in rows), zero)
+            for key in ("due", "received", "balance", "overdue", "due_soon")}
+
+
+def _prepare(request, project: str):
+    project_obj, memberships, roles = _project_for(request, project)
+    if not roles & dunning.RECEIVABLES_ROLES:
+        return None, _refused(request, project_obj, roles)
+    today = timezone.now().astimezone(project_obj.zone).date()
+    f = _filters(request.GET, project_obj)
+    visibility = PhoneVisibility(request.user.pk, memberships, project_obj.pk)
+    return (project_obj, today, f, rows_for(project_obj, visibility, today, f)), None
+
+
+@login_required
+def receivables_due(request, project: str):
+    prepared, refusal = _prepare(request, project)
+    if refusal is not None:
+        return refusal
+    project_obj, today, f, rows = prepared
+    totals = _totals(rows)
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "web/receivables_due.html", {
+        "project": project_obj, "page": page, "filters": f, "shows": SHOWS, "paging": f.query,
+        "today": day(today), "zone": zone_name(project_obj.zone, lang()), "count": len(rows),
+        "totals": {key: money(value) for key, value in totals.items()}, "any_overdue": totals["overdue"] > 0,
+        "export_url": reverse("web:receivables-export", args=[project_obj.code]) + "?" + f.query,
+    })
+
+
+@login_required
+def receivables_export(request, project: str):
+    """The same list, filters and order as an .xlsx workbook."""
+    prepared, refusal = _prepare(request, project)
+    if refusal is not None:
+        return refusal
+    project_obj, today, f, rows = prepared
+    content = workbook(project_obj, today, f, rows)
+    response = HttpResponse(content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response["Content-Disposition"] = f'attachment; filename="receivables-{project_obj.code}-{today:%Y%m%d}.xlsx"'
+    return response
+
+
+def workbook(project: Project, today: date, f: Filters, rows: Sequence[Row]) -> bytes:
+    """Title row (project, zone, day), headers in the user's language, one row per deal, the totals row."""
+    book = Workbook()
+    sheet = book.active
+    sheet.title = gettext("Receivables due")[:31]
+    title = gettext("Receivables due: %(project)s, %(day)s (%(zone)s)") % {
+        "project": f"{project.code} {project.name}", "day": day(today), "zone": zone_name(project.zone, lang())}
+    sheet.append([title])
+    sheet["A1"].font = Font(bold=True, size=13)
+    headers = [gettext("Reference"), gettext("Customer"), gettext("Phone"), gettext("Unit"), gettext("Consultant"),
+               gettext("Total due"), pgettext("receivables", "Received"), pgettext("receivables", "Balance"), gettext("Overdue amount"),
+               pgettext("receivables", "Overdue since"), gettext("Days overdue"),
+               gettext("Due within %(days)s days") % {"days": f.days}]
+    sheet.append(headers)
+    for cell in sheet[2]:
+        cell.font = Font(bold=True)
+    for r in rows:
+        sheet.append([r.reference, r.customer, r.phone, r.unit, r.consultant, r.due, r.received, r.balance, r.overdue,
+                      r.overdue_since, r.days_overdue, r.due_soon])
+    totals = _totals(rows)
+    sheet.append([pgettext("receivables", "Total"), None, None, None, None, totals["due"], totals["received"], totals["balance"],
+                  totals["overdue"], None, None, totals["due_soon"]])
+    for cell in sheet[sheet.max_row]:
+        cell.font = Font(bold=True)
+    for row in sheet.iter_rows(min_row=3):
+        for cell in (row[5], row[6], row[7], row[8], row[11]):
+            cell.number_format = "#,##0.00"
+        row[9].number_format = "yyyy-mm-dd"
+    for column, width in zip("ABCDEFGHIJKL", (14, 12, 15, 10, 12, 16, 16, 16, 16, 12, 10, 16)):
+        sheet.column_dimensions[column].width = width
+    sheet.freeze_panes = "A3"
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+__all__ = ["deal_customers", "receivables_due", "receivables_export", "rows_for", "workbook"]
