@@ -12,8 +12,8 @@ from django import forms
 from django.core.validators import DecimalValidator
 from django.utils.translation import gettext_lazy as _
 
-from .parsing import (MONEY_LIMIT, MONEY_MAX_DIGITS, parse_date, parse_datetime, parse_decimal, parse_money, parse_percent,
-                      percent_text)
+from .parsing import (MONEY_MAX_DIGITS, MoneyTooLarge, parse_date, parse_datetime, parse_decimal, parse_money,
+                      parse_percent, percent_text)
 from .refs import CustomerOption, Refs
 from .widgets import (BuyersWidget, DateInput, DateTimeInput, MoneyInput, PercentInput, Picked, PickerInput, Typed,
                       money_text)
@@ -50,13 +50,13 @@ class MoneyField(TypedField):
             return None
         try:
             amount = parse_money(str(value))
+        except MoneyTooLarge:  # what the money columns hold (definitions.money)
+            raise forms.ValidationError(self.error_messages["limit"], code="limit") from None
         except ValueError:
             too_precise = _number_or_none(str(value))
             if too_precise is not None:  # a number with fen fractions: Django's own words for it
                 DecimalValidator(MONEY_MAX_DIGITS + 6, 2)(too_precise)
             raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from None
-        if abs(amount) >= MONEY_LIMIT:
-            raise forms.ValidationError(self.error_messages["limit"], code="limit")
         return amount
 
     def shown(self, value) -> str:

@@ -10,10 +10,8 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from zoneinfo import ZoneInfo
 
-FEN = Decimal("0.01")
-# 12 digits of yuan: the largest amount the kernel's amount columns (payments, list prices) hold.
-MONEY_MAX_DIGITS = 14
-MONEY_LIMIT = Decimal(10) ** (MONEY_MAX_DIGITS - 2)
+# the one money limit (¥999,999,999,999.99), the same as the money columns and the schema format
+from definitions.money import FEN, MONEY_MAX_DIGITS, within_limit  # noqa: F401 (MONEY_MAX_DIGITS: read by fields)
 
 _GROUPED = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d*)?$")  # 1,234.5: commas only between thousands
 _DATE_PATTERNS = (
@@ -40,10 +38,20 @@ def _number(text: str) -> Decimal:
     return number
 
 
+class MoneyTooLarge(ValueError):
+    """An amount beyond `MONEY_LIMIT`: the field says the limit rather than the format."""
+
+
 def parse_money(text: str) -> Decimal:
-    """Yuan with at most two decimals: `1,234.5` is 1234.50; `¥` and `元` around it are allowed."""
+    """Yuan with at most two decimals: `1,234.5` is 1234.50; `¥` and `元` around it are allowed.
+
+    `MoneyTooLarge` above the limit, checked first: rounding a number of thirty digits to
+    the fen would overflow Decimal's precision.
+    """
     cleaned = text.strip().lstrip("¥￥").rstrip("元").strip()
     amount = _number(cleaned)
+    if not within_limit(amount):
+        raise MoneyTooLarge(text)
     if amount != amount.quantize(FEN):
         raise ValueError(text)
     return amount.quantize(FEN)
@@ -104,3 +112,4 @@ def parse_datetime(text: str, zone: str) -> datetime:
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=ZoneInfo(zone))
     return parsed
+

@@ -16,12 +16,12 @@ from jsonschema import Draft202012Validator, FormatChecker
 
 from . import canonical
 from .errors import PathPart, Problem
+from .money import money_text_problem
 from .structure import dedupe
 from .expressions import LEAF
 
 MONEY_FORMATS = ("money",)
 DECIMAL_FORMATS = ("money", "decimal")
-_MONEY_RE = re.compile(r"^-?\d{1,15}(\.\d{1,2})?$")
 _DECIMAL_RE = re.compile(r"^-?\d{1,15}(\.\d{1,6})?$")
 
 format_checker = FormatChecker()
@@ -29,7 +29,8 @@ format_checker = FormatChecker()
 
 @format_checker.checks("money", raises=(InvalidOperation,))
 def _is_money(value: object) -> bool:
-    return not isinstance(value, str) or bool(_MONEY_RE.match(value))
+    """A decimal string of yuan with at most two decimals that a money column holds (`money.MONEY_LIMIT`)."""
+    return not isinstance(value, str) or money_text_problem(value) is None
 
 
 @format_checker.checks("decimal", raises=(InvalidOperation,))

@@ -29,6 +29,8 @@ _MESSAGES: dict[str, tuple[str, str]] = {
     "schema.min_length": ("must not be empty", "不能为空"),
     "schema.max_length": ("is longer than {limit} characters", "长度超过 {limit} 个字符"),
     "schema.unique": ("lists the same value twice: {value}", "包含重复的值：{value}"),
+    "schema.money_limit": ("{value} is more than the largest amount kept, {limit}",
+                           "{value} 超过可记录的最大金额 {limit}"),
     "schema.range": ("{value} is out of range ({detail})", "{value} 超出范围（{detail_zh}）"),
     "schema.invalid": ("{detail}", "{detail}"),
     "name.duplicate": ("duplicate {kind} name '{name}' (first at {first})", "重复的{kind_zh}名称 '{name}'（首次定义于 {first}）"),

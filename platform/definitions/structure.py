@@ -14,6 +14,7 @@ from pathlib import Path
 from jsonschema import Draft202012Validator
 
 from .errors import Problem, closest
+from .money import MONEY_LIMIT_TEXT, money_text_problem
 
 FORMAT_SCHEMA_PATH = Path(__file__).with_name("flow-format.schema.json")
 
@@ -87,6 +88,13 @@ def dedupe(problems: list[Problem]) -> list[Problem]:
     return out
 
 
+def money_limit_problem(value: object, path: tuple = (), file: str = "") -> Problem | None:
+    """The refusal of a money string only too large for the columns, saying the limit; None for any other value."""
+    if not isinstance(value, str) or money_text_problem(value) != "money.limit":
+        return None
+    return Problem("schema.money_limit", path, {"value": _short(value), "limit": MONEY_LIMIT_TEXT}, file)
+
+
 def translate_error(error, file: str) -> list[Problem]:
     path = tuple(error.absolute_path)
     kind = error.validator
@@ -137,6 +145,10 @@ def translate_error(error, file: str) -> list[Problem]:
         detail_zh = f"{'最小值' if kind == 'minimum' else '最大值'} {limit}"
         return [Problem("schema.range", path, {"value": _short(instance), "detail": f"{kind} {limit}",
                                                "detail_zh": detail_zh}, file)]
+    is_money = (kind, error.validator_value) == ("format", "money")
+    too_large = money_limit_problem(instance, path, file) if is_money else None
+    if too_large is not None:
+        return [too_large]
     if kind == "propertyNames":
         en, zh = _WHAT["name"]
         return [Problem("schema.pattern", path, {"value": _short(instance), "what": en, "what_zh": zh}, file)]

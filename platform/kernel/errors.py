@@ -113,6 +113,14 @@ class InvalidAmount(KernelError):
         super().__init__(name=name, value=value, **params)
 
 
+class AmountTooLarge(InvalidAmount):
+    """More than a money column holds (definitions.money.MONEY_LIMIT): said with the limit, not as a format."""
+
+    code = "amount_too_large"
+    template_en = "{name} must be at most {limit}, the largest amount kept; got {value_en}"
+    template_zh = "{name} 不能超过可记录的最大金额 {limit}；实际为 {value_zh}"
+
+
 class RefundExceedsReceipts(KernelError):
     code = "refund_exceeds_receipts"
     template_en = "a refund of {amount} is more than {reference} has received net ({received})"

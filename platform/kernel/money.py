@@ -9,10 +9,12 @@ from __future__ import annotations
 import re
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
-from .errors import InvalidAmount
+from definitions.money import FEN, MONEY_DECIMAL_PLACES, MONEY_LIMIT, MONEY_LIMIT_TEXT, MONEY_MAX_DIGITS
 
-FEN = Decimal("0.01")
-MONEY_LIMIT = Decimal("999999999999.99")  # the 14-digit money columns; forms.parsing.MONEY_LIMIT is the same
+from .errors import AmountTooLarge, InvalidAmount
+
+# every money column: `models.DecimalField(_("amount"), **MONEY_COLUMN)`, so the column holds what to_money accepts
+MONEY_COLUMN = {"max_digits": MONEY_MAX_DIGITS, "decimal_places": MONEY_DECIMAL_PLACES}
 _GROUPED = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d*)?$")  # 3,000.10: commas only between thousands
 
 
@@ -50,13 +52,15 @@ def to_money(value: object, name: str = "amount") -> Decimal:
 
     More decimals are refused rather than rounded, like floats: the fen a person typed
     must be the fen the ledger keeps. `name` is the argument the value came in, for the
-    refusal (`InvalidAmount`). Nothing above `MONEY_LIMIT` (¥999,999,999,999.99).
+    refusal (`InvalidAmount`). Nothing above `MONEY_LIMIT` (¥999,999,999,999.99), what the
+    money columns hold: `AmountTooLarge` says so with the limit.
     """
     try:
         amount = parse_decimal(value)
-        exact = 0 < amount <= MONEY_LIMIT and amount == amount.quantize(FEN)
-    except (ValueError, InvalidOperation):  # InvalidOperation: too many digits to hold in fen
+    except ValueError:
         raise InvalidAmount(name=name, value=value) from None
-    if not exact:
+    if amount > MONEY_LIMIT:  # compared before any rounding: a huge number has too many digits to round
+        raise AmountTooLarge(name=name, value=value, limit=MONEY_LIMIT_TEXT)
+    if not (amount > 0 and amount == amount.quantize(FEN)):
         raise InvalidAmount(name=name, value=value)
     return fen(amount)

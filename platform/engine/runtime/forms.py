@@ -8,6 +8,7 @@ from jsonschema import Draft202012Validator
 
 from definitions.entity import format_checker
 from definitions.model import FlowDefinition, FormSpec, thaw
+from definitions.structure import money_limit_problem
 
 from .errors import InvalidForm
 
@@ -85,6 +86,10 @@ _ZH_FORMAT = {"money": "金额格式不正确（最多两位小数）", "decimal
 
 def error_pair(error) -> tuple[str, str]:
     """A jsonschema error in English (its own words) and in Chinese (by kind)."""
+    is_money = (error.validator, error.validator_value) == ("format", "money")
+    too_large = money_limit_problem(error.instance) if is_money else None
+    if too_large is not None:  # the limit said, as rule files and the kernel say it
+        return too_large.message("en"), too_large.message("zh")
     if error.validator == "format":
         return error.message, _ZH_FORMAT.get(error.validator_value, "格式不正确")
     return error.message, _ZH.get(error.validator, "数据不符合要求")

@@ -12,6 +12,8 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from ..money import MONEY_COLUMN
+
 
 class PaymentKind(models.TextChoices):
     """What a receipt or refund is, as finance names it; net collections count each kind as docs/kernel.md says."""
@@ -35,7 +37,7 @@ class Payment(models.Model):
     record_id = models.BigIntegerField(_("record"), help_text=_("The engine record of the deal."))
     reference = models.CharField(_("reference"), max_length=32)
     kind = models.CharField(_("kind"), max_length=24, choices=PaymentKind.choices)
-    amount = models.DecimalField(_("amount"), max_digits=14, decimal_places=2)
+    amount = models.DecimalField(_("amount"), **MONEY_COLUMN)
     received_at = models.DateTimeField(_("received at"))
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                     related_name="+")

@@ -14,6 +14,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from ..money import MONEY_COLUMN
 from .payments import PaymentKind
 
 
@@ -24,7 +25,7 @@ class ReceivableSchedule(models.Model):
     record_ids = models.JSONField(_("records of the deal"), default=list,
                                   help_text=_("Every record seen acting for the deal; its payments count."))
     payment_plan = models.CharField(_("payment plan"), max_length=31)
-    deal_price = models.DecimalField(_("deal price"), max_digits=14, decimal_places=2)
+    deal_price = models.DecimalField(_("deal price"), **MONEY_COLUMN)
     scheduled_at = models.DateTimeField(_("scheduled at"))
 
     class Meta:
@@ -40,7 +41,7 @@ class Receivable(models.Model):
     schedule = models.ForeignKey(ReceivableSchedule, on_delete=models.CASCADE, related_name="lines")
     position = models.PositiveSmallIntegerField(_("position"))
     kind = models.CharField(_("kind"), max_length=24, choices=PaymentKind.choices)
-    amount = models.DecimalField(_("amount due"), max_digits=14, decimal_places=2)
+    amount = models.DecimalField(_("amount due"), **MONEY_COLUMN)
     due_on = models.DateField(_("due on"), null=True, blank=True,
                               help_text=_("Empty: when the bank or the provident fund pays out."))
 

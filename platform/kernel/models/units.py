@@ -13,6 +13,8 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from ..money import MONEY_COLUMN
+
 
 class SaleStatus(models.TextChoices):
     AVAILABLE = "available", _("available")
@@ -61,7 +63,7 @@ class Unit(models.Model):
     built_area = models.DecimalField(_("built area (m²)"), max_digits=8, decimal_places=2)
     inner_area = models.DecimalField(_("inner area (m²)"), max_digits=8, decimal_places=2)
     orientation = models.CharField(_("orientation"), max_length=20, blank=True)
-    list_price = models.DecimalField(_("list price"), max_digits=14, decimal_places=2)
+    list_price = models.DecimalField(_("list price"), **MONEY_COLUMN)
     status = models.CharField(_("sale status"), max_length=16, choices=SaleStatus.choices,
                               default=SaleStatus.AVAILABLE)
     history = HistoricalRecords(excluded_fields=["project", "building", "code", "floor", "position"])

@@ -13,6 +13,8 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from ..money import MONEY_COLUMN
+
 
 class Campaign(models.Model):
     """A marketing campaign (推广活动) that brings visits and calls, with its period and cost."""
@@ -25,7 +27,7 @@ class Campaign(models.Model):
                                help_text=_("Where it runs: an agency, a platform, a venue."))
     starts_on = models.DateField(_("starts on"))
     ends_on = models.DateField(_("ends on"))
-    cost = models.DecimalField(_("cost"), max_digits=14, decimal_places=2, default=0)
+    cost = models.DecimalField(_("cost"), **MONEY_COLUMN, default=0)
     active = models.BooleanField(_("active"), default=True)
 
     class Meta:
@@ -58,7 +60,7 @@ class Visit(models.Model):
     received_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     at = models.DateTimeField(_("at"), default=timezone.now)
     layout = models.CharField(_("layout wanted"), max_length=60, blank=True)
-    budget = models.DecimalField(_("budget"), max_digits=14, decimal_places=2, null=True, blank=True)
+    budget = models.DecimalField(_("budget"), **MONEY_COLUMN, null=True, blank=True)
     area = models.DecimalField(_("area wanted (m²)"), max_digits=8, decimal_places=2, null=True, blank=True)
     note = models.CharField(_("note"), max_length=500, blank=True)
     token = models.CharField(max_length=40, unique=True, help_text=_("The form's one-time token: one visit per submit."))
