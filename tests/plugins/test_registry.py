@@ -42,7 +42,8 @@ def test_every_plugin_action_is_declared_with_typed_parameters_and_its_provider(
         "unit": (ParamKind.EXPRESSION, True), "into": (ParamKind.FIELD, True),
         "payment_plan": (ParamKind.EXPRESSION, False), "discounts": (ParamKind.EXPRESSION, False),
         "manual_discount": (ParamKind.EXPRESSION, False), "approved": (ParamKind.EXPRESSION, False),
-        "deal_price_into": (ParamKind.FIELD, False), "list_price_into": (ParamKind.FIELD, False)}
+        "deal_price_into": (ParamKind.FIELD, False), "list_price_into": (ParamKind.FIELD, False),
+        "trade_in_credit": (ParamKind.EXPRESSION, False), "lease_credit": (ParamKind.EXPRESSION, False)}
     assert specs["points.award"].params["rule"].schema == {"enum": ["purchase", "referral", "event"]}
 
 
