@@ -16,6 +16,7 @@ from jsonschema import Draft202012Validator, FormatChecker
 
 from . import canonical
 from .errors import PathPart, Problem
+from .files import read_text
 from .money import money_text_problem
 from .structure import dedupe
 from .expressions import LEAF
@@ -126,10 +127,9 @@ def to_decimal(value: object) -> object:
 def load_schema_file(path: Path) -> tuple[object, list[Problem]]:
     """Read a `.json` schema exactly (decimals stay Decimal); problems name the file."""
     file = str(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        return None, [Problem("file.unreadable", (), {"detail": exc.strerror or str(exc)}, file)]
+    text, unreadable = read_text(path, file)
+    if unreadable is not None:
+        return None, [unreadable]
     try:
         return canonical.loads(text), []
     except ValueError as exc:

@@ -8,6 +8,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from .errors import DefinitionError, Problem
+from .files import read_text
 from .model import FlowDefinition
 from .validator import Environment, check_and_build, resolve_entity
 from .yamlio import LoadedYaml, load_yaml
@@ -28,11 +29,9 @@ class Template:
 def read_template(path: Path, display: str | None = None) -> Template:
     """The file as it is now; parsed again only when its text changed (the document is the caller's own)."""
     file = display or str(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        detail = getattr(exc, "strerror", None) or str(exc)
-        return Template(file, None, {}, (Problem("file.unreadable", (), {"detail": detail}, file),))
+    text, unreadable = read_text(path, file)
+    if unreadable is not None:
+        return Template(file, None, {}, (unreadable,))
     loaded = _parsed(text, file)
     return Template(file, copy.deepcopy(loaded.data), loaded.lines, loaded.problems)
 

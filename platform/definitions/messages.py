@@ -8,6 +8,8 @@ from __future__ import annotations
 _MESSAGES: dict[str, tuple[str, str]] = {
     "file.unreadable": ("cannot read the file: {detail}", "无法读取文件：{detail}"),
     "file.not_found": ("no such file or directory", "文件或目录不存在"),
+    "file.not_utf8": ("the file is not UTF-8 text (byte {byte}, column {column}): save it as UTF-8",
+                      "文件不是 UTF-8 文本（第 {column} 列的字节 {byte}），请以 UTF-8 编码保存"),
     "file.name_mismatch": ("the flow is named '{name}' but the file is '{file_name}'; they must match",
                            "流程名为 '{name}'，但文件名为 '{file_name}'，两者必须一致"),
     "flow.duplicate": ("flow '{name}' is also defined in {other}", "流程 '{name}' 在 {other} 中重复定义"),

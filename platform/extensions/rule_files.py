@@ -10,6 +10,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from definitions.errors import Problem
+from definitions.files import read_text
 from definitions.yamlio import load_yaml
 
 from . import registry
@@ -17,10 +18,9 @@ from . import registry
 
 def load_rule_file(path: Path) -> tuple[object, dict, list[Problem]]:
     """(config, lines by path, syntax problems) for one file."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        return None, {}, [Problem("file.unreadable", (), {"detail": exc.strerror or str(exc)}, str(path))]
+    text, unreadable = read_text(path)  # a missing file, a folder, a GBK file: one problem, with its line
+    if unreadable is not None:
+        return None, {}, [unreadable]
     loaded = load_yaml(text, str(path))
     return loaded.data, loaded.lines, list(loaded.problems)
 

@@ -9,7 +9,7 @@ from django.db import IntegrityError, transaction
 
 from kernel.models import Project
 
-from .errors import RulesMissing
+from .errors import InvalidRules, RulesMissing
 from .models import RuleSet
 
 
@@ -57,7 +57,15 @@ def publish_rules(project: Project, plugin: str, config: Mapping, *, user=None, 
     constraint publishes on top of the winner's row instead.
     `validated=True` skips the check for a caller that has just made it on this very
     configuration (the admin's form does, through `RuleSet.clean`).
+    A configuration that is not a mapping (a rules file or page whose top level is a list
+    or a text) is refused by the same validation, by path, before anything is copied.
     """
+    if not isinstance(config, Mapping):
+        from .declarations import rule_problem
+        from .registry import validate_rules
+
+        raise InvalidRules(plugin, validate_rules(plugin, config) or [
+            rule_problem((), "the rules must be a mapping of keys to values", "规则必须是键值映射")])
     config = copy.deepcopy(dict(config))
     rule_set = RuleSet.objects.select_for_update().filter(project=project, plugin=plugin).first()
     if rule_set is None:

@@ -10,6 +10,7 @@ from django.core.management.base import BaseCommand, CommandError
 from definitions import DefinitionError, load_flows
 from definitions import canonical
 from definitions.errors import closest
+from definitions.files import read_text
 from definitions.yamlio import load_yaml
 from kernel.models import Project
 
@@ -129,10 +130,9 @@ class Command(BaseCommand):
             self.stdout.write(f"{project.code}/{v.flow} v{v.number} already has this content; nothing published")
 
     def read_overrides(self, path: Path) -> object:
-        try:
-            text = path.read_text(encoding="utf-8")
-        except OSError as exc:
-            raise CommandError(f"{path}: {exc.strerror}") from exc
+        text, unreadable = read_text(path)  # not there, a folder, not UTF-8: said with the file (and line)
+        if unreadable is not None:
+            raise DefinitionError([unreadable])
         loaded = load_yaml(text, str(path))  # YAML is a superset of JSON
         if loaded.problems:
             raise DefinitionError(loaded.problems)
