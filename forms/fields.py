@@ -12,8 +12,8 @@ from django import forms
 from django.core.validators import DecimalValidator
 from django.utils.translation import gettext_lazy as _
 
-from .parsing import (MONEY_MAX_DIGITS, MoneyTooLarge, parse_date, parse_datetime, parse_decimal, parse_money,
-                      parse_percent, percent_text)
+from .parsing import (MAX_JSON_DEPTH, MONEY_MAX_DIGITS, MoneyTooLarge, json_depth, parse_date, parse_datetime,
+                      parse_decimal, parse_key, parse_money, parse_percent, percent_text)
 from .refs import CustomerOption, Refs
 from .widgets import (BuyersWidget, DateInput, DateTimeInput, MoneyInput, PercentInput, Picked, PickerInput, Typed,
                       money_text)
@@ -86,7 +86,8 @@ class DecimalTextField(TypedField):
             number = parse_decimal(str(value))
         except ValueError:
             raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from None
-        if number != number.quantize(Decimal("0.000001")) or abs(number) >= Decimal(10) ** 15:
+        # the size first: rounding a number of thirty digits to 0.000001 overflows Decimal's precision
+        if abs(number) >= Decimal(10) ** 15 or number != number.quantize(Decimal("0.000001")):
             raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
         return number
 
@@ -104,7 +105,7 @@ class PercentField(TypedField):
             fraction = parse_percent(str(value))
         except ValueError:
             raise forms.ValidationError(self.error_messages["invalid"], code="invalid") from None
-        if fraction != fraction.quantize(Decimal("0.000001")):
+        if abs(fraction) >= Decimal(10) ** 9 or fraction != fraction.quantize(Decimal("0.000001")):
             raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
         return fraction
 
@@ -182,8 +183,9 @@ class UnitField(TypedField):
     def prepare_value(self, value):
         if value is None or value == "":
             return ""
-        if isinstance(value, int) or (not isinstance(value, Typed) and str(value).isdigit()):
-            unit = self.refs.units_by_pk([int(value)]).get(int(value))
+        key = parse_key(value) if not isinstance(value, Typed) else None
+        if key is not None or isinstance(value, int):  # a key from the record or a link; a typed code otherwise
+            unit = self.refs.units_by_pk([key]).get(key) if key is not None else None
             return Picked(unit.code, unit.label) if unit else ""
         code = str(value).strip()
         unit = self.refs.units_by_code([code]).get(code)
@@ -199,7 +201,8 @@ def resolve_customer(refs: Refs, text: str) -> CustomerOption:
     """
     text = text.strip()
     if text.startswith("@") and text[1:].isdigit():
-        found = refs.customers_by_pk([int(text[1:])]).get(int(text[1:]))
+        key = parse_key(text[1:])
+        found = refs.customers_by_pk([key]).get(key) if key is not None else None
         matches = [found] if found else []
     else:
         name, _space, tail = text.rpartition(" ")
@@ -249,10 +252,11 @@ def customer_shown(refs: Refs, values: list) -> list[Picked]:
     keys = {}
     for value in values:
         if isinstance(value, int) or (not isinstance(value, Typed) and str(value).isdigit()):
-            keys[value] = int(value)
+            keys[value] = parse_key(value)
         elif str(value).startswith("@") and str(value)[1:].isdigit():
-            keys[value] = int(str(value)[1:])
-    found = refs.customers_by_pk(set(keys.values())) if keys else {}
+            keys[value] = parse_key(str(value)[1:])
+    wanted = {key for key in keys.values() if key is not None}  # a key beyond 64 bits names nobody
+    found = refs.customers_by_pk(wanted) if wanted else {}
     shown = []
     for value in values:
         if value in ("", None):
@@ -393,3 +397,25 @@ class LinesField(forms.CharField):
         if self.max_items is not None and len(items) > self.max_items:
             raise forms.ValidationError(_("At most %(max)s lines."), code="too_many", params={"max": self.max_items})
         return items or None
+
+
+class JSONTextField(forms.JSONField):
+    """A free-form object or list typed as JSON, nested at most `MAX_JSON_DEPTH` levels.
+
+    The depth is read before the text is parsed (forms.parsing.json_depth): Django's
+    JSONField hands any text to `json.loads`, and 100,000 brackets end in a RecursionError
+    and a server error instead of a word at the field.
+    """
+
+    default_error_messages = {"too_deep": _("Nested too deeply: at most %(limit)s levels of [ ] and { }.")}
+
+    def to_python(self, value):
+        if isinstance(value, str) and json_depth(value) > MAX_JSON_DEPTH:
+            raise forms.ValidationError(self.error_messages["too_deep"], code="too_deep",
+                                        params={"limit": MAX_JSON_DEPTH})
+        return super().to_python(value)
+
+    def bound_data(self, data, initial):
+        if isinstance(data, str) and json_depth(data) > MAX_JSON_DEPTH:
+            return forms.fields.InvalidJSONInput(data)  # shown again as typed, with the error above
+        return super().bound_data(data, initial)

@@ -13,6 +13,11 @@ from zoneinfo import ZoneInfo
 # the one money limit (¥999,999,999,999.99), the same as the money columns and the schema format
 from definitions.money import FEN, MONEY_MAX_DIGITS, within_limit  # noqa: F401 (MONEY_MAX_DIGITS: read by fields)
 
+# the largest key a bigint primary key holds: a larger id in a link names nothing (and would fail the query)
+MAX_KEY = 2**63 - 1
+# levels of [ ] and { } a JSON text typed into a form may nest; deeper texts are refused before parsing
+MAX_JSON_DEPTH = 32
+
 _GROUPED = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d*)?$")  # 1,234.5: commas only between thousands
 _DATE_PATTERNS = (
     re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$"),
@@ -113,3 +118,48 @@ def parse_datetime(text: str, zone: str) -> datetime:
         parsed = parsed.replace(tzinfo=ZoneInfo(zone))
     return parsed
 
+
+def parse_key(text: object) -> int | None:
+    """A row's key from a link or a form (`?unit_id=12`), or None when the text is not one.
+
+    Only ASCII digits and only up to `MAX_KEY`: `str.isdigit()` also accepts ² and ١,
+    which `int()` refuses or reads, and a key beyond 64 bits makes the database query
+    fail instead of finding nothing.
+    """
+    if isinstance(text, bool):
+        return None
+    if isinstance(text, int):
+        return text if 0 < text <= MAX_KEY else None
+    if not isinstance(text, str) or not text.isascii() or not text.isdigit() or len(text) > 19:
+        return None
+    key = int(text)
+    return key if 0 < key <= MAX_KEY else None
+
+
+def json_depth(text: str, limit: int = MAX_JSON_DEPTH) -> int:
+    """How deep `text`'s [ ] and { } nest (outside strings), counted up to one past `limit`.
+
+    Read before the text is parsed: Python's JSON parser recurses once per level and a
+    text of 100,000 brackets ends in a RecursionError rather than a refusal.
+    """
+    depth = deepest = 0
+    in_string = escaped = False
+    for char in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                in_string = False
+        elif char == '"':
+            in_string = True
+        elif char in "[{":
+            depth += 1
+            if depth > deepest:
+                deepest = depth
+                if deepest > limit:
+                    break
+        elif char in "]}":
+            depth -= 1
+    return deepest

@@ -16,8 +16,8 @@ from django import forms
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from .fields import (BuyersField, CustomerField, DecimalTextField, LinesField, MoneyField, PercentField,
-                     SchemaDateField, SchemaDateTimeField, UnitField, UserField)
+from .fields import (BuyersField, CustomerField, DecimalTextField, JSONTextField, LinesField, MoneyField,
+                     PercentField, SchemaDateField, SchemaDateTimeField, UnitField, UserField)
 from .refs import Refs
 
 DEFAULT_ZONE = "Asia/Shanghai"
@@ -93,7 +93,7 @@ def _field(name: str, schema: Mapping, required: bool, lang: str, refs: Refs | N
         return forms.BooleanField(**{**common, "required": False})
     if kind in ("array", "object"):
         # No shipped flow asks a person for a free-form object (docs/schemas.md, computed values).
-        return forms.JSONField(**common, widget=forms.Textarea(attrs={"rows": 3}))
+        return JSONTextField(**common, widget=forms.Textarea(attrs={"rows": 3}))
     max_length = schema.get("maxLength")
     widget = forms.Textarea(attrs={"rows": 3}) if (max_length or 10_000) > 200 else None
     return forms.CharField(max_length=max_length, min_length=schema.get("minLength"), widget=widget, **common)

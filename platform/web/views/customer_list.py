@@ -41,6 +41,7 @@ from django.utils.translation import gettext, gettext_lazy as _, pgettext_lazy
 
 from accounts.models import User
 from engine.runtime.access import can_see
+from forms.parsing import parse_key
 from kernel import customer_scope, followups, visits
 from kernel.access import MANAGER_ROLES, memberships_of
 from kernel.errors import CustomerProtected, KernelError
@@ -136,12 +137,12 @@ def customer_list(request, project: str):
     stages = [(s.code, s.title(lang())) for s in followups.stages(project_obj)]
     sources = source_titles(project_obj)
     consultants = _consultants(project_obj)
+    consultant = parse_key(params.get("consultant"))  # ² or a number beyond 64 bits is no consultant
     f = {
         "q": params.get("q", "").strip(),
         "stage": params.get("stage") if params.get("stage") in dict(stages) or params.get("stage") == "none" else "",
         "source": params.get("source") if params.get("source") in sources else "",
-        "consultant": int(params["consultant"]) if params.get("consultant", "").isdigit()
-        and int(params["consultant"]) in dict(consultants) else None,
+        "consultant": consultant if consultant in dict(consultants) else None,
         "contact": params.get("contact") if params.get("contact") in dict(CONTACTS) else "",
         "overdue": params.get("overdue") == "1",
         "order": params.get("order") if params.get("order") in ORDERS else "next",

@@ -27,6 +27,7 @@ from django.utils.translation import gettext_lazy, pgettext, pgettext_lazy
 from django.views.decorators.http import require_GET
 
 from accounts.models import Membership
+from forms.parsing import parse_key
 from kernel import followups, visits as desk
 from kernel.access import roles_in
 from kernel.errors import CustomerProtected, InvalidCustomerData, InvalidPhone, KernelError, NotPermitted
@@ -312,9 +313,9 @@ def front_desk(request, project: str):
 
 def _done(request, desk_: Desk) -> dict | None:
     """The success panel after a registration: whom, what, and a link to their page."""
-    pk = request.GET.get("done", "")
+    pk = parse_key(request.GET.get("done"))
     made = (Visit.objects.select_related("customer").filter(pk=pk, project=desk_.project).first()
-            if pk.isdigit() else None)
+            if pk is not None else None)
     if made is None:
         return None
     words = {"name": made.customer.name, "what": _returning_words(made.kind, made.returning)}

@@ -11,6 +11,7 @@ from engine.models import FlowVersion, VersionStatus
 from engine.runtime import EngineError, InvalidForm, records
 from engine.versions import definition_by_id
 from forms import build_form_class, form_values
+from forms.parsing import parse_key
 from forms.widgets import Typed
 from kernel.access import memberships_of
 
@@ -84,10 +85,12 @@ def _prefill(params, schema, form_class) -> dict:
         return next((n for n in fields if properties.get(n, {}).get("x-ref") == ref), None)
 
     unit_field, customer_field = first("unit"), first("customer")
-    if unit_field and params.get("unit_id", "").isdigit():
-        initial[unit_field] = int(params["unit_id"])
+    # a key that is not one (², a number beyond 64 bits) names nothing, like the key of a unit that is gone
+    unit_key, customer_key = parse_key(params.get("unit_id")), parse_key(params.get("customer_id"))
+    if unit_field and unit_key is not None:
+        initial[unit_field] = unit_key
     elif unit_field and params.get("unit"):
         initial[unit_field] = Typed(params["unit"].strip())  # a code, cleaned like one typed
-    if customer_field and params.get("customer_id", "").isdigit():
-        initial[customer_field] = int(params["customer_id"])
+    if customer_field and customer_key is not None:
+        initial[customer_field] = customer_key
     return initial

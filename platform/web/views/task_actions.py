@@ -21,6 +21,7 @@ from django.views.decorators.http import require_POST
 from engine.runtime import EngineError, InvalidForm, approvals, moves, tasks, transitions
 from engine.versions import definition_for
 from forms import build_form_class, form_values
+from forms.parsing import parse_key
 
 from .common import attach_errors, say, text
 from .lookups import form_options
@@ -46,10 +47,9 @@ def fire_transition(request, record_id: int, transition: str):
     if not form.is_valid():
         return render_page(request, record_id, bound={transition: form})
     values, comment = form_values(form)
-    revision = request.POST.get("revision")
     try:
         moved = transitions.fire(request.user, record_id, transition, values, comment=comment,
-                                 expected_revision=int(revision) if revision and revision.isdigit() else None,
+                                 expected_revision=parse_key(request.POST.get("revision")),
                                  idempotency_key=request.POST.get("idempotency_key") or None)
     except InvalidForm as error:
         attach_errors(form, error)
@@ -79,8 +79,7 @@ def _task_action(request, task_id: int, act: Callable[[], object], success: str)
 
 
 def _chosen_user(request, field: str = "user") -> int | None:
-    value = request.POST.get(field, "")
-    return int(value) if value.isdigit() else None
+    return parse_key(request.POST.get(field))
 
 
 def _refuse(request, task_id: int, message: str):
@@ -163,8 +162,8 @@ def add_approver(request, task_id: int):
     if kind == "role" and value:
         act = lambda: approvals.add_approver(request.user, task_id, role=value,  # noqa: E731
                                              comment=request.POST.get("comment", ""))
-    elif kind == "user" and value.isdigit():
-        act = lambda: approvals.add_approver(request.user, task_id, user_id=int(value),  # noqa: E731
+    elif kind == "user" and (user_id := parse_key(value)) is not None:
+        act = lambda: approvals.add_approver(request.user, task_id, user_id=user_id,  # noqa: E731
                                              comment=request.POST.get("comment", ""))
     else:
         return _refuse(request, task_id, _("Choose the role or colleague to add as an approver."))
