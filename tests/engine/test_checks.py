@@ -17,6 +17,6 @@ def test_check_reports_a_broken_flow_with_an_id_and_a_hint(db, flows_dir):
     # one mistake, one message: the unreachable state it causes is not reported again
     assert [(e.id, e.level, e.msg) for e in errors] == [(
         "flows.E001", checks.ERROR,
-        "flows/reservation.yaml: transitions[1].to: unknown state 'convrted'; did you mean 'converted'? (line 78)",
+        "flows/reservation.yaml: transitions[1].to: unknown state 'convrted'; did you mean 'converted'? (line 90)",
     )]
     assert errors[0].hint == "Run `python manage.py flows validate` for the full list."

@@ -52,10 +52,10 @@ def test_validate_output_names_every_problem(db, flows_dir, capsys):
     # sorted by line; the file is shown relative to the project root
     assert out.getvalue().splitlines() == [
         "flows/reservation.yaml: transitions[2]: transition 'expire' can never fire: "
-        "it has no roles and no timer or approval uses it (line 91)",
+        "it has no roles and no timer or approval uses it (line 105)",
         "flows/reservation.yaml: timers[0].after: invalid duration '72x': not a duration; "
-        "write e.g. 30m, 72h, 3d, 1w, 2d12h or P3DT12H (line 149)",
-        "flows/reservation.yaml: timers[0].fire: unknown transition 'expir'; did you mean 'expire'? (line 150)",
+        "write e.g. 30m, 72h, 3d, 1w, 2d12h or P3DT12H (line 163)",
+        "flows/reservation.yaml: timers[0].fire: unknown transition 'expir'; did you mean 'expire'? (line 164)",
     ]
 
 
@@ -67,7 +67,7 @@ def test_validate_speaks_chinese_when_asked(db, flows_dir):
     with pytest.raises(SystemExit):
         call_command("flows", "--lang", "zh", "validate", str(path), stdout=out, stderr=StringIO())
 
-    assert "flows/reservation.yaml: timers[0].fire: 未知的流转 'expir'；是否应为 'expire'？（第 150 行）" in (
+    assert "flows/reservation.yaml: timers[0].fire: 未知的流转 'expir'；是否应为 'expire'？（第 164 行）" in (
         out.getvalue().splitlines())
 
 

@@ -231,7 +231,7 @@ def test_picked_from_the_queue_converted_and_the_subscription_cancelled_and_refu
     assert (sub.data["price_snapshot"]["approval"], sub.data["price_snapshot"]["needs_approval"]) == ("approval", True)
     form = {"buyers": [{"customer_id": c.pk}], "deposit": "30000.00"}
     sub = fire(sc, sub, "submit", form, to="manager_discount_review")  # routed by the quote's approval
-    assert sale(units[5]) == ("subscribed", sub.reference)
+    assert sale(units[5]) == ("reserved", sub.reference)  # subscribed once the discount is approved
     assert_open_tasks(sub, {("manager_discount_approval", "approval", "sales_manager")})
     assert payments(sub) == []  # the deposit is taken once the discount is approved
 

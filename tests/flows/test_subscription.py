@@ -148,12 +148,13 @@ def test_a_countersigned_discount_rejected_then_the_draft_cancelled(world, custo
     assert sub.data["price_snapshot"]["approval"] == "countersign"  # above 5 %: director and finance
     sub = fire(sc, sub, "submit", terms(c4), to="discount_review")  # the same submit, routed by the quote
     assert_open_tasks(sub, slots("discount_countersign", "project_director", "finance"))
-    assert sale(units[11]) == ("subscribed", sub.reference) and payments(sub) == []
+    # held while the discount is decided, but not subscribed: no deposit is taken yet
+    assert sale(units[11]) == ("reserved", sub.reference) and payments(sub) == []
 
     sub = reject(sub, director, fires="reject_discount", to="draft")
     assert_open_tasks(sub, {PREPARE})
-    # still held while the consultant reconsiders, but no longer shown as subscribed: no deposit was taken
-    assert sale(units[11]) == ("reserved", sub.reference)
+    # back to what it was before the submit: this deal held nothing then (tests/flows/test_loose_ends.py)
+    assert sale(units[11]) == ("available", None)
     refused(NotPermitted, sc, sub, "cancel", {"cancel_reason": "gave up"})
 
     sub = fire(mgr, sub, "cancel", {"cancel_reason": "gave up"}, to="cancelled")
@@ -161,17 +162,17 @@ def test_a_countersigned_discount_rejected_then_the_draft_cancelled(world, custo
     assert sale(units[11]) == ("available", None) and payments(sub) == []
 
 
-def test_a_rejected_manager_discount_leaves_the_unit_reserved_until_submitted_again(world, customers):
+def test_a_rejected_manager_discount_puts_the_unit_back_on_sale_until_submitted_again(world, customers):
     p, u, units = world
     sc, mgr = u["sales_consultant"], u["sales_manager"]
     c = customers["c7"]
     sub = started(p, u, c, units[5])
     sub = fire(sc, sub, "quote", {"unit_id": units[5].pk, "payment_plan": "full", "discount_rate": "0.04"}, to="draft")
     sub = fire(sc, sub, "submit", terms(c), to="manager_discount_review")
-    assert sale(units[5]) == ("subscribed", sub.reference)
+    assert sale(units[5]) == ("reserved", sub.reference)
 
     sub = reject(sub, mgr, fires="reject_manager_discount", to="draft")
-    assert sale(units[5]) == ("reserved", sub.reference) and payments(sub) == []
+    assert sale(units[5]) == ("available", None) and payments(sub) == []
     sub = fire(sc, sub, "quote", {"unit_id": units[5].pk, "payment_plan": "full", "discount_rate": "0.02"}, to="draft")
     sub = fire(sc, sub, "submit", terms(c), to="awaiting_contract")
     assert sale(units[5]) == ("subscribed", sub.reference)
@@ -210,7 +211,8 @@ def test_the_manager_sends_a_discount_back_and_the_consultant_submits_within_the
     sub = send_back(mgr, sub, "draft", "2 % at most for this unit")
 
     assert_open_tasks(sub, {PREPARE})
-    assert sale(units[4]) == ("subscribed", sub.reference) and payments(sub) == []
+    # a send back runs no actions: still held as while the discount was decided (reserved), not subscribed
+    assert sale(units[4]) == ("reserved", sub.reference) and payments(sub) == []
     sub = fire(sc, sub, "quote", {"unit_id": units[4].pk, "payment_plan": "full", "discount_rate": "0.02"}, to="draft")
     assert sub.data["price_snapshot"]["approval"] == "none"
     sub = fire(sc, sub, "submit", terms(c), to="awaiting_contract")

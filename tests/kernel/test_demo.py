@@ -30,9 +30,9 @@ def test_the_demo_has_two_buildings_three_hundred_units_and_a_user_per_role(db):
     assert list(Building.objects.filter(project=demo).values_list("code", "name")) == [("3", "3号楼"), ("5", "5号楼")]
     assert Unit.objects.filter(project=demo).count() == 300
     # two units withheld by management; the demo deals hold five (two reservations, two subscriptions,
-    # one of them waiting for its discount countersign, one signed contract)
+    # one of them waiting for its discount countersign and so reserved until approved, one signed contract)
     assert Counter(Unit.objects.filter(project=demo).values_list("status", flat=True)) == {
-        "available": 293, "withheld": 2, "reserved": 2, "subscribed": 2, "signed": 1}
+        "available": 293, "withheld": 2, "reserved": 3, "subscribed": 1, "signed": 1}
     assert set(Membership.objects.filter(project=demo).values_list("role", flat=True)) == STANDARD_ROLE_NAMES
     # twelve customers registered, and three walk-ins and calls the front desk took this week
     assert Customer.objects.count() == 15
