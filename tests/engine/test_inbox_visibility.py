@@ -155,3 +155,26 @@ def test_visible_records_narrows_any_record_query_by_the_same_rule(team, django_
     memberships = memberships_of(t["u"]["sales_manager"].pk)
     assert sorted(r.reference for r in visible_records(t["u"]["sales_manager"], Record.objects.all(), memberships)) \
         == sorted([lease.reference, t["sub_a"].reference, t["sub_b"].reference])
+
+
+def test_a_consultant_in_many_projects_sees_their_own_and_the_pools_work_in_each(engine_flows, people):
+    # given consultants A and B in nine projects (beyond the per-project sources), B's draft and a pooled one in each
+    from engine import versions
+    from engine.models import Record
+    from kernel.models import Project
+
+    a, b = people["consultant"], people["consultant2"]
+    pooled, theirs = [], []
+    for n in range(9):
+        project = Project.objects.create(code=f"M{n}", name=f"Many {n}", settings={})
+        for user in (a, b):
+            Membership.objects.create(user=user, project=project, role="sales_consultant")
+        versions.publish(project, "discount")
+        theirs.append(records.start_record(b, project, "discount", {"unit_id": 7}).reference)
+        record = records.start_record(b, project, "discount", {"unit_id": 7})
+        Record.objects.filter(pk=record.pk).update(created_by=None)
+        pooled.append(record.reference)
+
+    # then A's claimable work is the pool only, B's both
+    assert _refs(inbox(a, view="claimable")) == sorted(pooled)
+    assert _refs(inbox(b, view="claimable")) == sorted(pooled + theirs)

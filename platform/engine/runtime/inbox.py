@@ -24,7 +24,7 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime, timezone as dt_timezone
 
 from django.db import connection
-from django.db.models import DateTimeField, F, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import DateTimeField, Exists, F, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -169,9 +169,11 @@ def _visible_role_sources(open_tasks: QuerySet, pairs: Mapping[int, frozenset[st
 
     A consultant's claimable and colleagues' tasks are those of records they may see: their
     own customers' and deals', and the records no consultant holds yet (the launch-day
-    pool). Each narrowed source is still a scan of its own index, its rows checked by
-    index lookups from the row (`own_work`), so it reads its project's claimable tasks of
-    that role at most, never the installation's.
+    pool); records whose tasks they only closed before are on the records list and pages,
+    not in these pools. Each narrowed source is still a scan of its own index, each row
+    checked against small sets read once per query and, for a record naming no consultant,
+    one index probe (`own_work`): it reads its project's claimable tasks of that role at
+    most, never the installation's.
     """
     seen_whole, own_only = {}, {}
     for pid, roles in pairs.items():
@@ -181,10 +183,24 @@ def _visible_role_sources(open_tasks: QuerySet, pairs: Mapping[int, frozenset[st
         if restricted:
             own_only[pid] = restricted
     sources = _role_sources(open_tasks, seen_whole, view) if seen_whole else []
-    if own_only:
-        narrowed = own_work(user_id, "record__")
+    if len(own_only) <= _PROJECT_SOURCES:  # per project: the filter's small sets are read once each and hashed
+        for pid, roles in sorted(own_only.items()):
+            narrowed = _of_own_records(own_work(user_id, project_id=pid, held_before=False))
+            sources += [source.filter(narrowed) for source in _role_sources(open_tasks, {pid: roles}, view)]
+    elif own_only:  # a user in many projects: the filter correlated to each row's project
+        narrowed = _of_own_records(own_work(user_id, held_before=False))
         sources += [source.filter(narrowed) for source in _role_sources(open_tasks, own_only, view)]
     return sources
+
+
+def _of_own_records(own: Q) -> Exists:
+    """Tasks whose record `own` admits, asked of each task's record by its key.
+
+    Asked this way the record is probed per task, in the source's index order, and the
+    scan stops at the page's end; joined instead, PostgreSQL may hash the whole record
+    table to answer a few dozen tasks.
+    """
+    return Exists(Record.objects.filter(own, pk=OuterRef("record_id")))
 
 
 def _role_sources(open_tasks: QuerySet, pairs: Mapping[int, frozenset[str]], view: str) -> list[QuerySet]:

@@ -32,7 +32,8 @@ import re
 from collections.abc import Mapping
 from functools import lru_cache
 
-from django.db.models import BigIntegerField, Exists, Func, OuterRef, Q
+from django.db.models import BigIntegerField, Exists, F, Func, OuterRef, Q
+from django.db.models.lookups import In
 
 from accounts.models import Membership
 from definitions.model import FlowDefinition
@@ -137,42 +138,52 @@ class JsonId(Func):
                 (*params, self.key, *params, self.key))
 
 
-def own_work(user_id: int, prefix: str = "") -> Q:
-    """The records (`prefix` "") or the tasks of records (`prefix` "record__") that are the user's own work.
+def own_work(user_id: int, *, project_id: int | None = None, held_before: bool = True) -> Q:
+    """The records that are the user's own work (the module's rule 3), as a filter of a Record query.
 
-    See the module's rule 3. Every part is read from the row or by an index lookup from
-    it: the record's registration by (project, customer), its tasks by (record, status),
-    its starter's membership by (user, project, role), the project by its key for the
-    setting, so the filter holds for any mix of projects and needs no query of its own.
+    No query of its own, and little per row. With `project_id` (the rows are of that one
+    project) the user's registered customers, their open tasks' records and the project's
+    consultants are small sets, each read once by its index and hashed; a colleague's
+    record then costs its own columns and one hash lookup, and only a record that names
+    no consultant and was not started by one costs a probe of the registrations'
+    (project, customer) index. Without `project_id` the same parts are index lookups
+    correlated to each row's project. `held_before=False` leaves out the records of tasks
+    the user closed (one more probe per row, by the record's tasks): the inbox's claim
+    pools do without it; the records list and the record page keep it.
     """
     from kernel.models import CustomerRegistration
 
     from ..models import Task
 
-    data = f"{prefix}data"
-    record_id = "record_id" if prefix else "pk"
-    registration = CustomerRegistration.objects.filter(project_id=OuterRef("project_id"),
-                                                       customer_id=JsonId(OuterRef(data), "customer_id"))
-    held = Task.objects.filter(Q(assignee_id=user_id) | Q(closed_by_id=user_id) | Q(delegate_id=user_id),
-                               record_id=OuterRef(record_id))
-    consultant_started = Membership.objects.filter(user_id=OuterRef(f"{prefix}created_by_id"),
-                                                   project_id=OuterRef("project_id"), role__in=sorted(OWN_WORK_ROLES))
-    no_consultant = ((Q(**{f"{data}__consultant_id__isnull": True}) | Q(**{f"{data}__consultant_id": None}))
-                     & ~Exists(registration)
-                     & (Q(**{f"{prefix}created_by__isnull": True}) | ~Exists(consultant_started)))
-    return (Q(**{f"{prefix}created_by_id": user_id})
-            | Q(**{f"{data}__consultant_id": user_id})
-            | colleagues_open_sql()
-            | Exists(registration.filter(consultant_id=user_id))
-            | Exists(held)
-            | no_consultant)
+    project = project_id if project_id is not None else OuterRef("project_id")
+    consultants = Membership.objects.filter(project_id=project, role__in=sorted(OWN_WORK_ROLES)).order_by()
+    holding = Task.objects.filter(Q(assignee_id=user_id) | Q(delegate_id=user_id), status="open").order_by()
+    if project_id is not None:
+        mine = Q(In(JsonId(F("data"), "customer_id"), CustomerRegistration.objects.filter(
+            project_id=project_id, consultant_id=user_id).order_by().values("customer_id")))
+        holding = holding.filter(project_id=project_id)
+        started_by_a_consultant = Q(created_by_id__in=consultants.values("user_id"))
+    else:
+        mine = Q(Exists(CustomerRegistration.objects.filter(
+            project_id=project, customer_id=JsonId(OuterRef("data"), "customer_id"), consultant_id=user_id)))
+        started_by_a_consultant = Q(Exists(consultants.filter(user_id=OuterRef("created_by_id"))))
+    # checked in this order, the probe last: a colleague's record is rejected by its own columns and a hash lookup
+    no_consultant = ((Q(data__consultant_id__isnull=True) | Q(data__consultant_id=None))
+                     & (Q(created_by__isnull=True) | ~started_by_a_consultant)
+                     & ~Exists(CustomerRegistration.objects.filter(
+                         project_id=project, customer_id=JsonId(OuterRef("data"), "customer_id"))))
+    found = (Q(created_by_id=user_id) | Q(data__consultant_id=user_id) | colleagues_open_sql(project_id) | mine
+             | Q(pk__in=holding.values("record_id")) | no_consultant)
+    if held_before:
+        found |= Exists(Task.objects.filter(closed_by_id=user_id, record_id=OuterRef("pk")))
+    return found
 
 
-def colleagues_open_sql():
-    """`colleagues_open` for the outer row's project, as a condition of the same query."""
+def colleagues_open_sql(project_id: int | None = None):
+    """`colleagues_open` for `project_id` (else the outer row's project), as a condition of the same query."""
     from kernel.models import Project
 
-    on = Project.objects.filter(pk=OuterRef("project_id"))
+    on = Project.objects.filter(pk=project_id if project_id is not None else OuterRef("project_id"))
     if _default_open():  # a project that does not say keeps the schema's default
         return ~Exists(on.filter(**{f"settings__{COLLEAGUES_SETTING}": False}))
     return Exists(on.filter(**{f"settings__{COLLEAGUES_SETTING}": True}))

@@ -106,8 +106,8 @@ def record_list(request, project: str, flow: str | None = None):
     q = params.get("q", "").strip()
     query = Record.objects.filter(project_id=project_id, flow=flow)
     if flow in own or flow in partly:  # a consultant's own work (usually in every version), or some versions unseen
-        query = query.filter(Q(version_id__in=whole.get(flow, [])) | Q(own_work(request.user.pk),
-                                                                       version_id__in=own.get(flow, [])))
+        mine = own_work(request.user.pk, project_id=project_id)
+        query = query.filter(Q(version_id__in=whole.get(flow, [])) | Q(mine, version_id__in=own.get(flow, [])))
     if state:
         query = query.filter(state=state)
     if openness:
