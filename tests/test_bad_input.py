@@ -164,7 +164,8 @@ def site(client, world):
 
 @pytest.mark.parametrize("value", [BEYOND_64_BITS, HUGE, "²", "١٢"])
 @pytest.mark.parametrize("url", ["/start/F1/reservation/?unit_id={}", "/start/F1/reservation/?customer_id={}",
-                                 "/projects/F1/customers/?consultant={}", "/projects/F1/front-desk/?done={}"])
+                                 "/projects/F1/customers/?consultant={}", "/projects/F1/front-desk/?done={}",
+                                 "/?project={}", "/?q={}", "/projects/F1/records/reservation/?q={}"])
 def test_a_key_in_a_link_that_is_not_one_names_nothing_and_the_page_answers(site, url, value):
     response = site.get(url.format(value))
 

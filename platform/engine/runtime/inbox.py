@@ -252,7 +252,7 @@ def matching_records(project_ids: Iterable[int], text: str) -> QuerySet | None:
     units = list(Unit.objects.filter(project_id__in=projects, code__icontains=term)
                  .order_by("pk").values_list("pk", flat=True)[:SEARCH_MATCHES])
     found = Q(reference=term.upper())
-    if term.isdigit():
+    if term.isascii() and term.isdigit() and len(term) <= 18:  # a record's number; ² and 64-bit overflows are not
         found |= Q(number=int(term))
     if units:
         found |= Q(unit_key__in=key_values(units))

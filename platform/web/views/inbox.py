@@ -29,11 +29,14 @@ from kernel.access import memberships_of
 from kernel.models import Project
 from web.models import SavedFilter
 
+from forms.parsing import parse_key
+
 from .common import lang, task_title, text
 from .customer_list import reminders
 from .record_page import hidden_words
 from .list_filters import ORDERS, flow_choices, parse_order, parse_state, state_choices
 from .record_facts import due_in_words, facts_for, local_time, published_definitions
+from .dunning_panel import notices_for
 
 PAGE_SIZE = 50
 COUNT_CAP = 1000  # badges say "1000+" beyond this; counting further costs time nobody needs
@@ -51,7 +54,7 @@ def _filters(params: QueryDict, memberships) -> dict:
     if view not in views:  # the older links: ?mine=1, ?overdue=1
         view = "mine" if params.get("mine") == "1" else "overdue" if params.get("overdue") == "1" else "all"
     project = params.get("project", "")
-    project_id = int(project) if project.isdigit() and int(project) in memberships else None
+    project_id = parse_key(project) if parse_key(project) in memberships else None
     flow = params.get("flow") or None
     flow, state = parse_state(params.get("state", ""), flow)
     order, sort, descending = parse_order(params.get("order", ""), "due")
@@ -101,6 +104,7 @@ def _render(request, params: QueryDict, save_form: dict | None = None, status: i
         "filters": f, "paging": paging.urlencode(), "tab_query": tab_query.urlencode(),
         "projects": [(p.pk, p.code, p.name) for p in projects], "cap": COUNT_CAP,
         "reminders": reminders(request.user, {p.pk: p for p in projects}, memberships, now), "counts": counts,
+        "dunning": notices_for(request.user, projects={p.pk: p for p in projects}, memberships=memberships),
         "tabs": [(view, label, counts[view]) for view, label in VIEW_TABS],
         "flows": flow_choices(definitions), "states": state_choices(definitions, f["flow"]),
         "state_value": f"{f['flow']}:{f['state']}" if f["state"] else "",
@@ -139,7 +143,7 @@ def _back(request) -> str:
 
 def _selected(request) -> list[int]:
     # anything else is not a task this page offered
-    return [int(t) for t in request.POST.getlist("task") if t.isdigit()]
+    return [key for t in request.POST.getlist("task") if (key := parse_key(t)) is not None]
 
 
 def _refused(request, references: dict[int, str], task_id: int, error: EngineError) -> None:

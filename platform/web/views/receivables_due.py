@@ -126,7 +126,7 @@ def _filters(params: QueryDict, project: Project) -> Filters:
     show = params.get("show", "")
     days = params.get("days", "")
     return Filters(show if show in dict(SHOWS) else "",
-                   min(int(days), MAX_DAYS) if days.isdigit() else dunning_days_ahead(project.settings))
+                   min(int(days), MAX_DAYS) if days.isascii() and days.isdigit() and len(days) <= 4 else dunning_days_ahead(project.settings))
 
 
 def rows_for(project: Project, visibility: PhoneVisibility, today: date, f: Filters) -> list[Row]:
