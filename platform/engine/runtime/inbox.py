@@ -24,7 +24,7 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime, timezone as dt_timezone
 
 from django.db import connection
-from django.db.models import DateTimeField, Exists, F, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import DateTimeField, F, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -185,22 +185,12 @@ def _visible_role_sources(open_tasks: QuerySet, pairs: Mapping[int, frozenset[st
     sources = _role_sources(open_tasks, seen_whole, view) if seen_whole else []
     if len(own_only) <= _PROJECT_SOURCES:  # per project: the filter's small sets are read once each and hashed
         for pid, roles in sorted(own_only.items()):
-            narrowed = _of_own_records(own_work(user_id, project_id=pid, held_before=False))
+            narrowed = own_work(user_id, project_id=pid, held_before=False, by_record_key=True)
             sources += [source.filter(narrowed) for source in _role_sources(open_tasks, {pid: roles}, view)]
     elif own_only:  # a user in many projects: the filter correlated to each row's project
-        narrowed = _of_own_records(own_work(user_id, held_before=False))
+        narrowed = own_work(user_id, held_before=False, by_record_key=True)
         sources += [source.filter(narrowed) for source in _role_sources(open_tasks, own_only, view)]
     return sources
-
-
-def _of_own_records(own: Q) -> Exists:
-    """Tasks whose record `own` admits, asked of each task's record by its key.
-
-    Asked this way the record is probed per task, in the source's index order, and the
-    scan stops at the page's end; joined instead, PostgreSQL may hash the whole record
-    table to answer a few dozen tasks.
-    """
-    return Exists(Record.objects.filter(own, pk=OuterRef("record_id")))
 
 
 def _role_sources(open_tasks: QuerySet, pairs: Mapping[int, frozenset[str]], view: str) -> list[QuerySet]:

@@ -28,12 +28,10 @@ for overseers and for roles that see a whole flow.
 from __future__ import annotations
 
 import enum
-import re
 from collections.abc import Mapping
 from functools import lru_cache
 
-from django.db.models import BigIntegerField, Exists, F, Func, OuterRef, Q
-from django.db.models.lookups import In
+from django.db.models import BooleanField, Expression, F, Q
 
 from accounts.models import Membership
 from definitions.model import FlowDefinition
@@ -43,8 +41,8 @@ from kernel.access import MANAGER_ROLES
 OWN_WORK_ROLES = frozenset({"sales_consultant", "channel_agent"})
 COLLEAGUES_SETTING = "consultants_see_colleagues_records"
 
-__all__ = ["COLLEAGUES_SETTING", "OWN_WORK_ROLES", "Sight", "colleagues_open", "colleagues_open_sql", "flow_roles",
-           "is_overseer", "own_work", "restricted_roles", "sight", "visible_records"]
+__all__ = ["COLLEAGUES_SETTING", "OWN_WORK_ROLES", "OwnWork", "Sight", "colleagues_open", "flow_roles", "is_overseer",
+           "own_work", "restricted_roles", "sight", "visible_records"]
 
 
 class Sight(enum.Enum):
@@ -110,83 +108,107 @@ def restricted_roles(roles: frozenset[str]) -> frozenset[str]:
     return frozenset() if roles & MANAGER_ROLES else roles & OWN_WORK_ROLES
 
 
-class JsonId(Func):
-    """An integer id kept under `key` of a JSON column, or NULL when it is missing or not an id.
+def own_work(user_id: int, *, project_id: int | None = None, held_before: bool = True,
+             by_record_key: bool = False) -> "OwnWork":
+    """The records that are the user's own work (the module's rule 3), as a condition of a query.
 
-    Compared with a foreign key column, an index on that column answers it (the record's
-    customer -> its registration). PostgreSQL casts only text that is digits, so a record
-    whose data holds something else compares as NULL instead of failing the query.
-    """
-
-    output_field = BigIntegerField()
-
-    def __init__(self, expression, key: str):
-        if not re.fullmatch(r"[a-z_][a-z0-9_]*", key):
-            raise ValueError(f"not a JSON key this expression may name: {key!r}")
-        super().__init__(expression)
-        self.key = key
-
-    def as_sql(self, compiler, connection, **extra):  # SQLite
-        sql, params = compiler.compile(self.source_expressions[0])
-        path = f'$."{self.key}"'
-        return (f"(CASE WHEN JSON_TYPE({sql}, %s) = 'integer' THEN JSON_EXTRACT({sql}, %s) END)",
-                (*params, path, *params, path))
-
-    def as_postgresql(self, compiler, connection, **extra):
-        sql, params = compiler.compile(self.source_expressions[0])
-        return (f"(CASE WHEN ({sql} ->> %s) ~ '^[0-9]{{1,18}}$' THEN ({sql} ->> %s)::bigint END)",
-                (*params, self.key, *params, self.key))
-
-
-def own_work(user_id: int, *, project_id: int | None = None, held_before: bool = True) -> Q:
-    """The records that are the user's own work (the module's rule 3), as a filter of a Record query.
+    On a Record query by default; `by_record_key=True` on a query of rows that carry a
+    `record_id` (the inbox's tasks): the record is then probed by its key per row, in the
+    source's index order, so a source still stops at the page's end (joined instead,
+    PostgreSQL may hash the whole record table to answer a few dozen tasks).
 
     No query of its own, and little per row. With `project_id` (the rows are of that one
     project) the user's registered customers, their open tasks' records and the project's
-    consultants are small sets, each read once by its index and hashed; a colleague's
-    record then costs its own columns and one hash lookup, and only a record that names
-    no consultant and was not started by one costs a probe of the registrations'
-    (project, customer) index. Without `project_id` the same parts are index lookups
-    correlated to each row's project. `held_before=False` leaves out the records of tasks
-    the user closed (one more probe per row, by the record's tasks): the inbox's claim
-    pools do without it; the records list and the record page keep it.
+    consultants are small sets, each read once by its index and hashed: a colleague's
+    record is rejected by its own columns and a hash lookup, and only a record naming no
+    consultant and not started by one costs a probe of the registrations' (project,
+    customer) index. Without `project_id` the same parts are correlated to each row's
+    project. `held_before=False` leaves out the records of tasks the user closed (one more
+    probe per row, by the record's tasks): the inbox's claim pools do without it; the
+    records list and the record page keep it.
     """
-    from kernel.models import CustomerRegistration
-
-    from ..models import Task
-
-    project = project_id if project_id is not None else OuterRef("project_id")
-    consultants = Membership.objects.filter(project_id=project, role__in=sorted(OWN_WORK_ROLES)).order_by()
-    holding = Task.objects.filter(Q(assignee_id=user_id) | Q(delegate_id=user_id), status="open").order_by()
-    if project_id is not None:
-        mine = Q(In(JsonId(F("data"), "customer_id"), CustomerRegistration.objects.filter(
-            project_id=project_id, consultant_id=user_id).order_by().values("customer_id")))
-        holding = holding.filter(project_id=project_id)
-        started_by_a_consultant = Q(created_by_id__in=consultants.values("user_id"))
-    else:
-        mine = Q(Exists(CustomerRegistration.objects.filter(
-            project_id=project, customer_id=JsonId(OuterRef("data"), "customer_id"), consultant_id=user_id)))
-        started_by_a_consultant = Q(Exists(consultants.filter(user_id=OuterRef("created_by_id"))))
-    # checked in this order, the probe last: a colleague's record is rejected by its own columns and a hash lookup
-    no_consultant = ((Q(data__consultant_id__isnull=True) | Q(data__consultant_id=None))
-                     & (Q(created_by__isnull=True) | ~started_by_a_consultant)
-                     & ~Exists(CustomerRegistration.objects.filter(
-                         project_id=project, customer_id=JsonId(OuterRef("data"), "customer_id"))))
-    found = (Q(created_by_id=user_id) | Q(data__consultant_id=user_id) | colleagues_open_sql(project_id) | mine
-             | Q(pk__in=holding.values("record_id")) | no_consultant)
-    if held_before:
-        found |= Exists(Task.objects.filter(closed_by_id=user_id, record_id=OuterRef("pk")))
-    return found
+    return OwnWork(user_id, project_id=project_id, held_before=held_before, by_record_key=by_record_key)
 
 
-def colleagues_open_sql(project_id: int | None = None):
-    """`colleagues_open` for `project_id` (else the outer row's project), as a condition of the same query."""
-    from kernel.models import Project
+class OwnWork(Expression):
+    """`own_work` as one SQL condition written here, per database: the inbox builds it for several
+    sources on every page, and Django's compiler took longer over the same condition as nested
+    querysets than the database took to run it."""
 
-    on = Project.objects.filter(pk=project_id if project_id is not None else OuterRef("project_id"))
-    if _default_open():  # a project that does not say keeps the schema's default
-        return ~Exists(on.filter(**{f"settings__{COLLEAGUES_SETTING}": False}))
-    return Exists(on.filter(**{f"settings__{COLLEAGUES_SETTING}": True}))
+    conditional = True
+    output_field = BooleanField()
+
+    def __init__(self, user_id: int, *, project_id: int | None, held_before: bool, by_record_key: bool):
+        super().__init__(output_field=BooleanField())
+        self.user_id, self.project_id = int(user_id), None if project_id is None else int(project_id)
+        self.held_before, self.by_record_key = held_before, by_record_key
+        self.refs = [F("record_id")] if by_record_key else [F("pk"), F("data"), F("created_by_id"), F("project_id")]
+
+    def get_source_expressions(self):
+        return self.refs
+
+    def set_source_expressions(self, exprs):
+        self.refs = list(exprs)
+
+    def as_sql(self, compiler, connection, **extra):
+        from kernel.models import CustomerRegistration, Project
+
+        from ..models import Record, Task
+
+        compiled = [compiler.compile(ref) for ref in self.refs]
+        if self.by_record_key:
+            row = {"pk": "vis_r.id", "data": "vis_r.data", "created_by": "vis_r.created_by_id",
+                   "project": "vis_r.project_id"}
+        else:
+            row = dict(zip(("pk", "data", "created_by", "project"), (sql for sql, _params in compiled)))
+        postgres = connection.vendor == "postgresql"
+        me = self.user_id
+        project = row["project"] if self.project_id is None else "%s"
+        in_project = () if self.project_id is None else (self.project_id,)  # once per `project` in a part
+
+        def key(name: str) -> str:  # the JSON value under `name` as text (PostgreSQL) or as it is (SQLite)
+            return f"({row['data']} ->> '{name}')" if postgres else f"JSON_EXTRACT({row['data']}, '$.\"{name}\"')"
+
+        if postgres:  # only digits are cast: a record holding anything else compares as NULL, never fails
+            customer = f"(CASE WHEN {key('customer_id')} ~ '^[0-9]{{1,18}}$' THEN {key('customer_id')}::bigint END)"
+            flag = f"(p.settings -> '{COLLEAGUES_SETTING}')"
+            on, off = "'true'::jsonb", "'false'::jsonb"
+        else:
+            customer = (f"(CASE WHEN JSON_TYPE({row['data']}, '$.\"customer_id\"') = 'integer' "
+                        f"THEN {key('customer_id')} END)")
+            flag = f"JSON_EXTRACT(p.settings, '$.\"{COLLEAGUES_SETTING}\"')"
+            on, off = "1", "0"
+        # a project that does not say keeps the schema's default
+        setting = f"COALESCE({flag} <> {off}, TRUE)" if _default_open() else f"{flag} = {on}"
+        registrations, tasks = CustomerRegistration._meta.db_table, Task._meta.db_table
+        own_roles = ", ".join(f"'{role}'" for role in sorted(OWN_WORK_ROLES))
+        parts, args = [], []
+
+        def part(sql: str, *values) -> None:
+            parts.append(sql)
+            args.extend(values)
+
+        part(f"{row['created_by']} = %s", me)
+        part(f"{key('consultant_id')} = %s", str(me) if postgres else me)
+        part(f"EXISTS (SELECT 1 FROM {Project._meta.db_table} p WHERE p.id = {project} AND {setting})", *in_project)
+        part(f"{customer} IN (SELECT m.customer_id FROM {registrations} m WHERE m.project_id = {project} "
+             f"AND m.consultant_id = %s)", *in_project, me)
+        part(f"{row['pk']} IN (SELECT o.record_id FROM {tasks} o WHERE o.status = 'open' AND o.project_id = {project} "
+             f"AND (o.assignee_id = %s OR o.delegate_id = %s))", *in_project, me, me)
+        # no consultant's: checked in this order, the probe last
+        part(f"({key('consultant_id')} IS NULL"
+             f" AND ({row['created_by']} IS NULL OR {row['created_by']} NOT IN (SELECT c.user_id FROM "
+             f"{Membership._meta.db_table} c WHERE c.project_id = {project} AND c.role IN ({own_roles})))"
+             f" AND NOT EXISTS (SELECT 1 FROM {registrations} g WHERE g.project_id = {project} "
+             f"AND g.customer_id = {customer}))", *in_project, *in_project)
+        if self.held_before:
+            part(f"EXISTS (SELECT 1 FROM {tasks} h WHERE h.record_id = {row['pk']} AND h.closed_by_id = %s)", me)
+        condition = "(" + " OR ".join(parts) + ")"
+        params = tuple(p for _sql, ps in compiled for p in ps)
+        if self.by_record_key:
+            return (f"EXISTS (SELECT 1 FROM {Record._meta.db_table} vis_r WHERE vis_r.id = {compiled[0][0]} "
+                    f"AND {condition})", (*params, *args))
+        return condition, (*params, *args)
 
 
 @lru_cache(maxsize=1)
