@@ -50,7 +50,7 @@ def test_one_deal_from_queue_number_to_keys_then_a_lease_and_a_merchant_lead(bro
     unit = Unit.objects.get(pk=unit.pk)
     assert unit.status == "delivered"
     finals = dict(Record.objects.filter(project=p).values_list("flow", "state"))
-    assert finals == {"queue_number": "subscribed", "subscription": "contracted", "contract": "filed",
+    assert finals == {"queue_number": "subscribed", "subscription": "contracted", "contract": "delivered",
                       "mortgage": "disbursed", "handover": "delivered", "area_settlement": "settled",
                       "lease": "terminated", "merchant_leasing": "opened"}
     deal = Record.objects.exclude(flow__in=["lease", "merchant_leasing"]).order_by("pk")
