@@ -10,8 +10,9 @@ from django.utils.translation import get_language
 from definitions import Problem
 from definitions.yamlio import load_yaml
 from engine.runtime import EngineError
-from engine.runtime.access import can_administer, roles_in
+from engine.runtime.access import can_administer, can_see, roles_in
 from accounts.models import Membership
+from kernel.access import memberships_of
 from kernel.models import Project
 
 
@@ -67,6 +68,16 @@ def administered_project(request, code: str) -> Project:
     if project is None or not can_administer(request.user, roles_in(request.user, project.pk)):
         raise Http404()
     return project
+
+
+def member_project(request, code: str) -> tuple[Project, dict[int, frozenset[str]], frozenset[str]]:
+    """(the project, the user's memberships, their roles there) for a project page; 404 to a stranger to it."""
+    project = Project.objects.filter(code=code).first()
+    memberships = memberships_of(request.user.pk)
+    roles = memberships.get(project.pk, frozenset()) if project else frozenset()
+    if project is None or not can_see(request.user, project.pk, roles):
+        raise Http404()
+    return project, memberships, roles
 
 
 def consultants_of(project: Project) -> list[tuple[int, str]]:

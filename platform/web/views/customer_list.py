@@ -40,7 +40,6 @@ from django.utils import timezone
 from django.utils.translation import gettext, gettext_lazy as _, pgettext_lazy
 
 from accounts.models import User
-from engine.runtime.access import can_see
 from forms.parsing import parse_key
 from kernel import customer_scope, followups, visits
 from kernel.access import MANAGER_ROLES, memberships_of
@@ -50,7 +49,7 @@ from kernel.schemas import cached_schema
 from kernel.visibility import PhoneVisibility
 
 from ..display import DASH, day, moment, shown_phone
-from .common import lang, request_key
+from .common import lang, member_project, request_key
 from .display import person_of
 
 PAGE_SIZE = 50
@@ -91,15 +90,6 @@ def source_titles(project: Project) -> dict[str, str]:
     return titles | visits.source_titles(project, language)
 
 
-def _member_project(request, code: str) -> tuple[Project, dict, frozenset[str]]:
-    project = Project.objects.filter(code=code).first()
-    memberships = memberships_of(request.user.pk)
-    roles = memberships.get(project.pk, frozenset()) if project else frozenset()
-    if project is None or not can_see(request.user, project.pk, roles):
-        raise Http404()
-    return project, memberships, roles
-
-
 def _first_source():
     first_visit = (Visit.objects.filter(project_id=OuterRef("project_id"), customer_id=OuterRef("customer_id"))
                    .exclude(source_type="").order_by("at", "pk").values("source_type")[:1])
@@ -128,7 +118,7 @@ def _rows(registrations, project: Project, visibility: PhoneVisibility, today, n
 
 @login_required
 def customer_list(request, project: str):
-    project_obj, memberships, roles = _member_project(request, project)
+    project_obj, memberships, roles = member_project(request, project)
     params = request.GET
     manager = bool(roles & MANAGER_ROLES) or request.user.is_superuser
     show_all = manager or params.get("all") == "1"
@@ -242,7 +232,7 @@ class FollowUpForm(forms.Form):
 
 @login_required
 def follow_up(request, project: str, customer_id: int):
-    project_obj, _memberships, roles = _member_project(request, project)
+    project_obj, _memberships, roles = member_project(request, project)
     registration = (CustomerRegistration.objects.select_related("customer", "consultant")
                     .filter(project=project_obj, customer_id=customer_id).first())
     if registration is None:

@@ -27,7 +27,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.db.models.fields.json import KT
-from django.http import Http404, HttpResponse, QueryDict
+from django.http import HttpResponse, QueryDict
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
@@ -37,16 +37,14 @@ from openpyxl.styles import Font
 
 from definitions.roles import role_titles
 from engine.models import Record
-from engine.runtime.access import can_see
 from kernel import dunning
-from kernel.access import memberships_of
 from kernel.models import Customer, CustomerRegistration, Project, Unit
 from kernel.settings_schema import dunning_days_ahead
 from kernel.visibility import PhoneVisibility
 from kernel.zones import zone_name
 
 from ..display import DASH, day, money, shown_phone
-from .common import lang
+from .common import lang, member_project
 from .display import person_of
 
 PAGE_SIZE = 50
@@ -101,15 +99,6 @@ class Filters:
             q["show"] = self.show
         q["days"] = str(self.days)
         return q.urlencode()
-
-
-def _project_for(request, code: str) -> tuple[Project, dict, frozenset[str]]:
-    project = Project.objects.filter(code=code).first()
-    memberships = memberships_of(request.user.pk)
-    roles = memberships.get(project.pk, frozenset()) if project else frozenset()
-    if project is None or not can_see(request.user, project.pk, roles):
-        raise Http404()
-    return project, memberships, roles
 
 
 def _refused(request, project: Project, roles: frozenset[str]):
@@ -167,7 +156,7 @@ def _totals(rows: Sequence[Row]) -> dict[str, Decimal]:
 
 
 def _prepare(request, project: str):
-    project_obj, memberships, roles = _project_for(request, project)
+    project_obj, memberships, roles = member_project(request, project)
     if not roles & dunning.RECEIVABLES_ROLES:
         return None, _refused(request, project_obj, roles)
     today = timezone.now().astimezone(project_obj.zone).date()
