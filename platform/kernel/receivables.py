@@ -28,6 +28,7 @@ and its deposit line would be looked for in the rent schedule.
 """
 from __future__ import annotations
 
+import calendar
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -285,15 +286,17 @@ def _day(value: object, fallback: date) -> date:
     return fallback
 
 
-def _months_after(day: date, months: int) -> date:
-    month = day.month - 1 + months
-    year, month = day.year + month // 12, month % 12 + 1
-    for last in (31, 30, 29, 28):
-        try:
-            return day.replace(year=year, month=month, day=min(day.day, last))
-        except ValueError:
-            continue
-    raise AssertionError("unreachable")
+def months_after(day: date, months: int) -> date:
+    """The day `months` later, on the month's last day when it has no such day (31 Jan + 1 → 28 Feb).
+
+    Installments here and a lease's months (kernel.rent_schedule) both run on it.
+    """
+    index = day.month - 1 + months
+    year, month = day.year + index // 12, index % 12 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+_months_after = months_after  # the name tests/web/test_receivables_due.py imports
 
 
 def split(amount: Decimal, parts: int) -> list[Decimal]:
@@ -358,7 +361,7 @@ def schedule(ctx: ActionContext, *, payment_plan: object, deal_price: object, de
             count = max(int(installments or 1), 1) if plan == "installments" else 1
             months = int(every_months if every_months is not None else (3 if plan == "installments" else 0))
             for n, part in enumerate(split(rest, count) if rest > 0 else [], start=1):
-                lines.append((K.INSTALLMENT, _months_after(signed, months * n), part))
+                lines.append((K.INSTALLMENT, months_after(signed, months * n), part))
         elif plan == "commercial_mortgage":
             lines.append((K.BANK_LOAN, None, rest))
         elif plan == "provident_fund":

@@ -46,7 +46,6 @@ what is due, to be refunded.
 """
 from __future__ import annotations
 
-import calendar
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
@@ -59,7 +58,7 @@ from .errors import KernelError
 from .models.payments import PaymentKind
 from .models.receivables import Receivable, ReceivableSchedule
 from .money import FEN, fen, parse_decimal, to_money
-from .receivables import LEASE_PLAN
+from .receivables import LEASE_PLAN, months_after, schedule_of
 
 if TYPE_CHECKING:
     from .actions import ActionContext
@@ -121,13 +120,6 @@ class RentLine:
     kind: str  # PaymentKind.RENT or PaymentKind.SECURITY_DEPOSIT
     due_on: date
     amount: Decimal
-
-
-def months_after(day: date, months: int) -> date:
-    """The day `months` later, on the month's last day when it has no such day (31 Jan + 1 → 28 Feb)."""
-    index = day.month - 1 + months
-    year, month = day.year + index // 12, index % 12 + 1
-    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
 def lease_terms(*, term_start: date, monthly_rent: Decimal, payment_cycle: str, term_months: int | None = None,
@@ -372,9 +364,7 @@ def schedule(ctx: ActionContext, *, term_start: object, monthly_rent: object, pa
     if change == "sign" and not rent:
         raise RentFreeTooLong(reference=ctx.reference, days=terms.rent_free_days,
                               start=terms.term_start.isoformat(), end=terms.term_end.isoformat())
-    found = (ReceivableSchedule.objects.select_for_update()
-             .filter(project_id=ctx.project_id, deal_id__in=list(ctx.deal), payment_plan=LEASE_PLAN)
-             .order_by("deal_id").first())
+    found = schedule_of(ctx.project_id, ctx.deal, lease=True, lock=True)
     old = [RentLine(line.kind, line.due_on, line.amount) for line in found.lines.order_by("position")] if found else []
     if change == "sign" or found is None:
         signed = _day(signed_on, "signed_on") or ctx.now.date()
