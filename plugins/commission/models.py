@@ -13,6 +13,8 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from kernel.money import MONEY_COLUMN
+
 
 class BeneficiaryKind(models.TextChoices):
     CHANNEL = "channel", _("agency channel")      # 渠道/分销, by channel code
@@ -42,7 +44,7 @@ class CommissionDeal(models.Model):
     reference = models.CharField(_("reference"), max_length=32)
     record_ids = models.JSONField(_("records of the deal"), default=list,
                                   help_text=_("Every record seen acting for the deal; its payments count."))
-    contract_amount = models.DecimalField(_("contract amount"), max_digits=14, decimal_places=2)
+    contract_amount = models.DecimalField(_("contract amount"), **MONEY_COLUMN)
     consultant = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
                                    related_name="+")
     channel = models.CharField(_("channel"), max_length=31, blank=True)
@@ -83,9 +85,9 @@ class CommissionEntry(models.Model):
     deal = models.ForeignKey(CommissionDeal, on_delete=models.PROTECT, related_name="entries")
     beneficiary_kind = models.CharField(_("beneficiary kind"), max_length=16, choices=BeneficiaryKind.choices)
     beneficiary = models.CharField(_("beneficiary"), max_length=64)
-    base_amount = models.DecimalField(_("base"), max_digits=14, decimal_places=2, null=True, blank=True)
+    base_amount = models.DecimalField(_("base"), **MONEY_COLUMN, null=True, blank=True)
     rate = models.DecimalField(_("rate"), max_digits=8, decimal_places=6, null=True, blank=True)
-    amount = models.DecimalField(_("amount"), max_digits=14, decimal_places=2)
+    amount = models.DecimalField(_("amount"), **MONEY_COLUMN)
     status = models.CharField(_("status"), max_length=16, choices=EntryStatus.choices, default=EntryStatus.ACCRUED)
     note = models.CharField(_("note"), max_length=200, blank=True)
     created_at = models.DateTimeField(_("accrued at"))

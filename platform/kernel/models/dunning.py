@@ -28,6 +28,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from ..money import MONEY_COLUMN
 from .payments import PaymentKind
 
 
@@ -39,7 +40,7 @@ class DunningNotice(models.Model):
     due_on = models.DateField(_("due on"))
     day = models.DateField(_("day"), help_text=_("The project's day the reminder is for (its time zone)."))
     overdue = models.BooleanField(_("overdue"), help_text=_("Off: due within the project's dunning days ahead."))
-    amount = models.DecimalField(_("amount still due"), max_digits=14, decimal_places=2)
+    amount = models.DecimalField(_("amount still due"), **MONEY_COLUMN)
     reference = models.CharField(_("reference"), max_length=32)
     deal_id = models.BigIntegerField(_("deal"), help_text=_("The engine record that first scheduled the deal."))
     customer = models.ForeignKey("kernel.Customer", null=True, blank=True, on_delete=models.SET_NULL,
