@@ -171,6 +171,20 @@ def test_unclaim_from_the_row_puts_the_task_back(client, world):
     assert f"{record.reference} 已放回可认领任务。" in [str(m) for m in response.context["messages"]]
 
 
+def test_unclaiming_a_task_number_that_is_no_key_leaves_every_task_as_it_was(client, world):
+    p = world
+    record = deal(p, p["units"][0])
+    task = Task.objects.get(record=record)
+    tasks.claim(p["consultant"], task.pk)
+    client.force_login(p["consultant"])
+
+    for posted in ("²", "9" * 20, ""):
+        response = client.post(reverse("web:unclaim"), {"unclaim": posted})
+        assert response.status_code == 302
+
+    assert Task.objects.get(pk=task.pk).assignee_id == p["consultant"].pk
+
+
 def test_unclaiming_a_colleagues_task_is_refused_in_words(client, world):
     p = world
     record = deal(p, p["units"][0])

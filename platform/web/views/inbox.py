@@ -54,7 +54,7 @@ def _filters(params: QueryDict, memberships) -> dict:
     if view not in views:  # the older links: ?mine=1, ?overdue=1
         view = "mine" if params.get("mine") == "1" else "overdue" if params.get("overdue") == "1" else "all"
     project = params.get("project", "")
-    project_id = parse_key(project) if parse_key(project) in memberships else None
+    project_id = key if (key := parse_key(project)) in memberships else None
     flow = params.get("flow") or None
     flow, state = parse_state(params.get("state", ""), flow)
     order, sort, descending = parse_order(params.get("order", ""), "due")
@@ -235,10 +235,9 @@ def approve_tasks(request):
 @require_POST
 def unclaim_task(request):
     """Give a claimed task back to its roles (it becomes claimable again)."""
-    value = request.POST.get("unclaim", "")
-    if not value.isdigit():
+    task_id = parse_key(request.POST.get("unclaim", ""))  # ² or a number beyond 64 bits is no task
+    if task_id is None:
         return redirect(_back(request))
-    task_id = int(value)
     try:
         task = tasks.unclaim(request.user, task_id)
     except EngineError as error:

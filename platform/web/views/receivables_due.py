@@ -37,6 +37,7 @@ from openpyxl.styles import Font
 
 from definitions.roles import role_titles
 from engine.models import Record
+from forms.parsing import parse_key
 from kernel import dunning
 from kernel.models import Customer, CustomerRegistration, Project, Unit
 from kernel.settings_schema import dunning_days_ahead
@@ -56,8 +57,8 @@ def deal_customers(deal_ids: Sequence[int]) -> dict[int, int]:
     """deal (record) id -> the customer its data names (`customer_id`), in one query; kernel.dunning's source."""
     found = {}
     for pk, customer in Record.objects.filter(pk__in=list(deal_ids)).values_list("pk", KT("data__customer_id")):
-        if customer not in (None, "") and str(customer).isdigit():
-            found[pk] = int(customer)
+        if (key := parse_key(customer)) is not None:  # a record holding ² or text there names no customer
+            found[pk] = key
     return found
 
 
