@@ -111,11 +111,10 @@ def update(customer_id: int, *, by_user_id: int | None, now: datetime | None = N
         customer.extra = _checked_extra(extra)
     if phone is not None:
         customer.phone = normalise_phone(phone)
-        # a number merged into another customer answers for them (by_phone): it may not name a second one
-        holder = (CustomerMerge.objects.filter(merged_phone=customer.phone).exclude(survivor_id=customer.pk)
-                  .select_related("survivor").order_by("-at").first())
+        # another's number, or one merged into another customer (it answers for them): as register refuses it
+        holder = by_phone(customer.phone, Customer.objects.exclude(pk=customer.pk))
         if holder is not None:
-            raise _duplicate(holder.survivor)
+            raise _duplicate(holder)
     stamp(customer, by_user_id, now)
     _save_unique_phone(customer, update_fields=["name", "phone", "extra"])
     return customer
