@@ -4,10 +4,12 @@ from __future__ import annotations
 import uuid
 
 from django.contrib import messages
-from django.http import Http404
-from django.utils.translation import get_language
+from django.http import Http404, HttpResponse
+from django.shortcuts import render
+from django.utils.translation import get_language, pgettext
 
 from definitions import Problem
+from definitions.roles import role_titles
 from definitions.yamlio import load_yaml
 from engine.runtime import EngineError
 from engine.runtime.access import can_administer, can_see, roles_in
@@ -78,6 +80,19 @@ def member_project(request, code: str) -> tuple[Project, dict[int, frozenset[str
     if project is None or not can_see(request.user, project.pk, roles):
         raise Http404()
     return project, memberships, roles
+
+
+def roles_text(roles, declared=()) -> str:
+    """The user's roles as a message names them: 销售顾问、财务 / Sales consultant, Finance (or "no role")."""
+    language = lang()
+    titles = role_titles(sorted(roles), language, declared)
+    return ("、" if language.startswith("zh") else ", ").join(titles) or pgettext("roles", "no role")
+
+
+def refused(request, project: Project, reason: str, **context) -> HttpResponse:
+    """The 403 page a member of `project` gets for a page or record they may not open, `reason` saying why in words."""
+    return render(request, "web/front_desk/refused.html", {"project": project, "reason": reason, **context},
+                  status=403)
 
 
 def consultants_of(project: Project) -> list[tuple[int, str]]:

@@ -27,7 +27,7 @@ from kernel.phones import normalise_phone
 from kernel.protection import ensure_may_act
 from kernel.visibility import PhoneVisibility, with_registrations
 
-from .common import lang
+from .common import lang, refused
 from .customers import (RelationForm, change_rows, customer_schema, load_customer, manager_projects, shown_phone)
 from .lookups import PageRefs
 
@@ -216,10 +216,10 @@ def customer_changes(request, project: str):
     if not roles:
         raise Http404()
     if not roles & MANAGER_ROLES:  # a member: told why in words, as the front desk does
-        return render(request, "web/front_desk/refused.html", {"project": project_obj, "reason": _(
+        return refused(request, project_obj, _(
             "Changes of customers' names, phones and ID numbers are decided by the project's sales managers, "
             "project director and project admins. Your change requests wait for them; ask a sales manager if one "
-            "is urgent.")}, status=403)
+            "is urgent."))
     if request.method == "POST":
         try:
             request_id = int(request.POST.get("request", ""))

@@ -36,7 +36,7 @@ from kernel.phones import normalise_phone
 from kernel.visibility import PhoneVisibility
 
 from ..display import DASH, DATE_FORMATS, day, money, moment
-from .common import consultants_of, lang, request_key
+from .common import consultants_of, lang, refused, request_key
 
 PAGE_SIZE = 50
 
@@ -56,8 +56,7 @@ class Desk:
     def refused(self, request, reason: str | None = None) -> HttpResponse:
         reason = reason or _("The front desk is for the project's sales consultants, sales managers, project "
                              "director and project admins. Ask a project admin to add you if you receive visitors.")
-        return render(request, "web/front_desk/refused.html",
-                      {"desk": self, "reason": reason, "project": self.project}, status=403)
+        return refused(request, self.project, reason, desk=self)
 
 
 def _shown_phone(phone: str) -> str:

@@ -35,7 +35,6 @@ from django.utils.translation import gettext, gettext_lazy as _, pgettext
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
-from definitions.roles import role_titles
 from engine.models import Record
 from forms.parsing import parse_key
 from kernel import dunning
@@ -45,7 +44,7 @@ from kernel.visibility import PhoneVisibility
 from kernel.zones import zone_name
 
 from ..display import DASH, day, money, shown_phone
-from .common import lang, member_project
+from .common import lang, member_project, refused, roles_text
 from .display import person_of
 
 PAGE_SIZE = 50
@@ -103,13 +102,11 @@ class Filters:
 
 
 def _refused(request, project: Project, roles: frozenset[str]):
-    language = lang()
-    joiner = "、" if language.startswith("zh") else ", "
     reason = gettext("The receivables list of %(project)s is for finance, sales managers and the project director; "
                      "your roles there (%(roles)s) do not include them. Ask a project admin for one of these roles "
                      "if your work needs the list.") % {
-        "project": project.name, "roles": joiner.join(role_titles(sorted(roles), language)) or pgettext("roles", "no role")}
-    return render(request, "web/front_desk/refused.html", {"project": project, "reason": reason}, status=403)
+        "project": project.name, "roles": roles_text(roles)}
+    return refused(request, project, reason)
 
 
 def _filters(params: QueryDict, project: Project) -> Filters:

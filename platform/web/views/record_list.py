@@ -17,7 +17,6 @@ from django.http import Http404, QueryDict
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext, gettext_lazy as _
 
-from definitions.roles import role_titles
 from engine.models import FlowVersion, Record, VersionStatus
 from engine.runtime.access import can_see, roles_in
 from engine.runtime.inbox import matching_records
@@ -25,7 +24,7 @@ from engine.runtime.visibility import Sight, colleagues_open, own_work, sight
 from engine.versions import definition_by_id
 from kernel.models import Project
 
-from .common import lang, text
+from .common import refused, roles_text, text
 from .record_facts import facts_for, local_time
 
 PAGE_SIZE = 50
@@ -61,7 +60,6 @@ def _sights(request, project: Project, roles: frozenset[str]):
 
 
 def _refused(request, project: Project, roles: frozenset[str], flow_title: str | None):
-    titles = ("、" if lang().startswith("zh") else ", ").join(role_titles(sorted(roles), lang()))
     if flow_title:
         reason = gettext("Your roles in %(project)s (%(roles)s) take no part in the %(flow)s flow, so its records are "
                          "not listed for you. A sales manager, the project director or a project admin can see them; "
@@ -69,8 +67,7 @@ def _refused(request, project: Project, roles: frozenset[str], flow_title: str |
     else:
         reason = gettext("Your roles in %(project)s (%(roles)s) take no part in any of its published flows, so no "
                          "records are listed for you. Ask a project admin for a role in a flow if your work needs it.")
-    return render(request, "web/front_desk/refused.html", {"project": project, "reason": reason % {
-        "project": project.name, "roles": titles, "flow": flow_title}}, status=403)
+    return refused(request, project, reason % {"project": project.name, "roles": roles_text(roles), "flow": flow_title})
 
 
 @login_required

@@ -24,7 +24,6 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 
 from accounts.models import Membership
-from definitions.roles import role_titles
 from engine.models import HistoryEntry, Record, Task, Timer, Vote
 from engine.runtime import RecordNotFound, transitions
 from engine.runtime.access import MANAGER_ROLES
@@ -33,7 +32,7 @@ from engine.runtime.visibility import Sight, colleagues_open, own_work, sight
 from engine.versions import definition_for
 from web.display import Display, References, collect_all, moment
 
-from .common import lang, text
+from .common import lang, refused, roles_text, text
 from .record_history import Titles, entries
 from .record_money import receivables_section
 from .lookups import form_options
@@ -70,13 +69,12 @@ def visible(request, record_id: int | None = None, *, task_id: int | None = None
 def hidden_words(record, definition, roles: frozenset[str], seen: Sight) -> str:
     """Why this member may not see the record, naming it and whom to ask (record page, bulk claims)."""
     if seen is Sight.NONE:
-        titles = role_titles(sorted(roles), lang(), definition.roles)
         return _("%(reference)s is a %(flow)s record, and your roles in %(project)s (%(roles)s) take no part in "
                  "the %(flow)s flow. A sales manager, the project director or a project admin can open it; ask a "
                  "project admin for a role in that flow if your work needs it.") % {
             "reference": record.reference, "flow": text(definition.title, definition.name),
             "project": record.project.name,
-            "roles": ("、" if lang().startswith("zh") else ", ").join(titles)}
+            "roles": roles_text(roles, definition.roles)}
     return _("%(reference)s is another consultant's work. You see the records you started or have held a task on, "
              "those naming you as their consultant, your own customers' records, and those no consultant holds yet. "
              "Ask a sales manager if you should take it over.") % {"reference": record.reference}
@@ -204,5 +202,4 @@ def record_page(request, record_id: int):
     try:
         return render_page(request, record_id)
     except RecordHidden as hidden:
-        return render(request, "web/front_desk/refused.html", {"project": hidden.record.project,
-                                                                "reason": hidden.words}, status=403)
+        return refused(request, hidden.record.project, hidden.words)
