@@ -42,7 +42,7 @@ OWN_WORK_ROLES = frozenset({"sales_consultant", "channel_agent"})
 COLLEAGUES_SETTING = "consultants_see_colleagues_records"
 
 __all__ = ["COLLEAGUES_SETTING", "OWN_WORK_ROLES", "OwnWork", "Sight", "colleagues_open", "flow_roles", "is_overseer",
-           "own_work", "restricted_roles", "sight", "visible_records"]
+           "own_work", "restricted_roles", "sight", "unseen", "visible_records"]
 
 
 class Sight(enum.Enum):
@@ -209,6 +209,22 @@ class OwnWork(Expression):
             return (f"EXISTS (SELECT 1 FROM {Record._meta.db_table} vis_r WHERE vis_r.id = {compiled[0][0]} "
                     f"AND {condition})", (*params, *args))
         return condition, (*params, *args)
+
+
+def unseen(user, judged) -> dict[int, Sight]:
+    """Of `judged` (record, its definition, the user's roles in its project), the records the user may not see.
+
+    record id -> the user's `Sight` of it (NONE, or OWN and not their own work), for the
+    refusal's words. One query, only when some record is seen as OWN: the record page
+    asks about one record, the inbox's bulk actions about every posted task's.
+    """
+    from ..models import Record
+
+    sights = {record.pk: sight(user, roles, definition, colleagues=colleagues_open(record.project))
+              for record, definition, roles in judged}
+    own = [pk for pk, seen in sights.items() if seen is Sight.OWN]
+    mine = set(Record.objects.filter(own_work(user.pk), pk__in=own).values_list("pk", flat=True)) if own else set()
+    return {pk: seen for pk, seen in sights.items() if seen is Sight.NONE or (seen is Sight.OWN and pk not in mine)}
 
 
 @lru_cache(maxsize=1)

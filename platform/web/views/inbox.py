@@ -23,7 +23,7 @@ from django.views.decorators.http import require_POST
 from engine.models import HistoryEntry, Record, Task
 from engine.runtime import EngineError, approvals, tasks
 from engine.runtime.inbox import inbox, matching_records
-from engine.runtime.visibility import Sight, colleagues_open, own_work, sight
+from engine.runtime.visibility import unseen
 from engine.versions import definition_by_id
 from kernel.access import memberships_of
 from kernel.models import Project
@@ -168,20 +168,12 @@ def _hidden(request, ids: list[int]) -> tuple[dict[int, str], dict[int, str]]:
                   .annotate(version_hash=F("record__version__content_hash")))
     memberships = memberships_of(request.user.pk)
     references = {task.pk: task.record.reference for task in chosen}
-    judged, own = {}, []
-    for task in chosen:
-        record = task.record
-        definition = definition_by_id(record.version_id, task.version_hash)
-        roles = memberships.get(record.project_id, frozenset())
-        seen = sight(request.user, roles, definition, colleagues=colleagues_open(record.project))
-        judged[task.pk] = (record, definition, roles, seen)
-        if seen is Sight.OWN:
-            own.append(record.pk)
-    mine = set(Record.objects.filter(own_work(request.user.pk), pk__in=own).values_list("pk", flat=True)) if own \
-        else set()
-    hidden = {task_id: hidden_words(record, definition, roles, seen)
-              for task_id, (record, definition, roles, seen) in judged.items()
-              if roles and (seen is Sight.NONE or (seen is Sight.OWN and record.pk not in mine))}
+    judged = {task.pk: (task.record, definition_by_id(task.record.version_id, task.version_hash),
+                        memberships.get(task.record.project_id, frozenset())) for task in chosen}
+    sights = unseen(request.user, judged.values())
+    hidden = {task_id: hidden_words(record, definition, roles, sights[record.pk])
+              for task_id, (record, definition, roles) in judged.items()
+              if roles and record.pk in sights}
     return references, hidden
 
 

@@ -28,7 +28,7 @@ from engine.models import HistoryEntry, Record, Task, Timer, Vote
 from engine.runtime import RecordNotFound, transitions
 from engine.runtime.access import MANAGER_ROLES
 from engine.runtime.records import PROTECTED_FIELDS, visible_record
-from engine.runtime.visibility import Sight, colleagues_open, own_work, sight
+from engine.runtime.visibility import Sight, unseen
 from engine.versions import definition_for
 from web.display import Display, References, collect_all, moment
 
@@ -59,9 +59,8 @@ def visible(request, record_id: int | None = None, *, task_id: int | None = None
     except RecordNotFound as error:
         raise Http404(error.message(lang())) from error
     definition = definition_for(record)
-    seen = sight(request.user, roles, definition, colleagues=colleagues_open(record.project))
-    if seen is Sight.NONE or (
-            seen is Sight.OWN and not Record.objects.filter(own_work(request.user.pk), pk=record.pk).exists()):
+    seen = unseen(request.user, [(record, definition, roles)]).get(record.pk)
+    if seen is not None:
         raise RecordHidden(record, hidden_words(record, definition, roles, seen))
     return record, roles
 
