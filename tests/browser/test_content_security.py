@@ -1,5 +1,6 @@
 """The content security policy is enforced and the pages still work under it: no refusal in the console."""
 import pytest
+from playwright.sync_api import expect
 
 from accounts.models import Membership
 from engine import versions
@@ -38,7 +39,6 @@ def test_the_pages_run_under_the_policy_with_nothing_refused(page, live_server, 
     if settings.MERMAID_AVAILABLE:
         page.wait_for_selector("pre[data-diagram] svg")  # mermaid and its nonce'd start-up ran
     page.select_option("select[name=language]", "en")  # app.js's handler, not an inline one
-    page.wait_for_load_state()
-    assert page.locator("html").get_attribute("lang") == "en"
+    expect(page.locator("html")).to_have_attribute("lang", "en")  # after the form's navigation, not before it
 
     assert refused == []
