@@ -48,6 +48,9 @@ INSTALLED_APPS = [
     "plugins.pricing",
     "plugins.commission",
     "plugins.points",
+    "figures",  # management figures and targets (docs/figures.md)
+    "imports",  # spreadsheets in and out (docs/imports.md)
+    "bundles",  # client configuration as files (docs/bundles.md)
 ]
 
 MIDDLEWARE = [

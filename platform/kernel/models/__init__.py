@@ -1,5 +1,5 @@
 """The relational core the flows act on: one module per part of the domain."""
-from .companies import Company
+from .companies import Company, Region
 from .customers import (ChangeStatus, Customer, CustomerChangeRequest, CustomerMerge, CustomerRegistration,
                         CustomerRelation, RelationKind)
 from .dunning import DunningNotice
@@ -14,6 +14,6 @@ from .visits import Campaign, Visit, VisitKind
 __all__ = [
     "Building", "Campaign", "ChangeStatus", "Company", "Customer", "CustomerChangeRequest", "CustomerMerge",
     "CustomerRegistration", "CustomerRelation", "DunningNotice", "FollowUp", "FollowUpChannel", "Payment", "PaymentKind",
-    "Project", "QueueBatch", "QueueNumber", "Receivable", "ReceivableSchedule", "RelationKind", "ReleaseReason", "SaleStatus", "Unit", "UnitHold",
+    "Project", "QueueBatch", "QueueNumber", "Receivable", "ReceivableSchedule", "Region", "RelationKind", "ReleaseReason", "SaleStatus", "Unit", "UnitHold",
     "Visit", "VisitKind",
 ]

@@ -27,3 +27,20 @@ class Company(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class Region(models.Model):
+    """A region 区域 of a company: the level between the company and its projects, where figures roll up."""
+
+    company = models.ForeignKey(Company, on_delete=models.PROTECT, related_name="regions", verbose_name=_("company"))
+    code = models.SlugField(_("code"), max_length=32)
+    name = models.CharField(_("name"), max_length=200)
+
+    class Meta:
+        verbose_name = _("region")
+        verbose_name_plural = _("regions")
+        ordering = ["company__code", "code"]
+        constraints = [models.UniqueConstraint(fields=["company", "code"], name="region_code_per_company")]
+
+    def __str__(self) -> str:
+        return self.name

@@ -21,6 +21,9 @@ class Project(models.Model):
     company = models.ForeignKey("kernel.Company", null=True, blank=True, on_delete=models.PROTECT,
                                 related_name="projects",
                                 help_text=_("The developer the project belongs to; its projects share customers."))
+    region = models.ForeignKey("kernel.Region", null=True, blank=True, on_delete=models.PROTECT,
+                               related_name="projects", verbose_name=_("region"),
+                               help_text=_("The company's region the project belongs to; figures roll up by region."))
     settings = models.JSONField(_("settings"), default=dict, blank=True,
                                 help_text=_("Validated against schemas/project-settings.json."))
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)

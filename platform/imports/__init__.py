@@ -1,0 +1,1 @@
+"""Spreadsheets in and out: django-import-export resources, import jobs with progress, exports (docs/imports.md)."""
