@@ -16,7 +16,7 @@ if [ ! -x .venv/bin/python ] || [ "$(cat "$STAMP" 2>/dev/null)" != "$WANT" ]; th
   .venv/bin/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
   echo "$WANT" > "$STAMP"
 fi
-# Browser assets (mermaid, htmx, tom-select) come from the npm registry at set-up, pinned
+# Browser assets (mermaid, htmx, tom-select, echarts) come from the npm registry at set-up, pinned
 # by package.json and package-lock.json, never from the network at run time. Without npm
 # the pages still work: diagrams show as Mermaid text, pickers as plain inputs.
 ASSETS_WANT="$(cat package.json package-lock.json | sha256sum | cut -d' ' -f1)"

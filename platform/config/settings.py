@@ -172,7 +172,8 @@ STATICFILES_FINDERS = [
     "django.contrib.staticfiles.finders.AppDirectoriesFinder",
     "web.vendor_files.VendorFinder",
 ]
-_VENDOR = {"mermaid": "mermaid/dist", "htmx": "htmx.org/dist", "tom-select": "tom-select/dist"}  # name -> folder
+_VENDOR = {"mermaid": "mermaid/dist", "htmx": "htmx.org/dist", "tom-select": "tom-select/dist",
+           "echarts": "echarts/dist"}  # name -> folder
 VENDOR_ASSETS = frozenset(name for name, folder in _VENDOR.items() if (NPM_DIR / folder).is_dir())
 
 LOGIN_URL = "web:login"

@@ -19,6 +19,7 @@ FILES = {
     "vendor/htmx/htmx.min.js": "htmx.org/dist/htmx.min.js",
     "vendor/tom-select/js/tom-select.complete.min.js": "tom-select/dist/js/tom-select.complete.min.js",
     "vendor/tom-select/css/tom-select.default.min.css": "tom-select/dist/css/tom-select.default.min.css",
+    "vendor/echarts/echarts.min.js": "echarts/dist/echarts.min.js",
 }
 
 
