@@ -5,7 +5,9 @@ provident-fund loans − refunds (seed 002); the deposits are the sincerity depo
 the reservation deposit 小订金 and the subscription's 定金, each counted once (a deposit
 carried into the subscription is not taken again), and the area difference 面积补差款
 counts with the installments. Rent, security deposits and fees collected for others
-(代收费用) are not sales collections. Sums are taken in the database as whole
+(代收费用) are not sales collections, and neither is a security deposit's refund 押金退还
+(`deposit_refund`): it is checked against the security deposits the lease received, never
+against sales money, and leaves net collections as they are. Sums are taken in the database as whole
 fen (integers), so they are exact on PostgreSQL and on SQLite alike; SQLite would
 otherwise add decimals as binary floats.
 """
@@ -23,7 +25,7 @@ from django.db.models import BigIntegerField, F, Q, Sum
 from django.db.models.functions import Cast, Round
 
 from . import receivables
-from .errors import RefundExceedsReceipts
+from .errors import KernelError, RefundExceedsReceipts
 from .models.payments import Payment, PaymentKind
 from .money import FEN, to_money
 
@@ -33,7 +35,15 @@ if TYPE_CHECKING:
 ZERO = Decimal("0.00")
 CASH_KINDS = (PaymentKind.SINCERITY_DEPOSIT, PaymentKind.RESERVATION_DEPOSIT, PaymentKind.DEPOSIT,
               PaymentKind.DOWN_PAYMENT)
-NOT_SALES = (PaymentKind.RENT, PaymentKind.SECURITY_DEPOSIT, PaymentKind.FEE)  # outside net collections
+NOT_SALES = (PaymentKind.RENT, PaymentKind.SECURITY_DEPOSIT, PaymentKind.FEE,
+             PaymentKind.DEPOSIT_REFUND)  # outside net collections
+
+
+class DepositRefundExceedsDeposits(KernelError):
+    code = "deposit_refund_exceeds_deposits"
+    template_en = ("{reference}: a security deposit refund of {amount} is more than the deposit it holds ({held}: "
+                   "the security deposits received less those already returned)")
+    template_zh = "{reference}：退还押金 {amount} 超过所收押金余额 {held}（已收押金减已退还）"
 
 
 @transaction.atomic
@@ -41,8 +51,10 @@ def record(ctx: ActionContext, kind: str, amount: object, note: object = "", ove
     """Enter a receipt or a refund for this deal.
 
     A refund may not exceed what the deal (this record and the ancestors it continues)
-    has received net: paying out more than came in is always a typing mistake. The
-    engine holds this record's row lock, so two refunds of one record cannot race.
+    has received net: paying out more than came in is always a typing mistake. A
+    security deposit's refund (`deposit_refund`) may not exceed the security deposits
+    received less those already paid back. The engine holds this record's row lock, so
+    two refunds of one record cannot race.
     Once the deal is scheduled, a receipt beyond what is due on its lines is refused
     (`receivables.ReceiptExceedsDue`) unless finance records it with `overpayment`: then
     what was due is one entry and the rest a second one marked as an overpayment, to
@@ -54,6 +66,11 @@ def record(ctx: ActionContext, kind: str, amount: object, note: object = "", ove
         received = net_collections(ctx.project_id, record_ids=ctx.deal).net
         if money > received:
             raise RefundExceedsReceipts(amount=money, reference=ctx.reference, received=received)
+    if kind == PaymentKind.DEPOSIT_REFUND:
+        held = net_collections(ctx.project_id, record_ids=ctx.deal).deposits_held
+        if money > held:
+            raise DepositRefundExceedsDeposits(amount=receivables.yuan(money), reference=ctx.reference,
+                                               held=receivables.yuan(held))
     excess = receivables.check_receipt(ctx, kind, money, bool(overpayment))
     entries = [(money - excess, False), (excess, True)] if excess else [(money, False)]
     made = [Payment.objects.create(
@@ -75,6 +92,11 @@ class Collections:
     @property
     def cash(self) -> Decimal:
         return sum((self[k] for k in CASH_KINDS), ZERO)
+
+    @property
+    def deposits_held(self) -> Decimal:
+        """Security deposits 押金 received and not yet paid back: what a deposit refund may return."""
+        return self[PaymentKind.SECURITY_DEPOSIT] - self[PaymentKind.DEPOSIT_REFUND]
 
     @property
     def net(self) -> Decimal:

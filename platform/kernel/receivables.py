@@ -55,17 +55,20 @@ LINE_OF = {**{k: K.DEPOSIT for k in DEPOSIT_KINDS},
                              K.AREA_DIFFERENCE, K.FEE)}}
 LEASE_PLAN = "lease"  # the payment plan of a lease's schedule (kernel.rent_schedule)
 LEASE_LINE_OF = {K.RENT: K.RENT, K.SECURITY_DEPOSIT: K.SECURITY_DEPOSIT}
+# what each kind of schedule shows as paid back: a lease's deposit refund is not a sale's refund
+REFUNDS_OF = {LEASE_PLAN: (K.REFUND, K.DEPOSIT_REFUND)}
+SALE_REFUNDS = (K.REFUND,)
 ADDED_KINDS = (K.AREA_DIFFERENCE, K.FEE)  # lines `due` adds; rescheduling keeps them
 PLANS = ("full", "installments", "commercial_mortgage", "provident_fund", "combined")
 KIND_ZH = {K.SINCERITY_DEPOSIT: "诚意金", K.RESERVATION_DEPOSIT: "小订金", K.DEPOSIT: "定金", K.DOWN_PAYMENT: "首付",
            K.INSTALLMENT: "分期款", K.BANK_LOAN: "商贷放款", K.PROVIDENT_FUND_LOAN: "公积金放款",
            K.AREA_DIFFERENCE: "面积补差款", K.RENT: "租金", K.SECURITY_DEPOSIT: "押金", K.FEE: "代收费用",
-           K.REFUND: "退款"}
+           K.REFUND: "退款", K.DEPOSIT_REFUND: "押金退还"}
 KIND_EN = {K.SINCERITY_DEPOSIT: "sincerity deposit", K.RESERVATION_DEPOSIT: "reservation deposit",
            K.DEPOSIT: "deposit", K.DOWN_PAYMENT: "down payment", K.INSTALLMENT: "installment",
            K.BANK_LOAN: "bank loan", K.PROVIDENT_FUND_LOAN: "provident-fund loan",
            K.AREA_DIFFERENCE: "area difference", K.RENT: "rent", K.SECURITY_DEPOSIT: "security deposit",
-           K.FEE: "fees collected", K.REFUND: "refund"}
+           K.FEE: "fees collected", K.REFUND: "refund", K.DEPOSIT_REFUND: "security deposit refund"}
 
 
 class ReceiptExceedsDue(KernelError):
@@ -169,6 +172,11 @@ def lines_of(plan: str) -> Mapping[str, str]:
     return LEASE_LINE_OF if plan == LEASE_PLAN else LINE_OF
 
 
+def refunds_of(plan: str) -> tuple[str, ...]:
+    """The kinds a schedule of this payment plan shows as paid back."""
+    return REFUNDS_OF.get(plan, SALE_REFUNDS)
+
+
 def schedule_of(project_id: int, deal: Iterable[int], *, lease: bool = False, lock: bool = False
                 ) -> ReceivableSchedule | None:
     """The sale's (or with `lease`, the lease's) schedule of the deal these records belong to, if it has one."""
@@ -179,18 +187,20 @@ def schedule_of(project_id: int, deal: Iterable[int], *, lease: bool = False, lo
 
 
 def allocate(lines: Sequence[Receivable], payments: Iterable[Payment], today: date, *,
-             line_of: Mapping[str, str] = LINE_OF) -> tuple[list[Line], Decimal, Decimal]:
+             line_of: Mapping[str, str] = LINE_OF,
+             refunds: Sequence[str] = SALE_REFUNDS) -> tuple[list[Line], Decimal, Decimal]:
     """Receipts to lines, in the order they came in: by kind, the oldest due first (undated last).
 
     Returns the lines, what no line took (overpayments included) and the refunds.
-    `line_of` is the plan's (`lines_of`): a sale's lines take no rent, a lease's only rent and deposits.
+    `line_of` and `refunds` are the plan's (`lines_of`, `refunds_of`): a sale's lines take no rent,
+    a lease's only rent and deposits; a lease pays back deposits, a sale refunds.
     """
     order = sorted(range(len(lines)), key=lambda i: (lines[i].due_on is None, lines[i].due_on or date.min,
                                                      lines[i].position))
     received = [ZERO] * len(lines)
     excess = refunded = ZERO
     for p in payments:
-        if p.kind == K.REFUND:
+        if p.kind in refunds:
             refunded += p.amount
             continue
         target = line_of.get(p.kind)
@@ -217,7 +227,8 @@ def statement(schedule: ReceivableSchedule, today: date | None = None, *,
         lines = list(schedule.lines.order_by("position"))
     if payments is None:
         payments = deal_payments(schedule)
-    allocated, excess, refunded = allocate(lines, payments, today, line_of=lines_of(schedule.payment_plan))
+    allocated, excess, refunded = allocate(lines, payments, today, line_of=lines_of(schedule.payment_plan),
+                                           refunds=refunds_of(schedule.payment_plan))
     return Statement(schedule, tuple(allocated), excess, refunded)
 
 

@@ -1,11 +1,12 @@
 """Leases 租赁 (flows/lease.yaml) through the service API.
 
-A lease holds its unit (reserved) from the hold until it ends; rent and deposits stay
-on the record, not in the sales ledger. At every step: the record's state and the
+A lease holds its unit (reserved) from the hold until it ends; rent, deposits and their
+refunds are in the ledger but outside net (sales) collections. At every step: the record's state and the
 history entry the step wrote (checked by the steps), its open tasks, the units' sale
 status and who holds them.
 """
 from datetime import timedelta
+from decimal import Decimal as D
 
 import pytest
 
@@ -63,7 +64,8 @@ def test_leased_expanded_renewed_and_ended_with_the_deposit_settled(world, custo
     lease = approve(lease, director, fin, fires="approve_terms", to="signing")
     assert_open_tasks(lease, {("sign_lease_contract", "work", "leasing_agent")})
     refused(GuardFailed, ag, lease, "sign_lease", {"lease_contract_no": "ZL-1", "term_end": "2026-06-30"})
-    lease = fire(ag, lease, "sign_lease", {"lease_contract_no": "ZL-1", "term_end": "2028-06-30"}, to="active")
+    lease = fire(ag, lease, "sign_lease", {"lease_contract_no": "ZL-1", "term_end": "2028-06-30",
+                                          "deposit_received": "15600.00"}, to="active")
     assert_open_tasks(lease, {ACTIVE})
     assert sale(units[6]) == ("reserved", lease.reference)
 
@@ -108,7 +110,9 @@ def test_leased_expanded_renewed_and_ended_with_the_deposit_settled(world, custo
     lease = fire(fin, lease, "settle_deposit", settle, to="terminated")
     assert_open_tasks(lease, set())
     assert (sale(units[6]), sale(units[7])) == (("available", None), ("available", None))
-    assert payments(lease) == []  # rent and deposits stay on the record
+    # the deposit taken and the part returned, both outside net (sales) collections
+    assert payments(lease) == [(lease.reference, "security_deposit", D("15600.00")),
+                               (lease.reference, "deposit_refund", D("15000.00"))]
 
 
 def test_a_hold_not_turned_into_terms_within_7_days_is_released_by_the_timer(world, customers):

@@ -15,6 +15,7 @@ from django.utils import timezone
 from engine.runtime import GuardFailed, NotPermitted, records
 from engine.runtime.errors import ActionFailed
 from kernel import receivables
+from kernel.payments import net_collections
 from kernel.models import ReceivableSchedule
 
 from .steps import approve, assert_open_tasks, child, complete, fire, payments, refused, sale
@@ -29,8 +30,8 @@ SECOND_YEAR = [(date(2027, 7, 1), D("24570.00")), (date(2027, 10, 1), D("24570.0
                (date(2028, 1, 1), D("24570.00")), (date(2028, 4, 1), D("24570.00"))]
 
 
-def signed(p, u, unit, customer):
-    """The lease listed, held, its terms approved and signed with the whole deposit taken."""
+def signed(p, u, unit, customer, deposit_received="15600.00"):
+    """The lease listed, held, its terms approved and signed with the deposit taken (the whole one by default)."""
     ag = u["leasing_agent"]
     lease = records.start_record(ag, p, "lease", {"unit_id": unit.pk, "listing_rent": "8000.00"})
     lease = fire(ag, lease, "publish", {"unit_id": unit.pk, "listing_rent": "8000.00"}, to="listed")
@@ -39,7 +40,7 @@ def signed(p, u, unit, customer):
     lease = fire(ag, lease, "submit_terms", TERMS, to="terms_review")
     lease = approve(lease, u["project_director"], u["finance"], fires="approve_terms", to="signing")
     return fire(ag, lease, "sign_lease", {"lease_contract_no": "ZL-9", "term_end": "2028-06-30",
-                                          "deposit_received": "15600.00"}, to="active")
+                                          "deposit_received": deposit_received}, to="active")
 
 
 def schedule_of(record) -> ReceivableSchedule:
@@ -124,10 +125,33 @@ def test_a_renewal_runs_the_schedule_on_and_a_termination_cuts_it_then_the_depos
     lease = fire(fin, lease, "settle_deposit", {"deposit_deductions": "600.00", "deposit_refund": "15000.00"},
                  to="terminated")
     assert (lease.data["deposit_deductions"], lease.data["deposit_refund"]) == ("600.00", "15000.00")
-    # the refund is not in the ledger (kernel.payments would refuse it: docs/kernel.md, Rent schedules)
+    # the deposit returned is in the ledger as a deposit refund 押金退还, outside sales collections
     assert payments(lease) == [(lease.reference, "security_deposit", D("15600.00")),
-                               (lease.reference, "rent", D("12077.42"))]
+                               (lease.reference, "rent", D("12077.42")),
+                               (lease.reference, "deposit_refund", D("15000.00"))]
+    assert net_collections(p.pk, record_ids=[lease.pk]).net == D("0.00")
+    _, s = statement(lease, date(2026, 8, 1))
+    assert (s.lines[0].received, s.refunded, s.excess) == (D("15600.00"), D("15000.00"), D("0.00"))
     assert sale(units[1]) == ("available", None)
+
+
+def test_a_deposit_refund_beyond_the_deposit_received_is_refused_and_the_lease_stays_open(world, customers):
+    p, u, units = world
+    ag, fin = u["leasing_agent"], u["finance"]
+    lease = signed(p, u, units[6], customers["c8"], deposit_received="10000.00")  # 5 600.00 still owed
+    lease = fire(ag, lease, "give_notice", {"termination_date": "2026-08-31", "termination_reason": "moving"},
+                 to="terminating")
+    complete(ag, lease, "inspect_premises")
+
+    error = refused(ActionFailed, fin, lease, "settle_deposit",
+                    {"deposit_deductions": "600.00", "deposit_refund": "15000.00"})
+
+    assert str(error) == (f"{lease.reference}: a security deposit refund of ¥15,000.00 is more than the deposit it "
+                          "holds (¥10,000.00: the security deposits received less those already returned)")
+    assert payments(lease) == [(lease.reference, "security_deposit", D("10000.00"))]
+    lease = fire(fin, lease, "settle_deposit", {"deposit_deductions": "5600.00", "deposit_refund": "10000.00"},
+                 to="terminated")
+    assert payments(lease)[-1] == (lease.reference, "deposit_refund", D("10000.00"))
 
 
 def test_an_expansion_redraws_the_rent_from_the_day_the_request_names(world, customers):

@@ -120,3 +120,53 @@ def test_a_refused_amount_is_named_and_shown_as_typed(project, amount, shown):
                                         f"e.g. 5000.00; got {shown}")
     assert refused.value.message_zh == f"amount 应为最多两位小数的正数金额，例如 5000.00；实际为 {'空值' if shown == 'nothing' else shown}"
     assert "Decimal(" not in refused.value.message_en
+
+
+# -- a security deposit's refund 押金退还 (issue 15) ---------------------------------------------------
+
+
+def test_a_deposit_refund_is_checked_against_the_deposits_received_not_against_sales_money(project):
+    # given: a lease took a deposit of 15 600.00 and rent; a sale of the project took 50 000.00
+    lease = make_ctx(project, record_id=20, reference="LSE-000020", flow="lease")
+    payments.record(lease, "security_deposit", "15600.00")
+    payments.record(lease, "rent", "7800.00")
+    payments.record(make_ctx(project, record_id=21), "deposit", "50000.00")
+
+    # when: 600.00 is deducted and the rest returned
+    refund = payments.record(lease, "deposit_refund", "15000.00")
+
+    # then: it is in the ledger as what it is, and sales collections are untouched
+    assert (refund.kind, refund.amount) == (PaymentKind.DEPOSIT_REFUND, Decimal("15000.00"))
+    totals = payments.net_collections(project.pk)
+    assert (totals.net, totals[PaymentKind.DEPOSIT_REFUND]) == (Decimal("50000.00"), Decimal("15000.00"))
+    assert payments.net_collections(project.pk, record_ids=[20]).deposits_held == Decimal("600.00")
+
+
+def test_a_deposit_refund_beyond_what_the_deposit_still_holds_is_refused_in_words(project):
+    lease = make_ctx(project, record_id=20, reference="LSE-000020", flow="lease")
+    payments.record(lease, "security_deposit", "15600.00")
+    payments.record(lease, "rent", "7800.00")  # rent is not a deposit to return
+    payments.record(lease, "deposit_refund", "15000.00")
+
+    with pytest.raises(payments.DepositRefundExceedsDeposits) as refused:
+        payments.record(lease, "deposit_refund", "600.01")
+
+    assert refused.value.message_en == ("LSE-000020: a security deposit refund of ¥600.01 is more than the deposit "
+                                        "it holds (¥600.00: the security deposits received less those already "
+                                        "returned)")
+    assert refused.value.message_zh == "LSE-000020：退还押金 ¥600.01 超过所收押金余额 ¥600.00（已收押金减已退还）"
+    assert Payment.objects.filter(kind="deposit_refund").count() == 1
+
+
+def test_a_sale_cannot_pay_out_a_deposit_refund_and_a_sales_refund_cannot_return_a_security_deposit(project):
+    sale = make_ctx(project, record_id=30, reference="SUB-000030")
+    payments.record(sale, "deposit", "50000.00")
+    lease = make_ctx(project, record_id=31, reference="LSE-000031", flow="lease")
+    payments.record(lease, "security_deposit", "15600.00")
+
+    with pytest.raises(payments.DepositRefundExceedsDeposits):
+        payments.record(sale, "deposit_refund", "1.00")
+    with pytest.raises(RefundExceedsReceipts):
+        payments.record(lease, "refund", "1.00")
+
+    assert Payment.objects.count() == 2

@@ -60,8 +60,9 @@ class DunningNotice(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["schedule", "kind", "due_on", "day"], name="dunning_notice_line_day"),
             models.CheckConstraint(condition=Q(amount__gt=0), name="dunning_notice_amount_positive"),
-            models.CheckConstraint(condition=Q(kind__in=PaymentKind.values) & ~Q(kind=PaymentKind.REFUND),
-                                   name="dunning_notice_kind_known"),
+            models.CheckConstraint(
+                condition=Q(kind__in=PaymentKind.values) & ~Q(kind__in=[PaymentKind.REFUND, PaymentKind.DEPOSIT_REFUND]),
+                name="dunning_notice_kind_known"),
         ]
         indexes = [
             models.Index(fields=["project", "day"], name="dunning_notice_project_day"),

@@ -30,6 +30,9 @@ class PaymentKind(models.TextChoices):
     SECURITY_DEPOSIT = "security_deposit", pgettext_lazy("payment kind", "security deposit")  # 押金
     FEE = "fee", pgettext_lazy("payment kind", "fees collected")  # 代收费用 (handover fees collected for others)
     REFUND = "refund", pgettext_lazy("payment kind", "refund")                           # 退款
+    # 押金退还: a security deposit paid back at the end of a lease; checked against the deposits
+    # received, outside net (sales) collections like the deposit itself
+    DEPOSIT_REFUND = "deposit_refund", pgettext_lazy("payment kind", "security deposit refund")
 
 
 class Payment(models.Model):

@@ -51,8 +51,9 @@ class Receivable(models.Model):
         ordering = ["schedule", "position"]
         constraints = [
             models.CheckConstraint(condition=Q(amount__gte=0), name="receivable_amount_not_negative"),
-            models.CheckConstraint(condition=Q(kind__in=PaymentKind.values) & ~Q(kind=PaymentKind.REFUND),
-                                   name="receivable_kind_known"),
+            models.CheckConstraint(
+                condition=Q(kind__in=PaymentKind.values) & ~Q(kind__in=[PaymentKind.REFUND, PaymentKind.DEPOSIT_REFUND]),
+                name="receivable_kind_known"),
             models.UniqueConstraint(fields=["schedule", "position"], name="receivable_position_unique"),
         ]
 
