@@ -30,6 +30,7 @@ from engine.runtime.access import MANAGER_ROLES
 from engine.runtime.records import PROTECTED_FIELDS, visible_record
 from engine.runtime.visibility import Sight, unseen
 from engine.versions import definition_for
+from kernel import personal_fields
 from web.display import Display, References, collect_all, moment
 
 from .common import lang, refused, roles_text, text
@@ -146,7 +147,7 @@ def render_page(request, record_id: int, bound: dict | None = None):
     refs = References.load(collect_all(schema, [record.data, *(
         {k: v for k, pair in e.changes.items() for v in pair[1:]} for e in history if e.changes), *(
         {k: pair[0] for k, pair in e.changes.items()} for e in history if e.changes)]),
-        project_id=record.project_id, viewer=user)
+        project_id=record.project_id, viewer=user, owners=personal_fields.owners(record.data))
     zone = record.project.zone
     display = Display(refs, lang(), zone, schema)
     titles = Titles(definition)
