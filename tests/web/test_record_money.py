@@ -52,3 +52,32 @@ def test_the_deals_receivables_on_its_record_pages_in_a_fixed_number_of_queries(
     # the subscription's page shows the same deal
     assert "¥900,000.00" in _page(client, f"/records/{con.parent_id}/")[1]
     assert child(con.parent, "contract").pk == con.pk
+
+
+def test_a_lease_to_buy_subscription_shows_its_own_schedule_and_the_lease_its_rent(client, world, customers):
+    from tests.flows.test_lease_rent import signed
+
+    p, u, units = world
+    tenant = customers["c7"]
+    lease = signed(p, u, units[4], tenant)
+    lease = fire(u["leasing_agent"], lease, "record_rent", {"rent_received_amount": "12077.42"}, to="active")
+    lease = fire(u["sales_manager"], lease, "convert_to_purchase", to="converted")
+    sub = child(lease, "subscription")
+    client.force_login(u["finance"])
+    # before the subscription is scheduled its page shows no money at all, not the lease's rent
+    assert _money(_page(client, f"/records/{sub.pk}/")[1]) == ""
+
+    sub = fire(u["sales_consultant"], sub, "quote", {"unit_id": units[4].pk, "payment_plan": "full"}, to="draft")
+    sub = fire(u["sales_consultant"], sub, "submit", {"buyers": [{"customer_id": tenant.pk}], "deposit": "30000.00"},
+               to="awaiting_contract")
+
+    money = _money(_page(client, f"/records/{sub.pk}/")[1])
+    assert "定金" in money and "¥30,000.00" in money and "租金" not in money and "押金" not in money
+    money = _money(_page(client, f"/records/{lease.pk}/")[1])
+    assert "租金" in money and "押金" in money and "¥15,600.00" in money and "定金" not in money
+
+
+def _money(page: str) -> str:
+    """The page's receivables section (empty when it has none)."""
+    start = page.find('<section class="card receivables"')
+    return "" if start < 0 else page[start:page.index("</section>", start)]

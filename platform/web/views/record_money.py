@@ -49,18 +49,36 @@ def _when(line: receivables.Line) -> str:
     return _("At signing")
 
 
+def shown_schedule(record: Record, lineage: list[int]) -> ReceivableSchedule | None:
+    """The schedule a record's page shows: its own, else its nearest ancestor's sale schedule (one query).
+
+    A lease's rent schedule is shown on the lease only: a subscription started from a lease
+    (以租代买) has the lease among its ancestors, and the lowest id, the lease's, would
+    otherwise show its rent as the subscription's money.
+    """
+    found = {s.deal_id: s for s in ReceivableSchedule.objects.filter(project_id=record.project_id,
+                                                                     deal_id__in=lineage)}
+    for deal_id in lineage:
+        schedule = found.get(deal_id)
+        if schedule is not None and (deal_id == record.pk or schedule.payment_plan != receivables.LEASE_PLAN):
+            return schedule
+    return None
+
+
 def receivables_section(record: Record) -> dict | None:
     """What the receivables include shows, or None when the record's deal has no schedule."""
-    schedule = (ReceivableSchedule.objects.filter(project_id=record.project_id, deal_id__in=_lineage(record))
-                .order_by("deal_id").first())
+    schedule = shown_schedule(record, _lineage(record))
     if schedule is None:
         return None
     found = receivables.deal_payments(schedule)
     s = receivables.statement(schedule, timezone.localdate(timezone=record.project.zone), payments=found)
     rows = [Row(str(PaymentKind(line.kind).label), _when(line), money(line.amount), money(line.received),
                 money(line.balance), line.overdue) for line in s.lines]
+    # a lease-to-buy subscription's records include the lease: its rent and deposit are not this deal's money
+    own = {*receivables.lines_of(schedule.payment_plan), *receivables.refunds_of(schedule.payment_plan)}
     receipts = [(day(timezone.localtime(p.received_at, record.project.zone).date()), p.reference,
-                 str(PaymentKind(p.kind).label), money(p.amount), p.overpayment) for p in reversed(found)]
+                 str(PaymentKind(p.kind).label), money(p.amount), p.overpayment) for p in reversed(found)
+                if p.kind in own]
     zero = Decimal("0")
     return {
         "rows": rows, "receipts": receipts,
