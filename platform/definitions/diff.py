@@ -41,8 +41,9 @@ def _show(value: object) -> str:
 
 
 def diff_documents(old: object, new: object) -> list[Change]:
+    """The changes from `old` to `new`, compared in canonical form: no change is what hashes equal."""
     changes: list[Change] = []
-    _diff(old, new, "", changes)
+    _diff(canonical.form(old, order_named=False), canonical.form(new, order_named=False), "", changes)
     return changes
 
 

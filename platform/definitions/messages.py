@@ -113,6 +113,19 @@ _MESSAGES: dict[str, tuple[str, str]] = {
     "override.not_named": ("'{key}' entries must each have a name", "'{key}' 中的每一项都必须有 name"),
     "override.unknown_item": ("cannot remove {kind} '{name}': the template has no such item",
                               "无法删除{kind_zh} '{name}'：模板中没有该项"),
+    "client.shadows_shipped": ("'{name}' is a flow template shipped with the product; give the client's template "
+                               "a name of its own",
+                               "'{name}' 是产品自带的流程模板；客户自己的模板请另起名称"),
+    "client.schema_shadows_shipped": ("'{name}' is an entity schema shipped with the product; give the client's "
+                                      "schema a name of its own",
+                                      "'{name}' 是产品自带的实体模式；客户自己的模式请另起名称"),
+    "client.bad_name": ("'{name}' is not a template name: lower-case letters, digits and _, starting with a letter",
+                        "'{name}' 不是有效的模板名：只能用小写字母、数字和 _，并以字母开头"),
+    "client.schema_file_name": ("'{name}' is not an entity schema file name: write NAME.json with NAME in lower-case "
+                                "letters, digits and _",
+                                "'{name}' 不是有效的实体模式文件名：请写成 NAME.json，NAME 只能用小写字母、数字和 _"),
+    "client.no_flows": ("no flow templates here: expected flows/*.yaml (or templates/flows/*.yaml)",
+                        "此处没有流程模板：应有 flows/*.yaml（或 templates/flows/*.yaml）"),
 }
 
 _HINT = ("; did you mean '{suggestion}'?", "；是否应为 '{suggestion}'？")

@@ -19,14 +19,21 @@ def action_catalogue() -> ActionCatalogue:
 
 
 def flow_names() -> frozenset[str]:
+    """The flow templates shipped in the code tree (a project may have client templates besides)."""
     flows_dir = Path(settings.FLOWS_DIR)
     return frozenset(p.stem for p in flows_dir.glob("*.y*ml")) if flows_dir.is_dir() else frozenset()
 
 
-def environment() -> Environment:
+def environment(project=None) -> Environment:
+    """The environment of the shipped templates; with a project, its client templates' flows known too."""
+    names = flow_names()
+    if project is not None:
+        from .client_templates import names_for
+
+        names = names | names_for(project)
     return Environment(
         actions=action_catalogue(),
         schemas_dir=Path(settings.SCHEMAS_DIR),
         project_settings_schema=project_settings_schema(),
-        flow_names=flow_names(),
+        flow_names=names,
     )

@@ -1,13 +1,20 @@
 """Publishing flow versions per project: validate, freeze, number, roll back, compare.
 
 A version's content is the effective document (template + the project's overrides,
-entity schema inline) as canonical JSON. Publishing the same content as the current
-version is a no-op; publishing an older version's content again is a rollback.
+entity schema inline) as JSON; its hash is that of the canonical form
+(`definitions.canonical.form`), so publishing content equal to the current version's,
+however it is written, is a no-op; publishing an older version's content again is a
+rollback.
+
+The template is the shipped file `flows/<flow>.yaml`, or a client template of the
+project stored in the database (`engine.client_templates`). The overrides are kept as
+data and, when they were written as text (the studio, `flows publish --overrides`), as
+that text with its comments (`overrides_text`).
 """
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from django.conf import settings
@@ -18,10 +25,13 @@ from definitions import DefinitionError, FlowDefinition, Problem, build, read_te
 from definitions import canonical
 from definitions.diff import Change, diff_documents
 from definitions.overrides import apply_overrides
+from definitions.loader import Template
 from definitions.validator import resolve_entity
+from definitions.yamlio import load_yaml
 from kernel.models import Project
 
-from .environment import environment
+from . import client_templates
+from .environment import environment, flow_names
 from .lifecycle import VersionLifecycle
 from .models import FlowBinding, FlowVersion, VersionStatus
 
@@ -44,14 +54,45 @@ class PublishResult:
 
 
 def template_path(flow: str) -> Path:
+    """The shipped template's file (a client template has none: see `template_of`)."""
     return Path(settings.FLOWS_DIR) / f"{flow}.yaml"
 
 
-def template_title(flow: str):
+def template_of(project: Project, flow: str) -> tuple[Template, object | None, list[Problem]]:
+    """The project's template of `flow` read and its entity inlined: (template, resolved document, problems).
+
+    A client template of the project, else the shipped file. A name both shipped and
+    installed for the project (a later release shipping a client's name) is refused,
+    naming both, rather than one silently taking the other's place.
+    """
+    client = client_templates.template_for(project, flow)
+    if client is not None:
+        if flow in flow_names():
+            raise VersionError(
+                f"flow {flow!r} is shipped with the product and also loaded for {project.code} from {client.source}; "
+                f"rename the client's template",
+                f"流程 {flow!r} 是产品自带的模板，{project.code} 又从 {client.source} 载入了同名模板；请为客户模板改名")
+        return client_templates.resolve(flow, client.flow_text, client.schema_texts, environment(project))
+    path = template_path(flow)
+    display = f"flows/{path.name}"
+    if not path.is_file():
+        raise VersionError(f"no flow template {display}", f"没有流程模板 {display}")
+    template = read_template(path, display)
+    if template.document is None:
+        return template, None, list(template.problems)
+    resolved, problems = resolve_entity(template.document, environment(project), display)
+    return template, (None if problems else resolved), list(template.problems) + problems
+
+
+def template_title(flow: str, project: Project | None = None):
     """The title a flow template gives itself (a `Text`), or None when the file has none or does not parse."""
     from definitions.model import Text
 
-    data = read_template(template_path(flow)).document
+    if project is not None and flow not in flow_names():
+        client = client_templates.template_for(project, flow)
+        data = load_yaml(client.flow_text).data if client is not None else None
+    else:
+        data = read_template(template_path(flow)).document
     title = data.get("title") if isinstance(data, dict) else None
     if isinstance(title, dict) and isinstance(title.get("zh"), str) and isinstance(title.get("en"), str):
         return Text(zh=title["zh"], en=title["en"])
@@ -64,39 +105,46 @@ def _build_effective(project: Project, flow: str, overrides: object) -> tuple[ob
     Problems are labelled `flows/<flow>.yaml + <PROJECT> overrides` when the project has
     overrides, those of the overrides themselves with their path under `overrides.`.
     """
-    path = template_path(flow)
-    display = f"flows/{path.name}"
-    if not path.is_file():
-        raise VersionError(f"no flow template {display}", f"没有流程模板 {display}")
-    template = read_template(path, display)
-    if template.document is None:
-        raise DefinitionError(template.problems)
-    env = environment()
-    resolved, problems = resolve_entity(template.document, env, display)
-    if problems:
+    template, resolved, problems = template_of(project, flow)
+    display = template.file
+    if resolved is None:
         raise DefinitionError(problems)
     document, override_problems = apply_overrides(resolved, overrides)
     label = f"{display} + {project.code} overrides" if overrides else display
-    problems = list(template.problems) + [
+    problems = problems + [
         Problem(p.code, ("overrides",) + p.path, p.params, label) for p in override_problems]
-    return document, canonical.content_hash(resolved), build(document, env, label, early=problems)
+    return document, canonical.content_hash(resolved), build(document, environment(project), label, early=problems)
 
 
-def publish(project: Project, flow: str, *, overrides: object = None, user=None) -> PublishResult:
+def parse_overrides(text: str, file: str = "overrides") -> object:
+    """Overrides written as YAML (or JSON, which YAML reads too): the data, or DefinitionError with lines."""
+    loaded = load_yaml(text, file)
+    if loaded.problems:
+        raise DefinitionError(loaded.problems)
+    return loaded.data if loaded.data is not None else {}
+
+
+def publish(project: Project, flow: str, *, overrides: object = None, overrides_text: str | None = None,
+            user=None) -> PublishResult:
     """Validate template + overrides and publish it as the project's next version.
 
-    `overrides`, when given, replaces the project's stored overrides in the same
-    transaction, so a failed publish leaves the old overrides in place.
+    `overrides` (data) or `overrides_text` (YAML as the admin wrote it, parsed here and
+    kept with its comments), when given, replaces the project's stored overrides in the
+    same transaction, so a failed publish leaves the old overrides in place. Content
+    equal to the published version's in canonical form publishes nothing.
     """
+    if overrides_text is not None:
+        overrides = parse_overrides(overrides_text)
     with transaction.atomic():
         binding = _lock_binding(project, flow)
         if overrides is not None:
             binding.overrides = overrides
+            binding.overrides_text = overrides_text
         document, template_hash, definition = _build_effective(project, flow, binding.overrides)
         if overrides is not None:
-            binding.save(update_fields=["overrides", "updated_at"])
+            binding.save(update_fields=["overrides", "overrides_text", "updated_at"])
         return _freeze(project, flow, document, definition, definition.content_hash, binding.overrides,
-                       template_hash, user, restored_from=None)
+                       template_hash, user, restored_from=None, overrides_text=binding.overrides_text)
 
 
 def rollback(project: Project, flow: str, number: int, *, user=None) -> PublishResult:
@@ -114,11 +162,13 @@ def rollback(project: Project, flow: str, number: int, *, user=None) -> PublishR
             raise VersionError(f"{project.code}/{flow} v{number} is a draft; only published content can be restored",
                                f"{project.code}/{flow} v{number} 是草稿；只能恢复已发布的内容")
         document = canonical.loads(old.content)
-        definition = build(document, environment(), _label(project.code, flow, number))
+        definition = build(document, environment(project), _label(project.code, flow, number))
         binding.overrides = canonical.loads(old.overrides)
-        binding.save(update_fields=["overrides", "updated_at"])
-        return _freeze(project, flow, document, definition, old.content_hash, binding.overrides,
-                       old.template_hash, user, restored_from=old)
+        binding.overrides_text = old.overrides_text
+        binding.save(update_fields=["overrides", "overrides_text", "updated_at"])
+        # the hash of the canonical form, also for a version frozen before hashes were canonical
+        return _freeze(project, flow, document, definition, definition.content_hash, binding.overrides,
+                       old.template_hash, user, restored_from=old, overrides_text=old.overrides_text)
 
 
 def _lock_binding(project: Project, flow: str) -> FlowBinding:
@@ -128,14 +178,14 @@ def _lock_binding(project: Project, flow: str) -> FlowBinding:
 
 
 def _freeze(project, flow, document, definition: FlowDefinition, content_hash: str, overrides, template_hash, user,
-            restored_from) -> PublishResult:
+            restored_from, overrides_text: str | None = None) -> PublishResult:
     current = FlowVersion.objects.filter(project=project, flow=flow, status=VersionStatus.PUBLISHED).first()
-    if current is not None and current.content_hash == content_hash:
+    if current is not None and _same_content(current, content_hash):
         return PublishResult(current, created=False)
     last = FlowVersion.objects.filter(project=project, flow=flow).aggregate(n=Max("number"))["n"] or 0
     version = FlowVersion(
         project=project, flow=flow, number=last + 1, content=canonical.dumps(document),
-        content_hash=content_hash, overrides=canonical.dumps(overrides or {}),
+        content_hash=content_hash, overrides=canonical.dumps(overrides or {}), overrides_text=overrides_text,
         template_hash=template_hash, created_by=user, restored_from=restored_from,
     )
     if current is not None:
@@ -146,6 +196,13 @@ def _freeze(project, flow, document, definition: FlowDefinition, content_hash: s
     # the definition was just checked and built from this very content: no second build on first use
     _definitions[(version.pk, content_hash)] = definition
     return PublishResult(version, created=True)
+
+
+def _same_content(version: FlowVersion, content_hash: str) -> bool:
+    """Whether a stored version has this content; a version frozen before hashes were taken of the
+    canonical form (docs/decisions.md) keeps its old hash, so its content is hashed again."""
+    return (version.content_hash == content_hash
+            or canonical.content_hash(canonical.loads(version.content)) == content_hash)
 
 
 def published_version(project: Project, flow: str) -> FlowVersion | None:
@@ -207,7 +264,10 @@ def _cached(pk: int, content_hash: str, stored: Callable[[], tuple[str, str]]) -
     definition = _definitions.get(key)
     if definition is None:
         content, label = stored()
-        definition = _definitions[key] = build(canonical.loads(content), environment(), label)
+        # Flow names are not checked again: the version was checked when it was published, and a
+        # flow it links to may be a client template of its project (rollback does check them).
+        env = replace(environment(), flow_names=None)
+        definition = _definitions[key] = build(canonical.loads(content), env, label)
     return definition
 
 
@@ -220,8 +280,9 @@ def check_overrides(project: Project, flow: str, overrides: object) -> tuple[obj
     return document, []
 
 
-def save_overrides(project: Project, flow: str, overrides: object) -> list[Problem]:
-    """Store the project's overrides if the result validates; return the problems otherwise.
+def save_overrides(project: Project, flow: str, overrides: object, text: str | None = None) -> list[Problem]:
+    """Store the project's overrides (and the text they were written as) if the result validates;
+    return the problems otherwise.
 
     Saving does not publish: the admin reviews the diff against the published version
     and publishes when ready.
@@ -232,7 +293,8 @@ def save_overrides(project: Project, flow: str, overrides: object) -> list[Probl
     with transaction.atomic():
         binding = _lock_binding(project, flow)
         binding.overrides = overrides or {}
-        binding.save(update_fields=["overrides", "updated_at"])
+        binding.overrides_text = text if text and text.strip() else None
+        binding.save(update_fields=["overrides", "overrides_text", "updated_at"])
     return []
 
 
@@ -244,3 +306,14 @@ def diff_against_published(project: Project, flow: str, document: object) -> lis
 def stored_overrides(project: Project, flow: str) -> object:
     binding = FlowBinding.objects.filter(project=project, flow=flow).first()
     return binding.overrides if binding else {}
+
+
+def overrides_text(project: Project, flow: str) -> str | None:
+    """The project's overrides of `flow` as the admin wrote them (YAML, comments kept).
+
+    None when the project has no overrides of the flow, or they were set as data (not
+    from a text: a script's `publish(overrides=...)`): then `stored_overrides` is all
+    there is. Defined here in engine.versions; engine.client_templates re-exports it.
+    """
+    binding = FlowBinding.objects.filter(project=project, flow=flow).only("overrides_text").first()
+    return binding.overrides_text if binding else None

@@ -1,4 +1,5 @@
 """Engine tables: flow versions, records, tasks and votes, timers, history."""
+from .client_template import ClientTemplate
 from .flow_version import FlowBinding, FlowVersion, ImmutableVersionError, VersionStatus
 from .history import HistoryEntry
 from .record import Record, RecordCounter
@@ -6,6 +7,6 @@ from .task import Task, TaskCandidate, TaskStatus, Vote
 from .timer import Timer, TimerStatus
 
 __all__ = [
-    "FlowBinding", "FlowVersion", "HistoryEntry", "ImmutableVersionError", "Record", "RecordCounter",
+    "ClientTemplate", "FlowBinding", "FlowVersion", "HistoryEntry", "ImmutableVersionError", "Record", "RecordCounter",
     "Task", "TaskCandidate", "TaskStatus", "Timer", "TimerStatus", "VersionStatus", "Vote",
 ]

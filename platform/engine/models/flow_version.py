@@ -22,6 +22,8 @@ class FlowBinding(models.Model):
     flow = models.SlugField(_("flow"), max_length=63)
     overrides = models.JSONField(_("overrides"), default=dict, blank=True,
                                  encoder=ExactNumberEncoder, decoder=ExactDecoder)
+    # the overrides as the admin wrote them (YAML with comments); None when they were set as data
+    overrides_text = models.TextField(_("overrides as written"), null=True, blank=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:
@@ -36,7 +38,9 @@ class FlowBinding(models.Model):
 class FlowVersion(models.Model):
     """One numbered, frozen effective definition of a flow in a project.
 
-    `content` is the canonical JSON text that `content_hash` is computed from. Once a
+    `content` is the document as JSON with sorted keys; `content_hash` is computed from its
+    canonical form (`definitions.canonical.form`: named lists by name, numbers spelt one
+    way), so equal content hashes equal however it was written. Once a
     version leaves draft its content can never change: `save()` refuses, and database
     triggers refuse an UPDATE or DELETE that tries (see the migration).
     """
@@ -49,6 +53,7 @@ class FlowVersion(models.Model):
     content = models.TextField(_("content"))
     content_hash = models.CharField(_("content hash"), max_length=64)
     overrides = models.TextField(_("overrides used"), default="{}")
+    overrides_text = models.TextField(_("overrides as written"), null=True, blank=True)
     template_hash = models.CharField(_("template hash"), max_length=64, blank=True)
     restored_from = models.ForeignKey("self", null=True, blank=True, on_delete=models.PROTECT,
                                       related_name="+", verbose_name=_("restored from"))
@@ -76,8 +81,9 @@ class FlowVersion(models.Model):
         if self.pk is not None:
             frozen = (type(self).objects.filter(pk=self.pk)
                       .exclude(status=VersionStatus.DRAFT)
-                      .values("content", "content_hash", "number", "flow", "project_id").first())
+                      .values("content", "content_hash", "number", "flow", "project_id", "overrides_text").first())
             if frozen and (frozen["content"] != self.content or frozen["content_hash"] != self.content_hash
+                           or frozen["overrides_text"] != self.overrides_text
                            or frozen["number"] != self.number or frozen["flow"] != self.flow
                            or frozen["project_id"] != self.project_id):
                 raise ImmutableVersionError(self)

@@ -1,0 +1,276 @@
+"""A client's own flow templates and entity schemas, stored in the database (issue 17).
+
+Shipped templates are files in the code tree (`flows/*.yaml`, `schemas/*.json`). A
+client's process that the product does not ship (a service-complaint flow, say) comes
+in a bundle and is stored here as the files' TEXT, comments kept, with where it came
+from, and is available to the projects the bundle names. The engine looks a project's
+flow up here next to the shipped ones (`versions`, `environment`); publishing,
+versions and records then work as for a shipped template.
+
+A client template never shadows a shipped one: a name the product ships is refused
+(and if a later release ships a name a client already uses, publishing that flow is
+refused with both origins named, rather than silently switching templates).
+
+The API the bundles use:
+
+    problems(files, lang=...)              every problem, nothing written
+    install(files, projects=..., source=...)   store / update; True when something changed
+    withdraw(name, projects=...)           the projects no longer use it
+    for_project(project)                   the client templates a project may use
+    shipped_names()                        the templates in the code tree
+    overrides_text(project, flow)          the overrides as the admin wrote them (defined in
+                                           engine.versions, re-exported here)
+"""
+from __future__ import annotations
+
+import copy
+import hashlib
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, replace
+from functools import lru_cache
+from pathlib import Path
+
+import simplejson
+from django.conf import settings
+from django.db import transaction
+
+from definitions import DefinitionError, Environment, Problem, build
+from definitions import canonical
+from definitions.entity import check_entity_schema
+from definitions.loader import Template
+from definitions.validator import resolve_entity
+from definitions.yamlio import LoadedYaml, load_yaml
+from kernel.models import Project
+
+from .models import ClientTemplate
+
+__all__ = [
+    "ClientTemplate", "TemplateFiles", "for_project", "install", "names_for", "overrides_text", "problems",
+    "resolve", "shipped_names", "shipped_schema_names", "template_for", "withdraw",
+]
+
+NAME = re.compile(r"^[a-z][a-z0-9_]{0,62}$")
+PREFIX = "templates/"  # how problems name the files: the layout of a bundle's templates/ folder
+
+
+@dataclass(frozen=True)
+class TemplateFiles:
+    name: str                     # flow name (file stem), e.g. "complaint"
+    flow_text: str                # the flow YAML as written
+    schema_texts: dict[str, str]  # entity schema file name (e.g. "complaint.json") -> its text
+
+
+def shipped_names() -> frozenset[str]:
+    """Flow templates in the code tree (flows/*.yaml)."""
+    from .environment import flow_names
+
+    return flow_names()
+
+
+def shipped_schema_names() -> frozenset[str]:
+    """Entity schema files in the code tree (schemas/*.json), by file name."""
+    schemas_dir = Path(settings.SCHEMAS_DIR)
+    return frozenset(p.name for p in schemas_dir.glob("*.json")) if schemas_dir.is_dir() else frozenset()
+
+
+def files_hash(files: TemplateFiles) -> str:
+    """The identity of the texts as written: a changed comment is another text (not another version)."""
+    payload = canonical.dumps({"name": files.name, "flow": files.flow_text, "schemas": dict(files.schema_texts)})
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+# --- checking ------------------------------------------------------------------------------------------------
+
+def problems(files: TemplateFiles, *, lang: str, others: Iterable[str] = (), prefix: str = PREFIX) -> list[str]:
+    """Every problem of these files as `file: path: message (line N)`, in `lang`; nothing is written.
+
+    Flows the template names (a linked flow, say) may be the shipped ones, those already
+    installed, this one, or `others` (the other templates of the same bundle).
+    """
+    return [p.render(lang, with_line=True) for p in check(files, others=others, prefix=prefix)]
+
+
+def check(files: TemplateFiles, *, others: Iterable[str] | None = (), prefix: str = PREFIX,
+          env: Environment | None = None) -> list[Problem]:
+    """Every problem as `Problem`s; `others=None` leaves references to other flows unchecked."""
+    from .environment import environment
+
+    flow_file = f"{prefix}flows/{files.name}.yaml"
+    found: list[Problem] = []
+    if not NAME.match(files.name):
+        found.append(Problem("client.bad_name", (), {"name": files.name}, flow_file))
+    elif files.name in shipped_names():
+        found.append(Problem("client.shadows_shipped", ("name",), {"name": files.name}, flow_file, 1))
+    shipped_schemas = shipped_schema_names()
+    bad_schemas: set[str] = set()
+    for file_name, text in sorted(files.schema_texts.items()):
+        schema_file = f"{prefix}schemas/{file_name}"
+        if not file_name.endswith(".json") or not NAME.match(file_name[:-5]):
+            found.append(Problem("client.schema_file_name", (), {"name": file_name}, schema_file))
+            bad_schemas.add(file_name)
+            continue
+        if file_name in shipped_schemas:
+            found.append(Problem("client.schema_shadows_shipped", (), {"name": file_name}, schema_file, 1))
+            bad_schemas.add(file_name)
+        schema, schema_problems = _schema(text, schema_file)
+        if schema is not None and not schema_problems:
+            schema_problems = check_entity_schema(schema, (), schema_file)
+        if schema_problems:
+            found.extend(schema_problems)
+            bad_schemas.add(file_name)
+    if env is None:
+        env = environment()
+        if others is None:
+            env = replace(env, flow_names=None)
+        else:
+            env = replace(env, flow_names=env.flow_names | _installed_names() | {files.name} | set(others))
+    template, resolved, flow_problems = resolve(files.name, files.flow_text, files.schema_texts, env, prefix)
+    entity_file = _entity_file(template.document)
+    entity_bad = entity_file in bad_schemas and entity_file in files.schema_texts
+    if entity_bad:
+        # said already about the schema file itself: not again under the flow's entity.schema
+        flow_problems = [p for p in flow_problems if p.file != f"{prefix}schemas/{entity_file}"]
+    if resolved is None:
+        found.extend(flow_problems)
+        return found
+    try:
+        build(resolved, env, template.file, template.lines, early=flow_problems)
+    except DefinitionError as exc:
+        found.extend(p for p in exc.problems if not (entity_bad and p.path[:2] == ("entity", "schema")))
+    return found
+
+
+def resolve(name: str, flow_text: str, schema_texts: Mapping[str, str], env: Environment, prefix: str = PREFIX
+            ) -> tuple[Template, object | None, list[Problem]]:
+    """The flow text parsed, its entity schema inlined from its own schemas or the shipped ones.
+
+    Returns (template, resolved document or None, problems so far); building the
+    definition (with overrides) is the caller's.
+    """
+    display = f"{prefix}flows/{name}.yaml"
+    loaded = _parsed(flow_text, display)
+    template = Template(display, copy.deepcopy(loaded.data), loaded.lines, loaded.problems)
+    found = list(template.problems)
+    document = template.document
+    if document is None:
+        return template, None, found or [Problem("doc.not_mapping", (), {}, display, 1)]
+    if isinstance(document, dict) and isinstance(document.get("name"), str) and document["name"] != name:
+        found.append(Problem("file.name_mismatch", ("name",), {"name": document["name"], "file_name": f"{name}.yaml"},
+                             display, template.lines.get(("name",))))
+    entity_file = _entity_file(document)
+    if entity_file is not None and entity_file in schema_texts:
+        schema, schema_problems = _schema(schema_texts[entity_file], f"{prefix}schemas/{entity_file}")
+        if schema_problems:
+            return template, None, found + schema_problems
+        resolved = dict(document)
+        resolved["entity"] = {"name": document["entity"], "schema": schema}
+        return template, resolved, found
+    resolved, entity_problems = resolve_entity(document, env, display)
+    if entity_problems:
+        return template, None, found + [
+            Problem(p.code, p.path, p.params, p.file, p.line or template.lines.get(p.path), p.suggestion)
+            for p in entity_problems]
+    return template, resolved, found
+
+
+def _entity_file(document: object) -> str | None:
+    entity = document.get("entity") if isinstance(document, Mapping) else None
+    return f"{entity}.json" if isinstance(entity, str) else None
+
+
+@lru_cache(maxsize=64)
+def _parsed(text: str, file: str) -> LoadedYaml:
+    # as definitions.loader: parsing YAML is the slow part of a publish or a look at the studio
+    return load_yaml(text, file)
+
+
+def _schema(text: str, file: str) -> tuple[object, list[Problem]]:
+    """A schema's JSON text read exactly (decimals stay Decimal), or the syntax error with its line."""
+    try:
+        return canonical.loads(text), []
+    except simplejson.JSONDecodeError as exc:
+        return None, [Problem("json.syntax", (), {"detail": exc.msg}, file, exc.lineno)]
+    except (ValueError, RecursionError) as exc:
+        return None, [Problem("json.syntax", (), {"detail": str(exc)[:200]}, file)]
+
+
+# --- storing -------------------------------------------------------------------------------------------------
+
+def install(files: TemplateFiles, *, projects: Iterable[Project], source: str) -> bool:
+    """Store the template for these projects, inside the caller's transaction; True when something changed.
+
+    The same text twice changes nothing (False). Another text of the same name replaces
+    the one these projects had (other projects keep theirs). Refuses with
+    DefinitionError when the files have problems; references to other flows are checked
+    when the flow is published, since the templates of one bundle may name each other
+    and are installed one after the other.
+    """
+    projects = list(projects)
+    if not projects:
+        raise ValueError("install() needs at least one project")
+    found = check(files, others=None)
+    if found:
+        raise DefinitionError(found)
+    digest = files_hash(files)
+    with transaction.atomic():
+        template, changed = ClientTemplate.objects.get_or_create(
+            name=files.name, content_hash=digest,
+            defaults={"flow_text": files.flow_text, "schema_texts": dict(files.schema_texts),
+                      "source": source[:200]})
+        using = set(template.projects.filter(pk__in=[p.pk for p in projects]).values_list("pk", flat=True))
+        for project in projects:
+            for other in ClientTemplate.objects.filter(name=files.name, projects=project).exclude(pk=template.pk):
+                other.projects.remove(project)
+                changed = True
+            if project.pk not in using:
+                template.projects.add(project)
+                changed = True
+        _forget_unused(files.name)
+    return changed
+
+
+def withdraw(name: str, *, projects: Iterable[Project]) -> bool:
+    """These projects no longer use the client template `name`; True when one did.
+
+    Versions already published from it stay, and records keep running on them.
+    """
+    changed = False
+    with transaction.atomic():
+        for project in projects:
+            for template in ClientTemplate.objects.filter(name=name, projects=project):
+                template.projects.remove(project)
+                changed = True
+        _forget_unused(name)
+    return changed
+
+
+def _forget_unused(name: str) -> None:
+    # a text no project uses is not configuration any more; versions carry their own copy
+    ClientTemplate.objects.filter(name=name, projects=None).delete()
+
+
+# --- looking up ----------------------------------------------------------------------------------------------
+
+def for_project(project: Project) -> list[ClientTemplate]:
+    """The client templates a project may use, by name (.name .flow_text .schema_texts .source .content_hash)."""
+    return list(ClientTemplate.objects.filter(projects=project).order_by("name"))
+
+
+def template_for(project: Project, flow: str) -> ClientTemplate | None:
+    return ClientTemplate.objects.filter(projects=project, name=flow).first()
+
+
+def names_for(project: Project) -> frozenset[str]:
+    return frozenset(ClientTemplate.objects.filter(projects=project).values_list("name", flat=True))
+
+
+def _installed_names() -> frozenset[str]:
+    return frozenset(ClientTemplate.objects.values_list("name", flat=True).distinct())
+
+
+def overrides_text(project: Project, flow: str) -> str | None:
+    """The project's overrides of `flow` as the admin wrote them; see `engine.versions.overrides_text`."""
+    from . import versions
+
+    return versions.overrides_text(project, flow)
