@@ -1,7 +1,7 @@
 """The front desk pages: register a visit or call with the phone looked up as typed, refusals at the field in the
 user's language, today's list; the visits list with filters and counts; campaigns for managers only."""
 import re
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -432,7 +432,8 @@ def test_the_kernel_refuses_a_campaign_outside_its_period_in_both_languages(worl
     later = Campaign.objects.create(project=world["p1"], name="元旦认筹节", source_type="short_video",
                                     starts_on=date(2027, 1, 10), ends_on=date(2027, 1, 31))
     with pytest.raises(InvalidVisit) as refused:
-        visit(world, world["consultant"], campaign_id=later.pk, now=timezone.now().replace(year=2027, month=1, day=5))
+        visit(world, world["consultant"], campaign_id=later.pk,
+              now=datetime(2027, 1, 5, 10, 0, tzinfo=world["p1"].zone))  # not now().replace: after 16:00 UTC it is the 6th in Shanghai
 
     assert refused.value.params["field"] == "campaign"
     assert "2027年1月10日 至 2027年1月31日，不含 2027年1月5日" in refused.value.message_zh
