@@ -35,3 +35,42 @@ class Target(models.Model):
 
     def __str__(self) -> str:
         return f"{self.project.code} {self.month:%Y-%m}"
+
+
+class GroupRole(models.TextChoices):
+    """What a person does at the group level: the figures of a company's or one region's projects."""
+
+    GROUP_EXECUTIVE = "group_executive", _("group executive")      # 集团高管: every project of the company
+    REGION_DIRECTOR = "region_director", _("regional director")    # 区域总: the projects of one region
+
+
+class GroupMembership(models.Model):
+    """A user sees the figures (never the records or customers) of a company's projects, or one region's.
+
+    Group roles sit above project memberships and open only figures: the group dashboard
+    and the project dashboards of those projects, read-only (docs/figures.md). They live
+    with the figures, the one thing they grant, rather than with accounts' project roles.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="group_memberships",
+                             verbose_name=_("user"))
+    company = models.ForeignKey("kernel.Company", on_delete=models.CASCADE, related_name="group_memberships",
+                                verbose_name=_("company"))
+    region = models.ForeignKey("kernel.Region", null=True, blank=True, on_delete=models.CASCADE,
+                               related_name="group_memberships", verbose_name=_("region"),
+                               help_text=_("Empty: every project of the company."))
+    role = models.CharField(_("role"), max_length=24, choices=GroupRole.choices)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("group membership")
+        verbose_name_plural = _("group memberships")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "company", "region"], name="group_membership_unique"),
+            models.UniqueConstraint(fields=["user", "company"], condition=models.Q(region__isnull=True),
+                                    name="group_membership_company_unique"),
+            models.CheckConstraint(condition=models.Q(role__in=GroupRole.values), name="group_membership_role_known"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.company_id} · {self.region_id or '*'}"

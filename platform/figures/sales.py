@@ -1,0 +1,56 @@
+"""Sales 销售: subscriptions 认购 and signings 签约, by count and amount, with their 12-month trend."""
+from __future__ import annotations
+
+from datetime import date
+
+from django.db.models import Count, F
+from django.utils.translation import gettext as _
+
+from .buckets import bucket_days, counted
+from .deals import cancelled_in, deals, live_in
+from .periods import Period, twelve_months
+from .scope import ZERO, Scope, fen_sum, money_of
+from .tables import COUNT, DAY, MONEY, MONTH, Chart, Column, Headline, Section, Table
+
+
+def totals(scope: Scope, period: Period) -> dict:
+    """Net subscriptions and signings of the period (count, amount), and the cancellations dated in it."""
+    since, until = period.bounds(scope.zone)
+    subs, signs = live_in("subscribed_at", since, until), live_in("signed_at", since, until)
+    got = deals(scope).aggregate(
+        subscriptions=Count("pk", filter=subs), subscription_fen=fen_sum(F("sub_amount"), filter=subs),
+        signings=Count("pk", filter=signs), signing_fen=fen_sum(F("sign_amount"), filter=signs),
+        cancellations=Count("pk", filter=cancelled_in(since, until)))
+    return {"subscriptions": got["subscriptions"], "subscription_amount": money_of(got["subscription_fen"]),
+            "signings": got["signings"], "signing_amount": money_of(got["signing_fen"]),
+            "cancellations": got["cancellations"]}
+
+
+def series(scope: Scope, period: Period, monthly: bool) -> list[list]:
+    """Per bucket: subscriptions (count, amount), signings (count, amount)."""
+    base = deals(scope).filter(cancelled_at__isnull=True)
+    subs = counted(base, "subscribed_at", scope, period, monthly, amount=F("sub_amount"))
+    signs = counted(base, "signed_at", scope, period, monthly, amount=F("sign_amount"))
+    return [[d, *subs.get(d, (0, ZERO)), *signs.get(d, (0, ZERO))] for d in bucket_days(period, monthly)]
+
+
+def _table(key: str, title: str, rows: list[list], monthly: bool) -> Table:
+    return Table(key, title, [
+        Column("bucket", _("Month") if monthly else _("Day"), MONTH if monthly else DAY),
+        Column("subscriptions", _("Subscriptions"), COUNT), Column("subscription_amount", _("Subscribed amount"), MONEY),
+        Column("signings", _("Signings"), COUNT), Column("signing_amount", _("Signed amount"), MONEY),
+    ], rows, Chart("bar", "bucket", ("subscription_amount", "signing_amount")))
+
+
+def section(scope: Scope, period: Period, today: date) -> Section:
+    now, before = totals(scope, period), totals(scope, period.previous())
+    heads = [Headline("subscriptions", _("Subscriptions"), COUNT, now["subscriptions"], before["subscriptions"]),
+             Headline("subscription_amount", _("Subscribed amount"), MONEY, now["subscription_amount"],
+                      before["subscription_amount"]),
+             Headline("signings", _("Signings"), COUNT, now["signings"], before["signings"]),
+             Headline("signing_amount", _("Signed amount"), MONEY, now["signing_amount"], before["signing_amount"]),
+             Headline("cancellations", _("Cancellations"), COUNT, now["cancellations"], before["cancellations"])]
+    return Section("sales", _("Sales"), heads, [
+        _table("sales_period", _("Sales in the period"), series(scope, period, period.monthly), period.monthly),
+        _table("sales_trend", _("Sales, last 12 months"), series(scope, twelve_months(today), True), True),
+    ])
