@@ -1,0 +1,85 @@
+"""Reading an uploaded file row by row: .xlsx in openpyxl's read-only (streaming) mode, or .csv.
+
+Rows come out as (sheet row number, cells) so a problem can name the row a person sees
+in Excel; memory stays flat however long the file, since nothing keeps the rows read.
+"""
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from openpyxl import load_workbook
+from openpyxl.utils.exceptions import InvalidFileException
+
+
+class UnreadableFile(ValueError):
+    """Not a spreadsheet we can read; the message says so in the user's language."""
+
+
+@dataclass
+class Sheet:
+    name: str
+    headers: list[object]
+    header_row: int
+    rows: Iterator[tuple[int, list[object]]]
+    total: int | None  # rows below the header, when the file says (xlsx dimensions); None for csv
+
+
+def is_csv(file_name: str) -> bool:
+    return file_name.lower().endswith(".csv")
+
+
+def open_sheet(content: bytes, file_name: str, unreadable: str) -> Sheet:
+    """The first sheet's header row (the first row with a value) and an iterator over the rows below it."""
+    if is_csv(file_name):
+        return _csv_sheet(content, unreadable)
+    try:
+        book = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+    except (InvalidFileException, OSError, KeyError, ValueError, TypeError) as exc:
+        raise UnreadableFile(unreadable) from exc
+    sheet = book.worksheets[0]
+    rows = sheet.iter_rows(values_only=True)
+    number = 0
+    headers: list[object] = []
+    for number, values in enumerate(rows, 1):
+        if any(v not in (None, "") for v in values):
+            headers = list(values)
+            break
+    max_row = sheet.max_row
+    total = max(max_row - number, 0) if isinstance(max_row, int) and number else None
+
+    def body() -> Iterator[tuple[int, list[object]]]:
+        try:
+            for n, values in enumerate(rows, number + 1):
+                if any(v not in (None, "") for v in values):
+                    yield n, list(values)
+        finally:
+            book.close()
+
+    return Sheet(sheet.title, headers, number, body(), total)
+
+
+def _csv_sheet(content: bytes, unreadable: str) -> Sheet:
+    for encoding in ("utf-8-sig", "gb18030"):  # Excel in China saves csv in GBK
+        try:
+            text = content.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:
+        raise UnreadableFile(unreadable)
+    reader = csv.reader(io.StringIO(text))
+    number, headers = 0, []
+    for number, values in enumerate(reader, 1):
+        if any(v.strip() for v in values):
+            headers = list(values)
+            break
+
+    def body() -> Iterator[tuple[int, list[object]]]:
+        for n, values in enumerate(reader, number + 1):
+            if any(v.strip() for v in values):
+                yield n, [v if v.strip() else None for v in values]
+
+    return Sheet("csv", headers, number, body(), None)
