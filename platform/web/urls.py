@@ -1,8 +1,8 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from .views import (chart, customer_list, customer_pages, customers, dunning_panel, front_desk, inbox, lookups,
-                    protection, receivables_due, record_list, records, rules, start, studio, units)
+from .views import (chart, customer_list, customer_pages, customers, dashboard, dashboard_export, dunning_panel,
+                    front_desk, inbox, lookups, protection, receivables_due, record_list, records, rules, start, studio, units)
 
 app_name = "web"
 
@@ -61,6 +61,12 @@ urlpatterns = [
     path("projects/<slug:project>/receivables/export/", receivables_due.receivables_export,
          name="receivables-export"),
     path("dunning/<int:notice_id>/dismiss/", dunning_panel.dismiss_notice, name="dunning-dismiss"),
+    # 驾驶舱: the project's, the group's and a consultant's own figures, their .xlsx (views/dashboard*.py)
+    path("figures/", dashboard.dashboard_index, name="dashboards"),
+    path("projects/<slug:project>/dashboard/", dashboard.project_dashboard, name="dashboard"),
+    path("projects/<slug:project>/dashboard/export/", dashboard_export.project_export, name="dashboard-export"),
+    path("groups/<slug:company>/dashboard/", dashboard.group_dashboard, name="group-dashboard"),
+    path("groups/<slug:company>/dashboard/export/", dashboard_export.group_export, name="group-dashboard-export"),
     # the flow studio and plugin rules (project admins)
     path("studio/<slug:project>/", studio.studio, name="studio"),
     path("studio/<slug:project>/rules/<slug:plugin>/", rules.rules_page, name="rules"),
