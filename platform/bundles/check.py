@@ -1,0 +1,159 @@
+"""What can be said about a bundle from its files alone: their shape and their references to each other.
+
+What needs the installation (does the flow build with its overrides here, is the plugin
+installed, does a unit clash with one already there) is said by `apply`, which the
+`check` command runs in a transaction it then rolls back.
+"""
+from __future__ import annotations
+
+from decimal import Decimal, InvalidOperation
+
+from django.utils.translation import gettext as _
+
+from definitions.errors import closest
+from kernel.settings_schema import effective_settings
+
+from . import layout
+from .problems import BundleProblem, at
+from .reader import Bundle, Document, ProjectPart
+from .schema import schema_problems
+
+
+def static_problems(bundle: Bundle) -> tuple[list[BundleProblem], set[str]]:
+    """Every problem the files show by themselves, and the files too broken to apply."""
+    problems: list[BundleProblem] = []
+    broken: set[str] = set()
+
+    def shape(kind: str, document: Document | None) -> bool:
+        if document is None:
+            return False
+        found = schema_problems(kind, document.data, document.file, document.lines)
+        problems.extend(found)
+        if found:
+            broken.add(document.file)
+        return not found
+
+    shape("manifest", bundle.manifest)
+    listed = bundle.manifest.data.get("projects") if bundle.manifest and isinstance(bundle.manifest.data, dict) else None
+    if isinstance(listed, list):
+        for index, code in enumerate(listed):
+            if isinstance(code, str) and code not in bundle.projects:
+                problems.append(at(layout.MANIFEST, bundle.manifest.lines, ("projects", index),
+                                   _("there is no folder projects/%(code)s/") % {"code": code}))
+    for code, part in sorted(bundle.projects.items()):
+        _project(part, shape, problems, broken)
+    used_schemas = set()
+    for name, document in bundle.flows.items():
+        entity = document.data.get("entity") if isinstance(document.data, dict) else None
+        if isinstance(entity, str):
+            used_schemas.add(f"{entity}.json")
+    for file_name in sorted(set(bundle.schemas) - used_schemas):
+        problems.append(BundleProblem(layout.schema_file(file_name), "", _(
+            "no flow template of the bundle has this entity (a flow names its schema with entity: NAME)")))
+    return problems, broken
+
+
+def _project(part: ProjectPart, shape, problems: list[BundleProblem], broken: set[str]) -> None:
+    folder = f"{layout.PROJECTS}/{part.code}/"
+    if part.project is None:
+        problems.append(BundleProblem(folder + "project.yaml", "", _("every project folder needs its project.yaml")))
+        broken.add(folder + "project.yaml")
+        return
+    if shape("project", part.project) and part.project.data.get("code") != part.code:
+        problems.append(at(part.project.file, part.project.lines, ("code",), _(
+            "the code must be the folder's name, %(code)s") % {"code": part.code}))
+        broken.add(part.project.file)
+    data = part.project.data if isinstance(part.project.data, dict) else {}
+    flows = data.get("flows") if isinstance(data.get("flows"), list) else []
+    for flow, document in sorted(part.overrides.items()):
+        if flow not in flows:
+            hint = closest(flow, [f for f in flows if isinstance(f, str)])
+            problems.append(BundleProblem(document.file, "", _(
+                "overrides of %(flow)s, which project.yaml does not list under flows") % {"flow": flow}
+                + (_("; did you mean %(name)s?") % {"name": hint} if hint else "")))
+            broken.add(document.file)
+        elif document.data is not None and not isinstance(document.data, dict):
+            problems.append(BundleProblem(document.file, "", _("overrides must be a mapping of keys to values"), 1))
+            broken.add(document.file)
+    if shape("units", part.units):
+        _units(part.units, problems, broken)
+    if shape("members", part.members):
+        _members(part.members, problems, broken)
+    settings = data.get("settings") if isinstance(data.get("settings"), dict) else {}
+    if shape("campaigns", part.campaigns):
+        _campaigns(part.campaigns, settings, problems, broken)
+
+
+def _units(document: Document, problems: list[BundleProblem], broken: set[str]) -> None:
+    codes: dict[str, tuple] = {}
+    buildings: set[str] = set()
+    before = len(problems)
+    for b, building in enumerate(document.data.get("buildings") or []):
+        if building["code"] in buildings:
+            problems.append(at(document.file, document.lines, ("buildings", b, "code"),
+                               _("building %(code)s appears twice") % {"code": building["code"]}))
+        buildings.add(building["code"])
+        places: set[tuple] = set()
+        for u, unit in enumerate(building.get("units") or []):
+            path = ("buildings", b, "units", u)
+            if unit["code"] in codes:
+                problems.append(at(document.file, document.lines, path + ("code",), _(
+                    "unit %(code)s appears twice in the project") % {"code": unit["code"]}))
+            codes[unit["code"]] = path
+            place = (unit["floor"], unit["position"])
+            if place in places:
+                problems.append(at(document.file, document.lines, path + ("position",), _(
+                    "two units of building %(building)s on floor %(floor)s at position %(position)s") % {
+                    "building": building["code"], "floor": unit["floor"], "position": unit["position"]}))
+            places.add(place)
+            built, inner = _decimal(unit["built_area"]), _decimal(unit["inner_area"])
+            if built is not None and built <= 0:
+                problems.append(at(document.file, document.lines, path + ("built_area",),
+                                   _("the built area must be more than 0")))
+            if built is not None and inner is not None and not (0 < inner <= built):
+                problems.append(at(document.file, document.lines, path + ("inner_area",), _(
+                    "the inner area (%(inner)s m²) must be more than 0 and not more than the built area (%(built)s m²)")
+                    % {"inner": unit["inner_area"], "built": unit["built_area"]}))
+    if len(problems) > before:
+        broken.add(document.file)
+
+
+def _members(document: Document, problems: list[BundleProblem], broken: set[str]) -> None:
+    seen: set[str] = set()
+    for index, member in enumerate(document.data.get("members") or []):
+        if member["username"] in seen:
+            problems.append(at(document.file, document.lines, ("members", index, "username"), _(
+                "%(username)s appears twice: give all their roles in one entry") % {"username": member["username"]}))
+            broken.add(document.file)
+        seen.add(member["username"])
+
+
+def _campaigns(document: Document, settings: dict, problems: list[BundleProblem], broken: set[str]) -> None:
+    known = [s.get("code") for s in effective_settings(settings).get("source_types") or [] if isinstance(s, dict)]
+    names: set[str] = set()
+    before = len(problems)
+    for index, campaign in enumerate(document.data.get("campaigns") or []):
+        path = ("campaigns", index)
+        if campaign["name"] in names:
+            problems.append(at(document.file, document.lines, path + ("name",), _(
+                "campaign %(name)s appears twice") % {"name": campaign["name"]}))
+        names.add(campaign["name"])
+        if campaign["source_type"] not in known:
+            hint = closest(campaign["source_type"], [k for k in known if isinstance(k, str)])
+            problems.append(at(document.file, document.lines, path + ("source_type",), _(
+                "%(code)s is not one of the project's source types (%(known)s)") % {
+                "code": campaign["source_type"], "known": ", ".join(map(str, known))}
+                + (_("; did you mean %(name)s?") % {"name": hint} if hint else "")))
+        if campaign["ends_on"] < campaign["starts_on"]:
+            problems.append(at(document.file, document.lines, path + ("ends_on",), _(
+                "the campaign cannot end (%(ends)s) before it starts (%(starts)s)") % {
+                "ends": campaign["ends_on"], "starts": campaign["starts_on"]}))
+    if len(problems) > before:
+        broken.add(document.file)
+
+
+def _decimal(text: object) -> Decimal | None:
+    try:
+        return Decimal(str(text))
+    except InvalidOperation:
+        return None
