@@ -38,6 +38,7 @@ from django.db import transaction
 from definitions import DefinitionError, Environment, Problem, build
 from definitions import canonical
 from definitions.entity import check_entity_schema
+from definitions.files import read_text
 from definitions.loader import Template
 from definitions.validator import resolve_entity
 from definitions.yamlio import LoadedYaml, load_yaml
@@ -92,45 +93,46 @@ def problems(files: TemplateFiles, *, lang: str, others: Iterable[str] = (), pre
 
 
 def check(files: TemplateFiles, *, others: Iterable[str] | None = (), prefix: str = PREFIX,
-          env: Environment | None = None) -> list[Problem]:
-    """Every problem as `Problem`s; `others=None` leaves references to other flows unchecked."""
+          flow_file: str | None = None, schemas_at: str | None = None, shipped_rule: bool = True,
+          installed: bool = True) -> list[Problem]:
+    """Every problem as `Problem`s; `others=None` leaves references to other flows unchecked.
+
+    Files are named `<prefix>flows/<name>.yaml` and `<prefix>schemas/<file>` unless
+    `flow_file` / `schemas_at` say otherwise (a single file checked where it lies).
+    `shipped_rule=False` lets a name the product ships pass (a draft edit of a shipped
+    flow checked outside the code tree); installing never does. `installed=False` does not
+    count the client templates in the database among the known flows (a folder checked on
+    its own, with no database needed).
+    """
     from .environment import environment
 
-    flow_file = f"{prefix}flows/{files.name}.yaml"
+    flow_file = flow_file or f"{prefix}flows/{files.name}.yaml"
+    schemas_at = f"{prefix}schemas/" if schemas_at is None else schemas_at
     found: list[Problem] = []
     if not NAME.match(files.name):
         found.append(Problem("client.bad_name", (), {"name": files.name}, flow_file))
-    elif files.name in shipped_names():
-        found.append(Problem("client.shadows_shipped", ("name",), {"name": files.name}, flow_file, 1))
-    shipped_schemas = shipped_schema_names()
+    elif shipped_rule and files.name in shipped_names():
+        found.append(Problem("client.shadows_shipped", ("name",), {"name": files.name}, flow_file,
+                             _parsed(files.flow_text, flow_file).lines.get(("name",), 1)))
     bad_schemas: set[str] = set()
     for file_name, text in sorted(files.schema_texts.items()):
-        schema_file = f"{prefix}schemas/{file_name}"
-        if not file_name.endswith(".json") or not NAME.match(file_name[:-5]):
-            found.append(Problem("client.schema_file_name", (), {"name": file_name}, schema_file))
-            bad_schemas.add(file_name)
-            continue
-        if file_name in shipped_schemas:
-            found.append(Problem("client.schema_shadows_shipped", (), {"name": file_name}, schema_file, 1))
-            bad_schemas.add(file_name)
-        schema, schema_problems = _schema(text, schema_file)
-        if schema is not None and not schema_problems:
-            schema_problems = check_entity_schema(schema, (), schema_file)
+        schema_problems = schema_file_problems(file_name, text, schemas_at, shipped_rule=shipped_rule)
         if schema_problems:
             found.extend(schema_problems)
             bad_schemas.add(file_name)
-    if env is None:
-        env = environment()
-        if others is None:
-            env = replace(env, flow_names=None)
-        else:
-            env = replace(env, flow_names=env.flow_names | _installed_names() | {files.name} | set(others))
-    template, resolved, flow_problems = resolve(files.name, files.flow_text, files.schema_texts, env, prefix)
+    env = environment()
+    if others is None:
+        env = replace(env, flow_names=None)
+    else:
+        known = env.flow_names | {files.name} | set(others)
+        env = replace(env, flow_names=known | _installed_names() if installed else known)
+    template, resolved, flow_problems = resolve(files.name, files.flow_text, files.schema_texts, env, prefix,
+                                                flow_file=flow_file, schemas_at=schemas_at)
     entity_file = _entity_file(template.document)
     entity_bad = entity_file in bad_schemas and entity_file in files.schema_texts
     if entity_bad:
         # said already about the schema file itself: not again under the flow's entity.schema
-        flow_problems = [p for p in flow_problems if p.file != f"{prefix}schemas/{entity_file}"]
+        flow_problems = [p for p in flow_problems if p.file != f"{schemas_at}{entity_file}"]
     if resolved is None:
         found.extend(flow_problems)
         return found
@@ -141,14 +143,29 @@ def check(files: TemplateFiles, *, others: Iterable[str] | None = (), prefix: st
     return found
 
 
-def resolve(name: str, flow_text: str, schema_texts: Mapping[str, str], env: Environment, prefix: str = PREFIX
+def schema_file_problems(file_name: str, text: str, schemas_at: str = f"{PREFIX}schemas/", *,
+                         shipped_rule: bool = True) -> list[Problem]:
+    """What is wrong with one entity schema file: its name, a shipped name, its JSON, the schema."""
+    schema_file = f"{schemas_at}{file_name}"
+    if not file_name.endswith(".json") or not NAME.match(file_name[:-5]):
+        return [Problem("client.schema_file_name", (), {"name": file_name}, schema_file)]
+    found: list[Problem] = []
+    if shipped_rule and file_name in shipped_schema_names():
+        found.append(Problem("client.schema_shadows_shipped", (), {"name": file_name}, schema_file, 1))
+    schema, syntax = _schema(text, schema_file)
+    return found + (syntax or check_entity_schema(schema, (), schema_file))
+
+
+def resolve(name: str, flow_text: str, schema_texts: Mapping[str, str], env: Environment, prefix: str = PREFIX,
+            *, flow_file: str | None = None, schemas_at: str | None = None
             ) -> tuple[Template, object | None, list[Problem]]:
     """The flow text parsed, its entity schema inlined from its own schemas or the shipped ones.
 
     Returns (template, resolved document or None, problems so far); building the
     definition (with overrides) is the caller's.
     """
-    display = f"{prefix}flows/{name}.yaml"
+    display = flow_file or f"{prefix}flows/{name}.yaml"
+    schemas_at = f"{prefix}schemas/" if schemas_at is None else schemas_at
     loaded = _parsed(flow_text, display)
     template = Template(display, copy.deepcopy(loaded.data), loaded.lines, loaded.problems)
     found = list(template.problems)
@@ -160,7 +177,7 @@ def resolve(name: str, flow_text: str, schema_texts: Mapping[str, str], env: Env
                              display, template.lines.get(("name",))))
     entity_file = _entity_file(document)
     if entity_file is not None and entity_file in schema_texts:
-        schema, schema_problems = _schema(schema_texts[entity_file], f"{prefix}schemas/{entity_file}")
+        schema, schema_problems = _schema(schema_texts[entity_file], f"{schemas_at}{entity_file}")
         if schema_problems:
             return template, None, found + schema_problems
         resolved = dict(document)
@@ -172,6 +189,13 @@ def resolve(name: str, flow_text: str, schema_texts: Mapping[str, str], env: Env
             Problem(p.code, p.path, p.params, p.file, p.line or template.lines.get(p.path), p.suggestion)
             for p in entity_problems]
     return template, resolved, found
+
+
+def entity_of(flow_text: str) -> str | None:
+    """The entity a flow text names (`entity: complaint`), or None (inline, missing, unreadable)."""
+    document = _parsed(flow_text, "").data
+    entity = document.get("entity") if isinstance(document, Mapping) else None
+    return entity if isinstance(entity, str) else None
 
 
 def _entity_file(document: object) -> str | None:
@@ -193,6 +217,62 @@ def _schema(text: str, file: str) -> tuple[object, list[Problem]]:
         return None, [Problem("json.syntax", (), {"detail": exc.msg}, file, exc.lineno)]
     except (ValueError, RecursionError) as exc:
         return None, [Problem("json.syntax", (), {"detail": str(exc)[:200]}, file)]
+
+
+def read_folder(folder: Path, display: str) -> tuple[list[TemplateFiles], dict[str, str], list[Problem]]:
+    """The templates of a folder laid out as a bundle's `templates/` (flows/*.yaml, schemas/*.json).
+
+    Returns the flows (each with every schema of the folder), the schema texts by file
+    name, and the files that cannot be read (not UTF-8, say), named `<display><path>`.
+    """
+    unreadable: list[Problem] = []
+    schemas: dict[str, str] = {}
+    for path in sorted((folder / "schemas").glob("*.json")) if (folder / "schemas").is_dir() else []:
+        text, problem = read_text(path, f"{display}schemas/{path.name}")
+        if problem is not None:
+            unreadable.append(problem)
+        else:
+            schemas[path.name] = text
+    flows: list[TemplateFiles] = []
+    for path in sorted((folder / "flows").iterdir()) if (folder / "flows").is_dir() else []:
+        if path.suffix not in (".yaml", ".yml") or not path.is_file():
+            continue
+        text, problem = read_text(path, f"{display}flows/{path.name}")
+        if problem is not None:
+            unreadable.append(problem)
+        else:
+            flows.append(TemplateFiles(path.stem, text, schemas))
+    return flows, schemas, unreadable
+
+
+def check_folder(folder: Path, display: str) -> tuple[list[str], list[Problem]]:
+    """Every problem of a folder of client templates (a bundle's `templates/`): (valid flow names, problems).
+
+    The flows may name each other; each schema is checked once, with the flow that uses it
+    or on its own when none does.
+    """
+    flows, schemas, found = read_folder(folder, display)
+    if not flows and not found:
+        return [], [Problem("client.no_flows", (), {}, display.rstrip("/") or ".")]
+    names = {f.name for f in flows}
+    used = {_entity_file(_parsed(f.flow_text, "").data) for f in flows}
+    valid: list[str] = []
+    seen: set[Problem] = set()
+    for files in flows:
+        # each flow sees only the schema it uses, so a schema's problems are said once
+        entity = _entity_file(_parsed(files.flow_text, "").data)
+        own = {entity: schemas[entity]} if entity in schemas else {}
+        problems_here = check(replace(files, schema_texts=own), others=names - {files.name}, prefix=display,
+                              installed=False)
+        for problem in problems_here:
+            if problem not in seen:
+                seen.add(problem)
+                found.append(problem)
+        if not problems_here:
+            valid.append(files.name)
+    for file_name in sorted(set(schemas) - used):
+        found.extend(schema_file_problems(file_name, schemas[file_name], f"{display}schemas/"))
+    return valid, found
 
 
 # --- storing -------------------------------------------------------------------------------------------------

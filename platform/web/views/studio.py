@@ -19,7 +19,7 @@ from django.views.decorators.http import require_POST
 from definitions import DefinitionError
 from definitions.render import mermaid
 from definitions.yamlio import dump_yaml
-from engine import versions
+from engine import client_templates, versions
 from engine.environment import flow_names
 from engine.models import FlowVersion, Record
 from extensions import registry
@@ -28,12 +28,20 @@ from kernel.models import Project
 from .common import administered_project, lang, posted_yaml, text
 
 
-def flow_title(flow: str, definition) -> str:
+def flow_title(flow: str, definition, project: Project | None = None) -> str:
     """A flow by its title in the user's language; an unpublished flow by its template's title."""
     if definition is not None:
         return text(definition.title)
-    template = versions.template_title(flow)
+    template = versions.template_title(flow, project)
     return text(template) if template else flow
+
+
+def project_templates(project: Project) -> dict[str, client_templates.ClientTemplate | None]:
+    """Every flow template the project may use, by name: None for a shipped one, else the client template."""
+    found: dict[str, client_templates.ClientTemplate | None] = dict.fromkeys(flow_names())
+    for template in client_templates.for_project(project):
+        found.setdefault(template.name, template)  # a shipped name wins here; publishing it is refused
+    return dict(sorted(found.items()))
 
 
 def plugin_choices() -> list[dict]:
@@ -48,10 +56,11 @@ def studio(request, project: str):
     published = {v.flow: v for v in FlowVersion.objects.filter(project=project_obj, status="published")
                  .defer("content")}
     rows = []
-    for name in sorted(flow_names()):
+    for name, client in project_templates(project_obj).items():
         version = published.get(name)
         definition = versions.definition_by_id(version.pk, version.content_hash) if version else None
-        rows.append({"flow": name, "version": version, "title": flow_title(name, definition)})
+        rows.append({"flow": name, "version": version, "title": flow_title(name, definition, project_obj),
+                     "client": client})
     return render(request, "web/studio.html", {"project": project_obj, "rows": rows,
                                                "plugins": plugin_choices()})
 
@@ -59,17 +68,20 @@ def studio(request, project: str):
 @login_required
 def studio_flow(request, project: str, flow: str):
     project_obj = administered_project(request, project)
-    if flow not in flow_names():
+    templates = project_templates(project_obj)
+    if flow not in templates:
         raise Http404()
     stored = versions.stored_overrides(project_obj, flow)
-    text_value = dump_yaml(stored) if stored else ""
+    # the text as the admin wrote it, comments and order kept; else the stored data written out
+    written = versions.overrides_text(project_obj, flow)
+    text_value = written if written is not None else dump_yaml(stored) if stored else ""
     problems, document = [], None
     if request.method == "POST":
         text_value, posted, problems = posted_yaml(request, "overrides", "overrides")
         if not problems and request.POST.get("action") == "check":
             document, problems = versions.check_overrides(project_obj, flow, posted)
         elif not problems:
-            problems = versions.save_overrides(project_obj, flow, posted)
+            problems = versions.save_overrides(project_obj, flow, posted, text=text_value)
             if not problems:
                 messages.success(request, _("Overrides saved; review the changes and publish."))
                 return redirect(reverse("web:studio-flow", args=[project, flow]))
@@ -90,7 +102,7 @@ def studio_flow(request, project: str, flow: str):
     return render(request, "web/studio_flow.html", {
         "project": project_obj, "flow": flow, "overrides": text_value, "problems": [p.render(lang()) for p in problems],
         "changes": [c.render(lang()) for c in changes], "unsaved": unsaved, "versions": history, "current": current,
-        "title": flow_title(flow, definition),
+        "title": flow_title(flow, definition, project_obj), "client": templates[flow],
         "diagram": mermaid(definition, lang()) if definition else "",
         "mermaid_js": settings.MERMAID_AVAILABLE,
     }, status=400 if problems else 200)

@@ -14,8 +14,47 @@ from definitions.files import read_text
 from definitions.yamlio import load_yaml
 from kernel.models import Project
 
-from engine import versions
+from engine import client_templates, versions
 from engine.environment import environment
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    try:
+        path.resolve().relative_to(folder.resolve())
+    except ValueError:
+        return False
+    return True
+
+
+def _display(path: Path) -> str:
+    """A path as problems name it: relative to the project root when inside it, else as given."""
+    root = Path(settings.FLOWS_DIR).parent
+    return str(path.resolve().relative_to(root.resolve())) if _inside(path, root) else str(path)
+
+
+def _check_single(path: Path) -> tuple[list[str], list]:
+    """A flow file outside the code tree, with its entity schema next to it (or in ../schemas/ of a
+    flows/ folder), else the shipped one. A shipped name is allowed here: a draft edit of a shipped
+    flow is checked before it is copied in."""
+    display = _display(path)
+    text, unreadable = read_text(path, display)
+    if unreadable is not None:
+        return [], [unreadable]
+    folder = path.parent
+    if folder.name == "flows" and (folder.parent / "schemas").is_dir():
+        folder = folder.parent / "schemas"
+    entity = client_templates.entity_of(text)
+    schemas: dict[str, str] = {}
+    schema_path = folder / f"{entity}.json" if entity else None
+    if schema_path is not None and schema_path.is_file():
+        schema_text, unreadable = read_text(schema_path, _display(schema_path))
+        if unreadable is not None:
+            return [], [unreadable]
+        schemas[schema_path.name] = schema_text
+    files = client_templates.TemplateFiles(path.stem, text, schemas)
+    found = client_templates.check(files, others=(), flow_file=display, schemas_at=_display(folder) + "/",
+                                   shipped_rule=False, installed=False)
+    return ([] if found else [path.stem]), found
 
 
 class Command(BaseCommand):
@@ -27,7 +66,9 @@ class Command(BaseCommand):
         sub = parser.add_subparsers(dest="action", required=True, metavar="ACTION")
 
         p = sub.add_parser("validate", help="check flow files; exit 1 listing every problem")
-        p.add_argument("paths", nargs="*", metavar="PATH", help="files or folders (default: flows/)")
+        p.add_argument("paths", nargs="*", metavar="PATH",
+                       help="files or folders (default: flows/); a folder with flows/ and schemas/ (or a bundle "
+                            "with templates/) is checked as a client's templates")
 
         p = sub.add_parser("publish", help="publish template + the project's overrides as a new version")
         p.add_argument("--project", required=True, metavar="CODE")
@@ -106,7 +147,25 @@ class Command(BaseCommand):
 
     def do_validate(self, options):
         paths = [Path(p) for p in options["paths"]] or [Path(settings.FLOWS_DIR)]
-        definitions, problems = self.load(paths)
+        valid, problems, in_tree = [], [], []
+        for path in paths:
+            folder = path / "templates" if (path / "templates").is_dir() else path
+            if path.is_dir() and (folder / "flows").is_dir():
+                names, found = client_templates.check_folder(folder, _display(folder) + "/")
+            elif path.is_file() and not _inside(path, Path(settings.FLOWS_DIR)):
+                names, found = _check_single(path)
+            else:
+                in_tree.append(path)
+                continue
+            valid.extend(names)
+            problems.extend(found)
+        if in_tree:
+            definitions, found = load_flows(in_tree, environment(), Path(settings.FLOWS_DIR).parent)
+            valid.extend(definitions)
+            problems = found + problems
+        for problem in problems:
+            self.stdout.write(problem.render(self.lang, with_line=True))
+        definitions = dict.fromkeys(valid)
         if problems:
             files = len({p.file for p in problems})
             self.stderr.write(self.say(f"{len(problems)} problem(s) in {files} file(s)",

@@ -7,13 +7,19 @@ from __future__ import annotations
 from pathlib import Path
 
 import yaml
+from django.apps import apps
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.exceptions import ObjectDoesNotExist
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
-from django.db import transaction
+from django.db import DatabaseError, transaction
 
 from accounts.models import Membership
+from definitions import DefinitionError
+from definitions.errors import format_path
+from definitions.files import read_text
+from definitions.yamlio import load_yaml
 from engine import versions
 from engine.models import Record, Task
 from engine.runtime import EngineError, approvals, records, transitions
@@ -32,12 +38,31 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--file", default=str(Path(settings.ROOT_DIR) / "fixtures" / "demo" / "demo.yaml"))
 
-    @transaction.atomic
     def handle(self, *args, **options):
         path = Path(options["file"])
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        text, unreadable = read_text(path)  # not there, a folder, not UTF-8: said with the file and line
+        if unreadable is not None:
+            raise CommandError(unreadable.render(with_line=True))
+        checked = load_yaml(text, str(path))  # syntax, duplicate keys, alias bombs: with the line
+        if checked.problems:
+            raise CommandError("\n".join(p.render(with_line=True) for p in checked.problems))
+        if not isinstance(checked.data, dict):
+            raise CommandError(f"{path}: the demo file must be a mapping of projects, users and deals (line 1)")
+        data = yaml.safe_load(text)  # as it always was read: floats are floats where the loaders expect them
+        self.where: tuple = ()
+        try:
+            with transaction.atomic():
+                self._load(path, data)
+        except _SHAPE_ERRORS as exc:
+            # a key missing, a list where a mapping belongs, a value no column takes: name the entry
+            line = _line(checked.lines, self.where)
+            raise CommandError(f"{path}: {format_path(self.where) or 'top level'}: {_detail(exc)}"
+                               + (f" (line {line})" if line else "")) from exc
+
+    def _load(self, path: Path, data: dict) -> None:
         projects = {}
-        for item in data.get("projects", []):
+        for index, item in enumerate(data.get("projects", [])):
+            self.where = ("projects", index)
             project, created = Project.objects.get_or_create(
                 code=item["code"], defaults={"name": item["name"], "settings": item.get("settings", {})})
             project.full_clean()
@@ -51,10 +76,13 @@ class Command(BaseCommand):
             if loaded.units or loaded.withheld or loaded.batches:
                 self.stdout.write(f"{project.code}: {loaded.buildings} buildings, {loaded.units} units "
                                   f"({loaded.withheld} withheld), {loaded.batches} queue batches added")
+        self.where = ("companies",)
         if demo_front_desk.load_companies(data.get("companies", []), projects):
             self.stdout.write("companies added")
+        self.where = ("users",)
         self._users(data.get("users", []), projects)
-        for item in data.get("projects", []):
+        for index, item in enumerate(data.get("projects", [])):
+            self.where = ("projects", index)
             added = demo.load_customers(projects[item["code"]], item.get("customers", []))
             if added:
                 self.stdout.write(f"{item['code']}: {added} customers registered")
@@ -63,6 +91,8 @@ class Command(BaseCommand):
                 self.stdout.write(f"{item['code']}: {made['campaigns']} campaigns, {made['visits']} visits and "
                                   f"calls, {made['follow_ups']} follow-ups added")
         self._deals(data.get("deals", []), projects)
+        if apps.is_installed("figures"):  # the months of figures behind the dashboards (figures.demo)
+            call_command("demo_history", stdout=self.stdout)
         self.stdout.write(self.style.SUCCESS("demo loaded"))
 
     def _deals(self, entries: list[dict], projects: dict[str, Project]) -> None:
@@ -78,6 +108,7 @@ class Command(BaseCommand):
         for number, entry in enumerate(entries, 1):
             if entry["project"] in used:
                 continue
+            self.where = ("deals", number - 1)
             where = f"deals[{number}] ({entry['flow']} in {entry['project']})"
             try:
                 self._deal(entry, projects[entry["project"]])
@@ -139,7 +170,8 @@ class Command(BaseCommand):
 
     def _users(self, entries: list[dict], projects: dict[str, Project]) -> None:
         User = get_user_model()
-        for item in entries:
+        for index, item in enumerate(entries):
+            self.where = ("users", index)
             user, created = User.objects.get_or_create(username=item["username"], defaults={
                 "display_name": item.get("display_name", ""),
                 "is_superuser": item.get("superuser", False),
@@ -152,6 +184,32 @@ class Command(BaseCommand):
                 for role in roles:
                     Membership.objects.get_or_create(user=user, project=projects[code], role=role)
             self.stdout.write(f"login: {item['username']} / {item['password']}  {item.get('note', '')}")
+
+
+# What a file of the wrong shape makes the loaders raise: a key missing, a list where a mapping
+# belongs, a value no field or column takes (too long for PostgreSQL's column, a decimal that is not).
+_SHAPE_ERRORS = (KeyError, IndexError, TypeError, AttributeError, ValueError, ArithmeticError, ValidationError,
+                 DatabaseError, ObjectDoesNotExist, EngineError, versions.VersionError, DefinitionError)
+
+
+def _detail(exc: BaseException) -> str:
+    if isinstance(exc, (EngineError, versions.VersionError)):
+        return exc.message("en")
+    if isinstance(exc, DefinitionError):
+        return "; ".join(exc.render(with_line=True))
+    if isinstance(exc, KeyError):
+        return f"{exc.args[0]!r} is missing"
+    if isinstance(exc, ValidationError):
+        return "; ".join(exc.messages)
+    if isinstance(exc, (TypeError, AttributeError)):
+        return f"a value has the wrong shape (a list, a mapping or a text where another is expected): {exc}"
+    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+
+
+def _line(lines: dict, path: tuple) -> int | None:
+    while path not in lines and path:
+        path = path[:-1]
+    return lines.get(path)
 
 
 CONFIGURING_ROLES = frozenset({"project_admin", "platform_admin", "implementer"})
