@@ -22,6 +22,27 @@ from kernel.models import Project
 from .columns import Column
 
 
+class KeyLoader(CachedInstanceLoader):
+    """The chunk's instances by their key in one query; a row whose key cell is wrong is new (and refused there)."""
+
+    def __init__(self, resource, dataset=None):
+        self.resource, self.dataset = resource, dataset
+        self.pk_field = resource.fields[resource.get_import_id_fields()[0]]
+        keys = {key for row in (dataset.dict if dataset is not None else ()) if (key := self._key(row)) is not None}
+        query = resource.get_queryset().filter(**{f"{self.pk_field.attribute}__in": keys})
+        self.all_instances = {self.pk_field.get_value(instance): instance for instance in query}
+
+    def _key(self, row):
+        try:
+            return self.pk_field.clean(row)
+        except (ValueError, KeyError):
+            return None
+
+    def get_instance(self, row):
+        key = self._key(row)
+        return self.all_instances.get(key) if key is not None else None
+
+
 @dataclass
 class Context:
     project: Project
@@ -51,7 +72,7 @@ class KindResource(resources.ModelResource):
         report_skipped = True
         skip_html_diff = True
         clean_model_instances = False
-        instance_loader_class = CachedInstanceLoader
+        instance_loader_class = KeyLoader
 
     # -- the checks -------------------------------------------------------------------
     def import_instance(self, instance, row, **kwargs):

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import io
+import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -37,7 +38,7 @@ def open_sheet(content: bytes, file_name: str, unreadable: str) -> Sheet:
         return _csv_sheet(content, unreadable)
     try:
         book = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except (InvalidFileException, OSError, KeyError, ValueError, TypeError) as exc:
+    except (InvalidFileException, zipfile.BadZipFile, OSError, KeyError, ValueError, TypeError) as exc:
         raise UnreadableFile(unreadable) from exc
     sheet = book.worksheets[0]
     rows = sheet.iter_rows(values_only=True)
