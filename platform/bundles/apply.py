@@ -216,6 +216,15 @@ class _Loader:
                             else _("~ flow template %(name)s: new text")
                         self.report.change(project.code, word % {"name": name})
 
+    def _template_roles(self) -> set[str]:
+        """Roles the bundle's own templates declare, known even when a template has problems of its own."""
+        roles = set()
+        for doc in self.bundle.flows.values():
+            for role in (doc.data.get("roles") if isinstance(doc.data, dict) else None) or []:
+                if isinstance(role, dict) and isinstance(role.get("name"), str):
+                    roles.add(role["name"])
+        return roles
+
     def _flows_of(self, code: str) -> list[str] | None:
         part = self.bundle.projects.get(code)
         data = part.project.data if part and part.project else None
@@ -234,6 +243,8 @@ class _Loader:
         roles = self.roles.setdefault(part.code, set())
         known = client_templates.shipped_names() | client_templates.names_for(project)
         for index, flow in enumerate(flows):
+            if flow not in known and flow in self.bundle.flows:
+                continue  # the bundle's own template did not install: its problems are said already
             if flow not in known:
                 hint = closest(flow, known | set(self.bundle.flows))
                 self.problem(doc.file, ("flows", index), doc.lines, _(
@@ -425,7 +436,7 @@ class _Loader:
     def _members(self, doc: Document, project: Project) -> None:
         User = get_user_model()
         heading = project.code
-        known_roles = STANDARD_ROLE_NAMES | self.roles.get(project.code, set())
+        known_roles = STANDARD_ROLE_NAMES | self.roles.get(project.code, set()) | self._template_roles()
         wanted: set[tuple[str, str]] = set()
         entries = doc.data.get("members") or []
         bad = False

@@ -31,7 +31,7 @@ from kernel.models import Building, Campaign, Project, QueueBatch, Unit
 
 from . import layout
 from .reader import file_hash, read_files
-from .yamltext import Row, dump, money_text
+from .yamltext import Block, Row, dump, money_text
 
 
 class ExportError(Exception):
@@ -84,7 +84,7 @@ def manifest_text(client: dict, projects: Iterable[str], hashes: dict[str, str],
         "created_at": created_at,
         "source": {"installation": installation_name()},
         "projects": list(projects),
-        "files": dict(sorted(hashes.items())),
+        "files": Block(sorted(hashes.items())),
     }
     header = ("# A client bundle (docs/bundles.md). `files` are the files as exported; `bundle check` says which\n"
               "# have been edited since. Load with: python manage.py bundle load THIS_FOLDER\n")
@@ -218,7 +218,7 @@ def _project_yaml(project: Project, flows: list[str]) -> str:
         document["company"] = {"code": company.code, "name": company.name, "share_customers": company.share_customers}
     if project.region is not None:
         document["region"] = {"code": project.region.code, "name": project.region.name}
-    document["settings"] = dict(sorted((project.settings or {}).items()))
+    document["settings"] = Block(sorted((project.settings or {}).items()))
     document["flows"] = flows
     batches = [Row(code=b.code, title=b.title) if b.title else Row(code=b.code)
                for b in QueueBatch.objects.filter(project=project).order_by("code")]

@@ -15,6 +15,10 @@ class Row(dict):
     """A mapping written on one line: `- {code: 3-0201, floor: 2, ...}`."""
 
 
+class Block(dict):
+    """A mapping written one key a line even when its values are plain (settings, the manifest's hashes)."""
+
+
 class _Dumper(yaml.SafeDumper):
     def ignore_aliases(self, data) -> bool:
         return True  # the same list twice is written twice: anchors are unreadable to most people
@@ -28,6 +32,10 @@ def _decimal(dumper: yaml.SafeDumper, value: Decimal) -> yaml.ScalarNode:
 _Dumper.add_representer(Decimal, _decimal)
 _Dumper.add_representer(Row, lambda dumper, value: dumper.represent_mapping(
     "tag:yaml.org,2002:map", value.items(), flow_style=True))
+
+
+_Dumper.add_representer(Block, lambda dumper, value: dumper.represent_mapping(
+    "tag:yaml.org,2002:map", value.items(), flow_style=False))
 
 
 def dump(document: object, *, sort_keys: bool = False, header: str = "") -> str:
