@@ -85,5 +85,5 @@ def _diff(old: object, new: object, path: str, out: list[Change], key: str = "")
             else:
                 _diff(old[k], value, _join(path, k), out, k)
         return
-    if canonical.dumps(old) != canonical.dumps(new):
+    if canonical.dumps(canonical.form(old)) != canonical.dumps(canonical.form(new)):  # named lists in any order
         out.append(Change("changed", path, old, new))

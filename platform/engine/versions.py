@@ -128,12 +128,12 @@ def publish(project: Project, flow: str, *, overrides: object = None, overrides_
             user=None) -> PublishResult:
     """Validate template + overrides and publish it as the project's next version.
 
-    `overrides` (data) or `overrides_text` (YAML as the admin wrote it, parsed here and
-    kept with its comments), when given, replaces the project's stored overrides in the
+    `overrides` (data) or `overrides_text` (YAML as the admin wrote it, parsed here unless
+    `overrides` is its data already, and kept with its comments), when given, replaces the project's stored overrides in the
     same transaction, so a failed publish leaves the old overrides in place. Content
     equal to the published version's in canonical form publishes nothing.
     """
-    if overrides_text is not None:
+    if overrides_text is not None and overrides is None:
         overrides = parse_overrides(overrides_text)
     with transaction.atomic():
         binding = _lock_binding(project, flow)
