@@ -17,12 +17,11 @@ Everything is read from the live records and their history, in SQL (docs/figures
 """
 from __future__ import annotations
 
-from django.db.models import Case, DateTimeField, IntegerField, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models import DateTimeField, OuterRef, Q, QuerySet, Subquery, TextField
 from django.db.models.fields.json import KT
 from django.db.models.functions import Cast, Coalesce
 
 from engine.models import HistoryEntry, Record
-from engine.models.record_keys import key_values
 
 from .scope import Scope, json_money
 
@@ -58,7 +57,9 @@ def deals(scope: Scope) -> QuerySet:
                                            KT("data__consultant_id")),
                        customer_key=KT("data__customer_id")))
     if scope.consultant_id is not None:
-        query = query.filter(consultant=key_values([scope.consultant_id])[0])
+        # compared as text: JSON holds the id as a number (SQLite) or its text (PostgreSQL's ->>)
+        query = query.annotate(consultant_text=Cast("consultant", TextField())).filter(
+            consultant_text=str(scope.consultant_id))
     return query
 
 
