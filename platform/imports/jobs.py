@@ -102,7 +102,7 @@ class _Sink:
     def __call__(self, phase, read, validated, written, total) -> None:
         values = {"phase": phase, "rows_read": read, "rows_validated": validated, "rows_written": written,
                   "rows_total": total, "updated_at": timezone.now()}
-        if not connection.in_atomic_block:
+        if phase != "writing":  # no write transaction of ours is open: the row itself
             ImportJob.objects.filter(pk=self.job_id).update(**values)
             return
         if connection.vendor == "sqlite":

@@ -53,6 +53,16 @@ class PersonCell(widgets.Widget):
         return value.username if value else ""
 
 
+class MonthLoader(ModelInstanceLoader):
+    """By (month, consultant), a query a row; a row whose month or consultant is wrong is new (and refused there)."""
+
+    def get_instance(self, row):
+        try:
+            return super().get_instance(row)
+        except ValueError:
+            return None
+
+
 COLUMNS = (
     Column("month", _("Month"), "2026-07", required=True, width=10),
     Column("consultant", _("Consultant"), "", help=_("Username or name; empty for the project's own target."),
@@ -80,7 +90,7 @@ class TargetResource(KindResource):
     class Meta(KindResource.Meta):
         model = Target
         import_id_fields = ["month", "consultant"]
-        instance_loader_class = ModelInstanceLoader  # two key fields; a targets file is a few hundred rows
+        instance_loader_class = MonthLoader  # two key fields; a targets file is a few hundred rows
         fields = ("month", "consultant", "subscription_count", "signing_amount", "collection_amount")
 
     def __init__(self, ctx: Context):
