@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 
@@ -29,6 +29,7 @@ from accounts.models import Membership
 from definitions import canonical
 from definitions.diff import diff_documents
 from definitions.errors import closest
+from definitions.overrides import apply_overrides
 from definitions.roles import STANDARD_ROLE_NAMES
 from engine import client_templates, versions
 from engine.models import FlowBinding
@@ -41,7 +42,7 @@ from kernel.settings_schema import settings_problems
 
 from . import layout
 from .check import static_problems
-from .problems import BundleProblem, at, from_definitions
+from .problems import BundleProblem, at, by_name, from_definitions
 from .reader import Bundle, Document, ProjectPart
 
 CONFIGURING_ROLES = frozenset({"project_admin", "platform_admin", "implementer"})
@@ -107,9 +108,11 @@ class _Loader:
             if part.units is not None and part.units.file not in self.broken:
                 with self.part(part.units.file, (), part.units.lines):
                     self._units(part.units, project)
-            if part.members is not None and part.members.file not in self.broken:
-                with self.part(part.members.file, (), part.members.lines):
-                    self._members(part.members, project)
+            if part.members is not None:
+                roles_known = self._member_roles(part.members, project)
+                if roles_known and part.members.file not in self.broken:
+                    with self.part(part.members.file, (), part.members.lines):
+                        self._members(part.members, project)
             if part.campaigns is not None and part.campaigns.file not in self.broken:
                 with self.part(part.campaigns.file, (), part.campaigns.lines):
                     self._campaigns(part.campaigns, project)
@@ -120,12 +123,12 @@ class _Loader:
         doc = part.project
         data = doc.data
         heading = part.code
-        settings = data.get("settings") or {}
-        found = settings_problems(settings, self.lang)
-        if found:
-            for text in found:
-                self.problem(doc.file, ("settings",), doc.lines, text)
-            raise _Refused
+        settings = data.get("settings") if isinstance(data.get("settings"), dict) else {}
+        # reported, and the project still made: its flows and units are checked too; any problem rolls all back
+        for text in settings_problems(settings, self.lang):
+            where, sep, message = text.partition(": ")  # "reservation_hours: 0 is less than the minimum of 1"
+            path = ("settings", *where.split(".")) if sep and where != "(settings)" else ("settings",)
+            self.problem(doc.file, path, doc.lines, message if sep else text)
         company = self._company(data.get("company"), heading)
         region = self._region(company, data.get("region"), doc, heading)
         project = Project.objects.filter(code=part.code).first()
@@ -149,8 +152,10 @@ class _Loader:
                 project.save(update_fields=["name", "settings", "company", "region"])
                 self.report.change(heading, *lines)
         self.projects[part.code] = project
-        for index, batch in enumerate(data.get("queue_batches") or []):
-            title = batch.get("title", "")
+        for batch in data.get("queue_batches") if isinstance(data.get("queue_batches"), list) else []:
+            if not isinstance(batch, dict) or not isinstance(batch.get("code"), str):
+                continue
+            title = str(batch.get("title", ""))
             row, created = QueueBatch.objects.get_or_create(project=project, code=batch["code"],
                                                             defaults={"title": title})
             if created:
@@ -160,11 +165,11 @@ class _Loader:
                 row.title = title
                 row.save(update_fields=["title"])
 
-    def _company(self, data: dict | None, heading: str) -> Company | None:
-        if not data:
+    def _company(self, data: object, heading: str) -> Company | None:
+        if not _named(data):
             return None
         company = Company.objects.filter(code=data["code"]).first()
-        share = data.get("share_customers", False)
+        share = data.get("share_customers") is True
         if company is None:
             self.report.change(heading, _("+ new company %(code)s %(name)s") % data)
             return Company.objects.create(code=data["code"], name=data["name"], share_customers=share)
@@ -175,8 +180,8 @@ class _Loader:
             company.save(update_fields=["name", "share_customers"])
         return company
 
-    def _region(self, company: Company | None, data: dict | None, doc: Document, heading: str) -> Region | None:
-        if not data:
+    def _region(self, company: Company | None, data: object, doc: Document, heading: str) -> Region | None:
+        if not _named(data):
             return None
         if company is None:
             self.problem(doc.file, ("region",), doc.lines, _("a region belongs to a company: give the company too"))
@@ -229,7 +234,7 @@ class _Loader:
         part = self.bundle.projects.get(code)
         data = part.project.data if part and part.project else None
         flows = data.get("flows") if isinstance(data, dict) else None
-        return flows if isinstance(flows, list) else None
+        return [f for f in flows if isinstance(f, str)] if isinstance(flows, list) else None
 
     def _source(self) -> str:
         client = self.bundle.client
@@ -269,7 +274,10 @@ class _Loader:
         document, problems = versions.check_overrides(project, flow, overrides)
         if problems:
             if overrides_doc is not None:
-                self.report.problems.extend(from_definitions(problems, overrides_doc.file, self.lang,
+                effective = _effective(project, flow, overrides)
+                named = [replace(p, path=by_name(effective, p.path)) if p.path[:1] != ("overrides",) else p
+                         for p in problems]
+                self.report.problems.extend(from_definitions(named, overrides_doc.file, self.lang,
                                                              overrides_doc.lines, strip=("overrides",)))
             else:
                 self.report.problems.extend(from_definitions(problems, f"{project_doc.file}: flows[{index}]",
@@ -297,9 +305,9 @@ class _Loader:
         if result.created:
             self.report.published.append(f"{heading} v{result.version.number}")
             if current is None:
-                self.report.change(heading, _("+ new flow: published as v%(number)s") % {"number": result.version.number})
+                self.report.change(heading, _("+ new flow: version %(number)s") % {"number": result.version.number})
             else:
-                self.report.change(heading, _("published v%(number)s (was v%(old)s):") % {
+                self.report.change(heading, _("new version v%(number)s (published now: v%(old)s):") % {
                     "number": result.version.number, "old": current.number},
                     *(f"  {c.render(self.lang)}" for c in changes))
         else:
@@ -433,24 +441,27 @@ class _Loader:
 
     # --- members --------------------------------------------------------------------------------------------------
 
-    def _members(self, doc: Document, project: Project) -> None:
-        User = get_user_model()
-        heading = project.code
+    def _member_roles(self, doc: Document, project: Project) -> bool:
+        """Every role members.yaml gives is the standard catalogue's or declared by a flow of the project."""
         known_roles = STANDARD_ROLE_NAMES | self.roles.get(project.code, set()) | self._template_roles()
-        wanted: set[tuple[str, str]] = set()
-        entries = doc.data.get("members") or []
-        bad = False
-        for index, member in enumerate(entries):
-            for r, role in enumerate(member["roles"]):
-                if role not in known_roles:
+        members = doc.data.get("members") if isinstance(doc.data, dict) else None
+        good = True
+        for index, member in enumerate(members if isinstance(members, list) else []):
+            roles = member.get("roles") if isinstance(member, dict) else None
+            for r, role in enumerate(roles if isinstance(roles, list) else []):
+                if isinstance(role, str) and role not in known_roles:
                     hint = closest(role, known_roles)
                     self.problem(doc.file, ("members", index, "roles", r), doc.lines, _(
                         "no flow of the project nor the standard catalogue knows the role %(role)s") % {"role": role}
                         + (_("; did you mean %(name)s?") % {"name": hint} if hint else ""))
-                    bad = True
-                wanted.add((member["username"], role))
-        if bad:
-            raise _Refused
+                    good = False
+        return good
+
+    def _members(self, doc: Document, project: Project) -> None:
+        User = get_user_model()
+        heading = project.code
+        entries = doc.data.get("members") or []
+        wanted = {(member["username"], role) for member in entries for role in member["roles"]}
         users = {u.username: u for u in User.objects.filter(username__in=[m["username"] for m in entries])}
         for member in entries:
             user = users.get(member["username"])
@@ -527,9 +538,23 @@ def _plugins_called(document: object) -> set[str]:
     return found
 
 
+def _effective(project: Project, flow: str, overrides: object) -> object:
+    """Template + overrides, unchecked: to turn a problem's position in it into the names the overrides use."""
+    try:
+        _template, resolved, _problems = versions.template_of(project, flow)
+    except versions.VersionError:
+        return None
+    return apply_overrides(resolved, overrides)[0] if resolved is not None else None
+
+
 def _template_hash(project: Project, name: str) -> str | None:
     template = client_templates.template_for(project, name)
     return template.content_hash if template else None
+
+
+def _named(data: object) -> bool:
+    """A company or region entry fit to apply: a mapping with a code and a name (the schema reports the rest)."""
+    return isinstance(data, dict) and isinstance(data.get("code"), str) and isinstance(data.get("name"), str)
 
 
 def _name(value) -> str:

@@ -6,6 +6,7 @@ installed, does a unit clash with one already there) is said by `apply`, which t
 """
 from __future__ import annotations
 
+from datetime import date
 from decimal import Decimal, InvalidOperation
 
 from django.utils.translation import gettext as _
@@ -59,11 +60,15 @@ def _project(part: ProjectPart, shape, problems: list[BundleProblem], broken: se
         problems.append(BundleProblem(folder + "project.yaml", "", _("every project folder needs its project.yaml")))
         broken.add(folder + "project.yaml")
         return
-    if shape("project", part.project) and part.project.data.get("code") != part.code:
+    shape("project", part.project)
+    data = part.project.data if isinstance(part.project.data, dict) else {}
+    # the rest of a project.yaml with a wrong key is still applied (and rolled back): its other problems show too
+    if isinstance(data.get("code"), str) and isinstance(data.get("name"), str) and data.get("name"):
+        broken.discard(part.project.file)
+    if data.get("code") != part.code:
         problems.append(at(part.project.file, part.project.lines, ("code",), _(
             "the code must be the folder's name, %(code)s") % {"code": part.code}))
         broken.add(part.project.file)
-    data = part.project.data if isinstance(part.project.data, dict) else {}
     flows = data.get("flows") if isinstance(data.get("flows"), list) else []
     for flow, document in sorted(part.overrides.items()):
         if flow not in flows:
@@ -75,12 +80,16 @@ def _project(part: ProjectPart, shape, problems: list[BundleProblem], broken: se
         elif document.data is not None and not isinstance(document.data, dict):
             problems.append(BundleProblem(document.file, "", _("overrides must be a mapping of keys to values"), 1))
             broken.add(document.file)
-    if shape("units", part.units):
+    # each row is checked even when another row of the file is malformed: every problem at once
+    if part.units is not None:
+        shape("units", part.units)
         _units(part.units, problems, broken)
-    if shape("members", part.members):
+    if part.members is not None:
+        shape("members", part.members)
         _members(part.members, problems, broken)
     settings = data.get("settings") if isinstance(data.get("settings"), dict) else {}
-    if shape("campaigns", part.campaigns):
+    if part.campaigns is not None:
+        shape("campaigns", part.campaigns)
         _campaigns(part.campaigns, settings, problems, broken)
 
 
@@ -88,13 +97,13 @@ def _units(document: Document, problems: list[BundleProblem], broken: set[str]) 
     codes: dict[str, tuple] = {}
     buildings: set[str] = set()
     before = len(problems)
-    for b, building in enumerate(document.data.get("buildings") or []):
+    for b, building in _rows(document.data, "buildings", ("code",)):
         if building["code"] in buildings:
             problems.append(at(document.file, document.lines, ("buildings", b, "code"),
                                _("building %(code)s appears twice") % {"code": building["code"]}))
         buildings.add(building["code"])
         places: set[tuple] = set()
-        for u, unit in enumerate(building.get("units") or []):
+        for u, unit in _rows(building, "units", ("code", "floor", "position", "built_area", "inner_area")):
             path = ("buildings", b, "units", u)
             if unit["code"] in codes:
                 problems.append(at(document.file, document.lines, path + ("code",), _(
@@ -120,7 +129,7 @@ def _units(document: Document, problems: list[BundleProblem], broken: set[str]) 
 
 def _members(document: Document, problems: list[BundleProblem], broken: set[str]) -> None:
     seen: set[str] = set()
-    for index, member in enumerate(document.data.get("members") or []):
+    for index, member in _rows(document.data, "members", ("username",)):
         if member["username"] in seen:
             problems.append(at(document.file, document.lines, ("members", index, "username"), _(
                 "%(username)s appears twice: give all their roles in one entry") % {"username": member["username"]}))
@@ -132,7 +141,7 @@ def _campaigns(document: Document, settings: dict, problems: list[BundleProblem]
     known = [s.get("code") for s in effective_settings(settings).get("source_types") or [] if isinstance(s, dict)]
     names: set[str] = set()
     before = len(problems)
-    for index, campaign in enumerate(document.data.get("campaigns") or []):
+    for index, campaign in _rows(document.data, "campaigns", ("name", "source_type", "starts_on", "ends_on")):
         path = ("campaigns", index)
         if campaign["name"] in names:
             problems.append(at(document.file, document.lines, path + ("name",), _(
@@ -144,12 +153,37 @@ def _campaigns(document: Document, settings: dict, problems: list[BundleProblem]
                 "%(code)s is not one of the project's source types (%(known)s)") % {
                 "code": campaign["source_type"], "known": ", ".join(map(str, known))}
                 + (_("; did you mean %(name)s?") % {"name": hint} if hint else "")))
-        if campaign["ends_on"] < campaign["starts_on"]:
+        try:
+            starts, ends = date.fromisoformat(str(campaign["starts_on"])), date.fromisoformat(str(campaign["ends_on"]))
+        except ValueError:
+            field = "starts_on" if not _is_date(campaign["starts_on"]) else "ends_on"
+            problems.append(at(document.file, document.lines, path + (field,), _(
+                "%(value)s is not a date of the calendar") % {"value": campaign[field]}))
+            continue
+        if ends < starts:
             problems.append(at(document.file, document.lines, path + ("ends_on",), _(
                 "the campaign cannot end (%(ends)s) before it starts (%(starts)s)") % {
                 "ends": campaign["ends_on"], "starts": campaign["starts_on"]}))
     if len(problems) > before:
         broken.add(document.file)
+
+
+def _rows(data: object, key: str, required: tuple[str, ...]) -> list[tuple[int, dict]]:
+    """(index, row) of the well-formed rows of `data[key]`; the malformed ones are the schema's to report."""
+    items = data.get(key) if isinstance(data, dict) else None
+    if not isinstance(items, list):
+        return []
+    return [(i, row) for i, row in enumerate(items)
+            if isinstance(row, dict) and all(isinstance(row.get(k), (str, int)) and not isinstance(row.get(k), bool)
+                                             for k in required)]
+
+
+def _is_date(value: object) -> bool:
+    try:
+        date.fromisoformat(str(value))
+        return True
+    except ValueError:
+        return False
 
 
 def _decimal(text: object) -> Decimal | None:

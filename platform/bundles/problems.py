@@ -52,3 +52,31 @@ def from_definitions(problems: Iterable[Problem], file: str, lang: str,
         line = line_of(lines, path) if lines is not None else problem.line
         out.append(BundleProblem(file, format_path(path), problem.message(lang), line or problem.line))
     return out
+
+
+NAMED = frozenset({"roles", "states", "transitions", "timers", "tasks"})
+
+
+def by_name(document: object, path: tuple[PathPart, ...]) -> tuple[PathPart, ...]:
+    """A path into an effective flow with its named lists addressed by name, as overrides write them.
+
+    `states[3].deadline.after` becomes `states.handling_urgent.deadline.after`: the path the
+    implementer finds in the overrides file (and its line there).
+    """
+    out: list[PathPart] = []
+    node = document
+    for part in path:
+        if (isinstance(part, int) and isinstance(node, list) and out and out[-1] in NAMED
+                and 0 <= part < len(node) and isinstance(node[part], Mapping)
+                and isinstance(node[part].get("name"), str)):
+            out.append(node[part]["name"])
+            node = node[part]
+            continue
+        out.append(part)
+        if isinstance(node, Mapping):
+            node = node.get(part)
+        elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
+            node = node[part]
+        else:
+            node = None
+    return tuple(out)

@@ -144,7 +144,7 @@ def _text(name: str, data: bytes, bundle: Bundle, lang: str) -> str | None:
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
         bundle.problems.append(BundleProblem(name, "", _(
-            "not UTF-8 text (byte 0x%(byte)02X): save the file as UTF-8") % {"byte": data[exc.start]}, line))
+            "not UTF-8 text (byte 0x%(byte)s): save the file as UTF-8") % {"byte": f"{data[exc.start]:02X}"}, line))
         return None
 
 

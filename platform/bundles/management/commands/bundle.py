@@ -79,7 +79,7 @@ class Command(BaseCommand):
         return report
 
     def fail(self, report: Report, written: bool = False) -> None:
-        for problem in report.problems:
+        for problem in sorted(report.problems, key=lambda p: (p.file != "manifest.yaml", p.file, p.line or 0)):
             self.stdout.write(problem.render(self.lang))
         files = len({p.file for p in report.problems})
         self.stderr.write(_("%(n)s problem(s) in %(files)s file(s); nothing was changed") % {
