@@ -3,6 +3,7 @@ from django.urls import path
 
 from .views import (chart, customer_list, customer_pages, customers, dashboard, dashboard_export, dunning_panel,
                     front_desk, inbox, lookups, protection, receivables_due, record_list, records, rules, start, studio, units)
+from .views import imports  # spreadsheets in and out
 
 app_name = "web"
 
@@ -67,6 +68,14 @@ urlpatterns = [
     path("projects/<slug:project>/dashboard/export/", dashboard_export.project_export, name="dashboard-export"),
     path("groups/<slug:company>/dashboard/", dashboard.group_dashboard, name="group-dashboard"),
     path("groups/<slug:company>/dashboard/export/", dashboard_export.group_export, name="group-dashboard-export"),
+    # spreadsheets in and out: uploads and their jobs, templates, list exports (views/imports.py)
+    path("projects/<slug:project>/imports/", imports.import_page, name="imports"),
+    path("projects/<slug:project>/imports/<int:job_id>/", imports.job_page, name="import-job"),
+    path("projects/<slug:project>/imports/<int:job_id>/progress/", imports.job_progress, name="import-job-progress"),
+    path("projects/<slug:project>/imports/<int:job_id>/again/", imports.job_again, name="import-again"),
+    path("projects/<slug:project>/imports/<int:job_id>/problems/", imports.job_problems, name="import-problems"),
+    path("projects/<slug:project>/imports/templates/<slug:kind>/", imports.template_download, name="import-template"),
+    path("projects/<slug:project>/export/<slug:kind>.<slug:ext>", imports.export_list, name="export"),
     # the flow studio and plugin rules (project admins)
     path("studio/<slug:project>/", studio.studio, name="studio"),
     path("studio/<slug:project>/rules/<slug:plugin>/", rules.rules_page, name="rules"),

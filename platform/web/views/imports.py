@@ -1,0 +1,248 @@
+"""Imports and exports of a project: upload a spreadsheet, follow its job, download templates, problems and lists.
+
+- **Imports page**: the upload form (kind, file, dry run), each kind's template, the
+  project's past imports (who, when, file, result). For project admins and implementers
+  (and platform admins); other members get the refusal page, strangers 404.
+- **A job's page**: its progress bar (rows read, checked, written), refreshed by htmx
+  every second until the job ends (a reload shows where it is: everything is on the
+  job's row), then the summary, the problems and the marked file; a dry run can be
+  imported for real from there, and a job whose process died can be run again.
+- **Exports**: units, customers (phones as the user sees them on screen) and payments of
+  the project as .xlsx or .csv, for the members whose lists show them.
+"""
+from __future__ import annotations
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext, gettext_lazy as _
+from django.views.decorators.http import require_POST
+
+from imports import exports
+from imports.jobs import create_job, enqueue, live_progress
+from imports.kinds import KINDS, NAMES
+from imports.models import ImportJob, JobStatus
+from imports.template_files import template_workbook
+from kernel import dunning
+from kernel.access import FULL_PHONE_ROLES, MANAGER_ROLES
+from kernel.models import Project
+from kernel.visibility import PhoneVisibility
+from kernel.zones import zone_name
+
+from ..display import moment
+from .common import lang, member_project, refused, roles_text
+
+IMPORT_ROLES = frozenset({"project_admin", "implementer"})
+MAX_UPLOAD = 50 * 1024 * 1024  # 50 MB: about 500,000 rows of units
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+# who may take a list out: who sees it on screen (units: every member; payments: those who see receivables)
+EXPORT_ROLES = {"units": None, "customers": None, "payments": dunning.RECEIVABLES_ROLES}
+
+
+class UploadForm(forms.Form):
+    kind = forms.ChoiceField(label=_("What the file holds"))
+    file = forms.FileField(label=_("File (.xlsx or .csv)"))
+    dry_run = forms.BooleanField(label=_("Dry run: check and count, write nothing"), required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = [(k, KINDS[k].title) for k in NAMES]
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if not upload.name.lower().endswith((".xlsx", ".csv")):
+            raise forms.ValidationError(gettext("Upload an .xlsx or .csv file (%(name)s is neither).")
+                                        % {"name": upload.name})
+        if upload.size > MAX_UPLOAD:
+            raise forms.ValidationError(gettext("The file is larger than 50 MB; split it into several files."))
+        return upload
+
+
+def _importer(request, code: str):
+    """(project, None) for someone who may import into it, else (project, the refusal page)."""
+    project, _memberships, roles = member_project(request, code)
+    if roles & IMPORT_ROLES or request.user.is_superuser:
+        return project, None
+    reason = gettext("Importing spreadsheets into %(project)s is for its project admins and implementers; your roles "
+                     "there are %(roles)s. Ask a project admin to load the file, or for the role.") % {
+        "project": project.name, "roles": roles_text(roles)}
+    return project, refused(request, project, reason)
+
+
+@login_required
+def import_page(request, project: str):
+    project_obj, refusal = _importer(request, project)
+    if refusal is not None:
+        return refusal
+    form = UploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        job = create_job(form.cleaned_data["kind"], project_obj, request.user, upload.read(), upload.name,
+                         dry_run=form.cleaned_data["dry_run"], language=lang())
+        enqueue(job)
+        messages.success(request, gettext("%(file)s is being imported; this page follows it.") % {"file": job.file_name})
+        return redirect("web:import-job", project=project_obj.code, job_id=job.pk)
+    jobs = list(ImportJob.objects.filter(project=project_obj).select_related("created_by")
+                .defer("file", "error_file")[:50])
+    zone = project_obj.zone
+    for job in jobs:
+        job.kind_text = str(KINDS[job.kind].title) if job.kind in KINDS else job.kind
+        job.at_text = moment(job.created_at, zone)
+        job.status_text = _status_text(job)
+    return render(request, "web/imports/index.html", {
+        "project": project_obj, "form": form, "jobs": jobs,
+        "kinds": [(k, KINDS[k].title, KINDS[k].description) for k in NAMES],
+    }, status=400 if request.method == "POST" else 200)
+
+
+def _status_text(job: ImportJob) -> str:
+    if job.interrupted():
+        return gettext("interrupted: nothing was written; run it again")
+    return str(job.get_status_display())
+
+
+def _job(request, project: str, job_id: int):
+    project_obj, refusal = _importer(request, project)
+    if refusal is not None:
+        return project_obj, None, refusal
+    job = get_object_or_404(ImportJob.objects.select_related("created_by").defer("file"), pk=job_id,
+                            project=project_obj)
+    return project_obj, job, None
+
+
+def _job_context(project: Project, job: ImportJob) -> dict:
+    counts = live_progress(job)
+    total = counts["total"]
+    done = counts["written"] if counts["phase"] == "writing" else counts["validated"]
+    percent = 100 if job.finished else (min(99, int(100 * done / total)) if total else None)
+    notes = job.summary.get("notes", {})
+    return {
+        "project": project, "job": job, "counts": counts, "percent": percent,
+        "kind_title": KINDS[job.kind].title if job.kind in KINDS else job.kind,
+        "status_text": _status_text(job), "interrupted": job.interrupted(),
+        "at_text": moment(job.created_at, project.zone), "zone": zone_name(project.zone, lang()),
+        "problems": job.summary.get("problems", []), "more_problems": job.problem_count - len(job.summary.get(
+            "problems", [])),
+        "notes": _notes(notes), "unknown_columns": job.summary.get("unknown_columns", []),
+    }
+
+
+def _notes(notes: dict) -> list[str]:
+    words = {
+        "settlements": gettext("area settlements started: %(n)s"),
+        "no_signed_contract": gettext("units without a signed contract, left alone: %(n)s"),
+        "already_settling": gettext("units whose contracts already have a settlement, left alone: %(n)s"),
+        "registered": gettext("customers registered in the project: %(n)s"),
+        "visits": gettext("first visits recorded with their source: %(n)s"),
+        "price_list_revision": gettext("price list revision %(n)s"),
+    }
+    return [words[k] % {"n": v} for k, v in sorted(notes.items()) if k in words]
+
+
+@login_required
+def job_page(request, project: str, job_id: int):
+    project_obj, job, refusal = _job(request, project, job_id)
+    if refusal is not None:
+        return refusal
+    return render(request, "web/imports/job.html", _job_context(project_obj, job))
+
+
+@login_required
+def job_progress(request, project: str, job_id: int):
+    """The progress block alone, for htmx to swap in every second while the job runs."""
+    project_obj, job, refusal = _job(request, project, job_id)
+    if refusal is not None:
+        return refusal
+    return render(request, "web/imports/progress.html", _job_context(project_obj, job))
+
+
+@login_required
+@require_POST
+def job_again(request, project: str, job_id: int):
+    """Run an interrupted job again, or import a checked dry run for real (a new job of the same file)."""
+    project_obj, job, refusal = _job(request, project, job_id)
+    if refusal is not None:
+        return refusal
+    if job.status == JobStatus.CHECKED:
+        source = ImportJob.objects.get(pk=job.pk)
+        new = create_job(job.kind, project_obj, request.user, bytes(source.file), job.file_name, dry_run=False,
+                         language=lang())
+        enqueue(new)
+        messages.success(request, gettext("%(file)s is being imported for real.") % {"file": job.file_name})
+        return redirect("web:import-job", project=project_obj.code, job_id=new.pk)
+    if not job.interrupted():
+        messages.error(request, gettext("This import is not interrupted: nothing to run again."))
+        return redirect("web:import-job", project=project_obj.code, job_id=job.pk)
+    ImportJob.objects.filter(pk=job.pk).update(status=JobStatus.QUEUED, updated_at=timezone.now())
+    enqueue(job)
+    messages.success(request, gettext("The import runs again from the start."))
+    return redirect("web:import-job", project=project_obj.code, job_id=job.pk)
+
+
+@login_required
+def job_problems(request, project: str, job_id: int):
+    project_obj, job, refusal = _job(request, project, job_id)
+    if refusal is not None:
+        return refusal
+    content = ImportJob.objects.filter(pk=job.pk).values_list("error_file", flat=True).first()
+    if not content:
+        raise Http404()
+    stem, _dot, suffix = job.file_name.rpartition(".")
+    name = f"{stem or job.file_name}-problems.{suffix if stem else 'xlsx'}"
+    response = HttpResponse(bytes(content), content_type="text/csv" if name.endswith(".csv") else XLSX)
+    response["Content-Disposition"] = f'attachment; filename="{_ascii(name)}"'
+    return response
+
+
+@login_required
+def template_download(request, project: str, kind: str):
+    project_obj, refusal = _importer(request, project)
+    if refusal is not None:
+        return refusal
+    if kind not in KINDS:
+        raise Http404()
+    response = HttpResponse(template_workbook(kind, project_obj, lang()), content_type=XLSX)
+    response["Content-Disposition"] = f'attachment; filename="{kind}-template-{project_obj.code}.xlsx"'
+    return response
+
+
+@login_required
+def export_list(request, project: str, kind: str, ext: str):
+    """A project list as .xlsx or .csv: what the user would see on screen, phones masked alike."""
+    project_obj, memberships, roles = member_project(request, project)
+    if kind not in exports.KINDS or ext not in ("xlsx", "csv"):
+        raise Http404()
+    needed = EXPORT_ROLES[kind]
+    if needed is not None and not roles & needed and not request.user.is_superuser:
+        return refused(request, project_obj, gettext(
+            "The %(list)s of %(project)s are for finance, the sales manager and the project director; your roles "
+            "there are %(roles)s.") % {"list": exports.TITLES[kind], "project": project_obj.name,
+                                       "roles": roles_text(roles)})
+    if kind == "customers":
+        registrations = None
+        if not (roles & (MANAGER_ROLES | FULL_PHONE_ROLES)) and not request.user.is_superuser:
+            # as the customer list: a consultant's own customers (their phones whole), unless asking for all
+            from kernel.models import CustomerRegistration
+
+            if request.GET.get("all") != "1":
+                registrations = CustomerRegistration.objects.filter(project=project_obj, consultant=request.user)
+        table = exports.customers(project_obj, PhoneVisibility(request.user.pk, memberships, project_obj.pk),
+                                  registrations)
+    else:
+        table = getattr(exports, kind)(project_obj)
+    name = f"{kind}-{project_obj.code}-{timezone.now().astimezone(project_obj.zone):%Y%m%d}.{ext}"
+    content = exports.content(table, project_obj, name, lang())
+    response = HttpResponse(content, content_type="text/csv; charset=utf-8" if ext == "csv" else XLSX)
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+def _ascii(name: str) -> str:
+    return "".join(c if c.isascii() and c not in '"\\' else "_" for c in name)
+
+
+__all__ = ["export_list", "import_page", "job_again", "job_page", "job_problems", "job_progress",
+           "template_download"]
