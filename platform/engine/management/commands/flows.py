@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 from django.conf import settings
@@ -9,7 +10,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from definitions import DefinitionError, load_flows
 from definitions import canonical
-from definitions.errors import closest
+from definitions.errors import Problem, closest
 from definitions.files import read_text
 from definitions.yamlio import load_yaml
 from kernel.models import Project
@@ -177,10 +178,17 @@ class Command(BaseCommand):
 
     def do_publish(self, options):
         project = self.project(options["project"])
-        overrides = None
+        overrides, lines = None, {}
         if options["overrides"]:
-            overrides = self.read_overrides(Path(options["overrides"]))
-        result = versions.publish(project, options["flow"], overrides=overrides)
+            path = Path(options["overrides"])
+            overrides, lines = self.read_overrides(path)
+        try:
+            result = versions.publish(project, options["flow"], overrides=overrides)
+        except DefinitionError as exc:
+            if not options["overrides"]:
+                raise
+            # the overrides' own problems are said at their file and line, where the implementer edits them
+            raise DefinitionError([_in_file(p, str(path), lines) for p in exc.problems]) from exc
         v = result.version
         if result.created:
             self.stdout.write(self.style.SUCCESS(
@@ -188,14 +196,19 @@ class Command(BaseCommand):
         else:
             self.stdout.write(f"{project.code}/{v.flow} v{v.number} already has this content; nothing published")
 
-    def read_overrides(self, path: Path) -> object:
+    def read_overrides(self, path: Path) -> tuple[dict, dict]:
+        """The overrides in the file and the line of each path in it."""
         text, unreadable = read_text(path)  # not there, a folder, not UTF-8: said with the file (and line)
         if unreadable is not None:
             raise DefinitionError([unreadable])
         loaded = load_yaml(text, str(path))  # YAML is a superset of JSON
         if loaded.problems:
             raise DefinitionError(loaded.problems)
-        return loaded.data or {}
+        if loaded.data is None:
+            return {}, {}  # an empty file: no overrides
+        if not isinstance(loaded.data, dict):  # `[]`, `0` or a bare word: not "no overrides"
+            raise DefinitionError([Problem("override.not_mapping", (), {}, str(path), loaded.lines.get((), 1))])
+        return loaded.data, loaded.lines
 
     def do_rollback(self, options):
         project = self.project(options["project"])
@@ -285,3 +298,20 @@ class Command(BaseCommand):
         project = self.project(options["project"])
         version = versions.get_version(project, options["flow"], options["version"])
         self.stdout.write(canonical.pretty(canonical.loads(version.content)))
+
+
+def _in_file(problem: Problem, file: str, lines: dict) -> Problem:
+    """A problem of the overrides named by the overrides file and its line.
+
+    Those of the overrides themselves (path `overrides.…`), and those of the effective
+    definition at a path the file spells out (`a: 1` at the top: unknown key 'a'); the rest stay
+    labelled `flows/<flow>.yaml + <PROJECT> overrides` with their path in the effective definition.
+    """
+    own = problem.path[:1] == ("overrides",)
+    if not own:
+        # only a path the file spells out: `transitions[2]` counts the effective list, not the file's names
+        return replace(problem, file=file, line=lines[problem.path]) if problem.path in lines else problem
+    path = found = problem.path[1:]
+    while found not in lines and found:
+        found = found[:-1]  # a key that is missing: the mapping that lacks it
+    return replace(problem, file=file, path=path, line=lines.get(found))
