@@ -96,9 +96,9 @@ def heading(table: Table, project: Project, language: str, now: datetime | None 
         "at": now.astimezone(project.zone).strftime("%Y-%m-%d %H:%M"), "zone": zone_name(project.zone, language)}
 
 
-def write(table: Table, project: Project, file_name: str, language: str, out) -> None:
+def write(table: Table, project: Project | None, file_name: str, language: str, out, title: str | None = None) -> None:
     """Write `table` to the binary stream `out` as .csv (UTF-8 with a BOM, for Excel) or .xlsx."""
-    title = heading(table, project, language)
+    title = title or heading(table, project, language)
     if file_name.lower().endswith(".csv"):
         text = io.TextIOWrapper(out, encoding="utf-8-sig", newline="")
         writer = csv.writer(text)
@@ -121,6 +121,16 @@ def write(table: Table, project: Project, file_name: str, language: str, out) ->
 def content(table: Table, project: Project, file_name: str, language: str) -> bytes:
     out = io.BytesIO()
     write(table, project, file_name, language, out)
+    return out.getvalue()
+
+
+def content_without_project(table: Table, file_name: str, language: str) -> bytes:
+    """A list across projects (the inbox): its title says when, in the installation's time zone."""
+    now = timezone.localtime(timezone.now())
+    title = gettext("%(what)s, exported %(at)s (%(zone)s)") % {
+        "what": table.title, "at": now.strftime("%Y-%m-%d %H:%M"), "zone": zone_name(now.tzinfo, language)}
+    out = io.BytesIO()
+    write(table, None, file_name, language, out, title)
     return out.getvalue()
 
 

@@ -76,6 +76,9 @@ urlpatterns = [
     path("projects/<slug:project>/imports/<int:job_id>/problems/", imports.job_problems, name="import-problems"),
     path("projects/<slug:project>/imports/templates/<slug:kind>/", imports.template_download, name="import-template"),
     path("projects/<slug:project>/export/<slug:kind>.<slug:ext>", imports.export_list, name="export"),
+    path("projects/<slug:project>/records/<slug:flow>/export.<slug:ext>", imports.record_list_export,
+         name="record-list-export"),
+    path("inbox/export.<slug:ext>", imports.inbox_export, name="inbox-export"),
     # the flow studio and plugin rules (project admins)
     path("studio/<slug:project>/", studio.studio, name="studio"),
     path("studio/<slug:project>/rules/<slug:plugin>/", rules.rules_page, name="rules"),

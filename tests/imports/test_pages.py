@@ -125,3 +125,48 @@ def test_the_imports_page_reads_a_fixed_number_of_queries(client, site, django_a
         create_job("units", site["project"], site["admin"], b"x", f"u{i}.xlsx", dry_run=False, language="en")
     with django_assert_max_num_queries(12):
         assert client.get(reverse("web:imports", args=["NEW"])).status_code == 200
+
+
+def test_the_customers_export_keeps_the_lists_search(client, site):
+    p = site["project"]
+    kernel_customers.register(project_id=p.pk, consultant_id=site["wang"].pk, name="李娜", phone="13812341234")
+    kernel_customers.register(project_id=p.pk, consultant_id=site["li"].pk, name="张伟", phone="13900000001")
+    login(client, site["manager"])
+    rows = read_xlsx(client.get(reverse("web:export", args=["NEW", "customers", "xlsx"]) + "?q=张伟").content)
+    assert [r[0] for r in rows[2:]] == ["张伟"]
+
+
+def test_the_list_pages_link_to_their_exports_with_their_filters(client, site):
+    from engine import versions
+    versions.publish(site["project"], "reservation")
+    Membership.objects.create(user=site["manager"], project=site["project"], role="project_director")
+    login(client, site["manager"])
+    page = client.get(reverse("web:record-list-flow", args=["NEW", "reservation"]) + "?q=RSV&state=held").content.decode()
+    assert reverse("web:record-list-export", args=["NEW", "reservation", "xlsx"]) + "?q=RSV&amp;state=held" in page
+    inbox = client.get(reverse("web:inbox") + "?view=mine&q=x").content.decode()
+    assert reverse("web:inbox-export", args=["xlsx"]) + "?view=mine&amp;q=x" in inbox
+    customers = client.get(reverse("web:customer-list", args=["NEW"]) + "?q=abc").content.decode()
+    assert reverse("web:export", args=["NEW", "customers", "xlsx"]) + "?q=abc" in customers
+
+
+def test_the_records_and_inbox_exports_follow_the_filters(client, site):
+    from engine import versions
+    from engine.runtime import records
+    from tests.kernel.conftest import make_units
+    versions.publish(site["project"], "reservation")
+    unit = make_units(site["project"], 1)[0]
+    customer = kernel_customers.register(project_id=site["project"].pk, consultant_id=site["wang"].pk, name="李娜",
+                                         phone="13812341234").customer
+    record = records.start_record(site["wang"], site["project"], "reservation",
+                                  {"customer_id": customer.pk, "unit_id": unit.pk})
+    login(client, site["wang"])
+    rows = read_xlsx(client.get(reverse("web:record-list-export", args=["NEW", "reservation", "xlsx"])).content)
+    assert rows[1] == ["Reference", "State", "Customer", "Unit", "Amount", "Started", "Last change"]
+    assert [r[0] for r in rows[2:]] == [record.reference]
+    none = read_xlsx(client.get(reverse("web:record-list-export", args=["NEW", "reservation", "xlsx"])
+                                + "?q=nobody").content)
+    assert none[2:] == []
+    inbox = client.get(reverse("web:inbox-export", args=["csv"]) + "?view=all").content.decode("utf-8-sig")
+    lines = inbox.splitlines()
+    assert lines[1] == "Reference,Task,Flow,State,Customer,Unit,Due"
+    assert all(line.startswith(record.reference) for line in lines[2:]) and len(lines) > 2

@@ -27,7 +27,7 @@ from imports.kinds import KINDS, NAMES
 from imports.models import ImportJob, JobStatus
 from imports.template_files import template_workbook
 from kernel import dunning
-from kernel.access import FULL_PHONE_ROLES, MANAGER_ROLES
+from kernel.access import MANAGER_ROLES
 from kernel.models import Project
 from kernel.visibility import PhoneVisibility
 from kernel.zones import zone_name
@@ -222,15 +222,8 @@ def export_list(request, project: str, kind: str, ext: str):
             "there are %(roles)s.") % {"list": exports.TITLES[kind], "project": project_obj.name,
                                        "roles": roles_text(roles)})
     if kind == "customers":
-        registrations = None
-        if not (roles & (MANAGER_ROLES | FULL_PHONE_ROLES)) and not request.user.is_superuser:
-            # as the customer list: a consultant's own customers (their phones whole), unless asking for all
-            from kernel.models import CustomerRegistration
-
-            if request.GET.get("all") != "1":
-                registrations = CustomerRegistration.objects.filter(project=project_obj, consultant=request.user)
         table = exports.customers(project_obj, PhoneVisibility(request.user.pk, memberships, project_obj.pk),
-                                  registrations)
+                                  _customer_rows(request, project_obj, roles))
     else:
         table = getattr(exports, kind)(project_obj)
     name = f"{kind}-{project_obj.code}-{timezone.now().astimezone(project_obj.zone):%Y%m%d}.{ext}"
@@ -240,9 +233,143 @@ def export_list(request, project: str, kind: str, ext: str):
     return response
 
 
+def _customer_rows(request, project: Project, roles: frozenset[str]):
+    """The customer list's registrations under the list's filters (search, stage, consultant, overdue, all)."""
+    from forms.parsing import parse_key
+    from kernel import customer_scope, followups
+    from kernel.models import CustomerRegistration
+
+    params = request.GET
+    query = CustomerRegistration.objects.filter(project=project)
+    if not (roles & MANAGER_ROLES or request.user.is_superuser) and params.get("all") != "1":
+        query = query.filter(consultant=request.user)  # as the list: one's own unless asking for all
+    matching = customer_scope.matching(params.get("q", "").strip())
+    if matching is not None:
+        query = query.filter(customer_scope.prefixed(matching, "customer"))
+    stage = params.get("stage", "")
+    if stage:
+        query = query.filter(stage="" if stage == "none" else stage)
+    consultant = parse_key(params.get("consultant"))
+    if consultant:
+        query = query.filter(consultant_id=consultant)
+    if params.get("overdue") == "1":
+        query = query.filter(next_follow_up_on__lt=followups.today_in(project, timezone.now()))
+    return query
+
+
 def _ascii(name: str) -> str:
     return "".join(c if c.isascii() and c not in '"\\' else "_" for c in name)
 
 
 __all__ = ["export_list", "import_page", "job_again", "job_page", "job_problems", "job_progress",
            "template_download"]
+
+
+# -- the records list and the inbox, taken out with the filters they were showing ------------------------------
+EXPORT_CAP = 100_000  # rows; a list beyond it is cut, and says so in its last row
+
+
+@login_required
+def record_list_export(request, project: str, flow: str, ext: str):
+    """The records list of one flow with its filters (search, state, open/finished, order), as the page lists them."""
+    from django.db.models import F, Q
+
+    from engine.models import Record
+    from engine.runtime.access import can_see, roles_in
+    from engine.runtime.inbox import matching_records
+    from engine.runtime.visibility import own_work
+    from engine.versions import definition_by_id
+
+    from . import record_list as listing
+    from .common import text
+    from .record_facts import facts_for, local_time
+
+    found = Project.objects.filter(code=project).first()
+    roles = roles_in(request.user, found.pk) if found is not None else frozenset()
+    if found is None or not can_see(request.user, found.pk, roles) or ext not in ("xlsx", "csv"):
+        raise Http404()
+    published, whole, own, partly = listing._sights(request, found, roles)
+    definition = next((d for d in published if d.name == flow and (flow in whole or flow in own)), None)
+    if definition is None:
+        raise Http404()
+    params = request.GET
+    states = {s.name: text(s.title, s.name) for s in definition.states}
+    query = Record.objects.filter(project=found, flow=flow)
+    if flow in own or flow in partly:
+        mine = own_work(request.user.pk, project_id=found.pk)
+        query = query.filter(Q(version_id__in=whole.get(flow, [])) | Q(mine, version_id__in=own.get(flow, [])))
+    if params.get("state") in states:
+        query = query.filter(state=params["state"])
+    if params.get("open") in ("open", "closed"):
+        query = query.filter(is_closed=params["open"] == "closed")
+    search = matching_records([found.pk], params.get("q", "").strip())
+    if search is not None:
+        query = query.filter(pk__in=search)
+    order = listing.ORDERS.get(params.get("order", ""), listing.ORDERS["-created"])[0]
+    records = list(query.annotate(version_hash=F("version__content_hash"))
+                   .only("pk", "reference", "state", "data", "version_id", "created_at", "updated_at", "is_closed")
+                   .order_by(*order)[:EXPORT_CAP])
+    pairs = [(r, definition_by_id(r.version_id, r.version_hash)) for r in records]
+    facts = facts_for(pairs)
+    rows = [[r.reference, _state_title(d, r.state, states), facts[r.pk].customer, facts[r.pk].unit, facts[r.pk].amount,
+             local_time(r.created_at), local_time(r.updated_at)] for r, d in pairs]
+    table = exports.Table(text(definition.title, flow), [gettext("Reference"), gettext("State"), gettext("Customer"),
+                                                         gettext("Unit"), gettext("Amount"), gettext("Started"),
+                                                         gettext("Last change")], rows)
+    return _download(table, found, f"{flow}-{found.code}", ext)
+
+
+def _state_title(definition, state: str, current: dict[str, str]) -> str:
+    from .common import text
+
+    try:
+        return text(definition.state(state).title, state)
+    except KeyError:  # a state of an older version
+        return current.get(state, "")
+
+
+@login_required
+def inbox_export(request, ext: str):
+    """The user's inbox tasks with the filters of the page (view, project, flow, state, search, order)."""
+    from engine.runtime.inbox import inbox, matching_records
+    from engine.versions import definition_by_id
+    from kernel.access import memberships_of
+
+    from .common import task_title, text
+    from .inbox import _filters
+    from .record_facts import facts_for, local_time
+
+    if ext not in ("xlsx", "csv"):
+        raise Http404()
+    memberships = memberships_of(request.user.pk)
+    f = _filters(request.GET, memberships)
+    records = matching_records(memberships if f["project_id"] is None else [f["project_id"]], f["q"])
+    rows_query = inbox(request.user, view=f["view"], sort=f["sort"], descending=f["descending"],
+                       project_id=f["project_id"], flow=f["flow"], state=f["state"], records=records,
+                       memberships=memberships)
+    tasks = list(rows_query[:EXPORT_CAP])
+    pairs = []
+    for task in tasks:
+        definition = definition_by_id(task.record.version_id, task.version_hash)
+        task.texts = (task_title(definition, task), text(definition.title), text(definition.state(task.state).title))
+        pairs.append((task.record, definition))
+    facts = facts_for(pairs)
+    rows = [[t.record.reference, t.texts[0], t.texts[1], t.texts[2], facts[t.record_id].customer,
+             facts[t.record_id].unit, local_time(t.due_at)] for t in tasks]
+    table = exports.Table(gettext("Inbox"), [gettext("Reference"), gettext("Task"), gettext("Flow"), gettext("State"),
+                                             gettext("Customer"), gettext("Unit"), gettext("Due")], rows)
+    project = Project.objects.filter(pk=f["project_id"]).first() if f["project_id"] else None
+    return _download(table, project, "inbox", ext)
+
+
+def _download(table, project: Project | None, stem: str, ext: str) -> HttpResponse:
+    now = timezone.now()
+    if project is not None:
+        name = f"{stem}-{now.astimezone(project.zone):%Y%m%d}.{ext}"
+        content = exports.content(table, project, name, lang())
+    else:
+        name = f"{stem}-{timezone.localtime(now):%Y%m%d}.{ext}"
+        content = exports.content_without_project(table, name, lang())
+    response = HttpResponse(content, content_type="text/csv; charset=utf-8" if ext == "csv" else XLSX)
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
