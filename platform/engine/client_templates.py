@@ -191,6 +191,11 @@ def resolve(name: str, flow_text: str, schema_texts: Mapping[str, str], env: Env
     return template, resolved, found
 
 
+def document_of(flow_text: str) -> object:
+    """The parsed document of a flow text (cached; the caller must not change it), for its title."""
+    return _parsed(flow_text, "").data
+
+
 def entity_of(flow_text: str) -> str | None:
     """The entity a flow text names (`entity: complaint`), or None (inline, missing, unreadable)."""
     document = _parsed(flow_text, "").data

@@ -84,13 +84,18 @@ def template_of(project: Project, flow: str) -> tuple[Template, object | None, l
     return template, (None if problems else resolved), list(template.problems) + problems
 
 
-def template_title(flow: str, project: Project | None = None):
-    """The title a flow template gives itself (a `Text`), or None when the file has none or does not parse."""
+def template_title(flow: str, project: Project | None = None, client=None):
+    """The title a flow template gives itself (a `Text`), or None when the file has none or does not parse.
+
+    `client`, when the caller has it (a list of a project's templates), is that client
+    template, so no query is made per flow.
+    """
     from definitions.model import Text
 
-    if project is not None and flow not in flow_names():
+    if client is None and project is not None and flow not in flow_names():
         client = client_templates.template_for(project, flow)
-        data = load_yaml(client.flow_text).data if client is not None else None
+    if client is not None:
+        data = client_templates.document_of(client.flow_text)
     else:
         data = read_template(template_path(flow)).document
     title = data.get("title") if isinstance(data, dict) else None

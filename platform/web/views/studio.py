@@ -28,11 +28,11 @@ from kernel.models import Project
 from .common import administered_project, lang, posted_yaml, text
 
 
-def flow_title(flow: str, definition, project: Project | None = None) -> str:
+def flow_title(flow: str, definition, project: Project | None = None, client=None) -> str:
     """A flow by its title in the user's language; an unpublished flow by its template's title."""
     if definition is not None:
         return text(definition.title)
-    template = versions.template_title(flow, project)
+    template = versions.template_title(flow, project, client)
     return text(template) if template else flow
 
 
@@ -59,7 +59,7 @@ def studio(request, project: str):
     for name, client in project_templates(project_obj).items():
         version = published.get(name)
         definition = versions.definition_by_id(version.pk, version.content_hash) if version else None
-        rows.append({"flow": name, "version": version, "title": flow_title(name, definition, project_obj),
+        rows.append({"flow": name, "version": version, "title": flow_title(name, definition, project_obj, client),
                      "client": client})
     return render(request, "web/studio.html", {"project": project_obj, "rows": rows,
                                                "plugins": plugin_choices()})
@@ -102,7 +102,7 @@ def studio_flow(request, project: str, flow: str):
     return render(request, "web/studio_flow.html", {
         "project": project_obj, "flow": flow, "overrides": text_value, "problems": [p.render(lang()) for p in problems],
         "changes": [c.render(lang()) for c in changes], "unsaved": unsaved, "versions": history, "current": current,
-        "title": flow_title(flow, definition, project_obj), "client": templates[flow],
+        "title": flow_title(flow, definition, project_obj, templates[flow]), "client": templates[flow],
         "diagram": mermaid(definition, lang()) if definition else "",
         "mermaid_js": settings.MERMAID_AVAILABLE,
     }, status=400 if problems else 200)
