@@ -72,7 +72,8 @@ SPECS = (
         "reason": ParamSpec(_E, required=False, description="why the number is voided, kept with it"),
     }, "Void this record's queue number", "作废本记录的排号", "kernel"),
     ActionSpec("payment.record", {
-        "kind": ParamSpec(ParamKind.LITERAL, schema={"enum": [k.value for k in PaymentKind]}),
+        "kind": ParamSpec(ParamKind.LITERAL,  # a credit is a receivables line, never money received
+                          schema={"enum": [k.value for k in PaymentKind if k != PaymentKind.CREDIT]}),
         "amount": ParamSpec(_E, description="a money amount (decimal)"),
         "note": ParamSpec(_E, required=False, description="kept with the ledger entry"),
         "overpayment": ParamSpec(_E, required=False,
@@ -87,6 +88,8 @@ SPECS = (
         "commercial_loan": ParamSpec(_E, required=False, description="a combined loan's bank share"),
         "installments": ParamSpec(_E, required=False, description="how many installments (default 1)"),
         "every_months": ParamSpec(_E, required=False, description="months between installments (default 3)"),
+        "credit": ParamSpec(_E, required=False, description="the trade-in or lease-to-buy credit 抵扣 taken off "
+                            "what the buyer pays, a line settled by itself (kept when not given again)"),
         "replan": ParamSpec(ParamKind.LITERAL, required=False, schema={"type": "boolean"},
                             description="true: only adjust the deal's schedule if it has one (a loan's split)"),
     }, "Schedule what the deal's buyer owes", "生成应收计划", "kernel", repeatable=True),

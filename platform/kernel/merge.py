@@ -2,7 +2,8 @@
 
 `merge_customers` moves everything the duplicate has to the survivor — registrations,
 visits and calls (then recounting which are first visits and which returning), follow-ups,
-relations, change requests, earlier merges, the profile fields the survivor lacks — then
+relations, change requests, earlier merges, payment reminders, the profile fields the
+survivor lacks — then
 asks the layers above the kernel to move what they keep (the engine's records naming the
 customer, the points plugin's accounts), deletes the duplicate and writes a
 `CustomerMerge` with the counts. Any refusal or failure on the way rolls the whole merge
@@ -42,13 +43,15 @@ from .audit import stamp
 from .errors import CustomerNotFound, KernelError, MergeConflict, MergeSameCustomer, NotPermitted
 from .models.customers import (ChangeStatus, Customer, CustomerChangeRequest, CustomerMerge, CustomerRegistration,
                                CustomerRelation)
+from .models.dunning import DunningNotice
 from .models.followups import FollowUp
 from .models.projects import Project
 from .models.visits import Visit
 
 # (app label that must be installed, module): the engine's records, the points plugin's accounts.
 PARTS = (("engine", "engine.customer_merge"), ("points", "plugins.points.merge"))
-KERNEL_KINDS = ("registrations", "visits", "follow_ups", "relations", "change_requests", "merges", "profile_fields")
+KERNEL_KINDS = ("registrations", "visits", "follow_ups", "relations", "change_requests", "merges", "profile_fields",
+                "reminders")
 
 
 def parts() -> list[ModuleType]:
@@ -92,6 +95,7 @@ def preview(*, survivor_id: int, duplicate_id: int, by_user_id: int,
         "relations": CustomerRelation.objects.filter(Q(from_customer_id=duplicate_id)
                                                      | Q(to_customer_id=duplicate_id)).count(),
         "change_requests": CustomerChangeRequest.objects.filter(customer_id=duplicate_id).count(),
+        "reminders": DunningNotice.objects.filter(customer_id=duplicate_id).count(),
     }
     for part in parts():
         counts.update(part.count(survivor_id, duplicate_id))
@@ -116,6 +120,9 @@ def merge_customers(*, survivor_id: int, duplicate_id: int, by_user_id: int,
         "change_requests": _move_change_requests(survivor, duplicate, now, by_user_id),
         "merges": CustomerMerge.objects.filter(survivor=duplicate).update(survivor=survivor),
         "profile_fields": _fill_profile(survivor, duplicate, now, by_user_id),
+        # payment reminders name their customer by a hidden relation (no reverse name), which the
+        # sweep of other rows below cannot see: deleting the duplicate would blank them
+        "reminders": DunningNotice.objects.filter(customer=duplicate).update(customer=survivor),
     }
     for part in loaded:
         moved.update(part.move(survivor, duplicate, now, by_user_id))
@@ -246,7 +253,8 @@ def _move_other_rows(survivor: Customer, duplicate: Customer) -> dict[str, int]:
 
 
 def _customer_relations() -> list:
-    known = {CustomerRegistration, Visit, FollowUp, CustomerRelation, CustomerChangeRequest, CustomerMerge}
+    known = {CustomerRegistration, Visit, FollowUp, CustomerRelation, CustomerChangeRequest, CustomerMerge,
+             DunningNotice}
     return [r for r in Customer._meta.related_objects
             if r.related_model not in known and getattr(r.field, "many_to_one", False)
             and not r.related_model._meta.app_label.startswith("points")

@@ -35,6 +35,7 @@ if TYPE_CHECKING:
 ZERO = Decimal("0.00")
 CASH_KINDS = (PaymentKind.SINCERITY_DEPOSIT, PaymentKind.RESERVATION_DEPOSIT, PaymentKind.DEPOSIT,
               PaymentKind.DOWN_PAYMENT)
+RENT_RECEIVED_FIELD = "rent_received"  # a lease's running total of rent, kept from the ledger here
 NOT_SALES = (PaymentKind.RENT, PaymentKind.SECURITY_DEPOSIT, PaymentKind.FEE,
              PaymentKind.DEPOSIT_REFUND)  # outside net collections
 
@@ -58,7 +59,9 @@ def record(ctx: ActionContext, kind: str, amount: object, note: object = "", ove
     Once the deal is scheduled, a receipt beyond what is due on its lines is refused
     (`receivables.ReceiptExceedsDue`) unless finance records it with `overpayment`: then
     what was due is one entry and the rest a second one marked as an overpayment, to
-    be refunded. Returns the (first) entry.
+    be refunded. A rent receipt also sets the lease's `rent_received` to the rent the
+    ledger holds for it, so the running total cannot drift from the ledger (lease-to-buy
+    credits a share of it). Returns the (first) entry.
     """
     kind = PaymentKind(kind)
     money = to_money(amount)
@@ -77,6 +80,9 @@ def record(ctx: ActionContext, kind: str, amount: object, note: object = "", ove
         project_id=ctx.project_id, record_id=ctx.record_id, reference=ctx.reference, kind=kind,
         amount=part, received_at=ctx.now, recorded_by_id=ctx.user_id, note=str(note or "")[:200], overpayment=over)
         for part, over in entries if part > 0]
+    if kind == PaymentKind.RENT:
+        rent = net_collections(ctx.project_id, record_ids=ctx.deal)[PaymentKind.RENT]
+        ctx.changes[RENT_RECEIVED_FIELD] = str(rent)
     return made[0]
 
 

@@ -59,16 +59,18 @@ LEASE_LINE_OF = {K.RENT: K.RENT, K.SECURITY_DEPOSIT: K.SECURITY_DEPOSIT}
 REFUNDS_OF = {LEASE_PLAN: (K.REFUND, K.DEPOSIT_REFUND)}
 SALE_REFUNDS = (K.REFUND,)
 ADDED_KINDS = (K.AREA_DIFFERENCE, K.FEE)  # lines `due` adds; rescheduling keeps them
+SETTLED_KINDS = (K.CREDIT,)  # lines settled by themselves: a trade-in's or lease-to-buy's credit
 PLANS = ("full", "installments", "commercial_mortgage", "provident_fund", "combined")
 KIND_ZH = {K.SINCERITY_DEPOSIT: "诚意金", K.RESERVATION_DEPOSIT: "小订金", K.DEPOSIT: "定金", K.DOWN_PAYMENT: "首付",
            K.INSTALLMENT: "分期款", K.BANK_LOAN: "商贷放款", K.PROVIDENT_FUND_LOAN: "公积金放款",
            K.AREA_DIFFERENCE: "面积补差款", K.RENT: "租金", K.SECURITY_DEPOSIT: "押金", K.FEE: "代收费用",
-           K.REFUND: "退款", K.DEPOSIT_REFUND: "押金退还"}
+           K.REFUND: "退款", K.DEPOSIT_REFUND: "押金退还", K.CREDIT: "抵扣"}
 KIND_EN = {K.SINCERITY_DEPOSIT: "sincerity deposit", K.RESERVATION_DEPOSIT: "reservation deposit",
            K.DEPOSIT: "deposit", K.DOWN_PAYMENT: "down payment", K.INSTALLMENT: "installment",
            K.BANK_LOAN: "bank loan", K.PROVIDENT_FUND_LOAN: "provident-fund loan",
            K.AREA_DIFFERENCE: "area difference", K.RENT: "rent", K.SECURITY_DEPOSIT: "security deposit",
-           K.FEE: "fees collected", K.REFUND: "refund", K.DEPOSIT_REFUND: "security deposit refund"}
+           K.FEE: "fees collected", K.REFUND: "refund", K.DEPOSIT_REFUND: "security deposit refund",
+           K.CREDIT: "credit"}
 
 
 class ReceiptExceedsDue(KernelError):
@@ -94,8 +96,9 @@ class OverpaymentNeedsFinance(KernelError):
 
 class ScheduleExceedsPrice(KernelError):
     code = "schedule_exceeds_price"
-    template_en = "{reference}: the deposit and the down payment ({paid}) are more than the deal price ({price})"
-    template_zh = "{reference}：定金与首付合计 {paid} 超过成交总价 {price}"
+    template_en = ("{reference}: the deposit and the down payment, with any credit ({paid}), are more than the deal "
+                   "price ({price})")
+    template_zh = "{reference}：定金与首付（含抵扣）合计 {paid} 超过成交总价 {price}"
 
 
 class DepositBelowReceived(KernelError):
@@ -197,7 +200,7 @@ def allocate(lines: Sequence[Receivable], payments: Iterable[Payment], today: da
     """
     order = sorted(range(len(lines)), key=lambda i: (lines[i].due_on is None, lines[i].due_on or date.min,
                                                      lines[i].position))
-    received = [ZERO] * len(lines)
+    received = [line.amount if line.kind in SETTLED_KINDS else ZERO for line in lines]
     excess = refunded = ZERO
     for p in payments:
         if p.kind in refunds:
@@ -319,9 +322,13 @@ def split(amount: Decimal, parts: int) -> list[Decimal]:
 @transaction.atomic
 def schedule(ctx: ActionContext, *, payment_plan: object, deal_price: object, deposit: object = None,
              down_payment: object = None, signed_on: object = None, commercial_loan: object = None,
-             installments: object = None, every_months: object = None, replan: bool = False) -> None:
-    """(Re)build the deal's lines from its plan and price; keeps the deposit and down payment not given again.
+             installments: object = None, every_months: object = None, credit: object = None,
+             replan: bool = False) -> None:
+    """(Re)build the deal's lines from its plan and price; keeps the deposit, down payment and credit not given again.
 
+    `deal_price` is the contract price; `credit` (a trade-in's old home, a lease-to-buy's
+    rent: 抵扣) is a line settled by itself, like a payment already made, so the deposit,
+    the down payment and the rest (installments, loans) add up to the price less it.
     `replan`: a record that may not belong to a scheduled deal (a mortgage started by
     hand) adjusts the deal's schedule if there is one and does nothing otherwise.
     """
@@ -357,16 +364,22 @@ def schedule(ctx: ActionContext, *, payment_plan: object, deal_price: object, de
     taken = sum((p.amount for p in deal_payments(found) if p.kind in DEPOSIT_KINDS and not p.overpayment), ZERO)
     if dep < taken:
         raise DepositBelowReceived(reference=ctx.reference, deposit=yuan(dep), received=yuan(taken))
-    lines: list[tuple[str, date | None, Decimal]] = [(K.DEPOSIT, deposit_line.due_on if deposit_line else today, dep)]
+    credit_line = first.get(K.CREDIT)
+    credited = _optional_money(credit, "credit")
+    if credited is None:
+        credited = credit_line.amount if credit_line else ZERO
+    lines: list[tuple[str, date | None, Decimal]] = [
+        (K.DEPOSIT, deposit_line.due_on if deposit_line else today, dep),
+        (K.CREDIT, credit_line.due_on if credit_line else today, credited)]
     if down is None:  # before signing: the rest of the price is due at signing, split then
-        if price < dep:
-            raise ScheduleExceedsPrice(reference=ctx.reference, paid=yuan(dep), price=yuan(price))
-        lines.append((K.DOWN_PAYMENT, None, price - dep))
+        if price < dep + credited:
+            raise ScheduleExceedsPrice(reference=ctx.reference, paid=yuan(dep + credited), price=yuan(price))
+        lines.append((K.DOWN_PAYMENT, None, price - dep - credited))
     else:
         signed = _day(signed_on, down_line.due_on if down_line and down_line.due_on else today)
-        rest = price - dep - down
+        rest = price - dep - credited - down
         if rest < 0:
-            raise ScheduleExceedsPrice(reference=ctx.reference, paid=yuan(dep + down), price=yuan(price))
+            raise ScheduleExceedsPrice(reference=ctx.reference, paid=yuan(dep + credited + down), price=yuan(price))
         lines.append((K.DOWN_PAYMENT, signed, down))
         if plan in ("full", "installments"):
             count = max(int(installments or 1), 1) if plan == "installments" else 1

@@ -54,6 +54,7 @@ def _glossary() -> dict[str, str]:
         "deal_price_per_m2": _("Deal price per m²"), "total_discount_rate": _("Total discount"),
         "approval": _("Approval needed"),
         "price_after_discounts": _("Price after discounts"), "credits": _("Credits"), "credit": _("Credit"),
+        "credited": _("Credited (old home, rent)"), "to_pay": _("To pay after credits"),
         "amount": _("Amount"),
     }
 
@@ -80,7 +81,7 @@ def _known_enums() -> dict[str, str]:
 
 _PLUGIN_ENUM_KEYS = frozenset({"basis", "mode", "approval", "area_basis", "credit"})
 _MONEY_KEYS = frozenset({"list_price", "deal_price", "deal_price_per_m2", "before", "after", "price_after_discounts",
-                         "amount"})
+                         "amount", "credited", "to_pay"})
 _RATE_KEYS = frozenset({"rate", "total_discount_rate", "consultant_allowance", "countersign_above"})
 
 

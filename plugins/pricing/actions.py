@@ -33,14 +33,15 @@ QUOTE = ActionSpec("pricing.quote", {
     "approved": ParamSpec(_E, required=False,
                           description="whether a discount above the allowance was approved; when given and false, "
                                       "such a discount is refused"),
-    "deal_price_into": ParamSpec(_F, required=False, description="money field that gets the deal price"),
+    "deal_price_into": ParamSpec(_F, required=False, description="money field that gets the deal price "
+                                 "(the contract price, before any credit)"),
     "list_price_into": ParamSpec(_F, required=False, description="money field that gets the list price"),
     "trade_in_credit": ParamSpec(_E, required=False,
                                  description="the old home's value credited (置换), e.g. record.trade_in_credit; "
-                                             "taken off after discounts"),
+                                             "paid toward the deal price, after the discounts"),
     "lease_credit": ParamSpec(_E, required=False,
                               description="rent credited on a lease-to-buy (以租代买), e.g. record.lease_credit; "
-                                          "taken off after discounts"),
+                                          "paid toward the deal price, after the discounts"),
 }, "Quote and freeze the price", "报价并冻结价格", repeatable=True)
 
 SETTLE_AREA = ActionSpec("pricing.settle_area", {
@@ -65,8 +66,10 @@ def quote(ctx, *, unit: object, into: str, payment_plan: object = None, discount
     instead of a frozen price when a discount above the allowance was not approved, so
     a misconfigured guard cannot let one through.
 
-    `trade_in_credit` and `lease_credit` (nothing, empty or 0: none) are taken off the
-    price after discounts as credit lines; `deal_price_into` gets the price after them.
+    `trade_in_credit` and `lease_credit` (nothing, empty or 0: none) are credit lines after
+    the discounts: paid by the old home or the rent, not taken off the price, so
+    `deal_price_into` gets the contract price before them (the receivables take the credit
+    as a line settled by itself, `receivables.schedule`'s `credit`).
     A credit above the rules' cap for its kind, or credits above the price, are refused.
     """
     rules = _rules(ctx)

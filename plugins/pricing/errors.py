@@ -45,9 +45,9 @@ class CreditAboveCap(PluginError):
 
 
 class CreditAbovePrice(PluginError):
-    """Credits that would take the deal price below zero."""
+    """Credits that would pay more than the deal price."""
 
     code = "pricing_credit_above_price"
     template_en = ("a {credit_en} of {amount} is more than the {left} left to pay (price after discounts {price}): "
-                   "the deal price cannot be below zero; choose a dearer unit or a lower credit")
-    template_zh = "{credit_zh} {amount} 超过待付金额 {left}（折后价 {price}），成交价不能低于零；请选择总价更高的房源或降低抵扣额"
+                   "credits cannot pay more than the price; choose a dearer unit or a lower credit")
+    template_zh = "{credit_zh} {amount} 超过待付金额 {left}（折后价 {price}），抵扣不能超过成交价；请选择总价更高的房源或降低抵扣额"

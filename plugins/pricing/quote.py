@@ -4,10 +4,13 @@ The snapshot is what the deal keeps: every figure as a decimal string, the rules
 revision, and which approval the manual discount needs, so the price can be explained
 years later even after the rules change. Its shape is versioned (`format`).
 
-Credits (a trade-in's old home, a lease-to-buy's rent; `credits.py`) come last: the
-rounded price after discounts less the credits is the deal price, what the buyer
-pays. A quote with credits adds `price_after_discounts` and one `credits` line each;
-one without has neither key, exactly as before credits existed, so format 1 stands.
+Credits (a trade-in's old home, a lease-to-buy's rent; `credits.py`) come last, and
+they do not change the price: the deal price (the contract price, on which commission,
+points and P are worked out) is the rounded price after discounts; the credits are paid
+with something other than money, like a payment already made, and `to_pay` is what is
+left for the buyer to pay. A quote with credits adds `price_after_discounts` (equal to
+the deal price), one `credits` line each, `credited` and `to_pay`; one without has none
+of these keys, exactly as before credits existed, so format 1 stands.
 The discount rate, the approval and the price per m² are the price after discounts'.
 """
 from __future__ import annotations
@@ -43,8 +46,17 @@ class Quote:
     after_manual: Decimal
     price_after_discounts: Decimal  # rounded by the rules: what the unit sells for
     credits: tuple[CreditLine, ...]
-    deal_price: Decimal  # after credits: what the buyer pays
+    to_pay: Decimal  # after credits: what the buyer pays in money
     approval: Approval
+
+    @property
+    def deal_price(self) -> Decimal:
+        """The contract price: the rounded price after discounts; credits are a way of paying it."""
+        return self.price_after_discounts
+
+    @property
+    def credited(self) -> Decimal:
+        return self.price_after_discounts - self.to_pay
 
     @property
     def area(self) -> Decimal | None:
@@ -86,7 +98,8 @@ class Quote:
                          "mode": self.rules.deal_rounding.mode.value},
             **({"price_after_discounts": money_text(self.price_after_discounts),
                 "credits": [{"credit": c.kind.value, "amount": money_text(c.amount), "before": money_text(c.before),
-                             "after": money_text(c.after)} for c in self.credits]} if self.credits else {}),
+                             "after": money_text(c.after)} for c in self.credits],
+                "credited": money_text(self.credited), "to_pay": money_text(self.to_pay)} if self.credits else {}),
             "deal_price": money_text(self.deal_price),
             "deal_price_per_m2": money_text(self.deal_price_per_m2),
             "total_discount_rate": decimal_text(self.total_discount_rate),
@@ -105,6 +118,6 @@ def make_quote(unit: UnitFacts, unit_id: int, list_price: Decimal, rules: Pricin
     approval = approval_needed(manual_rate, rules.manual)
     after_manual = fen(after_chain * (1 - manual_rate))
     price_after_discounts = round_to(after_manual, rules.deal_rounding)
-    deal_price, lines = apply_credits(price_after_discounts, credits or {}, rules.credits)
+    to_pay, lines = apply_credits(price_after_discounts, credits or {}, rules.credits)
     return Quote(unit, unit_id, rules, payment_plan, list_price, tuple(steps), after_chain, manual_rate,
-                 after_manual, price_after_discounts, tuple(lines), deal_price, approval)
+                 after_manual, price_after_discounts, tuple(lines), to_pay, approval)

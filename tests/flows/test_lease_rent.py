@@ -12,7 +12,8 @@ from decimal import Decimal as D
 
 from django.utils import timezone
 
-from engine.runtime import GuardFailed, NotPermitted, records
+from engine.runtime import GuardFailed, NotPermitted, TransitionNotAvailable, records
+from engine.models import Record
 from engine.runtime.errors import ActionFailed
 from kernel import receivables
 from kernel.payments import net_collections
@@ -193,9 +194,76 @@ def test_lease_to_buy_passes_the_agreed_share_of_the_rent_received_to_the_subscr
     sub = fire(sc, sub, "quote", {"unit_id": units[4].pk, "payment_plan": "full"}, to="draft")
     sub = fire(sc, sub, "submit", {"buyers": [{"customer_id": tenant.pk}], "deposit": "30000.00"},
                to="awaiting_contract")
-    _, s = statement(sub, today)
-    assert (schedule_of(sub).payment_plan, s.received, s.excess) == ("full", D("30000.00"), D("0.00"))
+    lines, s = statement(sub, today)
+    # the deal price is the price before the credit; the credit is a line settled by itself, the deposit paid
+    assert sub.data["deal_price"] == sub.data["price_snapshot"]["price_after_discounts"]
+    assert lines[:2] == [("deposit", D("30000.00"), D("30000.00"), D("0.00")),
+                         ("credit", D("17738.73"), D("17738.73"), D("0.00"))]
+    assert (schedule_of(sub).payment_plan, s.due, s.received, s.excess) == (
+        "full", D(sub.data["deal_price"]), D("47738.73"), D("0.00"))
     assert schedule_of(lease).payment_plan == "lease"
+
+
+def merchant_signed(p, u, unit):
+    """A merchant lease signed: 36 000.00 a month for 60 months from the fit-out start on 10 September 2026,
+    60 fit-out and 10 rent-free days, quarterly, a deposit of 108 000.00 taken in full."""
+    mm = u["merchant_manager"]
+    m = records.start_record(mm, p, "merchant_leasing", {"merchant_name": "好味零售", "business_format": "retail"})
+    m = fire(mm, m, "submit_qualification", {"licence_no": "91310000X", "licence_valid_until": "2030-01-01",
+                                             "brand": "好味", "brand_authorisation": "brand_owner"},
+             to="qualification")
+    complete(mm, m, "check_licence")
+    complete(mm, m, "check_brand")
+    m = fire(mm, m, "qualify", {"grade": "A"}, to="format_fit")
+    m = fire(mm, m, "confirm_fit", {"unit_id": unit.pk, "planned_format": "retail", "leasable_area": "60.00"},
+             to="negotiation")
+    m = fire(mm, m, "submit_terms", {"monthly_rent": "36000.00", "deposit": "108000.00", "term_months": 60,
+                                     "fit_out_days": 60, "rent_free_days": 10, "payment_cycle": "quarterly"},
+             to="terms_review")
+    m = approve(m, u["finance"], u["project_director"], fires="approve_terms", to="contracting")
+    return fire(u["contract_clerk"], m, "sign_lease", {"lease_contract_no": "SZ-9", "signed_on": "2026-09-01",
+                                                      "fit_out_start": "2026-09-10", "deposit_received": "108000.00"},
+                to="fit_out")
+
+
+def test_a_merchant_lease_runs_on_after_the_opening_rent_renewal_and_move_out_with_the_deposit_settled(
+        world, customers):
+    p, u, units = world
+    mm, fin, director = u["merchant_manager"], u["finance"], u["project_director"]
+    m = merchant_signed(p, u, units[9])
+    m = fire(mm, m, "open", {"opening_date": "2026-11-10", "grade": "S"}, to="opened")
+    assert_open_tasks(m, {("collect_rent_on_schedule", "work", "merchant_manager")})
+
+    # 收租 after the opening: the first two quarters; rent_received is the ledger's
+    m = fire(mm, m, "collect_rent", {"rent_received_amount": "25200.00"}, to="opened")
+    m = fire(fin, m, "collect_rent", {"rent_received_amount": "108000.00"}, to="opened")
+    assert m.data["rent_received"] == "133200.00"
+    refused(TransitionNotAvailable, mm, m, "cancel", {"cancel_reason": "x"})  # a running lease ends by notice
+
+    # 续租 to 9 September 2033 at 40 000.00 flat: 8 quarters of 120 000.00 from 10 September 2031
+    m = fire(mm, m, "request_renewal", {"renewal_term_end": "2033-09-09", "renewal_rent": "40000.00"},
+             to="renewal_review")
+    m = approve(m, director, fires="approve_renewal", to="opened")
+    lines = rent(m)
+    assert (len(lines), lines[19], lines[20], lines[-1]) == (
+        28, (date(2031, 6, 10), D("108000.00")), (date(2031, 9, 10), D("120000.00")),
+        (date(2033, 6, 10), D("120000.00")))
+    assert (m.data["term_end"], m.data["monthly_rent"]) == ("2033-09-09", "40000.00")
+    assert schedule_of(m).deal_price == D("3037200.00")  # 2 077 200.00 + 8 × 120 000.00
+
+    # 退租 on 20 January 2032: the quarter from 10 December 2031 has 40 000.00 + 40 000.00 × 11/31
+    # (10–20 January of a 31-day lease month) = 40 000.00 + 14 193.548… → 54 193.55; later quarters dropped
+    m = fire(mm, m, "give_notice", {"termination_date": "2032-01-20", "termination_reason": "brand leaves"},
+             to="terminating")
+    assert rent(m)[20:] == [(date(2031, 9, 10), D("120000.00")), (date(2031, 12, 10), D("54193.55"))]
+    assert schedule_of(m).deal_price == D("2251393.55")
+
+    complete(mm, m, "inspect_premises")
+    m = fire(fin, m, "settle_deposit", {"deposit_deductions": "8000.00", "deposit_refund": "100000.00"},
+             to="terminated")
+    assert payments(m)[-1] == (m.reference, "deposit_refund", D("100000.00"))
+    assert net_collections(p.pk, record_ids=[m.pk]).net == D("0.00")
+    assert sale(units[9]) == ("available", None)
 
 
 def test_a_merchant_lease_signing_schedules_rent_after_the_fit_out_and_rent_is_received(world, customers):
@@ -231,3 +299,20 @@ def test_a_merchant_lease_signing_schedules_rent_after_the_fit_out_and_rent_is_r
     assert payments(m) == [(m.reference, "security_deposit", D("108000.00")), (m.reference, "rent", D("25200.00"))]
     _, s = statement(m, date(2026, 12, 1))
     assert (s.received, s.overdue) == (D("133200.00"), D("0.00"))
+
+
+def test_rent_received_is_the_ledgers_even_when_the_record_had_drifted(world, customers):
+    p, u, units = world
+    ag = u["leasing_agent"]
+    lease = signed(p, u, units[10], customers["c9"])
+    lease = fire(ag, lease, "record_rent", {"rent_received_amount": "12077.42"}, to="active")
+    # a total that drifted from the ledger (written by an earlier version that added to what the record said,
+    # or typed over by an admin): 99 999.99 where the ledger holds 12 077.42
+    Record.objects.filter(pk=lease.pk).update(data={**lease.data, "rent_received": "99999.99"})
+    lease.refresh_from_db()
+
+    lease = fire(ag, lease, "record_rent", {"rent_received_amount": "23400.00"}, to="active")
+
+    assert lease.data["rent_received"] == "35477.42"  # 12 077.42 + 23 400.00, the ledger's rent
+    lease = fire(u["sales_manager"], lease, "convert_to_purchase", to="converted")
+    assert child(lease, "subscription").data["lease_credit"] == "17738.71"  # 50 % of 35 477.42

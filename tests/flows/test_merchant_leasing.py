@@ -23,6 +23,7 @@ CONTRACTING = ("sign_lease", "work", ("merchant_manager", "contract_clerk"))
 LICENCE = {"licence_no": "91310000X", "licence_valid_until": "2030-01-01", "brand": "好味",
            "brand_authorisation": "brand_owner"}
 TERMS = {"monthly_rent": "36000.00", "deposit": "108000.00", "term_months": 60, "fit_out_days": 60}
+OPENED = ("collect_rent_on_schedule", "work", "merchant_manager")
 
 
 def qualified(p, u, business_format="food_beverage"):
@@ -73,8 +74,9 @@ def test_a_fitting_merchant_negotiates_signs_fits_out_and_opens(world, customers
     refused(GuardFailed, mm, m, "open", {"opening_date": "2026-09-01", "grade": "S"})  # before the fit-out
     m = fire(mm, m, "open", {"opening_date": "2026-11-10", "grade": "S"}, to="opened")
 
-    assert_open_tasks(m, set())
-    assert m.data["grade"] == "S" and m.is_closed
+    # the running lease: rent is collected on schedule until a notice ends it (tests/flows/test_lease_rent.py)
+    assert_open_tasks(m, {OPENED})
+    assert m.data["grade"] == "S" and not m.is_closed
     assert sale(units[2]) == ("reserved", m.reference)  # let: it cannot be let or sold twice
     assert payments(m) == []
 
@@ -96,7 +98,7 @@ def test_a_format_exception_approved_by_the_director(world, customers):
     m = fire(mm, m, "sign_lease", {"lease_contract_no": "SZ-1", "signed_on": "2026-09-01",
                                    "fit_out_start": "2026-09-10"}, to="fit_out")
     m = fire(mm, m, "open", {"opening_date": "2026-11-10", "grade": "S"}, to="opened")
-    assert_open_tasks(m, set())
+    assert_open_tasks(m, {OPENED})
 
 
 def test_a_format_exception_refused_goes_back_to_the_plan(world, customers):

@@ -91,10 +91,10 @@ def test_a_trade_in_holds_the_new_unit_and_starts_its_subscription(world, custom
         "draft", "1450000.00", units[8].pk, owner.pk)
     assert_last_history(ts, kind="start", to_state="draft", actor=sc, details={"parent": r.reference})
     assert_open_tasks(ts, {("prepare_subscription", "work", "sales_consultant")})
-    # the trade-in subscription is quoted like any other, less the old home's credit (2,997,134.00 − 1,450,000.00),
-    # and takes the hold over when submitted
+    # the trade-in subscription is quoted like any other at 2,997,134.00, the old home's credit paying part of it
+    # (2,997,134.00 − 1,450,000.00 left to pay), and takes the hold over when submitted
     ts = fire(sc, ts, "quote", {"unit_id": units[8].pk, "payment_plan": "full"}, to="draft")
-    assert ts.data["deal_price"] == "1547134.00"
+    assert (ts.data["deal_price"], ts.data["price_snapshot"]["to_pay"]) == ("2997134.00", "1547134.00")
     ts = fire(sc, ts, "submit", {"buyers": [{"customer_id": owner.pk}], "deposit": "50000.00"}, to="awaiting_contract")
     assert sale(units[8]) == ("subscribed", ts.reference)
 

@@ -17,7 +17,7 @@ import pytest
 
 from django.utils import timezone
 
-from engine.runtime import records
+from engine.runtime import GuardFailed, records
 from engine.runtime.errors import ActionFailed
 from extensions import registry
 from extensions.errors import InvalidArgument
@@ -94,11 +94,12 @@ def test_the_old_home_is_a_credit_line_of_the_new_units_quote_and_the_receivable
     assert (ts.data["trade_in_credit"], sale(units[8])) == ("1450000.00", ("reserved", r.reference))
 
     # full payment: 3 058 300.00 × 0.98 = 2 997 134.00; 2 % by hand: × 0.98 = 2 937 191.32 → 2 937 191.00 after
-    # discounts; the old home (at most 50 % of it, 1 468 595.50): − 1 450 000.00 = 1 487 191.00 to pay
+    # discounts, the deal price; the old home (at most 50 % of it, 1 468 595.50) pays 1 450 000.00 of it:
+    # 1 487 191.00 is left to pay
     ts = fire(sc, ts, "quote", {"unit_id": units[8].pk, "payment_plan": "full", "discount_rate": "0.02"}, to="draft")
     q = ts.data["price_snapshot"]
-    assert (ts.data["list_price"], q["price_after_discounts"], ts.data["deal_price"], q["deal_price"]) == (
-        "3058300.00", "2937191.00", "1487191.00", "1487191.00")
+    assert (ts.data["list_price"], q["price_after_discounts"], ts.data["deal_price"], q["deal_price"], q["to_pay"]) == (
+        "3058300.00", "2937191.00", "2937191.00", "2937191.00", "1487191.00")
     assert q["credits"] == [{"credit": "trade_in", "amount": "1450000.00", "before": "2937191.00",
                              "after": "1487191.00"}]
     # not a discount: (3 058 300 − 2 937 191) / 3 058 300 = 0.0396; P = 2 937 191.00 / 128.50 = 22 857.52;
@@ -106,23 +107,25 @@ def test_the_old_home_is_a_credit_line_of_the_new_units_quote_and_the_receivable
     assert (q["total_discount_rate"], q["deal_price_per_m2"], q["approval"], q["rules_revision"]) == (
         "0.0396", "22857.52", "none", 2)
 
-    # submitted: the deal price after the credit is what the buyer owes: 50 000.00 now, 1 437 191.00 after
+    # submitted: the whole price is due, the old home's credit a line settled by itself: 50 000.00 now,
+    # 2 937 191.00 − 50 000.00 − 1 450 000.00 = 1 437 191.00 at signing
     ts = fire(sc, ts, "submit", {"buyers": [{"customer_id": owner.pk}], "deposit": "50000.00"}, to="awaiting_contract")
     assert sale(units[8]) == ("subscribed", ts.reference)
     assert schedule_lines(ts) == [("deposit", D("50000.00"), D("50000.00")),
+                                  ("credit", D("1450000.00"), D("1450000.00")),
                                   ("down_payment", D("1437191.00"), D("0.00"))]
 
     # the record page shows the frozen quote's credit line by its name (a table whose columns come in the
     # order the database keeps the keys: PostgreSQL's jsonb sorts them), and the price after discounts
     text = page_text(client, sc, ts)
     credits = text[text.index("所需审批"):text.index("关联记录")]
-    assert "折后价 ¥2,937,191.00" in credits and "成交价 ¥1,487,191.00" in text
+    assert "折后价 ¥2,937,191.00" in credits and "成交价 ¥2,937,191.00" in text and "应付金额 ¥1,487,191.00" in text
     for shown in ("抵扣类别", "金额", "抵扣前", "抵扣后", "置换抵扣额（旧房）", "¥1,450,000.00", "¥1,487,191.00"):
         assert shown in credits, shown
     english = page_text(client, sc, ts, "en")
     credits = english[english.index("Approval needed"):english.index("Linked records")]
     for shown in ("Price after discounts ¥2,937,191.00", "Credit", "Before the credit", "After the credit",
-                  "Trade-in credit (old home)"):
+                  "Trade-in credit (old home)", "To pay after credits ¥1,487,191.00"):
         assert shown in credits, shown
 
 
@@ -137,9 +140,10 @@ def test_the_discount_approval_panel_counts_the_credit_apart_from_the_discount(c
 
     text = page_text(client, u["sales_manager"], ts)
 
-    # the discount is 3 058 300.00 − 2 907 220.00 = 151 080.00 (4.94 %), the credit a line of its own
-    assert ("表价 ¥3,058,300.00 一次性付款 98 折 98% 手工折扣 3% 优惠金额 ¥151,080.00 "
-            "置换抵扣额（旧房） -¥1,450,000.00 成交价 ¥1,457,220.00 总折扣 4.94%") in text
+    # the discount is 3 058 300.00 − 2 907 220.00 = 151 080.00 (4.94 %), the deal price 2 907 220.00; the credit
+    # pays part of it, a line of its own under it, and what is left to pay
+    assert ("表价 ¥3,058,300.00 一次性付款 98 折 98% 手工折扣 3% 优惠金额 ¥151,080.00 成交价 ¥2,907,220.00 "
+            "置换抵扣额（旧房） -¥1,450,000.00 应付金额 ¥1,457,220.00 总折扣 4.94%") in text
 
 
 def test_a_trade_in_credit_above_the_cap_is_refused_when_the_deal_is_quoted(world, customers):
@@ -164,19 +168,20 @@ def test_the_frozen_quote_keeps_its_credit_when_the_rules_change_and_a_new_quote
     p, u, units = capped
     sc, mgr, owner = u["sales_consultant"], u["sales_manager"], customers["c11"]
     ts = child(fire(sc, priced(p, u, owner, new_unit=units[5]), "publish_with_trade_in", to="listed"), "subscription")
-    # 2 997 134.00 after discounts, − 1 450 000.00 = 1 547 134.00
+    # 2 997 134.00 after discounts, the deal price; − 1 450 000.00 = 1 547 134.00 to pay
     ts = fire(sc, ts, "quote", {"unit_id": units[5].pk, "payment_plan": "full"}, to="draft")
     ts = fire(sc, ts, "submit", {"buyers": [{"customer_id": owner.pk}], "deposit": "50000.00"}, to="awaiting_contract")
     frozen = ts.data["price_snapshot"]
-    assert (frozen["deal_price"], frozen["rules_revision"]) == ("1547134.00", 2)
+    assert (frozen["deal_price"], frozen["to_pay"], frozen["rules_revision"]) == ("2997134.00", "1547134.00", 2)
 
     # the project lowers the cap to 30 % (revision 3): the deal keeps its frozen price and schedule
     publish_rules(p, "pricing", with_credit_cap("0.30"))
     ts = fire(sc, ts, "request_buyer_change", {"change_buyers": [{"customer_id": owner.pk}],
                                                "change_reason": "spelling"}, to="buyer_change_review")
     ts = approve(ts, mgr, u["project_director"], fires="approve_buyer_change", to="awaiting_contract")
-    assert ts.data["price_snapshot"] == frozen and ts.data["deal_price"] == "1547134.00"
+    assert ts.data["price_snapshot"] == frozen and ts.data["deal_price"] == "2997134.00"
     assert schedule_lines(ts) == [("deposit", D("50000.00"), D("50000.00")),
+                                  ("credit", D("1450000.00"), D("1450000.00")),
                                   ("down_payment", D("1497134.00"), D("0.00"))]
 
     # a price change is quoted again, credit and all, under revision 3: 1 % by hand leaves
@@ -229,12 +234,24 @@ def test_a_trade_in_pays_the_resale_and_the_new_home_commission_each_on_its_own_
     r = sold_and_transferred(u, r, customers["c12"])
     assert commission(r) == [("consultant", D("14000.00"), "payable")]
 
-    # the new unit's contract, a descendant of the resale, accrues its own new-home commission on its deal
-    # price (after the credit, as the contract flow passes it): 0.3 % of 1 547 134.00 = 4 641.402 → 4 641.40
+    # the new unit's contract, a descendant of the resale, accrues its own new-home commission on the contract
+    # price, before the credit (the old home pays part of it, it does not make the unit cheaper):
+    # 0.3 % of 2 997 134.00 = 8 991.402 → 8 991.40
     ts = fire(clerk, ts, "sign", to="contracted")
     con = review_contract(u, child(ts, "contract"), TERMS)
+    assert (con.data["deal_price"], con.data["credit"]) == ("2997134.00", "1450000.00")
+    # P = 2 997 134.00 / 128.50 = 23 324.00, the frozen quote's own
+    assert con.data["unit_price"] == ts.data["price_snapshot"]["deal_price_per_m2"] == "23324.00"
+    # the down payment may not be more than the price less the deposit and the credit: 1 497 134.00
+    refused(GuardFailed, clerk, con, "sign", {"signed_on": "2026-06-01", "down_payment": "1497134.01"})
     con = fire(clerk, con, "sign", {"signed_on": "2026-06-01", "down_payment": "1497134.00"}, to="signed")
-    assert commission(con) == [("consultant", D("4641.40"), "accrued")]
+    assert commission(con) == [("consultant", D("8991.40"), "accrued")]
+    # purchase points on the contract price: 2 997 134.00 / 100 = 29 971, capped at 20 000 (1 547 134.00 would
+    # have been 15 471)
+    assert con.data["points_awarded"] == 20000
+    assert schedule_lines(con) == [("deposit", D("50000.00"), D("50000.00")),
+                                   ("credit", D("1450000.00"), D("1450000.00")),
+                                   ("down_payment", D("1497134.00"), D("1497134.00"))]
     assert commission(r) == [("consultant", D("14000.00"), "payable")]
     assert sorted(CommissionDeal.objects.values_list("kind", flat=True)) == ["resale", "sale"]
 

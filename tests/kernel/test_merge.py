@@ -319,3 +319,26 @@ def test_the_old_link_of_the_merged_customer_leads_to_the_survivor(client, proje
 
     assert response.status_code == 302 and response["Location"] == f"/customers/{survivor.pk}/"
     assert client.get("/customers/999999/").status_code == 404
+
+
+def test_the_duplicates_payment_reminders_move_to_the_survivor(project, wang, manager, zhang, li):
+    # given: a reminder for a deal of the duplicate (the relation has no reverse name, so nothing else finds it)
+    from decimal import Decimal
+
+    from kernel.models import DunningNotice, ReceivableSchedule
+
+    schedule = ReceivableSchedule.objects.create(project=project, deal_id=77, reference="SUB-000077", record_ids=[77],
+                                                 payment_plan="full", deal_price=Decimal("100.00"), scheduled_at=NOW)
+    notice = DunningNotice.objects.create(
+        project=project, schedule=schedule, kind="deposit", due_on=date(2026, 6, 1), day=date(2026, 6, 2),
+        overdue=True, amount=Decimal("100.00"), reference="SUB-000077", deal_id=77, customer=li, consultant=wang,
+        created_at=NOW)
+    counts, refusal = merge.preview(survivor_id=zhang.pk, duplicate_id=li.pk, by_user_id=manager.pk)
+    assert (counts["reminders"], refusal) == (1, None)
+
+    # when
+    done = merge.merge_customers(survivor_id=zhang.pk, duplicate_id=li.pk, by_user_id=manager.pk, now=NOW)
+
+    # then: the reminder names the survivor, not nobody
+    notice.refresh_from_db()
+    assert (notice.customer_id, notice.consultant_id, done.moved["reminders"]) == (zhang.pk, wang.pk, 1)

@@ -39,21 +39,23 @@ def rules_with(change) -> dict:
     return config
 
 
-def test_a_trade_in_credit_is_a_line_after_the_discounts_and_lowers_the_deal_price(pricing_rules, project):
+def test_a_trade_in_credit_is_a_line_after_the_discounts_and_pays_part_of_the_deal_price(pricing_rules, project):
     # 3 058 300.00 × 0.98 = 2 997 134.00; × 0.99 (launch) = 2 967 162.66; 2 % by hand: × 0.98 = 2 907 819.4068
-    # → 2 907 819.41; to the yuan: 2 907 819.00 after discounts. The old home: 1 450 000.00 (at most 50 % of
-    # 2 907 819.00 = 1 453 909.50) → the buyer pays 2 907 819.00 − 1 450 000.00 = 1 457 819.00.
+    # → 2 907 819.41; to the yuan: 2 907 819.00 after discounts, the deal (contract) price. The old home:
+    # 1 450 000.00 (at most 50 % of 2 907 819.00 = 1 453 909.50) → the buyer pays 2 907 819.00 − 1 450 000.00
+    # = 1 457 819.00 in money.
     changes = quoted(project, payment_plan="full", manual_discount="0.02", trade_in_credit="1450000.00")
 
     snapshot = changes["price_snapshot"]
-    assert (changes["list_price"], changes["deal_price"]) == ("3058300.00", "1457819.00")
+    assert (changes["list_price"], changes["deal_price"]) == ("3058300.00", "2907819.00")
     assert [(d["code"], d["before"], d["after"]) for d in snapshot["discounts"]] == [
         ("full_payment", "3058300.00", "2997134.00"), ("launch", "2997134.00", "2967162.66")]
     assert (snapshot["manual_discount"]["before"], snapshot["manual_discount"]["after"]) == ("2967162.66", "2907819.41")
     assert snapshot["price_after_discounts"] == "2907819.00"
     assert snapshot["credits"] == [
         {"credit": "trade_in", "amount": "1450000.00", "before": "2907819.00", "after": "1457819.00"}]
-    assert snapshot["deal_price"] == "1457819.00"
+    assert (snapshot["deal_price"], snapshot["credited"], snapshot["to_pay"]) == (
+        "2907819.00", "1450000.00", "1457819.00")
     # not a discount: (3 058 300 − 2 907 819) / 3 058 300 = 0.049204… ; P = 2 907 819.00 / 128.50 = 22 628.94
     assert (snapshot["total_discount_rate"], snapshot["deal_price_per_m2"]) == ("0.0492", "22628.94")
     # 2 % is the consultant's own allowance: a credit of 47 % of the price asks nobody's approval
@@ -67,7 +69,7 @@ def test_a_lease_credit_is_taken_off_to_the_fen_without_rounding(pricing_rules, 
     changes = quoted(project, payment_plan="installments", lease_credit="123456.78")
 
     snapshot = changes["price_snapshot"]
-    assert changes["deal_price"] == "2904260.22"
+    assert (changes["deal_price"], snapshot["to_pay"]) == ("3027717.00", "2904260.22")
     assert snapshot["price_after_discounts"] == "3027717.00"
     assert snapshot["credits"] == [
         {"credit": "lease", "amount": "123456.78", "before": "3027717.00", "after": "2904260.22"}]
@@ -82,7 +84,8 @@ def test_both_credits_apply_trade_in_first_then_lease(pricing_rules, project):
     assert changes["price_snapshot"]["credits"] == [
         {"credit": "trade_in", "amount": "1000000.00", "before": "3027717.00", "after": "2027717.00"},
         {"credit": "lease", "amount": "200000.00", "before": "2027717.00", "after": "1827717.00"}]
-    assert changes["deal_price"] == "1827717.00"
+    assert (changes["deal_price"], changes["price_snapshot"]["credited"], changes["price_snapshot"]["to_pay"]) == (
+        "3027717.00", "1200000.00", "1827717.00")
 
 
 @pytest.mark.parametrize("rate, approval", [("0.03", "approval"), ("0.06", "countersign"), ("0.10", "countersign")])
@@ -104,7 +107,7 @@ def test_the_same_deal_without_credits_has_no_credit_keys(pricing_rules, project
     plain = quoted(project, payment_plan="full")
     for nothing in (None, "", "0", D("0.00")):
         assert quoted(project, payment_plan="full", trade_in_credit=nothing, lease_credit=nothing) == plain
-    assert "credits" not in plain["price_snapshot"] and "price_after_discounts" not in plain["price_snapshot"]
+    assert not {"credits", "price_after_discounts", "credited", "to_pay"} & set(plain["price_snapshot"])
     # 3 058 300.00 × 0.98 × 0.99 = 2 967 162.66 → 2 967 163.00
     assert plain["deal_price"] == "2967163.00"
 
@@ -123,7 +126,8 @@ def test_a_trade_in_credit_above_the_cap_is_refused_in_both_languages(pricing_ru
         "或请管理员修改定价规则（credits.trade_in）")
     assert isinstance(refused.value, KernelError) and ctx.changes == {}  # the engine rolls back and shows the words
     # exactly the cap is allowed: 2 967 163.00 − 1 483 581.50 = 1 483 581.50
-    assert quoted(project, payment_plan="full", trade_in_credit="1483581.50")["deal_price"] == "1483581.50"
+    assert quoted(project, payment_plan="full", trade_in_credit="1483581.50")["price_snapshot"]["to_pay"] == (
+        "1483581.50")
 
 
 def test_a_lease_credit_above_its_amount_cap_is_refused(pricing_rules, project):
@@ -150,7 +154,7 @@ def test_both_caps_of_one_kind_the_lower_one_holds(project):
     assert "（折后价的 40%，最高 1000000.00）" in refused.value.message_zh
 
 
-def test_credits_above_the_price_are_refused_the_deal_price_never_below_zero(project):
+def test_credits_above_the_price_are_refused_nothing_left_to_pay_at_most(project):
     # no caps in these rules: only the price limits a credit
     publish_rules(project, "pricing", rules_with(lambda c: c.pop("credits")))
     # after discounts 2 967 163.00: a trade-in of 2 000 000.00 leaves 967 163.00, the rent 967 163.01 is a fen too many
@@ -159,12 +163,12 @@ def test_credits_above_the_price_are_refused_the_deal_price_never_below_zero(pro
 
     assert refused.value.message_en == (
         "a lease-to-buy credit of 967163.01 is more than the 967163.00 left to pay (price after discounts 2967163.00): "
-        "the deal price cannot be below zero; choose a dearer unit or a lower credit")
+        "credits cannot pay more than the price; choose a dearer unit or a lower credit")
     assert refused.value.message_zh == ("以租代买抵扣额 967163.01 超过待付金额 967163.00（折后价 2967163.00），"
-                                        "成交价不能低于零；请选择总价更高的房源或降低抵扣额")
-    # down to zero is allowed: the old home and the rent pay for it all
-    assert quoted(project, payment_plan="full", trade_in_credit="2000000.00",
-                  lease_credit="967163.00")["deal_price"] == "0.00"
+                                        "抵扣不能超过成交价；请选择总价更高的房源或降低抵扣额")
+    # down to zero is allowed: the old home and the rent pay for it all, at the same deal price
+    paid = quoted(project, payment_plan="full", trade_in_credit="2000000.00", lease_credit="967163.00")
+    assert (paid["deal_price"], paid["price_snapshot"]["to_pay"]) == ("2967163.00", "0.00")
 
 
 def test_a_cap_of_zero_allows_no_credit_of_that_kind(project):
@@ -187,7 +191,7 @@ def test_a_credit_that_is_not_money_is_refused_by_name(pricing_rules, project, a
 
 
 def test_a_frozen_quote_keeps_its_credit_when_the_rules_change_later(pricing_rules, project):
-    # frozen under revision 1 (trade-in at most 50 %): 2 967 163.00 − 1 450 000.00 = 1 517 163.00
+    # frozen under revision 1 (trade-in at most 50 %): 2 967 163.00 − 1 450 000.00 = 1 517 163.00 to pay
     frozen = quoted(project, payment_plan="full", trade_in_credit="1450000.00")["price_snapshot"]
     kept = copy.deepcopy(frozen)
 
@@ -199,10 +203,9 @@ def test_a_frozen_quote_keeps_its_credit_when_the_rules_change_later(pricing_rul
         quoted(project, payment_plan="full", trade_in_credit="1450000.00")
 
     assert frozen == kept
-    assert (frozen["rules_revision"], frozen["price_after_discounts"], frozen["deal_price"]) == (
-        1, "2967163.00", "1517163.00")
+    assert (frozen["rules_revision"], frozen["deal_price"], frozen["to_pay"]) == (1, "2967163.00", "1517163.00")
     requoted = quoted(project, payment_plan="full", trade_in_credit="890148.90")["price_snapshot"]
-    assert (requoted["rules_revision"], requoted["deal_price"]) == (2, "2077014.10")  # 2 967 163.00 − 890 148.90
+    assert (requoted["rules_revision"], requoted["to_pay"]) == (2, "2077014.10")  # 2 967 163.00 − 890 148.90
 
 
 @pytest.mark.parametrize("credits, problems", [

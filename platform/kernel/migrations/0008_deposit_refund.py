@@ -27,28 +27,28 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='dunningnotice',
             name='kind',
-            field=models.CharField(choices=[('sincerity_deposit', 'sincerity deposit'), ('reservation_deposit', 'reservation deposit'), ('deposit', 'deposit'), ('down_payment', 'down payment'), ('installment', 'installment'), ('bank_loan', 'bank loan'), ('provident_fund_loan', 'provident-fund loan'), ('area_difference', 'area difference'), ('rent', 'rent'), ('security_deposit', 'security deposit'), ('fee', 'fees collected'), ('refund', 'refund'), ('deposit_refund', 'security deposit refund')], max_length=24, verbose_name='kind'),
+            field=models.CharField(choices=[('sincerity_deposit', 'sincerity deposit'), ('reservation_deposit', 'reservation deposit'), ('deposit', 'deposit'), ('down_payment', 'down payment'), ('installment', 'installment'), ('bank_loan', 'bank loan'), ('provident_fund_loan', 'provident-fund loan'), ('area_difference', 'area difference'), ('rent', 'rent'), ('security_deposit', 'security deposit'), ('fee', 'fees collected'), ('refund', 'refund'), ('deposit_refund', 'security deposit refund'), ('credit', 'credit (trade-in, lease-to-buy)')], max_length=24, verbose_name='kind'),
         ),
         migrations.AlterField(
             model_name='payment',
             name='kind',
-            field=models.CharField(choices=[('sincerity_deposit', 'sincerity deposit'), ('reservation_deposit', 'reservation deposit'), ('deposit', 'deposit'), ('down_payment', 'down payment'), ('installment', 'installment'), ('bank_loan', 'bank loan'), ('provident_fund_loan', 'provident-fund loan'), ('area_difference', 'area difference'), ('rent', 'rent'), ('security_deposit', 'security deposit'), ('fee', 'fees collected'), ('refund', 'refund'), ('deposit_refund', 'security deposit refund')], max_length=24, verbose_name='kind'),
+            field=models.CharField(choices=[('sincerity_deposit', 'sincerity deposit'), ('reservation_deposit', 'reservation deposit'), ('deposit', 'deposit'), ('down_payment', 'down payment'), ('installment', 'installment'), ('bank_loan', 'bank loan'), ('provident_fund_loan', 'provident-fund loan'), ('area_difference', 'area difference'), ('rent', 'rent'), ('security_deposit', 'security deposit'), ('fee', 'fees collected'), ('refund', 'refund'), ('deposit_refund', 'security deposit refund'), ('credit', 'credit (trade-in, lease-to-buy)')], max_length=24, verbose_name='kind'),
         ),
         migrations.AlterField(
             model_name='receivable',
             name='kind',
-            field=models.CharField(choices=[('sincerity_deposit', 'sincerity deposit'), ('reservation_deposit', 'reservation deposit'), ('deposit', 'deposit'), ('down_payment', 'down payment'), ('installment', 'installment'), ('bank_loan', 'bank loan'), ('provident_fund_loan', 'provident-fund loan'), ('area_difference', 'area difference'), ('rent', 'rent'), ('security_deposit', 'security deposit'), ('fee', 'fees collected'), ('refund', 'refund'), ('deposit_refund', 'security deposit refund')], max_length=24, verbose_name='kind'),
+            field=models.CharField(choices=[('sincerity_deposit', 'sincerity deposit'), ('reservation_deposit', 'reservation deposit'), ('deposit', 'deposit'), ('down_payment', 'down payment'), ('installment', 'installment'), ('bank_loan', 'bank loan'), ('provident_fund_loan', 'provident-fund loan'), ('area_difference', 'area difference'), ('rent', 'rent'), ('security_deposit', 'security deposit'), ('fee', 'fees collected'), ('refund', 'refund'), ('deposit_refund', 'security deposit refund'), ('credit', 'credit (trade-in, lease-to-buy)')], max_length=24, verbose_name='kind'),
         ),
         migrations.AddConstraint(
             model_name='dunningnotice',
-            constraint=models.CheckConstraint(condition=models.Q(('kind__in', ['sincerity_deposit', 'reservation_deposit', 'deposit', 'down_payment', 'installment', 'bank_loan', 'provident_fund_loan', 'area_difference', 'rent', 'security_deposit', 'fee', 'refund', 'deposit_refund']), models.Q(('kind__in', ['refund', 'deposit_refund']), _negated=True)), name='dunning_notice_kind_known'),
+            constraint=models.CheckConstraint(condition=models.Q(('kind__in', ['sincerity_deposit', 'reservation_deposit', 'deposit', 'down_payment', 'installment', 'bank_loan', 'provident_fund_loan', 'area_difference', 'rent', 'security_deposit', 'fee', 'refund', 'deposit_refund', 'credit']), models.Q(('kind__in', ['refund', 'deposit_refund', 'credit']), _negated=True)), name='dunning_notice_kind_known'),
         ),
         migrations.AddConstraint(
             model_name='payment',
-            constraint=models.CheckConstraint(condition=models.Q(('kind__in', ['sincerity_deposit', 'reservation_deposit', 'deposit', 'down_payment', 'installment', 'bank_loan', 'provident_fund_loan', 'area_difference', 'rent', 'security_deposit', 'fee', 'refund', 'deposit_refund'])), name='payment_kind_known'),
+            constraint=models.CheckConstraint(condition=models.Q(('kind__in', ['sincerity_deposit', 'reservation_deposit', 'deposit', 'down_payment', 'installment', 'bank_loan', 'provident_fund_loan', 'area_difference', 'rent', 'security_deposit', 'fee', 'refund', 'deposit_refund', 'credit']), models.Q(('kind', 'credit'), _negated=True)), name='payment_kind_known'),
         ),
         migrations.AddConstraint(
             model_name='receivable',
-            constraint=models.CheckConstraint(condition=models.Q(('kind__in', ['sincerity_deposit', 'reservation_deposit', 'deposit', 'down_payment', 'installment', 'bank_loan', 'provident_fund_loan', 'area_difference', 'rent', 'security_deposit', 'fee', 'refund', 'deposit_refund']), models.Q(('kind__in', ['refund', 'deposit_refund']), _negated=True)), name='receivable_kind_known'),
+            constraint=models.CheckConstraint(condition=models.Q(('kind__in', ['sincerity_deposit', 'reservation_deposit', 'deposit', 'down_payment', 'installment', 'bank_loan', 'provident_fund_loan', 'area_difference', 'rent', 'security_deposit', 'fee', 'refund', 'deposit_refund', 'credit']), models.Q(('kind__in', ['refund', 'deposit_refund']), _negated=True)), name='receivable_kind_known'),
         ),
     ]

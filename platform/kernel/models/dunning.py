@@ -61,7 +61,8 @@ class DunningNotice(models.Model):
             models.UniqueConstraint(fields=["schedule", "kind", "due_on", "day"], name="dunning_notice_line_day"),
             models.CheckConstraint(condition=Q(amount__gt=0), name="dunning_notice_amount_positive"),
             models.CheckConstraint(
-                condition=Q(kind__in=PaymentKind.values) & ~Q(kind__in=[PaymentKind.REFUND, PaymentKind.DEPOSIT_REFUND]),
+                condition=Q(kind__in=PaymentKind.values) & ~Q(kind__in=[PaymentKind.REFUND, PaymentKind.DEPOSIT_REFUND,
+                                                                 PaymentKind.CREDIT]),
                 name="dunning_notice_kind_known"),
         ]
         indexes = [

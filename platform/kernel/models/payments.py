@@ -33,6 +33,9 @@ class PaymentKind(models.TextChoices):
     # 押金退还: a security deposit paid back at the end of a lease; checked against the deposits
     # received, outside net (sales) collections like the deposit itself
     DEPOSIT_REFUND = "deposit_refund", pgettext_lazy("payment kind", "security deposit refund")
+    # 抵扣: a trade-in's old home or a lease-to-buy's rent, taken off what the buyer pays; a receivables
+    # line settled by the credit itself, never a ledger entry (no money comes in)
+    CREDIT = "credit", pgettext_lazy("payment kind", "credit (trade-in, lease-to-buy)")
 
 
 class Payment(models.Model):
@@ -55,7 +58,9 @@ class Payment(models.Model):
         ordering = ["-received_at", "-id"]
         constraints = [
             models.CheckConstraint(condition=Q(amount__gt=0), name="payment_amount_positive"),
-            models.CheckConstraint(condition=Q(kind__in=PaymentKind.values), name="payment_kind_known"),
+            # a credit settles a receivables line by itself: no money, no ledger entry
+            models.CheckConstraint(condition=Q(kind__in=PaymentKind.values) & ~Q(kind="credit"),
+                                   name="payment_kind_known"),
         ]
         indexes = [
             models.Index(fields=["project", "record_id"], name="payment_record_idx"),

@@ -255,7 +255,8 @@ def count_titles() -> dict[str, str]:
     return {"registrations": _("Project registrations"), "visits": _("Visits and calls"),
             "follow_ups": _("Follow-ups"), "relations": _("Relations"), "change_requests": _("Change requests"),
             "records": _("Deals and service requests"), "points_accounts": _("Points accounts"),
-            "points": _("Points"), "profile_fields": _("Profile fields"), "merges": _("Earlier merges")}
+            "points": _("Points"), "profile_fields": _("Profile fields"), "merges": _("Earlier merges"),
+            "reminders": _("Payment reminders")}
 
 
 @login_required

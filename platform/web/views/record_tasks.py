@@ -177,11 +177,14 @@ def money_impact(data) -> list[tuple[str, str]]:
         rows.append((_("Discount amount"), money(discount)))
     except (KeyError, ArithmeticError, TypeError, ValueError):
         pass
+    rows.append((_("Deal price"), money(quote.get("deal_price"))))
+    # credits pay part of the deal price (they are no discount): under it, then what is left to pay
     titles = credit_titles()
     for line in quote.get("credits") or []:
         amount = line.get("amount")
         rows.append((titles.get(line.get("credit"), line.get("credit", "")), f"-{money(amount)}" if amount else "—"))
-    rows.append((_("Deal price"), money(quote.get("deal_price"))))
+    if quote.get("to_pay"):
+        rows.append((_("To pay after credits"), money(quote["to_pay"])))
     if quote.get("total_discount_rate"):
         rows.append((_("Total discount"), percent(quote["total_discount_rate"])))
     return rows
