@@ -178,12 +178,13 @@ class Command(BaseCommand):
 
     def do_publish(self, options):
         project = self.project(options["project"])
-        overrides, lines = None, {}
+        overrides, lines, text = None, {}, None
         if options["overrides"]:
             path = Path(options["overrides"])
-            overrides, lines = self.read_overrides(path)
+            overrides, lines, text = self.read_overrides(path)
         try:
-            result = versions.publish(project, options["flow"], overrides=overrides)
+            # the file's text is kept with the overrides, comments and all, for the studio and bundle export
+            result = versions.publish(project, options["flow"], overrides=overrides, overrides_text=text)
         except DefinitionError as exc:
             if not options["overrides"]:
                 raise
@@ -196,8 +197,8 @@ class Command(BaseCommand):
         else:
             self.stdout.write(f"{project.code}/{v.flow} v{v.number} already has this content; nothing published")
 
-    def read_overrides(self, path: Path) -> tuple[dict, dict]:
-        """The overrides in the file and the line of each path in it."""
+    def read_overrides(self, path: Path) -> tuple[dict, dict, str | None]:
+        """The overrides in the file, the line of each path in it, and the text (None for an empty file)."""
         text, unreadable = read_text(path)  # not there, a folder, not UTF-8: said with the file (and line)
         if unreadable is not None:
             raise DefinitionError([unreadable])
@@ -205,10 +206,10 @@ class Command(BaseCommand):
         if loaded.problems:
             raise DefinitionError(loaded.problems)
         if loaded.data is None:
-            return {}, {}  # an empty file: no overrides
+            return {}, {}, text if text.strip() else None  # an empty file (or comments only): no overrides
         if not isinstance(loaded.data, dict):  # `[]`, `0` or a bare word: not "no overrides"
             raise DefinitionError([Problem("override.not_mapping", (), {}, str(path), loaded.lines.get((), 1))])
-        return loaded.data, loaded.lines
+        return loaded.data, loaded.lines, text
 
     def do_rollback(self, options):
         project = self.project(options["project"])
