@@ -1,4 +1,4 @@
-"""python -m bench {throughput,rush,inbox} [options]: run one benchmark and print its figures."""
+"""python -m bench {throughput,rush,inbox,figures,canonical} [options]: run one benchmark and print its figures."""
 import sys
 
 import bench  # noqa: F401 - sys.path
@@ -7,6 +7,8 @@ COMMANDS = {
     "throughput": "bench.throughput",
     "rush": "bench.rush",
     "inbox": "bench.inbox",
+    "figures": "bench.figures",
+    "canonical": "bench.canonical",
 }
 
 
