@@ -13,7 +13,9 @@
 - **Consultant**: the one the deal names now (the contract's `consultant_id`, else the
   subscription's): a deal handed to another consultant counts for them, in every period.
 
-Everything is read from the live records and their history, in SQL (docs/figures.md).
+The pages read these facts from figures_dealfact, one row per deal kept by database triggers in
+the transaction that writes the history or the record (figures.fact_triggers); `live_deals`
+computes the same from the records and their history (docs/figures.md).
 """
 from __future__ import annotations
 
@@ -23,6 +25,7 @@ from django.db.models.functions import Cast, Coalesce
 
 from engine.models import HistoryEntry, Record
 
+from .models import DealFact
 from .scope import Scope, json_money
 
 SUBSCRIBED_STATE = "awaiting_contract"
@@ -37,14 +40,33 @@ def _first(record_filter: Q, states: tuple[str, ...]):
 
 
 def deals(scope: Scope) -> QuerySet:
-    """The scope's subscriptions that were ever subscribed, annotated with the facts every deal figure reads.
+    """The scope's deals with the facts every deal figure reads, from the rows the triggers keep (DealFact).
+
+    The same columns as `live_deals`: subscribed_at, signed_at, cancelled_at, sub_amount,
+    sign_amount, consultant (the id as text), customer_key (text), contract_id; pk is the
+    subscription's id.
+    """
+    query = DealFact.objects.filter(project_id__in=scope.project_ids)
+    if scope.consultant_id is not None:
+        query = query.filter(consultant=str(scope.consultant_id))
+    return query
+
+
+def live_deals(scope: Scope) -> QuerySet:
+    """The same deals computed from the records and their history: the definition the triggers follow.
+
+    Correlated subqueries per deal (measured: seconds at 50,000 deals), so the pages read
+    `deals`; the tests compare the two after random sequences of events.
+    The scope's subscriptions that were ever subscribed, annotated with the facts every deal figure reads.
 
     subscribed_at, signed_at, cancelled_at (None while live), sub_amount, sign_amount,
     consultant (the id as the database holds it in JSON), customer_key, contract_id.
     """
     contract = Record.objects.filter(parent_id=OuterRef("pk"), flow="contract").order_by("pk")
     own = Q(record_id=OuterRef("pk"))
-    of_contract = Q(record__parent_id=OuterRef("pk"), record__flow="contract")
+    # the contract's history by its id, found first: joined instead, PostgreSQL scanned the history per deal
+    inner = Record.objects.filter(parent_id=OuterRef(OuterRef("pk")), flow="contract").order_by("pk").values("pk")[:1]
+    of_contract = Q(record_id=Subquery(inner))
     query = (Record.objects.filter(project_id__in=scope.project_ids, flow="subscription")
              .annotate(subscribed_at=_first(own, (SUBSCRIBED_STATE,)))
              .filter(subscribed_at__isnull=False)
@@ -73,4 +95,4 @@ def cancelled_in(since, until) -> Q:
 
 
 __all__ = ["CONTRACT_CANCELLED", "SIGNED_STATE", "SUBSCRIBED_STATE", "SUBSCRIPTION_CANCELLED", "cancelled_in",
-           "deals", "live_in"]
+           "deals", "live_deals", "live_in"]

@@ -74,3 +74,31 @@ class GroupMembership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} · {self.company_id} · {self.region_id or '*'}"
+
+
+class DealFact(models.Model):
+    """One deal as the figures count it (figures.deals), kept by database triggers in the engine's transaction.
+
+    A row appears when a subscription first enters `awaiting_contract` and follows its
+    history (signed, cancelled) and its data (price, consultant, customer) as they are
+    written: triggers on the history and on the records (migration 0003) update it in
+    the statement that writes the fact, so it never lags. The dashboards read these
+    rows instead of the history (measured in docs/benchmarks.md).
+    """
+
+    subscription_id = models.BigIntegerField(primary_key=True)
+    project = models.ForeignKey("kernel.Project", on_delete=models.DO_NOTHING, db_constraint=False,
+                                related_name="+")
+    contract_id = models.BigIntegerField(null=True)
+    subscribed_at = models.DateTimeField()
+    signed_at = models.DateTimeField(null=True)
+    cancelled_at = models.DateTimeField(null=True)
+    sub_amount = models.DecimalField(null=True, **MONEY_COLUMN)
+    sign_amount = models.DecimalField(null=True, **MONEY_COLUMN)
+    consultant = models.CharField(max_length=32, null=True)
+    customer_key = models.CharField(max_length=32, null=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["project", "subscribed_at"], name="deal_fact_subscribed_idx"),
+                   models.Index(fields=["project", "signed_at"], name="deal_fact_signed_idx"),
+                   models.Index(fields=["project", "consultant"], name="deal_fact_consultant_idx")]
