@@ -280,6 +280,29 @@ def check_folder(folder: Path, display: str) -> tuple[list[str], list[Problem]]:
     return valid, found
 
 
+def check_installed() -> tuple[list[str], list[Problem]]:
+    """Every client template in the database checked against this installation as it is now
+    (a release may have removed an action one uses, or shipped its name): (valid names, problems).
+
+    Problems name the template by its source: `[bundle ACME 2026-12-02] templates/flows/complaint.yaml`.
+    """
+    templates = list(ClientTemplate.objects.prefetch_related("projects").order_by("name", "pk"))
+    by_project: dict[int, set[str]] = {}
+    for template in templates:
+        for project in template.projects.all():
+            by_project.setdefault(project.pk, set()).add(template.name)
+    valid: list[str] = []
+    found: list[Problem] = []
+    for template in templates:
+        others = set().union(*(by_project[p.pk] for p in template.projects.all())) - {template.name}
+        files = TemplateFiles(template.name, template.flow_text, dict(template.schema_texts))
+        problems_here = check(files, others=others, prefix=f"[{template.source}] {PREFIX}", installed=False)
+        found.extend(problems_here)
+        if not problems_here:
+            valid.append(template.name)
+    return valid, found
+
+
 # --- storing -------------------------------------------------------------------------------------------------
 
 def install(files: TemplateFiles, *, projects: Iterable[Project], source: str) -> bool:

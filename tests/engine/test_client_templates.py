@@ -246,3 +246,15 @@ def test_validate_a_single_file_with_its_schema_next_to_it(db, tmp_path):
 
     assert code == 1
     assert lines == [f"{tmp_path}/complaint.yaml: start.form.fields[1]: 表单字段 'subject' 不在实体 'complaint' 中；是否应为 'subjct'？（第 14 行）"]
+
+
+def test_validate_installed_checks_the_templates_in_the_database_against_this_release(people, flows_dir):
+    client_templates.install(complaint(), projects=[people["p1"]], source=SOURCE)
+    assert run_validate("--installed") == (0, ["1 flow(s) valid: complaint"])
+
+    # a later release ships a flow of the same name
+    shutil.copy(TEMPLATES / "flows" / "complaint.yaml", flows_dir / "complaint.yaml")
+
+    assert run_validate("--installed") == (1, [
+        "[bundle ACME 2026-12-02] templates/flows/complaint.yaml: name: 'complaint' is a flow template shipped with "
+        "the product; give the client's template a name of its own (line 5)"])

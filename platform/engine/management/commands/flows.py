@@ -70,6 +70,8 @@ class Command(BaseCommand):
         p.add_argument("paths", nargs="*", metavar="PATH",
                        help="files or folders (default: flows/); a folder with flows/ and schemas/ (or a bundle "
                             "with templates/) is checked as a client's templates")
+        p.add_argument("--installed", action="store_true",
+                       help="also check the client templates stored in the database (after an upgrade, say)")
 
         p = sub.add_parser("publish", help="publish template + the project's overrides as a new version")
         p.add_argument("--project", required=True, metavar="CODE")
@@ -147,8 +149,12 @@ class Command(BaseCommand):
         return definitions, problems
 
     def do_validate(self, options):
-        paths = [Path(p) for p in options["paths"]] or [Path(settings.FLOWS_DIR)]
+        paths = [Path(p) for p in options["paths"]]
+        if not paths and not options["installed"]:
+            paths = [Path(settings.FLOWS_DIR)]
         valid, problems, in_tree = [], [], []
+        if options["installed"]:
+            valid, problems = client_templates.check_installed()
         for path in paths:
             folder = path / "templates" if (path / "templates").is_dir() else path
             if path.is_dir() and (folder / "flows").is_dir():
