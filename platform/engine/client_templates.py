@@ -38,6 +38,7 @@ from django.db import transaction
 from definitions import DefinitionError, Environment, Problem, build
 from definitions import canonical
 from definitions.entity import check_entity_schema
+from definitions.errors import closest
 from definitions.files import read_text
 from definitions.loader import Template
 from definitions.validator import resolve_entity
@@ -183,6 +184,12 @@ def resolve(name: str, flow_text: str, schema_texts: Mapping[str, str], env: Env
         resolved = dict(document)
         resolved["entity"] = {"name": document["entity"], "schema": schema}
         return template, resolved, found
+    if entity_file is not None and entity_file not in shipped_schema_names():
+        # neither the template's own nor a shipped schema: name the file the client should add
+        known = [n[:-5] for n in set(schema_texts) | shipped_schema_names()]
+        return template, None, found + [Problem(
+            "entity.unknown", ("entity",), {"name": document["entity"], "file": f"{schemas_at}{entity_file}"},
+            display, template.lines.get(("entity",)), suggestion=closest(document["entity"], known))]
     resolved, entity_problems = resolve_entity(document, env, display)
     if entity_problems:
         return template, None, found + [

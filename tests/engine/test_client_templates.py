@@ -258,3 +258,11 @@ def test_validate_installed_checks_the_templates_in_the_database_against_this_re
     assert run_validate("--installed") == (1, [
         "[bundle ACME 2026-12-02] templates/flows/complaint.yaml: name: 'complaint' is a flow template shipped with "
         "the product; give the client's template a name of its own (line 5)"])
+
+
+def test_a_missing_schema_is_named_where_the_bundle_should_have_it(project):
+    files = TemplateFiles("complaint", complaint().flow_text, {"complaints.json": complaint().schema_texts["complaint.json"]})
+
+    assert client_templates.problems(files, lang="en") == [
+        "templates/flows/complaint.yaml: entity: unknown entity schema 'complaint' (no file "
+        "templates/schemas/complaint.json); did you mean 'complaints'? (line 7)"]
