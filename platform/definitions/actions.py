@@ -44,9 +44,26 @@ class ActionSpec:
     # only go back past steps whose actions are all repeatable: taking the step again
     # must not record a second payment or issue a second number.
     repeatable: bool = False
+    # Parameters needed only with some value of a literal parameter (None: when it is not
+    # given): {"change": {"renew": ("new_end", "new_rent")}}; and groups of which at least
+    # one is needed: (("term_end", "term_months"),). The validator names what is missing.
+    needs: Mapping[str, Mapping[object, tuple[str, ...]]] = field(default_factory=dict)
+    one_of: tuple[tuple[str, ...], ...] = ()
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "params", MappingProxyType(dict(self.params)))
+        object.__setattr__(self, "needs", MappingProxyType({k: MappingProxyType(dict(v))
+                                                            for k, v in dict(self.needs).items()}))
+
+    def missing(self, args: Mapping) -> list[str]:
+        """The parameters `needs` and `one_of` ask for that these arguments lack (alternatives joined by "or")."""
+        out = []
+        for key, by_value in self.needs.items():
+            for name in by_value.get(args.get(key), ()):
+                if name not in args and name not in out:
+                    out.append(name)
+        out += [" or ".join(group) for group in self.one_of if not any(name in args for name in group)]
+        return out
 
 
 @dataclass(frozen=True)

@@ -546,6 +546,8 @@ class _Checker:
             if param.required and key not in args:
                 self.problem("action.missing_arg", path + ("args",) if "args" in raw else path,
                              action=name, name=key)
+        for key in spec.missing(args):  # needed with some value of another argument
+            self.problem("action.missing_arg", path + ("args",) if "args" in raw else path, action=name, name=key)
         return ActionCall(name, freeze(values), when)
 
     def check_arg(self, spec: ActionSpec, key: str, kind: ParamKind, schema, value, path, form_fields):

@@ -110,7 +110,12 @@ SPECS = (
                                   "terminate: the move-out day (charged)"),
         "new_rent": ParamSpec(_E, required=False, description="renew, expand: the new rent per month"),
         "new_end": ParamSpec(_E, required=False, description="renew: the new last day of the term"),
-    }, "Draw up or change the lease's rent schedule", "生成或调整租金计划", "kernel", repeatable=True),
+    }, "Draw up or change the lease's rent schedule", "生成或调整租金计划", "kernel", repeatable=True,
+        needs={"change": {"renew": ("new_end", "new_rent"), "expand": ("effective_on", "new_rent"),
+                          "terminate": ("effective_on",)}},
+        one_of=(("term_end", "term_months"),)),
+    ActionSpec("receivables.void", {}, "Drop the receivables schedule this draft drew up",
+               "作废本草稿生成的应收计划", "kernel", repeatable=True),
     ActionSpec("receivables.due", {
         "kind": ParamSpec(ParamKind.LITERAL, schema={"enum": ["area_difference", "fee"]}),
         "amount": ParamSpec(_E, description="a money amount (decimal)"),
@@ -128,5 +133,6 @@ IMPLEMENTATIONS: dict[str, Callable[..., object]] = {
     "payment.record": payments.record,
     "receivables.schedule": receivables.schedule,
     "receivables.due": receivables.due,
+    "receivables.void": receivables.void,
     "rent.schedule": rent_schedule.schedule,
 }

@@ -418,3 +418,19 @@ def due(ctx: ActionContext, *, kind: str, amount: object, due_on: object = None)
     last = found.lines.order_by("-position").values_list("position", flat=True).first() or 0
     Receivable.objects.create(schedule=found, position=last + 1, kind=kind, amount=money,
                               due_on=_day(due_on, ctx.now.date()))
+
+
+@transaction.atomic
+def void(ctx: ActionContext) -> bool:
+    """Drop the sale schedule this record drew up: a draft cancelled (or sent back) before it took effect owes nothing.
+
+    Its lines and reminders go with it; the ledger is untouched (deposits carried from a
+    queue number or reservation are refunded from the ledger, not from the schedule).
+    Says whether there was one.
+    """
+    found = (ReceivableSchedule.objects.select_for_update()
+             .filter(project_id=ctx.project_id, deal_id=ctx.record_id).exclude(payment_plan=LEASE_PLAN).first())
+    if found is None:
+        return False
+    found.delete()
+    return True

@@ -88,6 +88,21 @@ class RenewalNotLater(KernelError):
     template_zh = "{reference}：续租后到期日须晚于现到期日 {end}，填写的是 {new_end}"
 
 
+class RentArgumentMissing(KernelError):
+    """A flow passed nothing where the rent schedule needs a value (the flow check catches a missing argument;
+    this is an argument whose expression gave nothing, such as an empty field of the record)."""
+
+    code = "rent_argument_missing"
+    template_en = "{reference}: the rent schedule needs {argument} (rent.schedule, {change}), but it is empty"
+    template_zh = "{reference}：生成租金计划需要 {argument}（rent.schedule，{change}），但其为空"
+
+
+class RentArgumentInvalid(KernelError):
+    code = "rent_argument_invalid"
+    template_en = "{reference}: {argument} of rent.schedule is not a date: {value_en}"
+    template_zh = "{reference}：rent.schedule 的 {argument} 不是日期：{value_zh}"
+
+
 class RentFreeTooLong(KernelError):
     code = "rent_free_too_long"
     template_en = "{reference}: {days} rent-free days leave no rent in a term from {start} to {end}"
@@ -276,7 +291,7 @@ def steps_from(data: object) -> tuple[RentStep, ...]:
 # -- the action ----------------------------------------------------------------------------------
 
 
-def _day(value: object, name: str) -> date | None:
+def _day(value: object, name: str, reference: str = "") -> date | None:
     if isinstance(value, datetime):
         return value.date()
     if isinstance(value, date):
@@ -285,7 +300,9 @@ def _day(value: object, name: str) -> date | None:
         try:
             return date.fromisoformat(value.strip()[:10])
         except ValueError:
-            raise ValueError(f"{name} is not a date: {value!r}") from None
+            raise RentArgumentInvalid(reference=reference, argument=name, value=value) from None
+    if value is not None and not (isinstance(value, str) and not value.strip()):
+        raise RentArgumentInvalid(reference=reference, argument=name, value=value)
     return None
 
 
@@ -307,11 +324,13 @@ def _terms(ctx: ActionContext, change: str, *, term_start: object, term_end: obj
     cycle = str(payment_cycle or "")
     if cycle not in CYCLE_MONTHS:
         raise UnknownPaymentCycle(reference=ctx.reference, value=payment_cycle)
-    start = _day(term_start, "term_start")
+    start = _day(term_start, "term_start", ctx.reference)
     if start is None:
-        raise ValueError("rent.schedule needs term_start")
-    end = _day(term_end, "term_end")
+        raise RentArgumentMissing(reference=ctx.reference, argument="term_start", change=change)
+    end = _day(term_end, "term_end", ctx.reference)
     months = int(term_months) if term_months not in (None, "") and end is None else None
+    if end is None and months is None:
+        raise RentArgumentMissing(reference=ctx.reference, argument="term_end / term_months", change=change)
     terms = lease_terms(term_start=start, monthly_rent=to_money(monthly_rent, "monthly_rent"), payment_cycle=cycle,
                         term_months=months, term_end=end, rent_free_days=int(rent_free_days or 0),
                         escalation_rate=_rate(escalation_rate))
@@ -332,7 +351,7 @@ def _changed(ctx: ActionContext, terms: LeaseTerms, change: str, effective_on: d
             return terms, terms.term_end + DAY
         return renewed(terms, new_end, to_money(new_rent, "new_rent")), period_start(terms, terms.term_end + DAY)
     if effective_on is None:
-        raise ValueError(f"rent.schedule {change} needs effective_on")
+        raise RentArgumentMissing(reference=ctx.reference, argument="effective_on", change=change)
     if change == "expand":
         return expanded(terms, effective_on, to_money(new_rent, "new_rent")), period_start(terms, effective_on)
     return terminated(terms, effective_on), period_start(terms, effective_on)
@@ -351,15 +370,15 @@ def schedule(ctx: ActionContext, *, term_start: object, monthly_rent: object, pa
     replaces every line (the security deposit due on `signed_on`); a change keeps the
     deposit line and the rent lines due before the period it falls in.
     """
-    if change not in CHANGES:
+    if change not in CHANGES:  # the flow check allows only these; a direct caller may not
         raise ValueError(f"rent.schedule: unknown change {change!r}")
     terms = _terms(ctx, change, term_start=term_start, term_end=term_end, term_months=term_months,
                    monthly_rent=monthly_rent, payment_cycle=payment_cycle, rent_free_days=rent_free_days,
                    escalation_rate=escalation_rate)
     cut = terms.term_start
     if change != "sign":
-        terms, cut = _changed(ctx, terms, change, _day(effective_on, "effective_on"), new_rent,
-                              _day(new_end, "new_end"))
+        terms, cut = _changed(ctx, terms, change, _day(effective_on, "effective_on", ctx.reference), new_rent,
+                              _day(new_end, "new_end", ctx.reference))
     rent = rent_lines(terms)
     if change == "sign" and not rent:
         raise RentFreeTooLong(reference=ctx.reference, days=terms.rent_free_days,
@@ -367,7 +386,7 @@ def schedule(ctx: ActionContext, *, term_start: object, monthly_rent: object, pa
     found = schedule_of(ctx.project_id, ctx.deal, lease=True, lock=True)
     old = [RentLine(line.kind, line.due_on, line.amount) for line in found.lines.order_by("position")] if found else []
     if change == "sign" or found is None:
-        signed = _day(signed_on, "signed_on") or ctx.now.date()
+        signed = _day(signed_on, "signed_on", ctx.reference) or ctx.now.date()
         deposits = deposit_lines(_money(deposit, "deposit"), signed)
     else:
         deposits = [line for line in old if line.kind == PaymentKind.SECURITY_DEPOSIT]

@@ -103,19 +103,22 @@ def test_a_unit_put_back_on_sale_by_a_rejection_is_taken_by_another_deal_and_nev
     assert live_holds(unit) == [other.reference] and payments(sub) == []
 
 
-def test_sent_back_from_the_countersign_the_unit_is_not_shown_subscribed(world, customers):
-    # 退回 is a correction and runs no actions; since the unit is only reserved while the
-    # discount is decided, a send back leaves it reserved (held by the draft), never subscribed
+def test_sent_back_from_the_countersign_a_fresh_deal_gives_its_unit_and_schedule_up(world, customers):
+    # 退回 is a correction and runs no actions, but a draft holds no unit: the hold its submit took is
+    # released (back on sale) and the schedule the submit drew up is dropped; resubmitting takes both again
     p, u, units = world
     sc, director = u["sales_consultant"], u["project_director"]
     c = customers["c7"]
     unit = units[9]
     sub = fire(sc, subscription(p, u, c, unit), "submit", terms(c), to="discount_review")
+    assert ReceivableSchedule.objects.filter(deal_id=sub.pk).exists()
 
     sub = send_back(director, sub, "draft", "8 % needs the board; ask for less")
 
     assert_open_tasks(sub, {PREPARE})
-    assert sale(unit) == ("reserved", sub.reference) and live_holds(unit) == [sub.reference]
+    assert sale(unit) == ("available", None) and live_holds(unit) == []
+    assert not ReceivableSchedule.objects.filter(deal_id=sub.pk).exists()
+    assert sub.history.order_by("-seq").first().details == {"units_released": [unit.pk], "schedule_dropped": True}
     sub = fire(sc, sub, "quote", {"unit_id": unit.pk, "payment_plan": "full", "discount_rate": "0.06"}, to="draft")
     sub = fire(sc, sub, "submit", terms(c), to="discount_review")
     sub = approve(sub, director, u["finance"], fires="approve_discount", to="awaiting_contract")
@@ -153,6 +156,33 @@ def test_a_deal_from_a_reservation_rejected_keeps_its_unit_reserved_and_cancelle
     sub = fire(fin, sub, "refund", {"refund_amount": "5000.00"}, to="cancelled")
     assert payments(rsv, sub) == [(rsv.reference, "reservation_deposit", D("5000.00")),
                                   (sub.reference, "refund", D("5000.00"))]
+
+
+def test_a_deal_from_a_reservation_sent_back_keeps_its_unit_reserved_and_cancelled_drops_its_schedule(
+        world, customers):
+    p, u, units = world
+    sc, mgr = u["sales_consultant"], u["sales_manager"]
+    c = customers["c10"]
+    unit = units[10]
+    rsv = records.start_record(sc, p, "reservation", {"unit_id": unit.pk, "customer_id": c.pk})
+    rsv = fire(sc, rsv, "hold", {"unit_id": unit.pk, "deposit": "5000.00"}, to="held")
+    rsv = fire(sc, rsv, "convert", to="converted")
+    sub = child(rsv, "subscription")
+    sub = fire(sc, sub, "quote", {"unit_id": unit.pk, "payment_plan": "full", "discount_rate": "0.04"}, to="draft")
+    sub = fire(sc, sub, "submit", terms(c), to="manager_discount_review")
+
+    sub = send_back(mgr, sub, "draft", "ask for 2 %")
+
+    # the draft came holding the unit (the reservation's hold, carried on): still the buyer's, reserved
+    assert sale(unit) == ("reserved", sub.reference) and live_holds(unit) == [sub.reference]
+    assert sub.history.order_by("-seq").first().details == {"units_stepped_back": [unit.pk], "schedule_dropped": True}
+    # rejected rather than sent back, the draft keeps the schedule its submit drew up: cancelling drops it
+    sub = fire(sc, sub, "submit", terms(c), to="manager_discount_review")
+    sub = reject(sub, mgr, fires="reject_manager_discount", to="draft")
+    assert ReceivableSchedule.objects.filter(deal_id=sub.pk).exists()
+    sub = fire(mgr, sub, "cancel", {"cancel_reason": "buyer gave up"}, to="refund_pending")
+    assert not ReceivableSchedule.objects.filter(deal_id=sub.pk).exists()
+    assert sale(unit) == ("available", None)
 
 
 def test_a_unit_the_queue_number_held_and_the_subscription_gave_up_goes_back_on_sale(world, customers):

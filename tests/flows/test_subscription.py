@@ -211,8 +211,8 @@ def test_the_manager_sends_a_discount_back_and_the_consultant_submits_within_the
     sub = send_back(mgr, sub, "draft", "2 % at most for this unit")
 
     assert_open_tasks(sub, {PREPARE})
-    # a send back runs no actions: still held as while the discount was decided (reserved), not subscribed
-    assert sale(units[4]) == ("reserved", sub.reference) and payments(sub) == []
+    # a draft holds no unit: the hold the submit took is given up (back on sale), nothing was paid
+    assert sale(units[4]) == ("available", None) and payments(sub) == []
     sub = fire(sc, sub, "quote", {"unit_id": units[4].pk, "payment_plan": "full", "discount_rate": "0.02"}, to="draft")
     assert sub.data["price_snapshot"]["approval"] == "none"
     sub = fire(sc, sub, "submit", terms(c), to="awaiting_contract")

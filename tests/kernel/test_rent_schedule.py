@@ -265,3 +265,56 @@ def test_a_renewal_taken_again_changes_nothing_and_an_earlier_end_is_refused(pro
         schedule(again, **{**SIGNED, "term_end": "2029-06-30"}, **{**renew, "new_end": "2029-03-31"})
     assert refused.value.message_en == ("LSE-007001: the renewal must end after the current end date 2029-06-30; "
                                         "got 2029-03-31")
+
+
+# -- arguments a flow must give (issue 15) ------------------------------------------------------
+
+
+def test_a_flow_missing_what_a_rent_change_needs_is_refused_when_checked_naming_the_action_and_argument(
+        db, flows_dir):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    path = flows_dir / "lease.yaml"
+    text = path.read_text()
+    # the notice's termination without its move-out day; the signing without term_end or term_months
+    text = text.replace("          effective_on: record.termination_date\n", "", 1)
+    text = text.replace("          term_end: record.term_end\n          monthly_rent: record.monthly_rent\n"
+                        "          payment_cycle: record.payment_cycle\n          rent_free_days: record.rent_free_days\n"
+                        "          escalation_rate: record.escalation_rate\n          deposit: record.deposit\n",
+                        "          monthly_rent: record.monthly_rent\n          payment_cycle: record.payment_cycle\n"
+                        "          rent_free_days: record.rent_free_days\n          escalation_rate: record.escalation_rate\n"
+                        "          deposit: record.deposit\n", 1)
+    path.write_text(text)
+    out = StringIO()
+
+    with pytest.raises(SystemExit):
+        call_command("flows", "validate", str(path), stdout=out, stderr=StringIO())
+
+    problems = [line.split(" (line")[0] for line in out.getvalue().splitlines()]
+    assert [p for p in problems if "rent.schedule" in p] == [
+        "flows/lease.yaml: transitions[8].actions[0].args: action 'rent.schedule' needs the parameter "
+        "'term_end or term_months'",
+        "flows/lease.yaml: transitions[16].actions[0].args: action 'rent.schedule' needs the parameter 'effective_on'",
+    ]
+
+
+def test_an_empty_argument_is_refused_in_words_not_as_a_bare_error(project):
+    from kernel.rent_schedule import RentArgumentInvalid, RentArgumentMissing, schedule
+
+    ctx = make_ctx(project, record_id=5, reference="LSE-000005", flow="lease")
+    terms = {"monthly_rent": "7800.00", "payment_cycle": "monthly", "term_months": 12}
+
+    with pytest.raises(RentArgumentMissing) as missing:
+        schedule(ctx, term_start=None, **terms)
+    with pytest.raises(RentArgumentMissing) as no_day:
+        schedule(ctx, term_start="2026-07-01", change="terminate", effective_on="", **terms)
+    with pytest.raises(RentArgumentInvalid) as bad_day:
+        schedule(ctx, term_start="1 July", **terms)
+
+    assert missing.value.message_en == "LSE-000005: the rent schedule needs term_start (rent.schedule, sign), but it is empty"
+    assert missing.value.message_zh == "LSE-000005：生成租金计划需要 term_start（rent.schedule，sign），但其为空"
+    assert no_day.value.params["argument"] == "effective_on"
+    assert bad_day.value.message_en == "LSE-000005: term_start of rent.schedule is not a date: 1 July"
+    assert not ReceivableSchedule.objects.exists()

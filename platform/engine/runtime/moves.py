@@ -3,6 +3,14 @@
 Send back and withdraw only ever return a record to a state it has been in, and never
 run actions: they are corrections, not business steps. Cancelling fires the flow's own
 `cancel` transition, so its actions (releasing a unit, refunding) always run.
+
+One exception, so a correction never leaves a unit tied up: a send back to a state the
+record was in before it took a unit (a subscription sent back to draft after its submit
+held the unit) gives the hold up as that state had it. A hold the record took itself
+is released (the unit back on sale); one it carried on from an ancestor (the
+reservation's or the queue number's) steps back to reserved, still the buyer's. And a
+receivables schedule first drawn up since that state (at the subscription's submit) is
+dropped: it is drawn up again when the step is taken again.
 """
 from __future__ import annotations
 
@@ -10,6 +18,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from definitions.actions import ActionSpec
+
+from kernel import receivables as kernel_receivables
+from kernel import units as kernel_units
+from kernel.actions import ActionContext
+from kernel.models import SaleStatus, UnitHold
 
 from ..environment import action_catalogue
 from ..models import HistoryEntry, Record
@@ -19,15 +32,52 @@ from .context import names
 from .errors import NotPermitted, TransitionNotAvailable
 from .records import check_protection, locked_record
 from .rows import Locked
-from .transitions import fire, relocate
+from .transitions import _lineage, fire, relocate
 
 
-def _jump(locked: Locked, definition, to_state: str, actor, kind: str, comment: str) -> Record:
+def _jump(locked: Locked, definition, to_state: str, actor, kind: str, comment: str, *,
+          details: dict | None = None, now=None) -> Record:
     record = locked.record
     scope = names(definition, record.data, None, record.project, user_facts(actor, locked.roles))
-    relocate(record, definition, to_state, actor, scope, timezone.now(), kind=kind, comment=comment,
-             open_tasks=locked.open_tasks)
+    relocate(record, definition, to_state, actor, scope, now or timezone.now(), kind=kind, comment=comment,
+             open_tasks=locked.open_tasks, details=details)
     return record
+
+
+SCHEDULE = "receivables.schedule"
+
+
+def _kernel_context(record: Record, actor, now) -> ActionContext:
+    return ActionContext(project_id=record.project_id, record_id=record.pk, reference=record.reference,
+                         flow=record.flow, user_id=getattr(actor, "pk", None), now=now, data=dict(record.data),
+                         lineage=_lineage(record))
+
+
+def _ran(definition, steps, action: str) -> bool:
+    """Whether any of these (transition, details) steps ran `action`."""
+    return any(action in _actions_ran(definition, name, details) for name, details in steps)
+
+
+def _give_up_holds(record: Record, since, actor, now) -> dict:
+    """The units this record took since `since` (entering the state it goes back to), given up as they were then.
+
+    Returns what the history says: the units released and those stepped back to reserved (by id).
+    """
+    taken = list(UnitHold.objects.filter(project_id=record.project_id, record_id=record.pk, released_at__isnull=True,
+                                         held_at__gt=since).order_by("pk"))
+    if not taken:
+        return {}
+    carried = set(UnitHold.objects.filter(transferred_to__in=taken).values_list("transferred_to_id", flat=True))
+    ctx = _kernel_context(record, actor, now)
+    released, stepped_back = [], []
+    for hold in taken:
+        if hold.pk in carried:
+            kernel_units.step_back(ctx, hold.unit_id, SaleStatus.RESERVED)
+            stepped_back.append(hold.unit_id)
+        else:
+            kernel_units.release(ctx, hold.unit_id, note="退回 sent back")
+            released.append(hold.unit_id)
+    return {k: v for k, v in (("units_released", released), ("units_stepped_back", stepped_back)) if v}
 
 
 @transaction.atomic
@@ -61,7 +111,16 @@ def send_back(user, record_id: int, to_state: str, comment: str) -> Record:
             f"would repeat; cancel the record, or send it back to a later state",
             f"自「{_title_zh(definition, to_state)}」以来的「{_title_zh(definition, transition)}」已执行"
             f"「{spec.title_zh or spec.name}」，重新办理会重复执行：请作废记录，或退回到更晚的状态")
-    return _jump(locked, definition, to_state, user, HistoryEntry.Kind.SEND_BACK, comment)
+    now = timezone.now()
+    since = record.history.filter(seq=entered).values_list("at", flat=True).first()
+    details = _give_up_holds(record, since, user, now) if since is not None else {}
+    scheduled_before = [(name, details) for seq, kind, _, name, details in story
+                        if seq <= entered and kind in (HistoryEntry.Kind.TRANSITION, HistoryEntry.Kind.TIMER)]
+    if _ran(definition, steps, SCHEDULE) and not _ran(definition, scheduled_before, SCHEDULE):
+        if kernel_receivables.void(_kernel_context(record, user, now)):
+            details["schedule_dropped"] = True
+    return _jump(locked, definition, to_state, user, HistoryEntry.Kind.SEND_BACK, comment,
+                 details=details or None, now=now)
 
 
 def _unrepeatable(definition, steps) -> tuple[str, ActionSpec] | None:
