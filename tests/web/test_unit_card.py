@@ -167,3 +167,20 @@ def test_the_card_runs_the_same_queries_whatever_its_history(client, people, uni
     # then
     assert counts[0] == counts[1]
     assert counts[0] <= 14
+
+
+def test_a_colleagues_deal_on_the_card_says_the_unit_is_held_but_not_by_whom(client, people, unit, customer):
+    # given: the colleague's reservation, in a project where consultants see only their own work
+    record = _reserve(people, unit, customer)
+    client.force_login(people["consultant2"])
+
+    # when
+    page = _card(client, unit).content.decode()
+
+    # then: the sale status, but neither the customer nor a link into the deal
+    assert "已预留" in page or "预留" in page
+    assert customer.name not in page and f"/records/{record.pk}/" not in page
+    # the consultant who holds it sees both
+    client.force_login(people["consultant"])
+    page = _card(client, unit).content.decode()
+    assert customer.name in page and f"/records/{record.pk}/" in page

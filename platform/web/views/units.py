@@ -19,6 +19,7 @@ from django.utils.translation import pgettext
 
 from engine.models import Record
 from engine.runtime.access import can_see, roles_in
+from engine.runtime.visibility import visible_records
 from engine.versions import definition_for
 from kernel.models import Customer, ReleaseReason, SaleStatus, Unit, UnitHold
 
@@ -51,13 +52,17 @@ def visible_unit(request: HttpRequest, project: str, unit_id: int) -> Unit:
     return unit
 
 
-def _deals(unit: Unit, holds: list[UnitHold]) -> dict[int, dict]:
-    """record id -> reference, flow title, state title and customer name of every deal that held the unit.
+def _deals(unit: Unit, holds: list[UnitHold], user) -> dict[int, dict]:
+    """record id -> reference, flow title, state title and customer name of every deal that held the unit
+    and that the user may see (visibility.visible_records: a consultant sees a colleague's deal only where
+    the project allows it; the card then says the unit is held, not by whom).
 
-    Two queries (records, customers) however many holds; titles come from the cached definitions.
+    Three queries (the user's project versions, records, customers) however many holds; titles come from
+    the cached definitions.
     """
-    records = list(Record.objects.filter(pk__in={h.record_id for h in holds}, project_id=unit.project_id)
-                   .annotate(version_hash=F("version__content_hash")))
+    found = Record.objects.filter(pk__in={h.record_id for h in holds}, project_id=unit.project_id)
+    found = visible_records(user, found, {unit.project_id: roles_in(user, unit.project_id)})
+    records = list(found.annotate(version_hash=F("version__content_hash")))
     customer_ids = {r.data.get("customer_id") for r in records if isinstance(r.data.get("customer_id"), int)}
     names = dict(Customer.objects.filter(pk__in=customer_ids).values_list("pk", "name")) if customer_ids else {}
     deals = {}
@@ -136,7 +141,7 @@ def unit_card(request: HttpRequest, project: str, unit_id: int) -> HttpResponse:
     holds = list(UnitHold.objects.filter(unit=unit).select_related("held_by", "released_by")
                  .order_by("-held_at", "-pk"))
     live = next((h for h in holds if h.released_at is None), None)
-    deals = _deals(unit, holds) if holds else {}
+    deals = _deals(unit, holds, request.user) if holds else {}
     zone = unit.project.zone
     events = sorted(_status_events(unit) + _hold_events(holds, deals), key=lambda e: e.at, reverse=True)
     # The zone is named once above the list, not on every line.
