@@ -1,10 +1,11 @@
 """The triggers that keep figures_dealfact (figures.models.DealFact) in the transaction of the facts.
 
 Written once as portable statements, with the two dialects' JSON access filled in:
-- after a history entry: a subscription entering `awaiting_contract` gets its row (the
-  first time only); its own `refund_pending`/`cancelled`, or its contract's
-  `refund_pending`/`cancelled`/`filing_deregistration`, sets `cancelled_at` (first
-  time); its contract's `signed` sets `signed_at` (first time); then the row is refreshed;
+- after a history entry of a subscription or its contract: a subscription entering
+  `awaiting_contract` gets its row (the first time only); then the deal's signing and
+  cancellation dates are read again from its history (the first `signed` of its
+  contract; the first `refund_pending`/`cancelled` of the subscription, else of the
+  contract with `filing_deregistration`), and its values from its records;
 - after a subscription or contract is written (its data: price, consultant, customer),
   the row is refreshed from the subscription and its first contract.
 So the rows say what figures.deals.live_deals computes from the history, which the
@@ -60,16 +61,18 @@ def _history_statements(vendor: str) -> list[str]:
     insert += " ON CONFLICT (subscription_id) DO NOTHING" if vendor == "postgresql" else ""
     if vendor != "postgresql":
         insert = insert.replace("INSERT INTO", "INSERT OR IGNORE INTO", 1)
-    return [
-        insert,
-        f"UPDATE figures_dealfact SET cancelled_at = COALESCE(cancelled_at, NEW.at) "
-        f"WHERE NEW.to_state IN {SUB_CANCELLED} AND subscription_id = NEW.record_id",
-        f"UPDATE figures_dealfact SET cancelled_at = COALESCE(cancelled_at, NEW.at) "
-        f"WHERE NEW.to_state IN {CON_CANCELLED} AND subscription_id = {contract_of}",
-        f"UPDATE figures_dealfact SET signed_at = COALESCE(signed_at, NEW.at) "
-        f"WHERE NEW.to_state = 'signed' AND subscription_id = {contract_of}",
-        refresh_sql(vendor, f"subscription_id = {deal}"),
-    ]
+    return [insert, dates_sql(f"subscription_id = {deal}"), refresh_sql(vendor, f"subscription_id = {deal}")]
+
+
+def dates_sql(target: str) -> str:
+    """The signing and cancellation dates of the deals `target` names, from their history (as live_deals reads it)."""
+    first = "SELECT MIN(h.at) FROM engine_historyentry h WHERE h.record_id = {rec} AND h.to_state IN {states}"
+    contract = ("(SELECT c.id FROM engine_record c WHERE c.parent_id = figures_dealfact.subscription_id "
+                "AND c.flow = 'contract' ORDER BY c.id LIMIT 1)")
+    return ("UPDATE figures_dealfact SET "
+            f"signed_at = ({first.format(rec=contract, states=chr(40) + repr('signed') + chr(41))}), "
+            f"cancelled_at = COALESCE(({first.format(rec='figures_dealfact.subscription_id', states=SUB_CANCELLED)}), "
+            f"({first.format(rec=contract, states=CON_CANCELLED)})) WHERE {target}")
 
 
 def _record_target() -> str:
@@ -117,17 +120,11 @@ TRIGGER_NAMES = {"postgresql": ["figures_deal_fact_history", "figures_deal_fact_
 
 def backfill_sql(vendor: str) -> list[str]:
     """The rows of the deals already in the history (installations upgrading), as the triggers would have made them."""
-    first = ("SELECT MIN(h.at) FROM engine_historyentry h WHERE h.record_id = {rec} AND h.to_state IN {states}")
-    contract = ("(SELECT c.id FROM engine_record c WHERE c.parent_id = figures_dealfact.subscription_id "
-                "AND c.flow = 'contract' ORDER BY c.id LIMIT 1)")
     return [
         "INSERT INTO figures_dealfact (subscription_id, project_id, subscribed_at) "
         "SELECT r.id, r.project_id, MIN(h.at) FROM engine_record r JOIN engine_historyentry h ON h.record_id = r.id "
         "WHERE r.flow = 'subscription' AND h.to_state = 'awaiting_contract' GROUP BY r.id, r.project_id",
-        "UPDATE figures_dealfact SET "
-        f"signed_at = ({first.format(rec=contract, states=chr(40) + repr('signed') + chr(41))}), "
-        f"cancelled_at = COALESCE(({first.format(rec='figures_dealfact.subscription_id', states=SUB_CANCELLED)}), "
-        f"({first.format(rec=contract, states=CON_CANCELLED)}))",
+        dates_sql("1 = 1"),
         refresh_sql(vendor, "1 = 1"),
     ]
 
