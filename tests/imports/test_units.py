@@ -83,11 +83,11 @@ def test_a_dry_run_counts_and_writes_nothing(site):
 
 
 def test_chinese_titles_and_messages(site):
-    zh = ["楼栋 *", "楼栋名称", "房号 *", "楼层 *", "层内位置 *", "户型", "建筑面积（㎡） *", "套内面积（㎡） *", "朝向",
-          "表价（元） *", "销售状态"]
+    from imports.units import COLUMNS
+    zh = [c.title_in("zh-hans") + (" *" if c.required else "") for c in COLUMNS]  # as the Chinese template writes them
     rows = [["3", "", "3-1502", "十五", "02", "", 128.5, 101.37, "南", 3058300, "可售"]]
     outcome = run("units", site["project"], site["admin"], xlsx(zh, rows), "units.xlsx", language="zh-hans")
-    assert [(p.row, p.column, p.message) for p in outcome.problems] == [(2, "楼层", "不是整数")]
+    assert [(p.row, p.column, p.message) for p in outcome.problems] == [(2, COLUMNS[3].title_in("zh-hans"), "不是整数")]
 
 
 def test_a_missing_required_column_is_named(site):
