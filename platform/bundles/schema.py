@@ -64,7 +64,7 @@ def _message(error: ValidationError) -> str:
 
 def _type_word(kind: object) -> str:
     words = {"object": _("a mapping of keys to values"), "array": _("a list"), "string": _("a text"),
-             "integer": _("a whole number"), "boolean": _("true or false"), "number": _("a number")}
+             "integer": _("a whole number (no quotes)"), "boolean": _("true or false"), "number": _("a number")}
     return words.get(kind, str(kind)) if isinstance(kind, str) else str(kind)
 
 
