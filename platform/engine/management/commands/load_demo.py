@@ -37,6 +37,8 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--file", default=str(Path(settings.ROOT_DIR) / "fixtures" / "demo" / "demo.yaml"))
+        parser.add_argument("--no-history", action="store_true", help="only the file's data, without the months of "
+                            "figures behind the dashboards (figures.demo)")
 
     def handle(self, *args, **options):
         path = Path(options["file"])
@@ -50,6 +52,7 @@ class Command(BaseCommand):
             raise CommandError(f"{path}: the demo file must be a mapping of projects, users and deals (line 1)")
         data = yaml.safe_load(text)  # as it always was read: floats are floats where the loaders expect them
         self.where: tuple = ()
+        self.history = not options.get("no_history")
         try:
             with transaction.atomic():
                 self._load(path, data)
@@ -91,7 +94,7 @@ class Command(BaseCommand):
                 self.stdout.write(f"{item['code']}: {made['campaigns']} campaigns, {made['visits']} visits and "
                                   f"calls, {made['follow_ups']} follow-ups added")
         self._deals(data.get("deals", []), projects)
-        if apps.is_installed("figures"):  # the months of figures behind the dashboards (figures.demo)
+        if apps.is_installed("figures") and self.history:  # the months of figures behind the dashboards (figures.demo)
             call_command("demo_history", stdout=self.stdout)
         self.stdout.write(self.style.SUCCESS("demo loaded"))
 
