@@ -29,7 +29,7 @@ from .steps import (
 
 @pytest.fixture
 def demo(db):
-    call_command("load_demo", stdout=StringIO())
+    call_command("load_demo", "--no-history", stdout=StringIO())
     return Project.objects.get(code="DEMO")
 
 

@@ -17,7 +17,7 @@ from plugins.points.ledger import balance as points_balance
 
 @pytest.fixture
 def demo(db):
-    call_command("load_demo", stdout=StringIO())
+    call_command("load_demo", "--no-history", stdout=StringIO())
     return {code: Project.objects.get(code=code) for code in ("DEMO", "DEMO2")}
 
 
@@ -115,6 +115,6 @@ def test_the_demo_publishes_each_projects_rules_once_and_its_deals_use_them(demo
     RuleSet.objects.filter(project=demo["DEMO"], plugin="points").update(config={
         **RuleSet.objects.get(project=demo["DEMO"], plugin="points").config, "expiry_days": 365})
     out = StringIO()
-    call_command("load_demo", stdout=out)
+    call_command("load_demo", "--no-history", stdout=out)
     assert "rules" not in out.getvalue()
     assert RuleSet.objects.get(project=demo["DEMO"], plugin="points").config["expiry_days"] == 365

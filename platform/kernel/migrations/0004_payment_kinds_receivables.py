@@ -38,7 +38,7 @@ def unlabel(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('engine', '0001_initial'),
+        ('engine', '0003_runtime'),  # it reads engine.Record, created in 0003
         ('kernel', '0003_crm_front_desk'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
