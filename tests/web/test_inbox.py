@@ -251,3 +251,10 @@ def test_a_task_sent_back_says_so_with_the_reason_in_its_row(client, world):
     assert "已退回：价格需复核" in sent_back
     untouched = html.split(f'<tr data-task="{Task.objects.get(record=other, status="open").pk}"')[1].split("</tr>")[0]
     assert "data-sent-back" not in untouched
+
+
+def test_a_return_address_that_is_not_a_path_goes_back_to_the_inbox(client, django_user_model):
+    user = django_user_model.objects.create_user("back-check", password="x")
+    client.force_login(user)
+    response = client.post("/tasks/claim/", {"next": "138 0000 0000"})
+    assert response.status_code == 302 and response["Location"] == "/"

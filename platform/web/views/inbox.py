@@ -136,7 +136,8 @@ def inbox_page(request):
 
 def _back(request) -> str:
     back = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+    # a path of this site only: a bare word passed the host check and made redirect() look it up as a view (a 500)
+    if not back.startswith("/") or not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
         back = reverse("web:inbox")
     return back
 
