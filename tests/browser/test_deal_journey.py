@@ -206,7 +206,8 @@ def _lease(as_, live, unit):
         approve(approver)
     open_record(la, live, lse)
     assert state(la) == "待签约"
-    fire(la, "sign_lease", {"lease_contract_no": "ZL-2026-01", "term_end": "2028-06-30"}, expect="租赁中")
+    fire(la, "sign_lease", {"lease_contract_no": "ZL-2026-01", "term_end": "2028-06-30", "deposit_received": "15,600"},
+         expect="租赁中")
     fire(la, "give_notice", {"termination_date": "2027-06-30", "termination_reason": "承租人工作调动"},
          expect="退租结算")
     complete_task(la, "验收房屋并核定扣款", "墙面轻微污损，扣 600 元")
