@@ -90,6 +90,7 @@ def send_back(user, record_id: int, to_state: str, comment: str) -> Record:
     if not (acts_here or roles & MANAGER_ROLES):
         raise NotPermitted("send this record back", sorted({r for t in open_tasks for r in t.roles}), "退回该记录")
     check_protection(user, roles, record)
+    _check_target(definition, record, to_state)
     story = list(record.history.order_by("seq").values_list("seq", "kind", "to_state", "transition", "details"))
     entered = max((seq for seq, _, state, _, _ in story if state == to_state), default=None)
     if to_state == record.state or entered is None:
@@ -121,6 +122,24 @@ def send_back(user, record_id: int, to_state: str, comment: str) -> Record:
             details["schedule_dropped"] = True
     return _jump(locked, definition, to_state, user, HistoryEntry.Kind.SEND_BACK, comment,
                  details=details or None, now=now)
+
+
+def _check_target(definition, record: Record, to_state: str) -> None:
+    """Refuse, in words, a target that is no state of the flow (a post without one, or a made-up one).
+
+    Without this an empty name matched the history's vote entries (whose to_state is "") and
+    the flow's state look-up raised a KeyError (a 500); the raw text posted is not echoed back.
+    """
+    if not (to_state or "").strip():
+        raise TransitionNotAvailable(f"choose the earlier state to send {record.reference} back to",
+                                     f"请选择要将 {record.reference} 退回到的状态")
+    try:
+        definition.state(to_state)
+    except KeyError:
+        raise TransitionNotAvailable(
+            f"{record.reference} cannot be sent back there: its flow has no such state; "
+            f"choose one of the earlier states offered",
+            f"{record.reference} 无法退回：该流程没有这个状态，请从列出的之前状态中选择") from None
 
 
 def _unrepeatable(definition, steps) -> tuple[str, ActionSpec] | None:
