@@ -76,4 +76,6 @@ class _Kinds(dict):
 
 
 KINDS: dict[str, Kind] = _Kinds()
+# who may import into a project (and sees the imports page in the menu): its admins and implementers
+IMPORT_ROLES = frozenset({"project_admin", "implementer"})
 NAMES = ("units", "measured-areas", "customers", "price-list", "targets")

@@ -4,6 +4,7 @@ from django.conf import settings
 
 from accounts.models import Membership
 from engine.runtime.access import can_administer
+from imports.kinds import IMPORT_ROLES
 from kernel.access import MANAGER_ROLES
 from kernel.dunning import RECEIVABLES_ROLES
 from kernel.models import Project
@@ -14,7 +15,7 @@ def user_projects(request) -> dict:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {"user_projects": [], "admin_projects": [], "front_desk_projects": [], "manager_projects": [],
-                "receivables_projects": []}
+                "receivables_projects": [], "import_projects": []}
     roles: dict[str, set[str]] = {}
     held_by_user = Membership.objects.filter(user=user).order_by("project__code")
     for code, role in held_by_user.values_list("project__code", "role"):
@@ -27,7 +28,10 @@ def user_projects(request) -> dict:
             # the menu offers a page only where the user may use it: no link that answers "not allowed"
             "front_desk_projects": [code for code, held in roles.items() if held & FRONT_DESK_ROLES],
             "manager_projects": [code for code, held in roles.items() if held & MANAGER_ROLES],
-            "receivables_projects": [code for code, held in roles.items() if held & RECEIVABLES_ROLES]}
+            "receivables_projects": [code for code, held in roles.items() if held & RECEIVABLES_ROLES],
+            # imports: a superuser may import into every project, as the imports page lets them
+            "import_projects": admin if user.is_superuser else
+            [code for code, held in roles.items() if held & IMPORT_ROLES]}
 
 
 def vendor_assets(request) -> dict:

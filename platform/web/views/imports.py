@@ -23,7 +23,7 @@ from django.views.decorators.http import require_POST
 
 from imports import exports
 from imports.jobs import create_job, enqueue, live_progress
-from imports.kinds import KINDS, NAMES
+from imports.kinds import IMPORT_ROLES, KINDS, NAMES
 from imports.models import ImportJob, JobStatus
 from imports.template_files import template_workbook
 from kernel import dunning
@@ -35,7 +35,6 @@ from kernel.zones import zone_name
 from ..display import moment
 from .common import lang, member_project, refused, roles_text
 
-IMPORT_ROLES = frozenset({"project_admin", "implementer"})
 MAX_UPLOAD = 50 * 1024 * 1024  # 50 MB: about 500,000 rows of units
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # who may take a list out: who sees it on screen (units: every member; payments: those who see receivables)
