@@ -1,14 +1,8 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 
-from .models import Membership, User
+from .models import User
 
 admin.site.register(User, UserAdmin)
-
-
-@admin.register(Membership)
-class MembershipAdmin(admin.ModelAdmin):
-    list_display = ("user", "project", "role", "created_at")
-    list_filter = ("project", "role")
-    search_fields = ("user__username", "user__display_name")
-    list_select_related = ("user", "project")
+# Memberships are registered by engine/admin.py: their role is chosen from a catalogue the
+# project's published flows extend, which this app cannot read (it sits below the engine).

@@ -29,3 +29,30 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} · {self.project_id} · {self.role}"
+
+
+class MembershipChange(models.Model):
+    """One line of a project's members history: who gave or took which role of whom, when.
+
+    Memberships are deleted when a role is taken away, so their own rows cannot tell the
+    story; these rows are written in the same transaction as the change and never edited.
+    """
+
+    class Action(models.TextChoices):
+        INVITED = "invited", _("invited")
+        GIVEN = "given", _("role given")
+        REMOVED = "removed", _("role removed")
+
+    project = models.ForeignKey("kernel.Project", on_delete=models.CASCADE, related_name="membership_changes")
+    member = models.ForeignKey(User, on_delete=models.CASCADE, related_name="membership_changes",
+                               verbose_name=_("member"))
+    action = models.CharField(_("change"), max_length=16, choices=Action.choices)
+    role = models.SlugField(_("role"), max_length=63, blank=True)
+    changed_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+                                   verbose_name=_("changed by"))
+    at = models.DateTimeField(_("changed at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("membership change")
+        verbose_name_plural = _("membership changes")
+        indexes = [models.Index(fields=["project", "-at"], name="membership_change_recent_idx")]

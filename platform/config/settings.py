@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "figures",  # management figures and targets (docs/figures.md)
     "imports",  # spreadsheets in and out (docs/imports.md)
     "bundles",  # client configuration as files (docs/bundles.md)
+    "documents",  # printed documents: templates per project, PDF, receipts (docs/documents.md)
 ]
 
 MIDDLEWARE = [

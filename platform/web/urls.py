@@ -4,6 +4,7 @@ from django.urls import path
 from .views import (chart, customer_list, customer_pages, customers, dashboard, dashboard_export, dunning_panel,
                     front_desk, inbox, lookups, protection, receivables_due, record_list, records, rules, start, studio, units)
 from .views import imports  # spreadsheets in and out
+from .views import members  # a project's members and roles (project admins)
 
 app_name = "web"
 
@@ -82,6 +83,9 @@ urlpatterns = [
     # the flow studio and plugin rules (project admins)
     path("studio/<slug:project>/", studio.studio, name="studio"),
     path("studio/<slug:project>/rules/<slug:plugin>/", rules.rules_page, name="rules"),
+    path("studio/<slug:project>/members/", members.members_page, name="members"),
+    path("lookups/<slug:project>/users/", members.member_lookup, name="lookup-users"),
+    path("invitation/<str:uidb64>/<str:token>/", members.accept_invitation, name="accept-invitation"),
     path("studio/<slug:project>/<slug:flow>/", studio.studio_flow, name="studio-flow"),
     path("studio/<slug:project>/<slug:flow>/publish/", studio.publish, name="studio-publish"),
     path("studio/<slug:project>/<slug:flow>/rollback/<int:number>/", studio.rollback, name="studio-rollback"),
