@@ -104,6 +104,10 @@ _MESSAGES: dict[str, tuple[str, str]] = {
         "该分支位于「{name}」的默认分支（没有 when 的分支）之后，永远不会被选中；请把默认分支放在最后"),
     "transition.two_defaults": ("'{name}' has more than one default branch (without `when`); keep one, last",
                                 "「{name}」有多个默认分支（没有 when 的分支）；只保留一个并放在最后"),
+    "transition.restart_not_staying": (
+        "'{name}' restarts deadlines (restart_deadlines), but it never stays in the state it leaves; "
+        "only a step from a state to the same state can restart that state's deadlines",
+        "「{name}」设置了 restart_deadlines，但它不会停留在出发的状态；只有从某状态到同一状态的步骤才能重新计算该状态的期限"),
     "transition.never_fires": ("transition '{name}' can never fire: it has no roles and no timer or approval uses it",
                                "流转 '{name}' 永远不会触发：没有角色，也没有定时器或审批使用它"),
     "timer.fire_or_escalate": ("a timer needs exactly one of 'fire' and 'escalate_to'",

@@ -121,6 +121,9 @@ class Transition:
     form: FormSpec | None = None
     actions: tuple[ActionCall, ...] = ()
     branches: tuple[Branch, ...] = ()  # empty: `to` is the only destination
+    # A step that stays in its state keeps the state's tasks and running timers; this one
+    # restarts the deadlines instead (open tasks due again from now, timers counted anew).
+    restart_deadlines: bool = False
 
     @property
     def targets(self) -> tuple[Branch, ...]:

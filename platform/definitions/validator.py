@@ -467,11 +467,15 @@ class _Checker:
                              name=task, states=", ".join(sources))
         actions = [self.check_action(_map(a), path + ("actions", i), form_fields)
                    for i, a in enumerate(_list(raw.get("actions")))]
+        restart = raw.get("restart_deadlines") is True
+        if restart and to is not None and sources and not set(sources) & {b.state for b in branches or (Branch(to),)}:
+            # Restarting only means something for a step that stays where it is.
+            self.problem("transition.restart_not_staying", path + ("restart_deadlines",), name=name)
         if not name or to is None:
             return None
         return Transition(name, _text(raw.get("title")), sources, to, roles, guard,
                           _text(raw.get("guard_message")), _names(raw.get("requires")), form,
-                          tuple(a for a in actions if a), branches)
+                          tuple(a for a in actions if a), branches, restart)
 
     def check_targets(self, raw: object, path: tuple, form_fields: dict, name: str
                       ) -> tuple[str | None, tuple[Branch, ...]]:

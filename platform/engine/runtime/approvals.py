@@ -91,8 +91,9 @@ def vote(user, task_id: int, decision: str, comment: str = ""):
         if outcome.actions:
             batch.close()  # actions are ORM code: send the vote before they run
         # otherwise the vote travels with the move's statements
+        # An outcome back to the same state asks anew: the decided approval does not stay open.
         return move(record, definition, outcome, user, roles, None, comment=comment,
-                    open_tasks=still_open, details={"approval": task.name, "decision": decision})
+                    open_tasks=still_open, details={"approval": task.name, "decision": decision}, reenter=True)
 
 
 @transaction.atomic

@@ -186,6 +186,11 @@ def withdraw(user, record_id: int, comment: str = "") -> Record:
     last = record.history.filter(kind=HistoryEntry.Kind.TRANSITION, to_state=record.state).order_by("-seq").first()
     if last is None or last.actor_id != user.pk:
         raise NotPermitted("withdraw a step you did not submit", (), "撤回不是您提交的步骤")
+    if last.from_state == last.to_state:
+        # A step that stayed in its state moved nothing back to undo (it kept the tasks).
+        raise TransitionNotAvailable(
+            f"'{last.transition}' kept the record in this state; there is no step to withdraw",
+            f"「{_title_zh(definition, last.transition)}」未改变记录的状态，没有可撤回的步骤")
     check_protection(user, locked.roles, record)
     # every act on a record (a vote, a claim, a step) appends to its history
     if record.history.filter(seq__gt=last.seq).exclude(kind=HistoryEntry.Kind.ESCALATE).exists():

@@ -75,7 +75,9 @@ def available_on(record: Record, roles: frozenset[str], open_tasks: list[Task], 
     """
     definition = definition_for(record)
     mine = [t for t in definition.transitions_from(record.state) if roles & set(t.roles)]
-    if not mine or _held_by_someone_else(open_tasks, user):
+    if mine and _held_by_someone_else(open_tasks, user):
+        mine = [t for t in mine if _stays(t, record.state)]  # they take nothing from whoever holds the step
+    if not mine:
         return []
     done = _done_tasks(record, {name for t in mine for name in t.requires})
     scope = names(definition, record.data, None, record.project, user_facts(user, roles))
@@ -109,7 +111,7 @@ def fire(user, record_id: int, transition: str, form: dict | None = None, *, com
             if not roles & set(t.roles):
                 raise NotPermitted(f"fire '{transition}'", t.roles, f"执行「{_title_zh(t)}」",
                                    declared=definition.roles)
-            holder = _held_by_someone_else(open_tasks, user)
+            holder = None if _stays(t, record.state) else _held_by_someone_else(open_tasks, user)
             if holder is not None:
                 raise NotPermitted(f"fire '{transition}' while {holder} holds this step", (),
                                    f"执行「{_title_zh(t)}」：该步骤由 {holder} 处理中")
@@ -133,8 +135,14 @@ def fire(user, record_id: int, transition: str, form: dict | None = None, *, com
 def move(record: Record, definition: FlowDefinition, t: Transition, actor, roles: frozenset[str],
          form: dict | None, *, comment: str = "", kind: str = HistoryEntry.Kind.TRANSITION,
          idempotency_key: str | None = None, done_task: Task | None = None, details: dict | None = None,
-         open_tasks: list[Task] | None = None) -> Record:
-    """The transition itself, for a locked record; also used by approvals and timers."""
+         open_tasks: list[Task] | None = None, reenter: bool = False) -> Record:
+    """The transition itself, for a locked record; also used by approvals and timers.
+
+    A step whose destination is the state it is in stays there (docs/flow-format.md,
+    "Steps that stay"): the state's tasks, who holds them, and its running deadlines are
+    kept, unless the transition says `restart_deadlines`. `reenter` leaves and enters
+    the state anew even then: an approval's outcome, whose approval has been decided.
+    """
     now = timezone.now()
     old_data = dict(record.data)
     partial = routing.partial_for(definition, t)
@@ -160,31 +168,45 @@ def move(record: Record, definition: FlowDefinition, t: Transition, actor, roles
             new_data.update(kernel_ctx.changes)
             scope["record"] = record_view(definition, new_data)  # the new state's assignees see them
     record.data = new_data
+    staying = to_state == record.state and not reenter
     relocate(record, definition, to_state, actor, scope, now, open_tasks=open_tasks, done_task=done_task,
              kind=kind, transition=t.name, comment=comment, changes=history.data_changes(old_data, new_data),
-             idempotency_key=idempotency_key, details=details)
+             idempotency_key=idempotency_key, details=details,
+             stay=(RESTART if t.restart_deadlines else STAY) if staying else None)
     return record
+
+
+STAY, RESTART = "stay", "restart"
 
 
 def relocate(record: Record, definition: FlowDefinition, to_state: str, actor, scope: dict, now, *,
              kind: str, open_tasks: list[Task] | None = None, done_task: Task | None = None,
              transition: str = "", comment: str = "", changes: dict | None = None,
-             idempotency_key: str | None = None, details: dict | None = None) -> None:
+             idempotency_key: str | None = None, details: dict | None = None, stay: str | None = None) -> None:
     """Leave the current state, enter `to_state`, write the history entry and the record.
 
     The one way a record changes state, for transitions and for the corrections in
     moves.py alike: the record row (state, data, revision, history counter) is
-    written once, at the end.
+    written once, at the end. `stay` (STAY or RESTART, a step to the state it is in)
+    keeps the state's tasks instead of closing and opening them (states.stay,
+    states.restart_deadlines).
     """
     from_state = record.state
     if open_tasks is None:
         open_tasks = list(Task.objects.filter(record=record, status=TaskStatus.OPEN))
     record.updated_at = now
     with rows.together():
-        states.leave(record, definition, now, actor, open_tasks, done_task)
+        visit = record.revision
+        if stay is None:
+            states.leave(record, definition, now, actor, open_tasks, done_task)
         record.state = to_state
         record.revision += 1
-        states.enter(record, definition, now, scope)
+        if stay is None:
+            states.enter(record, definition, now, scope)
+        elif stay == RESTART:
+            states.restart_deadlines(record, definition, now, visit, open_tasks)
+        else:
+            states.stay(record, definition, visit)
         history.append(record, kind, actor, transition=transition, from_state=from_state, to_state=to_state,
                        comment=comment, changes=changes, idempotency_key=idempotency_key, details=details,
                        save_seq=False)
@@ -223,6 +245,11 @@ def _check_guard(t: Transition, scope: dict) -> None:
             raise GuardFailed(t.guard_message.en, t.guard_message.zh, guard=t.guard.source)
         raise GuardFailed(f"the condition of '{t.name}' is not met: {t.guard.source}",
                           f"不满足「{t.name}」的条件：{t.guard.source}", guard=t.guard.source)
+
+
+def _stays(t: Transition, state: str) -> bool:
+    """Whether the step can only stay in `state`: it keeps the state's tasks, so whoever holds them keeps them."""
+    return t.target_states == (state,)
 
 
 def _held_by_someone_else(open_tasks: list[Task], user):
