@@ -52,6 +52,10 @@ INSTALLED_APPS = [
     "imports",  # spreadsheets in and out (docs/imports.md)
     "bundles",  # client configuration as files (docs/bundles.md)
     "documents",  # printed documents: templates per project, PDF, receipts (docs/documents.md)
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI's files, installed with the package (nothing fetched at run time)
+    "api",  # the REST API under /api/v1/ (docs/api.md)
 ]
 
 MIDDLEWARE = [
@@ -229,3 +233,35 @@ if os.environ.get("PLATFORM_CSP") == "report-only":
 else:
     CONTENT_SECURITY_POLICY = _POLICY
 SECURE_REFERRER_POLICY = "same-origin"
+
+# The REST API (docs/api.md). Tokens and sessions; errors as problem details (RFC 9457);
+# cursor pagination; one rate per token (or per user on a session) from the "api" cache:
+# Redis when REDIS_URL is set, so every web process counts together, else this process's memory.
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "api": ({"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _REDIS_URL, "KEY_PREFIX": "api"}
+            if _REDIS_URL else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "api"}),
+}
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["api.auth.BearerTokenAuthentication",
+                                       "rest_framework.authentication.SessionAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated", "api.auth.TokenScope"],
+    "DEFAULT_PARSER_CLASSES": ["api.parsers.DecimalJSONParser"],
+    "DEFAULT_RENDERER_CLASSES": ["api.renderers.ExactJSONRenderer", "rest_framework.renderers.BrowsableAPIRenderer"],
+    "DEFAULT_THROTTLE_CLASSES": ["api.auth.PerTokenThrottle"],
+    "DEFAULT_THROTTLE_RATES": {"api": os.environ.get("PLATFORM_API_RATE", "600/min")},
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "api.problems.problem_handler",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Real-estate workflow platform API",
+    "DESCRIPTION": "Projects, units, customers, records of every flow, tasks and payments (docs/api.md).",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+}

@@ -1,0 +1,84 @@
+"""API tokens (hashed at rest, scoped, revocable) and the responses kept for Idempotency-Key retries."""
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+TOKEN_PREFIX = "rep_"  # recognisable in a leaked log or a secret scanner
+
+
+def digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+class Scope(models.TextChoices):
+    READ = "read", _("Read only")
+    WRITE = "write", _("Read and write")
+
+
+class ApiToken(models.Model):
+    """A personal or service token: acts as its user, never beyond the user's roles, the projects and the scope."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(_("name"), max_length=100, help_text=_("What the token is for, e.g. the bank's system."))
+    secret_hash = models.CharField(max_length=64, unique=True, editable=False)
+    hint = models.CharField(_("starts with"), max_length=12, editable=False,
+                            help_text=_("The first characters of the secret, to tell tokens apart."))
+    projects = models.ManyToManyField("kernel.Project", blank=True, related_name="+", verbose_name=_("projects"),
+                                      help_text=_("None chosen: every project the user is a member of."))
+    scope = models.CharField(_("scope"), max_length=8, choices=Scope.choices, default=Scope.READ)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.hint}…)"
+
+    @classmethod
+    def issue(cls, user, name: str, *, scope: str = Scope.READ, projects=()) -> tuple["ApiToken", str]:
+        """A new token and its secret; the secret is shown once and only its sha256 is kept."""
+        secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
+        token = cls.objects.create(user=user, name=name.strip()[:100], scope=scope, secret_hash=digest(secret),
+                                   hint=secret[:len(TOKEN_PREFIX) + 6])
+        if projects:
+            token.projects.set(projects)
+        return token, secret
+
+    @property
+    def active(self) -> bool:
+        return self.revoked_at is None
+
+    @property
+    def may_write(self) -> bool:
+        return self.scope == Scope.WRITE
+
+
+class IdempotentResponse(models.Model):
+    """The first response to a write sent with an Idempotency-Key, replayed for 24 hours to its retries.
+
+    In the database rather than the cache: every web process sees it, and it survives a restart.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    key = models.CharField(max_length=200)
+    method = models.CharField(max_length=8)
+    path = models.CharField(max_length=500)
+    request_hash = models.CharField(max_length=64, help_text=_("sha256 of the method, path and body"))
+    status = models.PositiveSmallIntegerField()
+    body = models.BinaryField()
+    content_type = models.CharField(max_length=100)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "key"], name="api_idempotency_unique")]
+        indexes = [models.Index(fields=["created_at"], name="api_idempotency_age_idx")]
