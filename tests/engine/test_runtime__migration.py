@@ -104,3 +104,28 @@ def test_flows_migrate_command_dry_run_then_run(engine_flows, people, admin):
         "DSC-000001: would move draft → preparing", "1 record(s), 0 refused (dry run)",
         "DSC-000001: moved draft → preparing", "1 record(s), 0 refused",
     ]
+
+
+def test_flows_migrate_exits_1_when_records_were_refused_and_says_so_in_chinese(engine_flows, people, admin):
+    from io import StringIO
+
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    p = people
+    versions.publish(p["p1"], "discount")
+    records.start_record(p["consultant"], p["p1"], "discount", GOOD)
+    versions.publish(p["p1"], "discount", overrides=RENAME_DRAFT)
+    out = StringIO()
+
+    # no --map for the renamed state: the only record is refused, by the dry run and by the run
+    for run in ([], ["--run"]):
+        with pytest.raises(CommandError) as refused:
+            call_command("flows", "--lang", "zh", "migrate", "--project", "P1", "--as-user", "manager", *run,
+                         "discount", "1", "2", stdout=out)
+        assert refused.value.returncode == 1
+    assert str(refused.value) == "1 条记录，1 条被拒绝；被拒绝的记录留在 v1"
+    assert out.getvalue().splitlines()[0] == ("DSC-000001：留在 draft：状态“draft”在新版本中没有对应状态；"
+                                              "请为它指定映射")
+    from engine.models import Record
+    assert Record.objects.get().version.number == 1

@@ -34,11 +34,17 @@ class Step:
     from_state: str
     to_state: str | None
     moved: bool
-    reason: str = ""
+    reason: str = ""      # why the record stays, in English; empty: it moves
+    reason_zh: str = ""   # the same in Chinese
 
-    def render(self) -> str:
+    def render(self, lang: str = "en") -> str:
+        zh = lang.startswith("zh")
         if self.to_state is None or self.reason:
+            if zh:
+                return f"{self.reference}：留在 {self.from_state}：{self.reason_zh or self.reason}"
             return f"{self.reference}: stays in {self.from_state}: {self.reason}"
+        if zh:
+            return f"{self.reference}：{'已迁移' if self.moved else '将迁移'} {self.from_state} → {self.to_state}"
         verb = "moved" if self.moved else "would move"
         return f"{self.reference}: {verb} {self.from_state} → {self.to_state}"
 
@@ -75,7 +81,8 @@ def _plan(record: Record, definition: FlowDefinition, state_map: Mapping[str, st
     names = {s.name for s in definition.states}
     if target not in names:
         return Step(record.reference, record.state, None, False,
-                    f"state '{record.state}' has no counterpart in the new version; map it")
+                    f"state '{record.state}' has no counterpart in the new version; map it",
+                    f"状态“{record.state}”在新版本中没有对应状态；请为它指定映射")
     target_tasks = {t.name for t in definition.state(target).tasks}
     open_tasks = getattr(record, "open_tasks", None)
     if open_tasks is None:
@@ -83,12 +90,14 @@ def _plan(record: Record, definition: FlowDefinition, state_map: Mapping[str, st
     lost = sorted({t.name for t in open_tasks} - target_tasks)
     if lost:
         return Step(record.reference, record.state, target, False,
-                    f"open work would be lost: {', '.join(lost)} (not opened by '{target}')")
+                    f"open work would be lost: {', '.join(lost)} (not opened by '{target}')",
+                    f"未完成的任务会丢失：{'、'.join(lost)}（“{target}”不会开启它们）")
     errors = [e for e in definition.entity.validator.iter_errors(record.data)
               if not (e.validator == "required" and definition.state(target).partial)]
     if errors:
         return Step(record.reference, record.state, target, False,
-                    f"its data does not fit the new schema: {errors[0].message}")
+                    f"its data does not fit the new schema: {errors[0].message}",
+                    f"其数据不符合新版本的结构：{errors[0].message}")
     return Step(record.reference, record.state, target, False)
 
 

@@ -267,9 +267,17 @@ class Command(BaseCommand):
         except EngineError as exc:
             raise CommandError(exc.message(self.lang)) from exc
         for step in steps:
-            self.stdout.write(step.render())
+            self.stdout.write(step.render(self.lang))
         refused = sum(1 for s in steps if s.reason)
-        self.stdout.write(f"{len(steps)} record(s), {refused} refused" + ("" if options["run"] else " (dry run)"))
+        dry = not options["run"]
+        summary = self.say(f"{len(steps)} record(s), {refused} refused" + (" (dry run)" if dry else ""),
+                           f"{len(steps)} 条记录，{refused} 条被拒绝" + ("（试运行）" if dry else ""))
+        if refused:
+            # a script (or a person) must not read "done" when records stayed behind: exit 1, and say it in words
+            stays = self.say(f"; refused records stay on v{options['from_version']}",
+                             f"；被拒绝的记录留在 v{options['from_version']}")
+            raise CommandError(summary + stays, returncode=1)
+        self.stdout.write(summary)
 
     def do_docs(self, options):
         from definitions.render import markdown
