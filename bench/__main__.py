@@ -1,4 +1,4 @@
-"""python -m bench {throughput,rush,inbox,figures,canonical} [options]: run one benchmark and print its figures."""
+"""python -m bench {throughput,rush,inbox,figures,canonical,imports} [options]: run one benchmark and print its figures."""
 import sys
 
 import bench  # noqa: F401 - sys.path
@@ -9,6 +9,7 @@ COMMANDS = {
     "inbox": "bench.inbox",
     "figures": "bench.figures",
     "canonical": "bench.canonical",
+    "imports": "bench.imports",
 }
 
 

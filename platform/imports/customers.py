@@ -92,6 +92,10 @@ class PhoneLoader(BaseInstanceLoader):
         for phone, survivor in merged.items():
             if survivor in survivors:
                 self.by_phone[phone] = survivors[survivor]
+        # the known customers' registrations in this project, in one query (one per row made a reload crawl)
+        known = {c.pk for c in self.by_phone.values()}
+        resource.registrations = {r.customer_id: r for r in CustomerRegistration.objects.select_related("consultant")
+                                  .filter(project=resource.ctx.project, customer_id__in=known)}
 
     def get_instance(self, row):
         try:
@@ -125,6 +129,7 @@ class CustomerResource(KindResource):
         self.visited = set(Visit.objects.filter(project=ctx.project, token__startswith=prefix)
                            .values_list("token", flat=True))
         self.plans: dict[int, dict] = {}  # id(instance) -> what the row does besides the customer row
+        self.registrations: dict[int, CustomerRegistration] = {}  # customer id -> the chunk's, by PhoneLoader
 
     def natural_key(self, instance, row):
         return instance.phone
@@ -206,8 +211,8 @@ class CustomerResource(KindResource):
             return None
 
     def _registration(self, customer: Customer) -> CustomerRegistration | None:
-        return (CustomerRegistration.objects.select_related("consultant")
-                .filter(project=self.ctx.project, customer=customer).first())
+        """Read by the chunk's loader for every known customer of the chunk."""
+        return self.registrations.get(customer.pk)
 
     def skip_row(self, instance, original, row, import_validation_errors=None):
         if import_validation_errors:

@@ -36,7 +36,8 @@ def _kinds() -> dict[str, Kind]:
         Kind("customers", _("Customers"),
              _("Customers with their consultant, source type and campaign; a known phone is the same customer."),
              customers.COLUMNS, customers.CustomerResource),
-        Kind("price-list", _("Price list"), _("List prices per unit, loaded as a new price list revision."),
+        Kind("price-list", _("Price list"), _("List prices per unit, or a base price and coefficients that give them, "
+                                                 "loaded as a new price list revision."),
              price_list.COLUMNS, price_list.PriceListResource, price_list.finish),
         Kind("targets", _("Targets"), _("Monthly subscription, signing and collection targets per project and "
                                         "consultant."), targets.COLUMNS, targets.TargetResource),

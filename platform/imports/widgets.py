@@ -95,7 +95,18 @@ class Pick(widgets.Widget):
 
     def __init__(self, choices: Callable[[], Sequence[Choice]], required: bool = False, default: str = ""):
         super().__init__()
-        self.choices, self.required, self.default = choices, required, default
+        self._choices, self.required, self.default = choices, required, default
+        self._cache: dict[str, Sequence[Choice]] = {}
+
+    def choices(self) -> Sequence[Choice]:
+        """The choices, worked out once per language (titling them in both languages per cell was a tenth of
+        an import's time); a project's lists are read by a widget made per import, so they are that import's."""
+        from django.utils.translation import get_language
+
+        language = get_language() or ""
+        if language not in self._cache:
+            self._cache[language] = list(self._choices())
+        return self._cache[language]
 
     def clean(self, value, row=None, **kwargs) -> str:
         if blank(value):

@@ -77,3 +77,51 @@ def test_a_price_list_refuses_unknown_units_and_units_in_live_deals(site):
         (4, "List price (yuan)", f"unit {b.code} is in a live deal (SUB-000009) and is never changed by an import"),
         (5, "Unit code", "appears twice in the file")}
     assert PriceListRevision.objects.count() == 0 and Unit.objects.get(pk=a.pk).list_price == D("3058300.00")
+
+
+COEFFICIENT_HEADERS = ["Unit code", "List price (yuan)", "Base price per m² (yuan)", "Floor coefficient",
+                       "Orientation coefficient", "Layout coefficient"]
+
+
+def test_a_price_list_from_a_base_price_and_coefficients(site):
+    a, b, c = make_units(site["project"], 3)  # 128.50 m² each
+    rows = [[a.code, None, 25000, 1.02, 1.05, 0.98],  # 25000 × 128.5 × 1.02 × 1.05 × 0.98 = 3371775.75
+            [b.code, None, "24000.50", None, None, None],  # no coefficient: 1
+            [c.code, "2999999.50", None, None, None, None]]  # a list price as before
+    outcome = run("price-list", site["project"], site["admin"], xlsx(COEFFICIENT_HEADERS, rows), "p.xlsx",
+                  language="en")
+    assert (outcome.status, outcome.changed, outcome.problems) == ("done", 3, [])
+    assert dict(Unit.objects.values_list("code", "list_price")) == {
+        a.code: D("3371775.75"), b.code: D("3084064.25"), c.code: D("2999999.50")}
+    assert PriceListLine.objects.get(unit=a).list_price == D("3371775.75")
+    again = run("price-list", site["project"], site["admin"], xlsx(COEFFICIENT_HEADERS, rows), "p.xlsx",
+                language="en")
+    assert (again.changed, again.unchanged, PriceListRevision.objects.count()) == (0, 3, 1)
+
+
+def test_coefficients_with_mistakes_are_refused_cell_by_cell(site):
+    a, b, c, d = make_units(site["project"], 4)
+    rows = [[a.code, None, "x", 1, 1, 1],
+            [b.code, None, 25000, 0, 11, "abc"],
+            [c.code, None, None, 1.1, None, None],
+            [d.code, 1, 25000, None, None, None]]
+    outcome = run("price-list", site["project"], site["admin"], xlsx(COEFFICIENT_HEADERS, rows), "p.xlsx",
+                  language="en")
+    assert {(p.row, p.column, p.message) for p in outcome.problems} == {
+        (2, "Base price per m² (yuan)", "not a number"),
+        (3, "Floor coefficient", "must be more than 0"),
+        (3, "Orientation coefficient", "must be at most 10"),
+        (3, "Layout coefficient", "not a number"),
+        (4, "Floor coefficient", "a coefficient needs a base price per m² in the same row"),
+        (4, "List price (yuan)", "required"),
+        (5, "List price (yuan)", "1.00 is not what the base price and coefficients give (3212500.00); leave one "
+                                 "of them empty")}
+    assert PriceListRevision.objects.count() == 0
+    assert set(Unit.objects.values_list("list_price", flat=True)) == {D("3058300.00")}
+
+
+def test_a_file_of_unit_codes_alone_sets_no_price(site):
+    a, = make_units(site["project"], 1)
+    outcome = run("price-list", site["project"], site["admin"], xlsx(["Unit code"], [[a.code]]), "p.xlsx",
+                  language="en")
+    assert [(p.row, p.column, p.message) for p in outcome.problems] == [(2, "List price (yuan)", "required")]
