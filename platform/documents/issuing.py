@@ -87,6 +87,16 @@ def preview(record: Record, chosen: Offer, payment: Payment | None = None) -> st
     return render(record, chosen, payment=payment, document={"preview": True, "reference": record.reference})
 
 
+def records_with_payments(record_ids: list[int]) -> set[int]:
+    """Which of these records took a payment (one query): they offer receipts."""
+    return set(Payment.objects.filter(record_id__in=record_ids).values_list("record_id", flat=True).distinct())
+
+
+def default_payment(record: Record, chosen: Offer) -> Payment | None:
+    """The payment a receipt shows when none is named: the record's latest."""
+    return _payment(record, chosen, None)
+
+
 def _payment(record: Record, chosen: Offer, payment_id: int | None) -> Payment | None:
     if not chosen.per_payment:
         return None

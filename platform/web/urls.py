@@ -2,7 +2,8 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from .views import (chart, customer_list, customer_pages, customers, dashboard, dashboard_export, dunning_panel,
-                    front_desk, inbox, lookups, protection, receivables_due, record_list, records, rules, start, studio, units)
+                    front_desk, inbox, lookups, protection, receivables_due, record_documents, record_list, records,
+                    rules, start, studio, units)
 from .views import imports  # spreadsheets in and out
 from .views import members  # a project's members and roles (project admins)
 
@@ -23,6 +24,11 @@ urlpatterns = [
     path("records/<int:record_id>/fire/<slug:transition>/", records.fire_transition, name="fire"),
     path("records/<int:record_id>/send-back/", records.send_back, name="send-back"),
     path("records/<int:record_id>/withdraw/", records.withdraw, name="withdraw"),
+    # a record's printed documents (views/record_documents.py)
+    path("records/<int:record_id>/documents/<slug:name>/", record_documents.document_preview, name="document-preview"),
+    path("records/<int:record_id>/documents/<slug:name>/issue/", record_documents.document_issue,
+         name="document-issue"),
+    path("documents/<int:document_id>/", record_documents.issued_document, name="issued-document"),
     path("tasks/<int:task_id>/vote/", records.vote, name="vote"),
     path("tasks/<int:task_id>/<slug:action>/", records.task_action, name="task-action"),
     # a project's records lists, sale-control chart and unit cards

@@ -129,6 +129,8 @@ def protection_notice(user, roles: frozenset[str], record) -> str:
 
 
 def render_page(request, record_id: int, bound: dict | None = None):
+    from .record_documents import documents_section  # imports visible() from here
+
     """The record's page; `bound` holds the posted form of a step that failed, shown with its errors."""
     bound = bound or {}
     record, roles = visible(request, record_id)
@@ -186,6 +188,7 @@ def render_page(request, record_id: int, bound: dict | None = None):
         "nothing_to_do": _("There is nothing you can do on this record now."),
         "parent_words": _parent_words(record.parent),
         "receivables": receivables_section(record),
+        "documents": documents_section(record),
     }, status=400 if bound else 200)
 
 
