@@ -127,3 +127,31 @@ def test_the_chart_runs_the_same_queries_for_10_units_as_for_60(client, people, 
     # then
     assert counts[0] == counts[1]
     assert counts[0] <= 10
+
+
+def test_a_cell_held_by_a_colleagues_deal_shows_the_list_price_and_names_no_deal(client, people, building):
+    # given: consultant's reservation with a deal price, in a project where consultants see only their own work
+    from engine.models import Record
+
+    unit = Unit.objects.get(code="3-101")
+    versions.publish(people["p1"], "reservation")
+    customer = Customer.objects.create(name="王小明", phone="+8613812341234")
+    record = records.start_record(people["consultant"], people["p1"], "reservation",
+                                  {"unit_id": unit.pk, "customer_id": customer.pk})
+    transitions.fire(people["consultant"], record.pk, "hold", {"unit_id": unit.pk, "deposit": "5000.00"})
+    data = {**Record.objects.get(pk=record.pk).data, "deal_price": "1450000.00"}
+    Record.objects.filter(pk=record.pk).update(data=data)
+    client.force_login(people["consultant2"])
+
+    # when
+    page = client.get("/projects/P1/chart/").content.decode()
+    units = client.get(f"/projects/P1/chart/data/?building={building.pk}").json()["units"]
+
+    # then: the status, the list price, no deal price and no record
+    assert "¥1,450,000.00" not in page and "¥1,500,000.00" in page
+    assert units["3-101"] == {"status": "reserved", "status_label": "预留", "record": None,
+                              "price": "¥1,500,000.00", "is_deal_price": False}
+    # the consultant who holds it, and the sales manager, see the deal price
+    for who in ("consultant", "manager"):
+        client.force_login(people[who])
+        assert client.get(f"/projects/P1/chart/data/?building={building.pk}").json()["units"]["3-101"]["record"] == record.pk
