@@ -2,8 +2,8 @@
 
 A template reaches only these keys (checking.ROOTS lists them): the record's own fields by
 their schema names under `data`, and `record`, `customer`, `buyers`, `unit`, `quote`,
-`payments`, `payment` (a receipt's), `project`, `document`. Dicts, lists, strings and
-Decimals only, so `{{ customer.save }}` or `{{ unit.project.delete }}` find nothing: the
+`payments`, `payment` (a receipt's), `project`, `document`. Dicts, lists, strings (money
+as decimal strings, as in the record's JSON), numbers and dates only, so `{{ customer.save }}` or `{{ unit.project.delete }}` find nothing: the
 template language's attribute lookup has no model to walk through.
 
 Five queries for a record (customers, unit, lineage, payments, company); the record and
@@ -48,13 +48,13 @@ def _unit(u: Unit | None) -> dict:
         return {k: "" for k in ("code", "building", "floor", "layout", "built_area", "inner_area", "orientation",
                                 "list_price")}
     return {"code": u.code, "building": u.building.name, "floor": u.floor, "layout": u.layout,
-            "built_area": u.built_area, "inner_area": u.inner_area, "orientation": u.orientation,
-            "list_price": u.list_price}
+            "built_area": str(u.built_area), "inner_area": str(u.inner_area), "orientation": u.orientation,
+            "list_price": str(u.list_price)}
 
 
 def payment_dict(p: Payment, zone) -> dict:
     at = timezone.localtime(p.received_at, zone)
-    return {"kind": str(PaymentKind(p.kind).label), "amount": p.amount, "received_on": at.date(),
+    return {"kind": str(PaymentKind(p.kind).label), "amount": str(p.amount), "received_on": at.date(),
             "received_at": f"{at:%Y-%m-%d %H:%M}（{zone.key}）", "note": p.note, "reference": p.reference,
             "refund": p.kind in (PaymentKind.REFUND, PaymentKind.DEPOSIT_REFUND)}
 
@@ -91,8 +91,8 @@ def build(record: Record, *, payment: Payment | None = None, now: datetime | Non
         flow_title = definition.title.get("zh") if definition.title else record.flow
         state = definition.state(record.state)
         state_title = state.title.get("zh") if state.title else record.state
-    received = sum((p["amount"] for p in paid if not p["refund"]), ZERO)
-    refunded = sum((p["amount"] for p in paid if p["refund"]), ZERO)
+    received = sum((Decimal(p["amount"]) for p in paid if not p["refund"]), ZERO)
+    refunded = sum((Decimal(p["amount"]) for p in paid if p["refund"]), ZERO)
     company = Company.objects.filter(pk=project.company_id).values_list("name", flat=True).first() \
         if project.company_id else None
     today = timezone.localtime(now or timezone.now(), zone).date()
@@ -109,7 +109,8 @@ def build(record: Record, *, payment: Payment | None = None, now: datetime | Non
         or ([{**_customer(main), "share": ""}] if main else []),
         "unit": _unit(unit),
         "quote": quote,
-        "payments": {"list": paid, "received": received, "refunded": refunded, "net": received - refunded},
+        "payments": {"list": paid, "received": str(received), "refunded": str(refunded),
+                     "net": str(received - refunded)},
         "payment": this or {},
         "today": today,
     }
