@@ -348,3 +348,26 @@ def test_a_customer_added_in_the_admin_is_registered_in_a_project_and_their_page
     assert (registration.project_id, registration.consultant_id) == (people["p1"].pk, people["consultant"].pk)
     client.force_login(people["consultant"])
     assert client.get(f"/customers/{customer.pk}/").status_code == 200
+
+
+def test_a_colleagues_deal_is_listed_without_its_link_state_amount_payments_or_steps(client, people, customer):
+    # given: the consultant's deal with a price and a payment, in a project where consultants see only their own work
+    deal = _deal(people, customer, price="1200000.00")
+    Payment.objects.create(project=people["p1"], record_id=deal.pk, reference=deal.reference, kind="deposit",
+                           amount=Decimal("50000.00"), received_at=timezone.now() - timedelta(minutes=10))
+
+    # when: their colleague opens the customer
+    _, page = _get(client, people["consultant2"], f"/customers/{customer.pk}/")
+    text = page_text(page).text
+
+    # then: the deal is there, unlinked, handled by a colleague; nothing of its money, state or steps
+    assert deal.reference in page and f"/records/{deal.pk}/" not in page
+    assert "同事跟进中" in text
+    assert "¥1,200,000.00" not in text and "¥50,000.00" not in text
+    assert 'data-event="step"' not in page and 'data-event="payment"' not in page
+    # the consultant who holds it, and the manager, see all of it
+    for who in ("consultant", "manager"):
+        _, page = _get(client, people[who], f"/customers/{customer.pk}/")
+        text = page_text(page).text
+        assert f"/records/{deal.pk}/" in page and "¥1,200,000.00" in text and "¥50,000.00" in text
+        assert "同事跟进中" not in text

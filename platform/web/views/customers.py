@@ -25,7 +25,8 @@ from django.utils.translation import gettext_lazy
 from accounts.models import User
 from definitions.roles import STANDARD_ROLES
 from engine.customer_merge import records_naming
-from engine.models import Task
+from engine.models import Record, Task
+from engine.runtime.visibility import visible_records
 from engine.versions import definition_for
 from forms.fields import CustomerField
 from kernel.access import MANAGER_ROLES
@@ -110,17 +111,27 @@ def customer_page(request, customer_id: int):
         deal.project = projects[deal.project_id]
     definitions = {deal.pk: definition_for(deal) for deal in deals}  # cached per version: no query per deal
     decorate_deals(deals, definitions)
-    payments = list(Payment.objects.filter(project_id__in=list(projects), record_id__in=[d.pk for d in deals])
+    # A deal the viewer may not see (a colleague's, where the project keeps consultants to their own work)
+    # is listed without its link, state or amount, and its payments, tasks and steps are left out: the unit
+    # card's rule (engine.runtime.visibility). Two queries however many deals.
+    seen_ids = set(visible_records(request.user, Record.objects.filter(pk__in=[d.pk for d in deals]),
+                                   visibility.memberships).values_list("pk", flat=True)) if deals else set()
+    for deal in deals:
+        deal.seen = deal.pk in seen_ids
+        if not deal.seen:
+            deal.state_title, deal.amount_text = _("Handled by a colleague"), DASH
+    seen = [d for d in deals if d.seen]
+    payments = list(Payment.objects.filter(project_id__in=list(projects), record_id__in=[d.pk for d in seen])
                     .order_by("-received_at"))
     for payment in payments:
         payment.amount_text = money(payment.amount)
         payment.day_text = day(payment.received_at.astimezone(projects[payment.project_id].zone).date())
-    open_tasks = list(Task.objects.filter(record_id__in=[d.pk for d in deals], status="open")
+    open_tasks = list(Task.objects.filter(record_id__in=[d.pk for d in seen], status="open")
                       .select_related("record", "assignee").order_by("opened_at"))
     for task in open_tasks:
         task.title_text = task_title(definitions[task.record_id], task)
     merges = list(CustomerMerge.objects.filter(survivor=customer).select_related("by").order_by("-at"))
-    events, visits = timeline(customer.pk, projects, deals, definitions, payments, merges)
+    events, visits = timeline(customer.pk, projects, seen, {d.pk: definitions[d.pk] for d in seen}, payments, merges)
     schema = customer_schema()
     first = registrations[0].project if registrations else None
     zone = first.zone if first else ZoneInfo(timezone.get_current_timezone_name())
