@@ -44,6 +44,14 @@ def campaign_choices(project) -> list[Choice]:
             for name in Campaign.objects.filter(project=project).order_by("name").values_list("name", flat=True)]
 
 
+def id_type_choices(_project=None) -> list[Choice]:
+    """The ID types of schemas/customer.json, titled as the customer form titles them."""
+    schema = kernel_customers._extra_validator().schema["properties"]["id_type"]
+    titles = schema.get("x-enum-titles", {})
+    return [Choice(code, {"zh-hans": titles.get(code, {}).get("zh", code), "en": titles.get(code, {}).get("en", code)})
+            for code in schema["enum"]]
+
+
 COLUMNS = (
     Column("name", _("Name"), "李娜", required=True, width=12),
     Column("phone", _("Phone"), "13812341234", required=True, width=16),
@@ -53,12 +61,14 @@ COLUMNS = (
     Column("campaign", _("Campaign"), "", choices=campaign_choices, width=18),
     Column("first_visit_on", _("First visit on"), "2026-06-01", width=12),
     Column("gender", _("Gender"), str(_("female")), choices=lambda p: lazy_choices(GENDERS), width=8),
+    Column("id_type", _("ID type"), "", choices=id_type_choices, width=14,
+           help=_("Empty: a resident identity card, whose number is checked.")),
     Column("id_number", _("ID number"), "", width=20),
     Column("email", _("Email"), ""),
     Column("address", _("Address"), "", width=24),
     Column("note", _("Note"), "", width=24),
 )
-EXTRA = ("gender", "id_number", "email", "address", "note")
+EXTRA = ("gender", "id_type", "id_number", "email", "address", "note")
 
 
 class PhoneCell(widgets.Widget):
@@ -124,6 +134,7 @@ class CustomerResource(KindResource):
         self.consultant_cell = PersonCell(ctx, required=True)
         self.source_cell = Pick(lambda: source_choices(ctx.project))
         self.gender_cell = Pick(lambda: lazy_choices(GENDERS))
+        self.id_type_cell = Pick(id_type_choices)
         self.campaigns = {c.name.casefold(): c for c in Campaign.objects.filter(project=ctx.project)}
         prefix = self._token("")
         self.visited = set(Visit.objects.filter(project=ctx.project, token__startswith=prefix)
@@ -171,8 +182,8 @@ class CustomerResource(KindResource):
             extra = {}
             for key in EXTRA:
                 if key in row and not blank(row[key]):
-                    extra[key] = self._cell(errors, key, self.gender_cell, row) if key == "gender" \
-                        else text_of(row[key])
+                    picker = {"gender": self.gender_cell, "id_type": self.id_type_cell}.get(key)
+                    extra[key] = self._cell(errors, key, picker, row) if picker else text_of(row[key])
             for key, words in kernel_customers.extra_field_problems(extra).items():
                 errors.setdefault(key if key in EXTRA else "note", words[3 if self._zh else 2])
             if not errors:

@@ -102,3 +102,45 @@ def test_a_mistake_in_every_column_is_reported_and_nothing_written(site):
     assert messages[(3, "Campaign")] == "belongs to another source type than the row's"
     assert messages[(4, "Phone")] == "appears twice in the file"
     assert Customer.objects.count() == 0 and Visit.objects.count() == 0
+
+
+ID_HEADERS = ["Name", "Phone", "Consultant", "ID type", "ID number"]
+
+
+def test_the_id_type_column_picks_from_the_schemas_types_and_checks_a_resident_id(site):
+    p = site["project"]
+    rows = [["王芳", "13812340001", "wang", "护照", "E12345678"],  # by its Chinese title
+            ["赵强", "13812340002", "wang", "", "11010519491231002x"],  # empty: a resident ID, its final x made X
+            ["钱多", "13812340003", "wang", "Mainland travel permit for Hong Kong and Macau residents", "H1234567"]]
+    outcome = run("customers", p, site["admin"], xlsx(ID_HEADERS, rows), "c.xlsx", language="en")
+    assert (outcome.status, outcome.problems) == ("done", [])
+    assert {c.name: c.extra for c in Customer.objects.all()} == {
+        "王芳": {"id_type": "passport", "id_number": "E12345678"},
+        "赵强": {"id_number": "11010519491231002X"},
+        "钱多": {"id_type": "hk_macau_permit", "id_number": "H1234567"}}
+
+
+def test_an_unknown_id_type_and_a_bad_resident_id_are_refused(site):
+    rows = [["王芳", "13812340001", "wang", "驾照", "E12345678"],
+            ["赵强", "13812340002", "wang", "居民身份证", "110105194912310021"]]
+    outcome = run("customers", site["project"], site["admin"], xlsx(ID_HEADERS, rows), "c.xlsx", language="zh-hans")
+    found = {(p.row, p.column): p.message for p in outcome.problems}
+    assert set(found) == {(2, "证件类型"), (3, "证件号码")}
+    assert found[(2, "证件类型")] == "不是以下之一：居民身份证、护照、港澳居民来往内地通行证、台湾居民来往大陆通行证、其他证件"
+    assert Customer.objects.count() == 0
+
+
+def test_the_customers_template_offers_the_id_types_as_a_list(site):
+    from openpyxl import load_workbook
+    import io
+
+    from imports.template_files import template_workbook
+
+    book = load_workbook(io.BytesIO(template_workbook("customers", site["project"], "zh-hans")))
+    headers = [c.value for c in book.worksheets[0][1]]
+    column = headers.index("证件类型") + 1
+    lists = book["lists"]
+    offered = {tuple(c.value for c in col if c.value) for col in lists.iter_cols()}
+    assert ("居民身份证", "护照", "港澳居民来往内地通行证", "台湾居民来往大陆通行证", "其他证件") in offered
+    letter = book.worksheets[0].cell(row=1, column=column).column_letter
+    assert any(f"{letter}2:" in str(v.sqref) for v in book.worksheets[0].data_validations.dataValidation)
