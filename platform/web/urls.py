@@ -3,7 +3,7 @@ from django.urls import path
 
 from .views import (chart, customer_list, customer_pages, customers, dashboard, dashboard_export, dunning_panel,
                     front_desk, inbox, lookups, protection, receivables_due, record_documents, record_list, records,
-                    rules, start, studio, units)
+                    rules, start, studio, studio_documents, units)
 from .views import imports  # spreadsheets in and out
 from .views import members  # a project's members and roles (project admins)
 
@@ -92,6 +92,10 @@ urlpatterns = [
     path("studio/<slug:project>/members/", members.members_page, name="members"),
     path("lookups/<slug:project>/users/", members.member_lookup, name="lookup-users"),
     path("invitation/<str:uidb64>/<str:token>/", members.accept_invitation, name="accept-invitation"),
+    # the project's printed documents (views/studio_documents.py), before the flows' catch-all below
+    path("studio/<slug:project>/documents/", studio_documents.documents_page, name="studio-documents"),
+    path("studio/<slug:project>/documents/new/", studio_documents.new_document, name="studio-document-new"),
+    path("studio/<slug:project>/documents/<slug:name>/", studio_documents.document_page, name="studio-document"),
     path("studio/<slug:project>/<slug:flow>/", studio.studio_flow, name="studio-flow"),
     path("studio/<slug:project>/<slug:flow>/publish/", studio.publish, name="studio-publish"),
     path("studio/<slug:project>/<slug:flow>/rollback/<int:number>/", studio.rollback, name="studio-rollback"),
