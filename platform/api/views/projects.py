@@ -43,7 +43,7 @@ class ProjectList(ApiView):
         rows = Project.objects.filter(pk__in=mine).order_by("code")
         lang = _lang()
         return Response([{"code": p.code, "name": p.name, "roles": sorted(mine[p.pk]),
-                          "role_titles": role_titles(sorted(mine[p.pk]), lang), "time_zone": str(p.zone())}
+                          "role_titles": role_titles(sorted(mine[p.pk]), lang), "time_zone": str(p.zone)}
                          for p in rows])
 
 
