@@ -30,6 +30,18 @@ if command -v npm >/dev/null 2>&1 && [ "$(cat .venv/npm/.assets 2>/dev/null)" !=
     echo "  npm could not install the browser assets; pages fall back to plain inputs" >&2
   fi
 fi
+# Printed documents need Debian's Noto CJK fonts (Chinese would print as boxes): installed when missing and
+# this runs as root with apt-get; dpkg-query answers in milliseconds when they are there (docs/documents.md).
+if command -v dpkg-query >/dev/null 2>&1 && ! dpkg-query -W -f='${Status}' fonts-noto-cjk 2>/dev/null | grep -q "ok installed"; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "Installing fonts-noto-cjk (Chinese fonts for printed documents)..."
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q fonts-noto-cjk >/dev/null 2>&1 \
+      || { apt-get update -q >/dev/null 2>&1 && DEBIAN_FRONTEND=noninteractive apt-get install -y -q fonts-noto-cjk >/dev/null 2>&1; } \
+      || echo "  could not install fonts-noto-cjk: printing documents is refused until it is installed" >&2
+  else
+    echo "fonts-noto-cjk is missing: printed documents need it (apt-get install fonts-noto-cjk)" >&2
+  fi
+fi
 export PATH="$ROOT/.venv/bin:$PATH"
 
 # wait_for_web URL PID LOG: wait until URL answers; fail with the log's tail if the
