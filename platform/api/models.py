@@ -30,7 +30,7 @@ class ApiToken(models.Model):
     hint = models.CharField(_("starts with"), max_length=12, editable=False,
                             help_text=_("The first characters of the secret, to tell tokens apart."))
     projects = models.ManyToManyField("kernel.Project", blank=True, related_name="+", verbose_name=_("projects"),
-                                      help_text=_("None chosen: every project the user is a member of."))
+                                      help_text=_("Leave empty for every project the user is a member of."))
     scope = models.CharField(_("scope"), max_length=8, choices=Scope.choices, default=Scope.READ)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
