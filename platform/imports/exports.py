@@ -16,9 +16,11 @@ from datetime import datetime
 
 from django.db.models import Prefetch
 from django.utils import timezone
+from django.utils import translation
 from django.utils.translation import gettext, gettext_lazy as _
 from openpyxl import Workbook
 
+from kernel import followups
 from kernel.models import CustomerRegistration, Payment, Project, SaleStatus, Unit, UnitHold
 from kernel.models.payments import PaymentKind
 from kernel.visibility import PhoneVisibility
@@ -52,19 +54,25 @@ def units(project: Project) -> Table:
 
 
 def customers(project: Project, visibility: PhoneVisibility, registrations=None) -> Table:
-    """The project's registrations (or `registrations`, a list page's filtered query), phones as `visibility` says."""
-    query = registrations if registrations is not None else CustomerRegistration.objects.filter(project=project)
-    query = (query.select_related("customer", "consultant")
-             .prefetch_related(Prefetch("customer__registrations",
-                                        queryset=CustomerRegistration.objects.filter(project=project)))
-             .order_by("customer__name", "pk"))
+    """The project's registrations by name (or `registrations`, the list page's query, customer_list.registrations_query,
+    loaded with its customers, consultants and their registrations here), phones as `visibility` says."""
+    if registrations is None:
+        query = (CustomerRegistration.objects.filter(project=project).select_related("customer", "consultant")
+                 .prefetch_related(Prefetch("customer__registrations",
+                                            queryset=CustomerRegistration.objects.filter(project=project)))
+                 .order_by("customer__name", "pk"))
+    else:  # the list's query, with its joins and prefetches, in its order: the download is the list
+        query = registrations
     zone = project.zone
+    language = translation.get_language() or "zh-hans"
+    stages = {s.code: s.title(language) for s in followups.stages(project)}
 
     def rows() -> Iterator[list]:
         # iterator() drops prefetches unless given a chunk size (Django 5): batches keep the queries fixed per batch
         for r in query.iterator(chunk_size=BATCH):
             yield [r.customer.name, visibility.phone_for(r.customer), str(r.consultant),
-                   _local(r.registered_at, zone), _local(r.protected_until, zone), r.stage or "",
+                   _local(r.registered_at, zone), _local(r.protected_until, zone),
+                   stages.get(r.stage, gettext("a stage no longer offered")) if r.stage else "",
                    _local(r.last_contact_at, zone) if r.last_contact_at else ""]
 
     return Table(gettext("Customers"), [gettext("Name"), gettext("Phone"), gettext("Consultant"),

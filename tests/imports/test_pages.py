@@ -170,3 +170,33 @@ def test_the_records_and_inbox_exports_follow_the_filters(client, site):
     lines = inbox.splitlines()
     assert lines[1] == "Reference,Task,Flow,State,Customer,Unit,Due"
     assert all(line.startswith(record.reference) for line in lines[2:]) and len(lines) > 2
+
+
+def test_the_customers_export_is_the_lists_rows_in_its_order_with_source_and_last_contact(client, site):
+    """The export reads the list's own query: the source and last-contact filters and the order carry over."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from kernel.models import CustomerRegistration, Visit, VisitKind
+
+    p = site["project"]
+    p.settings = {**p.settings, "opportunity_stages": [{"code": "intent", "percent": 10, "zh": "意向", "en": "Intent"}]}
+    p.save()
+    now = timezone.now()
+    made = {}
+    for name, phone, source, days in (("李娜", "13812341234", "walk_in", 2), ("张伟", "13900000001", "walk_in", 40),
+                                      ("王芳", "13900000002", "", 3), ("赵强", "13900000003", "walk_in", 5)):
+        made[name] = kernel_customers.register(project_id=p.pk, consultant_id=site["wang"].pk, name=name, phone=phone)
+        CustomerRegistration.objects.filter(pk=made[name].pk).update(last_contact_at=now - timedelta(days=days),
+                                                                     stage="intent")
+        if source:
+            Visit.objects.create(project=p, customer_id=made[name].customer_id, kind=VisitKind.VISIT,
+                                 source_type=source, received_by=site["wang"], at=now, token=f"t-{phone}")
+    login(client, site["manager"])
+    query = "?source=walk_in&contact=7&order=-contact"
+    listed = client.get(reverse("web:customer-list", args=["NEW"]) + query).content.decode()
+    rows = read_xlsx(client.get(reverse("web:export", args=["NEW", "customers", "xlsx"]) + query).content)
+    assert [r[0] for r in rows[2:]] == ["李娜", "赵强"]  # walk-ins contacted within 7 days, newest contact first
+    assert listed.index("李娜") < listed.index("赵强") and "王芳" not in listed and "张伟" not in listed
+    assert {r[5] for r in rows[2:]} == {"Intent 10%"}  # the stage in words, never its code

@@ -116,17 +116,19 @@ def _rows(registrations, project: Project, visibility: PhoneVisibility, today, n
         r.protected_text = moment(r.protected_until, zone) if r.protected else gettext("not protected")
 
 
-@login_required
-def customer_list(request, project: str):
-    project_obj, memberships, roles = member_project(request, project)
-    params = request.GET
+def registrations_query(request, project: Project, roles: frozenset[str], params, now=None):
+    """The registrations the list shows under `params` (search, stage, source, consultant, last contact, overdue,
+    all, order), in its order; the filters as understood; the filters' choices (stages, sources, consultants).
+
+    The list's page and its export (views/imports.py) both read it, so a download holds exactly the rows the
+    list shows."""
+    now = now or timezone.now()
+    today = followups.today_in(project, now)
     manager = bool(roles & MANAGER_ROLES) or request.user.is_superuser
     show_all = manager or params.get("all") == "1"
-    now = timezone.now()
-    today = followups.today_in(project_obj, now)
-    stages = [(s.code, s.title(lang())) for s in followups.stages(project_obj)]
-    sources = source_titles(project_obj)
-    consultants = _consultants(project_obj)
+    stages = [(s.code, s.title(lang())) for s in followups.stages(project)]
+    sources = source_titles(project)
+    consultants = _consultants(project)
     consultant = parse_key(params.get("consultant"))  # ² or a number beyond 64 bits is no consultant
     f = {
         "q": params.get("q", "").strip(),
@@ -137,7 +139,7 @@ def customer_list(request, project: str):
         "overdue": params.get("overdue") == "1",
         "order": params.get("order") if params.get("order") in ORDERS else "next",
     }
-    query = CustomerRegistration.objects.filter(project=project_obj)
+    query = CustomerRegistration.objects.filter(project=project)
     if not show_all:
         query = query.filter(consultant=request.user)
     matching = customer_scope.matching(f["q"])
@@ -160,8 +162,21 @@ def customer_list(request, project: str):
         query = query.filter(source_code=f["source"])
     query = (query.select_related("customer", "consultant")
              .prefetch_related(Prefetch("customer__registrations",
-                                        queryset=CustomerRegistration.objects.filter(project=project_obj)))
+                                        queryset=CustomerRegistration.objects.filter(project=project)))
              .order_by(*ORDERS[f["order"]][0]))
+    return query, f, {"stages": stages, "sources": sources, "consultants": consultants}
+
+
+@login_required
+def customer_list(request, project: str):
+    project_obj, memberships, roles = member_project(request, project)
+    params = request.GET
+    manager = bool(roles & MANAGER_ROLES) or request.user.is_superuser
+    show_all = manager or params.get("all") == "1"
+    now = timezone.now()
+    today = followups.today_in(project_obj, now)
+    query, f, choices = registrations_query(request, project_obj, roles, params, now)
+    stages, sources, consultants = choices["stages"], choices["sources"], choices["consultants"]
     page = Paginator(query, PAGE_SIZE).get_page(params.get("page"))
     visibility = PhoneVisibility(request.user.pk, memberships, project_obj.pk)
     _rows(page.object_list, project_obj, visibility, today, now, roles)

@@ -233,27 +233,10 @@ def export_list(request, project: str, kind: str, ext: str):
 
 
 def _customer_rows(request, project: Project, roles: frozenset[str]):
-    """The customer list's registrations under the list's filters (search, stage, consultant, overdue, all)."""
-    from forms.parsing import parse_key
-    from kernel import customer_scope, followups
-    from kernel.models import CustomerRegistration
+    """The customer list's registrations under its filters, in its order: the list's own query."""
+    from .customer_list import registrations_query
 
-    params = request.GET
-    query = CustomerRegistration.objects.filter(project=project)
-    if not (roles & MANAGER_ROLES or request.user.is_superuser) and params.get("all") != "1":
-        query = query.filter(consultant=request.user)  # as the list: one's own unless asking for all
-    matching = customer_scope.matching(params.get("q", "").strip())
-    if matching is not None:
-        query = query.filter(customer_scope.prefixed(matching, "customer"))
-    stage = params.get("stage", "")
-    if stage:
-        query = query.filter(stage="" if stage == "none" else stage)
-    consultant = parse_key(params.get("consultant"))
-    if consultant:
-        query = query.filter(consultant_id=consultant)
-    if params.get("overdue") == "1":
-        query = query.filter(next_follow_up_on__lt=followups.today_in(project, timezone.now()))
-    return query
+    return registrations_query(request, project, roles, request.GET)[0]
 
 
 def _ascii(name: str) -> str:
@@ -270,13 +253,9 @@ EXPORT_CAP = 100_000  # rows; a list beyond it is cut, and says so in its last r
 
 @login_required
 def record_list_export(request, project: str, flow: str, ext: str):
-    """The records list of one flow with its filters (search, state, open/finished, order), as the page lists them."""
-    from django.db.models import F, Q
-
-    from engine.models import Record
+    """The records list of one flow with its filters (search, state, open/finished, order), as the page lists them
+    (record_list.records_query, the page's own query)."""
     from engine.runtime.access import can_see, roles_in
-    from engine.runtime.inbox import matching_records
-    from engine.runtime.visibility import own_work
     from engine.versions import definition_by_id
 
     from . import record_list as listing
@@ -291,23 +270,9 @@ def record_list_export(request, project: str, flow: str, ext: str):
     definition = next((d for d in published if d.name == flow and (flow in whole or flow in own)), None)
     if definition is None:
         raise Http404()
-    params = request.GET
     states = {s.name: text(s.title, s.name) for s in definition.states}
-    query = Record.objects.filter(project=found, flow=flow)
-    if flow in own or flow in partly:
-        mine = own_work(request.user.pk, project_id=found.pk)
-        query = query.filter(Q(version_id__in=whole.get(flow, [])) | Q(mine, version_id__in=own.get(flow, [])))
-    if params.get("state") in states:
-        query = query.filter(state=params["state"])
-    if params.get("open") in ("open", "closed"):
-        query = query.filter(is_closed=params["open"] == "closed")
-    search = matching_records([found.pk], params.get("q", "").strip())
-    if search is not None:
-        query = query.filter(pk__in=search)
-    order = listing.ORDERS.get(params.get("order", ""), listing.ORDERS["-created"])[0]
-    records = list(query.annotate(version_hash=F("version__content_hash"))
-                   .only("pk", "reference", "state", "data", "version_id", "created_at", "updated_at", "is_closed")
-                   .order_by(*order)[:EXPORT_CAP])
+    query, _filters = listing.records_query(request, found, definition, (whole, own, partly), request.GET)
+    records = list(query[:EXPORT_CAP])
     pairs = [(r, definition_by_id(r.version_id, r.version_hash)) for r in records]
     facts = facts_for(pairs)
     rows = [[r.reference, _state_title(d, r.state, states), facts[r.pk].customer, facts[r.pk].unit, facts[r.pk].amount,
@@ -330,22 +295,18 @@ def _state_title(definition, state: str, current: dict[str, str]) -> str:
 @login_required
 def inbox_export(request, ext: str):
     """The user's inbox tasks with the filters of the page (view, project, flow, state, search, order)."""
-    from engine.runtime.inbox import inbox, matching_records
     from engine.versions import definition_by_id
     from kernel.access import memberships_of
 
     from .common import task_title, text
-    from .inbox import _filters
+    from .inbox import _filters, tasks_query
     from .record_facts import facts_for, local_time
 
     if ext not in ("xlsx", "csv"):
         raise Http404()
     memberships = memberships_of(request.user.pk)
     f = _filters(request.GET, memberships)
-    records = matching_records(memberships if f["project_id"] is None else [f["project_id"]], f["q"])
-    rows_query = inbox(request.user, view=f["view"], sort=f["sort"], descending=f["descending"],
-                       project_id=f["project_id"], flow=f["flow"], state=f["state"], records=records,
-                       memberships=memberships)
+    rows_query, _narrow = tasks_query(request.user, f, memberships)
     tasks = list(rows_query[:EXPORT_CAP])
     pairs = []
     for task in tasks:

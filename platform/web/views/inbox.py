@@ -62,15 +62,21 @@ def _filters(params: QueryDict, memberships) -> dict:
             "order": order, "sort": sort, "descending": descending}
 
 
+def tasks_query(user, f: dict, memberships):
+    """The inbox's tasks under the filters `f` (`_filters`), in their order, and the narrowing they apply (for the
+    counts). The page and its export (views/imports.py) both read it, so a download is the inbox as shown."""
+    records = matching_records(memberships if f["project_id"] is None else [f["project_id"]], f["q"])
+    narrow = {"project_id": f["project_id"], "flow": f["flow"], "state": f["state"], "records": records,
+              "memberships": memberships}
+    return inbox(user, view=f["view"], sort=f["sort"], descending=f["descending"], **narrow), narrow
+
+
 def _render(request, params: QueryDict, save_form: dict | None = None, status: int = 200):
     memberships = memberships_of(request.user.pk)  # one read for the page and its counts
     f = _filters(params, memberships)
     definitions = [d for pid, d in published_definitions(memberships)
                    if f["project_id"] is None or pid == f["project_id"]]
-    records = matching_records(memberships if f["project_id"] is None else [f["project_id"]], f["q"])
-    narrow = {"project_id": f["project_id"], "flow": f["flow"], "state": f["state"], "records": records,
-              "memberships": memberships}
-    rows = inbox(request.user, view=f["view"], sort=f["sort"], descending=f["descending"], **narrow)
+    rows, narrow = tasks_query(request.user, f, memberships)
     page = Paginator(rows, PAGE_SIZE).get_page(params.get("page"))
     now = timezone.now()
     pairs = []

@@ -2,6 +2,10 @@
 
 People pick a flow or a state by its title (认购 / Subscription); the page's query
 string carries the names, which nobody types or reads.
+
+Each list's query under its filters is one function next to its page, read by the page
+and by its export (views/imports.py), so a download holds exactly what the list shows:
+record_list.records_query, inbox.tasks_query, customer_list.registrations_query.
 """
 from __future__ import annotations
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import F, Q
+from django.db.models import F, Q, QuerySet
 from django.http import Http404, QueryDict
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext, gettext_lazy as _
@@ -70,6 +70,34 @@ def _refused(request, project: Project, roles: frozenset[str], flow_title: str |
     return refused(request, project, reason % {"project": project.name, "roles": roles_text(roles), "flow": flow_title})
 
 
+def records_query(request, project: Project, definition, sights, params) -> tuple[QuerySet, tuple[str, str, str, str]]:
+    """The records of `definition`'s flow the list shows under `params` (state, open/finished, search, order), in
+    its order, and those filters as understood (state, open, order, q). The list's page and its export both read
+    it, so a download holds exactly the rows the list shows. `sights`: (whole, own, partly) of `_sights`."""
+    whole, own, partly = sights
+    flow = definition.name
+    states = {s.name for s in definition.states}
+    state = params.get("state") if params.get("state") in states else ""
+    openness = params.get("open") if params.get("open") in dict(OPENNESS) else ""
+    order = params.get("order") if params.get("order") in ORDERS else "-created"
+    q = params.get("q", "").strip()
+    query = Record.objects.filter(project_id=project.pk, flow=flow)
+    if flow in own or flow in partly:  # a consultant's own work (usually in every version), or some versions unseen
+        mine = own_work(request.user.pk, project_id=project.pk)
+        query = query.filter(Q(version_id__in=whole.get(flow, [])) | Q(mine, version_id__in=own.get(flow, [])))
+    if state:
+        query = query.filter(state=state)
+    if openness:
+        query = query.filter(is_closed=openness == "closed")
+    search = matching_records([project.pk], q)
+    if search is not None:
+        query = query.filter(pk__in=search)
+    query = (query.annotate(version_hash=F("version__content_hash"))
+             .only("pk", "reference", "state", "data", "version_id", "created_at", "updated_at", "is_closed")
+             .order_by(*ORDERS[order][0]))
+    return query, (state, openness, order, q)
+
+
 @login_required
 def record_list(request, project: str, flow: str | None = None):
     found = Project.objects.filter(code=project).first()
@@ -97,24 +125,7 @@ def record_list(request, project: str, flow: str | None = None):
         raise Http404()
     params = request.GET
     states = [(s.name, text(s.title, s.name)) for s in definition.states]
-    state = params.get("state") if params.get("state") in dict(states) else ""
-    openness = params.get("open") if params.get("open") in dict(OPENNESS) else ""
-    order = params.get("order") if params.get("order") in ORDERS else "-created"
-    q = params.get("q", "").strip()
-    query = Record.objects.filter(project_id=project_id, flow=flow)
-    if flow in own or flow in partly:  # a consultant's own work (usually in every version), or some versions unseen
-        mine = own_work(request.user.pk, project_id=project_id)
-        query = query.filter(Q(version_id__in=whole.get(flow, [])) | Q(mine, version_id__in=own.get(flow, [])))
-    if state:
-        query = query.filter(state=state)
-    if openness:
-        query = query.filter(is_closed=openness == "closed")
-    search = matching_records([project_id], q)
-    if search is not None:
-        query = query.filter(pk__in=search)
-    query = (query.annotate(version_hash=F("version__content_hash"))
-             .only("pk", "reference", "state", "data", "version_id", "created_at", "updated_at", "is_closed")
-             .order_by(*ORDERS[order][0]))
+    query, (state, openness, order, q) = records_query(request, found, definition, (whole, own, partly), params)
     page = Paginator(query, PAGE_SIZE).get_page(params.get("page"))
     pairs = []
     for record in page:
@@ -141,4 +152,4 @@ def record_list(request, project: str, flow: str | None = None):
     })
 
 
-__all__ = ["record_list"]
+__all__ = ["record_list", "records_query"]
