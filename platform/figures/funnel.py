@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from django.db.models import BigIntegerField, Count, F, Q
 from django.db.models.functions import Cast
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext as _, pgettext
 
 from kernel.models import Project
 
@@ -46,7 +46,7 @@ def section(scope: Scope, projects: list[Project]) -> Section:
         following = reached[i + 1][1] if i + 1 < len(reached) else None
         rows.append([title, n, rate(following, n) if following is not None else None])
     return Section("funnel", _("Funnel"), [], [Table("funnel", _("Customers by opportunity stage"), [
-        Column("stage", _("Stage"), TEXT), Column("customers", _("Customers at or beyond"), COUNT),
+        Column("stage", _("Stage"), TEXT), Column("customers", pgettext("count column", "Customers at or beyond"), COUNT),
         Column("to_next", _("On to the next stage"), RATE)], rows, Chart("funnel", "stage", ("customers",)))])
 
 

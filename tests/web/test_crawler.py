@@ -35,7 +35,7 @@ _NOT_CRAWLED = re.compile(r"^/(admin/|logout/|i18n/|static/|media/)")
 _LINK = re.compile(r"""<a\b[^>]*\bhref=["']([^"'#]+)""", re.IGNORECASE)
 MAX_PAGES_PER_USER = 120
 # Not English in a Chinese page: the offset of a zone outside China (UTC+09:00) and the area unit.
-ALLOWED_IN_CHINESE = {"UTC", "m²", "csv", "xlsx"}  # file formats are named as such in Chinese too
+ALLOWED_IN_CHINESE = {"UTC", "m²", "csv", "xlsx", "Excel"}  # file formats (导出 Excel) are named as such in Chinese too
 
 
 def _codes() -> set[str]:
@@ -119,8 +119,6 @@ def _crawl(client: Client, start: list[str]) -> dict[str, str]:
         if response.status_code not in (200, 403) or "text/html" not in response.get("Content-Type", ""):
             continue
         html = response.content.decode()
-        if "/dashboard" in address:  # TEMPORARY (issue 19 note): the dashboards' blocktrans lines lack Chinese yet
-            continue
         seen[address] = html
         for href in _LINK.findall(html):
             link = urljoin(address, href)

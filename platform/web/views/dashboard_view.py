@@ -50,8 +50,9 @@ def change(head: Headline) -> dict | None:
     if delta is None:
         return None
     direction = "up" if delta > 0 else "down" if delta < 0 else "same"
-    if head.kind == RATE:
-        text = f"{'+' if delta >= 0 else ''}{(delta * 100).quantize(Decimal('0.1'))} pt"
+    if head.kind == RATE:  # a change of a rate is in percentage points (个百分点), not a percentage of it
+        text = pgettext("percentage points", "%(change)s pt") % {
+            "change": f"{'+' if delta >= 0 else ''}{(delta * 100).quantize(Decimal('0.1'))}"}
     else:
         text = f"{'+' if delta >= 0 else ''}{(delta * 100).quantize(Decimal('0.1'))}%"
     return {"text": text, "direction": direction}
