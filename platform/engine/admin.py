@@ -8,7 +8,7 @@ from accounts.models import Membership, MembershipChange
 from definitions.roles import role_title_map
 
 from . import members
-from .models import FlowBinding, FlowVersion
+from .models import ClientTemplate, FlowBinding, FlowVersion
 
 
 @admin.register(FlowBinding)
@@ -92,6 +92,43 @@ class MembershipAdmin(admin.ModelAdmin):
         with transaction.atomic():
             for obj in queryset.select_related("project", "user"):
                 self.delete_model(request, obj)
+
+
+@admin.register(ClientTemplate)
+class ClientTemplateAdmin(admin.ModelAdmin):
+    """Read-only: a client's templates come and go with `bundle load` (the bundle in git is where they change).
+    The schemas are shown as their files, each file's text as written, never as the JSON field holding them."""
+
+    list_display = ("name", "source", "projects_text", "created_at")
+    list_filter = ("name",)
+    search_fields = ("name", "source")
+    fields = ("name", "source", "projects_text", "created_at", "content_hash", "flow_text", "schema_files")
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("projects")
+
+    @admin.display(description=_("projects"))
+    def projects_text(self, obj: ClientTemplate) -> str:
+        return ", ".join(f"{p.code} {p.name}" for p in obj.projects.all()) or "—"
+
+    @admin.display(description=_("entity schemas"))
+    def schema_files(self, obj: ClientTemplate):
+        from django.utils.html import format_html, format_html_join
+
+        if not obj.schema_texts:
+            return "—"
+        return format_html_join("", "<p><strong>{}</strong></p><pre>{}</pre>",
+                                sorted(obj.schema_texts.items())) or format_html("—")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(MembershipChange)
