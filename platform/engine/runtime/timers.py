@@ -3,7 +3,9 @@
 Everything lives in the `Timer` table: a restart loses nothing, and several huey
 consumers can run this at once. Each timer is handled in its own transaction that
 locks the record first (the same order as transitions, so no deadlock) and then the
-timer row; a timer already handled by another worker is skipped.
+timer row, both with SKIP LOCKED on PostgreSQL: a record or timer another worker holds
+is passed over, not waited for, and a timer already handled by another worker is
+skipped (its status is no longer pending once the lock is ours).
 """
 from __future__ import annotations
 
@@ -22,24 +24,50 @@ from .transitions import move
 log = logging.getLogger(__name__)
 
 
+SKIPPED = None  # _handle's answer when another transaction holds the record: try again at the end
+
+
 def fire_due_timers(now: datetime | None = None, limit: int = 500) -> int:
-    """Handle up to `limit` timers that are due; return how many this call handled."""
+    """Handle up to `limit` timers that are due; return how many this call handled.
+
+    First pass: each record claimed with SKIP LOCKED, so consumers running at once share
+    the due list instead of queueing on each other's records. Second pass: the few that
+    were held meanwhile, now waiting for the lock, so one run still handles every timer
+    that was due (most are found fired by the consumer that held them).
+    """
     now = now or timezone.now()
     due = list(Timer.objects.filter(status=TimerStatus.PENDING, due_at__lte=now)
                .order_by("due_at", "pk").values_list("pk", "record_id")[:limit])
-    handled = 0
+    handled, held = 0, []
     for timer_id, record_id in due:
-        if _handle(timer_id, record_id, now):
+        outcome = _handle(timer_id, record_id, now, wait=False)
+        if outcome is SKIPPED:
+            held.append((timer_id, record_id))
+        elif outcome:
+            handled += 1
+    for timer_id, record_id in held:
+        if _handle(timer_id, record_id, now, wait=True):
             handled += 1
     return handled
 
 
-def _handle(timer_id: int, record_id: int, now: datetime) -> bool:
+def _skip_locked() -> dict:
+    return {"skip_locked": True} if connection.features.has_select_for_update_skip_locked else {}
+
+
+def _handle(timer_id: int, record_id: int, now: datetime, *, wait: bool) -> bool | None:
+    """True when this call fired the timer, False when there was nothing to fire, SKIPPED when
+    (without `wait`) another transaction held the record."""
     with transaction.atomic():
-        locked = rows.lock(None, record_id=record_id)
+        if not wait and connection.features.has_select_for_update_skip_locked:
+            # SELECT ... FOR UPDATE SKIP LOCKED: no row means another consumer (or a person's step) holds it
+            claimed = Record.objects.select_for_update(skip_locked=True).filter(pk=record_id)
+            if claimed.values_list("pk", flat=True).first() is None:
+                return SKIPPED if Record.objects.filter(pk=record_id).exists() else False
+        locked = rows.lock(None, record_id=record_id)  # ours already, unless waiting for it is the point
         record = locked.record
-        query = Timer.objects.select_for_update(**({"skip_locked": True} if connection.features.has_select_for_update_skip_locked else {}))
-        timer = query.filter(pk=timer_id, status=TimerStatus.PENDING).first()
+        timer = (Timer.objects.select_for_update(**_skip_locked())
+                 .filter(pk=timer_id, status=TimerStatus.PENDING).first())
         if record is None or timer is None:
             return False  # another worker handled it, or it was cancelled meanwhile
         if record.state != timer.state or record.revision != timer.visit:
