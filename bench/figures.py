@@ -138,60 +138,104 @@ def ours(project, period) -> dict:
             "net": collections.net(s, period)}
 
 
-def main(argv: list[str] | None = None) -> int:
-    parser = bench_parser("figures", __doc__)
-    parser.add_argument("--scale", type=float, default=1.0, help="share of the issue's full size (1.0 = 1,000,000 visits)")
-    parser.add_argument("--repeat", type=int, default=20, help="timed calls per figure")
-    parser.add_argument("--naive-repeat", type=int, default=3, help="timed calls of the naive version")
-    args = parser.parse_args(argv)
-    setup_django()
+def kept_world() -> dict:
+    """The objects of a database an earlier `--keep` run generated (for --reuse)."""
+    from accounts.models import User
+    from kernel.models import Project
+
+    project = Project.objects.get(code="FIG")
+    sizes = {"units": project.units.count(), "customers": project.customer_registrations.count(),
+             "visits": project.visits.count()}
+    return {"project": project, "consultant": User.objects.get(username="fig_c0"),
+            "director": User.objects.get(username="fig_director"), "boss": User.objects.get(username="fig_group"),
+            "sizes": sizes}
+
+
+class Statements:
+    """Counts the statements a call sends and the time they take (an execute wrapper)."""
+
+    def __init__(self) -> None:
+        self.n, self.seconds = 0, 0.0
+
+    def __call__(self, execute, sql, params, many, context):
+        t0 = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            self.n += 1
+            self.seconds += time.perf_counter() - t0
+
+
+def measure(world: dict, args, failures: list[str]) -> None:
     from django.core.management import call_command
     from django.db import connection
     from django.test import Client
 
     from figures.periods import period_of
 
-    print(f"# figures: scale {args.scale}; machine: {machine()}", flush=True)
-    failures = []
-    with bench_database(keep=args.keep):
-        world = generate(args.scale)
-        project = world["project"]
-        month = period_of("month", date.today() - timedelta(days=20))
-        query = f"?period=month&on={month.first.isoformat()}"
-        rows = []
-        for label, user, url in (("project dashboard (director)", world["director"], f"/projects/FIG/dashboard/{query}"),
-                                 ("own figures (consultant)", world["consultant"], f"/projects/FIG/dashboard/{query}"),
-                                 ("group dashboard", world["boss"], f"/groups/figgroup/dashboard/{query}"),
-                                 ("refresh fragment (director)", world["director"],
-                                  f"/projects/FIG/dashboard/{query}&part=figures")):
-            client = Client()
-            client.force_login(user)
+    project = world["project"]
+    month = period_of("month", date.today() - timedelta(days=20))
+    query = f"?period=month&on={month.first.isoformat()}"
+    rows = []
+    for label, user, url in (("project dashboard (director)", world["director"], f"/projects/FIG/dashboard/{query}"),
+                             ("own figures (consultant)", world["consultant"], f"/projects/FIG/dashboard/{query}"),
+                             ("group dashboard", world["boss"], f"/groups/figgroup/dashboard/{query}"),
+                             ("refresh fragment (director)", world["director"],
+                              f"/projects/FIG/dashboard/{query}&part=figures")):
+        client = Client()
+        client.force_login(user)
 
-            def page():
-                r = client.get(url)
-                if r.status_code != 200:
-                    raise RuntimeError(f"{url} answered {r.status_code}")
+        def page():
+            r = client.get(url)
+            if r.status_code != 200:
+                raise RuntimeError(f"{url} answered {r.status_code}")
 
-            t = timed(page, args.repeat)
-            rows.append([label, 1000 * percentile(t, 50), 1000 * percentile(t, 95)])
+        t = timed(page, args.repeat)
+        counted = Statements()
+        with connection.execute_wrapper(counted):
+            page()
+        rows.append([label, 1000 * percentile(t, 50), 1000 * percentile(t, 95), counted.n, 1000 * counted.seconds])
 
-        def command():
-            call_command("figures", "--project", "FIG", "--from", month.first.isoformat(), "--to",
-                         month.last.isoformat(), "--json", stdout=io.StringIO())
+    def command():
+        call_command("figures", "--project", "FIG", "--from", month.first.isoformat(), "--to",
+                     month.last.isoformat(), "--json", stdout=io.StringIO())
 
-        t = timed(command, max(3, args.repeat // 4), warmup=1)
-        rows.append(["figures command (--json)", 1000 * percentile(t, 50), 1000 * percentile(t, 95)])
-        mine = ours(project, month)
+    t = timed(command, max(3, args.repeat // 4), warmup=1)
+    rows.append(["figures command (--json)", 1000 * percentile(t, 50), 1000 * percentile(t, 95), "", ""])
+    mine = ours(project, month)
+    if args.naive_repeat:
         theirs = naive(project, month)
         if mine != theirs:
             failures.append(f"naive and figures disagree: {theirs} != {mine}")
-        ours_t = timed(lambda: ours(project, month), args.repeat)
+    ours_t = timed(lambda: ours(project, month), args.repeat)
+    rows.append(["sales+visits+collections, figures SQL", 1000 * percentile(ours_t, 50), 1000 * percentile(ours_t, 95),
+                 "", ""])
+    if args.naive_repeat:
         naive_t = timed(lambda: naive(project, month), args.naive_repeat, warmup=0)
-        rows.append(["sales+visits+collections, figures SQL", 1000 * percentile(ours_t, 50), 1000 * percentile(ours_t, 95)])
-        rows.append(["same, naive ORM loop", 1000 * percentile(naive_t, 50), 1000 * percentile(naive_t, 95)])
-        print(f"\n## figures on {connection.vendor}, {world['sizes']}, month {month.first:%Y-%m}")
-        print(table(["what", "p50 ms", "p95 ms"], rows))
+        rows.append(["same, naive ORM loop", 1000 * percentile(naive_t, 50), 1000 * percentile(naive_t, 95), "", ""])
+    print(f"\n## figures on {connection.vendor}, {world['sizes']}, month {month.first:%Y-%m}")
+    print(table(["what", "p50 ms", "p95 ms", "statements", "SQL ms"], rows))
+    if args.naive_repeat:
         print(f"\nnaive / figures (p50): {percentile(naive_t, 50) / percentile(ours_t, 50):.0f}x; month: {mine}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = bench_parser("figures", __doc__)
+    parser.add_argument("--scale", type=float, default=1.0, help="share of the issue's full size (1.0 = 1,000,000 visits)")
+    parser.add_argument("--repeat", type=int, default=20, help="timed calls per figure")
+    parser.add_argument("--naive-repeat", type=int, default=3, help="timed calls of the naive version (0: none)")
+    parser.add_argument("--reuse", action="store_true",
+                        help="time the database an earlier --keep run left (BENCH_DB_NAME=test_NAME), generating nothing")
+    args = parser.parse_args(argv)
+    setup_django()
+
+    print(f"# figures: scale {args.scale}; machine: {machine()}", flush=True)
+    failures: list[str] = []
+    if args.reuse:
+        measure(kept_world(), args, failures)
+    else:
+        with bench_database(keep=args.keep):
+            measure(generate(args.scale), args, failures)
     for f in failures:
         print("FAILED:", f)
     return 1 if failures else 0

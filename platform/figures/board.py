@@ -8,16 +8,17 @@ colleagues' work (`consultants_see_colleagues_records`).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
 from django.utils.translation import gettext as _
 
 from accounts.models import Membership
 from kernel.models import Project
 
+from . import memo
 from . import campaigns, collections, conversion, funnel, inventory, rankings, sales, targets, visits
 from .names import people
-from .periods import Period
+from .periods import Kind, Period, twelve_months
 from .scope import Scope
 from .tables import COUNT, MONEY, Headline, Section
 
@@ -55,9 +56,25 @@ def _team(scope: Scope, period: Period) -> Section:
         Headline("team_new_visits", _("New visits"), COUNT, seen["new_visits"], seen_before["new_visits"])])
 
 
+def span(period: Period, today: date) -> Period:
+    """Every day a board reads: the period and the one before, the 12-month trends, the last 60 days."""
+    first = min(period.previous().first, twelve_months(today).first, today - timedelta(days=59))
+    return Period(Kind.RANGE, first, max(period.after, today + timedelta(days=1)))
+
+
 def build(view: str, projects: list[Project], period: Period, today: date, *, consultant_id: int | None = None,
           team: bool = False) -> Board:
-    """The board of `view` for these projects (one for project and own views)."""
+    """The board of `view` for these projects (one for project and own views).
+
+    In one reading (figures.memo): the totals several sections share are computed once,
+    and the visits of every day the board reads are counted in one query.
+    """
+    with memo.reading(span(period, today)):
+        return _build(view, projects, period, today, consultant_id=consultant_id, team=team)
+
+
+def _build(view: str, projects: list[Project], period: Period, today: date, *, consultant_id: int | None,
+           team: bool) -> Board:
     scope = Scope.of_projects(projects) if view == GROUP else Scope.of_project(projects[0], consultant_id)
     board = Board(view, period, today, projects)
     names = consultant_names(projects) if view != OWN else None

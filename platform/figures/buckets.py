@@ -22,7 +22,7 @@ def bucket_days(period: Period, monthly: bool) -> list[date]:
     return [period.first + timedelta(days=i) for i in range(period.days)]
 
 
-def _key(value) -> date:
+def day_key(value) -> date:
     if isinstance(value, datetime):
         return value.date()
     if isinstance(value, str):
@@ -47,7 +47,7 @@ def counted(query: QuerySet, field: str, scope: Scope, period: Period, monthly: 
         aggregates["fen"] = fen_sum(amount)
     found = {}
     for row in rows.annotate(bucket=trunc).values(*keys).annotate(**aggregates).order_by():
-        key = (_key(row["bucket"]), row[split]) if split else _key(row["bucket"])
+        key = (day_key(row["bucket"]), row[split]) if split else day_key(row["bucket"])
         found[key] = (row["n"], money_of(row.get("fen")))
     return found
 

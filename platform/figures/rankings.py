@@ -6,24 +6,22 @@ their new visits. Ordered by signed amount, then signings, then new visits.
 """
 from __future__ import annotations
 
-from django.db.models import Count, F, OuterRef, Q
+from django.db.models import Count, F, Q
 from django.utils.translation import gettext as _
 
-from kernel.models import CustomerRegistration, Project
+from kernel.models import Project
 
 from .deals import deals, live_in
 from .periods import Period
 from .scope import Scope, fen_sum, money_of, rate
 from .tables import COUNT, MONEY, RATE, TEXT, Chart, Column, Table
-from .visits import visits
+from .visits import registered_consultant, visits
 
 
 def consultants(scope: Scope, period: Period, names: dict[int, str]) -> Table:
     since, until = period.bounds(scope.zone)
-    registered = CustomerRegistration.objects.filter(project_id=OuterRef("project_id"), customer_id=OuterRef("customer_id"))
-    new = {r["c"]: r["n"] for r in visits(scope).filter(at__gte=since, at__lt=until, returning=False)
-           .annotate(c=registered.values("consultant_id")[:1]).filter(c__isnull=False)
-           .values("c").annotate(n=Count("pk")).order_by()}
+    new = {r["by"]: r["n"] for r in registered_consultant(visits(scope).filter(at__gte=since, at__lt=until, returning=False))
+           .values("by").annotate(n=Count("pk")).order_by()}
     subs, signs = live_in("subscribed_at", since, until), live_in("signed_at", since, until)
     made = {}
     for r in deals(scope).values("consultant").annotate(

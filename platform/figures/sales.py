@@ -6,6 +6,7 @@ from datetime import date
 from django.db.models import Count, F
 from django.utils.translation import gettext as _
 
+from . import memo
 from .buckets import bucket_days, counted
 from .deals import cancelled_in, deals, live_in
 from .periods import Period, twelve_months
@@ -13,6 +14,7 @@ from .scope import ZERO, Scope, fen_sum, money_of
 from .tables import COUNT, DAY, MONEY, MONTH, Chart, Column, Headline, Section, Table
 
 
+@memo.once
 def totals(scope: Scope, period: Period) -> dict:
     """Net subscriptions and signings of the period (count, amount), and the cancellations dated in it."""
     since, until = period.bounds(scope.zone)

@@ -11,6 +11,7 @@ from datetime import date
 from django.db.models import Count, F, Sum
 from django.utils.translation import gettext as _
 
+from . import memo
 from .buckets import bucket_days, counted
 from .deals import deals, live_in
 from .models import Target
@@ -25,6 +26,7 @@ def _months(period: Period) -> Period:
     return Period(Kind.RANGE, first, add_months(period.last, 1))
 
 
+@memo.once
 def target_sums(scope: Scope, period: Period) -> dict[date, dict]:
     """month -> {subscriptions, signing, collection} targets of the months the period touches."""
     months = _months(period)

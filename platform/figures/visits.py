@@ -13,17 +13,19 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
+from django.db.models.functions import TruncDate
 
 from accounts.models import Membership
 from kernel.models import CustomerRegistration, Project, Visit, VisitKind
 
-from .buckets import bucket_days, counted
+from . import memo
+from .buckets import bucket_days, day_key
 from .periods import Kind, Period, add_months
 from .scope import Scope
 from .tables import COUNT, DAY, MONTH, TEXT, Chart, Column, Headline, Section, Table
 
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext as _, pgettext
 
 from .names import coded_titles, people, source_title
 
@@ -49,26 +51,57 @@ def agency_registrations(scope: Scope) -> QuerySet:
         user_id=OuterRef("consultant_id"), project_id=OuterRef("project_id"), role="channel_agent")))
 
 
+def _covering(period: Period) -> Period:
+    """The reading's span when it holds the period (one query for all the board's visit figures), else the period."""
+    span = memo.span()
+    return span if span is not None and span.first <= period.first and period.after <= span.after else period
+
+
+@memo.once
+def _visit_days(scope: Scope, span: Period) -> dict[tuple[date, str, bool], int]:
+    """{(local day, source type, returning): visits} of the span, in one GROUP BY."""
+    since, until = span.bounds(scope.zone)
+    return {(day_key(r["day"]), r["source_type"], r["returning"]): r["n"] for r in visits(scope)
+            .filter(at__gte=since, at__lt=until).annotate(day=TruncDate("at", tzinfo=scope.zone))
+            .values("day", "source_type", "returning").annotate(n=Count("pk")).order_by()}
+
+
+@memo.once
+def _registration_days(scope: Scope, span: Period) -> dict[tuple[date, bool], int]:
+    """{(local day, by an agency?): registrations} of the span, in one GROUP BY."""
+    since, until = span.bounds(scope.zone)
+    agency = Exists(Membership.objects.filter(user_id=OuterRef("consultant_id"), project_id=OuterRef("project_id"),
+                                              role="channel_agent"))
+    return {(day_key(r["day"]), r["agency"]): r["n"] for r in registrations(scope)
+            .filter(registered_at__gte=since, registered_at__lt=until)
+            .annotate(day=TruncDate("registered_at", tzinfo=scope.zone), agency=agency)
+            .values("day", "agency").annotate(n=Count("pk")).order_by()}
+
+
+def visit_days(scope: Scope, period: Period) -> list[tuple[date, str, bool, int]]:
+    """(day, source type, returning, visits) of each local day of the period that had visits."""
+    return [(d, source, back, n) for (d, source, back), n in _visit_days(scope, _covering(period)).items()
+            if period.first <= d < period.after]
+
+
+def registration_days(scope: Scope, period: Period) -> list[tuple[date, bool, int]]:
+    return [(d, agency, n) for (d, agency), n in _registration_days(scope, _covering(period)).items()
+            if period.first <= d < period.after]
+
+
 def totals(scope: Scope, period: Period) -> dict:
-    since, until = period.bounds(scope.zone)
-    got = visits(scope).filter(at__gte=since, at__lt=until).aggregate(
-        new=Count("pk", filter=Q(returning=False)), returning=Count("pk", filter=Q(returning=True)))
-    regs = registrations(scope).filter(registered_at__gte=since, registered_at__lt=until)
-    return {"new_visits": got["new"], "returning_visits": got["returning"], "new_customers": regs.count(),
-            "agency_registrations": agency_registrations(scope).filter(registered_at__gte=since,
-                                                                       registered_at__lt=until).count()}
+    seen, regs = visit_days(scope, period), registration_days(scope, period)
+    return {"new_visits": sum(n for _d, _s, back, n in seen if not back),
+            "returning_visits": sum(n for _d, _s, back, n in seen if back),
+            "new_customers": sum(n for _d, _a, n in regs),
+            "agency_registrations": sum(n for _d, agency, n in regs if agency)}
 
 
 def by_source(scope: Scope, period: Period, projects: list[Project]) -> Table:
-    since, until = period.bounds(scope.zone)
     titles = coded_titles(projects, "source_types")
     found: dict[str, list[int]] = {code: [0, 0] for code in titles}
-    for row in (visits(scope).filter(at__gte=since, at__lt=until).values("source_type")
-                .annotate(new=Count("pk", filter=Q(returning=False)), back=Count("pk", filter=Q(returning=True)))
-                .order_by()):
-        counts = found.setdefault(row["source_type"], [0, 0])
-        counts[0] += row["new"]
-        counts[1] += row["back"]
+    for _d, source, back, n in visit_days(scope, period):
+        found.setdefault(source, [0, 0])[1 if back else 0] += n
     rows = [[source_title(titles, code), new, back, new + back] for code, (new, back) in found.items()]
     return Table("visits_by_source", _("Visits by source type"), [
         Column("source", _("Source type"), TEXT), Column("new", _("New visits"), COUNT),
@@ -79,14 +112,23 @@ def by_source(scope: Scope, period: Period, projects: list[Project]) -> Table:
 def daily(scope: Scope, period: Period, key: str, title: str) -> Table:
     """New and returning visits and new customers per bucket (day, or month for long periods)."""
     monthly = period.monthly
-    found = counted(visits(scope), "at", scope, period, monthly, split="returning")
-    regs = counted(registrations(scope), "registered_at", scope, period, monthly)
-    rows = [[d, found.get((d, False), (0,))[0], found.get((d, True), (0,))[0], regs.get(d, (0,))[0]]
-            for d in bucket_days(period, monthly)]
+    buckets = {d: [d, 0, 0, 0] for d in bucket_days(period, monthly)}
+    for d, _s, back, n in visit_days(scope, period):
+        buckets[d.replace(day=1) if monthly else d][2 if back else 1] += n
+    for d, _a, n in registration_days(scope, period):
+        buckets[d.replace(day=1) if monthly else d][3] += n
     return Table(key, title, [
         Column("bucket", _("Month") if monthly else _("Day"), MONTH if monthly else DAY),
         Column("new", _("New visits"), COUNT), Column("returning", _("Returning visits"), COUNT),
-        Column("new_customers", _("New customers"), COUNT)], rows, Chart("line", "bucket", ("new", "returning", "new_customers")))
+        # a count, titled so in Chinese (新增客户数): 新增客户 alone reads as a person's column
+        Column("new_customers", pgettext("count column", "New customers"), COUNT)], list(buckets.values()),
+        Chart("line", "bucket", ("new", "returning", "new_customers")))
+
+
+def registered_consultant(query: QuerySet) -> QuerySet:
+    """Visits with `by`: the member the visit's customer is registered to in the visit's project (a join, one per visit)."""
+    return query.filter(customer__registrations__project_id=F("project_id")).annotate(
+        by=F("customer__registrations__consultant_id"))
 
 
 def agencies(scope: Scope, period: Period) -> Table:
@@ -95,11 +137,10 @@ def agencies(scope: Scope, period: Period) -> Table:
     regs = {r["consultant_id"]: r["n"] for r in agency_registrations(scope)
             .filter(registered_at__gte=since, registered_at__lt=until)
             .values("consultant_id").annotate(n=Count("pk")).order_by()}
-    agent_customers = agency_registrations(scope).filter(project_id=OuterRef("project_id"),
-                                                         customer_id=OuterRef("customer_id"))
-    seen = {r["agent"]: (r["n"], r["new"]) for r in visits(scope).filter(at__gte=since, at__lt=until)
-            .annotate(agent=agent_customers.values("consultant_id")[:1]).filter(agent__isnull=False)
-            .values("agent").annotate(n=Count("pk"), new=Count("pk", filter=Q(returning=False))).order_by()}
+    agent = Exists(Membership.objects.filter(user_id=OuterRef("by"), project_id=OuterRef("project_id"),
+                                             role="channel_agent"))
+    seen = {r["by"]: (r["n"], r["new"]) for r in registered_consultant(visits(scope).filter(at__gte=since, at__lt=until))
+            .filter(agent).values("by").annotate(n=Count("pk"), new=Count("pk", filter=Q(returning=False))).order_by()}
     names = people(set(regs) | set(seen))
     rows = sorted(([names.get(a, "—"), regs.get(a, 0), *seen.get(a, (0, 0))] for a in set(regs) | set(seen)),
                   key=lambda r: (-r[1], -r[2], r[0]))
