@@ -27,17 +27,48 @@ class Change:
     new: object = None
 
     def render(self, lang: str = "en") -> str:
+        """One line for short values; a long value is written whole, folded onto indented lines below its path."""
         word = _WORDS[self.kind][0 if lang.startswith("en") else 1]
         if self.kind == "added":
-            return f"+ {self.path}: {word} {_show(self.new)}"
+            return _line(f"+ {self.path}: {word}", self.new)
         if self.kind == "removed":
-            return f"- {self.path}: {word} {_show(self.old)}"
-        return f"~ {self.path}: {_show(self.old)} → {_show(self.new)}"
+            return _line(f"- {self.path}: {word}", self.old)
+        old, new = _show(self.old), _show(self.new)
+        head = f"~ {self.path}: "
+        if len(head) + len(old) + len(new) + 3 <= WIDTH and "\n" not in old + new:
+            return f"{head}{old} → {new}"
+        return f"~ {self.path}:\n{_folded(self.old)}\n  →\n{_folded(self.new)}"
+
+
+# A diff line longer than this folds its values onto lines of their own (a terminal, a phone's <pre>).
+WIDTH = 100
+INDENT = "    "
 
 
 def _show(value: object) -> str:
-    text = canonical.dumps(value) if isinstance(value, (Mapping, list)) else repr(value) if isinstance(value, str) else str(value)
-    return text if len(text) <= 120 else text[:117] + "..."
+    """The value on one line, whole."""
+    if isinstance(value, (Mapping, list)):
+        return canonical.dumps(value)
+    return repr(value) if isinstance(value, str) else str(value)
+
+
+def _line(head: str, value: object) -> str:
+    shown = _show(value)
+    if len(head) + 1 + len(shown) <= WIDTH:
+        return f"{head} {shown}"
+    return f"{head}\n{_folded(value)}"
+
+
+def _folded(value: object) -> str:
+    """The whole value over several indented lines: structures pretty-printed, long text wrapped (nothing cut)."""
+    text = canonical.pretty(value) if isinstance(value, (Mapping, list)) else _show(value)
+    lines = []
+    for line in text.splitlines() or [""]:
+        width = WIDTH - len(INDENT)
+        # wrapped without dropping or adding a character: joined again, the pieces are the line
+        pieces = [line[i:i + width] for i in range(0, len(line), width)] or [""]
+        lines.extend(INDENT + piece for piece in pieces)
+    return "\n".join(lines)
 
 
 def diff_documents(old: object, new: object) -> list[Change]:

@@ -130,7 +130,7 @@ def parse_overrides(text: str, file: str = "overrides") -> object:
 
 
 def publish(project: Project, flow: str, *, overrides: object = None, overrides_text: str | None = None,
-            user=None) -> PublishResult:
+            user=None, expected_hash: str | None = None) -> PublishResult:
     """Validate template + overrides and publish it as the project's next version.
 
     `overrides` (data) or `overrides_text` (YAML as the admin wrote it, parsed here unless
@@ -146,13 +146,19 @@ def publish(project: Project, flow: str, *, overrides: object = None, overrides_
             binding.overrides = overrides
             binding.overrides_text = overrides_text
         document, template_hash, definition = _build_effective(project, flow, binding.overrides)
+        if expected_hash is not None and definition.content_hash != expected_hash:
+            # the studio's confirmation showed a diff: publish that content or nothing
+            raise VersionError(
+                f"{project.code}/{flow} changed since its changes were shown; nothing was published: review them again",
+                f"{project.code}/{flow} 在显示变更后又被修改；未发布：请重新查看变更")
         if overrides is not None:
             binding.save(update_fields=["overrides", "overrides_text", "updated_at"])
         return _freeze(project, flow, document, definition, definition.content_hash, binding.overrides,
                        template_hash, user, restored_from=None, overrides_text=binding.overrides_text)
 
 
-def rollback(project: Project, flow: str, number: int, *, user=None) -> PublishResult:
+def rollback(project: Project, flow: str, number: int, *, user=None,
+             expected_current: int | None = None) -> PublishResult:
     """Publish version `number`'s content again as a new version, and restore its overrides.
 
     The old content is validated again: an action or role that has since disappeared
@@ -166,6 +172,12 @@ def rollback(project: Project, flow: str, number: int, *, user=None) -> PublishR
         if old.status == VersionStatus.DRAFT:
             raise VersionError(f"{project.code}/{flow} v{number} is a draft; only published content can be restored",
                                f"{project.code}/{flow} v{number} 是草稿；只能恢复已发布的内容")
+        current = published_version(project, flow)
+        if expected_current is not None and (current.number if current else 0) != expected_current:
+            # the confirmation's diff was against another published version
+            raise VersionError(
+                f"{project.code}/{flow} was published again since the changes were shown; nothing was published: "
+                "review them again", f"{project.code}/{flow} 在显示变更后又发布了新版本；未发布：请重新查看变更")
         document = canonical.loads(old.content)
         definition = build(document, environment(project), _label(project.code, flow, number))
         binding.overrides = canonical.loads(old.overrides)
@@ -301,6 +313,19 @@ def save_overrides(project: Project, flow: str, overrides: object, text: str | N
         binding.overrides_text = text if text and text.strip() else None
         binding.save(update_fields=["overrides", "overrides_text", "updated_at"])
     return []
+
+
+def next_number(project: Project, flow: str) -> int:
+    """The number the flow's next publish or rollback will get."""
+    last = FlowVersion.objects.filter(project=project, flow=flow).order_by("-number").values_list("number", flat=True)
+    return (last.first() or 0) + 1
+
+
+def rollback_changes(project: Project, flow: str, number: int) -> tuple[FlowVersion | None, list[Change]]:
+    """(the published version, the changes rolling back to `number` would make to it), for a confirmation."""
+    target = get_version(project, flow, number)
+    current = published_version(project, flow)
+    return current, diff_documents(canonical.loads(current.content) if current else {}, canonical.loads(target.content))
 
 
 def diff_against_published(project: Project, flow: str, document: object) -> list[Change]:

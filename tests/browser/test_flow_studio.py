@@ -25,7 +25,14 @@ def test_an_admin_publishes_an_override_and_a_new_record_follows_it(browser, pag
     assert page.locator("pre.diff").inner_text().strip() == (
         "~ states.draft.title.zh: '草稿' → '起草中'\n~ states.draft.title.en: 'Draft' → 'Drafting'")
     page.click("button:text('发布')")
+    # a confirmation first: the version it makes, the same diff, and the time of the version it replaces
+    assert page.locator("h1").inner_text().startswith("发布 v2？")
+    assert page.locator("pre.diff").inner_text().strip() == (
+        "~ states.draft.title.zh: '草稿' → '起草中'\n~ states.draft.title.en: 'Draft' → 'Drafting'")
+    assert "（北京时间）" in page.locator("[data-confirm]").inner_text()
+    page.click("button[data-confirm-button]")
     assert page.locator("tr[data-version='2'] td").nth(1).inner_text() == "已发布"
+    assert page.locator("tr[data-version='2'] td").nth(2).inner_text().endswith("（北京时间）")
 
     # a consultant starts a new record: it runs on version 2 and shows the new title
     consultant = browser.new_context(locale="zh-CN").new_page()
@@ -83,3 +90,21 @@ def test_html_in_a_state_title_fetches_nothing_in_the_admins_browser(page, live_
     # SVG text: where a line wraps depends on the fonts installed, and wrapped words are joined without spaces
     drawn = "".join(diagram.locator("svg").text_content().split())
     assert "＜imgsrc=" in drawn and "/injected.pngonerror=alert(1)＞" in drawn
+
+
+def test_rolling_back_shows_the_diff_and_needs_a_confirmation(page, live_server, engine_flows, people):
+    p = people
+    Membership.objects.create(user=p["manager"], project=p["p1"], role="project_admin")
+    versions.publish(p["p1"], "discount")
+    versions.publish(p["p1"], "discount", overrides={"states": {"draft": {"title": {"zh": "起草中", "en": "Drafting"}}}})
+
+    log_in(page, live_server, "manager")
+    page.goto(f"{live_server.url}/studio/P1/discount/")
+    page.click("tr[data-version='1'] button:text('回滚到此版本')")
+
+    assert page.locator("h1").inner_text().startswith("回滚：按 v1 的内容发布 v3？")
+    assert "~ states.draft.title.zh: '起草中' → '草稿'" in page.locator("pre.diff").inner_text()
+    assert versions.published_version(p["p1"], "discount").number == 2  # nothing happened yet
+    page.click("button[data-confirm-button]")
+    assert page.locator("tr[data-version='3'] td").nth(1).inner_text() == "已发布"
+    assert versions.published_version(p["p1"], "discount").restored_from.number == 1

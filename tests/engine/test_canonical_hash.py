@@ -47,9 +47,12 @@ def test_the_studios_sorted_re_save_of_unchanged_overrides_publishes_nothing(adm
     assert shown.index("legal_ok") < shown.index("send_to_legal")  # given back in the order the database keeps keys, not as written
 
     saved = admin.post("/studio/P1/subscription/", {"overrides": shown, "action": "save"})
-    published = admin.post("/studio/P1/subscription/publish/", follow=True).content.decode()
+    confirmation = admin.get("/studio/P1/subscription/publish/").content.decode()
+    published = admin.post("/studio/P1/subscription/publish/", {"content_hash": first.content_hash},
+                           follow=True).content.decode()
 
     assert saved.status_code == 302
+    assert "无变化。" in confirmation and "data-confirm-button" not in confirmation
     assert "v1 已是发布版本，未作任何更改。" in published
     assert FlowVersion.objects.filter(project=p1, flow="subscription").get() == first
     # and the studio says there is nothing to publish

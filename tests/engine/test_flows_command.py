@@ -172,3 +172,27 @@ def test_diagram_is_generated_from_the_definition():
         "    done --> [*]",
         "    cancelled --> [*]",
     ]
+
+
+def test_list_shows_times_in_the_projects_zone_with_its_name(project):
+    from datetime import datetime, timezone
+
+    versions.publish(project, "subscription")
+    FlowVersion.objects.update(published_at=datetime(2026, 12, 3, 6, 20, tzinfo=timezone.utc))
+
+    english = run("list", "--project", "P1")[0]
+    chinese = run("--lang", "zh", "list", "--project", "P1")[0]
+
+    assert "2026-12-03 14:20 (Asia/Shanghai)" in english
+    assert "2026年12月3日 14:20（北京时间）" in chinese
+
+
+def test_diff_shows_a_long_changed_value_whole_folded_onto_lines(project):
+    versions.publish(project, "subscription")
+    versions.publish(project, "subscription", overrides={"title": {"zh": "认购" * 60, "en": "Subscription"}})
+
+    lines = run("diff", "--project", "P1", "subscription", "1", "2")[0].splitlines()
+
+    assert lines[0] == "~ title.zh:"
+    assert "".join(line.strip() for line in lines[1:] if line.strip() != "→").count("认购" * 60) == 1
+    assert all(len(line) <= 100 for line in lines) and not any("..." in line for line in lines)

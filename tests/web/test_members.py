@@ -37,7 +37,7 @@ def test_an_admin_adds_an_existing_user_by_name_with_roles_and_the_history_says_
     assert [(c.member.username, c.action, c.role, c.changed_by.username) for c in
             MembershipChange.objects.order_by("pk")] == [("outsider", "given", "finance", "manager"),
                                                          ("outsider", "given", "customer_service", "manager")]
-    assert "(Asia/Shanghai)" in page
+    assert "（北京时间）" in page
 
 
 def test_a_role_outside_the_catalogue_is_refused_and_nothing_is_given(admin, people):
@@ -87,8 +87,9 @@ def test_removing_a_role_is_recorded_and_the_last_project_admin_stays(admin, peo
 
 
 def test_an_invited_user_sets_a_password_through_the_link_once_and_then_logs_in(admin, people, client):
-    response = admin.post("/studio/P1/members/", {"action": "invite", "username": "lisi", "display_name": "李四",
-                                                  "email": "lisi@example.com", "roles": ["contract_clerk"]},
+    response = admin.post("/studio/P1/members/", {"action": "invite", "invite-username": "lisi",
+                                                  "invite-display_name": "李四", "invite-email": "lisi@example.com",
+                                                  "invite-roles": ["contract_clerk"]},
                           follow=True)
 
     lisi = User.objects.get(username="lisi")
@@ -108,8 +109,8 @@ def test_an_invited_user_sets_a_password_through_the_link_once_and_then_logs_in(
 
 
 def test_inviting_a_taken_user_name_is_refused(admin, people):
-    response = admin.post("/studio/P1/members/", {"action": "invite", "username": "FIN", "display_name": "x",
-                                                  "roles": ["finance"]})
+    response = admin.post("/studio/P1/members/", {"action": "invite", "invite-username": "FIN",
+                                                  "invite-display_name": "x", "invite-roles": ["finance"]})
 
     assert response.status_code == 400
     assert "用户名 FIN 已被占用" in response.content.decode()

@@ -28,6 +28,12 @@ def test_saving_bad_overrides_lists_every_problem_and_keeps_nothing(admin, peopl
     assert versions.stored_overrides(people["p1"], "subscription") == {}
 
 
+def shown_hash(client, url: str) -> str:
+    """The content hash the publish confirmation's form carries."""
+    import re
+    return re.search(r'name="content_hash" value="(\w+)"', client.get(url).content.decode()).group(1)
+
+
 def test_save_shows_the_diff_then_publish_and_roll_back(admin, people):
     saved = admin.post("/studio/P1/subscription/", {"overrides": "states:\n  awaiting_contract:\n    deadline: {after: 3d}\n",
                                                     "action": "save"})
@@ -36,10 +42,12 @@ def test_save_shows_the_diff_then_publish_and_roll_back(admin, people):
     page = admin.get("/studio/P1/subscription/").content.decode()
     assert "~ states.awaiting_contract.deadline.after: &#x27;7d&#x27; → &#x27;3d&#x27;" in page
 
-    published = admin.post("/studio/P1/subscription/publish/", follow=True).content.decode()
+    published = admin.post("/studio/P1/subscription/publish/",
+                           {"content_hash": shown_hash(admin, "/studio/P1/subscription/publish/")},
+                           follow=True).content.decode()
     assert FlowVersion.objects.get(project=people["p1"], flow="subscription", status="published").number == 2
     assert "已发布 v2。" in published
-    restored = admin.post("/studio/P1/subscription/rollback/1/", follow=True).content.decode()
+    restored = admin.post("/studio/P1/subscription/rollback/1/", {"current": "2"}, follow=True).content.decode()
     current = FlowVersion.objects.get(project=people["p1"], flow="subscription", status="published")
     assert (current.number, current.restored_from.number) == (3, 1)
     assert "已按 v1 的内容发布 v3。" in restored
@@ -86,7 +94,12 @@ def test_rolling_back_to_a_missing_version_says_so_in_the_users_language(admin, 
 
 
 def test_publishing_the_published_content_again_says_nothing_changed(admin, people):
-    page = admin.post("/studio/P1/subscription/publish/", follow=True).content.decode()
+    # the confirmation offers no button when nothing changed; a form posted anyway publishes nothing
+    confirmation = admin.get("/studio/P1/subscription/publish/").content.decode()
+    same = versions.published_version(people["p1"], "subscription").content_hash
+    page = admin.post("/studio/P1/subscription/publish/", {"content_hash": same}, follow=True).content.decode()
+
+    assert "data-confirm-button" not in confirmation
 
     assert "v1 已是发布版本，未作任何更改。" in page
     assert FlowVersion.objects.filter(project=people["p1"], flow="subscription").count() == 1
@@ -119,7 +132,8 @@ def test_html_in_a_state_title_reaches_the_diagram_only_as_text(admin, people):
     injected = "<img src=x onerror=alert(1)>"
     overrides = f'states:\n  awaiting_contract:\n    title: {{zh: "{injected}", en: "{injected}"}}\n'
     assert admin.post("/studio/P1/subscription/", {"overrides": overrides, "action": "save"}).status_code == 302
-    admin.post("/studio/P1/subscription/publish/")
+    admin.post("/studio/P1/subscription/publish/",
+               {"content_hash": shown_hash(admin, "/studio/P1/subscription/publish/")})
 
     # when the studio shows the flow
     page = admin.get("/studio/P1/subscription/").content.decode()
@@ -132,3 +146,52 @@ def test_html_in_a_state_title_reaches_the_diagram_only_as_text(admin, people):
     assert 'state "＜img src=x onerror=alert(1)＞" as awaiting_contract' in html.unescape(diagram)
     assert "<img" not in html.unescape(diagram)
     assert 'mermaid.initialize({startOnLoad: true, securityLevel: "strict", htmlLabels: false' in page
+
+
+def test_publish_asks_for_confirmation_with_the_diff_and_the_version_it_makes(admin, people):
+    versions.save_overrides(people["p1"], "subscription", {"states": {"awaiting_contract": {"deadline": {"after": "3d"}}}})
+
+    # a POST without the confirmation's content publishes nothing: it shows the confirmation
+    blind = admin.post("/studio/P1/subscription/publish/")
+    page = admin.get("/studio/P1/subscription/publish/").content.decode()
+
+    assert FlowVersion.objects.filter(project=people["p1"], flow="subscription").count() == 1
+    assert blind.status_code == 200 and "data-confirm-button" in blind.content.decode()
+    assert "发布 v2？" in page
+    assert "~ states.awaiting_contract.deadline.after: &#x27;7d&#x27; → &#x27;3d&#x27;" in page
+    assert "（北京时间）" in page  # "now published: v1, since …" with its zone
+
+
+def test_a_confirmation_overtaken_by_a_new_save_publishes_nothing(admin, people):
+    versions.save_overrides(people["p1"], "subscription", {"states": {"awaiting_contract": {"deadline": {"after": "3d"}}}})
+    reviewed = shown_hash(admin, "/studio/P1/subscription/publish/")
+    versions.save_overrides(people["p1"], "subscription", {"states": {"awaiting_contract": {"deadline": {"after": "1d"}}}})
+
+    page = admin.post("/studio/P1/subscription/publish/", {"content_hash": reviewed}, follow=True).content.decode()
+
+    assert FlowVersion.objects.filter(project=people["p1"], flow="subscription").count() == 1
+    assert "P1/subscription 在显示变更后又被修改；未发布：请重新查看变更" in page
+
+
+def test_rollback_shows_what_it_would_change_and_refuses_a_stale_confirmation(admin, people):
+    versions.publish(people["p1"], "subscription", overrides={"states": {"awaiting_contract": {"deadline": {"after": "3d"}}}})
+
+    page = admin.get("/studio/P1/subscription/rollback/1/").content.decode()
+    stale = admin.post("/studio/P1/subscription/rollback/1/", {"current": "1"}, follow=True).content.decode()
+
+    assert "回滚：按 v1 的内容发布 v3？" in page
+    assert "~ states.awaiting_contract.deadline.after: &#x27;3d&#x27; → &#x27;7d&#x27;" in page
+    assert "P1/subscription 在显示变更后又发布了新版本" in stale
+    assert FlowVersion.objects.filter(project=people["p1"], flow="subscription").count() == 2
+
+
+def test_a_long_changed_value_is_shown_whole_on_several_lines(admin, people):
+    long_title = "认购书签署前须由置业顾问核对客户身份证明、付款方式与优惠审批结果，并由销售经理复核后方可提交" * 2
+    versions.save_overrides(people["p1"], "subscription", {"title": {"zh": long_title, "en": "Subscription"}})
+
+    page = admin.get("/studio/P1/subscription/publish/").content.decode()
+
+    assert "..." not in page.split("data-changes>")[1].split("</pre>")[0]
+    diff = page.split("data-changes>")[1].split("</pre>")[0]
+    assert "".join(line.strip() for line in diff.splitlines()[1:]).count(long_title[:40]) >= 1
+    assert max(len(line) for line in diff.splitlines()) <= 110

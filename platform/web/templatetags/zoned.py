@@ -1,4 +1,5 @@
-"""`{{ when|zoned:zone }}`: a time in a zone, labelled with the zone's name: 2026-12-03 14:20 (Asia/Shanghai).
+"""`{{ when|zoned:zone }}`: a time in a zone, labelled with the zone as the kernel writes it
+(2026-12-03 14:20 (Asia/Shanghai) / 2026年12月3日 14:20（北京时间）).
 
 A time without its zone is ambiguous between the studio (the project's zone) and the
 command line; every time the studio shows carries the zone it is read in.
@@ -11,17 +12,14 @@ from zoneinfo import ZoneInfo
 from django import template
 from django.utils import timezone
 
+from kernel.zones import local_text
+
 register = template.Library()
-
-
-def zoned_text(when: datetime | None, zone: ZoneInfo | None = None) -> str:
-    """The time in `zone` (the current one when not given) to the minute, followed by the zone's name."""
-    if when is None:
-        return ""
-    zone = zone or timezone.get_current_timezone()
-    return f"{when.astimezone(zone):%Y-%m-%d %H:%M} ({zone.key})"
 
 
 @register.filter
 def zoned(when: datetime | None, zone: ZoneInfo | None = None) -> str:
-    return zoned_text(when, zone)
+    """The time in `zone` (the current one when not given) to the minute, followed by the zone's name."""
+    if not isinstance(when, datetime):  # None, or the template's empty string for a missing version
+        return ""
+    return local_text(when, zone or timezone.get_current_timezone())

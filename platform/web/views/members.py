@@ -77,6 +77,8 @@ class InviteForm(forms.Form):
                                                     "to you once, to pass on."))
     roles = RolesField(label=gettext_lazy("Roles"))
 
+    prefix = "invite"  # the add form shares the page: its own field ids
+
     def __init__(self, choices, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["roles"].choices = choices

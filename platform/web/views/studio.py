@@ -14,9 +14,8 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
 
-from definitions import DefinitionError
+from definitions import DefinitionError, canonical
 from definitions.render import mermaid
 from definitions.yamlio import dump_yaml
 from engine import client_templates, versions
@@ -123,22 +122,70 @@ def _change_version(request, project: str, flow: str, change) -> HttpResponse:
     return redirect(reverse("web:studio-flow", args=[project, flow]))
 
 
+def _running_on(version) -> int:
+    return Record.objects.filter(version=version, is_closed=False).count() if version else 0
+
+
 @login_required
-@require_POST
 def publish(request, project: str, flow: str):
-    def change(project_obj: Project) -> str:
-        result = versions.publish(project_obj, flow, user=request.user)
-        said = _("Published v%(n)d.") if result.created else _("v%(n)d is already published: nothing changed.")
-        return said % {"n": result.version.number}
+    """GET: what publishing would change (the stored overrides against the published version) and a confirm button.
 
-    return _change_version(request, project, flow, change)
+    POST publishes only the content that was shown: its hash comes with the form, so
+    overrides saved in between (another tab, another admin) publish nothing.
+    """
+    if request.method == "POST" and request.POST.get("content_hash"):
+        expected = request.POST["content_hash"]
+
+        def change(project_obj: Project) -> str:
+            result = versions.publish(project_obj, flow, user=request.user, expected_hash=expected)
+            said = _("Published v%(n)d.") if result.created else _("v%(n)d is already published: nothing changed.")
+            return said % {"n": result.version.number}
+
+        return _change_version(request, project, flow, change)
+    project_obj = administered_project(request, project)
+    templates = project_templates(project_obj)
+    if flow not in templates:
+        raise Http404()
+    document, problems = versions.check_overrides(project_obj, flow, versions.stored_overrides(project_obj, flow))
+    current = versions.published_version(project_obj, flow)
+    definition = versions.definition_by_id(current.pk, current.content_hash) if current else None
+    changes = versions.diff_against_published(project_obj, flow, document) if document is not None else []
+    return render(request, "web/studio_confirm.html", {
+        "project": project_obj, "flow": flow, "title": flow_title(flow, definition, project_obj, templates[flow]),
+        "kind": "publish", "current": current, "number": versions.next_number(project_obj, flow),
+        "changes": [c.render(lang()) for c in changes], "problems": [p.render(lang()) for p in problems],
+        "content_hash": canonical.content_hash(document) if document is not None else "",
+        "running": _running_on(current),
+    }, status=400 if problems else 200)
 
 
 @login_required
-@require_POST
 def rollback(request, project: str, flow: str, number: int):
-    def change(project_obj: Project) -> str:
-        result = versions.rollback(project_obj, flow, number, user=request.user)
-        return _("Published v%(n)d with the content of v%(old)d.") % {"n": result.version.number, "old": number}
+    """GET: what publishing `number`'s content again would change, and a confirm button; POST does it.
 
-    return _change_version(request, project, flow, change)
+    The form carries the version that was published when the diff was shown: if another
+    version has been published since, nothing happens and the admin reviews again.
+    """
+    if request.method == "POST" and request.POST.get("current", "").isdigit():
+        expected = int(request.POST["current"])
+
+        def change(project_obj: Project) -> str:
+            result = versions.rollback(project_obj, flow, number, user=request.user, expected_current=expected)
+            return _("Published v%(n)d with the content of v%(old)d.") % {"n": result.version.number, "old": number}
+
+        return _change_version(request, project, flow, change)
+    project_obj = administered_project(request, project)
+    templates = project_templates(project_obj)
+    if flow not in templates:
+        raise Http404()
+    try:
+        current, changes = versions.rollback_changes(project_obj, flow, number)
+    except versions.VersionError as exc:
+        messages.error(request, exc.message(lang()))
+        return redirect(reverse("web:studio-flow", args=[project, flow]))
+    definition = versions.definition_by_id(current.pk, current.content_hash) if current else None
+    return render(request, "web/studio_confirm.html", {
+        "project": project_obj, "flow": flow, "title": flow_title(flow, definition, project_obj, templates[flow]),
+        "kind": "rollback", "current": current, "number": versions.next_number(project_obj, flow), "old": number,
+        "changes": [c.render(lang()) for c in changes], "problems": [], "running": _running_on(current),
+    })

@@ -14,6 +14,7 @@ from definitions.errors import Problem, closest
 from definitions.files import read_text
 from definitions.yamlio import load_yaml
 from kernel.models import Project
+from kernel.zones import local_text
 
 from engine import client_templates, versions
 from engine.environment import environment
@@ -241,7 +242,8 @@ class Command(BaseCommand):
         if not rows:
             self.stdout.write(f"{project.code} has no published flows")
         for v in rows:
-            when = v.published_at.strftime("%Y-%m-%d %H:%M") if v.published_at else "-"
+            # the project's zone, named: the studio shows the same moment the same way
+            when = local_text(v.published_at, project.zone, self.lang) if v.published_at else "-"
             restored = f" (restores v{v.restored_from.number})" if v.restored_from_id else ""
             self.stdout.write(f"{v.flow:<20} v{v.number:<4} {v.status:<10} {when}  {v.content_hash[:12]}{restored}")
 
