@@ -29,10 +29,11 @@ def test_the_demo_has_two_buildings_three_hundred_units_and_a_user_per_role(db):
     demo = Project.objects.get(code="DEMO")
     assert list(Building.objects.filter(project=demo).values_list("code", "name")) == [("3", "3号楼"), ("5", "5号楼")]
     assert Unit.objects.filter(project=demo).count() == 300
-    # two units withheld by management; the demo deals hold five (two reservations, two subscriptions,
-    # one of them waiting for its discount countersign and so reserved until approved, one signed contract)
+    # two units withheld by management; the demo deals hold eight (two reservations, two subscriptions,
+    # one of them waiting for its discount countersign and so reserved until approved, two signed contracts,
+    # a lease holding its flat as reserved, and the trade-in's new unit subscribed)
     assert Counter(Unit.objects.filter(project=demo).values_list("status", flat=True)) == {
-        "available": 293, "withheld": 2, "reserved": 3, "subscribed": 1, "signed": 1}
+        "available": 290, "withheld": 2, "reserved": 4, "subscribed": 2, "signed": 2}
     assert set(Membership.objects.filter(project=demo).values_list("role", flat=True)) == STANDARD_ROLE_NAMES
     # twelve customers registered, and three walk-ins and calls the front desk took this week
     assert Customer.objects.count() == 15
@@ -117,3 +118,39 @@ def test_loading_known_customers_and_withheld_units_again_takes_a_few_queries_no
         assert demo_loader.load_customers(project, entry["customers"]) == 0
     with django_assert_max_num_queries(3):
         assert demo_loader.load_inventory(project, {"withheld": entry["withheld"]}).withheld == 0
+
+
+def test_the_demo_has_a_lease_with_rent_received_a_trade_in_credit_and_an_overdue_installment(db):
+    from datetime import date
+
+    from engine.models import Record
+    from kernel import dunning, receivables
+    from kernel.models import Payment, ReceivableSchedule
+
+    load()
+    demo = Project.objects.get(code="DEMO")
+    day = date(2026, 12, 3)  # a fixed day: the demo's dates are fixed (signed on 15 June 2026, rent from 1 July)
+
+    # the lease: its rent schedule from the terms, the deposit and the first quarter received
+    lease = Record.objects.get(project=demo, flow="lease")
+    schedule = ReceivableSchedule.objects.get(project=demo, deal_id=lease.pk)
+    s = receivables.statement(schedule, day)
+    assert (lease.state, schedule.payment_plan, schedule.deal_price) == ("active", "lease", Decimal("180557.42"))
+    assert [(line.kind, line.due_on, line.amount, line.received) for line in s.lines[:3]] == [
+        ("security_deposit", s.lines[0].due_on, Decimal("15600.00"), Decimal("15600.00")),
+        ("rent", date(2026, 7, 1), Decimal("12077.42"), Decimal("12077.42")),
+        ("rent", date(2026, 10, 1), Decimal("23400.00"), Decimal("0.00"))]
+    assert lease.data["rent_received"] == "12077.42"
+
+    # the trade-in: the old home's credit is a line of the new unit's deal, settled by itself
+    trade_in = Record.objects.get(project=demo, flow="subscription", data__trade_in_credit="1450000.00")
+    credit = ReceivableSchedule.objects.get(project=demo, deal_id=trade_in.pk).lines.get(kind="credit")
+    assert credit.amount == Decimal("1450000.00")
+    assert trade_in.data["price_snapshot"]["credits"][0]["amount"] == "1450000.00"
+    assert Decimal(trade_in.data["price_snapshot"]["to_pay"]) == Decimal(trade_in.data["deal_price"]) - credit.amount
+
+    # the installment deal: overdue on finance's receivables list, since its installment's day
+    owing = {b.schedule.reference: b for b in dunning.project_balances(demo, day)}
+    overdue = [b for b in owing.values() if b.statement.overdue > 0 and b.schedule.payment_plan == "installments"]
+    assert len(overdue) == 1 and overdue[0].overdue_since is not None and overdue[0].overdue_since < day
+    assert Payment.objects.filter(project=demo, kind="down_payment", amount=Decimal("600000.00")).exists()

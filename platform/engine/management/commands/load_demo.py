@@ -129,9 +129,10 @@ class Command(BaseCommand):
         def resolve(values: dict) -> dict:
             out = {}
             for key, value in values.items():
-                if key == "unit":
-                    out["unit_id"] = _named(Unit.objects.filter(project=project, code=value), f"unit {value}").pk
-                elif key in ("customer", "referrer"):
+                # a unit by its code, a customer by their phone: `unit`, `new_unit`, `customer`, `owner_customer` …
+                if key == "unit" or key.endswith("_unit"):
+                    out[f"{key}_id"] = _named(Unit.objects.filter(project=project, code=value), f"unit {value}").pk
+                elif key in ("customer", "referrer") or key.endswith("_customer"):
                     out[f"{key}_id"] = _customer(value).pk
                 elif key == "buyers":
                     out["buyers"] = [{"customer_id": _customer(b["customer"]).pk} for b in value]
