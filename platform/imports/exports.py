@@ -1,4 +1,5 @@
-"""Exports 导出: units (with their status and deal), customers (phones masked as the viewer sees them), payments.
+"""Exports 导出: units (with their status and deal), customers (phones masked as the viewer sees them), payments,
+the commission ledger (beneficiaries by name) and the points ledger.
 
 Each export is a title row saying what and when (with the time zone), a header row in
 the user's language and one row per item, streamed to .xlsx (openpyxl's write-only
@@ -26,7 +27,7 @@ from kernel.models.payments import PaymentKind
 from kernel.visibility import PhoneVisibility
 from kernel.zones import zone_name
 
-KINDS = ("units", "customers", "payments")
+KINDS = ("units", "customers", "payments", "commissions", "points")
 BATCH = 2000
 
 
@@ -93,6 +94,70 @@ def payments(project: Project) -> Table:
                                         gettext("Received at"), gettext("Note"), gettext("Overpayment")], rows())
 
 
+def commissions(project: Project) -> Table:
+    """The commission ledger 佣金台账, entry by entry, oldest first; each beneficiary by name, never by key."""
+    from accounts.models import User
+    from extensions.models import RuleSet
+    from plugins.commission.models import BeneficiaryKind, CommissionEntry, EntryStatus
+
+    zone = project.zone
+    config = RuleSet.objects.filter(project=project, plugin="commission").values_list("config", flat=True).first()
+    channels = {c["code"]: c.get("title", c["code"]) for c in (config or {}).get("channels", [])}
+    query = CommissionEntry.objects.filter(project=project).select_related("deal").order_by("created_at", "pk")
+    consultant_ids = {int(b) for b in query.filter(beneficiary_kind=BeneficiaryKind.CONSULTANT)
+                      .values_list("beneficiary", flat=True).distinct() if str(b).isdigit()}
+    people = {str(u.pk): str(u) for u in User.objects.filter(pk__in=consultant_ids)}
+    referrers = _referrer_names(query)
+
+    def beneficiary(entry) -> str:
+        if entry.beneficiary_kind == BeneficiaryKind.CONSULTANT:
+            return people.get(entry.beneficiary, gettext("a former user"))
+        if entry.beneficiary_kind == BeneficiaryKind.CHANNEL:
+            return channels.get(entry.beneficiary, entry.beneficiary)
+        return referrers.get(entry.beneficiary, entry.beneficiary)
+
+    def rows() -> Iterator[list]:
+        for e in query.iterator(chunk_size=BATCH):
+            yield [e.deal.reference, str(BeneficiaryKind(e.beneficiary_kind).label), beneficiary(e), e.base_amount,
+                   f"{(e.rate * 100).normalize():f}%" if e.rate is not None else "", e.amount,
+                   str(EntryStatus(e.status).label), _local(e.created_at, zone), _local(e.payable_at, zone),
+                   _local(e.paid_at, zone), e.note]
+
+    return Table(gettext("Commission ledger"), [
+        gettext("Deal"), gettext("Beneficiary kind"), gettext("Beneficiary"), gettext("Base (yuan)"), gettext("Rate"),
+        gettext("Amount (yuan)"), gettext("Status"), gettext("Accrued at"), gettext("Payable at"), gettext("Paid at"),
+        gettext("Note")], rows())
+
+
+def _referrer_names(query) -> dict[str, str]:
+    """A referrer is keyed by what the flow passes, a customer's id in the shipped flows: their name, one query."""
+    from plugins.commission.models import BeneficiaryKind
+
+    from kernel.models import Customer
+
+    keys = {b for b in query.filter(beneficiary_kind=BeneficiaryKind.REFERRER).values_list("beneficiary", flat=True)
+            .distinct() if str(b).isdigit()}
+    return {str(pk): name for pk, name in Customer.objects.filter(pk__in={int(k) for k in keys})
+            .values_list("pk", "name")}
+
+
+def points(project: Project) -> Table:
+    """The points ledger 积分流水, entry by entry, oldest first, with each member's balance after it."""
+    from plugins.points.models import EntryKind, PointsEntry
+
+    zone = project.zone
+    query = (PointsEntry.objects.filter(account__project=project).select_related("account__customer")
+             .order_by("at", "pk"))
+
+    def rows() -> Iterator[list]:
+        for e in query.iterator(chunk_size=BATCH):
+            yield [_local(e.at, zone), e.account.customer.name, str(EntryKind(e.kind).label), e.points,
+                   e.balance_after, e.reference, e.note]
+
+    return Table(gettext("Points ledger"), [gettext("At"), gettext("Member"), gettext("Kind"), gettext("Points"),
+                                             gettext("Balance after"), gettext("Reference"), gettext("Note")], rows())
+
+
 def _local(moment: datetime | None, zone) -> str:
     return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M") if moment else ""
 
@@ -142,4 +207,5 @@ def content_without_project(table: Table, file_name: str, language: str) -> byte
     return out.getvalue()
 
 
-TITLES = {"units": _("Units"), "customers": _("Customers"), "payments": _("Payments")}
+TITLES = {"units": _("Units"), "customers": _("Customers"), "payments": _("Payments"),
+          "commissions": _("Commission ledger"), "points": _("Points ledger")}

@@ -38,7 +38,9 @@ from .common import lang, member_project, refused, roles_text
 MAX_UPLOAD = 50 * 1024 * 1024  # 50 MB: about 500,000 rows of units
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # who may take a list out: who sees it on screen (units: every member; payments: those who see receivables)
-EXPORT_ROLES = {"units": None, "customers": None, "payments": dunning.RECEIVABLES_ROLES}
+# the ledgers of commission and points are money owed: for the same people as the receivables
+EXPORT_ROLES = {"units": None, "customers": None, "payments": dunning.RECEIVABLES_ROLES,
+                "commissions": dunning.RECEIVABLES_ROLES, "points": dunning.RECEIVABLES_ROLES}
 
 
 class UploadForm(forms.Form):

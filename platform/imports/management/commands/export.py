@@ -1,4 +1,5 @@
-"""`manage.py export KIND --project CODE FILE`: units, customers or payments to .xlsx or .csv (by the extension).
+"""`manage.py export KIND --project CODE FILE`: units, customers, payments, the commission or points ledger to .xlsx
+or .csv (by the extension).
 
 Customers' phones are masked as --user would see them on screen; without --user every
 phone is masked (a script is nobody in particular).
@@ -17,7 +18,7 @@ from kernel.visibility import PhoneVisibility
 
 
 class Command(BaseCommand):
-    help = "Export units, customers or payments of a project to .xlsx or .csv."
+    help = "Export units, customers, payments, commissions or points of a project to .xlsx or .csv."
 
     def add_arguments(self, parser):
         parser.add_argument("kind", choices=exports.KINDS)
