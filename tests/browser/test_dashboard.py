@@ -44,3 +44,31 @@ def test_the_period_picker_and_a_phone(page, live_server, fixed):  # noqa: F811
     expect(page.locator("[data-chart='sales_period'] canvas")).to_have_count(1)
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= 360
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+@pytest.mark.parametrize("who, address", [
+    ("director", "/projects/P1/dashboard/?period=month&on=2026-03-01"),
+    ("c1", "/projects/P1/dashboard/?period=month&on=2026-03-01"),  # a consultant's own figures
+    ("boss", "/groups/grp/dashboard/?period=year&on=2026-03-01"),
+])
+def test_every_dashboard_fits_a_phone_in_both_languages(page, live_server, fixed, django_user_model,  # noqa: F811
+                                                        language, who, address):
+    from django.conf import settings
+
+    from figures.models import GroupMembership
+
+    if who == "boss":
+        boss = django_user_model.objects.create_user("boss", password="x")
+        GroupMembership.objects.create(user=boss, company=fixed["company"], role="group_executive")
+    page.set_viewport_size({"width": 360, "height": 780})
+    page.context.add_cookies([{"name": settings.LANGUAGE_COOKIE_NAME, "value": language, "url": live_server.url}])
+    log_in(page, live_server, who)
+    page.goto(f"{live_server.url}{address}")
+    charts = page.locator("[data-chart]")
+    expect(page.locator("[data-chart][data-drawn='true']")).to_have_count(charts.count())
+    assert charts.count() >= 5
+    assert page.evaluate("document.documentElement.lang").lower().startswith(language[:2])
+    # nothing runs off the side: the wide tables scroll inside their own box, the charts fit the screen
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    assert page.evaluate("document.body.scrollWidth") <= 360
