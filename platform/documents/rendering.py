@@ -47,8 +47,8 @@ def render_body(body: str | None, name: str, context: dict) -> str:
 
 def copy_text(html: str, copy_number: int) -> str:
     """The issued text of a reprint: the original's, with the 副本 / COPY banner in its place."""
-    banner = (f'<div class="copy-mark">副本 COPY · 第 {copy_number} 份副本 copy {copy_number} · '
-              f'原件与本副本内容一致 same content as the original</div>')
+    # COPY beside 副本: the one English word on the paper, for a bank or an authority that reads either
+    banner = f'<div class="copy-mark">副本 COPY · 第 {copy_number} 份副本 · 内容与原件一致</div>'
     return html.replace(COPY_MARK, banner, 1)
 
 

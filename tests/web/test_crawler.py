@@ -30,8 +30,9 @@ from .page_text import problems, read
 pytestmark = pytest.mark.django_db
 
 # Pages that are not the staff's reading: Django's admin (its own look and words), leaving
-# the site, and the language switch (a POST).
-_NOT_CRAWLED = re.compile(r"^/(admin/|logout/|i18n/|static/|media/)")
+# the site, the language switch (a POST), and the printed documents (the buyer's paper, in
+# Chinese whatever the reader's language: tests/documents read them).
+_NOT_CRAWLED = re.compile(r"^/(admin/|logout/|i18n/|static/|media/|records/\d+/documents/|documents/\d+/)")
 _LINK = re.compile(r"""<a\b[^>]*\bhref=["']([^"'#]+)""", re.IGNORECASE)
 MAX_PAGES_PER_USER = 120
 # Not English in a Chinese page: the offset of a zone outside China (UTC+09:00) and the area unit.
