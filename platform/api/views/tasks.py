@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework.response import Response
 
 from engine.models import Record
 from engine.runtime import approvals, tasks
@@ -77,14 +78,17 @@ class _TaskAction(ApiView):
         record, _definition, _roles = seen_record(request, task_id=task_id)
         data = s.valid(self.body, request)
         self.act(request, task_id, data)
-        return detail(request, *seen_record(request, record.pk))
+        try:
+            return detail(request, *seen_record(request, record.pk))
+        except Problem:  # done, and the caller no longer sees the record (a delegate who handed it back)
+            return Response(status=204)
 
 
 def _action(name: str, summary: str, body, act):
     def post(self, request, task_id: int):  # its own function: the schema is attached to it
         return _TaskAction.post(self, request, task_id)
 
-    post = extend_schema(summary=summary, tags=["tasks"], request=body, responses=s.RecordDetail,
+    post = extend_schema(summary=summary, tags=["tasks"], request=body, responses={200: s.RecordDetail, 204: None},
                          operation_id=f"tasks_{name.lower()}")(post)
     return type(name, (_TaskAction,), {"body": body, "post": post, "__module__": __name__,
                                        "act": lambda self, request, task_id, data: act(request.user, task_id, data)})
