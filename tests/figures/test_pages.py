@@ -134,3 +134,12 @@ def test_the_menu_links_the_figures(client, fixed):
     assert reverse("web:dashboards") in html
     r = get(client, fixed["c1"], "web:dashboards", [])
     assert r.status_code == 302 and r["Location"].endswith(reverse("web:dashboard", args=["P1"]))
+
+
+def test_the_period_picker_speaks_each_requests_language(client, fixed):
+    # the picker's kinds are made at import: a Chinese request first must not leave them Chinese for the next
+    get(client, fixed["director"], "web:dashboard", ["P1"], language="zh-hans")
+    english = get(client, fixed["director"], "web:dashboard", ["P1"], language="en").content.decode()
+    chinese = get(client, fixed["director"], "web:dashboard", ["P1"], language="zh-hans").content.decode()
+    assert ">Date range</option>" in english and "日期范围" not in english
+    assert ">日期范围</option>" in chinese

@@ -10,7 +10,7 @@ from datetime import date
 from decimal import Decimal
 
 from django.http import QueryDict
-from django.utils.translation import gettext as _, pgettext
+from django.utils.translation import gettext as _, pgettext, pgettext_lazy
 
 from figures.board import Board
 from figures.periods import BadPeriod, Kind, Period, period_of
@@ -18,9 +18,10 @@ from figures.tables import COUNT, DAY, MONEY, MONTH, NUMBER, RATE, Headline, Tab
 
 from ..display import DASH, day, money
 
-KINDS = (("day", pgettext("period", "Day")), ("week", pgettext("period", "Week")),
-         ("month", pgettext("period", "Month")), ("year", pgettext("period", "Year")),
-         ("range", pgettext("period", "Date range")))
+# lazy: made at import, read in each request's language (a plain pgettext froze the first request's)
+KINDS = (("day", pgettext_lazy("period", "Day")), ("week", pgettext_lazy("period", "Week")),
+         ("month", pgettext_lazy("period", "Month")), ("year", pgettext_lazy("period", "Year")),
+         ("range", pgettext_lazy("period", "Date range")))
 
 
 def _rate(value) -> str:
