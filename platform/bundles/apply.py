@@ -37,7 +37,7 @@ from extensions import registry
 from extensions.errors import InvalidRules, UnknownPlugin
 from extensions.models import RuleSet
 from extensions.rulesets import publish_rules
-from kernel.models import Building, Campaign, Company, Project, QueueBatch, Region, Unit
+from kernel.models import Building, Campaign, Company, Project, QueueBatch, Region, SaleStatus, Unit
 from kernel.settings_schema import settings_problems
 
 from . import layout
@@ -385,9 +385,13 @@ class _Loader:
                           "orientation": row.get("orientation", ""), "list_price": Decimal(row["list_price"])}
                 unit = existing.get(row["code"])
                 path = ("buildings", b, "units", u)
+                wanted = SaleStatus.WITHHELD if row.get("status") == SaleStatus.WITHHELD else SaleStatus.AVAILABLE
                 if unit is None:
-                    new.append((path, Unit(project=project, building=building, code=row["code"], **values)))
+                    new.append((path, Unit(project=project, building=building, code=row["code"], status=wanted,
+                                           **values)))
                     continue
+                if unit.status in (SaleStatus.AVAILABLE, SaleStatus.WITHHELD):
+                    values["status"] = wanted  # on sale or withheld is the setup's; a deal's status stays the deal's
                 if unit.building_id != building.pk:
                     self.problem(doc.file, path + ("code",), doc.lines, _(
                         "unit %(code)s is in building %(other)s here: a unit does not move to another building")

@@ -27,7 +27,7 @@ from definitions.yamlio import load_yaml
 from engine import client_templates
 from engine.models import FlowVersion, VersionStatus
 from extensions.models import RuleSet
-from kernel.models import Building, Campaign, Project, QueueBatch, Unit
+from kernel.models import Building, Campaign, Project, QueueBatch, SaleStatus, Unit
 
 from . import layout
 from .reader import file_hash, read_files
@@ -248,8 +248,11 @@ def _units_yaml(project: Project) -> str:
             if unit.orientation:
                 row["orientation"] = unit.orientation
             row["list_price"] = money_text(unit.list_price)
+            if unit.status == SaleStatus.WITHHELD:  # 销控 is the setup's; every other status is a deal's, not written
+                row["status"] = SaleStatus.WITHHELD.value
             units.append(row)
         out.append({"code": building.code, "name": building.name, "units": units})
+    # the header stays as the frozen samples have it; `status: withheld` is explained in docs/bundles.md
     header = "# Buildings and units: the approved price list (list_price) and each unit's areas in m².\n"
     return dump({"buildings": out}, header=header)
 
