@@ -1,4 +1,4 @@
-"""python -m bench {throughput,rush,inbox,figures,canonical,imports} [options]: run one benchmark and print its figures."""
+"""python -m bench {throughput,rush,inbox,figures,canonical,imports,receivables,timers} [options]: run one benchmark and print its figures."""
 import sys
 
 import bench  # noqa: F401 - sys.path
@@ -10,6 +10,8 @@ COMMANDS = {
     "figures": "bench.figures",
     "canonical": "bench.canonical",
     "imports": "bench.imports",
+    "receivables": "bench.receivables",
+    "timers": "bench.timers",
 }
 
 
