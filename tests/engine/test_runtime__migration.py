@@ -129,3 +129,46 @@ def test_flows_migrate_exits_1_when_records_were_refused_and_says_so_in_chinese(
                                               "请为它指定映射")
     from engine.models import Record
     assert Record.objects.get().version.number == 1
+
+
+NEW_REQUIRED = {"entity": {"schema": {"required": ["unit_id", "price", "discount_rate", "note"]}}}
+
+
+def test_a_newly_required_field_refuses_the_move_until_a_value_is_supplied(engine_flows, people, admin):
+    from engine.models import HistoryEntry, Record
+    from engine.runtime.migration import newly_required
+
+    p = people
+    versions.publish(p["p1"], "discount")
+    kept = records.start_record(p["consultant"], p["p1"], "discount", {**GOOD, "note": "walk-in"})
+    bare = records.start_record(p["consultant"], p["p1"], "discount", GOOD)
+    for record in (kept, bare):  # into review, a state that is not partial: its records must be complete
+        transitions.fire(p["consultant"], record.pk, "submit", GOOD)
+    new = versions.publish(p["p1"], "discount", overrides=NEW_REQUIRED).version
+    old = versions.get_version(p["p1"], "discount", 1)
+
+    refused = migrate(admin, p["p1"], "discount", 1, 2)
+    moved = migrate(admin, p["p1"], "discount", 1, 2, values={"note": "hotline"}, dry_run=False)
+
+    assert newly_required(versions.definition_of(old), versions.definition_of(new)) == ["note"]
+    assert [s.reason.startswith("its data does not fit the new schema") for s in refused] == [False, True]
+    assert [s.moved for s in moved] == [True, True]
+    kept.refresh_from_db()
+    bare.refresh_from_db()
+    assert (kept.data["note"], bare.data["note"]) == ("walk-in", "hotline")  # a record's own value wins
+    entry = HistoryEntry.objects.filter(record=bare, kind=HistoryEntry.Kind.MIGRATE).get()
+    assert entry.details["filled"] == {"note": "hotline"}
+    assert Record.objects.filter(version__number=2).count() == 2
+
+
+def test_the_move_can_be_limited_to_records_in_some_states(engine_flows, people, admin):
+    p = people
+    versions.publish(p["p1"], "discount")
+    records.start_record(p["consultant"], p["p1"], "discount", GOOD)
+    in_review = records.start_record(p["consultant"], p["p1"], "discount", GOOD)
+    transitions.fire(p["consultant"], in_review.pk, "submit", GOOD)
+    versions.publish(p["p1"], "discount", overrides=RENAME_DRAFT)
+
+    plan = migrate(admin, p["p1"], "discount", 1, 2, {"draft": "preparing"}, states=["review"])
+
+    assert [s.reference for s in plan] == ["DSC-000002"]

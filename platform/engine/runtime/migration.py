@@ -49,10 +49,22 @@ class Step:
         return f"{self.reference}: {verb} {self.from_state} → {self.to_state}"
 
 
+def newly_required(old: FlowDefinition, new: FlowDefinition) -> list[str]:
+    """The entity fields the new version requires and the old one did not: running records may lack them."""
+    before = set(old.entity.schema.get("required", ()))
+    return [name for name in new.entity.schema.get("required", ()) if name not in before]
+
+
 def migrate(user, project: Project, flow: str, from_number: int, to_number: int,
             state_map: Mapping[str, str] | None = None, *, references: Iterable[str] | None = None,
+            states: Iterable[str] | None = None, values: Mapping[str, object] | None = None,
             dry_run: bool = True) -> list[Step]:
-    """Plan (dry_run) or perform the move of running records between two versions."""
+    """Plan (dry_run) or perform the move of running records between two versions.
+
+    `states` limits the move to records in those states of the old version; `values`
+    fills fields a record lacks (a field the new version requires) and never
+    overwrites what a record holds; the move's history entry names the fields filled.
+    """
     if not can_administer(user, roles_in(user, project.pk)):
         raise NotPermitted("move records to another version", sorted(ADMIN_ROLES), "迁移记录到其他版本")
     old = _version(project, flow, from_number)
@@ -62,11 +74,20 @@ def migrate(user, project: Project, flow: str, from_number: int, to_number: int,
     query = Record.objects.filter(project=project, version=old, is_closed=False).order_by("pk")
     if references is not None:
         query = query.filter(reference__in=list(references))
+    if states is not None:
+        query = query.filter(state__in=list(states))
+    values = dict(values or {})
     if dry_run:  # one query for the records, one for their open tasks
         open_tasks = Prefetch("tasks", queryset=Task.objects.filter(status=TaskStatus.OPEN), to_attr="open_tasks")
-        return [_plan(record, target_definition, state_map) for record in query.prefetch_related(open_tasks)]
-    return [_move_one(record_id, new, target_definition, state_map, user)
+        return [_plan(record, target_definition, state_map, values) for record in query.prefetch_related(open_tasks)]
+    return [_move_one(record_id, new, target_definition, state_map, user, values)
             for record_id in query.values_list("pk", flat=True)]
+
+
+def _filled(record: Record, values: Mapping[str, object]) -> dict:
+    """The supplied values for the fields this record lacks (its own values always win)."""
+    data = record.data if isinstance(record.data, dict) else {}
+    return {k: v for k, v in values.items() if data.get(k) in (None, "")}
 
 
 def _version(project: Project, flow: str, number: int) -> FlowVersion:
@@ -76,7 +97,8 @@ def _version(project: Project, flow: str, number: int) -> FlowVersion:
     return version
 
 
-def _plan(record: Record, definition: FlowDefinition, state_map: Mapping[str, str]) -> Step:
+def _plan(record: Record, definition: FlowDefinition, state_map: Mapping[str, str],
+          values: Mapping[str, object] | None = None) -> Step:
     target = state_map.get(record.state, record.state)
     names = {s.name for s in definition.states}
     if target not in names:
@@ -92,7 +114,8 @@ def _plan(record: Record, definition: FlowDefinition, state_map: Mapping[str, st
         return Step(record.reference, record.state, target, False,
                     f"open work would be lost: {', '.join(lost)} (not opened by '{target}')",
                     f"未完成的任务会丢失：{'、'.join(lost)}（“{target}”不会开启它们）")
-    errors = [e for e in definition.entity.validator.iter_errors(record.data)
+    data = {**record.data, **_filled(record, values or {})}
+    errors = [e for e in definition.entity.validator.iter_errors(data)
               if not (e.validator == "required" and definition.state(target).partial)]
     if errors:
         return Step(record.reference, record.state, target, False,
@@ -102,18 +125,23 @@ def _plan(record: Record, definition: FlowDefinition, state_map: Mapping[str, st
 
 
 def _move_one(record_id: int, version: FlowVersion, definition: FlowDefinition,
-              state_map: Mapping[str, str], user) -> Step:
+              state_map: Mapping[str, str], user, values: Mapping[str, object] | None = None) -> Step:
     with transaction.atomic():
         record = Record.objects.select_for_update().get(pk=record_id)
-        step = _plan(record, definition, state_map)
+        step = _plan(record, definition, state_map, values)
         if step.reason:
             return step
         now = timezone.now()
         old_version, from_state = record.version, record.state
+        filled = _filled(record, values or {})
         record.version, record.state, record.revision = version, step.to_state, record.revision + 1
+        details = {"from_version": old_version.number, "to_version": version.number}
+        if filled:
+            record.data = {**record.data, **filled}
+            details["filled"] = filled  # which fields the move gave the record, and their values
         history.append(record, HistoryEntry.Kind.MIGRATE, user, from_state=from_state, to_state=record.state,
-                       details={"from_version": old_version.number, "to_version": version.number}, save_seq=False)
-        record.save(update_fields=["version", "state", "revision", "last_seq", "updated_at"])
+                       details=details, save_seq=False)
+        record.save(update_fields=["version", "state", "revision", "last_seq", "updated_at", "data"])
         # Open tasks carry over (same names); they now belong to the new visit.
         Task.objects.filter(record=record, status=TaskStatus.OPEN).update(state=record.state, visit=record.revision)
         _restart_timers(record, definition, now)
