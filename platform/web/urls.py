@@ -6,6 +6,7 @@ from .views import (chart, customer_list, customer_pages, customers, dashboard, 
                     rules, start, studio, studio_documents, units)
 from .views import imports  # spreadsheets in and out
 from .views import members  # a project's members and roles (project admins)
+from .views import studio_migrate  # moving running records to the published version
 
 app_name = "web"
 
@@ -99,4 +100,5 @@ urlpatterns = [
     path("studio/<slug:project>/<slug:flow>/", studio.studio_flow, name="studio-flow"),
     path("studio/<slug:project>/<slug:flow>/publish/", studio.publish, name="studio-publish"),
     path("studio/<slug:project>/<slug:flow>/rollback/<int:number>/", studio.rollback, name="studio-rollback"),
+    path("studio/<slug:project>/<slug:flow>/migrate/", studio_migrate.migrate_page, name="studio-migrate"),
 ]
