@@ -22,7 +22,9 @@ def _on_payment(sender, instance, created: bool, raw: bool = False, **kwargs) ->
     from .tasks import issue_receipt
 
     payment_id = instance.pk
-    transaction.on_commit(lambda: issue_receipt(payment_id))
+    # robust: the payment is committed whatever happens here; a queue that cannot take the job is logged,
+    # and the receipt can still be printed from the record page
+    transaction.on_commit(lambda: issue_receipt(payment_id), robust=True)
 
 
 def connect() -> None:
