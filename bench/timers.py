@@ -142,7 +142,8 @@ def main(argv: list[str]) -> int:
             rate = median([r[0] for r in per_run])
             rates[label] = rate
             last = per_run[-1]
-            rows.append((label, args.timers, rate, median([r[1] for r in per_run]), last[2], "/".join(map(str, last[3]))))
+            rows.append((label, args.timers, rate, median([r[1] for r in per_run]), last[2],
+                         "/".join(map(str, last[3]))))
         base = rates.get("1") or next(iter(rates.values()))
         print(table(["consumers", "timers", "fired/s (median)", "wall s", "CPU busy %", "fired by each (last)"],
                     rows))

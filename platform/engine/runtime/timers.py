@@ -13,6 +13,7 @@ import logging
 from datetime import datetime
 
 from django.db import connection, transaction
+from django.db.models import Exists
 from django.utils import timezone
 
 from ..models import HistoryEntry, Record, Task, TaskCandidate, Timer, TimerStatus
@@ -60,10 +61,12 @@ def _handle(timer_id: int, record_id: int, now: datetime, *, wait: bool) -> bool
     (without `wait`) another transaction held the record."""
     with transaction.atomic():
         if not wait and connection.features.has_select_for_update_skip_locked:
-            # SELECT ... FOR UPDATE SKIP LOCKED: no row means another consumer (or a person's step) holds it
-            claimed = Record.objects.select_for_update(skip_locked=True).filter(pk=record_id)
+            # SELECT ... FOR UPDATE SKIP LOCKED, only while the timer is pending (a timer another consumer
+            # fired is passed over without reading the record): no row means it is held, or done
+            pending = Timer.objects.filter(pk=timer_id, status=TimerStatus.PENDING)
+            claimed = Record.objects.select_for_update(skip_locked=True).filter(Exists(pending), pk=record_id)
             if claimed.values_list("pk", flat=True).first() is None:
-                return SKIPPED if Record.objects.filter(pk=record_id).exists() else False
+                return SKIPPED if pending.exists() else False
         locked = rows.lock(None, record_id=record_id)  # ours already, unless waiting for it is the point
         record = locked.record
         timer = (Timer.objects.select_for_update(**_skip_locked())
