@@ -49,7 +49,7 @@ class MembershipForm(forms.ModelForm):
         lang = get_language() or "en"
         declared = [r for roles in members.declared_roles().values() for r in roles]
         titles = role_title_map(lang, declared)
-        self.fields["role"].choices = [("", "---------")] + [(name, f"{title} ({name})") for name, title in
+        self.fields["role"].choices = [("", "---------")] + [(name, title) for name, title in
                                                               titles.items()]
 
     def clean(self):
@@ -66,10 +66,15 @@ class MembershipForm(forms.ModelForm):
 @admin.register(Membership)
 class MembershipAdmin(admin.ModelAdmin):
     form = MembershipForm
-    list_display = ("user", "project", "role", "created_at")
+    list_display = ("user", "project", "role_title", "created_at")
     list_filter = ("project", "role")
     search_fields = ("user__username", "user__display_name")
     list_select_related = ("user", "project")
+
+    @admin.display(description=_("role"), ordering="role")
+    def role_title(self, obj: Membership) -> str:
+        """The standard role by its title (no query per row); a flow's own role by its name."""
+        return role_title_map(get_language() or "en").get(obj.role, obj.role)
 
     def save_model(self, request, obj, form, change):
         # the history a project admin reads on the members page also shows what was done here

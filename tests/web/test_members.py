@@ -179,3 +179,17 @@ def test_the_django_admin_refuses_a_role_outside_the_catalogue(people):
 
     assert not typo.is_valid() and "role" in typo.errors
     assert good.is_valid(), good.errors
+
+
+def test_the_django_admin_lists_memberships_by_role_title_and_records_its_changes(client, people):
+    boss = User.objects.create_superuser("boss", password="x")
+    client.force_login(boss)
+
+    page = client.get("/admin/accounts/membership/").content.decode()
+    added = client.post("/admin/accounts/membership/add/", {"user": people["fin"].pk, "project": people["p2"].pk,
+                                                            "role": "finance"})
+
+    assert "财务" in page
+    assert added.status_code == 302
+    assert [(c.member.username, c.action, c.role, c.changed_by.username) for c in MembershipChange.objects.all()] == [
+        ("fin", "given", "finance", "boss")]
