@@ -57,7 +57,11 @@ def net(scope: Scope, period: Period):
 
 
 def collection_rate(scope: Scope, until) -> tuple[object, object, object]:
-    """(net collected, signed amount, rate) of the deals signed and not cancelled before `until`."""
+    """(net collected, signed amount, rate) of the deals signed and not cancelled before `until`.
+
+    Measured: folding two moments into one query with FILTERs over IN-subqueries was slower
+    (PostgreSQL evaluated the subqueries per payment), so each moment is its own query.
+    """
     signed = deals(scope).filter(signed_at__lt=until, cancelled_at__isnull=True)
     amount = money_of(signed.aggregate(fen=fen_sum(F("sign_amount")))["fen"])
     collected = _net(Payment.objects.filter(project_id__in=scope.project_ids, received_at__lt=until,

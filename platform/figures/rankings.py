@@ -15,13 +15,15 @@ from .deals import deals, live_in
 from .periods import Period
 from .scope import Scope, fen_sum, money_of, rate
 from .tables import COUNT, MONEY, RATE, TEXT, Chart, Column, Table
-from .visits import registered_consultant, visits
+from .visits import by_registered
 
 
 def consultants(scope: Scope, period: Period, names: dict[int, str]) -> Table:
     since, until = period.bounds(scope.zone)
-    new = {r["by"]: r["n"] for r in registered_consultant(visits(scope).filter(at__gte=since, at__lt=until, returning=False))
-           .values("by").annotate(n=Count("pk")).order_by()}
+    new: dict[int, int] = {}
+    for (_project, by, back), n in by_registered(scope, period).items():
+        if not back:
+            new[by] = new.get(by, 0) + n
     subs, signs = live_in("subscribed_at", since, until), live_in("signed_at", since, until)
     made = {}
     for r in deals(scope).values("consultant").annotate(
