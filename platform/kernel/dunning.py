@@ -93,11 +93,43 @@ def with_lines(schedules):
     return schedules.prefetch_related(Prefetch("lines", queryset=Receivable.objects.order_by("position")))
 
 
-def balances(schedules: Sequence[ReceivableSchedule], today: date, *, whole_project: bool = False
-             ) -> list[DealBalance]:
-    """Each schedule's statement on `today` (lines prefetched: `with_lines`), in two queries for all of them:
-    the deals' payments and their unit holds. `whole_project`: the schedules are all of their project's, so
-    its payments and holds are read whole rather than by a list of record ids as long as the deals."""
+@dataclass(frozen=True)
+class PlannedLine:
+    """A receivable line as allocation reads it (kernel.receivables.allocate): read as plain values, since
+    building a model instance per line was most of a big list's time (bench/receivables.py)."""
+
+    kind: str
+    due_on: date | None
+    amount: Decimal
+    position: int
+
+
+@dataclass(frozen=True)
+class Receipt:
+    """A payment as allocation reads it: its kind, amount and whether finance took it as an overpayment."""
+
+    kind: str
+    amount: Decimal
+    overpayment: bool
+
+
+def planned_lines(schedule_ids: Iterable[int] | None, *, project: Project | None = None) -> dict[int, list[PlannedLine]]:
+    """schedule id -> its lines in position order, in one query (the project's whole when `project` is given)."""
+    rows = Receivable.objects.filter(schedule__project=project) if project is not None else (
+        Receivable.objects.filter(schedule_id__in=list(schedule_ids or ())))
+    out: dict[int, list[PlannedLine]] = {}
+    for schedule_id, kind, due_on, amount, position in rows.order_by("schedule_id", "position").values_list(
+            "schedule_id", "kind", "due_on", "amount", "position"):
+        out.setdefault(schedule_id, []).append(PlannedLine(kind, due_on, amount, position))
+    return out
+
+
+def balances(schedules: Sequence[ReceivableSchedule], today: date, *, whole_project: bool = False,
+             lines: Mapping[int, Sequence] | None = None) -> list[DealBalance]:
+    """Each schedule's statement on `today` (lines prefetched: `with_lines`, or given by schedule id: `lines`),
+    in two queries for all of them: the deals' payments and their unit holds. `whole_project`: the schedules
+    are all of their project's, so its payments and holds are read whole rather than by a list of record ids
+    as long as the deals."""
     if not schedules:
         return []
     owner: dict[int, list[int]] = {}  # record id -> the schedules it acts for (one, unless data is odd)
@@ -109,10 +141,11 @@ def balances(schedules: Sequence[ReceivableSchedule], today: date, *, whole_proj
     holds = UnitHold.objects.filter(project_id__in=projects)
     if not whole_project:
         payments, holds = payments.filter(record_id__in=list(owner)), holds.filter(record_id__in=list(owner))
-    paid: list[list[Payment]] = [[] for _ in schedules]
-    for p in payments.order_by("received_at", "id"):
-        for i in owner.get(p.record_id, ()):
-            paid[i].append(p)
+    paid: list[list[Receipt]] = [[] for _ in schedules]
+    for record_id, kind, amount, overpayment in payments.order_by("received_at", "id").values_list(
+            "record_id", "kind", "amount", "overpayment"):
+        for i in owner.get(record_id, ()):
+            paid[i].append(Receipt(kind, amount, overpayment))
     held: list[list[UnitHold]] = [[] for _ in schedules]
     chain = "transferred_to__transferred_to__transferred_to__transferred_to"
     for h in holds.select_related(chain):
@@ -124,7 +157,8 @@ def balances(schedules: Sequence[ReceivableSchedule], today: date, *, whole_proj
         live = [h for h in ends if h.released_at is None]
         ended = not live and any(h.release_reason == ReleaseReason.RELEASED for h in ends)
         unit_id = (live or ends)[-1].unit_id if ends else None
-        found.append(DealBalance(s, statement(s, today, lines=list(s.lines.all()), payments=paid[i]), unit_id, ended))
+        planned = lines.get(s.pk, []) if lines is not None else list(s.lines.all())
+        found.append(DealBalance(s, statement(s, today, lines=planned, payments=paid[i]), unit_id, ended))
     return found
 
 
@@ -137,9 +171,10 @@ def _last(hold: UnitHold) -> UnitHold:
 
 
 def project_balances(project: Project, today: date) -> list[DealBalance]:
-    """Every live deal of the project that still owes something, on `today`: five queries whatever the deals."""
-    schedules = list(with_lines(ReceivableSchedule.objects.filter(project=project).order_by("pk")))
-    return [b for b in balances(schedules, today, whole_project=True) if not b.ended and b.statement.balance > 0]
+    """Every live deal of the project that still owes something, on `today`: four queries whatever the deals."""
+    schedules = list(ReceivableSchedule.objects.filter(project=project).order_by("pk"))
+    found = balances(schedules, today, whole_project=True, lines=planned_lines(None, project=project))
+    return [b for b in found if not b.ended and b.statement.balance > 0]
 
 
 # -- the job ---------------------------------------------------------------------------------

@@ -23,6 +23,7 @@ COMMANDS = {
     "rush": ["rush", "--units", "20", "--holders", "40", "--workers", "2", "--modes", "service,http"],
     "inbox": ["inbox", "--tasks", "1000", "--projects", "5", "--users", "50", "--user-open", "20",
               "--manager-claimable", "100", "--repeat", "5"],
+    "receivables": ["receivables", "--lines", "100", "--repeat", "1", "--naive-repeat", "1"],
 }
 POSTGRES_ONLY = {"rush", "inbox"}
 NEEDS_POSTGRES = ("needs PostgreSQL: the launch rush races real connections and the inbox figure is about "
@@ -125,3 +126,12 @@ def test_inbox_prints_both_people_and_the_plans(runs):
     rows = _table(out, "## inbox on postgresql")
     assert [(r[0], r[1]) for r in rows] == [("inbox_user", "20"), ("inbox_manager", "100")], out
     assert out.count("## EXPLAIN ANALYZE of") == 2 and "indexes used:" in out
+
+
+def test_receivables_prints_the_page_rows_and_the_naive_loop_which_agree(runs):
+    code, out = runs["receivables"]
+    assert code == 0, out  # 1 when the naive loop and the list disagree
+    rows = _table(out, "## receivables on")
+    assert [r[0] for r in rows] == ["page (finance, first 50 rows)", "page, overdue only", "export (.xlsx, every row)",
+                                    "rows_for (the list's rows)", "same, naive per-deal ORM loop"], out
+    assert "naive / rows_for (p50)" in out
