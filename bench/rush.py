@@ -67,7 +67,11 @@ def make_world(code: str, units: int, workers: int) -> dict:
     from . import FLOWS_DIR
 
     settings.FLOWS_DIR = FLOWS_DIR
-    project = Project.objects.create(code=code, name=f"Launch {code}", settings={})
+    # On launch day the selection desks serve the numbers as they are called, whoever registered
+    # the holder: the project opens colleagues' records to its consultants (without it the page
+    # answers 403 to a consultant picking for a colleague's holder, as it should).
+    project = Project.objects.create(code=code, name=f"Launch {code}",
+                                     settings={"consultants_see_colleagues_records": True})
     building = Building.objects.create(project=project, code="1", name="1号楼")
     per_floor = 8
     Unit.objects.bulk_create([
