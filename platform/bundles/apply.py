@@ -116,6 +116,10 @@ class _Loader:
             if part.campaigns is not None and part.campaigns.file not in self.broken:
                 with self.part(part.campaigns.file, (), part.campaigns.lines):
                     self._campaigns(part.campaigns, project)
+        groups = self.bundle.groups
+        if groups is not None and groups.file not in self.broken:
+            with self.part(groups.file, (), groups.lines):
+                self._groups(groups)
 
     # --- the project itself --------------------------------------------------------------------------------------
 
@@ -487,6 +491,50 @@ class _Loader:
         for key in sorted(set(have) - wanted):
             have[key].delete()
             self.report.change(heading, f"- {key[0]}: {key[1]}")
+
+    # --- group roles ----------------------------------------------------------------------------------------------
+
+    def _groups(self, doc: Document) -> None:
+        """The group roles of the bundle's companies become groups.yaml's (other companies' are left alone)."""
+        from figures.models import GroupMembership
+
+        User = get_user_model()
+        heading = layout.GROUPS
+        entries = doc.data.get("members") or []
+        companies = {p.company.code: p.company for p in self.projects.values() if p.company is not None}
+        regions = {(r.company.code, r.code): r for r in Region.objects.filter(company__in=companies.values())
+                   .select_related("company")}
+        users = {u.username: u for u in User.objects.filter(username__in=[m["username"] for m in entries])}
+        wanted = set()
+        for index, member in enumerate(entries):
+            user = users.get(member["username"])
+            display = member.get("display_name", "")
+            if user is None:
+                user = users[member["username"]] = User(username=member["username"], display_name=display)
+                user.set_unusable_password()
+                user.save()
+                self.report.change(heading, _("+ new user %(username)s (no password yet)") % member)
+            elif display and user.display_name != display:
+                self.report.change(heading, f"~ user {user.username}: {user.display_name!r} → {display!r}")
+                user.display_name = display
+                user.save(update_fields=["display_name"])
+            region = member.get("region")
+            if region is not None and (member["company"], region) not in regions:
+                self.problem(doc.file, ("members", index, "region"), doc.lines, _(
+                    "no region %(region)s in %(company)s here") % member)
+                raise _Refused
+            wanted.add((member["username"], member["company"], region, member["role"]))
+        have = {(g.user.username, g.company.code, g.region.code if g.region else None, g.role): g
+                for g in GroupMembership.objects.filter(company__in=companies.values())
+                .select_related("user", "company", "region")}
+        for key in sorted(wanted - set(have), key=str):
+            username, company, region, role = key
+            GroupMembership.objects.create(user=users[username], company=companies[company],
+                                           region=regions.get((company, region)), role=role)
+            self.report.change(heading, f"+ {username}: {role} {company}" + (f"/{region}" if region else ""))
+        for key in sorted(set(have) - wanted, key=str):
+            have[key].delete()
+            self.report.change(heading, f"- {key[0]}: {key[3]} {key[1]}" + (f"/{key[2]}" if key[2] else ""))
 
     # --- campaigns ------------------------------------------------------------------------------------------------
 

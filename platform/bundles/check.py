@@ -43,6 +43,9 @@ def static_problems(bundle: Bundle) -> tuple[list[BundleProblem], set[str]]:
                                    _("there is no folder projects/%(code)s/") % {"code": code}))
     for code, part in sorted(bundle.projects.items()):
         _project(part, shape, problems, broken)
+    if bundle.groups is not None:
+        shape("groups", bundle.groups)
+        _groups(bundle, problems, broken)
     used_schemas = set()
     for name, document in bundle.flows.items():
         entity = document.data.get("entity") if isinstance(document.data, dict) else None
@@ -135,6 +138,43 @@ def _members(document: Document, problems: list[BundleProblem], broken: set[str]
                 "%(username)s appears twice: give all their roles in one entry") % {"username": member["username"]}))
             broken.add(document.file)
         seen.add(member["username"])
+
+
+def _groups(bundle: Bundle, problems: list[BundleProblem], broken: set[str]) -> None:
+    """Each group role in a company (and region) of the bundle's projects, once."""
+    document = bundle.groups
+    companies: dict[str, set[str]] = {}  # company code -> the region codes the bundle's projects name
+    for part in bundle.projects.values():
+        data = part.project.data if part.project is not None and isinstance(part.project.data, dict) else {}
+        company, region = data.get("company"), data.get("region")
+        if isinstance(company, dict) and isinstance(company.get("code"), str):
+            regions = companies.setdefault(company["code"], set())
+            if isinstance(region, dict) and isinstance(region.get("code"), str):
+                regions.add(region["code"])
+    seen: set[tuple] = set()
+    for index, member in _rows(document.data, "members", ("username", "company", "role")):
+        path = ("members", index)
+        company, region = member["company"], member.get("region")
+        if company not in companies:
+            hint = closest(str(company), list(companies))
+            problems.append(at(document.file, document.lines, path + ("company",), _(
+                "%(company)s is not the company of any project of the bundle") % {"company": company}
+                + (_("; did you mean %(name)s?") % {"name": hint} if hint else "")))
+            broken.add(document.file)
+        elif region is not None and region not in companies[company]:
+            problems.append(at(document.file, document.lines, path + ("region",), _(
+                "no project of the bundle is in region %(region)s of %(company)s") % {"region": region,
+                                                                                     "company": company}))
+            broken.add(document.file)
+        if member["role"] == "region_director" and region is None:
+            problems.append(at(document.file, document.lines, path + ("region",), _(
+                "a regional director needs the region they direct")))
+            broken.add(document.file)
+        key = (member["username"], company, region, member["role"])
+        if key in seen:
+            problems.append(at(document.file, document.lines, path, _("this group role appears twice")))
+            broken.add(document.file)
+        seen.add(key)
 
 
 def _campaigns(document: Document, settings: dict, problems: list[BundleProblem], broken: set[str]) -> None:

@@ -63,6 +63,9 @@ def export_files(projects: Sequence[Project], *, client: dict | None = None) -> 
         files[layout.flow_file(name)] = template.flow_text
         for schema_name, text in sorted(template.schema_texts.items()):
             files[layout.schema_file(schema_name)] = text
+    groups = _groups_yaml(projects)
+    if groups:
+        files[layout.GROUPS] = groups
     files[layout.MANIFEST] = ""  # placed by `manifest_text`, which needs the other files' hashes
     return files
 
@@ -274,6 +277,29 @@ def _members_yaml(project: Project) -> str:
     header = "# Who works in the project, in which roles. Users missing from an installation are created without a\n" \
              "# password (set one in the admin, or they use the password reset); passwords never travel in a bundle.\n"
     return dump({"members": [rows[name] for name in sorted(rows)]}, header=header)
+
+
+def _groups_yaml(projects: Sequence[Project]) -> str:
+    """The group roles (figures.GroupMembership) in the companies of these projects, by user, company, region."""
+    from figures.models import GroupMembership
+
+    companies = {p.company_id for p in projects if p.company_id is not None}
+    rows = []
+    for g in (GroupMembership.objects.filter(company_id__in=companies).select_related("user", "company", "region")
+              .order_by("user__username", "company__code", "region__code", "role")):
+        row = Row(username=g.user.username)
+        if g.user.display_name:
+            row["display_name"] = g.user.display_name
+        row["company"] = g.company.code
+        if g.region is not None:
+            row["region"] = g.region.code
+        row["role"] = g.role
+        rows.append(row)
+    if not rows:
+        return ""
+    header = "# Group roles: who sees the figures of the company's projects (group_executive) or of one region's\n" \
+             "# (region_director). Figures only, never records or customers (docs/figures.md).\n"
+    return dump({"members": rows}, header=header)
 
 
 def _campaigns_yaml(project: Project) -> str:

@@ -1,6 +1,7 @@
 """Where each part of a client's configuration lives in a bundle (docs/bundles.md, "Layout").
 
     manifest.yaml
+    groups.yaml                        optional: group roles (figures.GroupMembership) in the projects' companies
     templates/flows/NAME.yaml          the client's own flow templates
     templates/schemas/NAME.json        and their entity schemas
     projects/CODE/project.yaml         name, company, region, settings, flows, queue batches
@@ -16,6 +17,7 @@ import re
 
 FORMAT_VERSION = 1
 MANIFEST = "manifest.yaml"
+GROUPS = "groups.yaml"
 TEMPLATE_FLOWS = "templates/flows"
 TEMPLATE_SCHEMAS = "templates/schemas"
 PROJECTS = "projects"

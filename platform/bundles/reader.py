@@ -45,6 +45,7 @@ class ProjectPart:
 @dataclass
 class Bundle:
     manifest: Document | None = None
+    groups: Document | None = None                                 # group roles in the projects' companies
     flows: dict[str, Document] = field(default_factory=dict)      # the client's own flow templates by name
     schemas: dict[str, str] = field(default_factory=dict)          # their entity schemas: file name -> text
     projects: dict[str, ProjectPart] = field(default_factory=dict)
@@ -173,6 +174,8 @@ def _place(bundle: Bundle, name: str, document: Document) -> None:
     parts = PurePosixPath(name).parts
     if name == layout.MANIFEST:
         bundle.manifest = document
+    elif name == layout.GROUPS:
+        bundle.groups = document
     elif len(parts) == 3 and name.startswith(layout.TEMPLATE_FLOWS + "/"):
         bundle.flows[PurePosixPath(name).stem] = document
     elif parts[0] == layout.PROJECTS and len(parts) in (3, 4):
