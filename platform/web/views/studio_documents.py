@@ -118,6 +118,7 @@ def document_page(request, project: str, name: str):
                 preview_html = issuing.preview(sample, chosen, payment)
     shipped_flows = shipped.flows if shipped is not None else None
     return render(request, "web/studio_document.html", {
+        "heading": (values["title_zh"] if lang().startswith("zh") else values["title_en"]) or _("A new document"),
         "project": project_obj, "name": name, "values": values, "problems": problems, "preview_html": preview_html,
         "sample": sample, "posted": request.method == "POST", "revision": own.revision if own else None,
         "flow_choices": [(f, flows.get(f, f)) for f in shipped_flows] if shipped_flows is not None else
