@@ -229,7 +229,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     setup_django()
 
-    print(f"# figures: scale {args.scale}; machine: {machine()}", flush=True)
+    size = "the kept database (BENCH_DB_NAME)" if args.reuse else f"scale {args.scale}"
+    print(f"# figures: {size}; machine: {machine()}", flush=True)
     failures: list[str] = []
     if args.reuse:
         measure(kept_world(), args, failures)
