@@ -31,8 +31,9 @@ pytestmark = pytest.mark.django_db
 
 # Pages that are not the staff's reading: Django's admin (its own look and words), leaving
 # the site, the language switch (a POST), and the printed documents (the buyer's paper, in
-# Chinese whatever the reader's language: tests/documents read them).
-_NOT_CRAWLED = re.compile(r"^/(admin/|logout/|i18n/|static/|media/|records/\d+/documents/|documents/\d+/)")
+# Chinese whatever the reader's language: tests/documents read them), and the API's
+# documentation for integrators (Swagger UI, in English).
+_NOT_CRAWLED = re.compile(r"^/(admin/|logout/|i18n/|static/|media/|records/\d+/documents/|documents/\d+/|api/)")
 _LINK = re.compile(r"""<a\b[^>]*\bhref=["']([^"'#]+)""", re.IGNORECASE)
 MAX_PAGES_PER_USER = 120
 # Not English in a Chinese page: the offset of a zone outside China (UTC+09:00) and the area unit.
