@@ -36,7 +36,8 @@ def state_title(definition: FlowDefinition, state: str) -> str:
 
 
 def masked_data(data: object, schema: Mapping | None, full: bool) -> object:
-    """Record data as the viewer may see it: phones and ID numbers masked unless they see them whole (the pages' rule)."""
+    """Record data as the viewer may see it: phones and ID numbers masked unless they see them whole
+    (the pages' rule, kernel.personal_fields)."""
     if full or not isinstance(data, Mapping):
         return data
     properties = (schema or {}).get("properties", {})
@@ -61,7 +62,8 @@ def sees_in_full(request, roles: frozenset[str], data: Mapping) -> bool:
 
 
 def form_schema(definition: FlowDefinition, form: FormSpec | None, *, free: bool = False) -> dict:
-    """A step's form as a JSON Schema (2020-12) an integrator can fill: its fields from the entity schema, its required."""
+    """A step's form as a JSON Schema (2020-12) an integrator can fill: its fields from the entity schema,
+    its required ones."""
     entity = definition.entity.schema
     properties = entity.get("properties", {})
     names = (form.fields if form else tuple(definition.entity.field_names)) if (form or free) else ()
@@ -110,7 +112,8 @@ def paginate(view, request, queryset, ordering: tuple[str, ...] = ("-pk",)):
 
 
 class OffsetCursor:
-    """An opaque cursor over a sequence that slices (the inbox): same envelope as the others (next, previous, results)."""
+    """An opaque cursor over a sequence that slices (the inbox): the same envelope as the others
+    (next, previous, results)."""
 
     def __init__(self, request):
         self.request = request

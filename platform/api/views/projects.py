@@ -85,7 +85,8 @@ def unit_row(unit: Unit) -> dict:
 
 class UnitList(ApiView):
     @extend_schema(summary="Units with their sale status (the sale-control chart's data)", tags=["units"],
-                   parameters=[*PAGING, _q("building", "A building's code"), _q("status", "Sale status", enum=SaleStatus.values),
+                   parameters=[*PAGING, _q("building", "A building's code"),
+                               _q("status", "Sale status", enum=SaleStatus.values),
                                _q("floor", "Floor", int), _q("code", "A unit's code, exactly")],
                    responses=s.paged(s.Unit))
     def get(self, request, code: str):
@@ -153,7 +154,8 @@ class VisitCreate(ApiView):
 
 class PaymentList(ApiView):
     @extend_schema(summary="Payments received and refunded, of the records the caller may see", tags=["payments"],
-                   parameters=[*PAGING, _q("record", "A record's id", int), _q("kind", "Kind", enum=PaymentKind.values)],
+                   parameters=[*PAGING, _q("record", "A record's id", int),
+                               _q("kind", "Kind", enum=PaymentKind.values)],
                    responses=s.paged(s.Payment))
     def get(self, request, code: str):
         project, _roles = self.project(request, code)

@@ -186,7 +186,8 @@ class Withdraw(ApiView):
 
 
 class History(ApiView):
-    @extend_schema(summary="The record's history, oldest first", tags=["records"], responses=s.paged(s.HistoryEntry), parameters=PAGING)
+    @extend_schema(summary="The record's history, oldest first", tags=["records"], responses=s.paged(s.HistoryEntry),
+                   parameters=PAGING)
     def get(self, request, record_id: int):
         record, definition, roles = seen_record(request, record_id)
         full = sees_in_full(request, roles, record.data)
