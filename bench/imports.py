@@ -251,7 +251,9 @@ def main(argv: list[str] | None = None) -> int:
         for kind, rows in (("units", args.units), ("customers", args.customers)):
             if written[kind] != rows:
                 failures.append(f"{kind}: {written[kind]} written of {rows}")
-        print()
+        from django.db import connection
+
+        print(f"\n## imports on {connection.vendor}")
         print(table(["kind", "way", "rows", "seconds", "rows/s", "share of floor"], results))
 
         memory = []

@@ -21,6 +21,7 @@ ROOT = Path(__file__).resolve().parents[2]
 COMMANDS = {
     "throughput": ["throughput", "--records", "5", "--repetitions", "1", "--warmup", "1", "--breakdown"],
     "rush": ["rush", "--units", "20", "--holders", "40", "--workers", "2", "--modes", "service,http"],
+    "imports": ["imports", "--units", "40", "--customers", "40", "--memory-rows", "20,40"],
     "inbox": ["inbox", "--tasks", "1000", "--projects", "5", "--users", "50", "--user-open", "20",
               "--manager-claimable", "100", "--repeat", "5"],
     "receivables": ["receivables", "--lines", "100", "--repeat", "1", "--naive-repeat", "1"],
@@ -135,3 +136,15 @@ def test_receivables_prints_the_page_rows_and_the_naive_loop_which_agree(runs):
     assert [r[0] for r in rows] == ["page (finance, first 50 rows)", "page, overdue only", "export (.xlsx, every row)",
                                     "rows_for (the list's rows)", "same, naive per-deal ORM loop"], out
     assert "naive / rows_for (p50)" in out
+
+
+def test_imports_prints_every_way_and_writes_every_row(runs):
+    # given / when
+    code, out = runs["imports"]
+    # then
+    assert code == 0, out
+    rows = _table(out, f"## imports on {connection.vendor}")
+    assert [(r[0], r[1], r[2]) for r in rows] == [(kind, way, "40") for kind in ("units", "customers")
+                                                  for way in ("floor", "naive", "import", "again")], out
+    assert all(float(r[4].replace(",", "")) > 0 for r in rows), rows
+    assert "peak MiB (tracemalloc)" in out and "written of" not in out
