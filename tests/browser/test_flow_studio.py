@@ -108,3 +108,32 @@ def test_rolling_back_shows_the_diff_and_needs_a_confirmation(page, live_server,
     page.click("button[data-confirm-button]")
     assert page.locator("tr[data-version='3'] td").nth(1).inner_text() == "已发布"
     assert versions.published_version(p["p1"], "discount").restored_from.number == 1
+
+
+def test_moving_records_from_the_studio_on_a_phone(browser, live_server, engine_flows, people):
+    from engine.runtime import records, transitions
+
+    p = people
+    Membership.objects.create(user=p["manager"], project=p["p1"], role="project_admin")
+    versions.publish(p["p1"], "discount")
+    good = {"unit_id": 7, "price": "1000000.00", "discount_rate": "0.05"}
+    record = records.start_record(p["consultant"], p["p1"], "discount", good)
+    transitions.fire(p["consultant"], record.pk, "submit", good)
+    versions.publish(p["p1"], "discount", overrides={
+        "entity": {"schema": {"required": ["unit_id", "price", "discount_rate", "note"]}}})
+    page = browser.new_context(locale="zh-CN", viewport={"width": 360, "height": 740}).new_page()
+    page.set_default_timeout(10_000)
+
+    log_in(page, live_server, "manager")
+    page.goto(f"{live_server.url}/studio/P1/discount/")
+    page.click("a[data-migrate-link]")
+    page.click("button:text('试运行')")
+    assert "其数据不符合新版本的结构" in page.locator("[data-steps]").inner_text()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    page.fill("[name=value-note]", "电话来访")
+    page.click("button[data-run]")
+
+    assert "1 条记录已迁移到 v2；0 条留在 v1。" in page.locator(".message").inner_text()
+    record.refresh_from_db()
+    assert (record.version.number, record.data["note"]) == (2, "电话来访")
+    page.context.close()
