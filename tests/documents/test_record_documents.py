@@ -87,3 +87,19 @@ def test_the_document_command_writes_a_pdf(deal, tmp_path, capsys):
         call_command("document", "NOPE-1", str(out), project=p.code)
     with pytest.raises(CommandError, match="has no document"):
         call_command("document", sub.reference, str(out), project=p.code, template="nothing")
+
+
+def test_the_section_itself_takes_three_queries(deal, django_assert_max_num_queries, rf):
+    from django.utils import translation
+
+    from web.views.record_documents import documents_section
+
+    p, u, records = deal
+    sub = records["subscription"]
+    for _ in range(4):
+        issuing.issue(sub, "receipt", user=u["finance"])
+        issuing.issue(sub, "payment_reminder", user=u["finance"])
+    with translation.override("zh-hans"), django_assert_max_num_queries(3):
+        shown = documents_section(sub)
+    assert [c.title for c in shown["choices"]] == ["认购书", "收款收据", "催款函"]
+    assert [(d.title, d.copies) for d in shown["issued"]] == [("收款收据", 3), ("催款函", 3)]
