@@ -26,6 +26,8 @@ from .versions import definition_by_id
 
 # Roles that configure the system: their holders also get the Django admin's staff flag (as bundles do).
 CONFIGURING_ROLES = frozenset({"project_admin", "platform_admin", "implementer"})
+# Roles about the whole installation: only a superuser gives them, never a project's admin.
+SUPERUSER_ROLES = frozenset({"platform_admin"})
 
 
 class MemberError(Exception):
@@ -105,8 +107,21 @@ def give_roles(project: Project, user, roles: Iterable[str], *, by) -> list[str]
     catalogue = role_catalogue(project)
     for role in roles:
         check_role(project, role, catalogue)
+        _check_giver(role, by)
     with transaction.atomic():
         return _grant(project, user, roles, by)
+
+
+def _check_giver(role: str, by) -> None:
+    if role in SUPERUSER_ROLES and by is not None and not by.is_superuser:
+        raise MemberError("only a platform superuser gives the platform admin role",
+                          "只有平台超级管理员可以授予平台管理员角色")
+
+
+def grantable_choices(project: Project, lang: str, by) -> list[tuple[str, str]]:
+    """The catalogue's (name, title) that `by` may give: a project admin not the installation's own roles."""
+    return [(name, title) for name, title in role_choices(project, lang)
+            if name not in SUPERUSER_ROLES or by is None or by.is_superuser]
 
 
 def remove_role(project: Project, user, role: str, *, by) -> None:
@@ -148,6 +163,7 @@ def invite(project: Project, *, username: str, display_name: str, email: str, ro
     catalogue = role_catalogue(project)
     for role in roles:
         check_role(project, role, catalogue)
+        _check_giver(role, by)
     with transaction.atomic():
         if User.objects.filter(username__iexact=username).exists():
             raise MemberError(f"the user name {username} is taken: add that user instead",
@@ -168,4 +184,4 @@ def accept_invitation(user, password: str) -> None:
 
 
 __all__ = ["CONFIGURING_ROLES", "Invitation", "MemberError", "accept_invitation", "check_role", "declared_roles",
-           "give_roles", "invitation_token", "invite", "remove_role", "role_catalogue", "role_choices"]
+           "give_roles", "grantable_choices", "invitation_token", "invite", "remove_role", "role_catalogue", "role_choices"]

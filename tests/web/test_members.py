@@ -193,3 +193,14 @@ def test_the_django_admin_lists_memberships_by_role_title_and_records_its_change
     assert added.status_code == 302
     assert [(c.member.username, c.action, c.role, c.changed_by.username) for c in MembershipChange.objects.all()] == [
         ("fin", "given", "finance", "boss")]
+
+
+def test_a_project_admin_cannot_make_anyone_a_platform_admin(admin, people):
+    page = admin.get("/studio/P1/members/").content.decode()
+    refused = admin.post("/studio/P1/members/", {"action": "add", "user": "fin", "roles": ["platform_admin"]})
+
+    assert 'value="platform_admin"' not in page
+    assert refused.status_code == 400
+    assert roles_of(people["fin"], people["p1"]) == {"finance"}
+    with pytest.raises(members.MemberError):
+        members.give_roles(people["p1"], people["fin"], ["platform_admin"], by=people["manager"])

@@ -131,7 +131,8 @@ def members_page(request, project: str):
     language = lang()
     catalogue = members.role_catalogue(project_obj)
     titles = role_title_map(language, catalogue)
-    choices = [(r.name, titles[r.name]) for r in catalogue]
+    grantable = {name for name, _title in members.grantable_choices(project_obj, language, request.user)}
+    choices = [(r.name, titles[r.name]) for r in catalogue if r.name in grantable]
     add_form, invite_form, status = AddMemberForm(project_obj, choices), InviteForm(choices), 200
     if request.method == "POST":
         action = request.POST.get("action")
