@@ -200,3 +200,15 @@ def test_the_customers_export_is_the_lists_rows_in_its_order_with_source_and_las
     assert [r[0] for r in rows[2:]] == ["李娜", "赵强"]  # walk-ins contacted within 7 days, newest contact first
     assert listed.index("李娜") < listed.index("赵强") and "王芳" not in listed and "张伟" not in listed
     assert {r[5] for r in rows[2:]} == {"Intent 10%"}  # the stage in words, never its code
+
+
+def test_the_imports_page_links_only_the_exports_its_user_may_take(client, site):
+    login(client, site["admin"])
+    page = client.get(reverse("web:imports", args=["NEW"])).content.decode()
+    assert 'data-download="units"' in page and 'data-download="customers"' in page
+    assert 'data-download="payments"' not in page and 'data-download="commissions"' not in page
+    Membership.objects.create(user=site["admin"], project=site["project"], role="finance")
+    page = client.get(reverse("web:imports", args=["NEW"])).content.decode()
+    for kind in ("payments", "commissions", "points"):
+        assert f'data-download="{kind}"' in page
+        assert reverse("web:export", args=["NEW", kind, "xlsx"]) in page

@@ -65,6 +65,7 @@ class UploadForm(forms.Form):
 def _importer(request, code: str):
     """(project, None) for someone who may import into it, else (project, the refusal page)."""
     project, _memberships, roles = member_project(request, code)
+    request.project_roles = roles  # for the page's export links, without reading them again
     if roles & IMPORT_ROLES or request.user.is_superuser:
         return project, None
     reason = gettext("Importing spreadsheets into %(project)s is for its project admins and implementers; your roles "
@@ -93,8 +94,11 @@ def import_page(request, project: str):
         job.kind_text = str(KINDS[job.kind].title) if job.kind in KINDS else job.kind
         job.at_text = moment(job.created_at, zone)
         job.status_text = _status_text(job)
+    roles, may = request.project_roles, request.user.is_superuser
+    downloads = [(kind, exports.TITLES[kind]) for kind in exports.KINDS
+                 if may or EXPORT_ROLES[kind] is None or roles & EXPORT_ROLES[kind]]  # no link that answers 403
     return render(request, "web/imports/index.html", {
-        "project": project_obj, "form": form, "jobs": jobs,
+        "project": project_obj, "form": form, "jobs": jobs, "downloads": downloads,
         "kinds": [(k, KINDS[k].title, KINDS[k].description) for k in NAMES],
     }, status=400 if request.method == "POST" else 200)
 
