@@ -143,3 +143,12 @@ def test_the_period_picker_speaks_each_requests_language(client, fixed):
     chinese = get(client, fixed["director"], "web:dashboard", ["P1"], language="zh-hans").content.decode()
     assert ">Date range</option>" in english and "日期范围" not in english
     assert ">日期范围</option>" in chinese
+
+
+def test_the_group_lists_its_projects_as_each_language_writes_lists(client, fixed, django_user_model):
+    boss = django_user_model.objects.create_user("boss", password="x")
+    GroupMembership.objects.create(user=boss, company=fixed["company"], role="group_executive")
+    english = get(client, boss, "web:group-dashboard", ["grp"]).content.decode()
+    chinese = get(client, boss, "web:group-dashboard", ["grp"], language="zh-hans").content.decode()
+    assert "2 projects: P1, P2" in english
+    assert "2 个项目：P1、P2" in chinese

@@ -23,7 +23,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext
 
 from engine.runtime.visibility import OWN_WORK_ROLES, colleagues_open, is_overseer
 from figures import board as boards
@@ -139,7 +139,9 @@ def group_dashboard(request, company: str):
     context = _context(request, board, chosen, today, zone)
     regions = list(group.company.regions.order_by("code")) if may_see_group(
         request.user, type(group)(group.company, None)) else []
-    context.update({"group": group, "regions": regions, "projects": projects,
+    # the list reads as the language writes lists: "P1, P2" / "P1、P2"
+    codes = pgettext("list separator", ", ").join(p.code for p in projects)
+    context.update({"group": group, "regions": regions, "projects": projects, "project_codes": codes,
                     "base_url": reverse("web:group-dashboard", args=[group.company.code]),
                     "export_url": reverse("web:group-dashboard-export", args=[group.company.code]),
                     "query": period_query(chosen, region=group.region.code if group.region else None)})
