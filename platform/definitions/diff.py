@@ -40,8 +40,9 @@ class Change:
         return f"~ {self.path}:\n{_folded(self.old)}\n  →\n{_folded(self.new)}"
 
 
-# A diff line longer than this folds its values onto lines of their own (a terminal, a phone's <pre>).
-WIDTH = 100
+# A diff line longer than this folds its values onto lines of their own: a wide terminal still reads a
+# one-line change of a few keys; a long list is folded (a phone's <pre> wraps whatever is left).
+WIDTH = 140
 INDENT = "    "
 
 

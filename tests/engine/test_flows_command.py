@@ -189,10 +189,10 @@ def test_list_shows_times_in_the_projects_zone_with_its_name(project):
 
 def test_diff_shows_a_long_changed_value_whole_folded_onto_lines(project):
     versions.publish(project, "subscription")
-    versions.publish(project, "subscription", overrides={"title": {"zh": "认购" * 60, "en": "Subscription"}})
+    versions.publish(project, "subscription", overrides={"title": {"zh": "认购" * 100, "en": "Subscription"}})
 
     lines = run("diff", "--project", "P1", "subscription", "1", "2")[0].splitlines()
 
     assert lines[0] == "~ title.zh:"
-    assert "".join(line.strip() for line in lines[1:] if line.strip() != "→").count("认购" * 60) == 1
-    assert all(len(line) <= 100 for line in lines) and not any("..." in line for line in lines)
+    assert "".join(line.strip() for line in lines[1:] if line.strip() != "→").count("认购" * 100) == 1
+    assert all(len(line) <= 140 for line in lines) and not any("..." in line for line in lines)
