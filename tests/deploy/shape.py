@@ -23,6 +23,7 @@ demo's loader and format, fixtures/demo/demo.yaml):
 """
 from __future__ import annotations
 
+import hashlib
 import http.client
 import json
 import os
@@ -124,6 +125,17 @@ def redis_problem() -> str | None:
     return None
 
 
+TEMPLATE_PREFIX = "deploy_shape_template_"
+
+
+def migrations_hash() -> str:
+    """What the migrated schema depends on: our migration files, and the pinned packages (their migrations)."""
+    digest = hashlib.sha256()
+    for path in [ROOT / "requirements.txt", *sorted((ROOT / "platform").glob("*/migrations/*.py"))]:
+        digest.update(str(path.relative_to(ROOT)).encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
 @dataclass
 class Process:
     name: str
@@ -174,9 +186,40 @@ class Shape:
         return (f"postgres://{auth}@{s['HOST'] or '127.0.0.1'}:{s['PORT'] or 5432}/{self.db_name}"
                 f"?application_name={application}")
 
-    def create_database(self) -> None:
+    @property
+    def template_name(self) -> str:
+        """The migrated database of this code's migrations, kept on the server between runs."""
+        return f"{TEMPLATE_PREFIX}{migrations_hash()}"
+
+    def create_database(self) -> bool:
+        """A copy of the migrated template when the server has one for these migrations (a file copy, seconds);
+        else an empty database. Returns whether it was copied (`migrate` runs on it either way)."""
+        import psycopg
+
         with self._connect("postgres") as conn:
+            if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (self.template_name,)).fetchone():
+                try:
+                    conn.execute(f'CREATE DATABASE "{self.db_name}" TEMPLATE "{self.template_name}"')
+                    return True
+                except psycopg.errors.ObjectInUse:
+                    pass  # another run is copying or making it right now: migrate from scratch instead
             conn.execute(f'CREATE DATABASE "{self.db_name}"')
+            return False
+
+    def save_template(self) -> None:
+        """Keep the freshly migrated database (before anything is loaded) as the template of the next runs,
+        and drop the templates of other migrations. Nothing may be connected to it meanwhile."""
+        import psycopg
+
+        with self._connect("postgres") as conn:
+            stale = conn.execute("SELECT datname FROM pg_database WHERE datname LIKE %s AND datname <> %s",
+                                 (TEMPLATE_PREFIX.replace("_", r"\_") + "%", self.template_name)).fetchall()
+            for (name,) in stale:
+                conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            try:
+                conn.execute(f'CREATE DATABASE "{self.template_name}" TEMPLATE "{self.db_name}"')
+            except (psycopg.errors.DuplicateDatabase, psycopg.errors.ObjectInUse):
+                pass  # another run made it first, or a process was still connected: the next run migrates
 
     def drop_database(self) -> None:
         with self._connect("postgres") as conn:
