@@ -36,7 +36,7 @@ INSTALLED_APPS = [
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",
-    "django.contrib.staticfiles",
+    "api.apps.StaticFiles",  # django.contrib.staticfiles, less the API docs page's unused files (api/apps.py)
     "huey.contrib.djhuey",
     "axes",  # login throttling and the audit of logins (docs/deployment.md)
     "simple_history",
@@ -247,7 +247,7 @@ REST_FRAMEWORK = {
                                        "rest_framework.authentication.SessionAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated", "api.auth.TokenScope"],
     "DEFAULT_PARSER_CLASSES": ["api.parsers.DecimalJSONParser"],
-    "DEFAULT_RENDERER_CLASSES": ["api.renderers.ExactJSONRenderer", "rest_framework.renderers.BrowsableAPIRenderer"],
+    "DEFAULT_RENDERER_CLASSES": ["api.renderers.ExactJSONRenderer"],  # JSON only: /api/docs/ is the page
     "DEFAULT_THROTTLE_CLASSES": ["api.auth.PerTokenThrottle"],
     "DEFAULT_THROTTLE_RATES": {"api": os.environ.get("PLATFORM_API_RATE", "600/min")},
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
@@ -261,7 +261,6 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
-    "REDOC_DIST": "SIDECAR",
     "SCHEMA_PATH_PREFIX": "/api/v1",
     "COMPONENT_SPLIT_REQUEST": True,
 }
