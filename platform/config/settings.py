@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "imports",  # spreadsheets in and out (docs/imports.md)
     "bundles",  # client configuration as files (docs/bundles.md)
     "documents",  # printed documents: templates per project, PDF, receipts (docs/documents.md)
+    "notifications",  # the bell, emails and SMS of work meant for a person (docs/notifications.md)
     "rest_framework",
     "drf_spectacular",
     "drf_spectacular_sidecar",  # Swagger UI's files, installed with the package (nothing fetched at run time)
@@ -182,6 +183,20 @@ _VENDOR = {"mermaid": "mermaid/dist", "htmx": "htmx.org/dist", "tom-select": "to
 VENDOR_ASSETS = frozenset(name for name, folder in _VENDOR.items() if (NPM_DIR / folder).is_dir())
 
 LOGIN_URL = "web:login"
+
+# Email (notifications): printed to the console unless EMAIL_BACKEND names another backend, e.g.
+# django.core.mail.backends.smtp.EmailBackend with EMAIL_HOST, EMAIL_PORT, EMAIL_HOST_USER,
+# EMAIL_HOST_PASSWORD, EMAIL_USE_TLS (docs/notifications.md).
+EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
+EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = os.environ.get("EMAIL_USE_TLS") == "1"
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "noreply@localhost")
+# the address links in emails start with; the SMS/WeChat backend a client's plugin provides
+NOTIFICATION_SITE_URL = os.environ.get("PLATFORM_SITE_URL", "http://localhost:8000")
+NOTIFICATION_SMS_BACKEND = os.environ.get("NOTIFICATION_SMS_BACKEND", "notifications.channels.LoggingSms")
 LOGIN_REDIRECT_URL = "web:inbox"
 
 # Huey: SqliteHuey under var/ by default, Redis when REDIS_URL is set. Tasks run in

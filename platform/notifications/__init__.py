@@ -1,0 +1,1 @@
+"""Notifications: people learn of work meant for them (docs/notifications.md)."""

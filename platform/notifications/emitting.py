@@ -1,0 +1,118 @@
+"""From the engine's events to notifications: which person learns of which piece of work.
+
+The engine emits events inside its transaction (kernel.events); here they only register
+an after-commit hook that enqueues `notify_record` for the record, so a rolled-back step
+tells nobody. The job reads the record's current work and creates the notifications it
+implies, each named by an event key: a second run, or a second consumer running at the
+same moment, finds them made (unique event key and recipient, INSERT ... ON CONFLICT DO
+NOTHING) and delivers nothing twice.
+"""
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from django.db import transaction
+from django.urls import reverse
+
+from kernel import events
+
+from .models import Delivery, Kind, Notification
+
+log = logging.getLogger(__name__)
+
+# the events after which a record's work may have changed hands
+_WORK_EVENTS = frozenset({events.RECORD_STARTED, events.RECORD_MOVED, events.TASK_CREATED, events.TASK_ASSIGNED,
+                          events.TASK_ESCALATED})
+
+# which channels besides the product itself each event goes to (per-user preferences: a later piece)
+EXTRA_CHANNELS: dict[str, tuple[str, ...]] = {
+    Kind.TASK_ASSIGNED: ("email",),
+    Kind.TASK_OFFERED: (),  # a whole role is offered the task: the bell only, not a mail to everyone
+    Kind.TASK_ESCALATED: ("email", "sms"),
+    Kind.SENT_BACK: ("email",),
+}
+
+
+def on_event(project_id: int, kind: str, payload: Callable[[], Mapping[str, Any]]) -> None:
+    if kind not in _WORK_EVENTS:
+        return
+    record_id = payload()["record"]["id"]
+    from .tasks import notify
+
+    # robust: the step is committed whatever happens here; a queue that is down loses the bell, not the step
+    transaction.on_commit(lambda: notify(record_id), robust=True)
+
+
+def _members(project_id: int, roles) -> list[int]:
+    from accounts.models import Membership
+
+    return sorted(set(Membership.objects.filter(project_id=project_id, role__in=list(roles), user__is_active=True)
+                      .values_list("user_id", flat=True)))
+
+
+def planned(record_id: int) -> list[dict]:
+    """The notifications the record's current work implies (made or not yet)."""
+    from engine.models import HistoryEntry, Record, TaskCandidate, TaskStatus
+    from engine.runtime.errors import task_titles
+
+    record = Record.objects.filter(pk=record_id).first()
+    if record is None:
+        return []
+    link = reverse("web:record", args=[record.pk])
+    base = {"project_id": record.project_id, "record_id": record.pk, "link": link}
+    ref = record.reference
+    out: list[dict] = []
+    tasks = list(record.tasks.filter(status=TaskStatus.OPEN).select_related("record"))
+    claimed = {(actor, (details or {}).get("task_id")) for actor, details in
+               HistoryEntry.objects.filter(record_id=record.pk, kind=HistoryEntry.Kind.CLAIM)
+               .values_list("actor_id", "details")}
+    extra_roles: dict[int, list[str]] = {}
+    for task_id, role in TaskCandidate.objects.filter(task__in=[t.pk for t in tasks]).values_list("task_id", "role"):
+        extra_roles.setdefault(task_id, []).append(role)
+    for task in tasks:
+        en, zh = task_titles(task)
+        params = {"reference": ref, "task_en": en, "task_zh": zh}
+        if task.assignee_id is not None:
+            if (task.assignee_id, task.pk) not in claimed:  # who claims a task knows it already
+                out.append({**base, "kind": Kind.TASK_ASSIGNED, "recipient_id": task.assignee_id, "params": params,
+                            "event_key": f"task:{task.pk}:assigned"})
+        else:
+            for user_id in _members(record.project_id, task.roles):
+                out.append({**base, "kind": Kind.TASK_OFFERED, "recipient_id": user_id, "params": params,
+                            "event_key": f"task:{task.pk}:offered"})
+        if task.escalated_at is not None:
+            roles = [r for r in extra_roles.get(task.pk, []) if r not in task.roles]
+            at = int(task.escalated_at.timestamp())
+            for user_id in _members(record.project_id, roles):
+                out.append({**base, "kind": Kind.TASK_ESCALATED, "recipient_id": user_id, "params": params,
+                            "event_key": f"task:{task.pk}:escalated:{at}"})
+    if record.created_by_id is not None:
+        for entry_id, actor_id, comment in (HistoryEntry.objects.filter(record_id=record.pk,
+                                                                        kind=HistoryEntry.Kind.SEND_BACK)
+                                            .values_list("pk", "actor_id", "comment")):
+            if actor_id != record.created_by_id:
+                out.append({**base, "kind": Kind.SENT_BACK, "recipient_id": record.created_by_id,
+                            "params": {"reference": ref, "comment": comment}, "event_key": f"history:{entry_id}"})
+    return out
+
+
+def create(record_id: int) -> list[int]:
+    """Create the record's due notifications and their deliveries; the ids of the deliveries still to send.
+
+    Safe to run twice and from two consumers at once: both inserts ignore rows that exist.
+    """
+    wanted = planned(record_id)
+    if not wanted:
+        return []
+    with transaction.atomic():
+        Notification.objects.bulk_create([Notification(**w) for w in wanted], ignore_conflicts=True)
+        keys = {w["event_key"] for w in wanted}
+        made = list(Notification.objects.filter(record_id=record_id, event_key__in=keys)
+                    .values_list("pk", "kind"))
+        Delivery.objects.bulk_create([Delivery(notification_id=pk, channel=channel)
+                                      for pk, kind in made for channel in EXTRA_CHANNELS.get(kind, ())],
+                                     ignore_conflicts=True)
+        return list(Delivery.objects.filter(notification_id__in=[pk for pk, _ in made])
+                    .exclude(status=Delivery.Status.SENT).values_list("pk", flat=True))

@@ -1,0 +1,22 @@
+"""A notification's words, in the reader's language (made at read time from kind and params)."""
+from __future__ import annotations
+
+from django.utils.translation import get_language, gettext as _
+
+from .models import Kind
+
+
+def title(kind: str, params: dict) -> str:
+    zh = (get_language() or "").startswith("zh")
+    task = params.get("task_zh" if zh else "task_en") or ""
+    ref = params.get("reference", "")
+    if kind == Kind.TASK_ASSIGNED:
+        return _("“%(task)s” of %(reference)s is assigned to you") % {"task": task, "reference": ref}
+    if kind == Kind.TASK_OFFERED:
+        return _("“%(task)s” of %(reference)s is waiting for your role") % {"task": task, "reference": ref}
+    if kind == Kind.TASK_ESCALATED:
+        return _("“%(task)s” of %(reference)s is overdue and escalated to you") % {"task": task, "reference": ref}
+    if kind == Kind.SENT_BACK:
+        return _("%(reference)s was sent back to you: %(reason)s") % {"reference": ref,
+                                                                     "reason": params.get("comment", "")}
+    return ref

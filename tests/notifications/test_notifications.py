@@ -1,0 +1,142 @@
+"""Notifications of work: each event notifies the right person once, however often the job runs."""
+from datetime import timedelta
+
+import pytest
+from django.core import mail
+from django.utils import timezone
+
+from engine import versions
+from engine.models import Task
+from engine.runtime import moves, records, tasks, transitions
+from engine.runtime.timers import fire_due_timers
+from notifications.models import Delivery, Kind, Notification
+from notifications.tasks import notify_now
+
+GOOD = {"unit_id": 7, "price": "1000000.00", "discount_rate": "0.05"}
+
+
+@pytest.fixture
+def published(engine_flows, people, settings):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    for name in ("consultant", "consultant2", "director", "fin", "fin2", "manager", "outsider"):
+        people[name].email = f"{name}@example.com"
+        people[name].save(update_fields=["email"])
+    versions.publish(people["p1"], "discount")
+    return people
+
+
+def _submitted(p):
+    record = records.start_record(p["consultant"], p["p1"], "discount", GOOD)
+    transitions.fire(p["consultant"], record.pk, "submit", GOOD)
+    return record
+
+
+def _who(kind):
+    return sorted(Notification.objects.filter(kind=kind).values_list("recipient__username", flat=True))
+
+
+def test_an_approval_is_offered_to_each_holder_of_its_roles_once_even_when_the_job_runs_twice(published):
+    record = _submitted(published)
+
+    notify_now(record.pk)
+    notify_now(record.pk)
+
+    assert _who(Kind.TASK_OFFERED) == ["director", "fin", "fin2"]
+    # offered to a whole role: the bell only, no mail to everyone
+    assert mail.outbox == []
+    assert not Delivery.objects.exists()
+    assert Notification.objects.filter(recipient=published["outsider"]).count() == 0
+
+
+def test_a_task_reassigned_to_me_notifies_me_once_by_bell_and_email(published):
+    p = published
+    record = _submitted(p)
+    slot = Task.objects.get(record=record, status="open", roles=["finance"])
+    tasks.reassign(p["manager"], slot.pk, p["fin2"].pk, "请处理")
+
+    notify_now(record.pk)
+    notify_now(record.pk)
+
+    mine = Notification.objects.get(kind=Kind.TASK_ASSIGNED)
+    assert mine.recipient == p["fin2"] and mine.record_id == record.pk
+    assert mine.link == f"/records/{record.pk}/"
+    assert [m.to for m in mail.outbox] == [["fin2@example.com"]]
+    assert record.reference in mail.outbox[0].subject
+    assert Delivery.objects.get(notification=mine, channel="email").status == Delivery.Status.SENT
+
+
+def test_who_claims_a_task_is_not_told_of_it(published):
+    p = published
+    record = _submitted(p)
+    slot = Task.objects.get(record=record, status="open", roles=["finance"])
+    tasks.claim(p["fin"], slot.pk)
+
+    notify_now(record.pk)
+
+    assert _who(Kind.TASK_ASSIGNED) == []
+
+
+def test_an_escalated_task_notifies_the_escalation_role_once(published):
+    p = published
+    record = _submitted(p)
+    assert fire_due_timers(timezone.now() + timedelta(hours=25)) == 2
+
+    notify_now(record.pk)
+    notify_now(record.pk)
+
+    # two overdue slots, each one event for the manager
+    assert _who(Kind.TASK_ESCALATED) == ["manager", "manager"]
+    assert sorted(m.to[0] for m in mail.outbox) == ["manager@example.com"] * 2
+    assert Delivery.objects.filter(channel="sms", status=Delivery.Status.SENT).count() == 2
+
+
+def test_my_record_sent_back_tells_me_with_the_reason(published):
+    p = published
+    record = _submitted(p)
+    moves.send_back(p["director"], record.pk, "draft", "价格需复核")
+
+    notify_now(record.pk)
+    notify_now(record.pk)
+
+    sent_back = Notification.objects.get(kind=Kind.SENT_BACK)
+    assert sent_back.recipient == p["consultant"]
+    assert sent_back.params["comment"] == "价格需复核"
+    assert [m.to for m in mail.outbox] == [["consultant@example.com"]]
+
+
+class Broken:
+    def send(self, user, subject, text, link):
+        raise ConnectionError("SMS gateway down")
+
+
+def test_a_failing_channel_is_logged_and_does_not_block_the_bell_or_the_email(published, settings):
+    settings.NOTIFICATION_SMS_BACKEND = "tests.notifications.test_notifications.Broken"
+    p = published
+    record = _submitted(p)
+    fire_due_timers(timezone.now() + timedelta(hours=25))
+
+    notify_now(record.pk)
+
+    assert _who(Kind.TASK_ESCALATED) == ["manager", "manager"]
+    assert len(mail.outbox) == 2
+    failed = list(Delivery.objects.filter(channel="sms"))
+    assert [d.status for d in failed] == [Delivery.Status.FAILED] * 2
+    assert all("SMS gateway down" in d.last_error and d.attempts >= 1 for d in failed)
+    assert Delivery.objects.filter(channel="email", status=Delivery.Status.SENT).count() == 2
+
+
+def test_the_engine_enqueues_the_job_after_commit(published, django_capture_on_commit_callbacks):
+    p = published
+    with django_capture_on_commit_callbacks(execute=True):
+        _submitted(p)
+
+    assert _who(Kind.TASK_OFFERED) == ["director", "fin", "fin2"]
+
+
+def test_a_rolled_back_step_notifies_nobody(published, django_capture_on_commit_callbacks):
+    p = published
+    record = records.start_record(p["consultant"], p["p1"], "discount", GOOD)
+    with django_capture_on_commit_callbacks(execute=True):
+        with pytest.raises(Exception):
+            transitions.fire(p["consultant"], record.pk, "submit", {**GOOD, "discount_rate": "0.01"})
+    assert not Notification.objects.filter(kind=Kind.TASK_OFFERED).exists()
