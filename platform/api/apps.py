@@ -10,7 +10,12 @@ class ApiConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from kernel import events
+
         from . import schema  # noqa: F401  (registers the token's OpenAPI description)
+        from . import webhooks
+
+        events.listen(webhooks.on_event)
 
 
 class StaticFiles(StaticFilesConfig):

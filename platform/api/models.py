@@ -1,10 +1,11 @@
-"""API tokens (hashed at rest, scoped, revocable) and the responses kept for Idempotency-Key retries."""
+"""API tokens (hashed at rest, scoped, revocable), the responses kept for Idempotency-Key retries, and webhooks."""
 from __future__ import annotations
 
 import hashlib
 import secrets
 
 from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -82,3 +83,65 @@ class IdempotentResponse(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["user", "key"], name="api_idempotency_unique")]
         indexes = [models.Index(fields=["created_at"], name="api_idempotency_age_idx")]
+
+
+def new_webhook_secret() -> str:
+    return "whsec_" + secrets.token_urlsafe(32)
+
+
+class WebhookSubscription(models.Model):
+    """A project's subscription: events of the chosen kinds are POSTed, signed, to the target URL.
+
+    The secret is kept as it is (not hashed): the platform needs it to sign every delivery.
+    It is shown in full once, when the subscription is made.
+    """
+
+    project = models.ForeignKey("kernel.Project", on_delete=models.CASCADE, related_name="+",
+                                verbose_name=_("project"))
+    name = models.CharField(_("name"), max_length=100, help_text=_("What receives it, e.g. the finance system."))
+    url = models.URLField(_("target URL"), max_length=500)
+    kinds = models.JSONField(_("events"), default=list)
+    secret = models.CharField(max_length=80, default=new_webhook_secret, editable=False)
+    active = models.BooleanField(_("active"), default=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+", verbose_name=_("created by"))
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("webhook subscription")
+        verbose_name_plural = _("webhook subscriptions")
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["project", "active"], name="api_webhook_project_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.name} → {self.url}"
+
+
+class DeliveryStatus(models.TextChoices):
+    PENDING = "pending", _("Waiting to be sent")
+    DELIVERED = "delivered", _("Delivered")
+    FAILED = "failed", _("Gave up")
+
+
+class WebhookDelivery(models.Model):
+    """One event for one subscription, and how sending it went (the delivery log)."""
+
+    subscription = models.ForeignKey(WebhookSubscription, on_delete=models.CASCADE, related_name="deliveries")
+    event_id = models.UUIDField(_("event id"))
+    kind = models.CharField(_("event"), max_length=40)
+    payload = models.JSONField(encoder=DjangoJSONEncoder)  # Decimals as strings, times ISO 8601 with offset
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    status = models.CharField(_("status"), max_length=10, choices=DeliveryStatus.choices,
+                              default=DeliveryStatus.PENDING)
+    response_code = models.PositiveSmallIntegerField(_("response code"), null=True, blank=True)
+    response_excerpt = models.CharField(_("response"), max_length=500, blank=True)
+    next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
+    delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("webhook delivery")
+        verbose_name_plural = _("webhook deliveries")
+        ordering = ["-created_at", "-pk"]
+        constraints = [models.UniqueConstraint(fields=["subscription", "event_id"], name="api_webhook_event_unique")]
+        indexes = [models.Index(fields=["status", "next_attempt_at"], name="api_webhook_due_idx")]

@@ -1,18 +1,23 @@
 """The user's API tokens page (under the user menu): create one (its secret shown once), see when each was last
-used, revoke. A user manages only their own tokens; a token never reaches beyond its user's roles."""
+used, revoke. A user manages only their own tokens; a token never reaches beyond its user's roles.
+Also a project's webhooks page (project admins)."""
 from __future__ import annotations
 
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db import transaction
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _, gettext_lazy
 
+from engine.runtime.access import can_administer, roles_in
 from kernel.access import memberships_of
 from kernel.models import Project
 
-from .models import ApiToken, Scope
+from . import webhooks
+from .models import ApiToken, Scope, WebhookDelivery, WebhookSubscription
 
 
 class TokenForm(forms.Form):
@@ -52,3 +57,84 @@ def tokens(request):
     rows = list(ApiToken.objects.filter(user=request.user).prefetch_related("projects"))
     return render(request, "api/tokens.html", {"form": form, "secret": secret, "rows": rows},
                   status=400 if form.is_bound and not form.is_valid() else 200)
+
+
+class SubscriptionForm(forms.Form):
+    name = forms.CharField(label=gettext_lazy("What receives it"), max_length=100,
+                           help_text=gettext_lazy("e.g. the finance system, the bank"))
+    url = forms.URLField(label=gettext_lazy("Target URL"), max_length=500, assume_scheme="https",
+                         help_text=gettext_lazy("An https:// address; events are POSTed to it as JSON, signed."))
+    kinds = forms.MultipleChoiceField(label=gettext_lazy("Events"), widget=forms.CheckboxSelectMultiple,
+                                      choices=list(webhooks.KIND_LABELS.items()),
+                                      error_messages={"required": gettext_lazy("Tick at least one event.")})
+
+    def clean_url(self) -> str:
+        url = self.cleaned_data["url"]
+        if (problem := webhooks.check_url(url)) is not None:
+            raise forms.ValidationError(problem)
+        return url
+
+
+DELIVERY_ROWS = 50
+
+
+def _administered(request, code: str) -> Project:
+    project = Project.objects.filter(code=code).first()
+    if project is None or not can_administer(request.user, roles_in(request.user, project.pk)):
+        raise Http404()
+    return project
+
+
+@login_required
+def webhooks_page(request, project: str):
+    """A project's webhook subscriptions (project admins): add, disable or enable, the delivery log, redeliver."""
+    project_obj = _administered(request, project)
+    action = request.POST.get("action") if request.method == "POST" else None
+    form = SubscriptionForm(request.POST if action == "create" else None)
+    secret = None
+    if action in ("disable", "enable"):
+        with transaction.atomic():
+            updated = WebhookSubscription.objects.filter(
+                pk=_posted_id(request, "subscription"), project=project_obj).update(active=action == "enable")
+            transaction.on_commit(lambda: webhooks.forget_kinds(project_obj.pk))
+        if updated:
+            messages.success(request, _("The subscription was enabled: new events are sent to it.")
+                             if action == "enable" else _("The subscription was disabled: no new events are sent."))
+        else:
+            messages.error(request, _("That subscription is not one of this project's."))
+        return redirect("webhooks", project=project_obj.code)
+    if action == "redeliver":
+        with transaction.atomic():
+            delivery = WebhookDelivery.objects.filter(pk=_posted_id(request, "delivery"),
+                                                      subscription__project=project_obj).first()
+            if delivery is not None:
+                webhooks.redeliver(delivery)
+        if delivery is not None:
+            messages.success(request, _("The event is being sent again, with the same event id."))
+        else:
+            messages.error(request, _("That delivery is not one of this project's."))
+        return redirect("webhooks", project=project_obj.code)
+    if form.is_bound and form.is_valid():
+        with transaction.atomic():
+            made = WebhookSubscription.objects.create(
+                project=project_obj, name=form.cleaned_data["name"].strip(), url=form.cleaned_data["url"],
+                kinds=[k for k in webhooks.KIND_LABELS if k in form.cleaned_data["kinds"]], created_by=request.user)
+            transaction.on_commit(lambda: webhooks.forget_kinds(project_obj.pk))
+        secret = made.secret
+        form = SubscriptionForm()
+    subscriptions = list(WebhookSubscription.objects.filter(project=project_obj).select_related("created_by"))
+    for s in subscriptions:
+        s.kind_labels = [webhooks.KIND_LABELS[k] for k in s.kinds if k in webhooks.KIND_LABELS]
+    deliveries = list(WebhookDelivery.objects.filter(subscription__project=project_obj)
+                      .select_related("subscription")[:DELIVERY_ROWS])
+    for d in deliveries:
+        d.kind_label = webhooks.KIND_LABELS.get(d.kind, d.kind)
+    return render(request, "api/webhooks.html", {
+        "project": project_obj, "form": form, "secret": secret, "subscriptions": subscriptions,
+        "deliveries": deliveries, "delivery_rows": DELIVERY_ROWS},
+        status=400 if form.is_bound and not form.is_valid() else 200)
+
+
+def _posted_id(request, field: str) -> int | None:
+    value = str(request.POST.get(field, ""))
+    return int(value) if value.isdigit() else None

@@ -24,7 +24,7 @@ from django.db import transaction
 from django.db.models import BigIntegerField, F, Q, Sum
 from django.db.models.functions import Cast, Round
 
-from . import receivables
+from . import events, receivables
 from .errors import KernelError, RefundExceedsReceipts
 from .models.payments import Payment, PaymentKind
 from .money import FEN, to_money
@@ -80,6 +80,11 @@ def record(ctx: ActionContext, kind: str, amount: object, note: object = "", ove
         project_id=ctx.project_id, record_id=ctx.record_id, reference=ctx.reference, kind=kind,
         amount=part, received_at=ctx.now, recorded_by_id=ctx.user_id, note=str(note or "")[:200], overpayment=over)
         for part, over in entries if part > 0]
+    for payment in made:
+        events.emit(ctx.project_id, events.PAYMENT_RECORDED, lambda payment=payment: {
+            "payment": {"id": payment.pk, "record_id": payment.record_id, "reference": payment.reference,
+                        "kind": payment.kind, "amount": str(payment.amount), "received_at": payment.received_at,
+                        "overpayment": payment.overpayment}})
     if kind == PaymentKind.RENT:
         rent = net_collections(ctx.project_id, record_ids=ctx.deal)[PaymentKind.RENT]
         ctx.changes[RENT_RECEIVED_FIELD] = str(rent)

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 from django.db import IntegrityError, transaction
 
+from . import events
 from .audit import stamp
 from .errors import UnitNotChosen, UnitNotFound, UnitNotHeld, UnitUnavailable
 from .models.units import SALE_STATUS_ZH, ReleaseReason, SaleStatus, Unit, UnitHold
@@ -172,6 +173,8 @@ def _move(unit: Unit, status: str, ctx: ActionContext) -> None:
 def _save_status(unit: Unit, user_id: int | None, now: datetime) -> None:
     stamp(unit, user_id, now)
     unit.save(update_fields=["status"])
+    events.emit(unit.project_id, events.UNIT_STATUS_CHANGED, lambda: {
+        "unit": {"id": unit.pk, "code": unit.code, "building_id": unit.building_id, "status": unit.status}})
 
 
 def _new_hold(unit: Unit, ctx: ActionContext) -> UnitHold:

@@ -5,8 +5,19 @@ from collections.abc import Mapping
 
 from django.utils import timezone
 
+from kernel import events
+
 from ..models import HistoryEntry, Record
 from . import rows
+
+# which history entries are which webhook events (kernel.events); the rest are none
+_EVENTS: dict[str, str] = {
+    HistoryEntry.Kind.START: events.RECORD_STARTED, HistoryEntry.Kind.TRANSITION: events.RECORD_MOVED,
+    HistoryEntry.Kind.TIMER: events.RECORD_MOVED, HistoryEntry.Kind.SEND_BACK: events.RECORD_MOVED,
+    HistoryEntry.Kind.WITHDRAW: events.RECORD_MOVED, HistoryEntry.Kind.CLAIM: events.TASK_ASSIGNED,
+    HistoryEntry.Kind.REASSIGN: events.TASK_ASSIGNED, HistoryEntry.Kind.TRANSFER: events.TASK_ASSIGNED,
+    HistoryEntry.Kind.DELEGATE: events.TASK_ASSIGNED, HistoryEntry.Kind.ESCALATE: events.TASK_ESCALATED,
+}
 
 
 def data_changes(old: Mapping, new: Mapping) -> dict:
@@ -33,3 +44,12 @@ def append(record: Record, kind: str, actor, *, transition: str = "", from_state
         "to_state": to_state, "comment": comment or "", "changes": dict(changes or {}),
         "details": dict(details or {}), "idempotency_key": idempotency_key,
     }])
+    if (event := _EVENTS.get(kind)) is not None:
+        def payload() -> dict:
+            return {"record": {"id": record.pk, "reference": record.reference, "flow": record.flow,
+                               "state": record.state, "revision": record.revision, "closed": record.is_closed},
+                    "actor_id": getattr(actor, "pk", None), "transition": transition, "from_state": from_state,
+                    "to_state": to_state, "details": dict(details or {})}
+        events.emit(record.project_id, event, payload)
+        if event == events.RECORD_MOVED and record.is_closed:
+            events.emit(record.project_id, events.RECORD_FINISHED, payload)

@@ -14,6 +14,7 @@ from django.contrib.auth import get_user_model
 
 from definitions.expressions import ExpressionRuntimeError
 from definitions.model import FlowDefinition, Task as TaskSpec
+from kernel import events
 
 from ..models import Record, Task, TaskCandidate, TaskStatus, Timer, TimerStatus
 from . import rows
@@ -69,6 +70,11 @@ def enter(record: Record, definition: FlowDefinition, now: datetime, names: dict
         if shared or escalating:
             for (task, _), (task_id,) in zip(planned, cursor.fetchall()):
                 task["id"] = task_id
+        for task, _spec in planned:
+            events.emit(record.project_id, events.TASK_CREATED, lambda task=task: {
+                "record": {"id": record.pk, "reference": record.reference, "flow": record.flow},
+                "task": {"name": task["name"], "kind": task["kind"], "state": task["state"], "roles": task["roles"],
+                         "assignee_id": task["assignee_id"], "due_at": task["due_at"]}})
     if shared:
         rows.insert(TaskCandidate, [{"task_id": task["id"], "project_id": record.project_id, "role": role,
                                      "due_at": task["due_at"], "is_open": task["assignee_id"] is None}

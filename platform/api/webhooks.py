@@ -1,0 +1,188 @@
+"""Outbound webhooks: events of kernel.events, sent after commit, signed, retried with backoff (docs/api.md).
+
+- `on_event` (registered in ApiConfig.ready) asks a cached set of the project's subscribed kinds whether
+  anyone wants the event: no query on the move path of a project without subscriptions. The cache
+  lives in the "api" cache (Redis when configured: every process sees a change at once; else per
+  process, for at most KINDS_TTL seconds after a change made in another process).
+- After the commit, one `WebhookDelivery` per subscription is written and its first attempt queued
+  in huey. A failed attempt (non-2xx, timeout, refused connection) sets `next_attempt_at` by BACKOFF;
+  the minutely `retry_due` job sends what is due. At least once: the receiver drops repeats by
+  the `Webhook-Id` header (the event id; a redelivery by hand sends the same id).
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import ipaddress
+import json
+import logging
+import time
+import urllib.error
+import urllib.request
+import uuid
+from collections.abc import Callable, Mapping
+from datetime import timedelta
+from typing import Any
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.core.cache import caches
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from kernel import events
+from kernel.models import Project
+
+from .models import DeliveryStatus, WebhookDelivery, WebhookSubscription
+
+log = logging.getLogger(__name__)
+
+KIND_LABELS: dict[str, Any] = {
+    events.RECORD_STARTED: _("A record was started"),
+    events.RECORD_MOVED: _("A record moved (a transition, a timer, sent back, withdrawn)"),
+    events.RECORD_FINISHED: _("A record reached a final state"),
+    events.TASK_CREATED: _("A task was created"),
+    events.TASK_ASSIGNED: _("A task was claimed, reassigned, transferred or delegated"),
+    events.TASK_ESCALATED: _("A task was escalated (missed its deadline)"),
+    events.PAYMENT_RECORDED: _("A payment was recorded"),
+    events.UNIT_STATUS_CHANGED: _("A unit's sale status changed"),
+}
+BACKOFF: tuple[timedelta, ...] = (timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=30),
+                                  timedelta(hours=2), timedelta(hours=12))
+MAX_ATTEMPTS = len(BACKOFF) + 1
+TIMEOUT_SECONDS = 10
+KINDS_TTL = 60
+_LOOPBACK_NAMES = {"localhost", "127.0.0.1", "::1"}
+
+
+def _cache_key(project_id: int) -> str:
+    return f"webhook-kinds:{project_id}"
+
+
+def subscribed_kinds(project_id: int) -> frozenset[str]:
+    """The kinds some active subscription of the project wants; cached, one query on a miss."""
+    cache = caches["api"]
+    kinds = cache.get(_cache_key(project_id))
+    if kinds is None:
+        kinds = sorted({k for ks in WebhookSubscription.objects.filter(project_id=project_id, active=True)
+                        .values_list("kinds", flat=True) for k in ks})
+        cache.set(_cache_key(project_id), kinds, KINDS_TTL)
+    return frozenset(kinds)
+
+
+def forget_kinds(project_id: int) -> None:
+    """After a subscription is made, changed or disabled (and its transaction committed)."""
+    caches["api"].delete(_cache_key(project_id))
+
+
+def check_url(url: str) -> str | None:
+    """Why the target URL is refused, or None: https, or http to this machine only in DEBUG and tests."""
+    parts = urlsplit(url)
+    if parts.scheme == "https" and parts.hostname:
+        return None
+    if parts.scheme == "http" and parts.hostname:
+        loopback = parts.hostname in _LOOPBACK_NAMES
+        try:
+            loopback = loopback or ipaddress.ip_address(parts.hostname).is_loopback
+        except ValueError:
+            pass
+        if loopback and getattr(settings, "PLATFORM_WEBHOOK_HTTP_LOOPBACK", settings.DEBUG):
+            return None
+        return str(_("Use an https:// address: events carry customers' deals and are sent only encrypted."))
+    return str(_("Enter an https:// address, e.g. https://finance.example.com/hooks/platform."))
+
+
+def on_event(project_id: int, kind: str, payload: Callable[[], Mapping[str, Any]]) -> None:
+    if kind not in subscribed_kinds(project_id):
+        return
+    # the payload is read now (the record as this transaction leaves it), sent after the commit
+    data = json.loads(json.dumps(dict(payload()), cls=DjangoJSONEncoder))
+    event_id = uuid.uuid4()
+    at = timezone.now()
+    transaction.on_commit(lambda: enqueue(project_id, kind, data, event_id, at))
+
+
+def enqueue(project_id: int, kind: str, data: Mapping[str, Any], event_id: uuid.UUID, at) -> list[int]:
+    """One delivery per active subscription of the project wanting the kind, its first attempt queued."""
+    from .tasks import deliver  # the huey task module imports this one
+
+    subscriptions = [s for s in WebhookSubscription.objects.filter(project_id=project_id, active=True)
+                     if kind in s.kinds]
+    made = WebhookDelivery.objects.bulk_create([
+        WebhookDelivery(subscription=s, event_id=event_id, kind=kind, created_at=at, next_attempt_at=at,
+                        payload={"id": str(event_id), "kind": kind, "created_at": at.isoformat(),
+                                 "project": s.project_id, "data": data})
+        for s in subscriptions])
+    for delivery in made:
+        deliver(delivery.pk)
+    return [d.pk for d in made]
+
+
+def body_of(delivery: WebhookDelivery) -> str:
+    return json.dumps(delivery.payload, ensure_ascii=False, separators=(",", ":"), sort_keys=True)
+
+
+def sign(secret: str, timestamp: str, body: str) -> str:
+    return "v1=" + hmac.new(secret.encode(), f"{timestamp}.{body}".encode(), hashlib.sha256).hexdigest()
+
+
+def attempt(delivery_id: int) -> WebhookDelivery | None:
+    """Send one delivery once, now, and log how it went; None when it is not (or no longer) to be sent."""
+    with transaction.atomic():
+        delivery = (WebhookDelivery.objects.select_for_update(skip_locked=True).select_related("subscription")
+                    .filter(pk=delivery_id, status=DeliveryStatus.PENDING).first())
+        if delivery is None:
+            return None
+        # claimed: push the next attempt out so a sweep meanwhile does not send it twice at once
+        delivery.attempts += 1
+        delivery.next_attempt_at = timezone.now() + BACKOFF[min(delivery.attempts - 1, len(BACKOFF) - 1)]
+        delivery.save(update_fields=["attempts", "next_attempt_at"])
+    body = body_of(delivery)
+    timestamp = str(int(time.time()))
+    request = urllib.request.Request(delivery.subscription.url, data=body.encode(), method="POST", headers={
+        "Content-Type": "application/json; charset=utf-8", "User-Agent": "platform-webhooks/1",
+        "Webhook-Id": str(delivery.event_id), "Webhook-Timestamp": timestamp,
+        "Webhook-Signature": sign(delivery.subscription.secret, timestamp, body)})
+    code: int | None = None
+    try:
+        with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as response:  # noqa: S310 (checked URL)
+            code, text = response.status, response.read(2000)
+    except urllib.error.HTTPError as error:
+        code, text = error.code, error.read(2000) if error.fp else b""
+    except (urllib.error.URLError, TimeoutError, OSError) as error:
+        text = f"{type(error).__name__}: {getattr(error, 'reason', error)}".encode()
+    delivery.response_code = code
+    delivery.response_excerpt = text.decode("utf-8", "replace")[:500]
+    if code is not None and 200 <= code < 300:
+        delivery.status, delivery.delivered_at, delivery.next_attempt_at = (
+            DeliveryStatus.DELIVERED, timezone.now(), None)
+    elif delivery.attempts >= MAX_ATTEMPTS:
+        delivery.status, delivery.next_attempt_at = DeliveryStatus.FAILED, None
+    log.info("webhook delivery %s attempt %s: %s", delivery.pk, delivery.attempts, code or delivery.response_excerpt)
+    delivery.save(update_fields=["response_code", "response_excerpt", "status", "delivered_at", "next_attempt_at"])
+    return delivery
+
+
+def due_ids(limit: int = 200) -> list[int]:
+    return list(WebhookDelivery.objects.filter(status=DeliveryStatus.PENDING, next_attempt_at__lte=timezone.now())
+                .order_by("next_attempt_at").values_list("pk", flat=True)[:limit])
+
+
+def redeliver(delivery: WebhookDelivery) -> None:
+    """By hand: send it again now, with the same event id, and a fresh run of retries."""
+    from .tasks import deliver
+
+    WebhookDelivery.objects.filter(pk=delivery.pk).update(status=DeliveryStatus.PENDING, attempts=0,
+                                                          next_attempt_at=timezone.now())
+    transaction.on_commit(lambda: deliver(delivery.pk))
+
+
+def projects_administered(user) -> list[Project]:
+    from engine.runtime.access import can_administer
+    from kernel.access import memberships_of
+
+    memberships = memberships_of(user.pk)
+    return [p for p in Project.objects.filter(pk__in=memberships).order_by("code")
+            if can_administer(user, memberships[p.pk])]

@@ -1,0 +1,256 @@
+"""Webhooks: events delivered after commit to a real receiver on loopback, signed, retried, redelivered,
+never across projects; the admins' page. The receiver checks signatures with docs/api.md's snippet."""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+from django.core.cache import caches
+from django.urls import reverse
+
+from api import webhooks
+from api.models import DeliveryStatus, WebhookDelivery, WebhookSubscription
+from engine.runtime import records
+from kernel import events
+
+pytestmark = pytest.mark.django_db
+
+
+def verify(secret: str, headers, body: bytes, tolerance: int = 300) -> bool:
+    """docs/api.md's check, as a receiver writes it."""
+    timestamp = headers["Webhook-Timestamp"]
+    if abs(time.time() - int(timestamp)) > tolerance:
+        return False  # too old: a replay
+    expected = hmac.new(secret.encode(), f"{timestamp}.{body.decode()}".encode(), hashlib.sha256).hexdigest()
+    return hmac.compare_digest(headers["Webhook-Signature"], f"v1={expected}")
+
+
+class Receiver:
+    """An HTTP server on 127.0.0.1 answering the codes queued in `answers` (then 200), keeping what came."""
+
+    def __init__(self) -> None:
+        self.answers: list[int] = []
+        self.received: list[tuple[dict, bytes]] = []
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802 (http.server's name)
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                receiver.received.append((dict(self.headers), body))
+                code = receiver.answers.pop(0) if receiver.answers else 200
+                self.send_response(code)
+                self.end_headers()
+                self.wfile.write(b"ok" if code < 300 else b"try later")
+
+            def log_message(self, *args) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def events(self) -> list[dict]:
+        return [json.loads(body) for _headers, body in self.received]
+
+
+@pytest.fixture
+def receiver():
+    r = Receiver()
+    yield r
+    r.server.shutdown()
+    r.server.server_close()
+
+
+@pytest.fixture
+def admin(world):
+    from tests.kernel.conftest import make_user
+
+    return make_user("s1_admin", world[0], "project_admin")
+
+
+@pytest.fixture(autouse=True)
+def fresh_cache():
+    caches["api"].clear()  # ids may be reused between tests on SQLite
+    yield
+    caches["api"].clear()
+
+
+def _subscribe(project, url: str, kinds=events.KINDS) -> WebhookSubscription:
+    return WebhookSubscription.objects.create(project=project, name="finance", url=url, kinds=list(kinds))
+
+
+def _start(world, customers, django_capture_on_commit_callbacks, unit: int = 0):
+    p, u, units = world
+    with django_capture_on_commit_callbacks(execute=True):
+        return records.start_record(u["sales_consultant"], p, "subscription",
+                                    {"unit_id": units[unit].pk, "customer_id": customers["buyer"].pk})
+
+
+def test_events_reach_a_receiver_signed_after_commit(world, customers, receiver, django_capture_on_commit_callbacks):
+    p, u, units = world
+    sub = _subscribe(p, receiver.url)
+    record = _start(world, customers, django_capture_on_commit_callbacks)
+
+    kinds = [e["kind"] for e in receiver.events()]
+    assert events.RECORD_STARTED in kinds and events.TASK_CREATED in kinds, kinds
+    for headers, body in receiver.received:
+        assert verify(sub.secret, headers, body)
+        assert json.loads(body)["id"] == headers["Webhook-Id"]
+        assert not verify("whsec_wrong", headers, body)
+    started = next(e for e in receiver.events() if e["kind"] == events.RECORD_STARTED)
+    assert started["data"]["record"]["reference"] == record.reference and started["project"] == p.pk
+    logged = WebhookDelivery.objects.filter(subscription=sub)
+    assert {d.status for d in logged} == {DeliveryStatus.DELIVERED}
+    assert {d.response_code for d in logged} == {200} and all(d.attempts == 1 for d in logged)
+
+
+def test_nothing_is_sent_when_the_transaction_rolls_back(world, customers, receiver,
+                                                         django_capture_on_commit_callbacks):
+    from django.db import transaction
+
+    p, u, units = world
+    _subscribe(p, receiver.url)
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        with pytest.raises(RuntimeError), transaction.atomic():
+            records.start_record(u["sales_consultant"], p, "subscription",
+                                 {"unit_id": units[0].pk, "customer_id": customers["buyer"].pk})
+            raise RuntimeError("rolled back")
+    assert callbacks == [] and receiver.received == [] and not WebhookDelivery.objects.exists()
+
+
+def test_a_receiver_failing_twice_gets_it_on_the_third_attempt(world, customers, receiver,
+                                                               django_capture_on_commit_callbacks):
+    p, u, units = world
+    _subscribe(p, receiver.url, [events.RECORD_STARTED])
+    receiver.answers = [503, 500]
+    _start(world, customers, django_capture_on_commit_callbacks)  # the first attempt: 503
+
+    delivery = WebhookDelivery.objects.get()
+    assert (delivery.status, delivery.attempts, delivery.response_code) == (DeliveryStatus.PENDING, 1, 503)
+    assert delivery.response_excerpt == "try later" and delivery.next_attempt_at > delivery.created_at
+    first_wait = delivery.next_attempt_at - delivery.created_at
+    webhooks.attempt(delivery.pk)  # the retry job's run: 500
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.attempts, delivery.response_code) == (DeliveryStatus.PENDING, 2, 500)
+    assert delivery.next_attempt_at - delivery.created_at > first_wait  # backing off
+    webhooks.attempt(delivery.pk)
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.attempts, delivery.response_code) == (DeliveryStatus.DELIVERED, 3, 200)
+    assert delivery.delivered_at is not None and delivery.next_attempt_at is None
+    ids = {headers["Webhook-Id"] for headers, _body in receiver.received}
+    assert len(receiver.received) == 3 and ids == {str(delivery.event_id)}  # one event id: the receiver dedupes
+    assert webhooks.attempt(delivery.pk) is None  # delivered: not sent again
+
+
+def test_an_unreachable_receiver_is_given_up_after_the_last_backoff(world, customers,
+                                                                    django_capture_on_commit_callbacks):
+    p, u, units = world
+    _subscribe(p, "http://127.0.0.1:9/nothing-listens", [events.RECORD_STARTED])  # the discard port: refused
+    _start(world, customers, django_capture_on_commit_callbacks)
+    delivery = WebhookDelivery.objects.get()
+    assert delivery.response_code is None and delivery.response_excerpt
+    for _ in range(webhooks.MAX_ATTEMPTS - 1):
+        webhooks.attempt(delivery.pk)
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.attempts) == (DeliveryStatus.FAILED, webhooks.MAX_ATTEMPTS)
+
+
+def test_redelivery_by_hand_sends_the_same_event_again(world, admin, customers, receiver, client,
+                                                       django_capture_on_commit_callbacks):
+    p, u, units = world
+    _subscribe(p, receiver.url, [events.RECORD_STARTED])
+    _start(world, customers, django_capture_on_commit_callbacks)
+    delivery = WebhookDelivery.objects.get()
+    client.force_login(admin)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("webhooks", args=[p.code]), {"action": "redeliver", "delivery": delivery.pk})
+    assert response.status_code == 302
+    assert len(receiver.received) == 2
+    assert receiver.received[0][1] == receiver.received[1][1]  # the same body, the same event id
+    delivery.refresh_from_db()
+    assert delivery.status == DeliveryStatus.DELIVERED and delivery.attempts == 1
+
+
+def test_a_subscription_of_one_project_gets_nothing_of_another(world, customers, other, receiver,
+                                                                django_capture_on_commit_callbacks):
+    p2, u2, units2 = other
+    _subscribe(p2, receiver.url)
+    _start(world, customers, django_capture_on_commit_callbacks)  # in S1
+    assert receiver.received == [] and not WebhookDelivery.objects.exists()
+
+
+def test_a_disabled_subscription_and_unticked_kinds_get_nothing(world, customers, receiver,
+                                                                django_capture_on_commit_callbacks):
+    p, u, units = world
+    _subscribe(p, receiver.url, [events.PAYMENT_RECORDED])
+    WebhookSubscription.objects.create(project=p, name="off", url=receiver.url, kinds=list(events.KINDS),
+                                       active=False)
+    _start(world, customers, django_capture_on_commit_callbacks)
+    assert receiver.received == []
+
+
+def test_no_query_and_no_payload_for_a_project_without_subscriptions(world, django_assert_num_queries):
+    p, u, units = world
+    webhooks.subscribed_kinds(p.pk)  # the first look reads (and caches) the project's kinds
+
+    def payload():
+        raise AssertionError("the payload is built only when someone wants it")
+
+    with django_assert_num_queries(0):
+        webhooks.on_event(p.pk, events.RECORD_MOVED, payload)
+
+
+def test_the_page_adds_a_subscription_with_checkboxes_shows_the_secret_once_and_disables(
+        world, admin, client, django_capture_on_commit_callbacks):
+    p, u, units = world
+    client.force_login(admin)
+    url = reverse("webhooks", args=[p.code])
+    page = client.get(url, HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert page.status_code == 200 and 'type="checkbox"' in page.content.decode()
+
+    refused = client.post(url, {"action": "create", "name": "finance", "url": "http://finance.example.com/h",
+                                "kinds": [events.RECORD_STARTED]})
+    assert refused.status_code == 400 and "https://" in refused.content.decode()
+    assert not WebhookSubscription.objects.exists()
+    none_ticked = client.post(url, {"action": "create", "name": "finance", "url": "https://finance.example.com/h"})
+    assert none_ticked.status_code == 400 and "Tick at least one event" in none_ticked.content.decode()
+
+    made = client.post(url, {"action": "create", "name": "finance", "url": "https://finance.example.com/h",
+                             "kinds": [events.PAYMENT_RECORDED, events.RECORD_STARTED]})
+    sub = WebhookSubscription.objects.get()
+    assert made.status_code == 200 and sub.secret in made.content.decode()
+    assert sub.kinds == [events.RECORD_STARTED, events.PAYMENT_RECORDED] and sub.created_by == admin
+    assert sub.secret not in client.get(url).content.decode()  # shown once
+    assert webhooks.subscribed_kinds(p.pk) == {events.RECORD_STARTED, events.PAYMENT_RECORDED}
+
+    with django_capture_on_commit_callbacks(execute=True):  # the cache is dropped once the change is committed
+        client.post(url, {"action": "disable", "subscription": sub.pk})
+    sub.refresh_from_db()
+    assert not sub.active and webhooks.subscribed_kinds(p.pk) == frozenset()
+
+
+def test_the_page_is_for_the_project_admins_of_that_project_only(world, admin, other, client):
+    p, u, units = world
+    client.force_login(u["sales_consultant"])
+    assert client.get(reverse("webhooks", args=[p.code])).status_code == 404
+    client.force_login(admin)
+    assert client.get(reverse("webhooks", args=[other[0].code])).status_code == 404
+
+
+def test_the_delivery_log_reads_a_fixed_number_of_queries(world, admin, customers, receiver, client,
+                                                          django_capture_on_commit_callbacks,
+                                                          django_assert_max_num_queries):
+    p, u, units = world
+    _subscribe(p, receiver.url)
+    _start(world, customers, django_capture_on_commit_callbacks, 0)
+    _start(world, customers, django_capture_on_commit_callbacks, 1)
+    client.force_login(admin)
+    with django_assert_max_num_queries(12):
+        page = client.get(reverse("webhooks", args=[p.code]))
+    assert page.status_code == 200 and page.content.decode().count("data-delivery=") >= 4
+    assert "HTTP 200" in page.content.decode()
