@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_lazy as _, pgettext_lazy
 
 
 class Kind(models.TextChoices):
@@ -40,9 +40,9 @@ class Delivery(models.Model):
     """One channel's delivery of a notification (in the product, the row itself is the delivery)."""
 
     class Status(models.TextChoices):
-        PENDING = "pending", _("waiting")
-        SENT = "sent", _("sent")
-        FAILED = "failed", _("failed")
+        PENDING = "pending", pgettext_lazy("delivery", "waiting")
+        SENT = "sent", pgettext_lazy("delivery", "sent")
+        FAILED = "failed", pgettext_lazy("delivery", "failed")
 
     notification = models.ForeignKey(Notification, on_delete=models.CASCADE, related_name="deliveries")
     channel = models.CharField(_("channel"), max_length=16)

@@ -7,6 +7,7 @@ from .views import (chart, customer_list, customer_pages, customers, dashboard, 
 from .views import imports  # spreadsheets in and out
 from .views import members  # a project's members and roles (project admins)
 from .views import studio_migrate  # moving running records to the published version
+from .views import notifications  # the bell's list (views/notifications.py)
 
 app_name = "web"
 
@@ -18,6 +19,10 @@ urlpatterns = [
     path("tasks/claim/", inbox.claim_tasks, name="claim"),
     path("tasks/approve/", inbox.approve_tasks, name="approve-tasks"),
     path("tasks/unclaim/", inbox.unclaim_task, name="unclaim"),
+    path("notifications/", notifications.notification_list, name="notifications"),
+    path("notifications/unread/", notifications.unread_count, name="notifications-unread"),
+    path("notifications/read-all/", notifications.mark_all_read, name="notifications-read-all"),
+    path("notifications/<int:notification_id>/read/", notifications.mark_read, name="notification-read"),
     path("inbox/filters/", inbox.save_filter, name="inbox-filter-save"),
     path("inbox/filters/<int:filter_id>/delete/", inbox.delete_filter, name="inbox-filter-delete"),
     # a record's page, its steps and its tasks' actions (views/record_page.py, views/task_actions.py)
