@@ -30,7 +30,7 @@ from decimal import Decimal
 
 from django.apps import apps
 from django.conf import settings
-from django.db.models import Exists, OuterRef, Prefetch
+from django.db.models import Exists, F, OuterRef, Prefetch, Sum
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
@@ -42,7 +42,7 @@ from .models.payments import Payment
 from .models.projects import Project
 from .models.receivables import Receivable, ReceivableSchedule
 from .models.units import ReleaseReason, UnitHold
-from .receivables import Statement, statement
+from .receivables import SETTLED_KINDS, Statement, lines_of, statement
 from .settings_schema import dunning_days_ahead
 
 ZERO = Decimal("0.00")
@@ -175,6 +175,97 @@ def project_balances(project: Project, today: date) -> list[DealBalance]:
     schedules = list(ReceivableSchedule.objects.filter(project=project).order_by("pk"))
     found = balances(schedules, today, whole_project=True, lines=planned_lines(None, project=project))
     return [b for b in found if not b.ended and b.statement.balance > 0]
+
+
+@dataclass(frozen=True)
+class DealSummary:
+    """One deal's totals on a day as the receivables list shows them (plain values, no statement objects)."""
+
+    schedule_id: int
+    deal_id: int
+    reference: str
+    unit_id: int | None
+    due: Decimal
+    received: Decimal
+    overdue: Decimal
+    overdue_since: date | None
+    due_soon: Decimal
+
+    @property
+    def balance(self) -> Decimal:
+        return self.due - self.received
+
+
+def project_summaries(project: Project, today: date, last_day: date) -> list[DealSummary]:
+    """Every live deal of the project that still owes something, on `today`, with what falls due up to
+    `last_day`: the same figures as `project_balances` (tests/kernel/test_dunning_summaries.py compares them on
+    random schedules), in four plain queries whatever the deals.
+
+    Why it is faster: receipts are summed per record and kind in SQL (the list needs only what each line
+    received, not which receipt paid it) and each line takes what its kind's total leaves after the earlier
+    lines of that kind (oldest due first, undated last): receipts fill the lines in that order whichever came
+    first, so this is what `allocate` gives. Holds are read as values and their transfers followed in a dict,
+    instead of a five-table join building model instances.
+    """
+    schedules = list(ReceivableSchedule.objects.filter(project=project).order_by("pk").values_list(
+        "pk", "deal_id", "reference", "record_ids", "payment_plan"))
+    owner: dict[int, list[int]] = {}  # record id -> the schedules it acts for
+    for pk, deal_id, _ref, record_ids, _plan in schedules:
+        for record_id in {deal_id, *(record_ids or ())}:
+            owner.setdefault(record_id, []).append(pk)
+    plan_of = {pk: plan for pk, _d, _r, _ids, plan in schedules}
+    paid: dict[tuple[int, str], Decimal] = {}  # (schedule, line kind) -> receipts to spread over those lines
+    for record_id, kind, total in (Payment.objects.filter(project=project, overpayment=False)
+                                   .values("record_id", "kind").annotate(total=Sum("amount"))
+                                   .values_list("record_id", "kind", "total")):
+        for pk in owner.get(record_id, ()):
+            target = lines_of(plan_of[pk]).get(kind)
+            if target is not None:
+                paid[(pk, target)] = paid.get((pk, target), ZERO) + total
+    ends: dict[int, list[tuple]] = {}
+    holds = {row[0]: row for row in UnitHold.objects.filter(project=project).values_list(
+        "pk", "record_id", "unit_id", "held_at", "released_at", "release_reason", "transferred_to_id")}
+    for row in holds.values():
+        last, seen = row, 0
+        while last[6] is not None and seen < 4 and last[6] in holds:  # as `_last`: four transfers at most
+            last, seen = holds[last[6]], seen + 1
+        for pk in owner.get(row[1], ()):
+            ends.setdefault(pk, []).append(last)
+    sums: dict[int, list] = {}  # schedule -> [due, received, overdue, since, soon]
+    before: dict[tuple[int, str], Decimal] = {}  # what the earlier lines of the kind took first
+    lines = (Receivable.objects.filter(schedule__project=project)
+             .order_by("schedule_id", F("due_on").asc(nulls_last=True), "position")
+             .values_list("schedule_id", "kind", "due_on", "amount"))
+    for pk, kind, due_on, amount in lines:
+        if kind in SETTLED_KINDS:
+            received = amount
+        else:
+            key = (pk, kind)
+            earlier = before.get(key, ZERO)
+            received = min(amount, max(paid.get(key, ZERO) - earlier, ZERO))
+            before[key] = earlier + amount
+        s = sums.setdefault(pk, [ZERO, ZERO, ZERO, None, ZERO])
+        s[0] += amount
+        s[1] += received
+        left = amount - received
+        if left > 0 and due_on is not None:
+            if due_on < today:
+                s[2] += left
+                s[3] = due_on if s[3] is None else min(s[3], due_on)
+            elif due_on <= last_day:
+                s[4] += left
+    found = []
+    for pk, deal_id, reference, _ids, _plan in schedules:
+        s = sums.get(pk)
+        if s is None or s[0] - s[1] <= 0:
+            continue
+        held = sorted(ends.get(pk, ()), key=lambda h: (h[4] is None, h[3], h[0]))
+        live = [h for h in held if h[4] is None]
+        if not live and any(h[5] == ReleaseReason.RELEASED for h in held):
+            continue  # the deal gave its unit back: it owes nothing any more
+        unit_id = (live or held)[-1][2] if held else None
+        found.append(DealSummary(pk, deal_id, reference, unit_id, s[0], s[1], s[2], s[3], s[4]))
+    return found
 
 
 # -- the job ---------------------------------------------------------------------------------

@@ -46,6 +46,17 @@ class PhoneVisibility:
                 return True
         return False
 
+    def sees_full_given(self, registrations: Iterable[tuple[int, int | None]]) -> bool:
+        """`sees_full` for a customer's registrations read as (project id, consultant id) values (a list read
+        in one plain query rather than a prefetch per customer: web.views.receivables_due)."""
+        for project, consultant_id in registrations:
+            if self.project_id is not None and project != self.project_id:
+                continue
+            roles = self.memberships.get(project, frozenset())
+            if roles & FULL_PHONE_ROLES or (roles and consultant_id == self.user_id):
+                return True
+        return False
+
     def phone_for(self, customer: Customer) -> str:
         return customer.phone if self.sees_full(customer) else mask_phone(customer.phone)
 
