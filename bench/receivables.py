@@ -7,8 +7,11 @@ the bank loan 30 days later, two installments 3 and 6 months after signing) and 
 payments fill writes (deposits, down payments, loans, installments). Timed, each
 `--repeat` times after a warm-up:
 - the page, GET /projects/RCV/receivables/ as finance, and its export (.xlsx);
-- `rows_for`, the list's rows (kernel.dunning.project_balances and the names), in the
+- `rows_for`, the list's rows (kernel.dunning.project_summaries and the names), in the
   page's fixed number of queries;
+- the list's figures alone, as computed now (project_summaries: receipts summed in SQL)
+  and before (project_balances: every receipt through the record pages' allocation),
+  which must agree;
 - the naive version: every schedule read one by one with its lines, its payments,
   its holds, its record and its customer (a query per row, as an ORM loop writes it),
   which must give the same totals.
@@ -123,6 +126,27 @@ def ours(project, today: date) -> dict:
             "names": sum(1 for r in rows if r.customer_id is not None)}
 
 
+def before(project, today: date) -> dict:
+    """The list's figures as they were computed before project_summaries: every deal's statement through the
+    record pages' allocation (kernel.dunning.project_balances), names left out (timed apart from them)."""
+    from kernel import dunning
+
+    found = dunning.project_balances(project, today)
+    last_day = today + timedelta(days=7)
+    return {"deals": len(found), "balance": sum((b.statement.balance for b in found), Decimal("0.00")),
+            "overdue": sum((b.statement.overdue for b in found), Decimal("0.00")),
+            "due_soon": sum((b.due_within(last_day) for b in found), Decimal("0.00"))}
+
+
+def summaries(project, today: date) -> dict:
+    from kernel import dunning
+
+    found = dunning.project_summaries(project, today, today + timedelta(days=7))
+    return {"deals": len(found), "balance": sum((s.balance for s in found), Decimal("0.00")),
+            "overdue": sum((s.overdue for s in found), Decimal("0.00")),
+            "due_soon": sum((s.due_soon for s in found), Decimal("0.00"))}
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = bench_parser("receivables", __doc__)
     parser.add_argument("--lines", type=int, default=20_000, help="schedule lines (five per deal)")
@@ -166,7 +190,16 @@ def main(argv: list[str] | None = None) -> int:
             ours(project, today)
         with counting(naive_n):
             naive(project, today)
-        rows.append(["rows_for (the list's rows)", 1000 * percentile(ours_t, 50), 1000 * percentile(ours_t, 95),
+        new, old = summaries(project, today), before(project, today)
+        if new != old:
+            failures.append(f"project_summaries and project_balances disagree: {new} != {old}")
+        for label, fn in (("figures: project_summaries (SQL sums)", summaries),
+                          ("figures: project_balances (Python allocation, before)", before)):
+            t, n = timed(lambda fn=fn: fn(project, today), args.repeat), Counter()
+            with counting(n):
+                fn(project, today)
+            rows.append([label, 1000 * percentile(t, 50), 1000 * percentile(t, 95), n.statements])
+        rows.append(["rows_for (the list's rows, every row named)", 1000 * percentile(ours_t, 50), 1000 * percentile(ours_t, 95),
                      ours_n.statements])
         rows.append(["same, naive per-deal ORM loop", 1000 * percentile(naive_t, 50), 1000 * percentile(naive_t, 95),
                      naive_n.statements])
