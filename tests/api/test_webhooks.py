@@ -212,13 +212,14 @@ def test_the_page_adds_a_subscription_with_checkboxes_shows_the_secret_once_and_
     url = reverse("webhooks", args=[p.code])
     page = client.get(url, HTTP_ACCEPT_LANGUAGE="zh-hans")
     assert page.status_code == 200 and 'type="checkbox"' in page.content.decode()
+    assert "发起了一张单据" in page.content.decode() and "新增订阅" in page.content.decode()
 
     refused = client.post(url, {"action": "create", "name": "finance", "url": "http://finance.example.com/h",
                                 "kinds": [events.RECORD_STARTED]})
     assert refused.status_code == 400 and "https://" in refused.content.decode()
     assert not WebhookSubscription.objects.exists()
     none_ticked = client.post(url, {"action": "create", "name": "finance", "url": "https://finance.example.com/h"})
-    assert none_ticked.status_code == 400 and "Tick at least one event" in none_ticked.content.decode()
+    assert none_ticked.status_code == 400 and "请至少勾选一种事件" in none_ticked.content.decode()
 
     made = client.post(url, {"action": "create", "name": "finance", "url": "https://finance.example.com/h",
                              "kinds": [events.PAYMENT_RECORDED, events.RECORD_STARTED]})
@@ -254,3 +255,34 @@ def test_the_delivery_log_reads_a_fixed_number_of_queries(world, admin, customer
         page = client.get(reverse("webhooks", args=[p.code]))
     assert page.status_code == 200 and page.content.decode().count("data-delivery=") >= 4
     assert "HTTP 200" in page.content.decode()
+
+
+def test_a_deal_through_the_api_sends_moves_tasks_and_the_units_status(world, customers, receiver,
+                                                                       django_capture_on_commit_callbacks):
+    from .conftest import client_for
+
+    p, u, units = world
+    sub = _subscribe(p, receiver.url)
+    consultant, manager = client_for(u["sales_consultant"]), client_for(u["sales_manager"])
+    with django_capture_on_commit_callbacks(execute=True):
+        record = consultant.post(f"/api/v1/projects/{p.code}/records/", {"flow": "subscription", "data": {
+            "unit_id": units[0].pk, "customer_id": customers["buyer"].pk}}, format="json").json()
+        consultant.post(f"/api/v1/records/{record['id']}/transitions/quote/", {"form": {
+            "unit_id": units[0].pk, "payment_plan": "combined", "discount_rate": "0.03"}}, format="json")
+        consultant.post(f"/api/v1/records/{record['id']}/transitions/submit/", {"form": {
+            "buyers": [{"customer_id": customers["buyer"].pk}], "deposit": "30000.00"}}, format="json")
+        task = next(t for t in manager.get("/api/v1/tasks/", {"project": "S1"}).json()["results"]
+                    if t["record"] == record["id"])
+        voted = manager.post(f"/api/v1/tasks/{task['id']}/vote/", {"decision": "approve"}, format="json")
+    assert voted.status_code == 200, voted.content
+
+    sent = receiver.events()
+    kinds = {e["kind"] for e in sent}
+    assert {events.RECORD_STARTED, events.RECORD_MOVED, events.TASK_CREATED, events.UNIT_STATUS_CHANGED} <= kinds
+    moves = [e["data"]["transition"] for e in sent if e["kind"] == events.RECORD_MOVED]
+    assert moves[:2] == ["quote", "submit"]
+    statuses = [e["data"]["unit"]["status"] for e in sent if e["kind"] == events.UNIT_STATUS_CHANGED]
+    assert statuses[-1] == "subscribed" and all(e["data"]["unit"]["id"] == units[0].pk
+                                                for e in sent if e["kind"] == events.UNIT_STATUS_CHANGED)
+    assert all(verify(sub.secret, headers, body) for headers, body in receiver.received)
+    assert len({e["id"] for e in sent}) == len(sent)  # one id per event
