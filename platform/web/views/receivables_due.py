@@ -1,7 +1,7 @@
 """应收欠款 / Receivables due: a project's deals that still owe money, for finance and the sales floor's managers.
 
-Each live deal with a balance (kernel.dunning.project_balances: the record pages'
-statement, per deal): its reference (linking to the deal's record page), the customer
+Each live deal with a balance (kernel.dunning.project_summaries: the record pages'
+figures, from receipts summed in SQL): its reference (linking to the deal's record page), the customer
 (phone full or masked as kernel.visibility says for this project), the unit, the
 consultant the customer is registered to, what is due, received and still owed, the
 overdue amount, the oldest overdue line's due date and how many days ago that was, and
@@ -13,7 +13,8 @@ cells, headers in the user's language, a title row with the project, zone and da
 Finance, sales managers and the project director see it (kernel.dunning.RECEIVABLES_ROLES);
 another member is told in words why not (403); a non-member gets 404, as every project
 page answers. The page reads a fixed number of queries whatever the number of deals
-(tests/web/test_receivables_due.py).
+(tests/web/test_receivables_due.py), and names (customers, consultants, units) only for
+the rows it shows.
 """
 from __future__ import annotations
 
@@ -147,7 +148,8 @@ def name(project: Project, visibility: PhoneVisibility, rows: Sequence[Row]) -> 
     registered: dict[int, list[tuple[int, int | None]]] = {}
     consultant: dict[int, str] = {}
     for customer_id, project_id, consultant_id, username, display_name, first, last in (
-            CustomerRegistration.objects.filter(customer_id__in=list(customers)).values_list(
+            # this project's only: the page is about it, so only it decides the phone (kernel.visibility)
+            CustomerRegistration.objects.filter(project=project, customer_id__in=list(customers)).values_list(
                 "customer_id", "project_id", "consultant_id", "consultant__username", "consultant__display_name",
                 "consultant__first_name", "consultant__last_name")):
         registered.setdefault(customer_id, []).append((project_id, consultant_id))
