@@ -2,7 +2,7 @@
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from .views import projects, records, tasks
+from .views import projects, records, tasks, webhooks
 
 app_name = "api"
 
@@ -14,6 +14,8 @@ v1 = [
     path("projects/<slug:code>/customers/", projects.CustomerList.as_view(), name="customers"),
     path("projects/<slug:code>/visits/", projects.VisitCreate.as_view(), name="visits"),
     path("projects/<slug:code>/payments/", projects.PaymentList.as_view(), name="payments"),
+    path("projects/<slug:code>/webhooks/", webhooks.SubscriptionList.as_view(), name="webhooks"),
+    path("projects/<slug:code>/webhooks/deliveries/", webhooks.DeliveryList.as_view(), name="webhook-deliveries"),
     path("projects/<slug:code>/flows/", records.FlowList.as_view(), name="flows"),
     path("projects/<slug:code>/records/", records.RecordList.as_view(), name="records"),
     path("records/<int:record_id>/", records.RecordDetail.as_view(), name="record"),

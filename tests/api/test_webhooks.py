@@ -286,3 +286,24 @@ def test_a_deal_through_the_api_sends_moves_tasks_and_the_units_status(world, cu
                                                 for e in sent if e["kind"] == events.UNIT_STATUS_CHANGED)
     assert all(verify(sub.secret, headers, body) for headers, body in receiver.received)
     assert len({e["id"] for e in sent}) == len(sent)  # one id per event
+
+
+def test_the_api_lists_subscriptions_without_secrets_and_the_log_to_admins_only(
+        world, admin, customers, other, receiver, django_capture_on_commit_callbacks):
+    from .conftest import client_for
+
+    p, u, units = world
+    sub = _subscribe(p, receiver.url, [events.RECORD_STARTED])
+    _subscribe(other[0], receiver.url)
+    _start(world, customers, django_capture_on_commit_callbacks)
+    api = client_for(admin, scope="read")
+
+    listed = api.get(f"/api/v1/projects/{p.code}/webhooks/")
+    assert listed.status_code == 200, listed.content
+    assert [w["id"] for w in listed.json()] == [sub.pk] and sub.secret not in listed.content.decode()
+    log = api.get(f"/api/v1/projects/{p.code}/webhooks/deliveries/").json()["results"]
+    assert [(d["event"], d["status"], d["response_code"]) for d in log] == [(events.RECORD_STARTED, "delivered", 200)]
+
+    refused = client_for(u["sales_consultant"]).get(f"/api/v1/projects/{p.code}/webhooks/")
+    assert refused.status_code == 403 and "admins" in refused.json()["detail"]
+    assert api.get(f"/api/v1/projects/{other[0].code}/webhooks/").status_code == 404
