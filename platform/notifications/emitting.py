@@ -45,11 +45,33 @@ def on_event(project_id: int, kind: str, payload: Callable[[], Mapping[str, Any]
     transaction.on_commit(lambda: notify(record_id), robust=True)
 
 
-def _members(project_id: int, roles) -> list[int]:
-    from accounts.models import Membership
+def _members(project_id: int, roles, record_id: int, skip: int | None) -> list[int]:
+    """The active members holding one of `roles` who may see the record, less `skip` (who acted).
 
-    return sorted(set(Membership.objects.filter(project_id=project_id, role__in=list(roles), user__is_active=True)
-                      .values_list("user_id", flat=True)))
+    A consultant sees only their own work (engine.runtime.visibility): a task of a colleague's
+    record is not offered to them in the inbox, so they are not told of it either.
+    """
+    from accounts.models import Membership
+    from engine.models import Record
+    from engine.runtime.visibility import own_work, restricted_roles
+
+    held: dict[int, set[str]] = {}
+    for user_id, role in Membership.objects.filter(project_id=project_id, user__is_active=True,
+                                                   user_id__in=Membership.objects.filter(
+                                                       project_id=project_id, role__in=list(roles))
+                                                   .values("user_id")).values_list("user_id", "role"):
+        held.setdefault(user_id, set()).add(role)
+    out = []
+    for user_id, their in sorted(held.items()):
+        if user_id == skip:
+            continue
+        through = their & set(roles)
+        if through <= restricted_roles(frozenset(their)):  # only through own-work roles: their own records only
+            if not Record.objects.filter(own_work(user_id, project_id=project_id, held_before=False),
+                                         pk=record_id).exists():
+                continue
+        out.append(user_id)
+    return out
 
 
 def planned(record_id: int) -> list[dict]:
@@ -64,6 +86,8 @@ def planned(record_id: int) -> list[dict]:
     base = {"project_id": record.project_id, "record_id": record.pk, "link": link}
     ref = record.reference
     out: list[dict] = []
+    # who acted last knows what they did: a consultant starting a draft is not told of its first task
+    actor = record.history.order_by("-seq").values_list("actor_id", flat=True).first()
     tasks = list(record.tasks.filter(status=TaskStatus.OPEN).select_related("record"))
     claimed = {(actor, (details or {}).get("task_id")) for actor, details in
                HistoryEntry.objects.filter(record_id=record.pk, kind=HistoryEntry.Kind.CLAIM)
@@ -75,17 +99,17 @@ def planned(record_id: int) -> list[dict]:
         en, zh = task_titles(task)
         params = {"reference": ref, "task_en": en, "task_zh": zh}
         if task.assignee_id is not None:
-            if (task.assignee_id, task.pk) not in claimed:  # who claims a task knows it already
+            if (task.assignee_id, task.pk) not in claimed and task.assignee_id != actor:  # they know it already
                 out.append({**base, "kind": Kind.TASK_ASSIGNED, "recipient_id": task.assignee_id, "params": params,
                             "event_key": f"task:{task.pk}:assigned"})
         else:
-            for user_id in _members(record.project_id, task.roles):
+            for user_id in _members(record.project_id, task.roles, record.pk, actor):
                 out.append({**base, "kind": Kind.TASK_OFFERED, "recipient_id": user_id, "params": params,
                             "event_key": f"task:{task.pk}:offered"})
         if task.escalated_at is not None:
             roles = [r for r in extra_roles.get(task.pk, []) if r not in task.roles]
             at = int(task.escalated_at.timestamp())
-            for user_id in _members(record.project_id, roles):
+            for user_id in _members(record.project_id, roles, record.pk, None):
                 out.append({**base, "kind": Kind.TASK_ESCALATED, "recipient_id": user_id, "params": params,
                             "event_key": f"task:{task.pk}:escalated:{at}"})
     if record.created_by_id is not None:

@@ -140,3 +140,14 @@ def test_a_rolled_back_step_notifies_nobody(published, django_capture_on_commit_
         with pytest.raises(Exception):
             transitions.fire(p["consultant"], record.pk, "submit", {**GOOD, "discount_rate": "0.01"})
     assert not Notification.objects.filter(kind=Kind.TASK_OFFERED).exists()
+
+
+def test_nobody_is_told_of_a_colleagues_draft_nor_of_their_own_step(published):
+    p = published
+    record = records.start_record(p["consultant"], p["p1"], "discount", GOOD)
+    assert Task.objects.get(record=record, status="open").roles == ["sales_consultant"]
+
+    notify_now(record.pk)
+
+    # the consultant who started it acted; consultant2 may not see a colleague's record
+    assert not Notification.objects.exists()
