@@ -307,3 +307,24 @@ def test_the_api_lists_subscriptions_without_secrets_and_the_log_to_admins_only(
     refused = client_for(u["sales_consultant"]).get(f"/api/v1/projects/{p.code}/webhooks/")
     assert refused.status_code == 403 and "admins" in refused.json()["detail"]
     assert api.get(f"/api/v1/projects/{other[0].code}/webhooks/").status_code == 404
+
+
+@pytest.mark.parametrize("language", ["zh-hans", "en"])
+def test_the_webhooks_page_reads_clean(world, admin, customers, receiver, client, language,
+                                       django_capture_on_commit_callbacks):
+    from tests.web.page_text import problems, read
+
+    p, u, units = world
+    sub = _subscribe(p, receiver.url, [events.RECORD_STARTED, events.TASK_CREATED])
+    receiver.answers = [503]
+    _start(world, customers, django_capture_on_commit_callbacks)
+    client.cookies["django_language"] = language
+    client.force_login(admin)
+    page = client.get(reverse("webhooks", args=[p.code]))
+
+    ids = {str(d.event_id) for d in WebhookDelivery.objects.all()}
+    found = problems(read(page.content.decode()), chinese=language == "zh-hans",
+                     codes={*events.KINDS, *DeliveryStatus.values},
+                     data={p.code, p.name, sub.name, str(admin), receiver.url, "try later", "English", "简体中文", *ids},
+                     allowed_words={"UTC", "HTTP", "JSON", "POST", "Webhook", "BI", "https", "API", "ok"})
+    assert found == []
