@@ -328,3 +328,19 @@ def test_the_webhooks_page_reads_clean(world, admin, customers, receiver, client
                      data={p.code, p.name, sub.name, str(admin), receiver.url, "try later", "English", "简体中文", *ids},
                      allowed_words={"UTC", "HTTP", "JSON", "POST", "Webhook", "BI", "https", "API", "ok"})
     assert found == []
+
+
+def test_a_payment_is_sent_with_its_amount_as_a_decimal_string(world, receiver, django_capture_on_commit_callbacks):
+    from kernel import payments
+    from tests.kernel.conftest import make_ctx
+
+    p, u, units = world
+    _subscribe(p, receiver.url, [events.PAYMENT_RECORDED])
+    with django_capture_on_commit_callbacks(execute=True):
+        payments.record(make_ctx(p, flow="subscription"), "deposit", "50000.10")
+    [sent] = receiver.events()
+    assert sent["kind"] == events.PAYMENT_RECORDED
+    assert sent["data"]["payment"]["amount"] == "50000.10" and sent["data"]["payment"]["kind"] == "deposit"
+    from datetime import datetime
+
+    assert datetime.fromisoformat(sent["data"]["payment"]["received_at"]).utcoffset() is not None  # with its offset
