@@ -91,7 +91,8 @@ def test_the_demo_publishes_each_projects_rules_once_and_its_deals_use_them(demo
         "riverside_agency")
 
     # the demo's subscription was quoted under DEMO's rules: mortgage 99 折, 1 % by hand, no approval
-    sub = Record.objects.get(project=demo["DEMO"], flow="subscription", state="awaiting_contract")
+    sub = Record.objects.get(project=demo["DEMO"], flow="subscription", state="awaiting_contract",
+                             data__unit_id=Unit.objects.get(project=demo["DEMO"], code="5-1203").pk)
     quote = sub.data["price_snapshot"]
     unit = Unit.objects.get(pk=sub.data["unit_id"])
     assert (unit.code, unit.status, quote["list_price"]) == ("5-1203", "subscribed", str(unit.list_price))
@@ -100,13 +101,15 @@ def test_the_demo_publishes_each_projects_rules_once_and_its_deals_use_them(demo
     assert sub.data["deal_price"] == quote["deal_price"]
 
     # the demo's signed contract: commission accrued, purchase and referral points awarded
-    contract = Record.objects.get(project=demo["DEMO"], flow="contract")
+    contract = Record.objects.get(project=demo["DEMO"], flow="contract",
+                                  data__unit_id=Unit.objects.get(project=demo["DEMO"], code="3-0801").pk)
     buyer, referrer = Customer.objects.get(name="黄强"), Customer.objects.get(name="张伟")
     assert (contract.state, contract.data["deal_price"], contract.data["referrer_id"]) == (
         "signed", "3531721.00", referrer.pk)
     assert Unit.objects.get(project=demo["DEMO"], code="3-0801").status == "signed"
     consultant2 = User.objects.get(username="consultant2")
-    assert sorted(CommissionEntry.objects.values_list("beneficiary_kind", "beneficiary", "amount", "status")) == [
+    assert sorted(CommissionEntry.objects.filter(deal__record_id=contract.pk)
+                  .values_list("beneficiary_kind", "beneficiary", "amount", "status")) == [
         ("consultant", str(consultant2.pk), Decimal("10595.16"), "accrued"),   # 0.3 % of 3 531 721.00
         ("referrer", str(referrer.pk), Decimal("5000.00"), "accrued")]
     assert (points_balance(demo["DEMO"].pk, buyer.pk), points_balance(demo["DEMO"].pk, referrer.pk)) == (20000, 3000)
