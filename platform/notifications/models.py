@@ -18,7 +18,7 @@ class Notification(models.Model):
     so each person reads them in their own language."""
 
     recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications",
-                                  db_index=False)
+                                  db_index=False, verbose_name=_("recipient"))
     kind = models.CharField(_("event"), max_length=32, choices=Kind.choices)
     event_key = models.CharField(max_length=128, help_text=_("Names the event; one notification per event and person."))
     project = models.ForeignKey("kernel.Project", on_delete=models.CASCADE, related_name="+", db_index=False)
@@ -30,10 +30,17 @@ class Notification(models.Model):
     read_at = models.DateTimeField(_("read at"), null=True, blank=True)
 
     class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
         constraints = [models.UniqueConstraint(fields=["event_key", "recipient"], name="notification_once")]
         indexes = [models.Index(fields=["recipient", "-created_at"], name="notification_recipient_idx"),
                    models.Index(fields=["recipient"], condition=models.Q(read_at__isnull=True),
                                 name="notification_unread_idx")]
+
+    def __str__(self) -> str:
+        from .words import title  # words reads Kind from here
+
+        return title(self.kind, self.params)
 
 
 class Delivery(models.Model):
@@ -47,9 +54,14 @@ class Delivery(models.Model):
     notification = models.ForeignKey(Notification, on_delete=models.CASCADE, related_name="deliveries")
     channel = models.CharField(_("channel"), max_length=16)
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.PENDING)
-    attempts = models.PositiveIntegerField(default=0)
-    last_error = models.TextField(blank=True)
-    sent_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    last_error = models.TextField(_("last error"), blank=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
 
     class Meta:
+        verbose_name = _("delivery")
+        verbose_name_plural = _("deliveries")
         constraints = [models.UniqueConstraint(fields=["notification", "channel"], name="delivery_once")]
+
+    def __str__(self) -> str:
+        return f"{self.channel} · {self.get_status_display()}"

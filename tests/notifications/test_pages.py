@@ -75,3 +75,15 @@ def test_the_header_has_the_bell(client, mine):
     client.force_login(user)
     page = client.get(reverse("web:inbox"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert 'data-bell' in page and reverse("web:notifications") in page
+
+
+def test_the_delivery_log_is_in_the_admin(client, mine, django_user_model):
+    from notifications.models import Delivery
+
+    user, made = mine
+    Delivery.objects.create(notification=made[0], channel="email", status=Delivery.Status.FAILED, attempts=2,
+                            last_error="SMTPConnectError: refused")
+    client.force_login(django_user_model.objects.create_superuser("root", password="x"))
+    assert client.get(reverse("admin:notifications_delivery_changelist")).status_code == 200
+    page = client.get(reverse("admin:notifications_notification_change", args=[made[0].pk])).content.decode()
+    assert "SMTPConnectError: refused" in page
