@@ -16,6 +16,12 @@ class ApiConfig(AppConfig):
         from . import webhooks
 
         events.listen(webhooks.on_event)
+        from django.db.models.signals import post_delete, post_save
+
+        from .models import WebhookSubscription
+
+        post_save.connect(webhooks.subscription_changed, sender=WebhookSubscription, dispatch_uid="webhook-kinds")
+        post_delete.connect(webhooks.subscription_changed, sender=WebhookSubscription, dispatch_uid="webhook-kinds-d")
 
 
 class StaticFiles(StaticFilesConfig):

@@ -186,3 +186,11 @@ def projects_administered(user) -> list[Project]:
     memberships = memberships_of(user.pk)
     return [p for p in Project.objects.filter(pk__in=memberships).order_by("code")
             if can_administer(user, memberships[p.pk])]
+
+
+def subscription_changed(sender, instance: WebhookSubscription, **kwargs) -> None:
+    """post_save/post_delete (however it was changed: the page, the admin, a shell): drop the cached kinds now,
+    and again after the commit, in case another process cached the old ones meanwhile."""
+    project_id = instance.project_id
+    forget_kinds(project_id)
+    transaction.on_commit(lambda: forget_kinds(project_id))

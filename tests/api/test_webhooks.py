@@ -344,3 +344,24 @@ def test_a_payment_is_sent_with_its_amount_as_a_decimal_string(world, receiver, 
     from datetime import datetime
 
     assert datetime.fromisoformat(sent["data"]["payment"]["received_at"]).utcoffset() is not None  # with its offset
+
+
+def test_a_missed_deadline_sends_task_escalated(engine_flows, people, receiver, django_capture_on_commit_callbacks):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from engine import versions
+    from engine.runtime import transitions
+    from engine.runtime.timers import fire_due_timers
+
+    good = {"unit_id": 7, "price": "1000000.00", "discount_rate": "0.05"}
+    versions.publish(people["p1"], "discount")
+    record = records.start_record(people["consultant"], people["p1"], "discount", good)
+    transitions.fire(people["consultant"], record.pk, "submit", good)
+    _subscribe(people["p1"], receiver.url, [events.TASK_ESCALATED])
+    with django_capture_on_commit_callbacks(execute=True):
+        assert fire_due_timers(timezone.now() + timedelta(hours=25)) == 2
+    sent = receiver.events()
+    assert [e["kind"] for e in sent] == [events.TASK_ESCALATED] * 2
+    assert all(e["data"]["record"]["reference"] == record.reference for e in sent)
