@@ -128,11 +128,13 @@ def sign(secret: str, timestamp: str, body: str) -> str:
     return "v1=" + hmac.new(secret.encode(), f"{timestamp}.{body}".encode(), hashlib.sha256).hexdigest()
 
 
-def attempt(delivery_id: int) -> WebhookDelivery | None:
-    """Send one delivery once, now, and log how it went; None when it is not (or no longer) to be sent."""
+def attempt(delivery_id: int, *, due_by=None) -> WebhookDelivery | None:
+    """Send one delivery once, if it is due by `due_by` (default now), and log how it went; None when it is not
+    (or no longer) to be sent. Only if due: the queued first attempt and the minutely sweep may both reach it."""
     with transaction.atomic():
         delivery = (WebhookDelivery.objects.select_for_update(skip_locked=True).select_related("subscription")
-                    .filter(pk=delivery_id, status=DeliveryStatus.PENDING).first())
+                    .filter(pk=delivery_id, status=DeliveryStatus.PENDING,
+                            next_attempt_at__lte=due_by or timezone.now()).first())
         if delivery is None:
             return None
         # claimed: push the next attempt out so a sweep meanwhile does not send it twice at once

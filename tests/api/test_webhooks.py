@@ -9,8 +9,11 @@ import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+from datetime import timedelta
+
 import pytest
 from django.core.cache import caches
+from django.utils import timezone
 from django.urls import reverse
 
 from api import webhooks
@@ -134,17 +137,18 @@ def test_a_receiver_failing_twice_gets_it_on_the_third_attempt(world, customers,
     assert (delivery.status, delivery.attempts, delivery.response_code) == (DeliveryStatus.PENDING, 1, 503)
     assert delivery.response_excerpt == "try later" and delivery.next_attempt_at > delivery.created_at
     first_wait = delivery.next_attempt_at - delivery.created_at
-    webhooks.attempt(delivery.pk)  # the retry job's run: 500
+    assert webhooks.attempt(delivery.pk) is None  # not due yet: the retry waits for its time
+    webhooks.attempt(delivery.pk, due_by=delivery.next_attempt_at)  # the retry job's run, when due: 500
     delivery.refresh_from_db()
     assert (delivery.status, delivery.attempts, delivery.response_code) == (DeliveryStatus.PENDING, 2, 500)
     assert delivery.next_attempt_at - delivery.created_at > first_wait  # backing off
-    webhooks.attempt(delivery.pk)
+    webhooks.attempt(delivery.pk, due_by=delivery.next_attempt_at)
     delivery.refresh_from_db()
     assert (delivery.status, delivery.attempts, delivery.response_code) == (DeliveryStatus.DELIVERED, 3, 200)
     assert delivery.delivered_at is not None and delivery.next_attempt_at is None
     ids = {headers["Webhook-Id"] for headers, _body in receiver.received}
     assert len(receiver.received) == 3 and ids == {str(delivery.event_id)}  # one event id: the receiver dedupes
-    assert webhooks.attempt(delivery.pk) is None  # delivered: not sent again
+    assert webhooks.attempt(delivery.pk, due_by=timezone.now() + timedelta(days=1)) is None  # delivered: done
 
 
 def test_an_unreachable_receiver_is_given_up_after_the_last_backoff(world, customers,
@@ -155,7 +159,7 @@ def test_an_unreachable_receiver_is_given_up_after_the_last_backoff(world, custo
     delivery = WebhookDelivery.objects.get()
     assert delivery.response_code is None and delivery.response_excerpt
     for _ in range(webhooks.MAX_ATTEMPTS - 1):
-        webhooks.attempt(delivery.pk)
+        webhooks.attempt(delivery.pk, due_by=timezone.now() + timedelta(days=1))
     delivery.refresh_from_db()
     assert (delivery.status, delivery.attempts) == (DeliveryStatus.FAILED, webhooks.MAX_ATTEMPTS)
 
