@@ -17,22 +17,13 @@ from decimal import Decimal
 from django.utils import timezone
 
 from engine.models import Record
+from engine.runtime.records import lineage
 from engine.versions import definition_for
 from kernel.models import Customer, Payment, PaymentKind, Unit
 from kernel.models.companies import Company
 from definitions.model import thaw
 
 ZERO = Decimal("0.00")
-
-
-def lineage(record: Record) -> list[int]:
-    """The record's id and its ancestors' (a deal is at most four levels deep), in one query."""
-    ids = [record.pk]
-    if record.parent_id is None:
-        return ids
-    row = (Record.objects.filter(pk=record.parent_id)
-           .values_list("pk", "parent_id", "parent__parent_id", "parent__parent__parent_id").first())
-    return ids + [i for i in (row or ()) if i is not None]
 
 
 def _customer(c: Customer | None) -> dict:

@@ -174,3 +174,17 @@ def _check_protection(user, roles: frozenset[str], project: Project, *datas) -> 
 def check_protection(user, roles: frozenset[str], record: Record, form: dict | None = None) -> None:
     """`_check_protection` for an action on a record (and the customer its form would set)."""
     _check_protection(user, roles, record.project, record.data, form)
+
+
+def lineage(record: Record) -> list[int]:
+    """The record's id and its ancestors' (a deal is at most four levels deep), in one query.
+
+    What a deal's money and paper are read over: the schedule and the receipts may belong
+    to the subscription while the page shows its contract.
+    """
+    ids = [record.pk]
+    if record.parent_id is None:
+        return ids
+    row = (Record.objects.filter(pk=record.parent_id)
+           .values_list("pk", "parent_id", "parent__parent_id", "parent__parent__parent_id").first())
+    return ids + [i for i in (row or ()) if i is not None]

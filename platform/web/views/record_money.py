@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from engine.models import Record
+from engine.runtime.records import lineage
 from kernel import receivables
 from kernel.models import PaymentKind, ReceivableSchedule
 from web.display import day, money
@@ -29,16 +30,6 @@ class Row:
     received: str
     balance: str
     overdue: bool
-
-
-def _lineage(record: Record) -> list[int]:
-    """The record's id and its ancestors' (up to three levels up: a deal is no deeper), in one query."""
-    ids = [record.pk]
-    if record.parent_id is None:
-        return ids
-    row = (Record.objects.filter(pk=record.parent_id)
-           .values_list("pk", "parent_id", "parent__parent_id", "parent__parent__parent_id").first())
-    return ids + [i for i in (row or ()) if i is not None]
 
 
 def _when(line: receivables.Line) -> str:
@@ -67,7 +58,7 @@ def shown_schedule(record: Record, lineage: list[int]) -> ReceivableSchedule | N
 
 def receivables_section(record: Record) -> dict | None:
     """What the receivables include shows, or None when the record's deal has no schedule."""
-    schedule = shown_schedule(record, _lineage(record))
+    schedule = shown_schedule(record, lineage(record))
     if schedule is None:
         return None
     found = receivables.deal_payments(schedule)
