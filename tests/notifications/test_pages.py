@@ -38,12 +38,12 @@ def test_the_list_takes_the_same_queries_for_3_or_30(client, mine, people, djang
     user, _ = mine
     client.force_login(user)
     client.get(reverse("web:notifications"))
-    with django_assert_max_num_queries(8):
+    with django_assert_max_num_queries(6):
         client.get(reverse("web:notifications"))
     for i in range(3, 30):
         Notification.objects.create(recipient=user, kind=Kind.TASK_OFFERED, event_key=f"task:{i}:offered",
                                     project=people["p1"], params={"reference": f"DSC-{i:06d}"})
-    with django_assert_max_num_queries(8):
+    with django_assert_max_num_queries(6):
         response = client.get(reverse("web:notifications"))
     assert response.content.decode().count("data-notification=") == 30
 
