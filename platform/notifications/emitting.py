@@ -39,10 +39,27 @@ def on_event(project_id: int, kind: str, payload: Callable[[], Mapping[str, Any]
     if kind not in _WORK_EVENTS:
         return
     record_id = payload()["record"]["id"]
-    from .tasks import notify
-
+    connection = transaction.get_connection()
+    # One job per record and transaction: a step emits several events (moved, task created, ...)
+    # and the job reads the record's whole current work anyway. The hooks waiting for this
+    # transaction's commit are the place to look: a rollback discards them, so nothing stale stays.
+    if connection.in_atomic_block and any(getattr(hook, "notify_record", None) == record_id
+                                          for _sids, hook, _robust in connection.run_on_commit):
+        return
     # robust: the step is committed whatever happens here; a queue that is down loses the bell, not the step
-    transaction.on_commit(lambda: notify(record_id), robust=True)
+    transaction.on_commit(_NotifyAfterCommit(record_id), robust=True)
+
+
+class _NotifyAfterCommit:
+    """The after-commit hook that enqueues the record's notification job, named by its record."""
+
+    def __init__(self, record_id: int) -> None:
+        self.notify_record = record_id
+
+    def __call__(self) -> None:
+        from .tasks import notify
+
+        notify(self.notify_record)
 
 
 def _members(project_id: int, roles, record_id: int, skip: int | None) -> list[int]:
