@@ -134,7 +134,9 @@ def test_receivables_prints_the_page_rows_and_the_naive_loop_which_agree(runs):
     assert code == 0, out  # 1 when the naive loop and the list disagree
     rows = _table(out, "## receivables on")
     assert [r[0] for r in rows] == ["page (finance, first 50 rows)", "page, overdue only", "export (.xlsx, every row)",
-                                    "rows_for (the list's rows)", "same, naive per-deal ORM loop"], out
+                                    "figures: project_summaries (SQL sums)",
+                                    "figures: project_balances (Python allocation, before)",
+                                    "rows_for (the list's rows, every row named)", "same, naive per-deal ORM loop"], out
     assert "naive / rows_for (p50)" in out
 
 
