@@ -62,6 +62,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "web.request_log.RequestLogMiddleware",  # first: its request id is on every line the request logs
     "django.middleware.security.SecurityMiddleware",
+    "web.query_strings.StripNulMiddleware",  # a NUL in a query string would reach PostgreSQL as a 500
     "whitenoise.middleware.WhiteNoiseMiddleware",  # static files without a separate server
     "csp.middleware.CSPMiddleware",  # the content security policy below, with a nonce per response
     "django.contrib.sessions.middleware.SessionMiddleware",
