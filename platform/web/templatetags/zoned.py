@@ -23,3 +23,13 @@ def zoned(when: datetime | None, zone: ZoneInfo | None = None) -> str:
     if not isinstance(when, datetime):  # None, or the template's empty string for a missing version
         return ""
     return local_text(when, zone or timezone.get_current_timezone())
+
+
+@register.simple_tag
+def zone_label() -> str:
+    """The current time zone as its readers call it (北京时间 / Asia/Shanghai), for a list's "times in" heading."""
+    from django.utils.translation import get_language
+
+    from kernel.zones import zone_name
+
+    return zone_name(timezone.get_current_timezone(), get_language())
