@@ -472,18 +472,7 @@ class _Loader:
         wanted = {(member["username"], role) for member in entries for role in member["roles"]}
         users = {u.username: u for u in User.objects.filter(username__in=[m["username"] for m in entries])}
         for member in entries:
-            user = users.get(member["username"])
-            display = member.get("display_name", "")
-            if user is None:
-                user = users[member["username"]] = User(username=member["username"], display_name=display,
-                                                        is_staff=bool(CONFIGURING_ROLES & set(member["roles"])))
-                user.set_unusable_password()
-                user.save()
-                self.report.change(heading, _("+ new user %(username)s (no password yet)") % member)
-            elif display and user.display_name != display:
-                self.report.change(heading, f"~ user {user.username}: {user.display_name!r} → {display!r}")
-                user.display_name = display
-                user.save(update_fields=["display_name"])
+            user = self._user(users, member, heading, is_staff=bool(CONFIGURING_ROLES & set(member["roles"])))
         have = {(m.user.username, m.role): m for m in Membership.objects.filter(project=project).select_related("user")}
         for username, role in sorted(wanted - set(have)):
             Membership.objects.create(user=users[username], project=project, role=role)
@@ -491,6 +480,23 @@ class _Loader:
         for key in sorted(set(have) - wanted):
             have[key].delete()
             self.report.change(heading, f"- {key[0]}: {key[1]}")
+
+    def _user(self, users: dict, member: dict, heading: str, *, is_staff: bool = False):
+        """The member's user: made (without a password) when new, its display name brought to the bundle's."""
+        User = get_user_model()
+        user = users.get(member["username"])
+        display = member.get("display_name", "")
+        if user is None:
+            user = users[member["username"]] = User(username=member["username"], display_name=display,
+                                                    is_staff=is_staff)
+            user.set_unusable_password()
+            user.save()
+            self.report.change(heading, _("+ new user %(username)s (no password yet)") % member)
+        elif display and user.display_name != display:
+            self.report.change(heading, f"~ user {user.username}: {user.display_name!r} → {display!r}")
+            user.display_name = display
+            user.save(update_fields=["display_name"])
+        return user
 
     # --- group roles ----------------------------------------------------------------------------------------------
 
@@ -507,17 +513,7 @@ class _Loader:
         users = {u.username: u for u in User.objects.filter(username__in=[m["username"] for m in entries])}
         wanted = set()
         for index, member in enumerate(entries):
-            user = users.get(member["username"])
-            display = member.get("display_name", "")
-            if user is None:
-                user = users[member["username"]] = User(username=member["username"], display_name=display)
-                user.set_unusable_password()
-                user.save()
-                self.report.change(heading, _("+ new user %(username)s (no password yet)") % member)
-            elif display and user.display_name != display:
-                self.report.change(heading, f"~ user {user.username}: {user.display_name!r} → {display!r}")
-                user.display_name = display
-                user.save(update_fields=["display_name"])
+            user = self._user(users, member, heading)
             region = member.get("region")
             if region is not None and (member["company"], region) not in regions:
                 self.problem(doc.file, ("members", index, "region"), doc.lines, _(

@@ -101,6 +101,13 @@ def give_roles(project: Project, user, roles: Iterable[str], *, by) -> list[str]
 
     Every role is checked first, so a bad one leaves nothing half-given.
     """
+    roles = _checked_roles(project, roles, by)
+    with transaction.atomic():
+        return _grant(project, user, roles, by)
+
+
+def _checked_roles(project: Project, roles: Iterable[str], by) -> list[str]:
+    """The roles, each from the project's catalogue and one `by` may give; refused before anything is written."""
     roles = list(roles)
     if not roles:
         raise MemberError("choose at least one role", "请至少选择一个角色")
@@ -108,8 +115,7 @@ def give_roles(project: Project, user, roles: Iterable[str], *, by) -> list[str]
     for role in roles:
         check_role(project, role, catalogue)
         _check_giver(role, by)
-    with transaction.atomic():
-        return _grant(project, user, roles, by)
+    return roles
 
 
 def _check_giver(role: str, by) -> None:
@@ -157,13 +163,7 @@ def invite(project: Project, *, username: str, display_name: str, email: str, ro
     """A new user who cannot log in until they set a password through the invitation's link, with these roles."""
     User = get_user_model()
     username, display_name, email = username.strip(), display_name.strip(), email.strip()
-    roles = list(roles)
-    if not roles:
-        raise MemberError("choose at least one role", "请至少选择一个角色")
-    catalogue = role_catalogue(project)
-    for role in roles:
-        check_role(project, role, catalogue)
-        _check_giver(role, by)
+    roles = _checked_roles(project, roles, by)
     with transaction.atomic():
         if User.objects.filter(username__iexact=username).exists():
             raise MemberError(f"the user name {username} is taken: add that user instead",
