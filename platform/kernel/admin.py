@@ -21,8 +21,7 @@ from accounts.models import Membership
 from . import units
 from .customers import claim, extra_problems
 from .errors import InvalidPhone, KernelError
-from .models import (Building, Customer, CustomerRegistration, Payment, Project, QueueBatch, QueueNumber, Unit,
-                     UnitHold)
+from .models import Building, Customer, CustomerRegistration, Payment, Project, QueueBatch, QueueNumber, Unit, UnitHold
 from .phones import mask_phone, normalise_phone
 from .visibility import PhoneVisibility
 

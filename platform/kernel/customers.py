@@ -28,8 +28,15 @@ from definitions.errors import format_path
 
 from .access import MANAGER_ROLES, roles_in
 from .audit import stamp
-from .errors import (CustomerNotFound, CustomerProtected, DuplicatePhone, InvalidCustomerData, InvalidPhone,
-                     NotPermitted, ReassignReasonRequired)
+from .errors import (
+    CustomerNotFound,
+    CustomerProtected,
+    DuplicatePhone,
+    InvalidCustomerData,
+    InvalidPhone,
+    NotPermitted,
+    ReassignReasonRequired,
+)
 from .models.customers import Customer, CustomerMerge, CustomerRegistration
 from .models.projects import Project
 from .phones import mask_phone, normalise_phone

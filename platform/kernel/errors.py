@@ -65,12 +65,12 @@ class UnitUnavailable(KernelError):
     template_zh = "房源 {unit} 已不可售（{reason_zh}）"
 
     @classmethod
-    def held_by(cls, unit: str, reference: str) -> "UnitUnavailable":
+    def held_by(cls, unit: str, reference: str) -> UnitUnavailable:
         return cls(unit=unit, holder=reference,
                    reason_en=f"held by {reference}", reason_zh=f"已被 {reference} 锁定")
 
     @classmethod
-    def in_status(cls, unit: str, status: str, status_zh: str) -> "UnitUnavailable":
+    def in_status(cls, unit: str, status: str, status_zh: str) -> UnitUnavailable:
         return cls(unit=unit, holder=None, reason_en=status, reason_zh=status_zh)
 
 
@@ -304,4 +304,5 @@ class QueueNumberLimitReached(KernelError):
     code = "queue_number_limit_reached"
     template_en = ("customer {customer} already holds {numbers} in batch {batch}: a customer may hold at most "
                    "{limit} there (project setting queue_numbers_per_customer)")
-    template_zh = "客户 {customer} 在批次 {batch} 已持有排号 {numbers}：每位客户在每个批次最多 {limit} 个（项目设置「每位客户每批次可持有的排号数」）"
+    template_zh = ("客户 {customer} 在批次 {batch} 已持有排号 {numbers}：每位客户在每个批次最多 {limit} 个"
+                   "（项目设置「每位客户每批次可持有的排号数」）")

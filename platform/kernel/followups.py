@@ -27,8 +27,16 @@ from django.utils import timezone
 
 from .access import memberships_of, roles_in
 from .audit import stamp
-from .errors import (CustomerNotRegistered, FollowUpChannelUnknown, FollowUpDateInPast, FollowUpNoteTooLong,
-                     FollowUpStageUnknown, KernelError, NotAMember, NotPermitted)
+from .errors import (
+    CustomerNotRegistered,
+    FollowUpChannelUnknown,
+    FollowUpDateInPast,
+    FollowUpNoteTooLong,
+    FollowUpStageUnknown,
+    KernelError,
+    NotAMember,
+    NotPermitted,
+)
 from .models.customers import CustomerRegistration
 from .models.followups import FollowUp, FollowUpChannel
 from .models.projects import Project

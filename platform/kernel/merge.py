@@ -41,8 +41,14 @@ from django.utils.module_loading import import_module
 from .access import MANAGER_ROLES, memberships_of
 from .audit import stamp
 from .errors import CustomerNotFound, KernelError, MergeConflict, MergeSameCustomer, NotPermitted
-from .models.customers import (ChangeStatus, Customer, CustomerChangeRequest, CustomerMerge, CustomerRegistration,
-                               CustomerRelation)
+from .models.customers import (
+    ChangeStatus,
+    Customer,
+    CustomerChangeRequest,
+    CustomerMerge,
+    CustomerRegistration,
+    CustomerRelation,
+)
 from .models.dunning import DunningNotice
 from .models.followups import FollowUp
 from .models.projects import Project

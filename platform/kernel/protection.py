@@ -14,7 +14,6 @@ from datetime import datetime
 from django.utils import timezone
 
 from .access import MANAGER_ROLES, roles_in
-from .errors import CustomerProtected
 from .models.customers import CustomerRegistration
 
 

@@ -19,8 +19,15 @@ from django.utils import timezone
 
 from . import customers
 from .access import MANAGER_ROLES, roles_in
-from .errors import (ChangeRequestDecided, ChangeRequestNotFound, ChangeRequestPending, CustomerNotFound,
-                     InvalidCustomerData, NothingToChange, NotPermitted)
+from .errors import (
+    ChangeRequestDecided,
+    ChangeRequestNotFound,
+    ChangeRequestPending,
+    CustomerNotFound,
+    InvalidCustomerData,
+    NothingToChange,
+    NotPermitted,
+)
 from .models.customers import ChangeStatus, Customer, CustomerChangeRequest, CustomerRegistration
 from .models.projects import Project
 from .phones import normalise_phone

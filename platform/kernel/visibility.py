@@ -30,7 +30,7 @@ class PhoneVisibility:
     project_id: int | None = None  # a page about one project: only it counts
 
     @classmethod
-    def for_user(cls, user: Any, project_id: int | None = None) -> "PhoneVisibility":
+    def for_user(cls, user: Any, project_id: int | None = None) -> PhoneVisibility:
         user_id = getattr(user, "pk", None) if getattr(user, "is_authenticated", False) else None
         return cls(user_id, memberships_of(user_id), project_id)
 

@@ -329,8 +329,8 @@ def phone_lookup(project_id: int, viewer: Any, phone: str, *, now: datetime | No
         return None
     if not project.company.share_customers:
         return {"status": "elsewhere"}
-    return {"status": "shared", "customer_id": customer.pk, "name": customer.name, "phone": shown, "consultant": "", "consultant_id": None,
-            "protected_until": None, "may_serve": True, "visited_before": False}
+    return {"status": "shared", "customer_id": customer.pk, "name": customer.name, "phone": shown, "consultant": "",
+            "consultant_id": None, "protected_until": None, "may_serve": True, "visited_before": False}
 
 
 # Campaigns
