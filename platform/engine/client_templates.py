@@ -35,8 +35,7 @@ import simplejson
 from django.conf import settings
 from django.db import transaction
 
-from definitions import DefinitionError, Environment, Problem, build
-from definitions import canonical
+from definitions import DefinitionError, Environment, Problem, build, canonical
 from definitions.entity import check_entity_schema
 from definitions.errors import closest
 from definitions.files import read_text

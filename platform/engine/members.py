@@ -16,8 +16,8 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from accounts.models import Membership, MembershipChange
-from definitions.roles import STANDARD_ROLES, RoleSpec, role_title_map
 from definitions.errors import closest
+from definitions.roles import STANDARD_ROLES, RoleSpec, role_title_map
 from kernel.models import Project
 
 from .models import FlowVersion, VersionStatus

@@ -4,8 +4,16 @@ See docs/engine.md. Each public function checks who may do what, runs in one dat
 transaction, and fails with an `EngineError` subclass whose message a user can act on.
 """
 from .errors import (
-    BadRequest, EngineError, GuardFailed, InvalidForm, NotPermitted, RecordChanged, RecordNotFound, TaskNotOpen,
-    TransitionNotAvailable, UnitUnavailable,
+    BadRequest,
+    EngineError,
+    GuardFailed,
+    InvalidForm,
+    NotPermitted,
+    RecordChanged,
+    RecordNotFound,
+    TaskNotOpen,
+    TransitionNotAvailable,
+    UnitUnavailable,
 )
 
 __all__ = [

@@ -77,7 +77,7 @@ class TaskNotOpen(EngineError):
     code = "task_not_open"
 
     @classmethod
-    def closed(cls, task, reference: str) -> "TaskNotOpen":
+    def closed(cls, task, reference: str) -> TaskNotOpen:
         zh = "完成" if task.status == "done" else "取消"
         en_title, zh_title = task_titles(task)
         return cls(f"the task “{en_title}” of {reference} is already {task.status}",

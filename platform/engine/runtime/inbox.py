@@ -21,7 +21,7 @@ its flows' whole pool.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import datetime, timezone as dt_timezone
+from datetime import UTC, datetime
 
 from django.db import connection
 from django.db.models import DateTimeField, F, OuterRef, Q, QuerySet, Subquery, Value
@@ -35,8 +35,8 @@ from ..models import HistoryEntry, Record, Task, TaskCandidate, TaskStatus
 from ..models.record_keys import CUSTOMER_KEY, UNIT_KEY, key_values
 from .visibility import own_work, restricted_roles
 
-_LAST = datetime(9999, 12, 31, tzinfo=dt_timezone.utc)  # tasks without a due time sort last…
-_FIRST = datetime(1, 1, 2, tzinfo=dt_timezone.utc)  # …in either direction
+_LAST = datetime(9999, 12, 31, tzinfo=UTC)  # tasks without a due time sort last…
+_FIRST = datetime(1, 1, 2, tzinfo=UTC)  # …in either direction
 _PROJECT_SOURCES = 8  # claimable tasks as one source per project up to this many projects
 SEARCH_MATCHES = 200  # customers or units a search term may stand for; a wider term must be narrowed
 

@@ -18,7 +18,6 @@ from django.db import transaction
 from django.utils import timezone
 
 from definitions.actions import ActionSpec
-
 from kernel import receivables as kernel_receivables
 from kernel import units as kernel_units
 from kernel.actions import ActionContext

@@ -1,7 +1,7 @@
 """Starting records: numbered per project and flow, gapless, on the published version."""
 from __future__ import annotations
 
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 

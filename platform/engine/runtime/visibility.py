@@ -109,7 +109,7 @@ def restricted_roles(roles: frozenset[str]) -> frozenset[str]:
 
 
 def own_work(user_id: int, *, project_id: int | None = None, held_before: bool = True,
-             by_record_key: bool = False) -> "OwnWork":
+             by_record_key: bool = False) -> OwnWork:
     """The records that are the user's own work (the module's rule 3), as a condition of a query.
 
     On a Record query by default; `by_record_key=True` on a query of rows that carry a

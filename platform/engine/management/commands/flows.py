@@ -8,16 +8,14 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from definitions import DefinitionError, load_flows
-from definitions import canonical
+from definitions import DefinitionError, canonical, load_flows
 from definitions.errors import Problem, closest
 from definitions.files import read_text
 from definitions.yamlio import load_yaml
-from kernel.models import Project
-from kernel.zones import local_text
-
 from engine import client_templates, versions
 from engine.environment import environment
+from kernel.models import Project
+from kernel.zones import local_text
 
 
 def _inside(path: Path, folder: Path) -> bool:
