@@ -15,8 +15,7 @@ from django.utils.translation import gettext as _
 from accounts.models import Membership
 from kernel.models import Project
 
-from . import memo
-from . import campaigns, collections, conversion, funnel, inventory, rankings, sales, targets, visits
+from . import campaigns, collections, conversion, funnel, inventory, memo, rankings, sales, targets, visits
 from .names import people
 from .periods import Kind, Period, twelve_months
 from .scope import Scope

@@ -20,8 +20,17 @@ from django.db.models import Max
 from django.utils import timezone
 
 from engine.models import FlowVersion, HistoryEntry, Record, RecordCounter
-from kernel.models import (Customer, CustomerRegistration, PaymentKind, Project, SaleStatus, Unit, UnitHold,
-                           Visit, VisitKind)
+from kernel.models import (
+    Customer,
+    CustomerRegistration,
+    PaymentKind,
+    Project,
+    SaleStatus,
+    Unit,
+    UnitHold,
+    Visit,
+    VisitKind,
+)
 from kernel.models.payments import Payment
 
 BATCH = 5000

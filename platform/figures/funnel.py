@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from django.db.models import BigIntegerField, Count, F, Q
 from django.db.models.functions import Cast
-from django.utils.translation import gettext as _, pgettext
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from kernel.models import Project
 

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .models import GroupMembership
 from kernel.models import Company, Project, Region
+
+from .models import GroupMembership
 
 
 @dataclass(frozen=True)

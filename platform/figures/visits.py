@@ -15,19 +15,18 @@ from datetime import date, timedelta
 
 from django.db.models import Count, Exists, F, OuterRef, QuerySet
 from django.db.models.functions import TruncDate
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from accounts.models import Membership
 from kernel.models import CustomerRegistration, Project, Visit, VisitKind
 
 from . import memo
 from .buckets import bucket_days, day_key
+from .names import coded_titles, people, source_title
 from .periods import Kind, Period, add_months
 from .scope import Scope
 from .tables import COUNT, DAY, MONTH, TEXT, Chart, Column, Headline, Section, Table
-
-from django.utils.translation import gettext as _, pgettext
-
-from .names import coded_titles, people, source_title
 
 
 def visits(scope: Scope) -> QuerySet:
