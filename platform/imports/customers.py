@@ -15,9 +15,11 @@ from datetime import datetime, time, timedelta
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
-from django.utils.translation import gettext, gettext_lazy as _
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from import_export import fields, widgets
 from import_export.instance_loaders import BaseInstanceLoader
+from simple_history.utils import bulk_create_with_history
 
 from kernel import customers as kernel_customers
 from kernel import visits as kernel_visits
@@ -25,7 +27,6 @@ from kernel.errors import InvalidPhone
 from kernel.models import Campaign, Customer, CustomerMerge, CustomerRegistration, Visit, VisitKind
 from kernel.phones import normalise_phone
 from kernel.zones import local_text
-from simple_history.utils import bulk_create_with_history
 
 from .base import Context, KindResource
 from .columns import Choice, Column, lazy_choices

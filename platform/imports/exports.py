@@ -16,9 +16,9 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db.models import Prefetch
-from django.utils import timezone
-from django.utils import translation
-from django.utils.translation import gettext, gettext_lazy as _
+from django.utils import timezone, translation
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from openpyxl import Workbook
 
 from kernel import followups
@@ -131,9 +131,8 @@ def commissions(project: Project) -> Table:
 
 def _referrer_names(query) -> dict[str, str]:
     """A referrer is keyed by what the flow passes, a customer's id in the shipped flows: their name, one query."""
-    from plugins.commission.models import BeneficiaryKind
-
     from kernel.models import Customer
+    from plugins.commission.models import BeneficiaryKind
 
     keys = {b for b in query.filter(beneficiary_kind=BeneficiaryKind.REFERRER).values_list("beneficiary", flat=True)
             .distinct() if str(b).isdigit()}

@@ -18,7 +18,8 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db.models import Max
-from django.utils.translation import gettext, gettext_lazy as _
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from import_export import fields
 
 from kernel.models import Unit, UnitHold

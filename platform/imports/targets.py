@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from django.utils.translation import gettext, gettext_lazy as _
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from import_export import fields, widgets
 from import_export.instance_loaders import ModelInstanceLoader
 

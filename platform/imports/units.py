@@ -10,7 +10,8 @@ from __future__ import annotations
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.utils.translation import gettext, gettext_lazy as _
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from import_export import fields
 
 from kernel.models import Building, SaleStatus, Unit, UnitHold
@@ -46,7 +47,7 @@ AREA = {"places": 2, "above": Decimal("0"), "maximum": Decimal("999999.99"), "re
 class BuildingCell(Text):
     """A building of the project by its code; a new code makes a new building (written in the write phase only)."""
 
-    def __init__(self, resource: "UnitResource"):
+    def __init__(self, resource: UnitResource):
         super().__init__(16, required=True)
         self.resource = resource
 

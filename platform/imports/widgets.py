@@ -115,8 +115,9 @@ class Pick(widgets.Widget):
             return self.default
         found = choice_of(text_of(value), self.choices())
         if found is None:
-            from .columns import LANGUAGES  # noqa: F401  (titles in the page's language below)
             from django.utils.translation import get_language
+
+            from .columns import LANGUAGES  # noqa: F401  (titles in the page's language below)
 
             language = get_language() or "zh-hans"
             known = "、".join(c.title(language) for c in self.choices()) if language.startswith("zh") else \
