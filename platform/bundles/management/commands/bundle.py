@@ -9,11 +9,10 @@ from django.db import transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from kernel.models import Project
-
 from bundles.apply import Report, apply
 from bundles.export import ExportError, default_client, export
 from bundles.reader import read_bundle
+from kernel.models import Project
 
 
 class Command(BaseCommand):
