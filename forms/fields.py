@@ -12,11 +12,31 @@ from django import forms
 from django.core.validators import DecimalValidator
 from django.utils.translation import gettext_lazy as _
 
-from .parsing import (MAX_JSON_DEPTH, MONEY_MAX_DIGITS, MoneyTooLarge, json_depth, parse_date, parse_datetime,
-                      parse_decimal, parse_key, parse_money, parse_percent, percent_text)
+from .parsing import (
+    MAX_JSON_DEPTH,
+    MONEY_MAX_DIGITS,
+    MoneyTooLarge,
+    json_depth,
+    parse_date,
+    parse_datetime,
+    parse_decimal,
+    parse_key,
+    parse_money,
+    parse_percent,
+    percent_text,
+)
 from .refs import CustomerOption, Refs
-from .widgets import (BuyersWidget, DateInput, DateTimeInput, MoneyInput, PercentInput, Picked, PickerInput, Typed,
-                      money_text)
+from .widgets import (
+    BuyersWidget,
+    DateInput,
+    DateTimeInput,
+    MoneyInput,
+    PercentInput,
+    Picked,
+    PickerInput,
+    Typed,
+    money_text,
+)
 
 HUNDRED_PERCENT = Decimal(1)
 _PHONE_TAIL = re.compile(r"^\+?[\d*]{7,}$")

@@ -16,8 +16,19 @@ from django import forms
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from .fields import (BuyersField, CustomerField, DecimalTextField, JSONTextField, LinesField, MoneyField,
-                     PercentField, SchemaDateField, SchemaDateTimeField, UnitField, UserField)
+from .fields import (
+    BuyersField,
+    CustomerField,
+    DecimalTextField,
+    JSONTextField,
+    LinesField,
+    MoneyField,
+    PercentField,
+    SchemaDateField,
+    SchemaDateTimeField,
+    UnitField,
+    UserField,
+)
 from .refs import Refs
 
 DEFAULT_ZONE = "Asia/Shanghai"

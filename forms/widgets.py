@@ -21,7 +21,7 @@ class Picked(str):
 
     label: str
 
-    def __new__(cls, value: str, label: str | None = None) -> "Picked":
+    def __new__(cls, value: str, label: str | None = None) -> Picked:
         made = super().__new__(cls, value)
         made.label = label or value
         return made
