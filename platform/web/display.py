@@ -21,9 +21,8 @@ from zoneinfo import ZoneInfo
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateformat import format as date_format
-from django.utils.translation import get_language
+from django.utils.translation import get_language, pgettext
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext
 
 from kernel.personal_fields import masked, personal_kind, sees_in_full
 from kernel.zones import zone_name
@@ -92,9 +91,9 @@ class Shown:
     text: str = DASH
     link: str | None = None
     note: str = ""
-    pairs: list[tuple[str, "Shown"]] | None = None
+    pairs: list[tuple[str, Shown]] | None = None
     headers: list[str] | None = None
-    rows: list[list["Shown"]] | None = None
+    rows: list[list[Shown]] | None = None
 
     @property
     def empty(self) -> bool:
@@ -146,7 +145,7 @@ class References:
 
     @classmethod
     def load(cls, found: Mapping[str, set[int]], *, project_id: int, viewer,
-             owners: Iterable[int] = ()) -> "References":
+             owners: Iterable[int] = ()) -> References:
         """`owners`: the users the record names as its own (kernel.personal_fields.owners of its data)."""
         from accounts.models import User
         from kernel.access import roles_in

@@ -10,7 +10,6 @@ import logging
 import re
 import time
 import uuid
-
 from contextvars import ContextVar
 
 log = logging.getLogger("web.request")

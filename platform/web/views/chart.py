@@ -24,7 +24,6 @@ from engine.models import Record
 from engine.runtime.access import can_see, roles_in
 from engine.runtime.visibility import visible_records
 from kernel.models import Building, Project, SaleStatus, Unit, UnitHold
-
 from web.display import money as yuan
 
 from .display import square_metres

@@ -8,12 +8,12 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import get_language, pgettext
 
+from accounts.models import Membership
 from definitions import Problem
 from definitions.roles import role_titles
 from definitions.yamlio import load_yaml
 from engine.runtime import EngineError
 from engine.runtime.access import can_administer, can_see, roles_in
-from accounts.models import Membership
 from kernel.access import memberships_of
 from kernel.models import Project
 

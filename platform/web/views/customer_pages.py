@@ -28,7 +28,7 @@ from kernel.protection import ensure_may_act
 from kernel.visibility import PhoneVisibility, with_registrations
 
 from .common import lang, refused
-from .customers import (RelationForm, change_rows, customer_schema, load_customer, manager_projects, shown_phone)
+from .customers import RelationForm, change_rows, customer_schema, load_customer, manager_projects, shown_phone
 from .lookups import PageRefs
 
 # The details the edit page changes; the profile's `source` is not one: the customer's source is the source type

@@ -19,7 +19,7 @@ from engine.models import HistoryEntry
 from kernel.models import FollowUp, Payment, Project, Unit, Visit
 from kernel.protection_history import protection_history
 
-from ..display import DASH, day, money, moment
+from ..display import DASH, day, moment, money
 from .common import text
 from .customer_list import channel_titles, source_titles, stage_title
 from .record_history import Titles, headline
@@ -99,7 +99,7 @@ def intention(visits: list[Visit], projects: dict[int, Project], profile_source:
             (_("Campaign"), campaign.campaign.name if campaign else DASH)]
 
 
-def protection_events(customer_id: int, projects: dict[int, Project]) -> list["Event"]:
+def protection_events(customer_id: int, projects: dict[int, Project]) -> list[Event]:
     """Who had the customer, in words: registered, reassigned (by whom, why), renewed, claimed after the
     protection ended, released on expiry (kernel.protection_history; three queries)."""
     by_code = {p.code: p for p in projects.values()}

@@ -30,19 +30,26 @@ from engine.runtime.visibility import visible_records
 from engine.versions import definition_for
 from forms.fields import CustomerField
 from kernel.access import MANAGER_ROLES
-from kernel.followups import may_log_follow_up
 from kernel.customer_scope import scope_for
 from kernel.customers import survivor_of
+from kernel.followups import may_log_follow_up
 from kernel.history import customer_changes
-from kernel.models import (ChangeStatus, Customer, CustomerChangeRequest, CustomerMerge, CustomerRelation, Payment,
-                           RelationKind)
+from kernel.models import (
+    ChangeStatus,
+    Customer,
+    CustomerChangeRequest,
+    CustomerMerge,
+    CustomerRelation,
+    Payment,
+    RelationKind,
+)
 from kernel.personal_fields import mask_id_number
 from kernel.phones import mask_phone
 from kernel.schemas import cached_schema
 from kernel.visibility import PhoneVisibility, customer_payload
 from kernel.visits import FRONT_DESK_ROLES
 
-from ..display import DASH, Display, References, day, money, moment, shown_phone
+from ..display import DASH, Display, References, day, moment, money, shown_phone
 from .common import lang, task_title
 from .customer_timeline import decorate_deals, intention, stage_title, timeline, total_paid
 from .lookups import PageRefs

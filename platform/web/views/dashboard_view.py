@@ -10,7 +10,8 @@ from datetime import date
 from decimal import Decimal
 
 from django.http import QueryDict
-from django.utils.translation import gettext as _, pgettext, pgettext_lazy
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext, pgettext_lazy
 
 from figures.board import Board
 from figures.periods import BadPeriod, Kind, Period, period_of

@@ -28,14 +28,15 @@ from django.views.decorators.http import require_GET
 
 from accounts.models import Membership
 from forms.parsing import parse_key
-from kernel import followups, visits as desk
+from kernel import followups
+from kernel import visits as desk
 from kernel.access import roles_in
 from kernel.errors import CustomerProtected, InvalidCustomerData, InvalidPhone, KernelError, NotPermitted
 from kernel.models import Campaign, Project, Visit, VisitKind
 from kernel.phones import normalise_phone
 from kernel.visibility import PhoneVisibility
 
-from ..display import DASH, DATE_FORMATS, day, money, moment
+from ..display import DASH, DATE_FORMATS, day, moment, money
 from .common import consultants_of, lang, refused, request_key
 
 PAGE_SIZE = 50

@@ -18,7 +18,8 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.utils.translation import gettext, gettext_lazy as _
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from imports import exports
@@ -27,7 +28,6 @@ from imports.kinds import IMPORT_ROLES, KINDS, NAMES
 from imports.models import ImportJob, JobStatus
 from imports.template_files import template_workbook
 from kernel import dunning
-from kernel.access import MANAGER_ROLES
 from kernel.models import Project
 from kernel.visibility import PhoneVisibility
 from kernel.zones import zone_name

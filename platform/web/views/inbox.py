@@ -17,7 +17,8 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.utils.translation import gettext, gettext_lazy as _, ngettext
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from engine.models import HistoryEntry, Record, Task
@@ -25,18 +26,17 @@ from engine.runtime import EngineError, approvals, tasks
 from engine.runtime.inbox import inbox, matching_records
 from engine.runtime.visibility import unseen
 from engine.versions import definition_by_id
+from forms.parsing import parse_key
 from kernel.access import memberships_of
 from kernel.models import Project
 from web.models import SavedFilter
 
-from forms.parsing import parse_key
-
 from .common import lang, task_title, text
 from .customer_list import reminders
-from .record_page import hidden_words
+from .dunning_panel import notices_for
 from .list_filters import ORDERS, flow_choices, parse_order, parse_state, state_choices
 from .record_facts import due_in_words, facts_for, local_time, published_definitions
-from .dunning_panel import notices_for
+from .record_page import hidden_words
 
 PAGE_SIZE = 50
 COUNT_CAP = 1000  # badges say "1000+" beyond this; counting further costs time nobody needs

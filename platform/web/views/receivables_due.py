@@ -31,7 +31,8 @@ from django.http import HttpResponse, QueryDict
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext, gettext_lazy as _, pgettext
+from django.utils.translation import gettext, pgettext
+from django.utils.translation import gettext_lazy as _
 from openpyxl import Workbook
 from openpyxl.styles import Font
 
@@ -39,8 +40,8 @@ from engine.models import Record
 from forms.parsing import parse_key
 from kernel import dunning
 from kernel.models import Customer, CustomerRegistration, Project, Unit
-from kernel.settings_schema import dunning_days_ahead
 from kernel.phones import mask_phone
+from kernel.settings_schema import dunning_days_ahead
 from kernel.visibility import PhoneVisibility
 from kernel.zones import zone_name
 

@@ -21,7 +21,7 @@ from documents.models import DocumentTemplate, IssuedDocument
 from documents.rendering import FontsMissing, pdf
 from engine.models import Record
 from kernel.models import Payment, PaymentKind
-from web.display import money, moment
+from web.display import moment, money
 
 from .common import lang, refused
 from .record_page import RecordHidden, visible

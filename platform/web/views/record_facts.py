@@ -14,8 +14,7 @@ from django.utils import timezone
 from django.utils.translation import ngettext
 
 from kernel.models import Customer, Unit
-
-from web.display import money, moment
+from web.display import moment, money
 
 # deal_price is the amount a deal is about; flows without one show their first money field
 MAIN_AMOUNT = "deal_price"

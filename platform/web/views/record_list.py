@@ -15,7 +15,8 @@ from django.core.paginator import Paginator
 from django.db.models import F, Q, QuerySet
 from django.http import Http404, QueryDict
 from django.shortcuts import redirect, render
-from django.utils.translation import gettext, gettext_lazy as _
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from engine.models import FlowVersion, Record, VersionStatus
 from engine.runtime.access import can_see, roles_in

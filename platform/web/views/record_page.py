@@ -34,9 +34,9 @@ from kernel import personal_fields
 from web.display import Display, References, collect_all, moment
 
 from .common import lang, refused, roles_text, text
+from .lookups import form_options
 from .record_history import Titles, entries
 from .record_money import receivables_section
-from .lookups import form_options
 from .record_steps import build_steps, split_steps
 from .record_tasks import approval_views, colleagues, deadlines, holder_text, task_views
 

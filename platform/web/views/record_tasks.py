@@ -15,7 +15,7 @@ from django.utils.translation import pgettext
 
 from engine.runtime import approvals
 from engine.runtime.access import MANAGER_ROLES
-from web.display import Display, Shown, credit_titles, joined, money, moment, percent
+from web.display import Display, Shown, credit_titles, joined, moment, money, percent
 
 from .common import lang, text
 from .record_history import Titles

@@ -6,8 +6,19 @@ from __future__ import annotations
 
 from .record_page import record_page
 from .task_actions import (
-    add_approver, claim, complete, delegate, fire_transition, reassign, return_delegation, send_back, task_action,
-    transfer, unclaim, vote, withdraw,
+    add_approver,
+    claim,
+    complete,
+    delegate,
+    fire_transition,
+    reassign,
+    return_delegation,
+    send_back,
+    task_action,
+    transfer,
+    unclaim,
+    vote,
+    withdraw,
 )
 
 __all__ = ["add_approver", "claim", "complete", "delegate", "fire_transition", "reassign", "record_page",

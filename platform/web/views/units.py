@@ -22,11 +22,10 @@ from engine.runtime.access import can_see, roles_in
 from engine.runtime.visibility import visible_records
 from engine.versions import definition_for
 from kernel.models import Customer, ReleaseReason, SaleStatus, Unit, UnitHold
-
-from .common import text
 from web.display import moment, zone_name
 from web.display import money as yuan
 
+from .common import text
 from .display import person, person_of, square_metres
 from .start import _startable
 

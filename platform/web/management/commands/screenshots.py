@@ -20,9 +20,9 @@ Running it again reuses those deals (found by their units).
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
