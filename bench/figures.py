@@ -20,7 +20,8 @@ import time
 from datetime import date, timedelta
 from decimal import Decimal
 
-from .db import bench_database, parser as bench_parser, setup_django, vacuum
+from .db import bench_database, setup_django, vacuum
+from .db import parser as bench_parser
 from .stats import machine, percentile, table
 
 FULL = {"units": 10_000, "customers": 100_000, "visits": 1_000_000, "deals": 50_000, "payments": 200_000}

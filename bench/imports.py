@@ -22,7 +22,8 @@ import time
 import tracemalloc
 from decimal import Decimal
 
-from .db import bench_database, parser as bench_parser, setup_django
+from .db import bench_database, setup_django
+from .db import parser as bench_parser
 from .stats import machine, table
 
 UNIT_HEADERS = ["building", "code", "floor", "position", "layout", "built_area", "inner_area", "orientation",

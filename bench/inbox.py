@@ -21,7 +21,8 @@ import re
 import time
 from datetime import timedelta
 
-from .db import bench_database, needs_postgres, parser as bench_parser, setup_django
+from .db import bench_database, needs_postgres, setup_django
+from .db import parser as bench_parser
 from .stats import machine, percentile, table
 
 ROLES = ["sales_consultant", "sales_manager", "finance", "contract_clerk", "customer_service",

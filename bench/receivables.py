@@ -22,7 +22,8 @@ import time
 from datetime import date, timedelta
 from decimal import Decimal
 
-from .db import Counter, bench_database, counting, parser as bench_parser, setup_django, vacuum
+from .db import Counter, bench_database, counting, setup_django, vacuum
+from .db import parser as bench_parser
 from .figures import timed
 from .stats import machine, percentile, table
 

@@ -38,7 +38,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
-from .db import bench_database, needs_postgres, parser as bench_parser, setup_django, vacuum
+from .db import bench_database, needs_postgres, setup_django, vacuum
+from .db import parser as bench_parser
 from .stats import CpuMeter, machine, percentile, table
 
 ROOT = Path(__file__).resolve().parents[1]

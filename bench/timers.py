@@ -20,7 +20,8 @@ import sys
 import time
 from datetime import timedelta
 
-from .db import bench_database, needs_postgres, parser as bench_parser, setup_django, vacuum
+from .db import bench_database, needs_postgres, setup_django, vacuum
+from .db import parser as bench_parser
 from .stats import CpuMeter, machine, median, table
 
 
