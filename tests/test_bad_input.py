@@ -145,7 +145,7 @@ def test_flow_and_schema_files_that_are_not_utf8_are_one_problem_with_the_line(t
 
 def test_a_byte_order_mark_is_not_a_problem(db, tmp_path):
     path = tmp_path / "rules.yaml"
-    path.write_bytes(b"\xef\xbb\xbf" + "basis: unit\n".encode())
+    path.write_bytes(b"\xef\xbb\xbf" + b"basis: unit\n")
     out = StringIO()
 
     call_command("rules", "validate", "pricing", str(path), stdout=out)

@@ -17,8 +17,22 @@ from kernel.models import Unit
 from tests.flows.conftest import world  # noqa: F401  (the fixture)
 from tests.flows.steps import payments
 
-from .journey import (Personas, approve, complete_task, fill, fire, fits, linked_reference, open_linked,
-                      open_record, pick, start, state, step_form, summary)
+from .journey import (
+    Personas,
+    approve,
+    complete_task,
+    fill,
+    fire,
+    fits,
+    linked_reference,
+    open_linked,
+    open_record,
+    pick,
+    start,
+    state,
+    step_form,
+    summary,
+)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 PHONE = {"width": 390, "height": 844}

@@ -10,8 +10,8 @@ from django.utils import timezone
 
 from engine.models import Record
 from kernel.models import Customer, CustomerRegistration, FollowUp, Visit
-from tests.kernel.conftest import make_user
 from tests.flows.conftest import world  # noqa: F401  (the S1 project, a user per role, units, rules)
+from tests.kernel.conftest import make_user
 
 from .journey import Personas, fits, start, state, summary
 

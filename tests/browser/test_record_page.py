@@ -5,7 +5,7 @@ import pytest
 from engine.models import Record
 from engine.runtime import records
 from tests.flows.conftest import customers, world  # noqa: F401  (fixtures)
-from tests.flows.steps import fire, filed_contract
+from tests.flows.steps import filed_contract, fire
 from tests.flows.test_merchant_leasing import LICENCE
 
 from .conftest import log_in

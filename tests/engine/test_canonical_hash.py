@@ -7,7 +7,9 @@ from decimal import Decimal
 from html import unescape
 
 import pytest
-from hypothesis import given, settings as hypothesis_settings, strategies as st
+from hypothesis import given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
 from accounts.models import Membership
 from definitions import canonical

@@ -11,7 +11,7 @@ from accounts.models import Membership
 from definitions import DefinitionError
 from engine import client_templates, versions
 from engine.client_templates import TemplateFiles
-from engine.models import ClientTemplate, FlowVersion, Record
+from engine.models import ClientTemplate, FlowVersion
 from engine.runtime.records import start_record
 from engine.runtime.transitions import fire
 from kernel.models import Customer

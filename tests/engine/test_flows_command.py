@@ -1,4 +1,5 @@
 """`manage.py flows ...` as implementers and scripts use it."""
+from datetime import UTC
 from io import StringIO
 
 import pytest
@@ -175,10 +176,10 @@ def test_diagram_is_generated_from_the_definition():
 
 
 def test_list_shows_times_in_the_projects_zone_with_its_name(project):
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     versions.publish(project, "subscription")
-    FlowVersion.objects.update(published_at=datetime(2026, 12, 3, 6, 20, tzinfo=timezone.utc))
+    FlowVersion.objects.update(published_at=datetime(2026, 12, 3, 6, 20, tzinfo=UTC))
 
     english = run("list", "--project", "P1")[0]
     chinese = run("--lang", "zh", "list", "--project", "P1")[0]

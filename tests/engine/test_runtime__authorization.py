@@ -3,8 +3,7 @@ import pytest
 
 from engine import versions
 from engine.models import HistoryEntry, Record, Task
-from engine.runtime import NotPermitted, RecordNotFound
-from engine.runtime import approvals, moves, records, tasks, transitions
+from engine.runtime import NotPermitted, RecordNotFound, approvals, moves, records, tasks, transitions
 from engine.runtime.inbox import inbox
 
 GOOD = {"unit_id": 7, "price": "1000000.00", "discount_rate": "0.05"}

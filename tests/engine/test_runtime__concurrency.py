@@ -9,8 +9,7 @@ from django.utils import timezone
 
 from engine import versions
 from engine.models import HistoryEntry, Record, Task
-from engine.runtime import EngineError, RecordChanged, TransitionNotAvailable
-from engine.runtime import records, transitions
+from engine.runtime import EngineError, RecordChanged, records, transitions
 from engine.runtime.timers import fire_due_timers
 
 GOOD = {"unit_id": 7, "price": "1000000.00", "discount_rate": "0.05"}

@@ -5,9 +5,18 @@ import pytest
 from django.utils import timezone
 
 from engine import versions
-from engine.models import Record, Task, Timer
-from engine.runtime import GuardFailed, InvalidForm, NotPermitted, TransitionNotAvailable
-from engine.runtime import approvals, moves, records, tasks, transitions
+from engine.models import Task, Timer
+from engine.runtime import (
+    GuardFailed,
+    InvalidForm,
+    NotPermitted,
+    TransitionNotAvailable,
+    approvals,
+    moves,
+    records,
+    tasks,
+    transitions,
+)
 from engine.runtime.inbox import inbox
 from engine.runtime.timers import fire_due_timers
 

@@ -1,5 +1,5 @@
 """The huey consumer fires due timers every minute."""
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from huey.contrib.djhuey import HUEY
 
@@ -8,7 +8,7 @@ from engine.tasks import fire_due_timers_every_minute
 
 def test_the_timer_job_is_due_every_minute():
     for minute in (0, 1, 59):
-        due = HUEY.read_periodic(datetime(2026, 11, 23, 10, minute, tzinfo=timezone.utc))
+        due = HUEY.read_periodic(datetime(2026, 11, 23, 10, minute, tzinfo=UTC))
         assert "fire_due_timers_every_minute" in [task.name for task in due]
 
 

@@ -1,7 +1,7 @@
 """`today` in a transition: the project's local date, one value for the guard and every action."""
 from __future__ import annotations
 
-from datetime import date, datetime, timezone as dt_timezone
+from datetime import UTC, date, datetime
 
 import pytest
 from django.utils import timezone
@@ -12,7 +12,7 @@ from engine.runtime.context import project_today
 from .gadget import gadget, open_gadget  # noqa: F401  (gadget: a fixture)
 
 # 02:00 UTC on 15 June: 10:00 on the 15th in Shanghai, 22:00 on the 14th in New York
-MOMENT = datetime(2026, 6, 15, 2, 0, tzinfo=dt_timezone.utc)
+MOMENT = datetime(2026, 6, 15, 2, 0, tzinfo=UTC)
 
 
 @pytest.fixture
@@ -65,12 +65,12 @@ def test_without_a_time_zone_setting_the_installation_zone_applies(settings, peo
     assert "time_zone" not in project.settings
 
     # 15:30 UTC is already the next day in Tokyo
-    assert project_today(project, datetime(2026, 6, 15, 15, 30, tzinfo=dt_timezone.utc)) == date(2026, 6, 16)
+    assert project_today(project, datetime(2026, 6, 15, 15, 30, tzinfo=UTC)) == date(2026, 6, 16)
 
 
 def test_project_today_at_the_date_line(people):
     project = people["p1"]
     in_zone(project, "Asia/Shanghai")
 
-    assert [project_today(project, datetime(2026, 6, 14, h, 59, tzinfo=dt_timezone.utc)) for h in (15, 16)] == [
+    assert [project_today(project, datetime(2026, 6, 14, h, 59, tzinfo=UTC)) for h in (15, 16)] == [
         date(2026, 6, 14), date(2026, 6, 15)]  # midnight in Shanghai is 16:00 UTC

@@ -26,8 +26,18 @@ from engine import versions
 from engine.models import HistoryEntry, Record
 from figures.fill import dated
 from figures.models import Target
-from kernel.models import (Building, Campaign, Company, Customer, CustomerRegistration, Payment, Project, Region,
-                           Unit, Visit)
+from kernel.models import (
+    Building,
+    Campaign,
+    Company,
+    Customer,
+    CustomerRegistration,
+    Payment,
+    Project,
+    Region,
+    Unit,
+    Visit,
+)
 
 SH = ZoneInfo("Asia/Shanghai")
 

@@ -12,7 +12,6 @@ from figures.periods import Kind, Period, period_between, period_of
 from figures.scope import Scope
 
 
-
 @pytest.fixture(autouse=True)
 def english():
     with translation.override("en"):

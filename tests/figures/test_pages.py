@@ -1,9 +1,7 @@
 """The dashboard pages: who sees which figures, the export read back, a fixed number of queries, both languages."""
-from datetime import date
 from decimal import Decimal
 from io import BytesIO
 
-import pytest
 from django.urls import reverse
 from openpyxl import load_workbook
 

@@ -18,8 +18,25 @@ from plugins.commission.models import CommissionDeal
 from plugins.points.ledger import balance as points_balance
 
 from .steps import (
-    approve, assert_escalated, assert_last_history, assert_open_tasks, child, commission, file_contract, filed_contract,
-    fire, mortgage_contract, payments, pending_timers, refused, reject, run_timers, sale, send_back, state, survey,
+    approve,
+    assert_escalated,
+    assert_last_history,
+    assert_open_tasks,
+    child,
+    commission,
+    file_contract,
+    filed_contract,
+    fire,
+    mortgage_contract,
+    payments,
+    pending_timers,
+    refused,
+    reject,
+    run_timers,
+    sale,
+    send_back,
+    state,
+    survey,
     withdraw,
 )
 

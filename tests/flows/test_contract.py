@@ -17,9 +17,25 @@ from plugins.points.ledger import balance as points_balance
 from plugins.points.models import PointsAccount, PointsEntry
 
 from .steps import (
-    approve, assert_escalated, assert_last_history, assert_open_tasks, child, commission, contract_for, fire,
-    filed_contract, payments, pending_timers, referral_subscription, refused, reject, review_contract, run_timers, sale,
-    send_back, withdraw,
+    approve,
+    assert_escalated,
+    assert_last_history,
+    assert_open_tasks,
+    child,
+    commission,
+    contract_for,
+    filed_contract,
+    fire,
+    payments,
+    pending_timers,
+    referral_subscription,
+    refused,
+    reject,
+    review_contract,
+    run_timers,
+    sale,
+    send_back,
+    withdraw,
 )
 
 DRAFT = ("draft_contract", "work", "contract_clerk")

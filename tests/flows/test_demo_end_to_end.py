@@ -23,7 +23,16 @@ from plugins.commission.models import CommissionDeal
 from plugins.points.ledger import balance as points_balance
 
 from .steps import (
-    approve, assert_last_history, assert_open_tasks, child, commission, complete, fire, history, payments, sale,
+    approve,
+    assert_last_history,
+    assert_open_tasks,
+    child,
+    commission,
+    complete,
+    fire,
+    history,
+    payments,
+    sale,
 )
 
 

@@ -9,15 +9,28 @@ from decimal import Decimal as D
 import pytest
 
 from engine.models import Record
+from engine.runtime import GuardFailed, NotPermitted, TransitionNotAvailable, moves, records
 from engine.runtime.errors import ActionFailed
 from kernel import receivables
 from kernel.models import Receivable, ReceivableSchedule
 from kernel.payments import net_collections
-from engine.runtime import GuardFailed, NotPermitted, TransitionNotAvailable, moves, records
 
 from .steps import (
-    approve, assert_escalated, assert_last_history, assert_open_tasks, child, complete, fire, filed_contract, payments,
-    pending_timers, refused, run_timers, sale, send_back, withdraw,
+    approve,
+    assert_escalated,
+    assert_last_history,
+    assert_open_tasks,
+    child,
+    complete,
+    filed_contract,
+    fire,
+    payments,
+    pending_timers,
+    refused,
+    run_timers,
+    sale,
+    send_back,
+    withdraw,
 )
 
 BOOK = ("book_appointment", "work", ("handover_staff", "customer_service"))

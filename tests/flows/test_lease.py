@@ -13,8 +13,21 @@ import pytest
 from engine.runtime import GuardFailed, NotPermitted, TransitionNotAvailable, moves, records
 
 from .steps import (
-    approve, assert_escalated, assert_last_history, assert_open_tasks, child, complete, fire, payments, pending_timers,
-    refused, reject, run_timers, sale, send_back, withdraw,
+    approve,
+    assert_escalated,
+    assert_last_history,
+    assert_open_tasks,
+    child,
+    complete,
+    fire,
+    payments,
+    pending_timers,
+    refused,
+    reject,
+    run_timers,
+    sale,
+    send_back,
+    withdraw,
 )
 
 LISTED = ("follow_enquiries", "work", "leasing_agent")

@@ -12,12 +12,12 @@ from decimal import Decimal as D
 
 from django.utils import timezone
 
-from engine.runtime import GuardFailed, NotPermitted, TransitionNotAvailable, records
 from engine.models import Record
+from engine.runtime import GuardFailed, NotPermitted, TransitionNotAvailable, records
 from engine.runtime.errors import ActionFailed
 from kernel import receivables
-from kernel.payments import net_collections
 from kernel.models import ReceivableSchedule
+from kernel.payments import net_collections
 
 from .steps import approve, assert_open_tasks, child, complete, fire, payments, refused, sale
 

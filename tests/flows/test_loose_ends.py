@@ -26,8 +26,22 @@ from kernel.models import ReceivableSchedule, Unit
 from kernel.models.units import UnitHold
 
 from .steps import (
-    approve, assert_last_history, assert_open_tasks, child, complete, fire, filed_contract, payments,
-    pending_timers, queued, refused, reject, sale, send_back, state, survey,
+    approve,
+    assert_last_history,
+    assert_open_tasks,
+    child,
+    complete,
+    filed_contract,
+    fire,
+    payments,
+    pending_timers,
+    queued,
+    refused,
+    reject,
+    sale,
+    send_back,
+    state,
+    survey,
 )
 
 PREPARE = ("prepare_subscription", "work", "sales_consultant")

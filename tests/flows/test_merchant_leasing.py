@@ -11,8 +11,20 @@ import pytest
 from engine.runtime import GuardFailed, NotPermitted, TransitionNotAvailable, moves, records
 
 from .steps import (
-    approve, assert_escalated, assert_last_history, assert_open_tasks, complete, fire, payments, pending_timers,
-    refused, reject, run_timers, sale, send_back, withdraw,
+    approve,
+    assert_escalated,
+    assert_last_history,
+    assert_open_tasks,
+    complete,
+    fire,
+    payments,
+    pending_timers,
+    refused,
+    reject,
+    run_timers,
+    sale,
+    send_back,
+    withdraw,
 )
 
 QUALIFICATION = [("check_licence", "work", "merchant_manager"), ("check_brand", "work", "merchant_manager")]

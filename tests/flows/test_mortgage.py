@@ -14,8 +14,21 @@ from kernel.payments import net_collections
 from plugins.points.ledger import balance as points_balance
 
 from .steps import (
-    assert_escalated, assert_last_history, assert_open_tasks, child, commission, file_contract, fire, mortgage_contract,
-    payments, pending_timers, refused, run_timers, sale, send_back, withdraw,
+    assert_escalated,
+    assert_last_history,
+    assert_open_tasks,
+    child,
+    commission,
+    file_contract,
+    fire,
+    mortgage_contract,
+    payments,
+    pending_timers,
+    refused,
+    run_timers,
+    sale,
+    send_back,
+    withdraw,
 )
 
 COLLECT = ("collect_documents", "work", "mortgage_specialist")

@@ -13,8 +13,20 @@ from engine.runtime.errors import ActionFailed
 from kernel.models.queue import QueueNumber
 
 from .steps import (
-    assert_escalated, assert_last_history, assert_open_tasks, child, fire, payments, pending_timers, queued, refused,
-    register, run_timers, sale, send_back, withdraw,
+    assert_escalated,
+    assert_last_history,
+    assert_open_tasks,
+    child,
+    fire,
+    payments,
+    pending_timers,
+    queued,
+    refused,
+    register,
+    run_timers,
+    sale,
+    send_back,
+    withdraw,
 )
 
 COLLECT = ("collect_sincerity_deposit", "work", "sales_consultant")

@@ -11,9 +11,9 @@ from decimal import Decimal as D
 import pytest
 
 from engine.runtime import records
+from engine.runtime.errors import ActionFailed
 from kernel import receivables
 from kernel.models import ReceivableSchedule
-from engine.runtime.errors import ActionFailed
 
 from .steps import child, fire, payments, queued, review_contract
 

@@ -14,7 +14,6 @@ from datetime import date
 from decimal import Decimal as D
 
 import pytest
-
 from django.utils import timezone
 
 from engine.runtime import GuardFailed, records

@@ -9,15 +9,32 @@ from decimal import Decimal as D
 import pytest
 
 from engine.runtime import (
-    GuardFailed, InvalidForm, NotPermitted, TransitionNotAvailable, UnitUnavailable, moves, records,
+    GuardFailed,
+    InvalidForm,
+    NotPermitted,
+    TransitionNotAvailable,
+    UnitUnavailable,
+    moves,
+    records,
 )
 from kernel.models.queue import QueueNumber
 from kernel.payments import net_collections
 from plugins.points.ledger import balance as points_balance
 
 from .steps import (
-    approve, assert_escalated, assert_last_history, assert_open_tasks, child, commission, fire, payments,
-    pending_timers, queued, refused, run_timers, sale,
+    approve,
+    assert_escalated,
+    assert_last_history,
+    assert_open_tasks,
+    child,
+    commission,
+    fire,
+    payments,
+    pending_timers,
+    queued,
+    refused,
+    run_timers,
+    sale,
 )
 
 COMPLETE = ("complete_reservation", "work", "sales_consultant")

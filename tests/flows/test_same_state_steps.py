@@ -13,10 +13,10 @@ from django.utils import timezone
 from definitions import DefinitionError
 from engine.models import Task, Timer
 from engine.runtime import TransitionNotAvailable, moves, tasks
+from tests.definitions.helpers import build_document, valid_document
 
 from .steps import approve, assert_escalated, assert_open_tasks, fire, pending_timers, run_timers
 from .test_merchant_leasing import terms_submitted
-from tests.definitions.helpers import build_document, valid_document
 
 SUPERVISE = "supervise_fit_out"
 

@@ -10,14 +10,29 @@ from decimal import Decimal as D
 import pytest
 
 from engine import versions
-from engine.runtime import GuardFailed, InvalidForm, NotPermitted, TransitionNotAvailable, moves, records, transitions
+from engine.runtime import InvalidForm, NotPermitted, TransitionNotAvailable, moves, records, transitions
 from engine.runtime.errors import ActionFailed
 from kernel.models import Project, Unit
 from tests.kernel.conftest import make_units, make_user
 
 from .steps import (
-    approve, assert_escalated, assert_last_history, assert_open_tasks, child, fire, payments, pending_timers, queued,
-    refused, reject, run_timers, sale, send_back, state, vote, withdraw,
+    approve,
+    assert_escalated,
+    assert_last_history,
+    assert_open_tasks,
+    child,
+    fire,
+    payments,
+    pending_timers,
+    queued,
+    refused,
+    reject,
+    run_timers,
+    sale,
+    send_back,
+    state,
+    vote,
+    withdraw,
 )
 
 PREPARE = ("prepare_subscription", "work", "sales_consultant")

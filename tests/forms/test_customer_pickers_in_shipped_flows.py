@@ -8,7 +8,6 @@ from engine.environment import flow_names
 from forms import build_form_class
 from forms.fields import BuyersField, CustomerField
 from kernel.models import CustomerRegistration
-from web.views.lookups import PageRefs
 
 CUSTOMER_KEYS = {"customer_id", "owner_customer_id", "buyer_customer_id", "referrer_id"}
 

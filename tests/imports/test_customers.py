@@ -131,8 +131,9 @@ def test_an_unknown_id_type_and_a_bad_resident_id_are_refused(site):
 
 
 def test_the_customers_template_offers_the_id_types_as_a_list(site):
-    from openpyxl import load_workbook
     import io
+
+    from openpyxl import load_workbook
 
     from imports.template_files import template_workbook
 

@@ -1,7 +1,5 @@
 """Jobs: recorded, interrupted half way (nothing written) and run again; the import and export commands."""
 import io
-import json
-from pathlib import Path
 
 import pytest
 from django.core.management import call_command

@@ -6,7 +6,7 @@ from engine.models import Record
 from imports.runner import run
 from plugins.pricing.area_settlement import AreaRule, settle
 from tests.flows.conftest import customers, world  # noqa: F401  (fixtures)
-from tests.flows.steps import child, contract_for, filed_contract, fire, open_tasks, review_contract
+from tests.flows.steps import contract_for, filed_contract, fire, open_tasks, review_contract
 from tests.imports.conftest import xlsx
 
 HEADERS = ["Building", "Unit code", "Measured built area (m²)", "Measured inner area (m²)", "Survey report number"]

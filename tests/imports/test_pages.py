@@ -1,7 +1,7 @@
 """The imports pages: upload, a job's page and progress, refusals, templates, problems; list exports per role."""
-from accounts.models import Membership
 from django.urls import reverse
 
+from accounts.models import Membership
 from imports.models import ImportJob, JobStatus
 from kernel import customers as kernel_customers
 from tests.imports.conftest import read_xlsx, xlsx
@@ -86,8 +86,9 @@ def test_an_implementer_downloads_a_template_with_the_projects_consultants(clien
     login(client, implementer)
     response = client.get(reverse("web:import-template", args=["NEW", "targets"]))
     assert response.status_code == 200
-    from openpyxl import load_workbook
     import io
+
+    from openpyxl import load_workbook
     book = load_workbook(io.BytesIO(response.content))
     assert [c.value for c in book["lists"]["A"]] == ["Li", "Wang"]
     assert book.worksheets[0]["B1"].value == "Consultant"

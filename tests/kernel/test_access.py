@@ -2,7 +2,6 @@
 from django.contrib.auth.models import AnonymousUser
 
 from accounts.models import Membership
-
 from kernel.access import MANAGER_ROLES, memberships_of, roles_in
 from kernel.models import Project
 

@@ -1,6 +1,6 @@
 """The calling contract with the engine: every declared kernel action is implemented, with its parameters."""
 import inspect
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from kernel.actions import IMPLEMENTATIONS, SPECS, ActionContext
 
@@ -22,7 +22,7 @@ def test_each_implementation_takes_the_context_and_exactly_the_declared_paramete
 def test_a_deal_is_the_record_then_its_ancestors_each_once():
     def ctx(lineage):
         return ActionContext(project_id=1, record_id=7, reference="SUB-000007", flow="subscription", user_id=None,
-                             now=datetime(2026, 5, 1, tzinfo=timezone.utc), data={}, lineage=lineage)
+                             now=datetime(2026, 5, 1, tzinfo=UTC), data={}, lineage=lineage)
 
     assert ctx((7, 3, 1)).deal == (7, 3, 1)  # as the engine passes it: this record first
     assert ctx((3, 1)).deal == (7, 3, 1)

@@ -9,11 +9,12 @@ DATABASE_URL, on PostgreSQL.
 """
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 from django.db import transaction
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from kernel import dunning
 from kernel.models import Payment, Project, Receivable, ReceivableSchedule, UnitHold
@@ -22,7 +23,7 @@ from kernel.models.units import ReleaseReason
 from .conftest import make_units
 
 TODAY = date(2026, 6, 15)
-AT = datetime(2026, 1, 1, 9, 0, tzinfo=timezone.utc)
+AT = datetime(2026, 1, 1, 9, 0, tzinfo=UTC)
 SALE_LINES = ("deposit", "down_payment", "installment", "bank_loan", "provident_fund_loan", "area_difference", "fee",
               "credit")
 LEASE_LINES = ("rent", "security_deposit")

@@ -4,8 +4,15 @@ from datetime import date, timedelta
 import pytest
 
 from kernel import customers, followups
-from kernel.errors import (CustomerNotRegistered, CustomerProtected, FollowUpChannelUnknown, FollowUpDateInPast,
-                           FollowUpStageUnknown, NotAMember, NotPermitted)
+from kernel.errors import (
+    CustomerNotRegistered,
+    CustomerProtected,
+    FollowUpChannelUnknown,
+    FollowUpDateInPast,
+    FollowUpStageUnknown,
+    NotAMember,
+    NotPermitted,
+)
 from kernel.models import CustomerRegistration, FollowUp
 
 from .conftest import NOW, make_user

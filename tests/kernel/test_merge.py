@@ -6,8 +6,17 @@ import pytest
 
 from kernel import customers, merge
 from kernel.errors import MergeLiveDeals, MergePointsConflict, MergeSameCustomer, NotPermitted
-from kernel.models import (ChangeStatus, Customer, CustomerChangeRequest, CustomerMerge, CustomerRegistration,
-                           CustomerRelation, FollowUp, Project, Visit)
+from kernel.models import (
+    ChangeStatus,
+    Customer,
+    CustomerChangeRequest,
+    CustomerMerge,
+    CustomerRegistration,
+    CustomerRelation,
+    FollowUp,
+    Project,
+    Visit,
+)
 
 from .conftest import NOW, make_user
 

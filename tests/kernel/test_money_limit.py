@@ -17,7 +17,8 @@ from definitions.money import MONEY_LIMIT, MONEY_MAX_DIGITS
 from engine.models import Record
 from engine.runtime import InvalidForm, records
 from extensions.registry import validate_rules
-from kernel import customers as kernel_customers, payments
+from kernel import customers as kernel_customers
+from kernel import payments
 from kernel.errors import AmountTooLarge, InvalidAmount
 from kernel.models import Payment
 from kernel.money import to_money

@@ -5,7 +5,13 @@ import pytest
 
 from kernel.access import FULL_PHONE_ROLES
 from kernel.personal_fields import (
-    ID_NUMBER, PHONE, mask_id_number, masked, owners, personal_kind, sees_in_full,
+    ID_NUMBER,
+    PHONE,
+    mask_id_number,
+    masked,
+    owners,
+    personal_kind,
+    sees_in_full,
 )
 from web.display import Display, References
 

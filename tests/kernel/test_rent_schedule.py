@@ -14,7 +14,16 @@ from kernel import payments, receivables
 from kernel.models import Payment, ReceivableSchedule
 from kernel.receivables import RentExceedsDue
 from kernel.rent_schedule import (
-    RenewalNotLater, RentLine, expanded, kept_then_new, lease_terms, months_after, rent_lines, rent_schedule, renewed, schedule,
+    RenewalNotLater,
+    RentLine,
+    expanded,
+    kept_then_new,
+    lease_terms,
+    months_after,
+    renewed,
+    rent_lines,
+    rent_schedule,
+    schedule,
     terminated,
 )
 

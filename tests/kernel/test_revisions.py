@@ -1,11 +1,17 @@
 """Key-field revisions: applied at once, or kept for a manager when the project asks; checked first; decided once."""
 import pytest
 
-from kernel import revisions
-from kernel.errors import (ChangeRequestDecided, ChangeRequestPending, DuplicatePhone, InvalidCustomerData, InvalidPhone,
-                           NothingToChange, NotPermitted)
+from kernel import customers, revisions
+from kernel.errors import (
+    ChangeRequestDecided,
+    ChangeRequestPending,
+    DuplicatePhone,
+    InvalidCustomerData,
+    InvalidPhone,
+    NothingToChange,
+    NotPermitted,
+)
 from kernel.models import ChangeStatus, Customer, CustomerChangeRequest
-from kernel import customers
 
 from .conftest import NOW, make_user
 

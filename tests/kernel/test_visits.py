@@ -9,8 +9,7 @@ from kernel import customers
 from kernel.errors import CustomerProtected, InvalidCustomerData, InvalidPhone, NotPermitted
 from kernel.id_numbers import check_character, resident_id_problem
 from kernel.models import Campaign, Company, Customer, CustomerRegistration, Project, Visit
-from kernel.visits import (InvalidCampaign, InvalidVisit, create_campaign, phone_lookup,
-                           register_visit, update_campaign)
+from kernel.visits import InvalidCampaign, InvalidVisit, create_campaign, phone_lookup, register_visit, update_campaign
 
 from .conftest import NOW, make_user
 

@@ -3,8 +3,8 @@ protection, and one form submitted twice at once is one visit."""
 import pytest
 from django.db import transaction
 
-from kernel.models import Customer, CustomerRegistration, Visit
 from kernel.errors import CustomerProtected
+from kernel.models import Customer, CustomerRegistration, Visit
 from kernel.visits import register_visit
 
 from .conftest import NOW, make_user

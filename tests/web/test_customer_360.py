@@ -11,8 +11,17 @@ from engine import versions
 from engine.models import Record
 from engine.runtime import records
 from kernel import customers
-from kernel.models import (Campaign, ChangeStatus, Customer, CustomerChangeRequest, CustomerRegistration,
-                           CustomerRelation, FollowUp, Payment, Visit)
+from kernel.models import (
+    Campaign,
+    ChangeStatus,
+    Customer,
+    CustomerChangeRequest,
+    CustomerRegistration,
+    CustomerRelation,
+    FollowUp,
+    Payment,
+    Visit,
+)
 
 from .page_text import read as page_text
 

@@ -2,7 +2,7 @@
 import pytest
 
 from engine import versions
-from engine.runtime import records, transitions
+from engine.runtime import records
 from kernel import customers
 
 

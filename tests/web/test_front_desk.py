@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from accounts.models import Membership, User
 from kernel import customers
-from kernel.models import Campaign, Company, Customer, CustomerRegistration, Project, Visit
+from kernel.models import Campaign, Company, CustomerRegistration, Project, Visit
 from kernel.visits import create_campaign, register_visit
 
 DESK = "/projects/P1/front-desk/"

@@ -1,7 +1,7 @@
 """The pickers' search endpoints: scoped to the project, phones masked per viewer, a fixed number of queries."""
 import pytest
-from django.test.utils import CaptureQueriesContext
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from kernel import customers
 from kernel.models import SaleStatus, Unit

@@ -5,9 +5,9 @@ import re
 
 import pytest
 
+from engine.runtime import records
 from tests.flows.conftest import customers, world  # noqa: F401  (fixtures)
 from tests.flows.steps import fire
-from engine.runtime import records
 from web.display import money, percent
 
 CJK = re.compile(r"[\u4e00-\u9fff]")

@@ -3,7 +3,6 @@ deadlines and history in words, and a fixed number of queries whatever the rows.
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.urls import reverse
 
 from engine import versions
 from engine.models import Task

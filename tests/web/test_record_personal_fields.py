@@ -10,8 +10,8 @@ import re
 
 import pytest
 
-from tests.flows.conftest import world  # noqa: F401  (fixture)
 from engine.runtime import records
+from tests.flows.conftest import world  # noqa: F401  (fixture)
 
 PHONE = "13812341234"
 

@@ -1,7 +1,7 @@
 """The start page: pickers instead of ids, values carried from a link, a refusal that keeps what was typed."""
 import pytest
-from django.test.utils import CaptureQueriesContext
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from engine import versions
 from engine.models import Record
