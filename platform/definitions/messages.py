@@ -56,6 +56,18 @@ _MESSAGES: dict[str, tuple[str, str]] = {
                                 "'{name}' 的格式为 '{format}'，类型必须是 string"),
     "duration.invalid": ("invalid duration {value}: {detail}; write e.g. 30m, 72h, 3d, 1w, 2d12h or P3DT12H",
                          "无效的时长 {value}：{detail_zh}；请写成 30m、72h、3d、1w、2d12h 或 P3DT12H 等形式"),
+    "after.one_source": ("name either a project setting (setting: name) or a record field (field: name), not both "
+                         "or neither", "请指定一个项目设置（setting: 名称）或一个记录字段（field: 名称），不能同时指定或都不指定"),
+    "after.unknown_setting": ("unknown project setting '{name}' (not in schemas/project-settings.json)",
+                              "未知的项目设置 '{name}'（schemas/project-settings.json 中没有）"),
+    "after.setting_not_number": ("the project setting '{name}' is not a number, so it cannot be a duration",
+                                 "项目设置 '{name}' 不是数字，不能用作时长"),
+    "after.field_not_number": ("the field '{name}' is not a number (type integer or number), so it cannot be a "
+                               "duration", "字段 '{name}' 不是数字（类型 integer 或 number），不能用作时长"),
+    "after.no_unit": ("say what '{name}' counts: unit: minutes, hours, days or weeks",
+                      "请说明 '{name}' 的单位：unit: minutes、hours、days 或 weeks"),
+    "after.unit_mismatch": ("'{name}' counts {declared}, not {unit}: write unit: {declared} or leave it out",
+                            "'{name}' 的单位是 {declared}，不是 {unit}：请写 unit: {declared} 或省略"),
     "expr.empty": ("the expression is empty", "表达式为空"),
     "expr.too_long": ("the expression is longer than {limit} characters", "表达式超过 {limit} 个字符"),
     "expr.too_deep": ("the expression is nested more than {limit} levels deep", "表达式嵌套超过 {limit} 层"),

@@ -7,13 +7,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import timedelta
 from functools import cached_property
 from types import MappingProxyType
 from typing import Literal
 
 from jsonschema import Draft202012Validator
 
+from .durations import After
 from .entity import format_checker
 from .expressions import Expression
 from .roles import RoleSpec
@@ -48,7 +48,7 @@ class Text:
 
 @dataclass(frozen=True)
 class Deadline:
-    after: timedelta
+    after: After  # a timedelta, or a DurationRef read from a setting or field when the deadline starts
     escalate_to: tuple[str, ...] = ()
 
 
@@ -154,7 +154,7 @@ class Transition:
 class Timer:
     name: str
     state: str
-    after: timedelta
+    after: After
     fire: str | None = None
     escalate_to: tuple[str, ...] = ()
 

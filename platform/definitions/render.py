@@ -1,6 +1,7 @@
 """A flow definition as a Mermaid diagram and a Markdown page, generated, never drawn by hand."""
 from __future__ import annotations
 
+from .durations import DurationRef
 from .model import FlowDefinition, State, Task
 from .roles import STANDARD_ROLES
 
@@ -26,7 +27,7 @@ def mermaid(definition: FlowDefinition, lang: str | None = None) -> str:
     for t in definition.transitions:
         label = _label(t.title.get(lang)) if lang and t.title else t.name
         if t.name in timer_fired:
-            label += f" ⏱ {_duration(timer_fired[t.name].after)}"
+            label += f" ⏱ {_duration(timer_fired[t.name].after, lang)}"
         elif t.name in approvals:
             label += " ✔" if approvals[t.name].approved == t.name else " ✘"
         if not t.routed:
@@ -72,7 +73,15 @@ def _targets(t) -> str:
     return "<br/>".join(f"{b.state} if `{b.when.source}`" if b.when else f"{b.state} otherwise" for b in t.targets)
 
 
-def _duration(delta) -> str:
+def _duration(delta, lang: str | None = None) -> str:
+    if isinstance(delta, DurationRef):
+        # the studio's page (lang) reads no setting or field names, only where the time comes from
+        if lang:
+            zh = lang.startswith("zh")
+            if delta.source == "setting":
+                return "按项目设置" if zh else "per project setting"
+            return "按记录字段" if zh else "per record field"
+        return delta.describe()
     seconds = int(delta.total_seconds())
     for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
         if seconds % size == 0:

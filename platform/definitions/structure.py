@@ -23,6 +23,8 @@ _WHAT = {
     "prefix": ("reference prefix (2 to 6 capital letters)", "编号前缀（2 到 6 个大写字母）"),
     "action": ("action name (like unit.hold)", "动作名称（如 unit.hold）"),
     "duration": ("duration", "时长"),
+    "after": ("duration (such as 72h), or {setting: name} or {field: name, unit: days}",
+              "时长（如 72h），或 {setting: 设置名}、{field: 字段名, unit: days}"),
 }
 _TYPES = {
     "string": ("a text", "文本"), "object": ("a mapping", "映射"), "array": ("a list", "列表"),

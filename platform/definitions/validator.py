@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import timedelta
 from decimal import Decimal, InvalidOperation, localcontext
 from pathlib import Path
 
@@ -19,7 +20,7 @@ from jsonschema import Draft202012Validator
 
 from . import canonical
 from .actions import ActionCatalogue, ActionSpec, ParamKind
-from .durations import DurationError, parse_duration
+from .durations import UNITS, DurationError, DurationRef, parse_duration
 from .entity import check_entity_schema, check_money, decimal_fields, field_tree, load_schema_file
 from .errors import DefinitionError, PathPart, Problem, closest, format_path
 from .expressions import LEAF, Expression, FieldScope, parse_expression
@@ -148,6 +149,7 @@ class _Checker:
         self.file = file
         self.problems: list[Problem] = []
         self.entity_fields: dict | None = None
+        self.entity_schema: Mapping | None = None
         self.entity_name = ""
         self.roles: set[str] = set(STANDARD_ROLE_NAMES)
         self.state_names: dict[str, int] = {}
@@ -173,6 +175,57 @@ class _Checker:
         except DurationError as exc:
             self.problem("duration.invalid", path, value=repr(value), detail=str(exc), detail_zh=exc.zh)
             return None
+
+    def after(self, value: object, path: tuple) -> timedelta | DurationRef | None:
+        """A deadline's or timer's `after`: a literal duration, or a project setting or record field.
+
+        The setting must be in the project settings schema and the field in the entity, each a
+        number (integer or number); its unit is the `unit` given, else the schema's `x-unit`.
+        """
+        if not isinstance(value, Mapping):
+            return self.duration(value, path)
+        sources = [key for key in ("setting", "field") if key in value]
+        if len(sources) != 1:
+            self.problem("after.one_source", path)
+            return None
+        source = sources[0]
+        name = value.get(source)
+        default = self.duration(value.get("default"), path + ("default",)) if "default" in value else None
+        if not isinstance(name, str):
+            return None  # reported by the structural check
+        if source == "setting":
+            schema = self.env.project_settings_schema
+            if schema is None:
+                return None  # checked without an installation (a file on its own): nothing to check against
+            properties = _map(schema.get("properties"))
+            if name not in properties:
+                self.problem("after.unknown_setting", path + ("setting",), closest(name, properties), name=name)
+                return None
+            spec = _map(properties[name])
+        else:
+            if self.entity_fields is None:
+                return None  # the entity is reported
+            properties = _map(_map(self.entity_schema).get("properties"))
+            if name not in properties:
+                self.problem("ref.unknown_field", path + ("field",), closest(name, properties),
+                             name=name, entity=self.entity_name)
+                return None
+            spec = _map(properties[name])
+        types = spec.get("type")
+        types = {types} if isinstance(types, str) else set(_list(types))
+        if not types or not types <= {"integer", "number", "null"} or types == {"null"}:
+            code = "after.setting_not_number" if source == "setting" else "after.field_not_number"
+            self.problem(code, path + (source,), name=name)
+            return None
+        declared = spec.get("x-unit")
+        unit = value.get("unit", declared)
+        if declared in UNITS and unit != declared:
+            self.problem("after.unit_mismatch", path + ("unit",), name=name, unit=str(unit), declared=declared)
+            return None
+        if unit not in UNITS:
+            self.problem("after.no_unit", path, name=name)
+            return None
+        return DurationRef(source, name, unit, default)
 
     def role_refs(self, value: object, path: tuple) -> tuple[str, ...]:
         for index, name in enumerate(_list(value)):
@@ -297,6 +350,7 @@ class _Checker:
             self.problems.extend(problems)
             return None
         self.entity_fields = field_tree(value["schema"])
+        self.entity_schema = value["schema"]
         return Entity(self.entity_name, freeze(value["schema"]), decimal_fields(value["schema"]))
 
     def check_declared_roles(self, value: object) -> None:
@@ -337,7 +391,7 @@ class _Checker:
     def check_deadline(self, value: object, path: tuple) -> Deadline | None:
         if not isinstance(value, Mapping):
             return None
-        after = self.duration(value.get("after"), path + ("after",))
+        after = self.after(value.get("after"), path + ("after",))
         escalate = self.role_refs(value.get("escalate_to"), path + ("escalate_to",))
         return Deadline(after, escalate) if after else None
 
@@ -598,7 +652,7 @@ class _Checker:
         raw = _map(raw)
         state = raw.get("state")
         self.state_ref(state, path + ("state",))
-        after = self.duration(raw.get("after"), path + ("after",))
+        after = self.after(raw.get("after"), path + ("after",))
         has_fire, has_escalate = "fire" in raw, "escalate_to" in raw
         if has_fire == has_escalate:
             self.problem("timer.fire_or_escalate", path)

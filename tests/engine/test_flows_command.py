@@ -44,7 +44,8 @@ def test_validate_exits_1_when_any_flow_is_invalid(db, flows_dir):
 
 def test_validate_output_names_every_problem(db, flows_dir, capsys):
     path = flows_dir / "reservation.yaml"
-    path.write_text(path.read_text().replace("fire: expire", "fire: expir").replace("after: 72h", "after: 72x"))
+    path.write_text(path.read_text().replace("fire: expire", "fire: expir")
+                    .replace("after: {setting: reservation_hours}", "after: 72x"))
     out = StringIO()
 
     with pytest.raises(SystemExit):

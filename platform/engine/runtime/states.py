@@ -8,16 +8,18 @@ several roles need `TaskCandidate` rows.
 """
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.contrib.auth import get_user_model
 
+from definitions.durations import After, DurationError
 from definitions.expressions import ExpressionRuntimeError
 from definitions.model import FlowDefinition, Task as TaskSpec
 from kernel import events
 
 from ..models import Record, Task, TaskCandidate, TaskStatus, Timer, TimerStatus
 from . import rows
+from .errors import TransitionNotAvailable
 
 
 def slot_roles(spec: TaskSpec) -> list[list[str]]:
@@ -55,7 +57,7 @@ def enter(record: Record, definition: FlowDefinition, now: datetime, names: dict
     planned: list[tuple[dict, TaskSpec]] = []
     for spec in state.tasks:
         deadline = spec.deadline or state.deadline
-        due = now + deadline.after if deadline else None
+        due = _due(now, deadline.after, record, names) if deadline else None
         assignee_id = _assignee(spec, names)
         planned += [({
             "record_id": record.pk, "project_id": record.project_id, "flow": record.flow,
@@ -83,19 +85,51 @@ def enter(record: Record, definition: FlowDefinition, now: datetime, names: dict
                     state=record.state, visit=record.revision, escalate_to=list(deadline.escalate_to),
                     due_at=task["due_at"])
               for task, spec, deadline in escalating]
-    timers += flow_timers(record, definition, since=now)
+    timers += flow_timers(record, definition, since=now, names=names)
     if timers:
         rows.insert(Timer, [rows.values_of(timer) for timer in timers])
 
 
 def flow_timers(record: Record, definition: FlowDefinition, *, since: datetime,
-                not_before: datetime | None = None) -> list[Timer]:
-    """The definition's timers of the record's state, counted from `since` (unsaved)."""
-    return [Timer(record=record, name=timer.name, kind=Timer.Kind.FIRE if timer.fire else Timer.Kind.ESCALATE,
-                  state=record.state, visit=record.revision, transition=timer.fire or "",
-                  escalate_to=list(timer.escalate_to),
-                  due_at=max(since + timer.after, not_before) if not_before else since + timer.after)
-            for timer in definition.timers if timer.state == record.state]
+                not_before: datetime | None = None, names: dict | None = None) -> list[Timer]:
+    """The definition's timers of the record's state, counted from `since` (unsaved).
+
+    `names` (the transition's expression names) give a duration read from a setting or
+    field its values; without them they are read from the record and its project.
+    """
+    timers = []
+    for timer in definition.timers:
+        if timer.state == record.state:
+            due = _due(since, timer.after, record, names)
+            timers.append(Timer(record=record, name=timer.name,
+                                kind=Timer.Kind.FIRE if timer.fire else Timer.Kind.ESCALATE,
+                                state=record.state, visit=record.revision, transition=timer.fire or "",
+                                escalate_to=list(timer.escalate_to),
+                                due_at=max(due, not_before) if not_before else due))
+    return timers
+
+
+def _due(since: datetime, after: After, record: Record, names: dict | None) -> datetime:
+    """When a deadline or timer counted from `since` falls due.
+
+    A literal duration is added at once (the hot path: nothing read); one named by a
+    setting or field is read from the transition's names, else from the record and its
+    project. A value that is missing or not a duration refuses the step, saying which.
+    """
+    if isinstance(after, timedelta):
+        return since + after
+    if names is not None:
+        record_values, project_values = names.get("record"), names.get("project")
+    else:
+        from .context import project_view
+
+        record_values, project_values = record.data, project_view(record.project)
+    try:
+        return since + after.resolve(record_values, project_values)
+    except DurationError as exc:
+        raise TransitionNotAvailable(
+            f"{record.reference} cannot enter this state: its deadline or timer cannot start: {exc}",
+            f"{record.reference} 无法进入该状态：其期限或定时器无法开始：{exc.zh}") from None
 
 
 def stay(record: Record, definition: FlowDefinition, visit: int) -> None:
@@ -131,7 +165,7 @@ def restart_deadlines(record: Record, definition: FlowDefinition, now: datetime,
         except KeyError:
             continue  # a task of an older version of the flow: it keeps its due date
         deadline = spec.deadline or state.deadline
-        due = now + deadline.after if deadline else None
+        due = _due(now, deadline.after, record, None) if deadline else None
         Task.objects.filter(pk=task.pk).update(due_at=due, escalated_at=None)
         if task.escalated_at is not None:
             TaskCandidate.objects.filter(task_id=task.pk).exclude(role__in=task.roles).delete()
