@@ -11,7 +11,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
-from typing import Union
 
 _SHORT = re.compile(r"^(?:(\d+)w)?(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$")
 _ISO = re.compile(
@@ -107,7 +106,7 @@ class DurationRef:
         return f"{self.source} {self.name} ({en})"
 
 
-After = Union[timedelta, DurationRef]
+After = timedelta | DurationRef
 
 
 def due_after(after: After, record: Mapping | None, project: Mapping | None) -> timedelta:

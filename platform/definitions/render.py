@@ -5,7 +5,6 @@ from .durations import DurationRef
 from .model import FlowDefinition, State, Task
 from .roles import STANDARD_ROLES
 
-
 _OTHERWISE = {"zh": "其他情况", "en": "otherwise"}
 
 

@@ -14,7 +14,8 @@ from django.contrib.auth import get_user_model
 
 from definitions.durations import After, DurationError
 from definitions.expressions import ExpressionRuntimeError
-from definitions.model import FlowDefinition, Task as TaskSpec
+from definitions.model import FlowDefinition
+from definitions.model import Task as TaskSpec
 from kernel import events
 
 from ..models import Record, Task, TaskCandidate, TaskStatus, Timer, TimerStatus
