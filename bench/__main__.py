@@ -1,4 +1,7 @@
-"""python -m bench {throughput,rush,inbox,figures,canonical,imports,receivables,timers} [options]: run one benchmark and print its figures."""
+"""python -m bench {throughput,rush,inbox,figures,canonical,imports,receivables,timers} [options].
+
+Runs one benchmark and prints its figures.
+"""
 import sys
 
 import bench  # noqa: F401 - sys.path

@@ -186,7 +186,7 @@ def measure(world: dict, args, failures: list[str]) -> None:
         client = Client()
         client.force_login(user)
 
-        def page():
+        def page(client=client, url=url):  # bound now: each pass of the loop times its own page
             r = client.get(url)
             if r.status_code != 200:
                 raise RuntimeError(f"{url} answered {r.status_code}")

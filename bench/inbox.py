@@ -239,12 +239,12 @@ def main(argv: list[str] | None = None) -> int:
             total = inbox(user).count()
             if total != world["expect"][uid]:
                 failures.append(f"{who}: the inbox holds {total} tasks, expected {world['expect'][uid]}")
-            first_page = time_calls(lambda: list(inbox(user)[:50]), args.repeat)
-            count = time_calls(lambda: inbox(user).count(), args.repeat)
+            first_page = time_calls(lambda user=user: list(inbox(user)[:50]), args.repeat)
+            count = time_calls(lambda user=user: inbox(user).count(), args.repeat)
             client = Client()
             client.force_login(user)
 
-            def page():
+            def page(client=client):  # bound now: each pass of the loop times its own user's page
                 response = client.get("/")
                 if response.status_code != 200:
                     raise RuntimeError(f"GET / answered {response.status_code}")
@@ -259,7 +259,7 @@ def main(argv: list[str] | None = None) -> int:
                          1000 * percentile(count, 50), 1000 * percentile(count, 95),
                          1000 * percentile(page_times, 50), 1000 * percentile(page_times, 95)])
             for view in ("mine", "group", "claimable", "overdue", "sent_back"):
-                times = time_calls(lambda: list(inbox(user, view=view)[:50]), max(10, args.repeat // 2))
+                times = time_calls(lambda user=user, view=view: list(inbox(user, view=view)[:50]), max(10, args.repeat // 2))
                 views.append([who, view, 1000 * percentile(times, 50), 1000 * percentile(times, 95)])
             plan = explain(user)
             used = [name for name in INDEX_NAMES if name in plan]
