@@ -472,7 +472,7 @@ class _Loader:
         wanted = {(member["username"], role) for member in entries for role in member["roles"]}
         users = {u.username: u for u in User.objects.filter(username__in=[m["username"] for m in entries])}
         for member in entries:
-            user = self._user(users, member, heading, is_staff=bool(CONFIGURING_ROLES & set(member["roles"])))
+            self._user(users, member, heading, is_staff=bool(CONFIGURING_ROLES & set(member["roles"])))
         have = {(m.user.username, m.role): m for m in Membership.objects.filter(project=project).select_related("user")}
         for username, role in sorted(wanted - set(have)):
             Membership.objects.create(user=users[username], project=project, role=role)
@@ -513,7 +513,7 @@ class _Loader:
         users = {u.username: u for u in User.objects.filter(username__in=[m["username"] for m in entries])}
         wanted = set()
         for index, member in enumerate(entries):
-            user = self._user(users, member, heading)
+            self._user(users, member, heading)
             region = member.get("region")
             if region is not None and (member["company"], region) not in regions:
                 self.problem(doc.file, ("members", index, "region"), doc.lines, _(

@@ -41,13 +41,13 @@ def static_problems(bundle: Bundle) -> tuple[list[BundleProblem], set[str]]:
             if isinstance(code, str) and code not in bundle.projects:
                 problems.append(at(layout.MANIFEST, bundle.manifest.lines, ("projects", index),
                                    _("there is no folder projects/%(code)s/") % {"code": code}))
-    for code, part in sorted(bundle.projects.items()):
+    for _code, part in sorted(bundle.projects.items()):
         _project(part, shape, problems, broken)
     if bundle.groups is not None:
         shape("groups", bundle.groups)
         _groups(bundle, problems, broken)
     used_schemas = set()
-    for name, document in bundle.flows.items():
+    for _name, document in bundle.flows.items():
         entity = document.data.get("entity") if isinstance(document.data, dict) else None
         if isinstance(entity, str):
             used_schemas.add(f"{entity}.json")

@@ -54,7 +54,6 @@ def refresh_sql(vendor: str, target: str) -> str:
 def _history_statements(vendor: str) -> list[str]:
     deal = ("COALESCE((SELECT r.parent_id FROM engine_record r WHERE r.id = NEW.record_id AND r.flow = 'contract'), "
             "NEW.record_id)")
-    contract_of = "(SELECT r.parent_id FROM engine_record r WHERE r.id = NEW.record_id AND r.flow = 'contract')"
     insert = ("INSERT INTO figures_dealfact (subscription_id, project_id, subscribed_at) "
               "SELECT r.id, r.project_id, NEW.at FROM engine_record r "
               "WHERE r.id = NEW.record_id AND r.flow = 'subscription' AND NEW.to_state = 'awaiting_contract'")

@@ -75,7 +75,6 @@ def fill(project: Project, sizes: Sizes, *, consultants: list[int], agents: list
     weights = [(1 + i / len(days)) * (1.6 if d.weekday() >= 5 else 1.0) for i, d in enumerate(days)]
     sources = [s["code"] for s in project.setting("source_types") or []] or ["walk_in"]
     stages = [s["code"] for s in project.setting("opportunity_stages") or []]
-    everyone = consultants + agents
 
     # customers and their registrations
     start = (Customer.objects.aggregate(m=Max("pk"))["m"] or 0) + 1
@@ -183,7 +182,7 @@ def _deals(project, sizes: Sizes, rng, customers, owner, today, zone) -> dict[st
     Record.objects.bulk_update(subs, ["state", "is_closed", "last_seq"], batch_size=BATCH)
     con_rows = []
     last = numbers["contract"].last
-    for i, (sub, unit_id, customer_id, price, signs, cancelled) in enumerate(contracts, 1):
+    for i, (sub, unit_id, customer_id, price, signs, _cancelled) in enumerate(contracts, 1):
         con_rows.append(Record(project=project, version=con_version, flow="contract", number=last + i,
                                reference=f"CON-{last + i:05d}", parent=sub, state="filed", data={
                                    "unit_id": unit_id, "customer_id": customer_id, "consultant_id": sub.data["consultant_id"],
@@ -193,7 +192,7 @@ def _deals(project, sizes: Sizes, rng, customers, owner, today, zone) -> dict[st
                                last_seq=4, entered_state_at=signs))
     Record.objects.bulk_create(con_rows, batch_size=BATCH)
     con_rows = list(Record.objects.filter(project=project, flow="contract", number__gt=last).order_by("number"))
-    for con, (sub, unit_id, customer_id, price, signs, cancelled) in zip(con_rows, contracts):
+    for con, (_sub, unit_id, _customer_id, price, signs, cancelled) in zip(con_rows, contracts):
         down = Decimal(con.data["down_payment"])
         history += [HistoryEntry(record=con, seq=1, kind="start", to_state="drafting", at=signs - timedelta(hours=2)),
                     HistoryEntry(record=con, seq=2, kind="transition", transition="approve_contract",

@@ -57,7 +57,8 @@ def projects(scope: Scope, period: Period, projects_: list[Project]) -> Table:
     return Table("project_ranking", _("Projects by sales"), [
         Column("project", _("Project"), TEXT), Column("subscriptions", _("Subscriptions"), COUNT),
         Column("subscription_amount", _("Subscribed amount"), MONEY), Column("signings", _("Signings"), COUNT),
-        Column("signing_amount", _("Signed amount"), MONEY)], rows, Chart("bar", "project", ("subscription_amount", "signing_amount")))
+        Column("signing_amount", _("Signed amount"), MONEY)], rows,
+        Chart("bar", "project", ("subscription_amount", "signing_amount")))
 
 
 __all__ = ["Q", "consultants", "projects"]

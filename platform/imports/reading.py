@@ -44,7 +44,8 @@ def open_sheet(content: bytes, file_name: str, unreadable: str) -> Sheet:
     rows = sheet.iter_rows(values_only=True)
     number = 0
     headers: list[object] = []
-    for number, values in enumerate(rows, 1):
+    # `number` is read after the loop: the header's row number (0 for an empty sheet)
+    for number, values in enumerate(rows, 1):  # noqa: B007
         if any(v not in (None, "") for v in values):
             headers = list(values)
             break
@@ -73,7 +74,7 @@ def _csv_sheet(content: bytes, unreadable: str) -> Sheet:
         raise UnreadableFile(unreadable)
     reader = csv.reader(io.StringIO(text))
     number, headers = 0, []
-    for number, values in enumerate(reader, 1):
+    for number, values in enumerate(reader, 1):  # noqa: B007 (read after the loop, as above)
         if any(v.strip() for v in values):
             headers = list(values)
             break

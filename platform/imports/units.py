@@ -73,7 +73,6 @@ class UnitResource(KindResource):
         self._places = {(b, f, p): c for b, f, p, c in Unit.objects.filter(project=ctx.project)
                         .values_list("building__code", "floor", "position", "code")}
 
-    building = fields.Field("building", "building")
     code = fields.Field("code", "code", widget=Text(32, required=True))
     floor = fields.Field("floor", "floor", widget=Number(0, minimum=Decimal(-9), maximum=Decimal(300), required=True,
                                                          integer=True))
