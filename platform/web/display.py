@@ -42,8 +42,9 @@ _HIDDEN_KEYS = frozenset({"format", "rules_revision", "needs_approval", "id"})
 def _glossary() -> dict[str, str]:
     """Labels for keys inside plugin-written objects whose schema gives no title (the frozen quote)."""
     return {
-        "quoted_at": _("Quoted at"), "unit": pgettext("record value", "Unit"), "code": pgettext("record value", "Code"), "floor": pgettext("record value", "Floor"),
-        "orientation": pgettext("record value", "Orientation"), "built_area": _("Built area (m²)"), "inner_area": _("Inner area (m²)"),
+        "quoted_at": _("Quoted at"), "unit": pgettext("record value", "Unit"), "code": pgettext("record value", "Code"),
+        "floor": pgettext("record value", "Floor"), "orientation": pgettext("record value", "Orientation"),
+        "built_area": _("Built area (m²)"), "inner_area": _("Inner area (m²)"),
         "basis": _("Pricing basis"), "area": _("Area (m²)"), "payment_plan": _("Payment plan"),
         "list_price": pgettext("record value", "List price"), "discounts": _("Discounts"), "title": _("Discount"),
         "multiplier": _("Multiplier"), "before": _("Before"), "after": _("After"),

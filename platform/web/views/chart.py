@@ -8,8 +8,8 @@ Four queries whatever the building's size (units, their live holds, the versions
 viewer may see records of, the deal prices of the holding records). A unit held by a
 deal the viewer may not see (a colleague's, where the project keeps consultants to
 their own work: engine.runtime.visibility) shows its status and list price, not the
-deal's price, and the data names no record: the same rule as the unit card. The page refreshes its cells from `chart_data` every few seconds,
-for launch days.
+deal's price, and the data names no record: the same rule as the unit card. The page refreshes its cells
+from `chart_data` every few seconds, for launch days.
 """
 from __future__ import annotations
 

@@ -244,7 +244,8 @@ def _today(desk_: Desk, user) -> list[Visit]:
 
 
 def _visits(project: Project, query=None):
-    return ((query if query is not None else Visit.objects.filter(project=project)).select_related("customer", "campaign", "received_by")
+    visits = query if query is not None else Visit.objects.filter(project=project)
+    return (visits.select_related("customer", "campaign", "received_by")
             .prefetch_related("customer__registrations").order_by("-at", "-pk"))
 
 

@@ -116,7 +116,8 @@ def _filters(params: QueryDict, project: Project) -> Filters:
     show = params.get("show", "")
     days = params.get("days", "")
     return Filters(show if show in dict(SHOWS) else "",
-                   min(int(days), MAX_DAYS) if days.isascii() and days.isdigit() and len(days) <= 4 else dunning_days_ahead(project.settings))
+                   min(int(days), MAX_DAYS) if days.isascii() and days.isdigit() and len(days) <= 4
+                   else dunning_days_ahead(project.settings))
 
 
 def rows_for(project: Project, visibility: PhoneVisibility, today: date, f: Filters) -> list[Row]:
@@ -227,7 +228,8 @@ def workbook(project: Project, today: date, f: Filters, rows: Sequence[Row]) -> 
     sheet.append([title])
     sheet["A1"].font = Font(bold=True, size=13)
     headers = [gettext("Reference"), gettext("Customer"), gettext("Phone"), gettext("Unit"), gettext("Consultant"),
-               gettext("Total due"), pgettext("receivables", "Received"), pgettext("receivables", "Balance"), gettext("Overdue amount"),
+               gettext("Total due"), pgettext("receivables", "Received"), pgettext("receivables", "Balance"),
+               gettext("Overdue amount"),
                pgettext("receivables", "Overdue since"), gettext("Days overdue"),
                gettext("Due within %(days)s days") % {"days": f.days}]
     sheet.append(headers)

@@ -110,6 +110,6 @@ def entries(history, titles: Titles, display: Display, schema) -> list[Entry]:
             if old.pairs or old.rows or new.pairs or new.rows:
                 old, new = Shown(), Shown(_("updated"))  # a whole quote or table: the summary shows it
             changes.append((display.label(name, field_schema), old, new))
-        out.append(Entry(at=moment(entry.at, display.zone), actor=str(entry.actor) if entry.actor else _("system"), kind=entry.kind,
-                         headline=headline(entry, titles), comment=entry.comment, changes=changes))
+        out.append(Entry(at=moment(entry.at, display.zone), actor=str(entry.actor) if entry.actor else _("system"),
+                         kind=entry.kind, headline=headline(entry, titles), comment=entry.comment, changes=changes))
     return out

@@ -146,10 +146,14 @@ def unit_card(request: HttpRequest, project: str, unit_id: int) -> HttpResponse:
     # The zone is named once above the list, not on every line.
     history = [(moment(e.at, zone, with_zone=False), e) for e in events]
     facts = [
-        (pgettext("unit card", "Code"), unit.code), (pgettext("unit card", "Building"), str(unit.building)), (pgettext("unit card", "Floor"), pgettext("chart", "%(floor)sF") % {"floor": unit.floor}),
-        (pgettext("unit card", "Layout"), unit.layout or "—"), (pgettext("unit card", "Built area"), square_metres(unit.built_area)),
-        (pgettext("unit card", "Inner area"), square_metres(unit.inner_area)), (pgettext("unit card", "Orientation"), unit.orientation or "—"),
-        (pgettext("unit card", "List price"), yuan(unit.list_price)), (pgettext("unit card", "Sale status"), unit.get_status_display()),
+        (pgettext("unit card", "Code"), unit.code), (pgettext("unit card", "Building"), str(unit.building)),
+        (pgettext("unit card", "Floor"), pgettext("chart", "%(floor)sF") % {"floor": unit.floor}),
+        (pgettext("unit card", "Layout"), unit.layout or "—"),
+        (pgettext("unit card", "Built area"), square_metres(unit.built_area)),
+        (pgettext("unit card", "Inner area"), square_metres(unit.inner_area)),
+        (pgettext("unit card", "Orientation"), unit.orientation or "—"),
+        (pgettext("unit card", "List price"), yuan(unit.list_price)),
+        (pgettext("unit card", "Sale status"), unit.get_status_display()),
     ]
     partial = request.GET.get("partial") == "1" or request.headers.get("HX-Request") == "true"
     return render(request, "web/unit_card.html" if partial else "web/unit.html", {
