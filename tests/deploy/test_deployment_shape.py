@@ -344,5 +344,6 @@ def test_a_consumer_killed_mid_job_loses_nothing(deployed):
     assert len(twice) <= 2, twice
     s.alive()
     s.seconds["kill -9"] = time.monotonic() - started
-    print(f"\nkill -9 in {s.seconds['kill -9']:.0f} s: {at_kill}/{len(records)} fired when huey-b was killed; then all fired once; "
+    print(f"\nkill -9 in {s.seconds['kill -9']:.0f} s: {at_kill}/{len(records)} fired when huey-b was killed; "
+          "then all fired once; "
           f"{len(twice)} logged by the killed consumer before its transaction was lost")

@@ -46,7 +46,8 @@ def test_the_studios_sorted_re_save_of_unchanged_overrides_publishes_nothing(adm
     p1 = people["p1"]
     first = versions.publish(p1, "subscription", overrides=copy.deepcopy(LEGAL_REVIEW)).version
     shown = editor_text(admin.get("/studio/P1/subscription/").content.decode())
-    assert shown.index("legal_ok") < shown.index("send_to_legal")  # given back in the order the database keeps keys, not as written
+    # given back in the order the database keeps keys, not as written
+    assert shown.index("legal_ok") < shown.index("send_to_legal")
 
     saved = admin.post("/studio/P1/subscription/", {"overrides": shown, "action": "save"})
     confirmation = admin.get("/studio/P1/subscription/publish/").content.decode()

@@ -245,7 +245,8 @@ def test_validate_a_single_file_with_its_schema_next_to_it(db, tmp_path):
     code, lines = run_validate(str(tmp_path / "complaint.yaml"), lang="zh")
 
     assert code == 1
-    assert lines == [f"{tmp_path}/complaint.yaml: start.form.fields[1]: 表单字段 'subject' 不在实体 'complaint' 中；是否应为 'subjct'？（第 14 行）"]
+    assert lines == [f"{tmp_path}/complaint.yaml: start.form.fields[1]: "
+                     "表单字段 'subject' 不在实体 'complaint' 中；是否应为 'subjct'？（第 14 行）"]
 
 
 def test_validate_installed_checks_the_templates_in_the_database_against_this_release(people, flows_dir):

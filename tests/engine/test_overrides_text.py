@@ -9,7 +9,8 @@ from django.db import IntegrityError, transaction
 from engine import client_templates, versions
 from engine.models import FlowBinding, FlowVersion
 
-TEXT = "# contracts are due sooner in this project (agreed 2 Dec)\nstates:\n  awaiting_contract:\n    deadline: {after: 3d}  # was 7d\n"
+TEXT = ("# contracts are due sooner in this project (agreed 2 Dec)\n"
+        "states:\n  awaiting_contract:\n    deadline: {after: 3d}  # was 7d\n")
 
 
 def publish_file(tmp_path, text: str) -> str:

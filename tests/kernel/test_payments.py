@@ -118,7 +118,8 @@ def test_a_refused_amount_is_named_and_shown_as_typed(project, amount, shown):
 
     assert refused.value.message_en == ("amount must be a positive money amount with at most two decimals, "
                                         f"e.g. 5000.00; got {shown}")
-    assert refused.value.message_zh == f"amount 应为最多两位小数的正数金额，例如 5000.00；实际为 {'空值' if shown == 'nothing' else shown}"
+    assert refused.value.message_zh == ("amount 应为最多两位小数的正数金额，例如 5000.00；"
+                                        f"实际为 {'空值' if shown == 'nothing' else shown}")
     assert "Decimal(" not in refused.value.message_en
 
 

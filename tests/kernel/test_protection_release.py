@@ -113,13 +113,16 @@ def test_the_protection_history_in_words(project, zhang, li, boss):
         "2026-05-01 10:00 (Asia/Shanghai): registered to Wang in K1, protected until 2026-05-31 10:00",
         "2026-05-31 10:01 (Asia/Shanghai): Wang's protection in K1 ran out and was released",
         "2026-06-01 10:00 (Asia/Shanghai): claimed by Li in K1 after Wang's protection ended, protected until 2026-07-01 10:00",
-        "2026-06-05 10:00 (Asia/Shanghai): reassigned from Li to Wang in K1 by Boss, protected until 2026-07-05 10:00 (reason: 客户要求)",
-        "2026-06-06 10:00 (Asia/Shanghai): reassigned from Wang to Li in K1 by Boss, protected until 2026-07-06 10:00 (reason: 客户要求)",
+        "2026-06-05 10:00 (Asia/Shanghai): reassigned from Li to Wang in K1 by Boss, protected until 2026-07-05 10:00 "
+        "(reason: 客户要求)",
+        "2026-06-06 10:00 (Asia/Shanghai): reassigned from Wang to Li in K1 by Boss, protected until 2026-07-06 10:00 "
+        "(reason: 客户要求)",
         "2026-06-07 10:00 (Asia/Shanghai): Boss renewed Li's protection in K1 until 2026-07-07 10:00 (reason: 延长保护)",
     ]
     assert zh[0] == "2026年5月1日 10:00（北京时间）：在 K1 登记给 Wang，保护至 2026年5月31日 10:00"
     assert zh[1] == "2026年5月31日 10:01（北京时间）：Wang 在 K1 的保护期已到，已释放"
-    assert zh[3] == "2026年6月5日 10:00（北京时间）：Boss 在 K1 将客户由 Li 改派给 Wang，保护至 2026年7月5日 10:00（原因：客户要求）"
+    assert zh[3] == ("2026年6月5日 10:00（北京时间）：Boss 在 K1 将客户由 Li 改派给 Wang，"
+                     "保护至 2026年7月5日 10:00（原因：客户要求）")
     assert (events[3]["by"], events[3]["previous"], events[3]["reason"]) == ("Boss", "Li", "客户要求")
     assert events[1]["by"] is None
 

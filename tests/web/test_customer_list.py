@@ -47,8 +47,8 @@ def row(html: str, customer) -> str:
 
 def log(p, customer, user, **changes):
     args = {"project_id": p["p1"].pk, "customer_id": customer.pk, "by_user_id": user.pk, "channel": "call",
-            "stage": "strong_interest", "note": "约了周末看房", "next_on": today() + timedelta(days=2), "token": f"t{FollowUp.objects.count()}",
-            **changes}
+            "stage": "strong_interest", "note": "约了周末看房", "next_on": today() + timedelta(days=2),
+            "token": f"t{FollowUp.objects.count()}", **changes}
     return followups.log_follow_up(**args)
 
 
@@ -238,7 +238,8 @@ def test_paging_keeps_the_filters(client, world, monkeypatch):
     first = client.get(*list_url(order="name")).content.decode()
     second = client.get(*list_url(order="name", page="2")).content.decode()
 
-    assert rows_of(first) == [str(p["zhang"].pk)] and rows_of(second) == [str(p["li"].pk)]  # by the name's code points: 张 before 李
+    # by the name's code points: 张 before 李
+    assert rows_of(first) == [str(p["zhang"].pk)] and rows_of(second) == [str(p["li"].pk)]
     assert "order=name&amp;page=2" in first
 
 

@@ -433,7 +433,8 @@ def test_the_kernel_refuses_a_campaign_outside_its_period_in_both_languages(worl
                                     starts_on=date(2027, 1, 10), ends_on=date(2027, 1, 31))
     with pytest.raises(InvalidVisit) as refused:
         visit(world, world["consultant"], campaign_id=later.pk,
-              now=datetime(2027, 1, 5, 10, 0, tzinfo=world["p1"].zone))  # not now().replace: after 16:00 UTC it is the 6th in Shanghai
+              # not now().replace: after 16:00 UTC it is the 6th in Shanghai
+              now=datetime(2027, 1, 5, 10, 0, tzinfo=world["p1"].zone))
 
     assert refused.value.params["field"] == "campaign"
     assert "2027年1月10日 至 2027年1月31日，不含 2027年1月5日" in refused.value.message_zh

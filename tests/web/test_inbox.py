@@ -163,7 +163,7 @@ def test_unclaim_from_the_row_puts_the_task_back(client, world):
     task = Task.objects.get(record=record)
     tasks.claim(p["consultant"], task.pk)
     client.force_login(p["consultant"])
-    assert 'name="unclaim" value="%d"' % task.pk in client.get(reverse("web:inbox")).content.decode()
+    assert f'name="unclaim" value="{task.pk}"' in client.get(reverse("web:inbox")).content.decode()
 
     response = client.post(reverse("web:unclaim"), {"unclaim": task.pk}, follow=True)
 

@@ -114,7 +114,8 @@ def test_the_inbox_stays_at_a_fixed_number_of_queries(client, published, django_
     client.get("/")  # warm the definition cache and the session
     for _ in range(3):
         records.start_record(p["consultant"], p["p1"], "discount", {"unit_id": 7})
-    with django_assert_max_num_queries(19) as few:  # views' counts, flows, saved filters, reminders, payment reminders, sent-back reasons
+    # views' counts, flows, saved filters, reminders, payment reminders, sent-back reasons
+    with django_assert_max_num_queries(19) as few:
         client.get("/")
     for _ in range(20):
         records.start_record(p["consultant"], p["p1"], "discount", {"unit_id": 7})

@@ -18,7 +18,8 @@ from tests.flows.conftest import world  # noqa: F401 (the fixture)
 from tests.flows.steps import fire
 from tests.kernel.conftest import make_user
 
-NOTICE = re.compile(r"该客户受 Sales_Consultant 保护至 (\d{4}年)?\d+月\d+日 \d\d:\d\d（北京时间），请联系Sales_Consultant或销售经理。")
+NOTICE = re.compile(r"该客户受 Sales_Consultant 保护至 (\d{4}年)?\d+月\d+日 \d\d:\d\d（北京时间），"
+                    r"请联系Sales_Consultant或销售经理。")
 
 
 @pytest.fixture
