@@ -6,9 +6,11 @@ from pathlib import Path
 from zoneinfo import available_timezones
 
 from django.conf import settings
+from django.utils import translation
 
 from definitions.errors import closest, format_path
 
+from .schema_messages import schema_message
 from .schemas import cached_schema, cached_validator
 
 
@@ -31,12 +33,13 @@ def effective_settings(values: dict) -> dict:
 def settings_problems(values: object, language: str = "en") -> list[str]:
     """Every problem with a project's settings, each naming the setting: the schema's, then the time zone.
 
-    The time zone's is in `language` (en or zh); the schema's are JSON Schema's own, in English.
+    Every problem is in `language` (en or zh): the schema's through kernel.schema_messages.
     """
-    problems = [
-        f"{format_path(list(e.absolute_path)) or '(settings)'}: {e.message}"
-        for e in cached_validator(_path()).iter_errors(values)
-    ]
+    with translation.override("zh-hans" if language.startswith("zh") else "en"):
+        problems = [
+            f"{format_path(list(e.absolute_path)) or '(settings)'}: {schema_message(e)}"
+            for e in cached_validator(_path()).iter_errors(values)
+        ]
     zone = values.get("time_zone") if isinstance(values, dict) else None
     if isinstance(zone, str) and zone not in zone_names():
         hint = closest(zone, zone_names())

@@ -61,6 +61,7 @@ def test_check_names_every_mistake_in_groups_yaml(db, sample):
         "mean harbour-homes? (line 2)",
         "groups.yaml: members[1].region: a regional director needs the region they direct (line 3)",
         "groups.yaml: members[2].region: no project of the bundle is in region north of harbour-homes (line 4)",
-        "groups.yaml: members[3].role: 'chairman' is not one of ['group_executive', 'region_director'] (line 5)",
+        "groups.yaml: members[3].role: 'chairman' is not one of the choices: group_executive, region_director "
+        "(line 5)",
         "groups.yaml: members[5]: this group role appears twice (line 7)"]
     assert GroupMembership.objects.count() == 0

@@ -49,7 +49,8 @@ def test_discount_approval_from_draft_to_done(flow):
     # a submit with a bad form is refused field by field, and nothing changes
     with pytest.raises(InvalidForm) as bad:
         transitions.fire(p["consultant"], record.pk, "submit", {"unit_id": 7, "price": "12.345"})
-    assert bad.value.errors == {"price": ["'12.345' is not a 'money'"], "discount_rate": ["this field is required"]}
+    assert bad.value.errors == {"price": ["'12.345' is not an amount of money: at most two decimals, e.g. \"12.50\""],
+                                "discount_rate": ["this field is required"]}
     # a discount within the allowance fails the guard with the definition's words
     with pytest.raises(GuardFailed) as guard:
         transitions.fire(p["consultant"], record.pk, "submit", {**GOOD, "discount_rate": "0.01"})
@@ -220,9 +221,11 @@ def test_form_errors_come_in_both_languages(flow):
     with pytest.raises(InvalidForm) as bad:
         transitions.fire(p["consultant"], record.pk, "submit", {"unit_id": 7, "price": "12.345"})
 
-    assert bad.value.field_errors("zh") == {"price": ["金额格式不正确（最多两位小数）"], "discount_rate": ["此字段为必填项"]}
-    assert bad.value.field_errors("en") == {"price": ["'12.345' is not a 'money'"],
-                                            "discount_rate": ["this field is required"]}
+    assert bad.value.field_errors("zh") == {"price": ["'12.345' 不是金额：最多两位小数，例如 \"12.50\""],
+                                            "discount_rate": ["此字段为必填项"]}
+    assert bad.value.field_errors("en") == {
+        "price": ["'12.345' is not an amount of money: at most two decimals, e.g. \"12.50\""],
+        "discount_rate": ["this field is required"]}
 
 
 def test_firing_without_claiming_completes_the_users_task(flow):

@@ -4,11 +4,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from decimal import Decimal
 
+from django.utils import translation
 from jsonschema import Draft202012Validator
 
 from definitions.entity import format_checker
 from definitions.model import FlowDefinition, FormSpec, thaw
-from definitions.structure import money_limit_problem
+from kernel.schema_messages import schema_message
 
 from .errors import InvalidForm
 
@@ -76,20 +77,12 @@ def apply_form(definition: FlowDefinition, form: FormSpec | None, data: Mapping,
 
 
 _REQUIRED = ("this field is required", "此字段为必填项")
-_ZH = {
-    "enum": "不是可选的值之一", "type": "类型不正确", "maxLength": "内容过长", "minLength": "内容过短",
-    "minimum": "小于允许的最小值", "maximum": "大于允许的最大值", "maxItems": "项目过多", "minItems": "项目过少",
-    "pattern": "格式不正确", "additionalProperties": "包含未定义的字段", "required": "缺少必填项",
-}
-_ZH_FORMAT = {"money": "金额格式不正确（最多两位小数）", "decimal": "数值格式不正确"}
 
 
 def error_pair(error) -> tuple[str, str]:
-    """A jsonschema error in English (its own words) and in Chinese (by kind)."""
-    is_money = (error.validator, error.validator_value) == ("format", "money")
-    too_large = money_limit_problem(error.instance) if is_money else None
-    if too_large is not None:  # the limit said, as rule files and the kernel say it
-        return too_large.message("en"), too_large.message("zh")
-    if error.validator == "format":
-        return error.message, _ZH_FORMAT.get(error.validator_value, "格式不正确")
-    return error.message, _ZH.get(error.validator, "数据不符合要求")
+    """A jsonschema error in English and in Chinese: kernel.schema_messages' words in each language."""
+    with translation.override("en"):
+        en = schema_message(error)
+    with translation.override("zh-hans"):
+        zh = schema_message(error)
+    return en, zh

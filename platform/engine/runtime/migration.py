@@ -16,6 +16,7 @@ from django.db import transaction
 from django.db.models import Prefetch
 from django.utils import timezone
 
+from definitions.errors import format_path
 from definitions.model import FlowDefinition
 from kernel.models import Project
 
@@ -24,6 +25,7 @@ from ..versions import definition_of
 from . import history, states
 from .access import ADMIN_ROLES, can_administer, roles_in
 from .errors import NotPermitted, RecordNotFound
+from .forms import error_pair
 
 
 @dataclass(frozen=True)
@@ -118,9 +120,9 @@ def _plan(record: Record, definition: FlowDefinition, state_map: Mapping[str, st
     errors = [e for e in definition.entity.validator.iter_errors(data)
               if not (e.validator == "required" and definition.state(target).partial)]
     if errors:
+        en, zh = _said(errors[0])
         return Step(record.reference, record.state, target, False,
-                    f"its data does not fit the new schema: {errors[0].message}",
-                    f"其数据不符合新版本的结构：{errors[0].message}")
+                    f"its data does not fit the new schema: {en}", f"其数据不符合新版本的结构：{zh}")
     return Step(record.reference, record.state, target, False)
 
 
@@ -156,3 +158,10 @@ def _restart_timers(record: Record, definition: FlowDefinition, now) -> None:
     timers = states.flow_timers(record, definition, since=record.entered_state_at, not_before=now)
     if timers:
         Timer.objects.bulk_create(timers)
+
+
+def _said(error) -> tuple[str, str]:
+    """The first misfit of a record's data, led by the field it is in (the record page names no field)."""
+    en, zh = error_pair(error)
+    where = format_path(list(error.absolute_path))
+    return (f"{where}: {en}", f"{where}：{zh}") if where else (en, zh)
