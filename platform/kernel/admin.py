@@ -6,6 +6,8 @@ are read-only. Customers' phone numbers follow the masking rule on every page he
 """
 from __future__ import annotations
 
+from typing import Any, cast
+
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
@@ -155,7 +157,7 @@ class CustomerAddForm(CustomerForm):
                                                           "customer there."))
 
     def clean(self) -> dict:
-        data = super().clean()
+        data = cast(dict, super().clean())  # a ModelForm's clean gives cleaned_data back
         project, consultant = data.get("project"), data.get("consultant")
         if project and consultant and not Membership.objects.filter(project=project, user=consultant).exists():
             self.add_error("consultant", _("This person is not a member of the project."))
@@ -228,6 +230,7 @@ class CustomerAdmin(admin.ModelAdmin):
 
 
 def _visibility(request: HttpRequest) -> PhoneVisibility:
-    if not hasattr(request, "_phone_visibility"):
-        request._phone_visibility = PhoneVisibility.for_user(request.user)
-    return request._phone_visibility
+    cached: Any = request  # once per request: the admin's list asks for every row
+    if not hasattr(cached, "_phone_visibility"):
+        cached._phone_visibility = PhoneVisibility.for_user(request.user)
+    return cached._phone_visibility

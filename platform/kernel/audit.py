@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.db import models
@@ -15,5 +16,6 @@ def stamp(instance: models.Model, user_id: int | None, when: datetime) -> None:
     the history and the deal's records agree to the microsecond. A user built from
     its id only is enough for the foreign key and saves a query per change.
     """
-    instance._history_user = get_user_model()(pk=user_id) if user_id is not None else None
-    instance._history_date = when
+    tracked: Any = instance  # simple_history reads these two attributes when it writes the row
+    tracked._history_user = get_user_model()(pk=user_id) if user_id is not None else None
+    tracked._history_date = when

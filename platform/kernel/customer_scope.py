@@ -74,7 +74,9 @@ def scope_for(user: Any, project: Project | None = None,
     if not member:
         return Scope(frozenset(), frozenset())
     own = Project.objects.filter(pk__in=member).values_list("pk", "company_id", "company__share_customers")
-    visible, shared_companies, other_companies = set(member), set(), set()
+    visible = set(member)
+    shared_companies: set[int] = set()
+    other_companies: set[int] = set()
     for _pk, company_id, shares in own:
         if company_id is not None:
             (shared_companies if shares else other_companies).add(company_id)
@@ -132,8 +134,9 @@ def prefixed(q: Q, prefix: str) -> Q:
     """`q` (on Customer fields) for a model that reaches the customer through `prefix` (e.g. "customer")."""
     out = Q()
     out.connector, out.negated = q.connector, q.negated
-    for child in q.children:
-        out.children.append(prefixed(child, prefix) if isinstance(child, Q) else (f"{prefix}__{child[0]}", child[1]))
+    for child in q.children:  # a Q's children are Qs and (lookup, value) pairs
+        out.children.append(prefixed(child, prefix) if isinstance(child, Q)
+                            else (f"{prefix}__{child[0]}", child[1]))  # type: ignore[index]
     return out
 
 

@@ -181,12 +181,12 @@ def _checked_extra(extra: object, *, today: date | None = None) -> dict:
             problems="; ".join(f"{f} ({titles.get(f, (f, f))[0]}): {words[2]}" for f, words in found.items()),
             problems_zh="；".join(f"{f}（{titles.get(f, (f, f))[1]}）：{words[3]}" for f, words in found.items()),
             field=next(iter(found)), fields={f: words[:2] for f, words in found.items()})
-    extra = dict(extra)  # type: ignore[call-overload]
-    if extra.get("id_number") and extra.get("id_type", "resident_id") == "resident_id":
+    checked: dict = dict(extra)  # type: ignore[call-overload]  # the schema passed: a mapping
+    if checked.get("id_number") and checked.get("id_type", "resident_id") == "resident_id":
         from .id_numbers import normalise_resident_id
 
-        extra["id_number"] = normalise_resident_id(extra["id_number"])
-    return extra
+        checked["id_number"] = normalise_resident_id(checked["id_number"])
+    return checked
 
 
 def extra_field_problems(extra: object, *, today: date | None = None,
@@ -202,7 +202,8 @@ def extra_field_problems(extra: object, *, today: date | None = None,
     """
     from .id_numbers import resident_id_problem
 
-    properties = _extra_validator().schema.get("properties", {})
+    schema: Mapping = _extra_validator().schema  # type: ignore[assignment]  # customer.json is an object, not bool
+    properties = schema.get("properties", {})
 
     def label(field: str) -> tuple[str, str]:
         schema = properties.get(field, {})

@@ -27,6 +27,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from typing import cast
 
 from django.apps import apps
 from django.conf import settings
@@ -78,7 +79,7 @@ class DealBalance:
     @property
     def overdue_since(self) -> date | None:
         """The due date of its oldest overdue line."""
-        days = [line.due_on for line in self.statement.lines if line.overdue]
+        days = [line.due_on for line in self.statement.lines if line.overdue and line.due_on is not None]
         return min(days) if days else None
 
     def due_within(self, last_day: date) -> Decimal:
@@ -166,7 +167,7 @@ def _last(hold: UnitHold) -> UnitHold:
     """Where a hold passed on to ends (a transfer moves it to the next record of the deal)."""
     seen = 0
     while hold.transferred_to_id is not None and seen < 4:
-        hold, seen = hold.transferred_to, seen + 1
+        hold, seen = cast(UnitHold, hold.transferred_to), seen + 1  # transferred_to_id is set
     return hold
 
 
@@ -256,7 +257,7 @@ def project_summaries(project: Project, today: date, last_day: date) -> list[Dea
                 s[4] += left
     found = []
     for pk, deal_id, reference, _ids, _plan in schedules:
-        s = sums.get(pk)
+        s = sums.get(pk)  # type: ignore[assignment]  # None: a schedule without lines, skipped
         if s is None or s[0] - s[1] <= 0:
             continue
         held = sorted(ends.get(pk, ()), key=lambda h: (h[4] is None, h[3], h[0]))
@@ -336,7 +337,7 @@ def _write(project: Project, batch: list[ReceivableSchedule], day: date, horizon
         notices.append(DunningNotice(
             project=project, schedule=s, kind=kind, due_on=due_on, day=day, overdue=due_on < day, amount=amount,
             reference=s.reference, deal_id=s.deal_id, customer_id=customer_id,
-            consultant_id=consultant_of.get(customer_id), created_at=now))
+            consultant_id=consultant_of.get(customer_id) if customer_id is not None else None, created_at=now))
     DunningNotice.objects.bulk_create(notices, ignore_conflicts=True)
     return len(notices)
 

@@ -194,11 +194,11 @@ def due_follow_ups(user: Any, on: date | None = None, *, now: datetime | None = 
     due = Q()
     for pk, day in days.items():
         due |= Q(project_id=pk, next_follow_up_on__lte=day)
-    rows = (CustomerRegistration.objects.filter(due, consultant_id=user_id)
-            .select_related("customer", "project").order_by("next_follow_up_on", "customer__name", "pk"))
-    rows = list(rows[:limit] if limit else rows)
-    for row in rows:
-        row.overdue = row.next_follow_up_on < days[row.project_id]
+    query = (CustomerRegistration.objects.filter(due, consultant_id=user_id)
+             .select_related("customer", "project").order_by("next_follow_up_on", "customer__name", "pk"))
+    rows = list(query[:limit] if limit else query)
+    for row in rows:  # every row matched a next_follow_up_on__lte above, so the date is set
+        row.overdue = row.next_follow_up_on < days[row.project_id]  # type: ignore[attr-defined,operator]
     return rows
 
 

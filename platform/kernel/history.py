@@ -31,7 +31,8 @@ def changes_of(instance: models.Model, fields: Iterable[str] | None = None,
     """
     # Insertion order, not history_date: a change stamped with an earlier transition time
     # (a timer catching up) must still read as coming after the one before it.
-    rows = list(instance.history.order_by("history_id"))
+    tracked: Any = instance  # simple_history adds `history` to the models it tracks
+    rows = list(tracked.history.order_by("history_id"))
     wanted = set(fields) if fields is not None else None
     out: list[FieldChange] = []
     for before, after in zip(rows, rows[1:]):

@@ -17,4 +17,4 @@ def locked_row(model: type[M], **keys) -> M:
     `get_or_create`'s savepoint once the winner commits, and its second `SELECT … FOR
     UPDATE` queues on the winner's row; each reads the row as the one before it left it.
     """
-    return model.objects.select_for_update().get_or_create(**keys)[0]
+    return model._default_manager.select_for_update().get_or_create(**keys)[0]

@@ -29,6 +29,7 @@ contact, and the nearer next follow-up date, are kept either way.
 from __future__ import annotations
 
 from datetime import datetime
+from importlib import import_module
 from types import ModuleType
 
 from django.apps import apps
@@ -36,7 +37,6 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
-from django.utils.module_loading import import_module
 
 from .access import MANAGER_ROLES, memberships_of
 from .audit import stamp
@@ -75,7 +75,7 @@ def ensure_may_merge(*, survivor: Customer, duplicate: Customer, by_user_id: int
     ours = {r.project_id for r in survivor.registrations.all()}
     missing = sorted(p for p in theirs if not roles.get(p, frozenset()) & MANAGER_ROLES)
     if not theirs and not any(roles.get(p, frozenset()) & MANAGER_ROLES for p in ours):
-        missing = sorted(ours) or [None]
+        missing = sorted(ours) or [None]  # type: ignore[list-item]  # None: no project at all (NotPermitted names none)
     if missing:
         codes = [c for c in Project.objects.filter(pk__in=[p for p in missing if p]).values_list("code", flat=True)]
         raise NotPermitted(action="merging customers", action_zh="合并客户", project="、".join(codes) or "—",
@@ -191,7 +191,8 @@ def _move_visits(survivor: Customer, duplicate: Customer) -> int:
     projects = set(Visit.objects.filter(customer=duplicate).values_list("project_id", flat=True))
     moved = Visit.objects.filter(customer=duplicate).update(customer=survivor)
     seen: set[int] = set()
-    returning, first = [], []
+    returning: list[int] = []
+    first: list[int] = []
     for pk, project_id, was in (Visit.objects.filter(customer=survivor, project_id__in=projects)
                                 .order_by("at", "pk").values_list("pk", "project_id", "returning")):
         now_returning = project_id in seen

@@ -8,13 +8,22 @@ from __future__ import annotations
 
 import re
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import Final, TypedDict
 
 from definitions.money import FEN, MONEY_DECIMAL_PLACES, MONEY_LIMIT, MONEY_LIMIT_TEXT, MONEY_MAX_DIGITS
 
 from .errors import AmountTooLarge, InvalidAmount
 
+
+class DecimalColumn(TypedDict):
+    """A DecimalField's size; typed so `**MONEY_COLUMN` type-checks against the field's keywords."""
+
+    max_digits: int
+    decimal_places: int
+
+
 # every money column: `models.DecimalField(_("amount"), **MONEY_COLUMN)`, so the column holds what to_money accepts
-MONEY_COLUMN = {"max_digits": MONEY_MAX_DIGITS, "decimal_places": MONEY_DECIMAL_PLACES}
+MONEY_COLUMN: Final[DecimalColumn] = {"max_digits": MONEY_MAX_DIGITS, "decimal_places": MONEY_DECIMAL_PLACES}
 _GROUPED = re.compile(r"^[+-]?\d{1,3}(,\d{3})+(\.\d*)?$")  # 3,000.10: commas only between thousands
 
 

@@ -81,7 +81,7 @@ def record(ctx: ActionContext, kind: str, amount: object, note: object = "", ove
         amount=part, received_at=ctx.now, recorded_by_id=ctx.user_id, note=str(note or "")[:200], overpayment=over)
         for part, over in entries if part > 0]
     for payment in made:
-        events.emit(ctx.project_id, events.PAYMENT_RECORDED, lambda payment=payment: {
+        events.emit(ctx.project_id, events.PAYMENT_RECORDED, lambda payment=payment: {  # type: ignore[misc]
             "payment": {"id": payment.pk, "record_id": payment.record_id, "reference": payment.reference,
                         "kind": payment.kind, "amount": str(payment.amount), "received_at": payment.received_at,
                         "overpayment": payment.overpayment}})
@@ -128,5 +128,5 @@ def net_collections(project_id: int, *, since: datetime | None = None, until: da
         payments = payments.filter(record_id__in=list(record_ids))
     fen = Cast(Round(F("amount") * 100), BigIntegerField())
     totals = payments.aggregate(**{k: Sum(fen, filter=Q(kind=k)) for k in PaymentKind.values})
-    by_kind = {PaymentKind(k): (Decimal(v or 0) * FEN).quantize(FEN) for k, v in totals.items()}
+    by_kind: dict[str, Decimal] = {PaymentKind(k): (Decimal(v or 0) * FEN).quantize(FEN) for k, v in totals.items()}
     return Collections(MappingProxyType(by_kind))

@@ -84,7 +84,7 @@ def batch_code(value: object) -> str:
 def _customer_of(ctx: ActionContext) -> Customer | None:
     """The record's customer (its `customer_id`), if it names one that exists."""
     try:
-        customer_id = int(ctx.data.get("customer_id"))
+        customer_id = int(ctx.data.get("customer_id", ""))  # missing: ValueError, as for any non-number
     except (TypeError, ValueError):
         return None
     return Customer.objects.filter(pk=customer_id).first()

@@ -33,7 +33,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 from django.db import transaction
 from django.utils import timezone
@@ -50,11 +50,11 @@ ZERO = Decimal("0.00")
 K = PaymentKind
 # the receipts each kind of line takes: a deposit line takes every deposit of the deal
 DEPOSIT_KINDS = (K.SINCERITY_DEPOSIT, K.RESERVATION_DEPOSIT, K.DEPOSIT)
-LINE_OF = {**{k: K.DEPOSIT for k in DEPOSIT_KINDS},
+LINE_OF: dict[str, str] = {**{k: K.DEPOSIT for k in DEPOSIT_KINDS},
            **{k: k for k in (K.DOWN_PAYMENT, K.INSTALLMENT, K.BANK_LOAN, K.PROVIDENT_FUND_LOAN,
                              K.AREA_DIFFERENCE, K.FEE)}}
 LEASE_PLAN = "lease"  # the payment plan of a lease's schedule (kernel.rent_schedule)
-LEASE_LINE_OF = {K.RENT: K.RENT, K.SECURITY_DEPOSIT: K.SECURITY_DEPOSIT}
+LEASE_LINE_OF: dict[str, str] = {K.RENT: K.RENT, K.SECURITY_DEPOSIT: K.SECURITY_DEPOSIT}
 # what each kind of schedule shows as paid back: a lease's deposit refund is not a sale's refund
 REFUNDS_OF = {LEASE_PLAN: (K.REFUND, K.DEPOSIT_REFUND)}
 SALE_REFUNDS = (K.REFUND,)
@@ -189,7 +189,18 @@ def schedule_of(project_id: int, deal: Iterable[int], *, lease: bool = False, lo
     return found.order_by("deal_id").first()
 
 
-def allocate(lines: Sequence[Receivable], payments: Iterable[Payment], today: date, *,
+class Paid(Protocol):
+    """What allocation reads of a receipt: a `Payment` row, or the dunning run's lighter `Receipt`."""
+
+    @property
+    def kind(self) -> str: ...
+    @property
+    def amount(self) -> Decimal: ...
+    @property
+    def overpayment(self) -> bool: ...
+
+
+def allocate(lines: Sequence[Receivable], payments: Iterable[Paid], today: date, *,
              line_of: Mapping[str, str] = LINE_OF,
              refunds: Sequence[str] = SALE_REFUNDS) -> tuple[list[Line], Decimal, Decimal]:
     """Receipts to lines, in the order they came in: by kind, the oldest due first (undated last).
@@ -223,7 +234,7 @@ def allocate(lines: Sequence[Receivable], payments: Iterable[Payment], today: da
 
 
 def statement(schedule: ReceivableSchedule, today: date | None = None, *,
-              lines: Sequence[Receivable] | None = None, payments: Iterable[Payment] | None = None) -> Statement:
+              lines: Sequence[Receivable] | None = None, payments: Iterable[Paid] | None = None) -> Statement:
     """The schedule's lines and receipts, read in two queries unless given."""
     today = today or timezone.localdate()
     if lines is None:
@@ -382,8 +393,10 @@ def schedule(ctx: ActionContext, *, payment_plan: object, deal_price: object, de
             raise ScheduleExceedsPrice(reference=ctx.reference, paid=yuan(dep + credited + down), price=yuan(price))
         lines.append((K.DOWN_PAYMENT, signed, down))
         if plan in ("full", "installments"):
-            count = max(int(installments or 1), 1) if plan == "installments" else 1
-            months = int(every_months if every_months is not None else (3 if plan == "installments" else 0))
+            # the flow's form gives whole numbers here; anything else fails as int() says
+            count = max(int(installments or 1), 1) if plan == "installments" else 1  # type: ignore[call-overload]
+            months = int(every_months if every_months is not None  # type: ignore[call-overload]
+                         else (3 if plan == "installments" else 0))
             for n, part in enumerate(split(rest, count) if rest > 0 else [], start=1):
                 lines.append((K.INSTALLMENT, months_after(signed, months * n), part))
         elif plan == "commercial_mortgage":

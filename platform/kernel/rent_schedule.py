@@ -328,11 +328,13 @@ def _terms(ctx: ActionContext, change: str, *, term_start: object, term_end: obj
     if start is None:
         raise RentArgumentMissing(reference=ctx.reference, argument="term_start", change=change)
     end = _day(term_end, "term_end", ctx.reference)
-    months = int(term_months) if term_months not in (None, "") and end is None else None
+    # the form's whole numbers; anything else fails as int() says
+    months = int(term_months) if term_months not in (None, "") and end is None else None  # type: ignore[call-overload]
     if end is None and months is None:
         raise RentArgumentMissing(reference=ctx.reference, argument="term_end / term_months", change=change)
     terms = lease_terms(term_start=start, monthly_rent=to_money(monthly_rent, "monthly_rent"), payment_cycle=cycle,
-                        term_months=months, term_end=end, rent_free_days=int(rent_free_days or 0),
+                        term_months=months, term_end=end,
+                        rent_free_days=int(rent_free_days or 0),  # type: ignore[call-overload]
                         escalation_rate=_rate(escalation_rate))
     if terms.term_end < start:
         raise LeaseTermInvalid(reference=ctx.reference, start=start.isoformat(), end=terms.term_end.isoformat())
@@ -384,7 +386,8 @@ def schedule(ctx: ActionContext, *, term_start: object, monthly_rent: object, pa
         raise RentFreeTooLong(reference=ctx.reference, days=terms.rent_free_days,
                               start=terms.term_start.isoformat(), end=terms.term_end.isoformat())
     found = schedule_of(ctx.project_id, ctx.deal, lease=True, lock=True)
-    old = [RentLine(line.kind, line.due_on, line.amount) for line in found.lines.order_by("position")] if found else []
+    old = [RentLine(line.kind, line.due_on, line.amount)  # type: ignore[arg-type]  # a lease's lines are all dated
+           for line in found.lines.order_by("position")] if found else []
     if change == "sign" or found is None:
         signed = _day(signed_on, "signed_on", ctx.reference) or ctx.now.date()
         deposits = deposit_lines(_money(deposit, "deposit"), signed)

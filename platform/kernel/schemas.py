@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import cast
 
 from jsonschema import Draft202012Validator
 
@@ -42,7 +43,7 @@ def _read(path: str, stamp: int | None) -> dict:
     schema, problems = load_schema_file(Path(path))
     if problems:
         raise DefinitionError(problems)
-    return schema
+    return cast(dict, schema)  # a schema file without problems holds a JSON object
 
 
 @lru_cache(maxsize=32)

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, cast
 
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Prefetch, Q
@@ -231,7 +231,7 @@ def _checked_source(project: Project, source_type: object, campaign_id: object,
     if campaign_id in (None, ""):
         return code, None
     try:
-        campaign = Campaign.objects.filter(pk=int(campaign_id), project=project).first()  # type: ignore[arg-type]
+        campaign = Campaign.objects.filter(pk=int(campaign_id), project=project).first()  # type: ignore[call-overload]
     except (TypeError, ValueError):
         campaign = None
     if campaign is None:
@@ -327,7 +327,7 @@ def phone_lookup(project_id: int, viewer: Any, phone: str, *, now: datetime | No
     company_id = project.company_id
     if company_id is None or not any(r.project.company_id == company_id for r in customer.registrations.all()):
         return None
-    if not project.company.share_customers:
+    if project.company is None or not project.company.share_customers:  # None only without company_id, above
         return {"status": "elsewhere"}
     return {"status": "shared", "customer_id": customer.pk, "name": customer.name, "phone": shown, "consultant": "",
             "consultant_id": None, "protected_until": None, "may_serve": True, "visited_before": False}
@@ -397,22 +397,24 @@ def _fill_campaign(campaign: Campaign, project: Project, *, name: object, source
     channel = channel.strip() if isinstance(channel, str) else ""
     if len(channel) > 200:
         raise InvalidCampaign("channel", "at most 200 characters", "最多 200 个字符")
-    _checked_period(starts_on, ends_on)
+    start, end = _checked_period(starts_on, ends_on)
     amount = _checked_cost(cost)
     campaign.name, campaign.source_type, campaign.channel = name, code, channel
-    campaign.starts_on, campaign.ends_on, campaign.cost = starts_on, ends_on, amount
+    campaign.starts_on, campaign.ends_on, campaign.cost = start, end, amount
     campaign.active = bool(active)
 
 
-def _checked_period(starts_on: object, ends_on: object) -> None:
-    """Both dates given, the end not before the start (`InvalidCampaign` at the field)."""
+def _checked_period(starts_on: object, ends_on: object) -> tuple[date, date]:
+    """Both dates given, the end not before the start (`InvalidCampaign` at the field); the two dates."""
     for field, value in (("starts_on", starts_on), ("ends_on", ends_on)):
         if not isinstance(value, date) or isinstance(value, datetime):
             raise InvalidCampaign(field, "a date is required, e.g. 1 May 2026", "请填写日期，例如 2026年5月1日")
-    if ends_on < starts_on:  # type: ignore[operator]
-        (starts_en, starts_zh), (ends_en, ends_zh) = _day_words(starts_on), _day_words(ends_on)  # type: ignore[arg-type]
+    start, end = cast(date, starts_on), cast(date, ends_on)  # both checked just above
+    if end < start:
+        (starts_en, starts_zh), (ends_en, ends_zh) = _day_words(start), _day_words(end)
         raise InvalidCampaign("ends_on", f"the campaign cannot end ({ends_en}) before it starts ({starts_en})",
                               f"结束日期（{ends_zh}）不能早于开始日期（{starts_zh}）")
+    return start, end
 
 
 def _checked_cost(cost: object) -> Decimal:
