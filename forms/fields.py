@@ -282,7 +282,8 @@ def customer_shown(refs: Refs, values: list) -> list[Picked]:
         if value in ("", None):
             shown.append(Picked(""))
         elif value in keys:
-            customer = found.get(keys[value])
+            key = keys[value]
+            customer = found.get(key) if key is not None else None
             # A picked customer keeps its @key (exact); one from the record reads as name and phone.
             text = str(value) if isinstance(value, Typed) else (customer.label if customer else "")
             shown.append(Picked(text, customer.label if customer else text))
@@ -321,10 +322,10 @@ class BuyersField(forms.Field):
         kwargs.setdefault("widget", BuyersWidget(rows, customer_picker(refs), PercentInput() if with_share else None))
         super().__init__(**kwargs)
 
-    def _rows(self, value) -> list[tuple[str, str]]:
+    def _rows(self, value) -> list[tuple[object, str]]:  # (the customer's key or typed text, the share)
         if not value:
             return []
-        rows = []
+        rows: list = []
         for row in value:
             if isinstance(row, dict):  # from the record
                 customer = row.get("customer_id")
@@ -412,7 +413,7 @@ class LinesField(forms.CharField):
         return value
 
     def to_python(self, value):
-        text = super().to_python(value)
+        text = super().to_python(value) or ""  # CharField gives "" for nothing (its empty_value)
         items = list(dict.fromkeys(line.strip() for line in text.splitlines() if line.strip()))
         if self.max_items is not None and len(items) > self.max_items:
             raise forms.ValidationError(_("At most %(max)s lines."), code="too_many", params={"max": self.max_items})

@@ -10,6 +10,7 @@ import json
 from decimal import Decimal, InvalidOperation
 
 from django import forms
+from django.utils.functional import Promise
 
 
 class Typed(str):
@@ -77,7 +78,7 @@ class PickerInput(forms.TextInput):
 
     template_name = "web/widgets/picker.html"
 
-    def __init__(self, kind: str, lookup_url: str, placeholder: str, attrs=None):
+    def __init__(self, kind: str, lookup_url: str, placeholder: str | Promise, attrs=None):
         super().__init__({"autocomplete": "off", "data-picker": kind, "data-lookup": lookup_url,
                           "placeholder": placeholder, **(attrs or {})})
 
