@@ -82,7 +82,7 @@ def _build(view: str, projects: list[Project], period: Period, today: date, *, c
                       conversion.section(scope, period, today), collections.section(scope, period, today)]
     if view != OWN:
         board.sections.append(inventory.section(scope, today))
-        ranked = [rankings.consultants(scope, period, names)]
+        ranked = [rankings.consultants(scope, period, names or {})]  # names are read unless the view is OWN
         if view == GROUP:
             ranked.insert(0, rankings.projects(scope, period, projects))
         board.sections.append(Section("rankings", _("Rankings"), [], ranked))

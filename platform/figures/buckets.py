@@ -4,7 +4,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Aggregate, Count, Q, QuerySet
 from django.db.models.functions import TruncDate, TruncMonth
 
 from .periods import Period, add_months
@@ -42,7 +42,7 @@ def counted(query: QuerySet, field: str, scope: Scope, period: Period, monthly: 
     if where is not None:
         rows = rows.filter(where)
     keys = ["bucket", split] if split else ["bucket"]
-    aggregates = {"n": Count("pk")}
+    aggregates: dict[str, Aggregate] = {"n": Count("pk")}
     if amount is not None:
         aggregates["fen"] = fen_sum(amount)
     found = {}

@@ -13,6 +13,7 @@ For a consultant: the payments of the deals naming them.
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 
 from django.db.models import F, Q, QuerySet
 from django.utils.translation import gettext as _
@@ -46,7 +47,7 @@ def payments(scope: Scope) -> QuerySet:
     return query
 
 
-def _net(query: QuerySet) -> object:
+def _net(query: QuerySet) -> Decimal:
     got = query.aggregate(plus=SIGNED_NET[0], minus=SIGNED_NET[1])
     return money_of((got["plus"] or 0) - (got["minus"] or 0))
 
@@ -56,7 +57,7 @@ def net(scope: Scope, period: Period):
     return _net(payments(scope).filter(received_at__gte=since, received_at__lt=until))
 
 
-def collection_rate(scope: Scope, until) -> tuple[object, object, object]:
+def collection_rate(scope: Scope, until) -> tuple[Decimal, Decimal, Decimal | None]:
     """(net collected, signed amount, rate) of the deals signed and not cancelled before `until`.
 
     Measured: folding two moments into one query with FILTERs over IN-subqueries was slower

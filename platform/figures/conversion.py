@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import date, timedelta
+from decimal import Decimal
 
 from django.utils.translation import gettext as _
 
@@ -11,7 +12,7 @@ from .scope import Scope, rate
 from .tables import COUNT, RATE, TEXT, Column, Headline, Section, Table
 
 
-def of(scope: Scope, period: Period) -> tuple[int, int, object]:
+def of(scope: Scope, period: Period) -> tuple[int, int, Decimal | None]:
     deals_made = sales.totals(scope, period)["subscriptions"]
     new = visits.totals(scope, period)["new_visits"]
     return deals_made, new, rate(deals_made, new)

@@ -25,7 +25,7 @@ STATUSES = [s for s in SaleStatus]
 
 
 def section(scope: Scope, today: date) -> Section:
-    cells: dict[tuple[str, str], tuple[int, object]] = {}
+    cells: dict[tuple[str, str], tuple[int, Decimal]] = {}
     buildings: dict[str, str] = {}
     for row in (Unit.objects.filter(project_id__in=scope.project_ids)
                 .values("building_id", "building__name", "building__code", "project__code", "status")
@@ -38,12 +38,12 @@ def section(scope: Scope, today: date) -> Section:
     for status in STATUSES:
         columns += [Column(f"{status.value}_units", _("%(status)s: units") % {"status": status.label}, COUNT),
                     Column(f"{status.value}_value", _("%(status)s: value") % {"status": status.label}, MONEY)]
-    rows = []
+    rows: list[list] = []
     for key in sorted(buildings):
-        row = [buildings[key]]
+        line: list = [buildings[key]]
         for status in STATUSES:
-            row += list(cells.get((key, status.value), (0, ZERO)))
-        rows.append(row)
+            line += list(cells.get((key, status.value), (0, ZERO)))
+        rows.append(line)
     available = sum(cells.get((k, SaleStatus.AVAILABLE), (0, ZERO))[0] for k in buildings)
     value = sum((cells.get((k, SaleStatus.AVAILABLE), (0, ZERO))[1] for k in buildings), ZERO)
     last30 = Period(Kind.RANGE, today - timedelta(days=29), today + timedelta(days=1))

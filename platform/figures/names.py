@@ -16,7 +16,7 @@ def _lang() -> str:
 
 def coded_titles(projects: Iterable[Project], setting: str) -> dict[str, str]:
     """code -> title in the user's language, from the projects' list setting (source_types, opportunity_stages)."""
-    lang, titles = _lang(), {}
+    lang, titles = _lang(), dict[str, str]()
     for project in projects:
         for item in project.setting(setting) or []:
             titles.setdefault(item["code"], item.get(lang) or item["code"])

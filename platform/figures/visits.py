@@ -113,7 +113,7 @@ def by_source(scope: Scope, period: Period, projects: list[Project]) -> Table:
 def daily(scope: Scope, period: Period, key: str, title: str) -> Table:
     """New and returning visits and new customers per bucket (day, or month for long periods)."""
     monthly = period.monthly
-    buckets = {d: [d, 0, 0, 0] for d in bucket_days(period, monthly)}
+    buckets: dict[date, list] = {d: [d, 0, 0, 0] for d in bucket_days(period, monthly)}
     for d, back, n in visit_days(scope, period):
         buckets[d.replace(day=1) if monthly else d][2 if back else 1] += n
     for d, _a, n in registration_days(scope, period):
