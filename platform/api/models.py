@@ -102,6 +102,11 @@ class WebhookSubscription(models.Model):
     url = models.URLField(_("target URL"), max_length=500)
     kinds = models.JSONField(_("events"), default=list)
     secret = models.CharField(max_length=80, default=new_webhook_secret, editable=False)
+    # after a rotation the old secret still signs (beside the new one) until previous_secret_expires_at,
+    # so the receiver can switch without losing an event (docs/api.md)
+    previous_secret = models.CharField(max_length=80, blank=True, editable=False)
+    previous_secret_expires_at = models.DateTimeField(_("old secret valid until"), null=True, blank=True)
+    secret_rotated_at = models.DateTimeField(_("secret rotated at"), null=True, blank=True)
     active = models.BooleanField(_("active"), default=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                    related_name="+", verbose_name=_("created by"))
@@ -136,6 +141,8 @@ class WebhookDelivery(models.Model):
                               default=DeliveryStatus.PENDING)
     response_code = models.PositiveSmallIntegerField(_("response code"), null=True, blank=True)
     response_excerpt = models.CharField(_("response"), max_length=500, blank=True)
+    # the last attempt was not sent: the target resolved to this non-public address (api.targets)
+    refused_address = models.GenericIPAddressField(_("refused address"), null=True, blank=True)
     next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
     delivered_at = models.DateTimeField(_("delivered at"), null=True, blank=True)
 

@@ -3,9 +3,12 @@ used, revoke. A user manages only their own tokens; a token never reaches beyond
 Also a project's webhooks page (project admins)."""
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import Http404
 from django.shortcuts import redirect, render
@@ -16,7 +19,7 @@ from engine.runtime.access import can_administer, roles_in
 from kernel.access import memberships_of
 from kernel.models import Project
 
-from . import webhooks
+from . import targets, webhooks
 from .models import ApiToken, Scope, WebhookDelivery, WebhookSubscription
 
 
@@ -75,7 +78,7 @@ class SubscriptionForm(forms.Form):
         return url
 
 
-DELIVERY_ROWS = 50
+DELIVERY_ROWS = 50  # per page of the delivery log
 
 
 def _administered(request, code: str) -> Project:
@@ -87,11 +90,12 @@ def _administered(request, code: str) -> Project:
 
 @login_required
 def webhooks_page(request, project: str):
-    """A project's webhook subscriptions (project admins): add, disable or enable, the delivery log, redeliver."""
+    """A project's webhook subscriptions (project admins): add, disable or enable, rotate the secret (confirmed),
+    the delivery log by pages, redeliver."""
     project_obj = _administered(request, project)
     action = request.POST.get("action") if request.method == "POST" else None
     form = SubscriptionForm(request.POST if action == "create" else None)
-    secret = None
+    secret, rotated = None, None
     if action in ("disable", "enable"):
         with transaction.atomic():
             updated = WebhookSubscription.objects.filter(
@@ -114,24 +118,39 @@ def webhooks_page(request, project: str):
         else:
             messages.error(request, _("That delivery is not one of this project's."))
         return redirect("webhooks", project=project_obj.code)
+    if action == "rotate":
+        rotated = webhooks.rotate_secret(_posted_id(request, "subscription"), project_obj)
+        if rotated is None:
+            messages.error(request, _("That subscription is not one of this project's."))
+            return redirect("webhooks", project=project_obj.code)
+        secret = rotated.secret
+        messages.success(request, _("The signing secret was rotated: copy the new one below."))
     if form.is_bound and form.is_valid():
-        with transaction.atomic():
-            made = WebhookSubscription.objects.create(
-                project=project_obj, name=form.cleaned_data["name"].strip(), url=form.cleaned_data["url"],
-                kinds=[k for k in webhooks.KIND_LABELS if k in form.cleaned_data["kinds"]], created_by=request.user)
-            transaction.on_commit(lambda: webhooks.forget_kinds(project_obj.pk))
+        made = webhooks.create_subscription(project_obj, request.user, form.cleaned_data["name"],
+                                            form.cleaned_data["url"], form.cleaned_data["kinds"])
         secret = made.secret
         form = SubscriptionForm()
     subscriptions = list(WebhookSubscription.objects.filter(project=project_obj).select_related("created_by"))
+    now = timezone.now()
     for s in subscriptions:
         s.kind_labels = [webhooks.KIND_LABELS[k] for k in s.kinds if k in webhooks.KIND_LABELS]
-    deliveries = list(WebhookDelivery.objects.filter(subscription__project=project_obj)
-                      .select_related("subscription")[:DELIVERY_ROWS])
+        s.overlapping = len(webhooks.secrets_signing(s, now)) > 1
+    # a rotation is confirmed first: the link asks (GET), the confirmation's button rotates (POST)
+    asked = str(request.GET.get("rotate", ""))
+    confirm = next((s for s in subscriptions if asked.isdigit() and s.pk == int(asked)), None) \
+        if rotated is None else None
+    page = Paginator(WebhookDelivery.objects.filter(subscription__project=project_obj)
+                     .select_related("subscription").order_by("-created_at", "-pk"), DELIVERY_ROWS) \
+        .get_page(request.GET.get("page"))
+    deliveries = list(page.object_list)
     for d in deliveries:
         d.kind_label = webhooks.KIND_LABELS.get(d.kind, d.kind)
+        d.refusal = (targets.refusal(urlsplit(d.subscription.url).hostname or "", d.refused_address)
+                     if d.refused_address else "")
     return render(request, "api/webhooks.html", {
-        "project": project_obj, "form": form, "secret": secret, "subscriptions": subscriptions,
-        "deliveries": deliveries, "delivery_rows": DELIVERY_ROWS},
+        "project": project_obj, "form": form, "secret": secret, "rotated": rotated, "confirm": confirm,
+        "subscriptions": subscriptions, "deliveries": deliveries, "page": page,
+        "overlap_hours": int(webhooks.SECRET_OVERLAP.total_seconds() // 3600)},
         status=400 if form.is_bound and not form.is_valid() else 200)
 
 

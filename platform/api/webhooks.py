@@ -8,24 +8,22 @@
   in huey. A failed attempt (non-2xx, timeout, refused connection) sets `next_attempt_at` by BACKOFF;
   the minutely `retry_due` job sends what is due. At least once: the receiver drops repeats by
   the `Webhook-Id` header (the event id; a redelivery by hand sends the same id).
+- The target is checked on save and again at each delivery after resolving its name, and the connection made
+  to the checked address (api.targets: no private networks, no DNS rebinding).
+- A rotated secret keeps signing, beside the new one, for SECRET_OVERLAP: the receiver switches without a gap.
 """
 from __future__ import annotations
 
 import hashlib
 import hmac
-import ipaddress
 import json
 import logging
 import time
-import urllib.error
-import urllib.request
 import uuid
-from collections.abc import Callable, Mapping
-from datetime import timedelta
+from collections.abc import Callable, Mapping, Sequence
+from datetime import datetime, timedelta
 from typing import Any
-from urllib.parse import urlsplit
 
-from django.conf import settings
 from django.core.cache import caches
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
@@ -35,7 +33,8 @@ from django.utils.translation import gettext_lazy as _
 from kernel import events
 from kernel.models import Project
 
-from .models import DeliveryStatus, WebhookDelivery, WebhookSubscription
+from . import targets
+from .models import DeliveryStatus, WebhookDelivery, WebhookSubscription, new_webhook_secret
 
 log = logging.getLogger(__name__)
 
@@ -54,7 +53,7 @@ BACKOFF: tuple[timedelta, ...] = (timedelta(minutes=1), timedelta(minutes=5), ti
 MAX_ATTEMPTS = len(BACKOFF) + 1
 TIMEOUT_SECONDS = 10
 KINDS_TTL = 60
-_LOOPBACK_NAMES = {"localhost", "127.0.0.1", "::1"}
+SECRET_OVERLAP = timedelta(hours=24)  # a rotated secret still signs this long, beside the new one
 
 
 def _cache_key(project_id: int) -> str:
@@ -78,20 +77,54 @@ def forget_kinds(project_id: int) -> None:
 
 
 def check_url(url: str) -> str | None:
-    """Why the target URL is refused, or None: https, or http to this machine only in DEBUG and tests."""
-    parts = urlsplit(url)
-    if parts.scheme == "https" and parts.hostname:
-        return None
-    if parts.scheme == "http" and parts.hostname:
-        loopback = parts.hostname in _LOOPBACK_NAMES
-        try:
-            loopback = loopback or ipaddress.ip_address(parts.hostname).is_loopback
-        except ValueError:
-            pass
-        if loopback and getattr(settings, "PLATFORM_WEBHOOK_HTTP_LOOPBACK", settings.DEBUG):
+    """Why the target URL is refused on save (the page and the API), or None (api.targets)."""
+    return targets.check_url(url)
+
+
+def create_subscription(project: Project, user, name: str, url: str, kinds: Sequence[str]) -> WebhookSubscription:
+    """A new subscription (its URL already checked by the caller's form); its secret is read once by the caller."""
+    with transaction.atomic():
+        made = WebhookSubscription.objects.create(project=project, name=name.strip(), url=url,
+                                                  kinds=[k for k in KIND_LABELS if k in kinds], created_by=user)
+        transaction.on_commit(lambda: forget_kinds(project.pk))
+    return made
+
+
+def update_subscription(subscription: WebhookSubscription, *, name: str, url: str, kinds: Sequence[str],
+                        active: bool) -> WebhookSubscription:
+    with transaction.atomic():
+        subscription.name, subscription.url, subscription.active = name.strip(), url, active
+        subscription.kinds = [k for k in KIND_LABELS if k in kinds]
+        subscription.save(update_fields=["name", "url", "kinds", "active"])
+        transaction.on_commit(lambda: forget_kinds(subscription.project_id))
+    return subscription
+
+
+def rotate_secret(subscription_id: int, project: Project) -> WebhookSubscription | None:
+    """A new signing secret; the current one keeps signing beside it for SECRET_OVERLAP. None: not this project's.
+
+    Rotating again within the window drops the oldest secret: only the last two ever sign."""
+    with transaction.atomic():
+        subscription = (WebhookSubscription.objects.select_for_update()
+                        .filter(pk=subscription_id, project=project).first())
+        if subscription is None:
             return None
-        return str(_("Use an https:// address: events carry customers' deals and are sent only encrypted."))
-    return str(_("Enter an https:// address, e.g. https://finance.example.com/hooks/platform."))
+        now = timezone.now()
+        subscription.previous_secret, subscription.secret = subscription.secret, new_webhook_secret()
+        subscription.previous_secret_expires_at, subscription.secret_rotated_at = now + SECRET_OVERLAP, now
+        subscription.save(update_fields=["previous_secret", "secret", "previous_secret_expires_at",
+                                         "secret_rotated_at"])
+    return subscription
+
+
+def secrets_signing(subscription: WebhookSubscription, at: datetime | None = None) -> list[str]:
+    """The secrets a delivery is signed with now: the current one, and the previous one within its overlap."""
+    at = at or timezone.now()
+    out = [subscription.secret]
+    if subscription.previous_secret and subscription.previous_secret_expires_at and \
+            subscription.previous_secret_expires_at > at:
+        out.append(subscription.previous_secret)
+    return out
 
 
 def on_event(project_id: int, kind: str, payload: Callable[[], Mapping[str, Any]]) -> None:
@@ -128,6 +161,11 @@ def sign(secret: str, timestamp: str, body: str) -> str:
     return "v1=" + hmac.new(secret.encode(), f"{timestamp}.{body}".encode(), hashlib.sha256).hexdigest()
 
 
+def signature_header(secrets: Sequence[str], timestamp: str, body: str) -> str:
+    """`v1=<new>` or, within a rotation's overlap, `v1=<new> v1=<old>` (space-separated, newest first)."""
+    return " ".join(sign(secret, timestamp, body) for secret in secrets)
+
+
 def attempt(delivery_id: int, *, due_by=None) -> WebhookDelivery | None:
     """Send one delivery once, if it is due by `due_by` (default now), and log how it went; None when it is not
     (or no longer) to be sent. Only if due: the queued first attempt and the minutely sweep may both reach it."""
@@ -143,18 +181,21 @@ def attempt(delivery_id: int, *, due_by=None) -> WebhookDelivery | None:
         delivery.save(update_fields=["attempts", "next_attempt_at"])
     body = body_of(delivery)
     timestamp = str(int(time.time()))
-    request = urllib.request.Request(delivery.subscription.url, data=body.encode(), method="POST", headers={
-        "Content-Type": "application/json; charset=utf-8", "User-Agent": "platform-webhooks/1",
-        "Webhook-Id": str(delivery.event_id), "Webhook-Timestamp": timestamp,
-        "Webhook-Signature": sign(delivery.subscription.secret, timestamp, body)})
+    headers = {"Content-Type": "application/json; charset=utf-8", "User-Agent": "platform-webhooks/1",
+               "Webhook-Id": str(delivery.event_id), "Webhook-Timestamp": timestamp,
+               "Webhook-Signature": signature_header(secrets_signing(delivery.subscription), timestamp, body)}
     code: int | None = None
+    delivery.refused_address = None
     try:
-        with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as response:  # noqa: S310 (checked URL)
-            code, text = response.status, response.read(2000)
-    except urllib.error.HTTPError as error:
-        code, text = error.code, error.read(2000) if error.fp else b""
-    except (urllib.error.URLError, TimeoutError, OSError) as error:
-        text = f"{type(error).__name__}: {getattr(error, 'reason', error)}".encode()
+        # resolved and checked now, and connected to the checked address: the name may point elsewhere than
+        # when the subscription was saved (DNS rebinding)
+        code, text = targets.post(targets.pin(delivery.subscription.url), body.encode(), headers, TIMEOUT_SECONDS)
+    except targets.TargetRefused as refused:
+        delivery.refused_address = refused.address  # the log says why in the reader's language
+        text = b""
+        log.warning("webhook delivery %s refused: %s", delivery.pk, refused)
+    except (TimeoutError, OSError, UnicodeError, ValueError) as error:
+        text = f"{type(error).__name__}: {error}".encode()
     delivery.response_code = code
     delivery.response_excerpt = text.decode("utf-8", "replace")[:500]
     if code is not None and 200 <= code < 300:
@@ -163,7 +204,8 @@ def attempt(delivery_id: int, *, due_by=None) -> WebhookDelivery | None:
     elif delivery.attempts >= MAX_ATTEMPTS:
         delivery.status, delivery.next_attempt_at = DeliveryStatus.FAILED, None
     log.info("webhook delivery %s attempt %s: %s", delivery.pk, delivery.attempts, code or delivery.response_excerpt)
-    delivery.save(update_fields=["response_code", "response_excerpt", "status", "delivered_at", "next_attempt_at"])
+    delivery.save(update_fields=["response_code", "response_excerpt", "refused_address", "status", "delivered_at",
+                                 "next_attempt_at"])
     return delivery
 
 

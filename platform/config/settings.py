@@ -198,6 +198,8 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "noreply@localhost")
 # the address links in emails start with; the SMS/WeChat backend a client's plugin provides
 NOTIFICATION_SITE_URL = os.environ.get("PLATFORM_SITE_URL", "http://localhost:8000")
 NOTIFICATION_SMS_BACKEND = os.environ.get("NOTIFICATION_SMS_BACKEND", "notifications.channels.LoggingSms")
+# webhooks to loopback and private networks (refused by default: SSRF; docs/api.md): on-premise installs only
+WEBHOOK_ALLOW_PRIVATE_TARGETS = os.environ.get("PLATFORM_WEBHOOK_ALLOW_PRIVATE_TARGETS") == "1"
 LOGIN_REDIRECT_URL = "web:inbox"
 
 # Huey: SqliteHuey under var/ by default, Redis when REDIS_URL is set. Tasks run in

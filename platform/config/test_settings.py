@@ -6,4 +6,3 @@ HUEY = {**HUEY, "immediate": True}
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # fast user creation
 # the suite does not run collectstatic: templates name static files as they are
 STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}  # noqa: F405
-PLATFORM_WEBHOOK_HTTP_LOOPBACK = True  # webhook tests deliver to a receiver on 127.0.0.1 over http
