@@ -28,6 +28,23 @@ class RulesMissing(PluginError):
     template_zh = "项目 {project} 尚未配置{plugin}规则，请管理员先设置（manage.py rules publish --project {project} {plugin} 文件）"
 
 
+class RulesNotYetInForce(RulesMissing):
+    """Rules exist, but only scheduled: none in force yet (a `RulesMissing`, so callers that skip none skip these)."""
+
+    code = "rules_not_yet_in_force"
+    template_en = "project {project}'s {plugin} rules take effect only from {valid_from}"
+    template_zh = "项目 {project} 的{plugin}规则自 {valid_from} 起才生效"
+
+
+class ValidFromInPast(PluginError):
+    """A revision dated back: deals made since were made under the rules then in force."""
+
+    code = "valid_from_in_past"
+    template_en = ("rules cannot take effect in the past ({valid_from}): give a later moment, or publish from now "
+                   "and apply the new rules to open deals explicitly")
+    template_zh = "规则不能追溯生效（{valid_from}）：请填写以后的时间，或立即发布后明确将新规则应用到未结交易"
+
+
 class InvalidArgument(PluginError):
     """An action argument that is not what the action takes: `name`, `expected`, `expected_zh` and `value`.
 

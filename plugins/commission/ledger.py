@@ -10,6 +10,12 @@ Locks are always taken in one order, the consultant's month before its deals (by
 so a cancellation and a signing in the same month queue instead of deadlocking. A deal
 is found through the acting record's lineage, so the mortgage record under a contract
 can release the contract's commission once the bank loan is paid out.
+
+Rules are frozen per deal at its signing (`extensions.deal_rules`): the revision in
+force then is the deal's `rules_revision`, and its release, clawback and every later
+re-tiering read that revision, never what was published since. A month of deals under
+different revisions is re-tiered deal by deal, each under its own revision's tiers
+(docs/plugins.md, "Tier recalculation").
 """
 from __future__ import annotations
 
@@ -20,7 +26,10 @@ from decimal import Decimal
 
 from django.db import transaction
 
-from extensions.api import decimal_text, local_date, rules_for
+from extensions import deal_rules
+from extensions.api import decimal_text, fen, local_date, rules_for
+from extensions.models import RuleRevision
+from extensions.rulesets import rules_of_revision
 from kernel.locking import locked_row
 from kernel.payments import net_collections
 
@@ -28,14 +37,35 @@ from .errors import ClawbackOutstanding, DealCancelled, UnknownChannel
 from .lifecycle import EntryLifecycle
 from .models import BeneficiaryKind, CommissionDeal, CommissionEntry, ConsultantMonth, DealKind, EntryStatus
 from .rules import CommissionRules, parse
-from .tiers import TierMode, channel_commission, consultant_commissions, is_payable, tier_rates
+from .tiers import TierMode, channel_commission, deal_rate, is_payable
 
 ZERO = Decimal("0.00")
 _MODE_WORDS = {TierMode.WHOLE_BRACKET: "whole bracket", TierMode.PROGRESSIVE: "progressive"}
 
 
-def rules(project_id: int) -> CommissionRules:
-    found = rules_for(project_id, "commission")
+def rules(project_id: int, at: datetime | None = None) -> CommissionRules:
+    """The rules in force at `at` (default now)."""
+    found = rules_for(project_id, "commission", at)
+    return parse(found.config, found.revision)
+
+
+def revision_rules(project_id: int, revision: int) -> CommissionRules:
+    """The rules of one revision: what a deal frozen at it is worked out under.
+
+    A deal whose revision has no row (saved before revisions were kept with their dates
+    and missing from the history) is worked out under the rules in force now.
+    """
+    try:
+        found = rules_of_revision(project_id, "commission", revision)
+    except RuleRevision.DoesNotExist:
+        return rules(project_id)
+    return parse(found.config, found.revision)
+
+
+def _frozen(project_id: int, record_id: int, reference: str, now: datetime) -> CommissionRules:
+    """Freeze on the signing record the revision in force now (only the record itself: a trade-in's contract
+    descends from a resale whose commission rules are not its own)."""
+    found = deal_rules.freeze(project_id, "commission", record_id=record_id, reference=reference, at=now)
     return parse(found.config, found.revision)
 
 
@@ -45,14 +75,15 @@ def accrue(*, project_id: int, record_id: int, reference: str, lineage: Sequence
     """Earn commission on a signed deal: channel rate, consultant tier, referral bonus.
 
     Accruing again for a deal (a retried transition, or a later record of the same deal)
-    changes nothing and returns the deal already accrued.
+    changes nothing and returns the deal already accrued. The rules are those in force
+    at `now`, the signing, frozen on the deal.
     """
-    r = rules(project_id)
     existing = find_deal(project_id, (record_id, *lineage), lock=True)
     if existing is not None:
         if existing.cancelled_at is not None:
             raise DealCancelled(reference=existing.reference)
         return existing
+    r = _frozen(project_id, record_id, reference, now)
     if channel and channel not in r.channels:
         raise UnknownChannel(channel=channel, known=", ".join(r.channels) or "-")
     deal = CommissionDeal.objects.create(
@@ -67,7 +98,7 @@ def accrue(*, project_id: int, record_id: int, reference: str, lineage: Sequence
     if referrer:
         _entry(deal, BeneficiaryKind.REFERRER, referrer, r.referral_bonus, now, note="referral bonus")
     if consultant_id is not None:
-        retier_month(project_id, consultant_id, deal.month, r, now)
+        retier_month(project_id, consultant_id, deal.month, now)
     return deal
 
 
@@ -82,7 +113,7 @@ def accrue_resale(*, project_id: int, record_id: int, reference: str, sale_price
     consultant's monthly tiers (those are new-home sales). Nothing when the rules have no
     `resale` section or the record names no consultant; again for the same record, nothing new.
     """
-    r = rules(project_id)
+    r = rules(project_id, now)
     if r.resale_rate is None or consultant_id is None:
         return None
     existing = find_deal(project_id, (record_id,), lock=True, kind=DealKind.RESALE)
@@ -90,6 +121,8 @@ def accrue_resale(*, project_id: int, record_id: int, reference: str, sale_price
         if existing.cancelled_at is not None:
             raise DealCancelled(reference=existing.reference)
         return existing
+    r = _frozen(project_id, record_id, reference, now)
+    deal_rules.close(project_id, "commission", (record_id,), now)  # payable at once: nothing left open
     deal = CommissionDeal.objects.create(
         project_id=project_id, kind=DealKind.RESALE, record_id=record_id, reference=reference,
         record_ids=[record_id], contract_amount=sale_price, consultant_id=consultant_id,
@@ -117,12 +150,13 @@ def release(*, project_id: int, lineage: Sequence[int], filed: bool, now: dateti
         deal.filed_at = now
         changed.append("filed_at")
     if deal.released_at is None:
-        r = rules(project_id)
+        r = revision_rules(project_id, deal.rules_revision)
         collected = net_collections(project_id, record_ids=deal.record_ids).net
         if is_payable(filed=deal.filed_at is not None, requires_filing=r.requires_filing, collected=collected,
                       contract_amount=deal.contract_amount, share=r.collected_share):
             deal.released_at = now
             changed.append("released_at")
+            deal_rules.close(project_id, "commission", (deal.record_id,), now)
             for entry in deal.entries.select_for_update().filter(status=EntryStatus.ACCRUED).order_by("id"):
                 lifecycle = EntryLifecycle(entry)
                 lifecycle.make_payable(now)
@@ -150,6 +184,7 @@ def claw_back(*, project_id: int, lineage: Sequence[int], reason: str, now: date
         return deal
     deal.cancelled_at, deal.cancel_reason = now, reason[:200]
     deal.save(update_fields=["cancelled_at", "cancel_reason"])
+    deal_rules.close(project_id, "commission", (deal.record_id,), now)
     entries = list(deal.entries.select_for_update().order_by("id"))
     clawed_back = {e.reverses_id for e in entries if e.is_clawback}  # a clawback belongs to its entry's deal
     for entry in entries:
@@ -161,7 +196,7 @@ def claw_back(*, project_id: int, lineage: Sequence[int], reason: str, now: date
             _entry(deal, BeneficiaryKind(entry.beneficiary_kind), entry.beneficiary, -entry.amount, now,
                    base=entry.base_amount, rate=entry.rate, note=f"clawback of paid entry {entry.pk}", reverses=entry)
     if tiered:
-        retier_month(project_id, deal.consultant_id, deal.month, rules(project_id), now)
+        retier_month(project_id, deal.consultant_id, deal.month, now)
     return deal
 
 
@@ -181,30 +216,77 @@ def pay(*, project_id: int, beneficiary_kind: str, beneficiary: str, user_id: in
     return total
 
 
-def retier_month(project_id: int, consultant_id: int, month: date, r: CommissionRules, now: datetime) -> None:
+def retier_month(project_id: int, consultant_id: int, month: date, now: datetime) -> None:
     """Bring every live deal of the consultant's month to what the tiers give it now.
 
+    The month's count is every live new-home deal of the consultant signed in it; each
+    deal's rate comes from its own frozen revision: whole bracket, the tier holding the
+    count; progressive, the tier holding its place in signing order. A deal whose
+    revision pays consultants nothing (no `consultant` section) is left as it is.
     Each deal's consultant commission is the sum of its consultant entries not
     reversed; the difference to the tier figure is written as a new entry (an
     adjustment), never by changing an old one.
     """
-    if r.tier_mode is None:
-        return
     _lock_month(project_id, consultant_id, month)
     # Lock the month's deals (by id, the one order every service uses) before reading
     # released_at or cancelled_at: a release or cancellation in flight is waited for.
     locked = CommissionDeal.objects.select_for_update().filter(project_id=project_id, consultant_id=consultant_id,
                                                                 month=month, kind=DealKind.SALE).order_by("id")
     deals = sorted((d for d in locked if d.cancelled_at is None), key=lambda d: (d.signed_at, d.pk))
-    targets = consultant_commissions([d.contract_amount for d in deals], r.tiers, r.tier_mode)
-    rates = tier_rates(len(deals), r.tiers, r.tier_mode)
+    by_revision: dict[int, CommissionRules] = {}
     current = _consultant_totals(d.pk for d in deals)
-    for place, (deal, rate, target) in enumerate(zip(deals, rates, targets), start=1):
+    for place, deal in enumerate(deals, start=1):
+        if deal.rules_revision not in by_revision:
+            by_revision[deal.rules_revision] = revision_rules(project_id, deal.rules_revision)
+        r = by_revision[deal.rules_revision]
+        if r.tier_mode is None:
+            continue
+        rate = deal_rate(len(deals), place, r.tiers, r.tier_mode)
         had = current.get(deal.pk, ZERO)
         note = (f"{_MODE_WORDS[r.tier_mode]}: deal {place} of {len(deals)} in {month:%Y-%m} at {decimal_text(rate)}"
                 + ("" if had == 0 else f" (adjusts {had})"))
-        _entry(deal, BeneficiaryKind.CONSULTANT, str(consultant_id), target - had, now,
+        _entry(deal, BeneficiaryKind.CONSULTANT, str(consultant_id), fen(deal.contract_amount * rate) - had, now,
                base=deal.contract_amount, rate=rate, note=note)
+
+
+@transaction.atomic
+def apply_revision(*, project_id: int, record_ids: Sequence[int], revision: int, now: datetime) -> None:
+    """Open deals now read `revision` (an admin applied it explicitly): rework their commission under it.
+
+    The channel's rate and the referral bonus are adjusted by new entries to what the
+    revision gives (a channel the revision does not list keeps what it has); the
+    consultants' months are re-tiered. Locks as everywhere: months first, then deals.
+    """
+    r = revision_rules(project_id, revision)
+    found = list(CommissionDeal.objects.filter(project_id=project_id, record_id__in=list(record_ids),
+                                               kind=DealKind.SALE))
+    months = sorted({(d.consultant_id, d.month) for d in found if d.consultant_id is not None})
+    for consultant_id, month in months:
+        _lock_month(project_id, consultant_id, month)
+    for deal in CommissionDeal.objects.select_for_update().filter(pk__in=[d.pk for d in found]).order_by("id"):
+        if deal.cancelled_at is not None or deal.released_at is not None:
+            continue
+        deal.rules_revision = revision
+        deal.save(update_fields=["rules_revision"])
+        had = _totals_by_kind(deal)
+        if deal.channel and deal.channel in r.channels:
+            rate = r.channels[deal.channel].rate
+            _entry(deal, BeneficiaryKind.CHANNEL, deal.channel,
+                   channel_commission(deal.contract_amount, rate) - had[BeneficiaryKind.CHANNEL], now,
+                   base=deal.contract_amount, rate=rate,
+                   note=f"channel {r.channels[deal.channel].title} {decimal_text(rate)} (rules revision {revision})")
+        if deal.referrer:
+            _entry(deal, BeneficiaryKind.REFERRER, deal.referrer, r.referral_bonus - had[BeneficiaryKind.REFERRER],
+                   now, note=f"referral bonus (rules revision {revision})")
+    for consultant_id, month in months:
+        retier_month(project_id, consultant_id, month, now)
+
+
+def _totals_by_kind(deal: CommissionDeal) -> dict[str, Decimal]:
+    totals: dict[str, Decimal] = defaultdict(lambda: ZERO)
+    for kind, amount in deal.entries.exclude(status=EntryStatus.REVERSED).values_list("beneficiary_kind", "amount"):
+        totals[kind] += amount  # summed in Python: SQLite would add decimals as floats
+    return totals
 
 
 def _lock_month(project_id: int, consultant_id: int, month: date) -> ConsultantMonth:

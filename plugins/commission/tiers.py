@@ -50,6 +50,11 @@ def tier_rates(count: int, tiers: Sequence[Tier], mode: TierMode) -> list[Decima
     return [rate_for(place, tiers) for place in range(1, count + 1)]
 
 
+def deal_rate(count: int, place: int, tiers: Sequence[Tier], mode: TierMode) -> Decimal:
+    """One deal's rate: by the month's `count` (whole bracket) or its own `place` in it (progressive)."""
+    return rate_for(count if mode is TierMode.WHOLE_BRACKET else place, tiers)
+
+
 def consultant_commissions(amounts: Sequence[Decimal], tiers: Sequence[Tier], mode: TierMode) -> list[Decimal]:
     """Each deal's consultant commission, for one consultant's month of deals in signing order."""
     return [fen(amount * rate) for amount, rate in zip(amounts, tier_rates(len(amounts), tiers, mode))]

@@ -111,7 +111,8 @@ def _source_key(ctx, rule: str, event: object = None) -> str:
 
 
 def _rules(ctx) -> PointsRules:
-    found = rules_for(ctx.project_id, "points")
+    """The rules in force at the event (the moment the action runs), kept on the award's lot."""
+    found = rules_for(ctx.project_id, "points", ctx.now)
     return parse(found.config, found.revision)
 
 

@@ -41,7 +41,8 @@ def award(*, project_id: int, customer_id: int, rule: str, source_key: str, refe
     try:
         with transaction.atomic():
             lot = PointsLot.objects.create(account=account, rule=rule, source_key=source_key, reference=reference,
-                                           points=points, remaining=points, earned_at=now, expires_at=expires_at)
+                                           points=points, remaining=points, earned_at=now, expires_at=expires_at,
+                                           rules_revision=rules.revision)
     except IntegrityError:
         # Only reachable by a writer that did not lock the account first.
         return Award(PointsLot.objects.get(account=account, source_key=source_key), False)

@@ -58,6 +58,9 @@ class PointsLot(models.Model):
     expires_at = models.DateTimeField(_("expires at"), null=True, blank=True)
     reversed_at = models.DateTimeField(_("reversed at"), null=True, blank=True,
                                        help_text=_("When the award was taken back (its deal was cancelled)."))
+    # The revision in force at the event that earned it (its points and expiry are that
+    # revision's); empty for lots awarded before revisions were kept on them.
+    rules_revision = models.PositiveIntegerField(_("rules revision"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("points lot")

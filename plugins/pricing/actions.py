@@ -1,15 +1,21 @@
-"""The pricing actions flows call: `pricing.quote` and `pricing.settle_area`.
+"""The pricing actions flows call: `pricing.quote`, `pricing.freeze_rules` and `pricing.settle_area`.
 
-Both run inside the transition's transaction and write their result into a record
-field the flow names (`into`), as JSON with money in decimal strings.
+They run inside the transition's transaction; `quote` and `settle_area` write their
+result into a record field the flow names (`into`), as JSON with money in decimal strings.
+A quote is priced under the rules in force when it is made, and frozen in its snapshot.
+The area rule's decisive moment is the contract's signing: `freeze_rules` (in the
+signing step) freezes the revision in force then on the contract, and the settlement,
+months later, settles under it (docs/plugins.md, "Rules over time").
 """
 from __future__ import annotations
 
 from collections.abc import Sequence
 from decimal import Decimal
 
+from extensions import deal_rules
 from extensions.api import (ActionSpec, InvalidArgument, ParamKind, ParamSpec, PluginError, decimal_of,
                             decimal_text, int_of, local_date, money_text, rules_for)
+from extensions.errors import RulesMissing
 from kernel.errors import UnitNotFound
 from kernel.models import Unit
 
@@ -50,6 +56,9 @@ SETTLE_AREA = ActionSpec("pricing.settle_area", {
     "price_per_m2": ParamSpec(_E, description="contract price per m², e.g. record.price_snapshot.deal_price_per_m2"),
     "into": ParamSpec(_F, description="object field that keeps the settlement"),
 }, "Compute the area settlement", "计算面积补差", repeatable=True)
+
+FREEZE_RULES = ActionSpec("pricing.freeze_rules", {}, "Freeze the pricing rules in force on the signed contract",
+                          "在签约时锁定当时生效的定价规则", repeatable=True)
 
 _LEVEL_WORDS = {Approval.APPROVAL: ("approval", "折扣审批"), Approval.COUNTERSIGN: ("countersigning by the director "
                                                                                    "and finance", "总监与财务会签")}
@@ -104,9 +113,32 @@ def quote(ctx, *, unit: object, into: str, payment_plan: object = None, discount
         ctx.changes[list_price_into] = money_text(q.list_price)
 
 
+def freeze_rules(ctx) -> None:
+    """Freeze on this record (the contract being signed) the pricing revision in force now.
+
+    Its area settlement later settles under that revision, whatever is published by
+    then. A project without pricing rules has nothing to freeze (its settlement will
+    say so); freezing again (a retried signing) changes nothing.
+    """
+    try:
+        deal_rules.freeze(ctx.project_id, "pricing", record_id=ctx.record_id, reference=ctx.reference, at=ctx.now,
+                          lineage=ctx.deal)
+    except RulesMissing:
+        pass
+
+
 def settle_area(ctx, *, contracted_area: object, measured_area: object, price_per_m2: object, into: str) -> None:
-    """The settlement of one contract under the project's area rule, kept on the settlement record."""
-    rules = _rules(ctx)
+    """The settlement of one contract under the area rule frozen on its deal, kept on the settlement record.
+
+    The revision is the one frozen at the contract's signing (`freeze_rules`); a deal
+    signed before any was frozen (a flow version without the step) is frozen at its
+    first settlement, on the settlement record, so a re-run after a rejection reads the
+    same revision. Computing it closes the deal's pricing terms: applying newer rules
+    to open deals leaves it alone.
+    """
+    found = deal_rules.freeze(ctx.project_id, "pricing", record_id=ctx.record_id, reference=ctx.reference,
+                              at=ctx.now, lineage=ctx.deal)
+    rules = parse(found.config, found.revision)
     contracted = _positive(contracted_area, "contracted_area")
     measured = _positive(measured_area, "measured_area")
     price = decimal_of(price_per_m2, "price_per_m2")
@@ -127,10 +159,11 @@ def settle_area(ctx, *, contracted_area: object, measured_area: object, price_pe
         "refund": money_text(s.refund), "developer_bears": money_text(s.developer_bears),
         "amount": money_text(s.amount), "may_cancel": s.may_cancel,
     }
+    deal_rules.close(ctx.project_id, "pricing", ctx.deal, ctx.now)
 
 
 def _rules(ctx) -> PricingRules:
-    found = rules_for(ctx.project_id, "pricing")
+    found = rules_for(ctx.project_id, "pricing", ctx.now)
     return parse(found.config, found.revision)
 
 

@@ -14,7 +14,8 @@ def plugin_info() -> PluginInfo:
 
 @hookimpl
 def plugin_actions() -> list[PluginAction]:
-    return [PluginAction(actions.QUOTE, actions.quote), PluginAction(actions.SETTLE_AREA, actions.settle_area)]
+    return [PluginAction(actions.QUOTE, actions.quote), PluginAction(actions.SETTLE_AREA, actions.settle_area),
+            PluginAction(actions.FREEZE_RULES, actions.freeze_rules)]
 
 
 @hookimpl
@@ -34,6 +35,8 @@ def plugin_writes() -> list[Write]:
               "the frozen quote: list price, each discount, manual discount, deal price, approval needed"),
         Write(WriteKind.RECORD_FIELD, "pricing.settle_area → into",
               "the area settlement: ratio, band split, amount to pay or refund, whether the buyer may cancel"),
+        Write(WriteKind.TABLE, "extensions.DealRules (pricing)",
+              "pricing.freeze_rules: the pricing revision in force at the contract's signing, for its settlement"),
     ]
 
 

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from extensions.models import RuleRevision
 from extensions.rulesets import publish_rules
 from kernel.actions import ActionContext
 from kernel.models import Building, Customer, Project, Unit
@@ -24,6 +25,18 @@ _record_ids = itertools.count(7000)
 def example_rules(plugin: str) -> dict:
     """The example configuration shipped with the plugin (and shown in docs/plugins.md)."""
     return json.loads((ROOT / "plugins" / plugin / "example-rules.json").read_text(encoding="utf-8"))
+
+
+def publish_at(project: Project, plugin: str, config: dict, moment: datetime):
+    """Publish `config` as if it had been published at `moment`, in force from then.
+
+    The tests' world is May 2026, before the real clock, and publishing refuses a moment
+    in the past; moving the stored dates afterwards is how a test says "published then".
+    """
+    rule_set = publish_rules(project, plugin, config)
+    RuleRevision.objects.filter(project=project, plugin=plugin, revision=rule_set.revision).update(
+        valid_from=moment, published_at=moment)
+    return rule_set
 
 
 def make_ctx(project: Project, *, record_id: int | None = None, lineage: tuple[int, ...] = (), flow: str = "contract",

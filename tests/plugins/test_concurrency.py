@@ -143,15 +143,16 @@ def test_a_cancellation_and_a_signing_in_one_month_at_once_do_not_deadlock(commi
     consultant = User.objects.create_user("zhao.min", password="x")
     first = _five_deals_and_one_ready_to_release(project, consultant)[0]
     canceller = threading.local()
-    real_rules = ledger.rules
+    real_rules = ledger.revision_rules
 
-    def slow_rules(project_id):
-        # The cancellation pauses after taking its first locks, so the signing reaches for them meanwhile.
+    def slow_rules(project_id, revision):
+        # The cancellation pauses after taking its first locks (re-tiering reads each deal's frozen rules),
+        # so the signing reaches for them meanwhile.
         if getattr(canceller, "slow", False):
             time.sleep(0.6)
-        return real_rules(project_id)
+        return real_rules(project_id, revision)
 
-    monkeypatch.setattr(ledger, "rules", slow_rules)
+    monkeypatch.setattr(ledger, "revision_rules", slow_rules)
 
     def work(worker: int):
         if worker == 0:

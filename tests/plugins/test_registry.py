@@ -14,7 +14,7 @@ from extensions.errors import PluginLoadError, UnknownPlugin
 from kernel.actions import SPECS as KERNEL_ACTIONS
 
 SHIPPED_ACTIONS = ["commission.accrue", "commission.claw_back", "commission.release", "points.award",
-                   "points.redeem", "points.reverse", "pricing.quote", "pricing.settle_area"]
+                   "points.redeem", "points.reverse", "pricing.freeze_rules", "pricing.quote", "pricing.settle_area"]
 
 
 @pytest.fixture

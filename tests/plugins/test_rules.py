@@ -1,6 +1,7 @@
 """Rule configurations: checked against each plugin's schema and its own checks, rejected with paths."""
 import copy
 import io
+import re
 from decimal import Decimal as D
 
 import pytest
@@ -144,8 +145,11 @@ def test_rules_command_publishes_and_shows_a_projects_rules(project, tmp_path):
     call_command("rules", "show", "--project", "PLG", "points", stdout=out)
 
     lines = out.getvalue().splitlines()
-    assert lines[0] == "PLG: points rules revision 1 published"
-    assert lines[2:] == ['{', '  "expiry_days": 365,', '  "levels": [', '    {', '      "code": "member",',
+    assert re.fullmatch(r"PLG: points rules revision 1 published, in force from \d{4}-\d\d-\d\d \d\d:\d\d "
+                        r"Asia/Shanghai", lines[0])
+    assert re.fullmatch(r"# revision 1: from (\S+ \S+ Asia/Shanghai), published \1 \(in force\)", lines[1])
+    assert lines[2] == "# rules of revision 1:"
+    assert lines[3:] == ['{', '  "expiry_days": 365,', '  "levels": [', '    {', '      "code": "member",',
                          '      "from": 0,', '      "title": "会员"', '    }', '  ]', '}']
 
 

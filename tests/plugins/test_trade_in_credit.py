@@ -8,6 +8,7 @@ rounding to the yuan half up; credits capped at 50 % of the price after discount
 300 000.00 (lease). Figures are worked out by hand in the comments, to the fen.
 """
 import copy
+from datetime import timedelta
 from decimal import Decimal as D
 
 import pytest
@@ -19,15 +20,15 @@ from kernel.errors import KernelError
 from kernel.models import Unit
 from plugins.pricing.errors import CreditAboveCap, CreditAbovePrice, ManualDiscountNotAllowed
 
-from .conftest import example_rules, make_ctx, make_unit
+from .conftest import NOW, example_rules, make_ctx, make_unit, publish_at
 
 quote = registry.implementations()["pricing.quote"]
 
 
-def quoted(project, **args) -> dict:
-    """What pricing.quote writes for 3-1502 with these arguments."""
+def quoted(project, now=None, **args) -> dict:
+    """What pricing.quote writes for 3-1502 with these arguments (quoted at `now`, default the tests' NOW)."""
     unit = Unit.objects.filter(project=project, code="3-1502").first() or make_unit(project)
-    ctx = make_ctx(project, flow="subscription")
+    ctx = make_ctx(project, flow="subscription", **({} if now is None else {"now": now}))
     quote(ctx, unit=unit.pk, into="price_snapshot", deal_price_into="deal_price", list_price_into="list_price",
           **args)
     return ctx.changes
@@ -198,13 +199,14 @@ def test_a_frozen_quote_keeps_its_credit_when_the_rules_change_later(pricing_rul
     # the project lowers the cap to 30 % (revision 2): the deal keeps its price; only a new quote reads
     # the new rules, and refuses the same credit (30 % of 2 967 163.00 = 890 148.90)
     lower = rules_with(lambda c: c["credits"].update(trade_in={"max_share_of_price": "0.30"}))
-    publish_rules(project, "pricing", lower)
+    later = NOW + timedelta(hours=1)
+    publish_at(project, "pricing", lower, later)  # in force from an hour after the first quote
     with pytest.raises(CreditAboveCap, match="cap of 890148.90"):
-        quoted(project, payment_plan="full", trade_in_credit="1450000.00")
+        quoted(project, now=later, payment_plan="full", trade_in_credit="1450000.00")
 
     assert frozen == kept
     assert (frozen["rules_revision"], frozen["deal_price"], frozen["to_pay"]) == (1, "2967163.00", "1517163.00")
-    requoted = quoted(project, payment_plan="full", trade_in_credit="890148.90")["price_snapshot"]
+    requoted = quoted(project, now=later, payment_plan="full", trade_in_credit="890148.90")["price_snapshot"]
     assert (requoted["rules_revision"], requoted["to_pay"]) == (2, "2077014.10")  # 2 967 163.00 − 890 148.90
 
 
