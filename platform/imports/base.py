@@ -52,6 +52,8 @@ class Context:
     writing: bool = False  # False: the dry run that checks; True: the write phase
     notes: dict[str, int] = field(default_factory=dict)  # counted facts for the summary ("settlements started")
     seen: set = field(default_factory=set)  # natural keys met so far in the file (a key twice is a problem)
+    # the price list's (unit id, old price, new price) per unit it changes, for the price-change log
+    price_lines: list = field(default_factory=list)
 
     def count(self, note: str, n: int = 1) -> None:
         self.notes[note] = self.notes.get(note, 0) + n
@@ -60,6 +62,9 @@ class Context:
 class KindResource(resources.ModelResource):
     columns: ClassVar[Sequence[Column]] = ()
     key_column: ClassVar[str] = ""  # the natural key's column: twice in one file is a problem
+    # import-export's buffers of rows to write (import-export ships no types)
+    create_instances: list
+    update_instances: list
 
     def __init__(self, ctx: Context):
         super().__init__()

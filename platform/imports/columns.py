@@ -66,15 +66,15 @@ def header_map(columns: Sequence[Column], headers: Sequence[object]) -> tuple[di
         for language in LANGUAGES:
             names[normal(column.title_in(language))] = column
     found: dict[int, Column] = {}
-    unknown = []
+    unknown: list[str] = []
     for position, header in enumerate(headers):
         if header is None or not str(header).strip():
             continue
-        column = names.get(normal(header))
-        if column is None:
+        known = names.get(normal(header))
+        if known is None:
             unknown.append(str(header))
-        elif column not in found.values():
-            found[position] = column
+        elif known not in found.values():
+            found[position] = known
     return found, unknown
 
 

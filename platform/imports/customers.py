@@ -12,6 +12,7 @@ once: its token is the project and the phone, so a second load adds nothing.
 from __future__ import annotations
 
 from datetime import datetime, time, timedelta
+from typing import cast
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
@@ -47,7 +48,7 @@ def campaign_choices(project) -> list[Choice]:
 
 def id_type_choices(_project=None) -> list[Choice]:
     """The ID types of schemas/customer.json, titled as the customer form titles them."""
-    schema = kernel_customers._extra_validator().schema["properties"]["id_type"]
+    schema = cast(dict, kernel_customers._extra_validator().schema)["properties"]["id_type"]  # an object schema
     titles = schema.get("x-enum-titles", {})
     return [Choice(code, {"zh-hans": titles.get(code, {}).get("zh", code), "en": titles.get(code, {}).get("en", code)})
             for code in schema["enum"]]
@@ -161,7 +162,7 @@ class CustomerResource(KindResource):
         try:
             super().import_instance(instance, row, **kwargs)
         finally:
-            if existing:  # a known customer's details in the base stay as they are
+            if kept is not None:  # a known customer's details in the base stay as they are
                 instance.name, _phone, instance.extra = kept
 
     def check(self, instance: Customer, row, before: dict, failed: set[str]) -> None:

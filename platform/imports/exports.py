@@ -170,7 +170,10 @@ def heading(table: Table, project: Project, language: str, now: datetime | None 
 
 def write(table: Table, project: Project | None, file_name: str, language: str, out, title: str | None = None) -> None:
     """Write `table` to the binary stream `out` as .csv (UTF-8 with a BOM, for Excel) or .xlsx."""
-    title = title or heading(table, project, language)
+    if not title:
+        if project is None:
+            raise ValueError("a table without a project is written with its own title")
+        title = heading(table, project, language)
     if file_name.lower().endswith(".csv"):
         text = io.TextIOWrapper(out, encoding="utf-8-sig", newline="")
         writer = csv.writer(text)
@@ -200,7 +203,7 @@ def content_without_project(table: Table, file_name: str, language: str) -> byte
     """A list across projects (the inbox): its title says when, in the installation's time zone."""
     now = timezone.localtime(timezone.now())
     title = gettext("%(what)s, exported %(at)s (%(zone)s)") % {
-        "what": table.title, "at": now.strftime("%Y-%m-%d %H:%M"), "zone": zone_name(now.tzinfo, language)}
+        "what": table.title, "at": now.strftime("%Y-%m-%d %H:%M"), "zone": zone_name(timezone.get_current_timezone(), language)}
     out = io.BytesIO()
     write(table, None, file_name, language, out, title)
     return out.getvalue()

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from django.conf import settings
 from django.db import connection, connections, transaction
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.utils import timezone
 
 from kernel.models import Project
@@ -97,7 +98,7 @@ class _Sink:
 
     def __init__(self, job_id: int):
         self.job_id = job_id
-        self.other = None
+        self.other: BaseDatabaseWrapper | None = None
 
     def __call__(self, phase, read, validated, written, total) -> None:
         values = {"phase": phase, "rows_read": read, "rows_validated": validated, "rows_written": written,

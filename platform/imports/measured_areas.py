@@ -13,6 +13,7 @@ starts nothing the second time.
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext
@@ -30,7 +31,7 @@ from .columns import Column
 from .widgets import Number, Text
 
 SIGNED = ("signed", "filing_submitted", "filing_rejected", "filed")
-AREA = {"places": 2, "above": Decimal("0"), "maximum": Decimal("999999.99")}
+AREA: dict[str, Any] = {"places": 2, "above": Decimal("0"), "maximum": Decimal("999999.99")}
 
 COLUMNS = (
     Column("building", _("Building"), "3", required=True),
@@ -54,16 +55,17 @@ class MeasuredAreaResource(KindResource):
 
     def __init__(self, ctx: Context):
         super().__init__(ctx)
-        self.cells = {"building": Text(16, required=True), "measured_built_area": Number(**AREA, required=True),
-                      "measured_inner_area": Number(**AREA), "survey_report_no": Text(60, required=True)}
+        self.cells: dict[str, Text | Number] = {
+            "building": Text(16, required=True), "measured_built_area": Number(**AREA, required=True),
+            "measured_inner_area": Number(**AREA), "survey_report_no": Text(60, required=True)}
         self.contracts: dict[int, list[Record]] = {}
         for record in Record.objects.filter(project=ctx.project, flow="contract", state__in=SIGNED).order_by("pk"):
             unit_id = record.data.get("unit_id")
             if isinstance(unit_id, int):
                 self.contracts.setdefault(unit_id, []).append(record)
         settled = Record.objects.filter(project=ctx.project, flow="area_settlement").exclude(state="cancelled")
-        self.settled = set(settled.values_list("parent_id", flat=True)) | set(
-            settled.values_list("parent__parent_id", flat=True))
+        self.settled: set[int | None] = set(settled.values_list("parent_id", flat=True))
+        self.settled |= set(settled.values_list("parent__parent_id", flat=True))
         self.plans: dict[int, list[tuple[Record, dict]]] = {}
 
     def get_queryset(self):

@@ -73,7 +73,7 @@ def _csv_sheet(content: bytes, unreadable: str) -> Sheet:
     else:
         raise UnreadableFile(unreadable)
     reader = csv.reader(io.StringIO(text))
-    number, headers = 0, []
+    number, headers = 0, list[object]()
     for number, values in enumerate(reader, 1):  # noqa: B007 (read after the loop, as above)
         if any(v.strip() for v in values):
             headers = list(values)

@@ -8,6 +8,7 @@ headers with an example row, so a filled-in template never imports the example.
 from __future__ import annotations
 
 import io
+from typing import cast
 
 from django.utils.translation import gettext
 from openpyxl import Workbook
@@ -15,6 +16,7 @@ from openpyxl.comments import Comment
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.worksheet import Worksheet
 
 from kernel.models import Project
 
@@ -27,7 +29,7 @@ MAX_ROWS = 100_000  # how far down the drop-down lists reach
 def template_workbook(kind_name: str, project: Project | None, language: str) -> bytes:
     kind = KINDS[kind_name]
     book = Workbook()
-    sheet = book.active
+    sheet = cast(Worksheet, book.active)  # a new workbook has its one sheet
     sheet.title = kind.sheet_title
     example = book.create_sheet(gettext("Example")[:31])
     lists = book.create_sheet("lists")

@@ -8,6 +8,7 @@ file may set is on sale (可售) or withheld (销控): every later status belong
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext
@@ -41,7 +42,7 @@ COLUMNS = (
     Column("status", _("Sale status"), str(SaleStatus.AVAILABLE.label), choices=status_choices,
            help=_("Available or withheld; empty: available.")),
 )
-AREA = {"places": 2, "above": Decimal("0"), "maximum": Decimal("999999.99"), "required": True}
+AREA: dict[str, Any] = {"places": 2, "above": Decimal("0"), "maximum": Decimal("999999.99"), "required": True}
 
 
 class BuildingCell(Text):
