@@ -13,7 +13,8 @@ that text with its comments (`overrides_text`).
 """
 from __future__ import annotations
 
-from collections.abc import Callable
+import copy
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -45,6 +46,21 @@ class VersionError(Exception):
 
     def message(self, lang: str | None = "en") -> str:
         return self.en if (lang or "en").startswith("en") else self.zh
+
+
+class ChecksRefused(VersionError):
+    """A publish that would break running work (`engine.versions_checks`): nothing was published.
+
+    `findings` are every finding, blocking or not, for the caller to show; the message
+    lists the blocking ones.
+    """
+
+    def __init__(self, project: Project, flow: str, findings: list):
+        self.findings = findings
+        blocking = [f for f in findings if f.blocking]
+        super().__init__(
+            f"{project.code}/{flow} was not published: " + " ".join(f.message("en") for f in blocking),
+            f"{project.code}/{flow} 未发布：" + " ".join(f.message("zh") for f in blocking))
 
 
 @dataclass(frozen=True)
@@ -104,21 +120,67 @@ def template_title(flow: str, project: Project | None = None, client=None):
     return None
 
 
-def _build_effective(project: Project, flow: str, overrides: object) -> tuple[object, str, FlowDefinition]:
+def _build_effective(project: Project, flow: str, overrides: object,
+                     defaults: Mapping[str, object] | None = None) -> tuple[object, str, FlowDefinition]:
     """Template + overrides, checked: (document, template hash, definition) or DefinitionError.
 
     Problems are labelled `flows/<flow>.yaml + <PROJECT> overrides` when the project has
     overrides, those of the overrides themselves with their path under `overrides.`.
+    `defaults` (a publish's choice for newly required fields) become those fields' `default`
+    in the version's entity schema: the value records lacking it are given when moved to it.
     """
     template, resolved, problems = template_of(project, flow)
     display = template.file
     if resolved is None:
         raise DefinitionError(problems)
     document, override_problems = apply_overrides(resolved, overrides)
+    if defaults:
+        document = _with_defaults(project, flow, document, defaults)
     label = f"{display} + {project.code} overrides" if overrides else display
     problems = problems + [
         Problem(p.code, ("overrides",) + p.path, p.params, label) for p in override_problems]
     return document, canonical.content_hash(resolved), build(document, environment(project), label, early=problems)
+
+
+def _with_defaults(project: Project, flow: str, document: object, defaults: Mapping[str, object]) -> object:
+    """The document with `default` set on these entity fields, each value checked against its field."""
+    from jsonschema import Draft202012Validator
+
+    from definitions.entity import format_checker
+
+    document = copy.deepcopy(document)
+    properties = document.get("entity", {}).get("schema", {}).get("properties", {}) \
+        if isinstance(document, dict) and isinstance(document.get("entity"), dict) else {}
+    for name, value in defaults.items():
+        spec = properties.get(name)
+        if not isinstance(spec, dict):
+            raise VersionError(f"{project.code}/{flow} has no field {name!r} to give a default",
+                               f"{project.code}/{flow} 没有字段 {name!r}，无法设置默认值")
+        error = next(iter(Draft202012Validator(spec, format_checker=format_checker).iter_errors(value)), None)
+        if error is not None:
+            raise VersionError(f"the default of {name!r} does not fit the field: {error.message}",
+                               f"字段 {name!r} 的默认值不符合该字段：{error.message}")
+        spec["default"] = value
+    return document
+
+
+def publish_findings(project: Project, flow: str, overrides: object = None,
+                     choices: Mapping[str, object] | None = None) -> list:
+    """What publishing the flow now (with these overrides, else the stored ones) would do to running work.
+
+    DefinitionError when the content itself is invalid; the findings otherwise
+    (`engine.versions_checks.Finding`), with `choices` applied.
+    """
+    from . import versions_checks
+
+    if overrides is None:
+        overrides = stored_overrides(project, flow)
+    _, _, definition = _build_effective(project, flow, overrides, _defaults(choices))
+    return versions_checks.resolve(versions_checks.findings(project, flow, definition), choices)
+
+
+def _defaults(choices: Mapping[str, object] | None) -> dict:
+    return {name: c["default"] for name, c in (choices or {}).items() if isinstance(c, Mapping) and "default" in c}
 
 
 def parse_overrides(text: str, file: str = "overrides") -> object:
@@ -130,13 +192,18 @@ def parse_overrides(text: str, file: str = "overrides") -> object:
 
 
 def publish(project: Project, flow: str, *, overrides: object = None, overrides_text: str | None = None,
-            user=None, expected_hash: str | None = None) -> PublishResult:
+            user=None, expected_hash: str | None = None,
+            choices: Mapping[str, object] | None = None) -> PublishResult:
     """Validate template + overrides and publish it as the project's next version.
 
     `overrides` (data) or `overrides_text` (YAML as the admin wrote it, parsed here unless
     `overrides` is its data already, and kept with its comments), when given, replaces the project's stored overrides in the
     same transaction, so a failed publish leaves the old overrides in place. Content
     equal to the published version's in canonical form publishes nothing.
+
+    The checks across flows and running records (`engine.versions_checks`) run first:
+    ChecksRefused while one blocks. A newly required field that running records lack
+    blocks until `choices[field]` is `versions_checks.NEW_ONLY` or `{"default": value}`.
     """
     if overrides_text is not None and overrides is None:
         overrides = parse_overrides(overrides_text)
@@ -145,7 +212,8 @@ def publish(project: Project, flow: str, *, overrides: object = None, overrides_
         if overrides is not None:
             binding.overrides = overrides
             binding.overrides_text = overrides_text
-        document, template_hash, definition = _build_effective(project, flow, binding.overrides)
+        document, template_hash, definition = _build_effective(project, flow, binding.overrides, _defaults(choices))
+        _refuse_breaking(project, flow, definition, choices)
         if expected_hash is not None and definition.content_hash != expected_hash:
             # the studio's confirmation showed a diff: publish that content or nothing
             raise VersionError(
@@ -186,6 +254,17 @@ def rollback(project: Project, flow: str, number: int, *, user=None,
         # the hash of the canonical form, also for a version frozen before hashes were canonical
         return _freeze(project, flow, document, definition, definition.content_hash, binding.overrides,
                        old.template_hash, user, restored_from=old, overrides_text=old.overrides_text)
+
+
+def _refuse_breaking(project: Project, flow: str, definition: FlowDefinition, choices) -> None:
+    from . import versions_checks
+
+    current = published_version(project, flow)
+    if current is not None and _same_content(current, definition.content_hash):
+        return  # nothing would be published
+    found = versions_checks.resolve(versions_checks.findings(project, flow, definition), choices)
+    if any(f.blocking for f in found):
+        raise ChecksRefused(project, flow, found)
 
 
 def _lock_binding(project: Project, flow: str) -> FlowBinding:
