@@ -31,7 +31,7 @@ ROOTS: dict[str, set[str] | None] = {
     "quote": None,
     "payments": {"list", "received", "refunded", "net"},
     "payment": PAYMENT,
-    "document": {"reference", "title", "issued_at", "qr", "preview"},
+    "document": {"reference", "title", "issued_at", "qr", "verify_url", "preview"},
     "today": set(),
     "forloop": None, "block": None, "True": None, "False": None, "None": None,
 }

@@ -24,6 +24,7 @@ from .catalogue import RECEIPT, SHIPPED
 from .checking import check
 from .models import DocumentTemplate, DocumentTemplateRevision, IssuedDocument
 from .rendering import copy_text, qr_data_uri, render_body, sha256
+from .verification import facts_of, new_token, verify_url
 
 
 class DocumentError(Exception):
@@ -75,8 +76,9 @@ def offer(record: Record, name: str) -> Offer:
                         f"{record.reference} has no document {name} (it offers: {known})")
 
 
-def render(record: Record, chosen: Offer, *, payment: Payment | None = None, document: dict | None = None) -> str:
-    ctx = contexts.build(record, payment=payment)
+def render(record: Record, chosen: Offer, *, payment: Payment | None = None, document: dict | None = None,
+           ctx: dict | None = None) -> str:
+    ctx = dict(ctx) if ctx is not None else contexts.build(record, payment=payment)
     ctx["document"] = {"reference": "", "title": chosen.title_zh, "issued_at": "", "qr": "", "preview": False,
                        **(document or {})}
     return render_body(chosen.body, chosen.name, ctx)
@@ -115,7 +117,8 @@ def issue(record: Record, name: str, *, user=None, payment_id: int | None = None
     chosen = offer(record, name)
     payment = _payment(record, chosen, payment_id)
     subject = f"payment:{payment.pk}" if payment is not None else ""
-    source = sha256(f"{chosen.revision}\n" + render(record, chosen, payment=payment))
+    ctx = contexts.build(record, payment=payment)  # once: the source text and the issued text both read it
+    source = sha256(f"{chosen.revision}\n" + render(record, chosen, payment=payment, ctx=ctx))
     last = (IssuedDocument.objects.filter(record=record, template=name, subject=subject, copy_number=0)
             .order_by("-pk").first())
     now = timezone.now()
@@ -130,13 +133,15 @@ def issue(record: Record, name: str, *, user=None, payment_id: int | None = None
     count = IssuedDocument.objects.filter(record=record, template=name, copy_number=0).count() + 1
     reference = f"{record.reference}-{code}{count}"
     zone = record.project.zone
-    html = render(record, chosen, payment=payment, document={
+    token = new_token()
+    url = verify_url(token)
+    html = render(record, chosen, payment=payment, ctx=ctx, document={
         "reference": reference, "issued_at": f"{timezone.localtime(now, zone):%Y-%m-%d %H:%M}（{zone.key}）",
-        "qr": qr_data_uri(reference)})
+        "qr": qr_data_uri(url), "verify_url": url})
     return IssuedDocument.objects.create(
         project_id=record.project_id, record=record, template=name, revision=chosen.revision, subject=subject,
         reference=reference, title=chosen.title_zh, html=html, content_hash=sha256(html), source_hash=source,
-        copy_number=0, issued_at=now, issued_by=user)
+        copy_number=0, issued_at=now, issued_by=user, verify_token=token, facts=facts_of(ctx))
 
 
 def issued_of(record: Record) -> list[IssuedDocument]:

@@ -74,6 +74,13 @@ class IssuedDocument(models.Model):
     issued_at = models.DateTimeField(_("issued at"))
     issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                   related_name="+")
+    # The QR code's key to the public verification page (documents.verification): random, so
+    # nobody reaches another paper by counting; an original's only (a copy carries its original's QR).
+    verify_token = models.CharField(_("verification code"), max_length=32, null=True, blank=True, unique=True,
+                                    editable=False)
+    # What the verification page shows beyond the reference, as printed and masked at issue time
+    # (the buyer 张**, the unit's code): the record may change later, the paper does not.
+    facts = models.JSONField(default=dict, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("issued document")

@@ -8,6 +8,7 @@ from .views import imports  # spreadsheets in and out
 from .views import members  # a project's members and roles (project admins)
 from .views import studio_migrate  # moving running records to the published version
 from .views import notifications  # the bell's list (views/notifications.py)
+from .views import document_verify  # a printed document's QR code: is the paper genuine and current
 
 app_name = "web"
 
@@ -35,6 +36,8 @@ urlpatterns = [
     path("records/<int:record_id>/documents/<slug:name>/issue/", record_documents.document_issue,
          name="document-issue"),
     path("documents/<int:document_id>/", record_documents.issued_document, name="issued-document"),
+    # what a printed document's QR code opens, for anyone holding the paper (views/document_verify.py)
+    path("documents/verify/<slug:token>/", document_verify.verify_document, name="document-verify"),
     path("tasks/<int:task_id>/vote/", records.vote, name="vote"),
     path("tasks/<int:task_id>/<slug:action>/", records.task_action, name="task-action"),
     # a project's records lists, sale-control chart and unit cards
