@@ -23,5 +23,5 @@ class StripNulMiddleware:
             for key, values in request.GET.lists():
                 cleaned.setlist(key.replace("\x00", ""), [v.replace("\x00", "") for v in values])
             cleaned._mutable = False
-            request.GET = cleaned
+            request.GET = cleaned  # type: ignore[assignment]  # immutable again, as Django's own
         return self.get_response(request)

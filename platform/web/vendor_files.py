@@ -47,5 +47,6 @@ class VendorFinder(BaseFinder):
     def list(self, ignore_patterns):
         for static, file in installed().items():
             storage = FileSystemStorage(location=str(file.parent))
-            storage.prefix = static.rsplit("/", 1)[0]  # collectstatic puts the file under the storage's prefix
+            # collectstatic puts the file under the storage's prefix (an attribute it reads, not declared)
+            storage.prefix = static.rsplit("/", 1)[0]  # type: ignore[attr-defined]
             yield file.name, storage

@@ -75,7 +75,8 @@ def _board_for(request, code: str):
                          team=view == boards.OWN and not overseer and colleagues_open(project))
     context = _context(request, board, chosen, today, project.zone)
     context.update({"project": project, "consultants": consultants, "consultant_id": consultant_id,
-                    "consultant_name": dict(consultants).get(consultant_id) if overseer else None,
+                    "consultant_name": dict(consultants).get(consultant_id)
+                    if overseer and consultant_id is not None else None,
                     "own": view == boards.OWN, "overseer": overseer,
                     "base_url": reverse("web:dashboard", args=[project.code]),
                     "export_url": reverse("web:dashboard-export", args=[project.code]),

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import io
 import re
+from typing import cast
 
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.utils.translation import gettext
 from openpyxl import Workbook
 from openpyxl.styles import Font
+from openpyxl.worksheet.worksheet import Worksheet
 
 from figures.tables import COUNT, DAY, MONEY, MONTH, NUMBER, RATE
 
@@ -27,7 +29,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 def workbook(board, title: str, zone: str, only: str | None = None) -> bytes:
     book = Workbook()
-    book.remove(book.active)
+    book.remove(cast(Worksheet, book.active))  # a new workbook's one sheet
     tables = [t for t in board.tables() if only is None or t.key == only]
     if not tables:
         raise Http404()

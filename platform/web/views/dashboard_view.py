@@ -129,7 +129,7 @@ def chosen_period(params: QueryDict, today: date) -> Chosen:
                 "field": label, "value": text[:20]}
             return default
 
-    on = read("on", _("Date"), today)
+    on = read("on", _("Date"), today) or today  # given a default, read gives a date
     until = read("to", _("To"), on) if kind == "range" else None
     try:
         return Chosen(period_of(kind, on, until), kind, on, until, problem)

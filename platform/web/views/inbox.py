@@ -99,8 +99,9 @@ def _render(request, params: QueryDict, save_form: dict | None = None, status: i
     counts[f["view"]] = min(page.paginator.count, COUNT_CAP)
     paging = QueryDict(mutable=True)
     for key in FILTER_KEYS:
-        if params.get(key):
-            paging[key] = params[key]
+        value = params.get(key)  # the last value, as params[key] reads it
+        if value:
+            paging[key] = value
     tab_query = paging.copy()
     tab_query.pop("view", None)
     # the user's projects, whole (their zones say what "today" is for the follow-up reminders): one query

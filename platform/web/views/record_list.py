@@ -45,7 +45,9 @@ def _sights(request, project: Project, roles: frozenset[str]):
 
     One query: every version of the project's flows (records stay on the version they started on).
     """
-    published, whole, own, partly = [], {}, {}, set()
+    published, partly = [], set()
+    whole: dict[str, list[int]] = {}
+    own: dict[str, list[int]] = {}
     colleagues = colleagues_open(project)
     for pk, flow, content_hash, status in (FlowVersion.objects.filter(project=project).order_by("flow", "number")
                                            .values_list("pk", "flow", "content_hash", "status")):

@@ -15,7 +15,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from definitions import DefinitionError, canonical
+from definitions import DefinitionError, Problem, canonical
 from definitions.render import mermaid
 from definitions.yamlio import dump_yaml
 from engine import client_templates, versions
@@ -74,7 +74,8 @@ def studio_flow(request, project: str, flow: str):
     # the text as the admin wrote it, comments and order kept; else the stored data written out
     written = versions.overrides_text(project_obj, flow)
     text_value = written if written is not None else dump_yaml(stored) if stored else ""
-    problems, document = [], None
+    problems: list[Problem] = []
+    document = None
     if request.method == "POST":
         text_value, posted, problems = posted_yaml(request, "overrides", "overrides")
         if not problems and request.POST.get("action") == "check":
@@ -95,7 +96,7 @@ def studio_flow(request, project: str, flow: str):
     running = dict(Record.objects.filter(version__in=history, is_closed=False).values("version_id")
                    .annotate(n=Count("pk")).values_list("version_id", "n"))
     for v in history:
-        v.running = running.get(v.pk, 0)
+        v.running = running.get(v.pk, 0)  # type: ignore[attr-defined]  # shown in the versions' table
     current = next((v for v in history if v.status == "published"), None)
     definition = versions.definition_by_id(current.pk, current.content_hash) if current else None
     return render(request, "web/studio_flow.html", {

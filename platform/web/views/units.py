@@ -109,7 +109,7 @@ def _hold_events(holds: list[UnitHold], deals: dict[int, dict]) -> list[Event]:
         who = person_of(hold.released_by) if hold.released_by else _("system")
         if hold.release_reason == ReleaseReason.TRANSFERRED:
             # The kernel's note ("to CON-…") is for logs; the page names the next deal itself.
-            successor = by_pk.get(hold.transferred_to_id)
+            successor = by_pk.get(hold.transferred_to_id) if hold.transferred_to_id is not None else None
             events.append(Event(hold.released_at, who, _("Passed on from the deal %(flow)s") % {"flow": flow},
                                 hold.reference, link, successor.reference if successor else "",
                                 reverse("web:record", args=[successor.record_id])
