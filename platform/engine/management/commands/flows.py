@@ -1,4 +1,4 @@
-"""`manage.py flows validate|publish|rollback|diff|list|show`: flows for implementers and scripts."""
+"""`manage.py flows validate|check|publish|rollback|diff|list|show`: flows for implementers and scripts."""
 from __future__ import annotations
 
 import sys
@@ -75,7 +75,17 @@ class Command(BaseCommand):
         p = sub.add_parser("publish", help="publish template + the project's overrides as a new version")
         p.add_argument("--project", required=True, metavar="CODE")
         p.add_argument("--overrides", metavar="FILE", help="YAML or JSON file replacing the project's overrides")
+        p.add_argument("--new-only", action="append", default=[], metavar="FIELD",
+                       help="a newly required field running records lack: require it of new records only")
+        p.add_argument("--default", action="append", default=[], metavar="FIELD=VALUE",
+                       help="a newly required field running records lack: the value they are given when moved "
+                            "(VALUE read as YAML: 3, true, text)")
         p.add_argument("flow")
+
+        p = sub.add_parser("check", help="what publishing would do to running work and to the flows that link; "
+                                         "the settings nothing reads. Exit 1 when a publish would be refused")
+        p.add_argument("--project", required=True, metavar="CODE")
+        p.add_argument("flows", nargs="*", metavar="FLOW", help="default: every flow published in the project")
 
         p = sub.add_parser("rollback", help="publish an earlier version's content again")
         p.add_argument("--project", required=True, metavar="CODE")
@@ -116,6 +126,12 @@ class Command(BaseCommand):
         action = options["action"]
         try:
             return getattr(self, f"do_{action}")(options)
+        except versions.ChecksRefused as exc:
+            for finding in exc.findings:
+                self.stdout.write(self.finding_line(finding))
+            raise CommandError(self.say(
+                "a publish would break running work or a flow that links to this one; nothing was published",
+                "发布会影响在办记录或关联流程；未发布任何版本"), returncode=1) from exc
         except versions.VersionError as exc:
             raise CommandError(exc.message(self.lang)) from exc
         except DefinitionError as exc:
@@ -189,7 +205,8 @@ class Command(BaseCommand):
             overrides, lines, text = self.read_overrides(path)
         try:
             # the file's text is kept with the overrides, comments and all, for the studio and bundle export
-            result = versions.publish(project, options["flow"], overrides=overrides, overrides_text=text)
+            result = versions.publish(project, options["flow"], overrides=overrides, overrides_text=text,
+                                      choices=self.choices(options))
         except DefinitionError as exc:
             if not options["overrides"]:
                 raise
@@ -201,6 +218,44 @@ class Command(BaseCommand):
                 f"published {project.code}/{v.flow} v{v.number} ({v.content_hash[:12]})"))
         else:
             self.stdout.write(f"{project.code}/{v.flow} v{v.number} already has this content; nothing published")
+
+    def choices(self, options) -> dict:
+        """The admin's choices for newly required fields, from --new-only and --default."""
+        from engine.versions_checks import NEW_ONLY
+
+        choices: dict = {name: NEW_ONLY for name in options["new_only"]}
+        for item in options["default"]:
+            name, sep, value = item.partition("=")
+            if not sep or not name:
+                raise CommandError(self.say(f"--default {item!r}: write FIELD=VALUE",
+                                            f"--default {item!r}：请写成 字段=值"))
+            loaded = load_yaml(value or "''", "--default")
+            choices[name] = {"default": value if loaded.problems else loaded.data}
+        return choices
+
+    def finding_line(self, finding) -> str:
+        mark = self.say("refused", "拒绝") if finding.blocking else self.say("note", "提示")
+        where = finding.flow or self.say("settings", "项目设置")
+        return f"{where}: [{mark}] {finding.message(self.lang)}"
+
+    def do_check(self, options):
+        from engine.versions_checks import unread_settings
+
+        project = self.project(options["project"])
+        names = options["flows"] or sorted(set(project.flow_versions.values_list("flow", flat=True)))
+        blocking = 0
+        for name in names:
+            for finding in versions.publish_findings(project, name):
+                blocking += finding.blocking
+                self.stdout.write(self.finding_line(finding))
+        for finding in unread_settings(project):
+            self.stdout.write(self.finding_line(finding))
+        if blocking:
+            raise CommandError(self.say(f"{blocking} finding(s) would refuse a publish",
+                                        f"{blocking} 项会导致发布被拒绝"), returncode=1)
+        self.stdout.write(self.style.SUCCESS(self.say(
+            f"{len(names)} flow(s) checked: a publish would break no running record",
+            f"已检查 {len(names)} 个流程：发布不会影响任何在办记录")))
 
     def read_overrides(self, path: Path) -> tuple[dict, dict, str | None]:
         """The overrides in the file, the line of each path in it, and the text (None for an empty file)."""
