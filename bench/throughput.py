@@ -41,6 +41,10 @@ class Run:
     step_cpu_seconds: float = 0.0  # this process's CPU time in the steps: Python, not waiting
     starts: Counter = field(default_factory=Counter)
     steps: Counter = field(default_factory=Counter)
+    # the background jobs the starts and steps enqueued (notifications), run after them as a consumer would
+    jobs: int = 0
+    job_seconds: float = 0.0
+    consumer: Counter = field(default_factory=Counter)
 
     @property
     def records_per_s(self) -> float:
@@ -49,6 +53,11 @@ class Run:
     @property
     def transitions_per_s(self) -> float:
         return self.transitions / self.step_seconds
+
+    @property
+    def transitions_per_s_with_jobs(self) -> float:
+        """Human steps per second when the consumer's work is counted too (one process doing both)."""
+        return self.transitions / (self.step_seconds + self.job_seconds)
 
     def per_transition(self, attr: str) -> float:
         return getattr(self.steps, attr) / self.transitions
@@ -98,19 +107,22 @@ def ours_start(world: World, data: dict) -> int:
     return records.start_record(world.users["consultant"], world.project, "bench_deal", data).pk
 
 
-def ours_steps(world: World, record_id: int, data: dict) -> int:
+def ours_steps(world: World, record_id: int, data: dict, after_step=lambda: None) -> int:
     from engine.models import Task
     from engine.runtime import approvals, transitions
 
     u = world.users
     if is_high(data):
         transitions.fire(u["manager"], record_id, "escalate", {"review_note": "ok"})
+        after_step()
         task_id = Task.objects.filter(record_id=record_id, status="open", kind="approval").values_list(
             "pk", flat=True).first()
         approvals.vote(u["director"], task_id, "approve")
     else:
         transitions.fire(u["manager"], record_id, "pass_review", {"review_note": "ok"})
+    after_step()
     transitions.fire(u["fin"], record_id, "confirm", {"confirmed_amount": data["price"]})
+    after_step()
     return 3 if is_high(data) else 2
 
 
@@ -157,30 +169,87 @@ DRIVERS = {
 }
 
 
-def run_chunk(world: World, run: Run, n: int, offset: int) -> None:
-    """Start n records with `run`'s engine, then take each through its steps; add to `run`."""
+def job_queue():
+    """The huey instance with an in-memory queue that holds jobs until `run_jobs`.
+
+    In production the steps only enqueue (notifications' `notify`) and a consumer process runs
+    the jobs; bench/settings.py runs huey `immediate` for the other benchmarks, which would put
+    the consumer's work inside the measured step. Here the jobs wait in memory and are run
+    after the chunk's steps, timed and counted apart as the consumer's share.
+    """
+    from huey.contrib.djhuey import HUEY
+    from huey.storage import MemoryStorage
+
+    HUEY.immediate = False
+    HUEY.storage = MemoryStorage(HUEY.name)
+    return HUEY
+
+
+def run_jobs(huey) -> int:
+    """Run every queued job (and the jobs they enqueue) in this process; a failing job fails the benchmark."""
+    done = 0
+    while (task := huey.dequeue()) is not None:
+        task.execute()
+        done += 1
+    return done
+
+
+class _Consumer:
+    """Runs the queued jobs after each start and step, as a consumer would a moment later.
+
+    Its time and statements go to the run's consumer figures, not to the step's: in production
+    the steps only enqueue and a consumer process does this work.
+    """
+
+    def __init__(self, huey, run: Run) -> None:
+        self.huey, self.run = huey, run
+        self.seconds = self.cpu_seconds = 0.0
+
+    def __call__(self) -> None:
+        if self.huey is None:
+            return
+        with counting(self.run.consumer):
+            t0, c0 = time.perf_counter(), time.process_time()
+            self.run.jobs += run_jobs(self.huey)
+            elapsed = time.perf_counter() - t0
+        self.cpu_seconds += time.process_time() - c0
+        self.seconds += elapsed
+        self.run.job_seconds += elapsed
+
+
+def run_chunk(world: World, run: Run, n: int, offset: int, huey=None) -> None:
+    """Start n records with `run`'s engine, then take each through its steps; add to `run`.
+
+    With `huey`, our engine's queued jobs run after each start and each step, timed apart.
+    """
     start, steps = DRIVERS[run.engine]
+    consumer = _Consumer(huey if run.engine == "ours" else None, run)
     datas = [deal_data(offset + i) for i in range(n)]
     with counting(run.starts):
         t0 = time.perf_counter()
-        ids = [start(world, d) for d in datas]
-        run.start_seconds += time.perf_counter() - t0
+        ids = []
+        for d in datas:
+            ids.append(start(world, d))
+            consumer()
+        run.start_seconds += time.perf_counter() - t0 - consumer.seconds
+    consumer.seconds = consumer.cpu_seconds = 0.0
+    extra = {"after_step": consumer} if run.engine == "ours" else {}
     with counting(run.steps):
         t0, c0 = time.perf_counter(), time.process_time()
         for record_id, d in zip(ids, datas):
-            run.transitions += steps(world, record_id, d)
-        run.step_seconds += time.perf_counter() - t0
-        run.step_cpu_seconds += time.process_time() - c0
+            run.transitions += steps(world, record_id, d, **extra)
+        run.step_seconds += time.perf_counter() - t0 - consumer.seconds
+        run.step_cpu_seconds += time.process_time() - c0 - consumer.cpu_seconds
     run.records += n
 
 
-def repetition(world: World, n: int, chunk: int, offset: int) -> list[Run]:
+def repetition(world: World, n: int, chunk: int, offset: int, huey=None) -> list[Run]:
     runs = [Run(engine) for engine in ENGINES]
     done = 0
     while done < n:
         size = min(chunk, n - done)
         for run in runs:
-            run_chunk(world, run, size, offset)
+            run_chunk(world, run, size, offset, huey)
             offset += size
         done += size
     return runs
@@ -210,6 +279,15 @@ def breakdown(world: World) -> str:
                    f"= {counter.with_begin_commit} with BEGIN/COMMIT")
         for i, sql in enumerate(counter.sql, 1):
             out.append(f"{i:3d}. {sql[:220]}")
+    from huey.contrib.djhuey import HUEY
+
+    if not HUEY.immediate:  # the jobs those steps enqueued, as the consumer runs them
+        counter = Counter(sql=[])
+        with counting(counter):
+            jobs = run_jobs(HUEY)
+        out.append(f"## the {jobs} background job(s) they enqueued: {counter.statements} statements + "
+                   f"{counter.transactions} transaction(s) = {counter.with_begin_commit} with BEGIN/COMMIT")
+        out += [f"{i:3d}. {sql[:220]}" for i, sql in enumerate(counter.sql, 1)]
     out.append(_baseline_breakdown(world, data))
     return "\n".join(out)
 
@@ -240,15 +318,37 @@ def profile(world: World, n: int) -> str:
     """cProfile of our engine's human steps over n records: where the Python time goes.
 
     Two views: the functions with the most time of their own (Django's SQL compiler
-    shows up here), and the platform's own functions by cumulative time.
+    shows up here), and the platform's own functions by cumulative time. The background
+    jobs the steps enqueue are profiled apart, after each step, as a consumer runs them.
     """
+    from huey.contrib.djhuey import HUEY
+
     datas = [deal_data(i) for i in range(n)]
     ids = [ours_start(world, d) for d in datas]
-    profiler = cProfile.Profile()
-    profiler.enable()
+    steps, jobs = cProfile.Profile(), cProfile.Profile()
+    queued = not HUEY.immediate
+
+    def after_step() -> None:
+        if queued:
+            steps.disable()
+            jobs.enable()
+            run_jobs(HUEY)
+            jobs.disable()
+            steps.enable()
+
+    if queued:
+        run_jobs(HUEY)  # the starts' jobs, not profiled
+    steps.enable()
     for record_id, d in zip(ids, datas):
-        ours_steps(world, record_id, d)
-    profiler.disable()
+        ours_steps(world, record_id, d, after_step)
+    steps.disable()
+    out = [_profile_text(steps)]
+    if queued:
+        out += [f"\n## cProfile of the background jobs those steps enqueued (by own time)", _profile_text(jobs)]
+    return "\n".join(out)
+
+
+def _profile_text(profiler: cProfile.Profile) -> str:
     buffer = io.StringIO()
     stats = pstats.Stats(profiler, stream=buffer)
     stats.sort_stats("tottime").print_stats(20)
@@ -280,6 +380,19 @@ def report(runs: list[Run], repetitions: int) -> str:
         rec = [o.records_per_s / b.records_per_s for o, b in zip(by["ours"], by[base])]
         ratios.append([f"ours / {base}", median(rec), median(per_rep),
                        " ".join(f"{x:.2f}" for x in per_rep)])
+    with_jobs = [o.transitions_per_s_with_jobs / b.transitions_per_s for o, b in zip(by["ours"], by["viewflow"])]
+    ratios.append(["ours with its jobs / viewflow", "", median(with_jobs), " ".join(f"{x:.2f}" for x in with_jobs)])
+    out.append("")
+    ours = by["ours"]
+    out.append("ours' background jobs (notifications; a consumer process runs them in production), "
+               "per human transition:")
+    out.append(table(["jobs/record", "SQL/transition", "SQL+BEGIN/COMMIT", "DB ms/transition", "total ms/transition"], [[
+        median([r.jobs / r.records for r in ours]),
+        median([r.consumer.statements / r.transitions for r in ours]),
+        median([r.consumer.with_begin_commit / r.transitions for r in ours]),
+        median([1000 * r.consumer.db_seconds / r.transitions for r in ours]),
+        median([1000 * r.job_seconds / r.transitions for r in ours]),
+    ]]))
     out.append("")
     out.append(table(["ratio (median of per-repetition ratios)", "records/s", "transitions/s",
                       f"transitions/s in each of {repetitions} repetitions"], ratios))
@@ -303,12 +416,13 @@ def main(argv: list[str] | None = None) -> int:
           f"{' -> '.join(ENGINES)} every {args.chunk} records; machine: {machine()}", flush=True)
     with bench_database(keep=args.keep):
         world = World()
-        repetition(world, args.warmup, args.warmup, 0)
+        huey = job_queue()
+        repetition(world, args.warmup, args.warmup, 0, huey)
         offset = 3 * args.warmup
         runs: list[Run] = []
         for rep in range(args.repetitions):
             vacuum()
-            for run in repetition(world, args.records, args.chunk, offset):
+            for run in repetition(world, args.records, args.chunk, offset, huey):
                 runs.append(run)
                 print(f"  rep {rep + 1} {run.engine:8s} {run.records_per_s:8.1f} records/s "
                       f"{run.transitions_per_s:8.1f} transitions/s "

@@ -22,9 +22,13 @@ from .models import Delivery, Kind, Notification
 
 log = logging.getLogger(__name__)
 
-# the events after which a record's work may have changed hands
-_WORK_EVENTS = frozenset({events.RECORD_STARTED, events.RECORD_MOVED, events.TASK_CREATED, events.TASK_ASSIGNED,
-                          events.TASK_ESCALATED})
+# the events after which someone may have to be told of work: a new task, one handed to another
+# person, one escalated; and a record sent back to whoever started it. A claim tells nobody (the
+# claimer knows), nor does a plain move (the tasks it opens come as TASK_CREATED), so a step that
+# ends a record enqueues no job at all.
+_WORK_EVENTS = frozenset({events.TASK_CREATED, events.TASK_ASSIGNED, events.TASK_ESCALATED, events.RECORD_MOVED})
+_SILENT_ENTRIES = {events.TASK_ASSIGNED: frozenset({"claim"})}
+_ONLY_ENTRIES = {events.RECORD_MOVED: frozenset({"send_back"})}
 
 # which channels besides the product itself each event goes to (per-user preferences: a later piece)
 EXTRA_CHANNELS: dict[str, tuple[str, ...]] = {
@@ -38,7 +42,11 @@ EXTRA_CHANNELS: dict[str, tuple[str, ...]] = {
 def on_event(project_id: int, kind: str, payload: Callable[[], Mapping[str, Any]]) -> None:
     if kind not in _WORK_EVENTS:
         return
-    record_id = payload()["record"]["id"]
+    body = payload()
+    entry = body.get("entry")  # the history entry's kind, for the events a history entry emits
+    if entry in _SILENT_ENTRIES.get(kind, ()) or (kind in _ONLY_ENTRIES and entry not in _ONLY_ENTRIES[kind]):
+        return
+    record_id = body["record"]["id"]
     connection = transaction.get_connection()
     # One job per record and transaction: a step emits several events (moved, task created, ...)
     # and the job reads the record's whole current work anyway. The hooks waiting for this
@@ -92,27 +100,40 @@ def _members(project_id: int, roles, record_id: int, skip: int | None) -> list[i
 
 
 def planned(record_id: int) -> list[dict]:
-    """The notifications the record's current work implies (made or not yet)."""
+    """The notifications the record's current work implies (made or not yet).
+
+    Three reads when nobody new is to be told (the record with its version's hash, its claims,
+    send-backs and last entry in one, its open tasks), plus the members of the roles a task is
+    offered to: the consumer runs this after nearly every step.
+    """
+    from django.db.models import F, Q
+
     from engine.models import HistoryEntry, Record, TaskCandidate, TaskStatus
     from engine.runtime.errors import task_titles
 
-    record = Record.objects.filter(pk=record_id).first()
+    record = (Record.objects.filter(pk=record_id).annotate(version_hash=F("version__content_hash"))
+              .only("id", "project_id", "version_id", "flow", "reference", "created_by_id", "last_seq").first())
     if record is None:
         return []
     link = reverse("web:record", args=[record.pk])
     base = {"project_id": record.project_id, "record_id": record.pk, "link": link}
     ref = record.reference
     out: list[dict] = []
+    entries = list(HistoryEntry.objects.filter(Q(kind__in=[HistoryEntry.Kind.CLAIM, HistoryEntry.Kind.SEND_BACK])
+                                               | Q(seq=record.last_seq), record_id=record.pk)
+                   .values_list("pk", "seq", "kind", "actor_id", "details", "comment"))
     # who acted last knows what they did: a consultant starting a draft is not told of its first task
-    actor = record.history.order_by("-seq").values_list("actor_id", flat=True).first()
-    tasks = list(record.tasks.filter(status=TaskStatus.OPEN).select_related("record"))
-    claimed = {(actor, (details or {}).get("task_id")) for actor, details in
-               HistoryEntry.objects.filter(record_id=record.pk, kind=HistoryEntry.Kind.CLAIM)
-               .values_list("actor_id", "details")}
+    actor = next((e[3] for e in entries if e[1] == record.last_seq), None)
+    claimed = {(actor_id, (details or {}).get("task_id"))
+               for _pk, _seq, kind, actor_id, details, _c in entries if kind == HistoryEntry.Kind.CLAIM}
+    tasks = list(record.tasks.filter(status=TaskStatus.OPEN))
     extra_roles: dict[int, list[str]] = {}
-    for task_id, role in TaskCandidate.objects.filter(task__in=[t.pk for t in tasks]).values_list("task_id", "role"):
-        extra_roles.setdefault(task_id, []).append(role)
+    escalated = [t.pk for t in tasks if t.escalated_at is not None]
+    if escalated:
+        for task_id, role in TaskCandidate.objects.filter(task__in=escalated).values_list("task_id", "role"):
+            extra_roles.setdefault(task_id, []).append(role)
     for task in tasks:
+        task.record = record  # its definition is found through the record's version, without a query
         en, zh = task_titles(task)
         params = {"reference": ref, "task_en": en, "task_zh": zh}
         if task.assignee_id is not None:
@@ -130,10 +151,8 @@ def planned(record_id: int) -> list[dict]:
                 out.append({**base, "kind": Kind.TASK_ESCALATED, "recipient_id": user_id, "params": params,
                             "event_key": f"task:{task.pk}:escalated:{at}"})
     if record.created_by_id is not None:
-        for entry_id, actor_id, comment in (HistoryEntry.objects.filter(record_id=record.pk,
-                                                                        kind=HistoryEntry.Kind.SEND_BACK)
-                                            .values_list("pk", "actor_id", "comment")):
-            if actor_id != record.created_by_id:
+        for entry_id, _seq, kind, actor_id, _details, comment in entries:
+            if kind == HistoryEntry.Kind.SEND_BACK and actor_id != record.created_by_id:
                 out.append({**base, "kind": Kind.SENT_BACK, "recipient_id": record.created_by_id,
                             "params": {"reference": ref, "comment": comment}, "event_key": f"history:{entry_id}"})
     return out
@@ -147,13 +166,16 @@ def create(record_id: int) -> list[int]:
     wanted = planned(record_id)
     if not wanted:
         return []
+    if not any(EXTRA_CHANNELS.get(w["kind"]) for w in wanted):  # the bell only: nothing to deliver, then or before
+        Notification.objects.bulk_create([Notification(**w) for w in wanted], ignore_conflicts=True)
+        return []
     with transaction.atomic():
         Notification.objects.bulk_create([Notification(**w) for w in wanted], ignore_conflicts=True)
         keys = {w["event_key"] for w in wanted}
         made = list(Notification.objects.filter(record_id=record_id, event_key__in=keys)
                     .values_list("pk", "kind"))
-        Delivery.objects.bulk_create([Delivery(notification_id=pk, channel=channel)
-                                      for pk, kind in made for channel in EXTRA_CHANNELS.get(kind, ())],
-                                     ignore_conflicts=True)
+        from .preferences import deliveries  # each recipient's chosen channels, EXTRA_CHANNELS by default
+
+        Delivery.objects.bulk_create(deliveries(made), ignore_conflicts=True)
         return list(Delivery.objects.filter(notification_id__in=[pk for pk, _ in made])
                     .exclude(status=Delivery.Status.SENT).values_list("pk", flat=True))

@@ -151,3 +151,46 @@ def test_nobody_is_told_of_a_colleagues_draft_nor_of_their_own_step(published):
 
     # the consultant who started it acted; consultant2 may not see a colleague's record
     assert not Notification.objects.exists()
+
+
+def _enqueued(callbacks) -> list[int]:
+    return [hook.notify_record for hook in callbacks if hasattr(hook, "notify_record")]
+
+
+def test_a_claim_and_a_step_that_ends_the_record_enqueue_no_job(published, django_capture_on_commit_callbacks):
+    p = published
+    record = _submitted(p)
+    from engine.runtime import approvals
+
+    for task in Task.objects.filter(record=record, status="open"):
+        approvals.vote(p["director"] if "project_director" in task.roles else p["fin"], task.pk, "approve")
+    confirm = Task.objects.get(record=record, status="open", name="confirm")
+    with django_capture_on_commit_callbacks() as claimed:
+        tasks.claim(p["fin"], confirm.pk)
+    assert _enqueued(claimed) == []  # the claimer knows; nobody else is to be told
+
+    check = Task.objects.get(record=record, status="open", name="check_documents")
+    tasks.claim(p["manager"], check.pk)
+    tasks.complete(p["manager"], check.pk)
+    with django_capture_on_commit_callbacks() as ended:
+        transitions.fire(p["fin"], record.pk, "confirm", {})
+    record.refresh_from_db()
+    assert record.is_closed
+    assert _enqueued(ended) == []  # no work is left: the consumer has nothing to read
+
+
+def test_the_job_reads_a_fixed_number_of_statements_however_many_hold_the_role(published, people,
+                                                                               django_assert_num_queries):
+    from accounts.models import Membership, User
+
+    record = _submitted(published)
+    with django_assert_num_queries(6):  # record, entries, tasks, members, own-work check, one insert
+        notify_now(record.pk)
+    first = Notification.objects.count()
+    for i in range(5):
+        user = User.objects.create_user(f"fin-extra-{i}", password="x")
+        Membership.objects.create(user=user, project=people["p1"], role="finance")
+    Notification.objects.all().delete()
+    with django_assert_num_queries(6):
+        notify_now(record.pk)
+    assert Notification.objects.count() == first + 5

@@ -48,8 +48,8 @@ def append(record: Record, kind: str, actor, *, transition: str = "", from_state
         def payload() -> dict:
             return {"record": {"id": record.pk, "reference": record.reference, "flow": record.flow,
                                "state": record.state, "revision": record.revision, "closed": record.is_closed},
-                    "actor_id": getattr(actor, "pk", None), "transition": transition, "from_state": from_state,
-                    "to_state": to_state, "details": dict(details or {})}
+                    "entry": kind, "actor_id": getattr(actor, "pk", None), "transition": transition,
+                    "from_state": from_state, "to_state": to_state, "details": dict(details or {})}
         events.emit(record.project_id, event, payload)
         if event == events.RECORD_MOVED and record.is_closed:
             events.emit(record.project_id, events.RECORD_FINISHED, payload)
