@@ -12,6 +12,8 @@ changes nothing. Records keep running on the versions they started on.
 """
 from __future__ import annotations
 
+import difflib
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -31,6 +33,8 @@ from definitions.diff import diff_documents
 from definitions.errors import closest
 from definitions.overrides import apply_overrides
 from definitions.roles import STANDARD_ROLE_NAMES
+from documents.issuing import DocumentError, save_template
+from documents.models import DocumentTemplate
 from engine import client_templates, versions
 from engine.models import FlowBinding
 from extensions import registry
@@ -116,6 +120,7 @@ class _Loader:
             if part.campaigns is not None and part.campaigns.file not in self.broken:
                 with self.part(part.campaigns.file, (), part.campaigns.lines):
                     self._campaigns(part.campaigns, project)
+            self._documents(part, project)
         groups = self.bundle.groups
         if groups is not None and groups.file not in self.broken:
             with self.part(groups.file, (), groups.lines):
@@ -532,6 +537,53 @@ class _Loader:
             have[key].delete()
             self.report.change(heading, f"- {key[0]}: {key[3]} {key[1]}" + (f"/{key[2]}" if key[2] else ""))
 
+    # --- document templates ----------------------------------------------------------------------------------------
+
+    def _documents(self, part: ProjectPart, project: Project) -> None:
+        """The project's own document templates made the bundle's: a new revision only where one changed.
+
+        Saved through documents.issuing.save_template, the studio's own way: the same check
+        (every field the text names exists in the flow's entity schema), a revision kept per
+        save. Templates the bundle does not name are left as they are: issued papers name
+        their revisions, which deleting a template would take with it.
+        """
+        doc = part.documents
+        have = {t.name: t for t in DocumentTemplate.objects.filter(project=project)}
+        # each well-formed entry is saved even when another one is not, so `check` lists every problem at once
+        entries = _entries(doc.data, "documents") if doc is not None else []
+        for name in sorted(set(have) - {entry.get("name") for _i, entry in entries}):
+            self.report.notes.append(_("%(code)s: document template %(name)s is here and not in the bundle: "
+                                       "left as it is") % {"code": project.code, "name": name})
+        bundle_flows = self._flows_of(part.code) or []
+        for index, entry in entries:
+            name, body = entry["name"], part.bodies.get(entry["name"])
+            file = layout.document_body_file(part.code, name)
+            if body is None or file in self.broken:
+                continue  # said by the files' own check
+            flow = entry.get("flow", "")
+            current = have.get(name)
+            wanted = (flow, entry["title_zh"], entry["title_en"], body)
+            if current is not None and (current.flow, current.title_zh, current.title_en, current.body) == wanted:
+                continue
+            if flow and versions.published_version(project, flow) is None:
+                if flow not in bundle_flows:
+                    hint = closest(flow, bundle_flows)
+                    self.problem(doc.file, ("documents", index, "flow"), doc.lines, _(
+                        "the flow %(flow)s is not published in %(code)s: a document belongs to a flow of its "
+                        "project") % {"flow": flow, "code": project.code}
+                        + (_("; did you mean %(name)s?") % {"name": hint} if hint else ""))
+                continue  # else the flow did not build here: its own problems are said
+            with self.part(file):
+                try:
+                    saved = save_template(project, name, flow=flow, title_zh=entry["title_zh"],
+                                          title_en=entry["title_en"], body=body, user=self.user,
+                                          lang="zh-hans" if self.lang.startswith("zh") else "en")
+                except DocumentError as exc:
+                    for text in exc.problems or [exc.message(self.lang)]:
+                        self.report.problems.append(_template_problem(file, text))
+                    raise _Refused from None
+                self.report.change(project.code, *_document_change(current, saved, entry["title_zh"]))
+
     # --- campaigns ------------------------------------------------------------------------------------------------
 
     def _campaigns(self, doc: Document, project: Project) -> None:
@@ -565,6 +617,43 @@ class _Loader:
 
 class _Refused(Exception):
     """A part had problems, already reported: its savepoint is rolled back and the next part runs."""
+
+
+def _entries(data: object, key: str) -> list[tuple[int, dict]]:
+    """(index, entry) of the entries of `data[key]` the schema found well formed (strings where it wants them)."""
+    items = data.get(key) if isinstance(data, dict) else None
+    return [(i, item) for i, item in enumerate(items if isinstance(items, list) else [])
+            if isinstance(item, dict) and all(isinstance(item.get(k), str) for k in ("name", "title_zh", "title_en"))
+            and isinstance(item.get("flow", ""), str)]
+
+
+_TEMPLATE_LINE = re.compile(r"^(?:line (\d+): |第 (\d+) 行：)(.*)$", re.S)
+
+
+def _template_problem(file: str, text: str) -> BundleProblem:
+    """A document template's problem ("line 3: there is no field …") with its line where the words give one."""
+    found = _TEMPLATE_LINE.match(text)
+    if found is None:
+        return BundleProblem(file, "", text)
+    return BundleProblem(file, "", found.group(3), int(found.group(1) or found.group(2)))
+
+
+def _document_change(before, after, title: str) -> list[str]:
+    if before is None:
+        return [_("+ document template %(name)s (%(title)s)") % {"name": after.name, "title": title}]
+    lines = [_("~ document template %(name)s: revision r%(old)s → r%(new)s") % {
+        "name": after.name, "old": before.revision, "new": after.revision}]
+    for key in ("flow", "title_zh", "title_en"):
+        if getattr(before, key) != getattr(after, key):
+            lines.append(f"  ~ {key}: {getattr(before, key)!r} → {getattr(after, key)!r}")
+    if before.body != after.body:
+        added = removed = 0
+        for line in difflib.ndiff(before.body.splitlines(), after.body.splitlines()):
+            added += line.startswith("+ ")
+            removed += line.startswith("- ")
+        lines.append("  " + _("~ text: %(added)s line(s) added, %(removed)s removed") % {"added": added,
+                                                                                     "removed": removed})
+    return lines
 
 
 def _plugins_called(document: object) -> set[str]:

@@ -90,6 +90,9 @@ def _project(part: ProjectPart, shape, problems: list[BundleProblem], broken: se
     if part.members is not None:
         shape("members", part.members)
         _members(part.members, problems, broken)
+    if part.documents is not None:
+        shape("documents", part.documents)
+    _documents(part, problems, broken)
     settings = data.get("settings") if isinstance(data.get("settings"), dict) else {}
     if part.campaigns is not None:
         shape("campaigns", part.campaigns)
@@ -128,6 +131,32 @@ def _units(document: Document, problems: list[BundleProblem], broken: set[str]) 
                     % {"inner": unit["inner_area"], "built": unit["built_area"]}))
     if len(problems) > before:
         broken.add(document.file)
+
+
+def _documents(part: ProjectPart, problems: list[BundleProblem], broken: set[str]) -> None:
+    """Each entry of documents.yaml once and with its body; each body named by an entry."""
+    document = part.documents
+    named: set[str] = set()
+    if document is not None:
+        for index, entry in _rows(document.data, "documents", ("name",)):
+            name = entry["name"]
+            if name in named:
+                problems.append(at(document.file, document.lines, ("documents", index, "name"), _(
+                    "document %(name)s appears twice") % {"name": name}))
+                broken.add(document.file)
+            named.add(name)
+            if name not in part.bodies:
+                hint = closest(name, list(part.bodies))
+                problems.append(at(document.file, document.lines, ("documents", index, "name"), _(
+                    "its text is missing: there is no %(file)s") % {"file": layout.document_body_file(part.code, name)}
+                    + (_("; did you mean %(name)s?") % {"name": hint} if hint else "")))
+                broken.add(document.file)
+    for name in sorted(set(part.bodies) - named):
+        where = layout.document_body_file(part.code, name)
+        problems.append(BundleProblem(where, "", _(
+            "a document template's text without its entry (name, titles, flow) in %(file)s")
+            % {"file": layout.documents_file(part.code)}))
+        broken.add(where)
 
 
 def _members(document: Document, problems: list[BundleProblem], broken: set[str]) -> None:

@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from accounts.models import Membership
 from definitions import canonical
 from definitions.yamlio import load_yaml
+from documents.models import DocumentTemplate
 from engine import client_templates
 from engine.models import FlowVersion, VersionStatus
 from extensions.models import RuleSet
@@ -200,6 +201,26 @@ def _project_files(project: Project, flows: dict[str, FlowVersion]) -> dict[str,
     campaigns = _campaigns_yaml(project)
     if campaigns:
         files[layout.project_file(code, "campaigns.yaml")] = campaigns
+    files.update(_documents_files(project))
+    return files
+
+
+def _documents_files(project: Project) -> dict[str, str]:
+    """documents.yaml (name, flow, titles) and each body as documents/NAME.html, the text exactly as saved."""
+    files: dict[str, str] = {}
+    rows = []
+    for template in DocumentTemplate.objects.filter(project=project).order_by("name"):
+        row = Row(name=template.name)
+        if template.flow:
+            row["flow"] = template.flow
+        row.update(title_zh=template.title_zh, title_en=template.title_en)
+        rows.append(row)
+        files[layout.document_body_file(project.code, template.name)] = template.body
+    if rows:
+        header = ("# The project's own document templates: a shipped document's name replaces its text in this\n"
+                  "# project, another name adds a document. Each text is documents/NAME.html as saved; the revisions\n"
+                  "# stay with the installation (a load that changes a text saves a new one).\n")
+        files[layout.documents_file(project.code)] = dump({"documents": rows}, header=header)
     return files
 
 

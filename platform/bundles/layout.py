@@ -8,6 +8,8 @@
     projects/CODE/units.yaml           buildings and units (the price list)
     projects/CODE/members.yaml         optional: usernames and roles
     projects/CODE/campaigns.yaml       optional: marketing campaigns
+    projects/CODE/documents.yaml       optional: the project's own document templates (name, flow, titles)
+    projects/CODE/documents/NAME.html  and each one's body, as saved
     projects/CODE/overrides/FLOW.yaml  the project's overrides of one flow
     projects/CODE/rules/PLUGIN.yaml    the project's rules for one plugin
 """
@@ -32,6 +34,14 @@ def project_file(code: str, name: str) -> str:
 
 def overrides_file(code: str, flow: str) -> str:
     return f"{PROJECTS}/{code}/overrides/{flow}.yaml"
+
+
+def documents_file(code: str) -> str:
+    return f"{PROJECTS}/{code}/documents.yaml"
+
+
+def document_body_file(code: str, name: str) -> str:
+    return f"{PROJECTS}/{code}/documents/{name}.html"
 
 
 def rules_file(code: str, plugin: str) -> str:

@@ -38,6 +38,8 @@ class ProjectPart:
     units: Document | None = None
     members: Document | None = None
     campaigns: Document | None = None
+    documents: Document | None = None                               # documents.yaml: names, flows, titles
+    bodies: dict[str, str] = field(default_factory=dict)            # documents/NAME.html by name, as written
     overrides: dict[str, Document] = field(default_factory=dict)
     rules: dict[str, Document] = field(default_factory=dict)
 
@@ -119,6 +121,12 @@ def read_bundle(path: Path, lang: str) -> Bundle:
             if text is not None:
                 _place_schema(bundle, name, text)
             continue
+        if _is_document_body(name):
+            text = _text(name, data, bundle, lang)
+            if text is not None:
+                parts = PurePosixPath(name).parts
+                bundle.projects.setdefault(parts[1], ProjectPart(parts[1])).bodies[PurePosixPath(name).stem] = text
+            continue
         if not name.endswith(".yaml"):
             bundle.problems.append(BundleProblem(name, "", _("not a file of a bundle (see docs/bundles.md)")))
             continue
@@ -162,6 +170,12 @@ def _upgrade(documents: dict[str, Document], bundle: Bundle) -> None:
             documents[name].data = data
 
 
+def _is_document_body(name: str) -> bool:
+    """`projects/CODE/documents/NAME.html`: a document template's body, read as text and kept byte for byte."""
+    parts = PurePosixPath(name).parts
+    return len(parts) == 4 and parts[0] == layout.PROJECTS and parts[2] == "documents" and name.endswith(".html")
+
+
 def _place_schema(bundle: Bundle, name: str, text: str) -> None:
     file_name = name[len(layout.TEMPLATE_SCHEMAS) + 1:]
     if "/" in file_name or not file_name.endswith(".json"):
@@ -181,7 +195,7 @@ def _place(bundle: Bundle, name: str, document: Document) -> None:
     elif parts[0] == layout.PROJECTS and len(parts) in (3, 4):
         part = bundle.projects.setdefault(parts[1], ProjectPart(parts[1]))
         stem = PurePosixPath(name).stem
-        if len(parts) == 3 and stem in ("project", "units", "members", "campaigns"):
+        if len(parts) == 3 and stem in ("project", "units", "members", "campaigns", "documents"):
             setattr(part, stem, document)
         elif len(parts) == 4 and parts[2] == "overrides":
             part.overrides[stem] = document

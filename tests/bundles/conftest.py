@@ -52,6 +52,7 @@ def folder_bytes(path: Path) -> dict[str, bytes]:
 def configuration() -> dict:
     """What a load may write, counted and hashed: a test that nothing was written compares two of these."""
     from accounts.models import Membership, User
+    from documents.models import DocumentTemplate, DocumentTemplateRevision
     from engine.models import ClientTemplate, FlowBinding, FlowVersion
     from extensions.models import RuleSet
     from kernel.models import Building, Campaign, Company, Project, QueueBatch, Region, Unit
@@ -70,4 +71,7 @@ def configuration() -> dict:
         "members": sorted(Membership.objects.values_list("user__username", "project__code", "role")),
         "campaigns": sorted(Campaign.objects.values_list("name", "cost")),
         "batches": QueueBatch.objects.count(),
+        "documents": sorted(DocumentTemplate.objects.values_list("project__code", "name", "flow", "title_zh",
+                                                                 "title_en", "body", "revision")),
+        "document_revisions": DocumentTemplateRevision.objects.count(),
     }
