@@ -8,7 +8,7 @@ class DeliveryInline(admin.TabularInline):
     model = Delivery
     extra = 0
     can_delete = False
-    readonly_fields = ("channel", "status", "attempts", "last_error", "sent_at")
+    readonly_fields = ("channel", "status", "attempts", "last_error", "not_before", "sent_at")
     fields = readonly_fields
 
     def has_add_permission(self, request, obj=None) -> bool:
@@ -33,7 +33,7 @@ class DeliveryAdmin(admin.ModelAdmin):
     list_display = ("notification", "channel", "status", "attempts", "sent_at")
     list_filter = ("channel", "status")
     list_select_related = ("notification",)
-    readonly_fields = ("notification", "channel", "status", "attempts", "last_error", "sent_at")
+    readonly_fields = ("notification", "channel", "status", "attempts", "last_error", "not_before", "sent_at")
 
     def has_add_permission(self, request) -> bool:
         return False

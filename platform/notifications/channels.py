@@ -9,10 +9,15 @@ import logging
 
 from django.conf import settings
 from django.core.mail import send_mail
-from django.utils import translation
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
 from django.utils.module_loading import import_string
 
+from kernel.zones import local_text
+
 from .models import Notification
+from .preferences import language_of
 from .words import title
 
 log = logging.getLogger(__name__)
@@ -29,23 +34,29 @@ class LoggingSms:
         log.info("sms to user %s: %s %s", user.pk, subject, link)
 
 
-def _language(user) -> str:
-    return getattr(user, "language", "") or settings.LANGUAGE_CODE
+def _site(path: str) -> str:
+    return settings.NOTIFICATION_SITE_URL.rstrip("/") + path
 
 
 def _email(notification: Notification) -> None:
+    """The email in the recipient's language (their choice, else the site's): a job has no request to read it from."""
     user = notification.recipient
     if not user.email:
         raise ChannelError("the recipient has no email address")
-    with translation.override(_language(user)):
+    project = notification.project
+    with translation.override(language_of(user)):
         subject = title(notification.kind, notification.params)
-    url = settings.NOTIFICATION_SITE_URL.rstrip("/") + notification.link
-    send_mail(subject, f"{subject}\n\n{url}\n", None, [user.email])
+        body = render_to_string("notifications/email.txt", {
+            "name": user.display_name or user.get_full_name() or user.get_username(), "subject": subject,
+            "url": _site(notification.link), "project": project.name,
+            "at": local_text(notification.created_at or timezone.now(), project.zone),
+            "settings_url": _site(reverse("web:notification-settings"))})
+    send_mail(subject, body, None, [user.email])
 
 
 def _sms(notification: Notification) -> None:
     user = notification.recipient
-    with translation.override(_language(user)):
+    with translation.override(language_of(user)):
         subject = title(notification.kind, notification.params)
     backend = import_string(settings.NOTIFICATION_SMS_BACKEND)()
     backend.send(user, subject, subject, notification.link)

@@ -50,6 +50,8 @@ class Delivery(models.Model):
         PENDING = "pending", pgettext_lazy("delivery", "waiting")
         SENT = "sent", pgettext_lazy("delivery", "sent")
         FAILED = "failed", pgettext_lazy("delivery", "failed")
+        # the recipient turned this channel off for this kind after the delivery was made
+        SKIPPED = "skipped", pgettext_lazy("delivery", "not wanted")
 
     notification = models.ForeignKey(Notification, on_delete=models.CASCADE, related_name="deliveries")
     channel = models.CharField(_("channel"), max_length=16)
@@ -57,6 +59,9 @@ class Delivery(models.Model):
     attempts = models.PositiveIntegerField(_("attempts"), default=0)
     last_error = models.TextField(_("last error"), blank=True)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    # set while the recipient's quiet hours hold it back: sent at this moment (the job is scheduled
+    # for it, and the sweep `send_held` sends whatever is due should that job be lost)
+    not_before = models.DateTimeField(_("held until"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("delivery")
@@ -65,3 +70,49 @@ class Delivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.channel} · {self.get_status_display()}"
+
+
+class Preference(models.Model):
+    """Which channels beyond the bell one person wants for one kind of notification.
+
+    No row: the kind's defaults (emitting.EXTRA_CHANNELS). The bell is always on: it is where
+    the work is listed, so it cannot be turned off.
+    """
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                             related_name="notification_preferences", verbose_name=_("user"))
+    kind = models.CharField(_("event"), max_length=32, choices=Kind.choices)
+    email = models.BooleanField(_("email"), default=False)
+    sms = models.BooleanField(_("SMS / WeChat"), default=False)
+
+    class Meta:
+        verbose_name = _("notification preference")
+        verbose_name_plural = _("notification preferences")
+        constraints = [models.UniqueConstraint(fields=["user", "kind"], name="notification_preference_once")]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.get_kind_display()}"
+
+
+class RecipientSettings(models.Model):
+    """One person's quiet hours (email and SMS wait until they end; the bell never waits) and the
+    language their email and SMS are written in (empty: the site's default)."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE,
+                                related_name="notification_settings", verbose_name=_("user"))
+    quiet_from = models.TimeField(_("quiet from"), null=True, blank=True)
+    quiet_until = models.TimeField(_("quiet until"), null=True, blank=True)
+    language = models.CharField(_("language of email and SMS"), max_length=16, blank=True,
+                                choices=settings.LANGUAGES)
+
+    class Meta:
+        verbose_name = _("notification settings")
+        verbose_name_plural = _("notification settings")
+        constraints = [models.CheckConstraint(
+            condition=(models.Q(quiet_from__isnull=True, quiet_until__isnull=True)
+                       | (models.Q(quiet_from__isnull=False, quiet_until__isnull=False)
+                          & ~models.Q(quiet_from=models.F("quiet_until")))),
+            name="notification_quiet_hours_whole")]
+
+    def __str__(self) -> str:
+        return str(self.user)

@@ -3,10 +3,14 @@ from __future__ import annotations
 
 import logging
 
+from datetime import datetime
+
 from django.db import connection, transaction
 from django.utils import timezone
-from huey.contrib.djhuey import db_task
+from huey import crontab
+from huey.contrib.djhuey import db_periodic_task, db_task
 
+from . import preferences
 from .channels import SENDERS
 from .emitting import create
 from .models import Delivery
@@ -27,27 +31,49 @@ def notify(record_id: int) -> None:
     notify_now(record_id)
 
 
-def deliver_now(delivery_id: int) -> bool:
+def deliver_now(delivery_id: int, now: datetime | None = None) -> bool:
     """Send one delivery unless sent; True when this call sent it. Raises when the channel failed.
 
     The delivery row is locked while sending, so a second consumer waits, then finds it sent.
+    The recipient's preferences are read now, not when the delivery was made: a channel they
+    turned off since is marked "not wanted"; inside their quiet hours (in the notification's
+    project's zone) the delivery waits, its job scheduled for the end of them.
     """
     skip = {"skip_locked": True} if connection.features.has_select_for_update_skip_locked else {}
     failure: Exception | None = None
+    held: datetime | None = None
     with transaction.atomic():
-        delivery = (Delivery.objects.select_for_update(**skip).select_related("notification__recipient")
-                    .filter(pk=delivery_id).exclude(status=Delivery.Status.SENT).first())
+        delivery = (Delivery.objects.select_for_update(**skip)
+                    .select_related("notification__recipient", "notification__project")
+                    .filter(pk=delivery_id).exclude(status__in=[Delivery.Status.SENT, Delivery.Status.SKIPPED])
+                    .first())
         if delivery is None:
             return False  # sent already, or another consumer is sending it now
-        delivery.attempts += 1
-        try:
-            SENDERS[delivery.channel](delivery.notification)
-        except Exception as exc:  # any channel's failure is logged on the row and retried by huey
-            failure = exc
-            delivery.status, delivery.last_error = Delivery.Status.FAILED, f"{type(exc).__name__}: {exc}"[:2000]
+        notification = delivery.notification
+        if not preferences.wants(notification.recipient_id, notification.kind, delivery.channel):
+            delivery.status, delivery.last_error = Delivery.Status.SKIPPED, ""
+            delivery.save(update_fields=["status", "last_error"])
+            return False
+        mine = preferences.settings_of(notification.recipient_id)
+        held = preferences.quiet_end(now or timezone.now(), notification.project.zone, mine.quiet_from,
+                                     mine.quiet_until)
+        if held is not None:
+            delivery.not_before = held
+            delivery.save(update_fields=["not_before"])
         else:
-            delivery.status, delivery.sent_at, delivery.last_error = Delivery.Status.SENT, timezone.now(), ""
-        delivery.save(update_fields=["attempts", "status", "last_error", "sent_at"])
+            delivery.attempts += 1
+            try:
+                SENDERS[delivery.channel](notification)
+            except Exception as exc:  # any channel's failure is logged on the row and retried by huey
+                failure = exc
+                delivery.status, delivery.last_error = Delivery.Status.FAILED, f"{type(exc).__name__}: {exc}"[:2000]
+            else:
+                delivery.status, delivery.sent_at, delivery.last_error = Delivery.Status.SENT, timezone.now(), ""
+            delivery.save(update_fields=["attempts", "status", "last_error", "sent_at"])
+    if held is not None:
+        # after the commit: the job must find the row saying when; `send_held` sweeps it should the job be lost
+        deliver.schedule(args=(delivery_id,), eta=held)
+        return False
     if failure is not None:
         log.warning("delivery %s by %s failed: %s", delivery_id, delivery.channel, failure)
         raise failure
@@ -57,3 +83,17 @@ def deliver_now(delivery_id: int) -> bool:
 @db_task(retries=3, retry_delay=60)
 def deliver(delivery_id: int) -> None:
     deliver_now(delivery_id)
+
+
+def held_due(now: datetime | None = None) -> list[int]:
+    """The deliveries quiet hours held back whose time has come."""
+    return list(Delivery.objects.filter(status=Delivery.Status.PENDING, not_before__lte=now or timezone.now())
+                .order_by("not_before", "pk").values_list("pk", flat=True)[:500])
+
+
+@db_periodic_task(crontab(minute="*/5"))
+def send_held() -> None:
+    """Each held delivery that is due gets its own job again (the one scheduled at its time may be lost
+    with a queue's restart); a delivery sent meanwhile is found sent and skipped."""
+    for delivery_id in held_due():
+        deliver(delivery_id)

@@ -9,6 +9,7 @@ from .views import members  # a project's members and roles (project admins)
 from .views import studio_migrate  # moving running records to the published version
 from .views import notifications  # the bell's list (views/notifications.py)
 from .views import document_verify  # a printed document's QR code: is the paper genuine and current
+from .views import notification_settings  # my channels per kind, quiet hours, language of email
 
 app_name = "web"
 
@@ -22,6 +23,7 @@ urlpatterns = [
     path("tasks/unclaim/", inbox.unclaim_task, name="unclaim"),
     path("notifications/", notifications.notification_list, name="notifications"),
     path("notifications/unread/", notifications.unread_count, name="notifications-unread"),
+    path("notifications/settings/", notification_settings.notification_settings, name="notification-settings"),
     path("notifications/read-all/", notifications.mark_all_read, name="notifications-read-all"),
     path("notifications/<int:notification_id>/read/", notifications.mark_read, name="notification-read"),
     path("inbox/filters/", inbox.save_filter, name="inbox-filter-save"),
