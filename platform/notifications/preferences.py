@@ -48,6 +48,26 @@ def wants(user_id: int, kind: str, channel: str) -> bool:
     return bool(getattr(found, channel, False))
 
 
+def any_extra(wanted: Iterable[Mapping]) -> bool:
+    """Whether any of these planned notifications ({"kind", "recipient_id", ...}) goes beyond the bell.
+
+    No query when a kind has channels by default; else one, for the recipients who turned a
+    channel on for a bell-only kind (someone who wants an email for tasks offered to their role).
+    """
+    wanted = list(wanted)
+    base = defaults()
+    if any(base.get(w["kind"]) for w in wanted):
+        return True
+    if not wanted:
+        return False
+    from django.db.models import Q
+
+    asked = Q()
+    for w in wanted:
+        asked |= Q(user_id=w["recipient_id"], kind=w["kind"])
+    return Preference.objects.filter(asked).filter(Q(email=True) | Q(sms=True)).exists()
+
+
 def deliveries(made: Iterable[tuple[int, str]]) -> list[Delivery]:
     """The delivery rows the notifications `made` ((id, kind) pairs) need, as their recipients chose (two queries)."""
     made = list(made)

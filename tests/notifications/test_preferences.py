@@ -184,3 +184,15 @@ def test_saving_keeps_rows_only_for_kinds_off_their_defaults(people):
     # saved again with every kind at its default: no rows left
     preferences.save(user, preferences.Choices({k: frozenset(v) for k, v in base.items()}, None, None, ""))
     assert not Preference.objects.filter(user=user).exists()
+
+
+def test_a_bell_only_kind_goes_further_only_for_who_asked(people):
+    fin, fin2 = people["fin"], people["fin2"]
+    offered = [{"kind": Kind.TASK_OFFERED, "recipient_id": fin.pk}, {"kind": Kind.TASK_OFFERED, "recipient_id": fin2.pk}]
+    assert preferences.any_extra(offered) is False
+    Preference.objects.create(user=fin2, kind=Kind.TASK_ESCALATED, email=False, sms=True)  # another kind
+    assert preferences.any_extra(offered) is False
+    Preference.objects.create(user=fin2, kind=Kind.TASK_OFFERED, email=True, sms=False)
+    assert preferences.any_extra(offered) is True
+    assert preferences.any_extra([{"kind": Kind.TASK_ASSIGNED, "recipient_id": fin.pk}]) is True  # a default
+    assert preferences.any_extra([]) is False
