@@ -24,3 +24,30 @@ def check_flow_templates(app_configs=None, **kwargs) -> list[checks.CheckMessage
                      id="flows.E001")
         for p in problems
     ]
+
+
+@checks.register("flows", checks.Tags.database)
+def check_client_templates(app_configs=None, databases=None, **kwargs) -> list[checks.CheckMessage]:
+    """The client templates stored from bundles, checked against this release as the shipped files are.
+
+    A release may drop an action a client's own flow calls, or ship a flow of the same name;
+    that is caught when the installation is checked (`manage.py check --database default`,
+    and `migrate`, which checks the database it migrates), not when a record starts. Tagged
+    `database` because it reads the database: plain `manage.py check` runs without one.
+    """
+    from django.db import DatabaseError
+
+    from .client_templates import check_installed
+
+    if not databases or "default" not in databases:
+        return []
+    try:
+        _valid, problems = check_installed()
+    except DatabaseError:
+        return []  # not migrated yet: there is nothing stored to check
+    return [
+        checks.Error(p.render(with_line=True), id="flows.E003",
+                     hint="Fix the client's bundle and load it again (`python manage.py bundle load DIR`); "
+                          "`python manage.py flows validate --installed` lists every problem.")
+        for p in problems
+    ]
