@@ -212,13 +212,16 @@ def publish(project: Project, flow: str, *, overrides: object = None, overrides_
         if overrides is not None:
             binding.overrides = overrides
             binding.overrides_text = overrides_text
-        document, template_hash, definition = _build_effective(project, flow, binding.overrides, _defaults(choices))
-        _refuse_breaking(project, flow, definition, choices)
+        document, template_hash, definition = _build_effective(project, flow, binding.overrides)
         if expected_hash is not None and definition.content_hash != expected_hash:
             # the studio's confirmation showed a diff: publish that content or nothing
             raise VersionError(
                 f"{project.code}/{flow} changed since its changes were shown; nothing was published: review them again",
                 f"{project.code}/{flow} 在显示变更后又被修改；未发布：请重新查看变更")
+        _refuse_breaking(project, flow, definition, choices)
+        if _defaults(choices):  # the content shown, with the defaults chosen for it
+            document, template_hash, definition = _build_effective(project, flow, binding.overrides,
+                                                                   _defaults(choices))
         if overrides is not None:
             binding.save(update_fields=["overrides", "overrides_text", "updated_at"])
         return _freeze(project, flow, document, definition, definition.content_hash, binding.overrides,

@@ -19,6 +19,7 @@ import re
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
 
 from django.db.models import Count, Q
 from django.utils import translation
@@ -237,6 +238,27 @@ def resolve(found: list[Finding], choices: Mapping[str, object] | None) -> list[
                         {**f.params, "value": _shown(choice["default"])}, "default")
         out.append(f)
     return out
+
+
+def typed_default(spec: Mapping, text: str) -> object:
+    """A default typed in a form, as the field's type reads it: a whole number, a number, yes/no, else the text.
+
+    A text that is not of the field's type is kept as text, so the check of the default
+    against the field (at publish) says what is wrong with it.
+    """
+    text = text.strip()
+    types = spec.get("type") if isinstance(spec, Mapping) else None
+    types = {types} if isinstance(types, str) else set(types or ())
+    try:
+        if "integer" in types and re.fullmatch(r"-?\d+", text):
+            return int(text)
+        if "number" in types and Decimal(text).is_finite():
+            return Decimal(text)
+    except InvalidOperation:
+        return text
+    if "boolean" in types and text.lower() in {"true", "false", "yes", "no", "是", "否"}:
+        return text.lower() in {"true", "yes", "是"}
+    return text
 
 
 def _shown(value: object) -> str:

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from definitions import DefinitionError, Problem, canonical
 from definitions.render import mermaid
 from definitions.yamlio import dump_yaml
-from engine import client_templates, versions
+from engine import client_templates, versions, versions_checks
 from engine.environment import flow_names
 from engine.models import FlowVersion, Record
 from extensions import registry
@@ -138,7 +138,8 @@ def publish(request, project: str, flow: str):
         expected = request.POST["content_hash"]
 
         def change(project_obj: Project) -> str:
-            result = versions.publish(project_obj, flow, user=request.user, expected_hash=expected)
+            result = versions.publish(project_obj, flow, user=request.user, expected_hash=expected,
+                                      choices=_posted_choices(request, project_obj, flow))
             said = _("Published v%(n)d.") if result.created else _("v%(n)d is already published: nothing changed.")
             return said % {"n": result.version.number}
 
@@ -151,13 +152,39 @@ def publish(request, project: str, flow: str):
     current = versions.published_version(project_obj, flow)
     definition = versions.definition_by_id(current.pk, current.content_hash) if current else None
     changes = versions.diff_against_published(project_obj, flow, document) if document is not None else []
+    found = versions.publish_findings(project_obj, flow) if document is not None and changes else []
     return render(request, "web/studio_confirm.html", {
         "project": project_obj, "flow": flow, "title": flow_title(flow, definition, project_obj, templates[flow]),
         "kind": "publish", "current": current, "number": versions.next_number(project_obj, flow),
         "changes": [c.render(lang()) for c in changes], "problems": [p.render(lang()) for p in problems],
+        # what the publish would do to running records and linking flows; a field running
+        # records lack asks for a choice, anything else blocking keeps the button away
+        "findings": [{"message": f.message(lang()), "blocking": f.blocking, "field": f.name,
+                      "choose": f.kind == versions_checks.NEWLY_REQUIRED,
+                      "title": text(f.params["name"]) if f.kind == versions_checks.NEWLY_REQUIRED else ""}
+                     for f in found],
+        "blocked": any(f.blocking and f.kind != versions_checks.NEWLY_REQUIRED for f in found),
         "content_hash": canonical.content_hash(document) if document is not None else "",
         "running": _running_on(current),
     }, status=400 if problems else 200)
+
+
+def _posted_choices(request, project_obj: Project, flow: str) -> dict:
+    """The confirmation's choices for newly required fields: new records only, or a default typed as text."""
+    choices: dict = {}
+    fields = request.POST.getlist("required_field")
+    if not fields:
+        return choices
+    document, _problems = versions.check_overrides(project_obj, flow, versions.stored_overrides(project_obj, flow))
+    properties = (document or {}).get("entity", {}).get("schema", {}).get("properties", {})
+    for name in fields:
+        choice = request.POST.get(f"choice_{name}")
+        if choice == versions_checks.NEW_ONLY:
+            choices[name] = versions_checks.NEW_ONLY
+        elif choice == "default":
+            value = versions_checks.typed_default(properties.get(name, {}), request.POST.get(f"default_{name}", ""))
+            choices[name] = {"default": value}
+    return choices
 
 
 @login_required

@@ -1,0 +1,74 @@
+"""The studio's publish confirmation shows the checks across flows and running records, and asks for a choice."""
+import re
+
+import pytest
+
+from accounts.models import Membership
+from engine import versions
+from engine.runtime import records
+from kernel.models import Customer
+
+NEWLY_REQUIRED = ("entity:\n  schema:\n    required: [unit_id, customer_id, buyers, payment_plan, list_price, "
+                  "deal_price, deposit, channel]\n")
+START_NEEDS_CHANNEL = "start:\n  form:\n    fields: [unit_id, customer_id, channel]\n    required: [customer_id, channel]\n"
+
+
+@pytest.fixture
+def admin(client, people):
+    Membership.objects.create(user=people["manager"], project=people["p1"], role="project_admin")
+    versions.publish(people["p1"], "subscription")
+    client.force_login(people["manager"])
+    return client
+
+
+def _running_subscription(people):
+    customer = Customer.objects.create(name="王小明", phone="+8613812341234")
+    return records.start_record(people["consultant"], people["p1"], "subscription", {"customer_id": customer.pk})
+
+
+def _save(admin, text):
+    assert admin.post("/studio/P1/subscription/", {"overrides": text, "action": "save"}).status_code == 302
+
+
+def _hash(page: str) -> str:
+    return re.search(r'name="content_hash" value="(\w+)"', page).group(1)
+
+
+@pytest.mark.parametrize("language, said, choice", [
+    ("zh-hans", "自此版本起“分销渠道”为必填项；缺少该字段的在办记录：1 条（版本 v1）", "仅对新记录要求填写"),
+    ("en", "“Agency channel” is required from this version on; running records lacking it: 1 (versions v1)",
+     "Require it of new records only"),
+])
+def test_a_newly_required_field_running_records_lack_is_shown_with_a_choice(admin, people, language, said, choice):
+    _running_subscription(people)
+    _save(admin, NEWLY_REQUIRED)
+
+    page = admin.get("/studio/P1/subscription/publish/", HTTP_ACCEPT_LANGUAGE=language).content.decode()
+
+    assert said in page and choice in page
+    assert 'data-required-choice="channel"' in page and "data-confirm-button" in page
+
+
+def test_publishing_without_a_choice_publishes_nothing_and_with_one_publishes(admin, people):
+    _running_subscription(people)
+    _save(admin, NEWLY_REQUIRED)
+    shown = _hash(admin.get("/studio/P1/subscription/publish/").content.decode())
+
+    refused = admin.post("/studio/P1/subscription/publish/", {"content_hash": shown}, follow=True).content.decode()
+    assert "未发布" in refused and versions.published_version(people["p1"], "subscription").number == 1
+
+    admin.post("/studio/P1/subscription/publish/", {
+        "content_hash": shown, "required_field": "channel", "choice_channel": "default", "default_channel": "walk_in"})
+    current = versions.published_version(people["p1"], "subscription")
+    assert current.number == 2 and '"default":"walk_in"' in current.content
+
+
+def test_a_start_form_a_linking_flow_cannot_fill_keeps_the_publish_button_away(admin, people):
+    versions.publish(people["p1"], "reservation")
+    _save(admin, START_NEEDS_CHANNEL)
+
+    page = admin.get("/studio/P1/subscription/publish/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+
+    assert "“预留/小订”在其步骤“转认购”中发起“认购”时未提供“分销渠道”" in page
+    assert "此版本会影响发起它或由它发起的关联流程，暂不能发布" in page
+    assert "data-confirm-button" not in page
