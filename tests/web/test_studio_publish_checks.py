@@ -72,3 +72,17 @@ def test_a_start_form_a_linking_flow_cannot_fill_keeps_the_publish_button_away(a
     assert "“预留/小订”在其步骤“转认购”中发起“认购”时未提供“分销渠道”" in page
     assert "此版本会影响发起它或由它发起的关联流程，暂不能发布" in page
     assert "data-confirm-button" not in page
+
+
+@pytest.mark.parametrize("language, said", [
+    ("zh-hans", "项目设置“认购转签约期限（天）”没有被本项目的任何流程或其他功能读取：修改它不会产生任何效果。"),
+    ("en", "The project setting “Days from subscription to contract” is read by no flow of this project and by "
+           "nothing else: changing it changes nothing."),
+])
+def test_the_studio_names_the_project_settings_nothing_reads(admin, people, language, said):
+    versions.publish(people["p1"], "reservation")
+
+    page = admin.get("/studio/P1/", HTTP_ACCEPT_LANGUAGE=language).content.decode()
+
+    assert "data-unread-settings" in page and said in page
+    assert "Reservation hold" not in page and "小订保留时长" not in page  # the reservation's hold reads it

@@ -60,8 +60,10 @@ def studio(request, project: str):
         definition = versions.definition_by_id(version.pk, version.content_hash) if version else None
         rows.append({"flow": name, "version": version, "title": flow_title(name, definition, project_obj, client),
                      "client": client})
+    # every project setting is read by something, or the admin is told it is not (one query)
+    unread = [f.message(lang()) for f in versions_checks.unread_settings(project_obj)]
     return render(request, "web/studio.html", {"project": project_obj, "rows": rows,
-                                               "plugins": plugin_choices()})
+                                               "plugins": plugin_choices(), "unread_settings": unread})
 
 
 @login_required
