@@ -134,7 +134,7 @@ def test_rejection_send_back_and_withdraw(flow):
     approvals.vote(p["director"], slot.pk, "approve")
     with pytest.raises(TransitionNotAvailable, match="someone has already acted"):
         moves.withdraw(p["consultant"], record.pk)
-    with pytest.raises(TransitionNotAvailable, match="has not been in 'ready' before"):
+    with pytest.raises(TransitionNotAvailable, match="has not been in “Ready” before"):
         moves.send_back(p["fin"], record.pk, "ready", "no")
     record = moves.send_back(p["fin"], record.pk, "draft", "attach the signed quote")
 

@@ -184,7 +184,7 @@ def test_terms_withdrawn_or_a_negotiation_sent_back(world, customers):
     m = withdraw(mm, terms_submitted(p, u, units[6]), to="negotiation", comment="rent to be revised")
     assert_open_tasks(m, {NEGOTIATE})
 
-    with pytest.raises(TransitionNotAvailable, match="has not been in 'contracting' before"):
+    with pytest.raises(TransitionNotAvailable, match="has not been in “Contracting” before"):
         moves.send_back(mm, m.pk, "contracting", "never there")
     m = send_back(mm, m, "format_fit", "the shop's plan changed")
     assert_open_tasks(m, {FIT})

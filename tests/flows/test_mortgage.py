@@ -217,7 +217,7 @@ def test_a_bank_submission_withdrawn_or_sent_back(world, customers):
     m = fire(ms, m, "submit_to_bank", bank("commercial_mortgage", "600000.00", "BOC"), to="bank_review")
     with pytest.raises(NotPermitted, match="send this record back"):
         moves.send_back(u["finance"], m.pk, "collecting_documents", "not yours")
-    with pytest.raises(TransitionNotAvailable, match="has not been in 'approved' before"):
+    with pytest.raises(TransitionNotAvailable, match="has not been in “Approved” before"):
         moves.send_back(ms, m.pk, "approved", "never there")
     m = send_back(ms, m, "collecting_documents", "the bank wants the marriage certificate")
     assert_open_tasks(m, {COLLECT})

@@ -202,7 +202,7 @@ def test_a_call_is_withdrawn_or_sent_back(world, customers):
     assert pending_timers(q) == []
 
     q = fire(mgr, q, "call", to="called")
-    with pytest.raises(TransitionNotAvailable, match="has not been in 'refund_pending' before"):
+    with pytest.raises(TransitionNotAvailable, match="has not been in “Refund pending” before"):
         moves.send_back(sc, q.pk, "refund_pending", "never there")
     with pytest.raises(TransitionNotAvailable, match="say why the record is sent back"):
         moves.send_back(sc, q.pk, "queued", "  ")

@@ -181,7 +181,7 @@ def test_a_buyer_withdrawn_or_an_agreement_sent_back(world, customers):
 
     r = fire(sc, r, "register_buyer", {"buyer_customer_id": customers["c10"].pk}, to="buyer_found")
     r = fire(sc, r, "sign_agreement", AGREEMENT, to="under_agreement")
-    with pytest.raises(TransitionNotAvailable, match="has not been in 'closed' before"):
+    with pytest.raises(TransitionNotAvailable, match="has not been in “Closed” before"):
         moves.send_back(u["contract_clerk"], r.pk, "closed", "never there")
     r = send_back(u["contract_clerk"], r, "buyer_found", "the agreement lacks the co-owner's signature")
     assert_open_tasks(r, {NEGOTIATE})

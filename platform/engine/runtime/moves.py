@@ -93,10 +93,11 @@ def send_back(user, record_id: int, to_state: str, comment: str) -> Record:
     story = list(record.history.order_by("seq").values_list("seq", "kind", "to_state", "transition", "details"))
     entered = max((seq for seq, _, state, _, _ in story if state == to_state), default=None)
     if to_state == record.state or entered is None:
-        raise TransitionNotAvailable(f"{record.reference} has not been in '{to_state}' before",
-                                     f"{record.reference} 之前未处于状态 '{to_state}'")
+        raise TransitionNotAvailable(f"{record.reference} has not been in “{_title_en(definition, to_state)}” before",
+                                     f"{record.reference} 之前未处于「{_title_zh(definition, to_state)}」")
     if definition.state(to_state).final:
-        raise TransitionNotAvailable(f"'{to_state}' is final", f"'{to_state}' 是终态")
+        raise TransitionNotAvailable(f"“{_title_en(definition, to_state)}” is a final state",
+                                     f"「{_title_zh(definition, to_state)}」是终态")
     if not comment.strip():
         raise TransitionNotAvailable("say why the record is sent back", "请填写退回原因")
     steps = [(name, details) for seq, kind, _, name, details in story
@@ -107,7 +108,8 @@ def send_back(user, record_id: int, to_state: str, comment: str) -> Record:
         # or an issued number would repeat it when the step is taken again.
         transition, spec = found
         raise TransitionNotAvailable(
-            f"'{transition}' ran {spec.name} since '{to_state}' ({spec.title_en}), which taking the step again "
+            f"since “{_title_en(definition, to_state)}”, the step “{_title_en(definition, transition)}” ran "
+            f"“{spec.title_en or spec.name}”, which taking the step again "
             f"would repeat; cancel the record, or send it back to a later state",
             f"自「{_title_zh(definition, to_state)}」以来的「{_title_zh(definition, transition)}」已执行"
             f"「{spec.title_zh or spec.name}」，重新办理会重复执行：请作废记录，或退回到更晚的状态")
@@ -165,15 +167,23 @@ def _actions_ran(definition, transition: str, details) -> tuple[str, ...]:
         return ()  # a transition of an older version the record was moved from
 
 
-def _title_zh(definition, name: str) -> str:
-    """A state's or transition's Chinese title, for messages (its name if it has none)."""
+def _title(definition, name: str, language: str) -> str:
+    """A state's or transition's title in `language` ("en" or "zh"), for messages (its name if it has none)."""
     for find in (definition.state, definition.transition):
         try:
             title = find(name).title
         except KeyError:
             continue
-        return title.zh if title else name
+        return getattr(title, language) if title else name
     return name
+
+
+def _title_zh(definition, name: str) -> str:
+    return _title(definition, name, "zh")
+
+
+def _title_en(definition, name: str) -> str:
+    return _title(definition, name, "en")
 
 
 @transaction.atomic
