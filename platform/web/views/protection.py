@@ -9,6 +9,8 @@ protection, and the page says so.
 """
 from __future__ import annotations
 
+from typing import cast
+
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -37,7 +39,7 @@ class ReassignForm(forms.Form):
 
     def __init__(self, *args, consultants: list[tuple[int, str]], **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["consultant"].choices = [("", "—"), *consultants]
+        cast(forms.ChoiceField, self.fields["consultant"]).choices = [("", "—"), *consultants]
 
 
 

@@ -11,6 +11,8 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 
+from django import forms as django_forms
+
 from forms import build_form_class
 
 from .common import request_key, text
@@ -24,7 +26,7 @@ class Step:
     name: str
     title: str
     to: str  # the destination's title; empty when the definition routes it by the data
-    form: object
+    form: django_forms.Form
     targets: tuple[str, ...]  # the states it may lead to
     key: str
     destructive: bool = False

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
+from engine.models import Task
 from engine.runtime import approvals
 from engine.runtime.access import MANAGER_ROLES
 from web.display import Display, Shown, credit_titles, joined, moment, money, percent
@@ -30,7 +31,7 @@ class Colleague:
 
 @dataclass
 class TaskView:
-    task: object
+    task: Task
     title: str
     roles: str
     holder: str

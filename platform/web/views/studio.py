@@ -178,7 +178,8 @@ def _posted_choices(request, project_obj: Project, flow: str) -> dict:
     if not fields:
         return choices
     document, _problems = versions.check_overrides(project_obj, flow, versions.stored_overrides(project_obj, flow))
-    properties = (document or {}).get("entity", {}).get("schema", {}).get("properties", {})
+    merged = document if isinstance(document, dict) else {}  # None when the overrides have problems
+    properties = merged.get("entity", {}).get("schema", {}).get("properties", {})
     for name in fields:
         choice = request.POST.get(f"choice_{name}")
         if choice == versions_checks.NEW_ONLY:
