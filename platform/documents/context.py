@@ -3,7 +3,8 @@
 A template reaches only these keys (checking.ROOTS lists them): the record's own fields by
 their schema names under `data`, and `record`, `customer`, `buyers`, `unit`, `quote`,
 `payments`, `payment` (a receipt's), `project`, `document`. Dicts, lists, strings (money
-as decimal strings, as in the record's JSON), numbers and dates only, so `{{ customer.save }}` or `{{ unit.project.delete }}` find nothing: the
+as decimal strings, as in the record's JSON), numbers and dates only, so `{{ customer.save }}`
+or `{{ unit.project.delete }}` find nothing: the
 template language's attribute lookup has no model to walk through.
 
 Five queries for a record (customers, unit, lineage, payments, company); the record and
@@ -16,12 +17,12 @@ from decimal import Decimal
 
 from django.utils import timezone
 
+from definitions.model import thaw
 from engine.models import Record
 from engine.runtime.records import lineage
 from engine.versions import definition_for
 from kernel.models import Customer, Payment, PaymentKind, Unit
 from kernel.models.companies import Company
-from definitions.model import thaw
 
 ZERO = Decimal("0.00")
 

@@ -73,11 +73,12 @@ def deliveries(made: Iterable[tuple[int, str]]) -> list[Delivery]:
     made = list(made)
     if not made:
         return []
-    recipient = dict(Notification.objects.filter(pk__in=[pk for pk, _ in made]).values_list("pk", "recipient_id"))
+    recipient: dict[int, int] = dict(Notification.objects.filter(pk__in=[pk for pk, _ in made])
+                                     .values_list("pk", "recipient_id"))
     chosen = _chosen(Preference.objects.filter(user_id__in=set(recipient.values())))
     base = defaults()
     return [Delivery(notification_id=pk, channel=channel) for pk, kind in made
-            for channel in chosen.get((recipient.get(pk), kind), base.get(kind, ()))]
+            for channel in chosen.get((recipient.get(pk, 0), kind), base.get(kind, ()))]
 
 
 def settings_of(user_id: int) -> RecipientSettings:

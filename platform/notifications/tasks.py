@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import logging
-
 from datetime import datetime
 
 from django.db import connection, transaction

@@ -12,7 +12,8 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.translation import gettext as _, gettext_lazy
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.models import Membership
 from kernel.models import Project
@@ -40,7 +41,9 @@ class SettingsForm(forms.Form):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["language"].choices = [("", _("The site's language (%(language)s)") % {
+        language = self.fields["language"]
+        assert isinstance(language, forms.ChoiceField)
+        language.choices = [("", _("The site's language (%(language)s)") % {
             "language": dict(settings.LANGUAGES).get(settings.LANGUAGE_CODE, settings.LANGUAGE_CODE)}),
             *settings.LANGUAGES]
         for kind in Kind.values:
@@ -48,7 +51,7 @@ class SettingsForm(forms.Form):
                 self.fields[_field(kind, channel)] = forms.BooleanField(required=False, label=CHANNEL_LABELS[channel])
 
     def clean(self) -> dict:
-        data = super().clean()
+        data = super().clean() or {}
         start, end = data.get("quiet_from"), data.get("quiet_until")
         if (start is None) != (end is None) and not self.has_error("quiet_from") and not self.has_error("quiet_until"):
             self.add_error("quiet_until" if end is None else "quiet_from",
@@ -88,6 +91,7 @@ def _zones(user_id: int) -> list[str]:
 
 @login_required
 def notification_settings(request: HttpRequest) -> HttpResponse:
+    user_id = int(request.user.pk or 0)  # logged in: never 0
     if request.method == "POST":
         form = SettingsForm(request.POST)
         if form.is_valid():
@@ -95,9 +99,9 @@ def notification_settings(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("Your notification settings are saved."))
             return redirect("web:notification-settings")
     else:
-        form = SettingsForm(initial=_initial(request.user.pk))
+        form = SettingsForm(initial=_initial(user_id))
     rows = [{"title": label, "fields": [form[_field(kind, channel)] for channel in preferences.CHANNELS]}
             for kind, label in Kind.choices]
     return render(request, "web/notification_settings.html", {
         "form": form, "rows": rows, "channels": [CHANNEL_LABELS[c] for c in preferences.CHANNELS],
-        "zones": _zones(request.user.pk)})
+        "zones": _zones(user_id)})
