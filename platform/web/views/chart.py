@@ -14,6 +14,7 @@ from `chart_data` every few seconds, for launch days.
 from __future__ import annotations
 
 from collections import Counter
+from typing import cast
 
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, JsonResponse
@@ -46,8 +47,10 @@ def _building(request, code: str):
 
 
 def _cells(project: Project, building: Building, user, roles: frozenset[str]) -> list[dict]:
-    units = list(Unit.objects.filter(building=building).order_by("-floor", "position")
-                 .values("pk", "code", "floor", "position", "status", "layout", "built_area", "list_price"))
+    # plain dicts: the cells gain keys of their own below (the rows' TypedDict would refuse them)
+    units: list[dict] = cast(list[dict], list(
+        Unit.objects.filter(building=building).order_by("-floor", "position")
+        .values("pk", "code", "floor", "position", "status", "layout", "built_area", "list_price")))
     holds = dict(UnitHold.objects.filter(unit_id__in=[u["pk"] for u in units], released_at__isnull=True)
                  .values_list("unit_id", "record_id"))
     # Only the one key, not the records' whole data: the chart may hold hundreds of deals.

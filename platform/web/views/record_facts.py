@@ -13,6 +13,8 @@ from zoneinfo import ZoneInfo
 from django.utils import timezone
 from django.utils.translation import ngettext
 
+from definitions.model import FlowDefinition
+from engine.models import Record
 from kernel.models import Customer, Unit
 from web.display import moment, money
 
@@ -44,9 +46,8 @@ def _amount_key(schema, data) -> str | None:
                 None)
 
 
-def facts_for(rows: Iterable[tuple[object, object]]) -> dict[int, Facts]:
+def facts_for(rows: Iterable[tuple[Record, FlowDefinition]]) -> dict[int, Facts]:
     """record id -> Facts, for (record, definition) pairs: two queries at most, whatever the rows."""
-    rows = list(rows)
     wanted = []
     for record, definition in rows:
         schema = definition.entity.schema
@@ -62,7 +63,8 @@ def facts_for(rows: Iterable[tuple[object, object]]) -> dict[int, Facts]:
     out = {}
     for record, schema, unit_id, customer_id in wanted:
         key = _amount_key(schema, record.data)
-        out[record.pk] = Facts(customer=customers.get(customer_id, ""), unit=units.get(unit_id, ""),
+        out[record.pk] = Facts(customer=customers.get(customer_id, "") if customer_id is not None else "",
+                               unit=units.get(unit_id, "") if unit_id is not None else "",
                                amount=money(record.data.get(key)) if key else "")
     return out
 
