@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -18,12 +18,13 @@ from django.views.decorators.http import require_POST
 from notifications.models import Notification
 from notifications.words import title
 from web.display import moment
+from web.typed_requests import AuthenticatedHttpRequest
 
 PER_PAGE = 50
 
 
 @login_required
-def notification_list(request: HttpRequest) -> HttpResponse:
+def notification_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     mine = Notification.objects.filter(recipient=request.user).select_related("project").order_by("-created_at", "-pk")
     page = Paginator(mine, PER_PAGE).get_page(request.GET.get("page"))
     rows = [{"pk": n.pk, "title": title(n.kind, n.params), "kind": n.get_kind_display(), "link": n.link,
@@ -34,7 +35,7 @@ def notification_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def unread_count(request: HttpRequest) -> JsonResponse:
+def unread_count(request: AuthenticatedHttpRequest) -> JsonResponse:
     """The bell's number (read by its script, never shown as JSON)."""
     count = Notification.objects.filter(recipient=request.user, read_at__isnull=True).count()
     return JsonResponse({"unread": count})
@@ -42,7 +43,7 @@ def unread_count(request: HttpRequest) -> JsonResponse:
 
 @login_required
 @require_POST
-def mark_read(request: HttpRequest, notification_id: int) -> HttpResponse:
+def mark_read(request: AuthenticatedHttpRequest, notification_id: int) -> HttpResponse:
     """Mark one as read; with `open`, go on to the work it links to."""
     found = Notification.objects.filter(recipient=request.user, pk=notification_id)
     found.filter(read_at__isnull=True).update(read_at=timezone.now())
@@ -54,6 +55,6 @@ def mark_read(request: HttpRequest, notification_id: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def mark_all_read(request: HttpRequest) -> HttpResponse:
+def mark_all_read(request: AuthenticatedHttpRequest) -> HttpResponse:
     Notification.objects.filter(recipient=request.user, read_at__isnull=True).update(read_at=timezone.now())
     return redirect("web:notifications")
