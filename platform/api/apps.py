@@ -12,8 +12,10 @@ class ApiConfig(AppConfig):
     def ready(self) -> None:
         from kernel import events
 
-        from . import schema  # noqa: F401  (registers the token's OpenAPI description)
-        from . import webhooks
+        from . import (
+            schema,  # noqa: F401  (registers the token's OpenAPI description)
+            webhooks,
+        )
 
         events.listen(webhooks.on_event)
         from django.db.models.signals import post_delete, post_save

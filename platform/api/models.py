@@ -46,7 +46,7 @@ class ApiToken(models.Model):
         return f"{self.name} ({self.hint}…)"
 
     @classmethod
-    def issue(cls, user, name: str, *, scope: str = Scope.READ, projects=()) -> tuple["ApiToken", str]:
+    def issue(cls, user, name: str, *, scope: str = Scope.READ, projects=()) -> tuple[ApiToken, str]:
         """A new token and its secret; the secret is shown once and only its sha256 is kept."""
         secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
         token = cls.objects.create(user=user, name=name.strip()[:100], scope=scope, secret_hash=digest(secret),

@@ -9,15 +9,14 @@ from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
-from django.utils.translation import get_language, gettext as _
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 
 from engine.runtime import errors as engine_errors
 from kernel import errors as kernel_errors
 from kernel.visits import FieldRefused
-
-from .renderers import ProblemJSONRenderer
 
 _ENGINE_STATUS = {
     engine_errors.RecordNotFound: 404,

@@ -8,8 +8,6 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 
-
-
 class Project(serializers.Serializer):
     code = serializers.CharField()
     name = serializers.CharField()

@@ -27,7 +27,8 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.utils.translation import gettext as _, gettext_lazy
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 # the resolver, a module attribute so that a test can stand in for DNS (rebinding cannot be staged otherwise)
 getaddrinfo = socket.getaddrinfo
@@ -44,6 +45,9 @@ KIND_WORDS = {
 }
 
 
+_NAT64 = ipaddress.ip_network("64:ff9b::/96")
+
+
 def allow_private() -> bool:
     return bool(getattr(settings, "WEBHOOK_ALLOW_PRIVATE_TARGETS", False))
 
@@ -51,8 +55,14 @@ def allow_private() -> bool:
 def address_kind(address: str | Address) -> str | None:
     """Why the address is not on the public internet (a KIND_WORDS key), or None when it is."""
     ip = ipaddress.ip_address(address) if isinstance(address, str) else address
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped  # ::ffff:127.0.0.1 is 127.0.0.1
+    if isinstance(ip, ipaddress.IPv6Address):
+        # an IPv4 address carried in IPv6 is judged as itself: ::ffff:127.0.0.1 (mapped), 2002:7f00:1:: (6to4),
+        # 64:ff9b::7f00:1 (NAT64's well-known prefix, which a gateway would turn into 127.0.0.1)
+        embedded = ip.ipv4_mapped or ip.sixtofour
+        if embedded is None and ip in _NAT64:
+            embedded = ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+        if embedded is not None:
+            ip = embedded
     if ip.is_unspecified:
         return "unspecified"
     if ip.is_loopback:

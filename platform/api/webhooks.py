@@ -81,10 +81,11 @@ def check_url(url: str) -> str | None:
     return targets.check_url(url)
 
 
-def create_subscription(project: Project, user, name: str, url: str, kinds: Sequence[str]) -> WebhookSubscription:
+def create_subscription(project: Project, user, name: str, url: str, kinds: Sequence[str], *,
+                        active: bool = True) -> WebhookSubscription:
     """A new subscription (its URL already checked by the caller's form); its secret is read once by the caller."""
     with transaction.atomic():
-        made = WebhookSubscription.objects.create(project=project, name=name.strip(), url=url,
+        made = WebhookSubscription.objects.create(project=project, name=name.strip(), url=url, active=active,
                                                   kinds=[k for k in KIND_LABELS if k in kinds], created_by=user)
         transaction.on_commit(lambda: forget_kinds(project.pk))
     return made

@@ -44,7 +44,7 @@ def test_a_subscription_from_start_to_approval_through_the_api(world, customers)
     assert quoted.status_code == 200, quoted.content
     assert quoted.json()["data"]["price_snapshot"]["approval"] == "approval"
     # the deposit as a JSON number, written as the integrator's system writes it: kept exact, not a float
-    body = '{"form": {"buyers": [{"customer_id": %d}], "deposit": 30000.00}}' % buyer.pk
+    body = '{"form": {"buyers": [{"customer_id": ' + str(buyer.pk) + '}], "deposit": 30000.00}}'
     submitted = consultant.post(f"/api/v1/records/{record['id']}/transitions/submit/", body,
                                 content_type="application/json", HTTP_IF_MATCH=quoted["ETag"])
     assert submitted.status_code == 200, submitted.content

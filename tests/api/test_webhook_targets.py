@@ -51,6 +51,7 @@ class Dns:
 
 @pytest.mark.parametrize(("address", "kind"), [
     ("127.0.0.1", "loopback"), ("127.8.9.10", "loopback"), ("::1", "loopback"), ("::ffff:127.0.0.1", "loopback"),
+    ("2002:7f00:1::", "loopback"), ("64:ff9b::a00:1", "private"), ("64:ff9b::808:808", None),
     ("169.254.169.254", "link_local"), ("fe80::1", "link_local"),
     ("10.1.2.3", "private"), ("172.16.0.1", "private"), ("172.31.255.254", "private"), ("192.168.1.10", "private"),
     ("fc00::1", "private"), ("fd12:3456::1", "private"),

@@ -183,3 +183,12 @@ def test_the_log_through_the_api_says_why_a_delivery_was_not_sent(world, admin):
     [row] = client_for(admin).get(_url(p, "deliveries")).json()["results"]
     assert row["refused_address"] == "127.0.0.1"
     assert row["refusal"].startswith("hooks.example.test resolves to 127.0.0.1, this machine itself")
+
+
+def test_a_subscription_can_be_added_disabled(world, admin, django_capture_on_commit_callbacks):
+    p, u, units = world
+    with django_capture_on_commit_callbacks(execute=True):
+        made = client_for(admin).post(_url(p), {"name": "later", "url": "https://later.example.com/h",
+                                                "events": [events.RECORD_MOVED], "active": False}, format="json")
+    assert made.status_code == 201 and made.json()["active"] is False
+    assert WebhookSubscription.objects.get().active is False and webhooks.subscribed_kinds(p.pk) == frozenset()

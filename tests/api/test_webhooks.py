@@ -7,14 +7,13 @@ import hmac
 import json
 import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-
 from datetime import timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from django.core.cache import caches
-from django.utils import timezone
 from django.urls import reverse
+from django.utils import timezone
 
 from api import webhooks
 from api.models import DeliveryStatus, WebhookDelivery, WebhookSubscription

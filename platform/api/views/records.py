@@ -18,7 +18,7 @@ from engine.models import FlowVersion, HistoryEntry, Record, Task, TaskStatus, V
 from engine.runtime import moves, records, transitions
 from engine.runtime.inbox import matching_records
 from engine.runtime.visibility import visible_records
-from engine.versions import definition_by_id, definition_for
+from engine.versions import definition_by_id
 
 from .. import serializers as s
 from ..auth import memberships

@@ -27,7 +27,7 @@ def _q(name: str, description: str, kind=str, enum=None) -> OpenApiParameter:
 
 class Inbox(ApiView):
     @extend_schema(summary="The caller's inbox: assigned, delegated, claimable and escalated open tasks",
-                   tags=["tasks"], responses=s.paged(s.TaskRow), parameters=[*PAGING, 
+                   tags=["tasks"], responses=s.paged(s.TaskRow), parameters=[*PAGING,
                        _q("view", "Which tasks", enum=list(VIEWS)), _q("project", "A project's code"),
                        _q("flow", "A flow's name"), _q("state", "A state's name"),
                        _q("q", "Reference, unit code, customer name or phone"),

@@ -131,9 +131,8 @@ class SubscriptionList(_AdminView):
     def post(self, request, code: str):
         project = self.administered(request, code)
         fields = _validated(request.data)
-        made = webhooks.create_subscription(project, request.user, fields["name"], fields["url"], fields["kinds"])
-        if not fields["active"]:
-            webhooks.update_subscription(made, name=made.name, url=made.url, kinds=made.kinds, active=False)
+        made = webhooks.create_subscription(project, request.user, fields["name"], fields["url"], fields["kinds"],
+                                            active=fields["active"])
         return Response(_out(made, secret=True), status=201)
 
 
@@ -167,6 +166,9 @@ class RotateSecret(_AdminView):
     def post(self, request, code: str, subscription_id: int):
         project = self.administered(request, code)
         rotated = webhooks.rotate_secret(self.subscription(project, subscription_id).pk, project)
+        if rotated is None:  # deleted meanwhile
+            raise Problem(404, "not_found", _("There is no such webhook subscription in %(project)s.")
+                          % {"project": project.code})
         return Response(_out(rotated, secret=True))
 
 
