@@ -25,10 +25,11 @@ COMMANDS = {
     "inbox": ["inbox", "--tasks", "1000", "--projects", "5", "--users", "50", "--user-open", "20",
               "--manager-claimable", "100", "--repeat", "5"],
     "receivables": ["receivables", "--lines", "100", "--repeat", "1", "--naive-repeat", "1"],
+    "timers": ["timers", "--timers", "30", "--consumers", "1,2", "--repeat", "1"],
 }
-POSTGRES_ONLY = {"rush", "inbox"}
-NEEDS_POSTGRES = ("needs PostgreSQL: the launch rush races real connections and the inbox figure is about "
-                  "PostgreSQL's plans; run the suite with DATABASE_URL=postgres://... (CI does)")
+POSTGRES_ONLY = {"rush", "inbox", "timers"}
+NEEDS_POSTGRES = ("needs PostgreSQL: the launch rush and the timer consumers race real connections and the inbox "
+                  "figure is about PostgreSQL's plans; run the suite with DATABASE_URL=postgres://... (CI does)")
 
 
 def _env(name: str, tmp: Path) -> dict:
@@ -150,3 +151,18 @@ def test_imports_prints_every_way_and_writes_every_row(runs):
                                                   for way in ("floor", "naive", "import", "again")], out
     assert all(float(r[4].replace(",", "")) > 0 for r in rows), rows
     assert "peak MiB (tracemalloc)" in out and "written of" not in out
+
+
+def test_timers_fire_each_timer_once_with_one_and_with_several_consumers(runs):
+    if connection.vendor != "postgresql":
+        pytest.skip(NEEDS_POSTGRES)
+    # given / when
+    code, out = runs["timers"]
+    # then
+    assert code == 0, out
+    rows = [r for r in _table(out, "due timers per run") if r[0].isdigit()]  # the table, not the lines after it
+    assert [r[0] for r in rows] == ["1", "2"], out
+    for row in rows:
+        assert row[1] == "30" and float(row[2].replace(",", "")) > 0, row
+    assert "speed-up over 1 consumer: K=1 x1.00, K=2 x" in out
+    assert "every timer fired exactly once" in out and "FAILED" not in out
