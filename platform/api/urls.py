@@ -16,6 +16,8 @@ v1 = [
     path("projects/<slug:code>/payments/", projects.PaymentList.as_view(), name="payments"),
     path("projects/<slug:code>/webhooks/", webhooks.SubscriptionList.as_view(), name="webhooks"),
     path("projects/<slug:code>/webhooks/deliveries/", webhooks.DeliveryList.as_view(), name="webhook-deliveries"),
+    path("projects/<slug:code>/webhooks/deliveries/<int:delivery_id>/redeliver/", webhooks.Redeliver.as_view(),
+         name="webhook-redeliver"),
     path("projects/<slug:code>/webhooks/<int:subscription_id>/", webhooks.SubscriptionDetail.as_view(),
          name="webhook"),
     path("projects/<slug:code>/webhooks/<int:subscription_id>/rotate-secret/", webhooks.RotateSecret.as_view(),

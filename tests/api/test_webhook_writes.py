@@ -192,3 +192,34 @@ def test_a_subscription_can_be_added_disabled(world, admin, django_capture_on_co
                                                 "events": [events.RECORD_MOVED], "active": False}, format="json")
     assert made.status_code == 201 and made.json()["active"] is False
     assert WebhookSubscription.objects.get().active is False and webhooks.subscribed_kinds(p.pk) == frozenset()
+
+
+def test_an_admin_redelivers_through_the_api_with_the_same_event_id(world, admin, customers, other, settings,
+                                                                    django_capture_on_commit_callbacks):
+    from engine.runtime import records
+
+    from .test_webhooks import Receiver
+
+    settings.WEBHOOK_ALLOW_PRIVATE_TARGETS = True  # the receiver is on 127.0.0.1
+    p, u, units = world
+    receiver = Receiver()
+    try:
+        WebhookSubscription.objects.create(project=p, name="erp", url=receiver.url, kinds=[events.RECORD_STARTED])
+        with django_capture_on_commit_callbacks(execute=True):
+            records.start_record(u["sales_consultant"], p, "subscription",
+                                 {"unit_id": units[0].pk, "customer_id": customers["buyer"].pk})
+        delivery = WebhookDelivery.objects.get()
+        api = client_for(admin)
+        with django_capture_on_commit_callbacks(execute=True):
+            again = api.post(_url(p, "deliveries", delivery.pk, "redeliver"))
+        assert again.status_code == 202, again.content
+        assert again.json()["event_id"] == str(delivery.event_id)
+        assert len(receiver.received) == 2 and receiver.received[0][1] == receiver.received[1][1]
+        assert receiver.received[0][0]["Webhook-Id"] == receiver.received[1][0]["Webhook-Id"]
+        assert client_for(admin, scope="read").post(_url(p, "deliveries", delivery.pk, "redeliver")).status_code == 403
+        assert api.post(_url(other[0], "deliveries", delivery.pk, "redeliver")).status_code == 404
+        assert client_for(u["sales_manager"]).post(_url(p, "deliveries", delivery.pk, "redeliver")).status_code == 403
+        assert len(receiver.received) == 2
+    finally:
+        receiver.server.shutdown()
+        receiver.server.server_close()

@@ -172,6 +172,31 @@ class RotateSecret(_AdminView):
         return Response(_out(rotated, secret=True))
 
 
+def _delivery_out(d: WebhookDelivery) -> dict:
+    return {"id": d.pk, "subscription": d.subscription_id, "event_id": d.event_id, "event": d.kind,
+            "status": d.status, "status_title": d.get_status_display(), "attempts": d.attempts,
+            "response_code": d.response_code, "refused_address": d.refused_address,
+            "refusal": targets.refusal(urlsplit(d.subscription.url).hostname or "", d.refused_address)
+            if d.refused_address else "",
+            "next_attempt_at": d.next_attempt_at, "delivered_at": d.delivered_at, "created_at": d.created_at}
+
+
+class Redeliver(_AdminView):
+    @extend_schema(summary="Send a delivery again now, with the same event id and fresh retries (project admins)",
+                   tags=["webhooks"], request=None, responses={202: Delivery})
+    def post(self, request, code: str, delivery_id: int):
+        project = self.administered(request, code)
+        with transaction.atomic():
+            delivery = (WebhookDelivery.objects.select_related("subscription")
+                        .filter(pk=delivery_id, subscription__project=project).first())
+            if delivery is None:
+                raise Problem(404, "not_found", _("There is no such webhook delivery in %(project)s.")
+                              % {"project": project.code})
+            webhooks.redeliver(delivery)
+        delivery.refresh_from_db()
+        return Response(_delivery_out(delivery), status=202)
+
+
 class DeliveryList(_AdminView):
     @extend_schema(summary="The project's webhook delivery log, newest first (project admins)", tags=["webhooks"],
                    parameters=PAGING, responses=s.paged(Delivery))
@@ -179,11 +204,4 @@ class DeliveryList(_AdminView):
         project = self.administered(request, code)
         rows, paginator = paginate(self, request, WebhookDelivery.objects.filter(subscription__project=project)
                                    .select_related("subscription"), ("-created_at", "-pk"))
-        return paginator.get_paginated_response([
-            {"id": d.pk, "subscription": d.subscription_id, "event_id": d.event_id, "event": d.kind,
-             "status": d.status, "status_title": d.get_status_display(), "attempts": d.attempts,
-             "response_code": d.response_code, "refused_address": d.refused_address,
-             "refusal": targets.refusal(urlsplit(d.subscription.url).hostname or "", d.refused_address)
-             if d.refused_address else "",
-             "next_attempt_at": d.next_attempt_at, "delivered_at": d.delivered_at, "created_at": d.created_at}
-            for d in rows])
+        return paginator.get_paginated_response([_delivery_out(d) for d in rows])
