@@ -12,9 +12,9 @@ from pathlib import Path
 
 import dj_database_url
 from csp.constants import NONCE, NONE, SELF, UNSAFE_INLINE
+from django.utils.translation import gettext_lazy as _
 
 from . import logs
-from django.utils.translation import gettext_lazy as _
 
 ROOT_DIR = Path(__file__).resolve().parents[2]
 VAR_DIR = Path(os.environ.get("PLATFORM_VAR_DIR", ROOT_DIR / "var"))
