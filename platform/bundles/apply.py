@@ -579,8 +579,11 @@ class _Loader:
                                           title_en=entry["title_en"], body=body, user=self.user,
                                           lang="zh-hans" if self.lang.startswith("zh") else "en")
                 except DocumentError as exc:
-                    for text in exc.problems or [exc.message(self.lang)]:
+                    # the text's problems at their lines in the .html; the others are about the flow it is for
+                    for text in exc.problems:
                         self.report.problems.append(_template_problem(file, text))
+                    if not exc.problems:
+                        self.problem(doc.file, ("documents", index, "flow"), doc.lines, exc.message(self.lang))
                     raise _Refused from None
                 self.report.change(project.code, *_document_change(current, saved, entry["title_zh"]))
 

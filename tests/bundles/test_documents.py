@@ -207,3 +207,22 @@ def test_a_bundle_without_documents_leaves_the_projects_templates_as_they_are(lo
     assert run.code == 0
     assert "# DEMO: document template subscription_form is here and not in the bundle: left as it is" in run.lines
     assert configuration() == before
+
+
+def test_a_shipped_document_moved_to_another_flow_is_refused_at_the_entrys_flow(loaded, tmp_path):
+    # given the subscription form said to be for every flow (it belongs to the subscription flow)
+    target = tmp_path / "out"
+    assert bundle("export", "--project", "DEMO", "--project", "DEMO2", str(target)).code == 0
+    index = target / "projects/DEMO/documents.yaml"
+    index.write_text(index.read_text(encoding="utf-8").replace("flow: subscription, ", ""), encoding="utf-8")
+    before = configuration()
+
+    # when
+    run = bundle("check", str(target))
+
+    # then
+    assert run.code == 1
+    assert [line for line in run.lines if line.startswith("projects/DEMO/documents")] == [
+        "projects/DEMO/documents.yaml: documents[0].flow: subscription_form belongs to the flow subscription, "
+        "not to every flow (line 5)"]
+    assert configuration() == before
