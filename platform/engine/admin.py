@@ -1,3 +1,5 @@
+from typing import cast
+
 from django import forms
 from django.contrib import admin
 from django.db import transaction
@@ -49,11 +51,11 @@ class MembershipForm(forms.ModelForm):
         lang = get_language() or "en"
         declared = [r for roles in members.declared_roles().values() for r in roles]
         titles = role_title_map(lang, declared)
-        self.fields["role"].choices = [("", "---------")] + [(name, title) for name, title in
-                                                              titles.items()]
+        role_field = cast(forms.ChoiceField, self.fields["role"])
+        role_field.choices = [("", "---------")] + [(name, title) for name, title in titles.items()]
 
     def clean(self):
-        cleaned = super().clean()
+        cleaned = cast(dict, super().clean())  # a ModelForm's clean gives cleaned_data back
         project, role = cleaned.get("project"), cleaned.get("role")
         if project is not None and role:
             try:

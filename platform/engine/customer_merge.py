@@ -97,7 +97,7 @@ def check(survivor, duplicate, now: datetime) -> None:
         return
     from accounts.models import User
 
-    names = {u.pk: str(u) for u in User.objects.filter(pk__in=[o for o in owners if o])}
+    names: dict[int | None, str] = {u.pk: str(u) for u in User.objects.filter(pk__in=[o for o in owners if o])}
     mine, other = ours[0], next((r for r in theirs if owner_of(r) != owner_of(ours[0])), theirs[0])
     raise MergeLiveDeals(survivor=survivor.name, duplicate=duplicate.name,
                          survivor_deals="、".join(r.reference for r in ours[:3]),
