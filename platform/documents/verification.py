@@ -116,6 +116,16 @@ class VerifyThrottle(SimpleRateThrottle):
     def get_rate(self) -> str:
         return self.rate
 
+    def get_ident(self, request) -> str:
+        """The client's address: the connection's, or with PLATFORM_PROXY_COUNT proxies in front, the one
+        the first of them saw (as the login audit reads it). X-Forwarded-For is believed no further:
+        a client writing its own would otherwise get a fresh allowance with every request."""
+        proxies = getattr(settings, "AXES_IPWARE_PROXY_COUNT", None) or 0
+        forwarded = [a.strip() for a in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if a.strip()]
+        if proxies and forwarded:
+            return forwarded[-min(proxies, len(forwarded))]
+        return str(request.META.get("REMOTE_ADDR", ""))
+
     def get_cache_key(self, request, view) -> str:
         return self.cache_format % {"scope": self.scope, "ident": self.get_ident(request)}
 

@@ -99,9 +99,23 @@ def test_look_ups_are_rate_limited_per_address(client, deal):
     refused = client.get(reverse("web:document-verify", args=["y" * 22]), HTTP_ACCEPT_LANGUAGE="en")
     assert refused.status_code == 429 and int(refused["Retry-After"]) > 0
     assert "Too many look-ups from this address" in refused.content.decode()
+    # a forwarded-for header the client wrote itself buys no fresh allowance
+    spoofed = client.get(reverse("web:document-verify", args=["y" * 22]), HTTP_X_FORWARDED_FOR="203.0.113.7")
+    assert spoofed.status_code == 429
     # another address is not held back
     other = client.get(reverse("web:document-verify", args=["y" * 22]), REMOTE_ADDR="10.0.0.9")
     assert other.status_code == 404
+
+
+def test_behind_a_proxy_the_address_it_saw_is_counted(client, deal, settings):
+    settings.AXES_IPWARE_PROXY_COUNT = 1
+    limit = int(RATE.split("/")[0])
+    url = reverse("web:document-verify", args=["z" * 22])
+    for _ in range(limit):
+        assert client.get(url, HTTP_X_FORWARDED_FOR="198.51.100.1, 203.0.113.5").status_code == 404
+    # the proxy saw 203.0.113.5 each time, whatever the client put before it
+    assert client.get(url, HTTP_X_FORWARDED_FOR="198.51.100.2, 203.0.113.5").status_code == 429
+    assert client.get(url, HTTP_X_FORWARDED_FOR="203.0.113.6").status_code == 404
 
 
 @pytest.mark.parametrize("name, shown", [("张伟明", "张**"), ("李娜", "李*"), ("Li Na", "L***"), ("王", "*"),
