@@ -1,7 +1,7 @@
 """The delivery log in the admin: what was sent to whom by which channel, and why a channel failed."""
 from django.contrib import admin
 
-from .models import Delivery, Notification
+from .models import Delivery, Notification, Preference, RecipientSettings
 
 
 class DeliveryInline(admin.TabularInline):
@@ -37,3 +37,20 @@ class DeliveryAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request) -> bool:
         return False
+
+
+@admin.register(Preference)
+class PreferenceAdmin(admin.ModelAdmin):
+    """Who changed which kind's channels (each person sets their own on /notifications/settings/)."""
+
+    list_display = ("user", "kind", "email", "sms")
+    list_filter = ("kind",)
+    list_select_related = ("user",)
+    search_fields = ("user__username",)
+
+
+@admin.register(RecipientSettings)
+class RecipientSettingsAdmin(admin.ModelAdmin):
+    list_display = ("user", "quiet_from", "quiet_until", "language")
+    list_select_related = ("user",)
+    search_fields = ("user__username",)

@@ -88,3 +88,14 @@ def test_a_chinese_keyboards_colon_is_read(client, people):
 def test_the_page_needs_a_login(client, db):
     response = client.get(URL)
     assert response.status_code == 302 and "/login/" in response["Location"]
+
+
+def test_the_admin_lists_the_choices_in_words(client, people, django_user_model):
+    Preference.objects.create(user=people["fin"], kind=Kind.TASK_OFFERED, email=True, sms=False)
+    RecipientSettings.objects.create(user=people["fin"], quiet_from=time(22), quiet_until=time(8), language="en")
+    admin = django_user_model.objects.create_superuser("root", "root@example.com", "x")
+    client.force_login(admin)
+    page = client.get("/admin/notifications/preference/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "task offered to me" in page and ">task_offered<" not in page
+    page = client.get("/admin/notifications/recipientsettings/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "English" in page and "10 p.m." in page
