@@ -26,7 +26,7 @@ def in_review(people, **data):
 def test_a_dry_run_says_why_a_record_stays_and_the_move_fills_the_new_required_field(admin, people):
     versions.publish(people["p1"], "discount")
     kept, bare = in_review(people, note="walk-in"), in_review(people)
-    versions.publish(people["p1"], "discount", overrides=NEW_REQUIRED)
+    versions.publish(people["p1"], "discount", overrides=NEW_REQUIRED, choices={"note": "new_only"})
 
     dry = admin.post("/studio/P1/discount/migrate/", {"from": "1", "action": "check"}).content.decode()
     moved = admin.post("/studio/P1/discount/migrate/", {"from": "1", "action": "run", "value-note": "hotline"},

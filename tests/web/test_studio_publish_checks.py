@@ -86,3 +86,14 @@ def test_the_studio_names_the_project_settings_nothing_reads(admin, people, lang
 
     assert "data-unread-settings" in page and said in page
     assert "Reservation hold" not in page and "小订保留时长" not in page  # the reservation's hold reads it
+
+
+def test_the_migration_page_offers_the_default_chosen_at_publish(admin, people):
+    _running_subscription(people)
+    _save(admin, NEWLY_REQUIRED.replace("channel", "change_reason"))
+    versions.publish(people["p1"], "subscription", choices={"change_reason": {"default": "补录"}})
+
+    page = admin.get("/studio/P1/subscription/migrate/?from=1").content.decode()
+
+    field = page[page.index('data-field="value-change_reason"'):]
+    assert "补录" in field[:field.index("</div>")]

@@ -89,7 +89,10 @@ def migrate_page(request, project: str, flow: str):
                                     refs=PageRefs(request.user, project_obj))
     values_class.base_fields.pop("comment", None)
     form = MoveForm(old, new, request.POST or None)
-    values_form = values_class(request.POST or None, prefix="value")
+    # a default chosen when the field was made required (publish's choice, kept in the schema) is offered
+    properties = new.entity.schema.get("properties", {})
+    offered = {name: properties[name]["default"] for name in missing if "default" in properties.get(name, {})}
+    values_form = values_class(request.POST or None, prefix="value", initial=offered)
     status = 200
     if request.method == "POST" and form.is_valid() and values_form.is_valid():
         run = request.POST.get("action") == "run"
