@@ -268,7 +268,7 @@ def test_a_signed_contract_cannot_be_sent_back_past_its_signing(world, customers
     con = contract_for(p, u, units[5], customers["c9"])
     con = review_contract(u, con, TERMS)
     con = fire(clerk, con, "sign", {"signed_on": "2026-06-01", "down_payment": "100000.00"}, to="signed")
-    with pytest.raises(TransitionNotAvailable, match="since “Ready to sign”, the step “Sign” ran “Record a receipt or refund”"):
+    with pytest.raises(TransitionNotAvailable, match="Since “Ready to sign”, the step “Sign” ran “Record a receipt or refund”"):
         moves.send_back(u["sales_manager"], con.pk, "ready_to_sign", "the signing date is wrong")
     con.refresh_from_db()
     assert con.state == "signed" and sale(units[5]) == ("signed", con.reference)

@@ -214,7 +214,7 @@ def test_a_held_reservation_cannot_be_sent_back_past_its_deposit(world, customer
     # so the send back is refused in words and nothing changes
     p, u, units = world
     rsv = held(p, u, units[5], customers["buyer"])
-    with pytest.raises(TransitionNotAvailable, match="since “Draft”, the step “Hold the unit” ran “Record a receipt or refund”"):
+    with pytest.raises(TransitionNotAvailable, match="Since “Draft”, the step “Hold the unit” ran “Record a receipt or refund”"):
         moves.send_back(u["sales_manager"], rsv.pk, "draft", "deposit amount to check")
     rsv.refresh_from_db()
     assert rsv.state == "held" and sale(units[5]) == ("reserved", rsv.reference)

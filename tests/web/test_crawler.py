@@ -36,6 +36,11 @@ pytestmark = pytest.mark.django_db
 _NOT_CRAWLED = re.compile(r"^/(admin/|logout/|i18n/|static/|media/|records/\d+/documents/|documents/\d+/|api/)")
 _LINK = re.compile(r"""<a\b[^>]*\bhref=["']([^"'#]+)""", re.IGNORECASE)
 MAX_PAGES_PER_USER = 120
+# Pages of one kind (a unit card, a customer, a record: the same address with another number) are
+# read up to this many times per user: the same template over other rows says nothing new, and the
+# demo's 90 unit cards alone took a third of the crawl. The records to start from are one per flow
+# and state, so every state's page is still read.
+MAX_PAGES_PER_KIND = 6
 # Not English in a Chinese page: the offset of a zone outside China (UTC+09:00) and the area unit.
 ALLOWED_IN_CHINESE = {"UTC", "m²", "csv", "xlsx", "Excel"}  # file formats (导出 Excel) are named as such in Chinese too
 
@@ -113,6 +118,7 @@ def _crawl(client: Client, start: list[str]) -> dict[str, str]:
     seen: dict[str, str] = {}
     queue = deque(start)
     queued = set(start)
+    kinds: dict[str, int] = {}
     while queue and len(seen) < MAX_PAGES_PER_USER:
         address = queue.popleft()
         response = client.get(address)
@@ -130,6 +136,10 @@ def _crawl(client: Client, start: list[str]) -> dict[str, str]:
             target = parts.path + (f"?{parts.query}" if parts.query else "")
             if _NOT_CRAWLED.match(parts.path) or "page=" in parts.query or target in queued:
                 continue
+            kind = re.sub(r"\d+", "#", parts.path)
+            kinds[kind] = kinds.get(kind, 0) + 1
+            if kinds[kind] > MAX_PAGES_PER_KIND:
+                continue
             queued.add(target)
             queue.append(target)
     return seen
@@ -144,10 +154,16 @@ def demo():
 def test_no_demo_page_shows_a_code_an_id_a_blob_or_the_other_language(demo, language):
     # given every demo user, and the demo's records as starting points besides the menu
     codes, data = _codes(), _data()
-    records = [f"/records/{pk}/" for pk in Record.objects.order_by("pk").values_list("pk", flat=True)]
+    first_of_each = {}
+    for pk, flow, state in Record.objects.order_by("pk").values_list("pk", "flow", "state"):
+        first_of_each.setdefault((flow, state), pk)
+    records = [f"/records/{pk}/" for pk in first_of_each.values()]
     failures: list[str] = []
 
-    for user in User.objects.order_by("username"):
+    users = User.objects.order_by("username")
+    if os.environ.get("CRAWLER_USERS"):  # a few users only, to look into one problem (comma-separated names)
+        users = users.filter(username__in=os.environ["CRAWLER_USERS"].split(","))
+    for user in users:
         client = Client(HTTP_ACCEPT_LANGUAGE=language)
         client.force_login(user)
         client.cookies[settings.LANGUAGE_COOKIE_NAME] = language

@@ -108,7 +108,7 @@ def send_back(user, record_id: int, to_state: str, comment: str) -> Record:
         # or an issued number would repeat it when the step is taken again.
         transition, spec = found
         raise TransitionNotAvailable(
-            f"since “{_title_en(definition, to_state)}”, the step “{_title_en(definition, transition)}” ran "
+            f"Since “{_title_en(definition, to_state)}”, the step “{_title_en(definition, transition)}” ran "
             f"“{spec.title_en or spec.name}”, which taking the step again "
             f"would repeat; cancel the record, or send it back to a later state",
             f"自「{_title_zh(definition, to_state)}」以来的「{_title_zh(definition, transition)}」已执行"
