@@ -183,7 +183,8 @@ def test_settings_no_flow_and_no_code_reads_are_named(engine_flows, people):
     assert contract.kind == SETTING_UNREAD and not contract.blocking
     assert contract.message("en") == ("The project setting “Days from subscription to contract” is read by no flow "
                                       "of this project and by nothing else: changing it changes nothing.")
-    assert contract.message("zh") == "项目设置“认购转签约期限（天）”没有被本项目的任何流程或其他功能读取：修改它不会产生任何效果。"
+    assert contract.message("zh") == ("项目设置“认购转签约期限（天）”没有被本项目的任何流程或其他功能读取："
+                                      "修改它不会产生任何效果。")
 
 
 def test_each_setting_said_to_be_read_by_code_is_named_in_that_module():
