@@ -251,6 +251,9 @@ def rollback(project: Project, flow: str, number: int, *, user=None,
                 "review them again", f"{project.code}/{flow} 在显示变更后又发布了新版本；未发布：请重新查看变更")
         document = canonical.loads(old.content)
         definition = build(document, environment(project), _label(project.code, flow, number))
+        # a linked flow it would break refuses the rollback as it refuses a publish; a field the old
+        # content requires is required of new records only (running records keep their version)
+        _refuse_breaking(project, flow, definition, None, new_only=True)
         binding.overrides = canonical.loads(old.overrides)
         binding.overrides_text = old.overrides_text
         binding.save(update_fields=["overrides", "overrides_text", "updated_at"])
@@ -259,13 +262,18 @@ def rollback(project: Project, flow: str, number: int, *, user=None,
                        old.template_hash, user, restored_from=old, overrides_text=old.overrides_text)
 
 
-def _refuse_breaking(project: Project, flow: str, definition: FlowDefinition, choices) -> None:
+def _refuse_breaking(project: Project, flow: str, definition: FlowDefinition, choices, *,
+                     new_only: bool = False) -> None:
+    """ChecksRefused when publishing `definition` would break running work (`engine.versions_checks`)."""
     from . import versions_checks
 
     current = published_version(project, flow)
     if current is not None and _same_content(current, definition.content_hash):
         return  # nothing would be published
-    found = versions_checks.resolve(versions_checks.findings(project, flow, definition), choices)
+    found = versions_checks.findings(project, flow, definition)
+    if new_only:
+        choices = {f.name: versions_checks.NEW_ONLY for f in found if f.kind == versions_checks.NEWLY_REQUIRED}
+    found = versions_checks.resolve(found, choices)
     if any(f.blocking for f in found):
         raise ChecksRefused(project, flow, found)
 

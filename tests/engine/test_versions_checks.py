@@ -190,3 +190,22 @@ def test_settings_no_flow_and_no_code_reads_are_named(engine_flows, people):
 def test_each_setting_said_to_be_read_by_code_is_named_in_that_module():
     for name, module in versions_checks.CODE_READERS.items():
         assert name in (PLATFORM / module).read_text(encoding="utf-8"), (name, module)
+
+
+def test_a_rollback_to_a_start_a_linking_flow_cannot_fill_is_refused(flows_dir, people):
+    # given: v1 of the subscription required the channel at the start; v2 does not; a reservation is held
+    p1 = people["p1"]
+    original = (flows_dir / "subscription.yaml").read_text(encoding="utf-8")
+    _edit(flows_dir, "subscription", "fields: [unit_id, customer_id]\n    required: [customer_id]",
+          "fields: [unit_id, customer_id, channel]\n    required: [customer_id, channel]")
+    versions.publish(p1, "subscription")
+    (flows_dir / "subscription.yaml").write_text(original, encoding="utf-8")
+    versions.publish(p1, "subscription")
+    versions.publish(p1, "reservation")
+    _held_reservation(people)
+
+    with pytest.raises(ChecksRefused) as caught:
+        versions.rollback(p1, "subscription", 1)
+
+    assert [(f.kind, f.records) for f in caught.value.findings if f.blocking] == [(LINK_IN, 1)]
+    assert versions.published_version(p1, "subscription").number == 2
