@@ -13,8 +13,19 @@ from collections.abc import Sequence
 from decimal import Decimal
 
 from extensions import deal_rules
-from extensions.api import (ActionSpec, InvalidArgument, ParamKind, ParamSpec, PluginError, decimal_of,
-                            decimal_text, int_of, local_date, money_text, rules_for)
+from extensions.api import (
+    ActionSpec,
+    InvalidArgument,
+    ParamKind,
+    ParamSpec,
+    PluginError,
+    decimal_of,
+    decimal_text,
+    int_of,
+    local_date,
+    money_text,
+    rules_for,
+)
 from extensions.errors import RulesMissing
 from kernel.errors import UnitNotFound
 from kernel.models import Unit

@@ -13,13 +13,11 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from kernel.models import Project
-
 from extensions import deal_rules, registry
 from extensions.errors import InvalidRules, PluginLoadError, UnknownPlugin, ValidFromInPast
-from extensions.models import RuleSet
 from extensions.rule_files import check_rule_file
 from extensions.rulesets import in_force_revision, publish_rules, timeline
+from kernel.models import Project
 
 
 class Command(BaseCommand):
