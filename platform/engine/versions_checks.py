@@ -25,6 +25,7 @@ from django.db.models import Count, Q
 from django.utils import translation
 from django.utils.translation import gettext, gettext_noop
 
+from definitions import DefinitionError
 from definitions.model import FlowDefinition, Text
 from kernel.models import Project
 from kernel.settings_schema import project_settings_schema
@@ -156,7 +157,10 @@ def findings(project: Project, flow: str, definition: FlowDefinition) -> list[Fi
             linking[(other, version.pk)] = definition_of(version)
     for other, version_id in running:
         if other != flow and (other, version_id) not in linking:
-            linking[(other, version_id)] = definition_by_id(version_id)
+            try:
+                linking[(other, version_id)] = definition_by_id(version_id)
+            except DefinitionError:
+                continue  # an old version that no longer builds (an action since removed): its records fail anyway
     # one finding per linking step and missing fields, its records summed over the versions having that step
     counted: dict[tuple[str, str, frozenset], list] = {}
     for (other, version_id), source in linking.items():
@@ -217,7 +221,7 @@ def _state_title(per_version: Mapping[int, int], state: str, definition_by_id) -
     for version_id in sorted(per_version, reverse=True):
         try:
             return definition_by_id(version_id).state(state).title
-        except KeyError:
+        except (KeyError, DefinitionError):
             continue
     return Text(zh=state, en=state)
 
