@@ -148,6 +148,9 @@ def test_rules_only_scheduled_are_not_in_force_yet_and_say_from_when(project):
 
     with pytest.raises(RulesNotYetInForce) as refused:
         rules_for(project.pk, "pricing")
+    out = io.StringIO()
+    call_command("rules", "show", "--project", "PLG", "pricing", stdout=out)
+    assert out.getvalue().splitlines()[0].endswith("(scheduled)")
 
     local = start.astimezone(project.zone)
     assert refused.value.message("en") == (f"project PLG's pricing rules take effect only from "

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import simplejson
 from django.core.management.base import BaseCommand, CommandError
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from extensions import deal_rules, registry
@@ -126,7 +126,7 @@ class Command(BaseCommand):
         for row in rows:
             if current is not None and row.revision == current.revision:
                 state = _("in force")
-            elif current is not None and row.valid_from > current.valid_from:
+            elif row.valid_from > timezone.now():
                 state = _("scheduled")
             else:
                 state = _("superseded")
