@@ -217,12 +217,12 @@ class _Checker:
             code = "after.setting_not_number" if source == "setting" else "after.field_not_number"
             self.problem(code, path + (source,), name=name)
             return None
-        declared = spec.get("x-unit")
+        declared = spec.get("x-unit") if isinstance(spec.get("x-unit"), str) else None
         unit = value.get("unit", declared)
         if declared in UNITS and unit != declared:
             self.problem("after.unit_mismatch", path + ("unit",), name=name, unit=str(unit), declared=declared)
             return None
-        if unit not in UNITS:
+        if not isinstance(unit, str) or unit not in UNITS:  # a list or mapping is reported by the structural check
             self.problem("after.no_unit", path, name=name)
             return None
         return DurationRef(source, name, unit, default)

@@ -217,3 +217,11 @@ def test_the_reservation_holds_its_unit_as_long_as_the_projects_setting_says(flo
     record.refresh_from_db()
     timer = Timer.objects.get(record=record, name="hold_expires")
     assert timer.due_at - record.entered_state_at == timedelta(hours=24)
+
+
+@pytest.mark.parametrize("after", ["{field: fit_out_days, unit: [days]}", "{field: [fit_out_days], unit: days}",
+                                   "{field: fit_out_days, unit: days, default: 3}", "{}", "{unit: days}"])
+def test_a_malformed_duration_source_is_reported_not_crashed_on(flows_dir, people, after):
+    _write(flows_dir, deadline=after)
+
+    assert _problems(people["p1"])
