@@ -166,7 +166,9 @@ def create(record_id: int) -> list[int]:
     wanted = planned(record_id)
     if not wanted:
         return []
-    if not any(EXTRA_CHANNELS.get(w["kind"]) for w in wanted):  # the bell only: nothing to deliver, then or before
+    from .preferences import any_extra, deliveries  # each recipient's chosen channels, EXTRA_CHANNELS by default
+
+    if not any_extra(wanted):  # the bell only, as everyone concerned chose: nothing to deliver, then or before
         Notification.objects.bulk_create([Notification(**w) for w in wanted], ignore_conflicts=True)
         return []
     with transaction.atomic():
@@ -174,8 +176,6 @@ def create(record_id: int) -> list[int]:
         keys = {w["event_key"] for w in wanted}
         made = list(Notification.objects.filter(record_id=record_id, event_key__in=keys)
                     .values_list("pk", "kind"))
-        from .preferences import deliveries  # each recipient's chosen channels, EXTRA_CHANNELS by default
-
         Delivery.objects.bulk_create(deliveries(made), ignore_conflicts=True)
         return list(Delivery.objects.filter(notification_id__in=[pk for pk, _ in made])
                     .exclude(status=Delivery.Status.SENT).values_list("pk", flat=True))

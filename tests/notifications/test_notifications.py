@@ -184,13 +184,27 @@ def test_the_job_reads_a_fixed_number_of_statements_however_many_hold_the_role(p
     from accounts.models import Membership, User
 
     record = _submitted(published)
-    with django_assert_num_queries(6):  # record, entries, tasks, members, own-work check, one insert
+    # record, entries, tasks, members, own-work check, anyone's wish for more than the bell, one insert
+    with django_assert_num_queries(7):
         notify_now(record.pk)
     first = Notification.objects.count()
     for i in range(5):
         user = User.objects.create_user(f"fin-extra-{i}", password="x")
         Membership.objects.create(user=user, project=people["p1"], role="finance")
     Notification.objects.all().delete()
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(7):
         notify_now(record.pk)
     assert Notification.objects.count() == first + 5
+
+
+def test_who_asked_for_email_of_tasks_offered_to_their_role_gets_one(published):
+    from notifications.models import Preference
+
+    p = published
+    Preference.objects.create(user=p["fin2"], kind=Kind.TASK_OFFERED, email=True, sms=False)
+    record = _submitted(p)
+
+    notify_now(record.pk)
+
+    assert _who(Kind.TASK_OFFERED) == ["director", "fin", "fin2"]
+    assert [m.to for m in mail.outbox] == [["fin2@example.com"]]  # the others keep the bell only
