@@ -97,3 +97,13 @@ def test_the_migration_page_offers_the_default_chosen_at_publish(admin, people):
 
     field = page[page.index('data-field="value-change_reason"'):]
     assert "补录" in field[:field.index("</div>")]
+
+
+def test_check_in_the_studio_shows_what_the_text_on_screen_would_do_to_running_records(admin, people):
+    _running_subscription(people)
+
+    page = admin.post("/studio/P1/subscription/", {"overrides": NEWLY_REQUIRED, "action": "check"},
+                      HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+
+    assert "data-findings" in page and "自此版本起“分销渠道”为必填项；缺少该字段的在办记录：1 条（版本 v1）" in page
+    assert versions.stored_overrides(people["p1"], "subscription") == {}  # a check stores nothing

@@ -77,11 +77,14 @@ def studio_flow(request, project: str, flow: str):
     written = versions.overrides_text(project_obj, flow)
     text_value = written if written is not None else dump_yaml(stored) if stored else ""
     problems: list[Problem] = []
+    findings: list[str] = []
     document = None
     if request.method == "POST":
         text_value, posted, problems = posted_yaml(request, "overrides", "overrides")
         if not problems and request.POST.get("action") == "check":
             document, problems = versions.check_overrides(project_obj, flow, posted)
+            if not problems:  # and what publishing it would do to running records and linking flows
+                findings = [f.message(lang()) for f in versions.publish_findings(project_obj, flow, posted)]
         elif not problems:
             problems = versions.save_overrides(project_obj, flow, posted, text=text_value)
             if not problems:
@@ -104,6 +107,7 @@ def studio_flow(request, project: str, flow: str):
     return render(request, "web/studio_flow.html", {
         "project": project_obj, "flow": flow, "overrides": text_value, "problems": [p.render(lang()) for p in problems],
         "changes": [c.render(lang()) for c in changes], "unsaved": unsaved, "versions": history, "current": current,
+        "findings": findings,
         "title": flow_title(flow, definition, project_obj, templates[flow]), "client": templates[flow],
         "diagram": mermaid(definition, lang()) if definition else "",
         "mermaid_js": settings.MERMAID_AVAILABLE,
