@@ -120,3 +120,54 @@ class PriceListLine(models.Model):
         verbose_name = _("price list line")
         verbose_name_plural = _("price list lines")
         constraints = [models.UniqueConstraint(fields=["revision", "unit"], name="price_list_line_unique")]
+
+
+class ExportStatus(models.TextChoices):
+    QUEUED = "queued", _("waiting to start")
+    RUNNING = "running", _("being written")
+    DONE = "done", _("ready to download")
+    FAILED = "failed", _("failed")
+
+
+class ExportJob(models.Model):
+    """A list too long to write inside the request (more than EXPORT_INLINE_MAX_ROWS rows), written by a huey job.
+
+    The job keeps what the request knew: who asked (the phones are masked as they see them), the list and its
+    filters (the query string of the list page), the language, so the file equals the inline export of the same
+    list. The file itself is written under VAR_DIR/exports; `path` is relative to VAR_DIR."""
+
+    kind = models.CharField(_("list"), max_length=20)  # a project list (exports.KINDS), "records" or "inbox"
+    flow = models.CharField(_("flow"), max_length=100, blank=True)
+    project = models.ForeignKey("kernel.Project", null=True, blank=True, on_delete=models.PROTECT,
+                                related_name="export_jobs", verbose_name=_("project"))
+    title = models.CharField(_("title"), max_length=200, blank=True, help_text=_("The list's name, as the user saw it."))
+    params = models.CharField(_("filters"), max_length=2000, blank=True,
+                              help_text=_("The list page's query string, replayed by the job."))
+    ext = models.CharField(_("format"), max_length=4, default="xlsx")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+",
+                                   verbose_name=_("asked by"))
+    created_at = models.DateTimeField(_("asked at"), default=timezone.now)
+    language = models.CharField(_("language"), max_length=10, default="zh-hans")
+    status = models.CharField(_("status"), max_length=10, choices=ExportStatus.choices, default=ExportStatus.QUEUED)
+    rows_total = models.PositiveIntegerField(_("rows in the list"), default=0)
+    rows_written = models.PositiveIntegerField(_("rows written"), default=0)
+    file_name = models.CharField(_("file name"), max_length=200, blank=True)
+    path = models.CharField(_("file"), max_length=300, blank=True)
+    error = models.TextField(_("error"), blank=True)
+    started_at = models.DateTimeField(_("started at"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    updated_at = models.DateTimeField(_("last progress"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("export job")
+        verbose_name_plural = _("export jobs")
+        ordering = ["-created_at", "-pk"]
+        constraints = [models.CheckConstraint(condition=models.Q(status__in=ExportStatus.values),
+                                              name="export_job_status_known")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.file_name} ({self.status})"
+
+    @property
+    def finished(self) -> bool:
+        return self.status in (ExportStatus.DONE, ExportStatus.FAILED)

@@ -97,6 +97,9 @@ urlpatterns = [
     path("projects/<slug:project>/records/<slug:flow>/export.<slug:ext>", imports.record_list_export,
          name="record-list-export"),
     path("inbox/export.<slug:ext>", imports.inbox_export, name="inbox-export"),
+    path("exports/<int:job_id>/", imports.export_job_page, name="export-job"),
+    path("exports/<int:job_id>/progress/", imports.export_job_progress, name="export-job-progress"),
+    path("exports/<int:job_id>/file/", imports.export_job_file, name="export-job-file"),
     # the flow studio and plugin rules (project admins)
     path("studio/<slug:project>/", studio.studio, name="studio"),
     path("studio/<slug:project>/rules/<slug:plugin>/", rules.rules_page, name="rules"),

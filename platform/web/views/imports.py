@@ -8,24 +8,29 @@
   job's row), then the summary, the problems and the marked file; a dry run can be
   imported for real from there, and a job whose process died can be run again.
 - **Exports**: units, customers (phones as the user sees them on screen) and payments of
-  the project as .xlsx or .csv, for the members whose lists show them.
+  the project as .xlsx or .csv, for the members whose lists show them; a list longer than
+  EXPORT_INLINE_MAX_ROWS is written by a huey job (imports.export_jobs, web.tasks) whose
+  page follows it and offers the file to the asker and the project's admins.
 """
 from __future__ import annotations
+
+from types import SimpleNamespace
 
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpResponse
+from django.db import transaction
+from django.http import FileResponse, Http404, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
-from imports import exports
+from imports import export_jobs, exports
 from imports.jobs import create_job, enqueue, live_progress
 from imports.kinds import IMPORT_ROLES, KINDS, NAMES
-from imports.models import ImportJob, JobStatus
+from imports.models import ExportJob, ExportStatus, ImportJob, JobStatus
 from imports.template_files import template_workbook
 from kernel import dunning
 from kernel.models import Project
@@ -216,7 +221,8 @@ def template_download(request, project: str, kind: str):
 
 @login_required
 def export_list(request, project: str, kind: str, ext: str):
-    """A project list as .xlsx or .csv: what the user would see on screen, phones masked alike."""
+    """A project list as .xlsx or .csv: what the user would see on screen, phones masked alike; a list longer than
+    EXPORT_INLINE_MAX_ROWS becomes a job (export_jobs) and the user is sent to its page."""
     project_obj, memberships, roles = member_project(request, project)
     if kind not in exports.KINDS or ext not in ("xlsx", "csv"):
         raise Http404()
@@ -226,16 +232,24 @@ def export_list(request, project: str, kind: str, ext: str):
             "The %(list)s of %(project)s are for finance, the sales manager and the project director; your roles "
             "there are %(roles)s.") % {"list": exports.TITLES[kind], "project": project_obj.name,
                                        "roles": roles_text(roles)})
-    if kind == "customers":
-        table = exports.customers(project_obj, PhoneVisibility(request.user.pk, memberships, project_obj.pk),
-                                  _customer_rows(request, project_obj, roles))
-    else:
-        table = getattr(exports, kind)(project_obj)
     name = f"{kind}-{project_obj.code}-{timezone.now().astimezone(project_obj.zone):%Y%m%d}.{ext}"
+    total = (_customer_rows(request, project_obj, roles).count() if kind == "customers"
+             else exports.count(kind, project_obj))
+    if export_jobs.too_long_for_request(total):
+        return _queue(request, kind, project_obj, ext, total, exports.TITLES[kind], name)
+    table = _project_table(request, project_obj, memberships, roles, kind)
     content = exports.content(table, project_obj, name, lang())
     response = HttpResponse(content, content_type="text/csv; charset=utf-8" if ext == "csv" else XLSX)
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
+
+
+def _project_table(asker, project: Project, memberships, roles: frozenset[str], kind: str) -> exports.Table:
+    """`asker` is the request, or the job's stand-in for it (its user and the list's query string)."""
+    if kind == "customers":
+        return exports.customers(project, PhoneVisibility(asker.user.pk, memberships, project.pk),
+                                 _customer_rows(asker, project, roles))
+    return getattr(exports, kind)(project)
 
 
 def _customer_rows(request, project: Project, roles: frozenset[str]):
@@ -249,8 +263,8 @@ def _ascii(name: str) -> str:
     return "".join(c if c.isascii() and c not in '"\\' else "_" for c in name)
 
 
-__all__ = ["export_list", "import_page", "job_again", "job_page", "job_problems", "job_progress",
-           "template_download"]
+__all__ = ["export_job_file", "export_job_page", "export_job_progress", "export_list", "import_page", "job_again",
+           "job_page", "job_problems", "job_progress", "template_download"]
 
 
 # -- the records list and the inbox, taken out with the filters they were showing ------------------------------
@@ -260,33 +274,53 @@ EXPORT_CAP = 100_000  # rows; a list beyond it is cut, and says so in its last r
 @login_required
 def record_list_export(request, project: str, flow: str, ext: str):
     """The records list of one flow with its filters (search, state, open/finished, order), as the page lists them
-    (record_list.records_query, the page's own query)."""
+    (record_list.records_query, the page's own query); a long one becomes a job."""
+    if ext not in ("xlsx", "csv"):
+        raise Http404()
+    found, definition, query = _records_query(request, project, flow)
+    total = min(query.count(), EXPORT_CAP)
+    stem = f"{flow}-{found.code}"
+    if export_jobs.too_long_for_request(total):
+        from .common import text
+
+        return _queue(request, "records", found, ext, total, text(definition.title, flow), _file_name(stem, found, ext),
+                      flow=flow)
+    return _download(_records_table(definition, flow, query), found, stem, ext)
+
+
+def _records_query(asker, project: str, flow: str):
+    """(project, flow definition, the list's query) as the records page would show them to `asker`; 404 else."""
     from engine.runtime.access import can_see, roles_in
-    from engine.versions import definition_by_id
 
     from . import record_list as listing
-    from .common import text
-    from .record_facts import facts_for, local_time
 
     found = Project.objects.filter(code=project).first()
-    roles = roles_in(request.user, found.pk) if found is not None else frozenset()
-    if found is None or not can_see(request.user, found.pk, roles) or ext not in ("xlsx", "csv"):
+    roles = roles_in(asker.user, found.pk) if found is not None else frozenset()
+    if found is None or not can_see(asker.user, found.pk, roles):
         raise Http404()
-    published, whole, own, partly = listing._sights(request, found, roles)
+    published, whole, own, partly = listing._sights(asker, found, roles)
     definition = next((d for d in published if d.name == flow and (flow in whole or flow in own)), None)
     if definition is None:
         raise Http404()
+    query, _filters = listing.records_query(asker, found, definition, (whole, own, partly), asker.GET)
+    return found, definition, query
+
+
+def _records_table(definition, flow: str, query) -> exports.Table:
+    from engine.versions import definition_by_id
+
+    from .common import text
+    from .record_facts import facts_for, local_time
+
     states = {s.name: text(s.title, s.name) for s in definition.states}
-    query, _filters = listing.records_query(request, found, definition, (whole, own, partly), request.GET)
     records = list(query[:EXPORT_CAP])
     pairs = [(r, definition_by_id(r.version_id, r.version_hash)) for r in records]
     facts = facts_for(pairs)
     rows = [[r.reference, _state_title(d, r.state, states), facts[r.pk].customer, facts[r.pk].unit, facts[r.pk].amount,
              local_time(r.created_at), local_time(r.updated_at)] for r, d in pairs]
-    table = exports.Table(text(definition.title, flow), [gettext("Reference"), gettext("State"), gettext("Customer"),
-                                                         gettext("Unit"), gettext("Amount"), gettext("Started"),
-                                                         gettext("Last change")], rows)
-    return _download(table, found, f"{flow}-{found.code}", ext)
+    return exports.Table(text(definition.title, flow), [gettext("Reference"), gettext("State"), gettext("Customer"),
+                                                        gettext("Unit"), gettext("Amount"), gettext("Started"),
+                                                        gettext("Last change")], rows)
 
 
 def _state_title(definition, state: str, current: dict[str, str]) -> str:
@@ -301,18 +335,33 @@ def _state_title(definition, state: str, current: dict[str, str]) -> str:
 @login_required
 def inbox_export(request, ext: str):
     """The user's inbox tasks with the filters of the page (view, project, flow, state, search, order)."""
-    from engine.versions import definition_by_id
-    from kernel.access import memberships_of
-
-    from .common import task_title, text
-    from .inbox import _filters, tasks_query
-    from .record_facts import facts_for, local_time
-
     if ext not in ("xlsx", "csv"):
         raise Http404()
-    memberships = memberships_of(request.user.pk)
-    f = _filters(request.GET, memberships)
-    rows_query, _narrow = tasks_query(request.user, f, memberships)
+    rows_query, project = _inbox_query(request)
+    total = min(rows_query.count(), EXPORT_CAP)
+    if export_jobs.too_long_for_request(total):
+        return _queue(request, "inbox", project, ext, total, gettext("Inbox"), _file_name("inbox", project, ext))
+    return _download(_inbox_table(rows_query), project, "inbox", ext)
+
+
+def _inbox_query(asker):
+    from kernel.access import memberships_of
+
+    from .inbox import _filters, tasks_query
+
+    memberships = memberships_of(asker.user.pk)
+    f = _filters(asker.GET, memberships)
+    rows_query, _narrow = tasks_query(asker.user, f, memberships)
+    project = Project.objects.filter(pk=f["project_id"]).first() if f["project_id"] else None
+    return rows_query, project
+
+
+def _inbox_table(rows_query) -> exports.Table:
+    from engine.versions import definition_by_id
+
+    from .common import task_title, text
+    from .record_facts import facts_for, local_time
+
     tasks = list(rows_query[:EXPORT_CAP])
     pairs = []
     for task in tasks:
@@ -322,20 +371,90 @@ def inbox_export(request, ext: str):
     facts = facts_for(pairs)
     rows = [[t.record.reference, t.texts[0], t.texts[1], t.texts[2], facts[t.record_id].customer,
              facts[t.record_id].unit, local_time(t.due_at)] for t in tasks]
-    table = exports.Table(gettext("Inbox"), [gettext("Reference"), gettext("Task"), gettext("Flow"), gettext("State"),
-                                             gettext("Customer"), gettext("Unit"), gettext("Due")], rows)
-    project = Project.objects.filter(pk=f["project_id"]).first() if f["project_id"] else None
-    return _download(table, project, "inbox", ext)
+    return exports.Table(gettext("Inbox"), [gettext("Reference"), gettext("Task"), gettext("Flow"), gettext("State"),
+                                            gettext("Customer"), gettext("Unit"), gettext("Due")], rows)
+
+
+def _file_name(stem: str, project: Project | None, ext: str) -> str:
+    now = timezone.now()
+    return f"{stem}-{now.astimezone(project.zone) if project is not None else timezone.localtime(now):%Y%m%d}.{ext}"
 
 
 def _download(table, project: Project | None, stem: str, ext: str) -> HttpResponse:
-    now = timezone.now()
+    name = _file_name(stem, project, ext)
     if project is not None:
-        name = f"{stem}-{now.astimezone(project.zone):%Y%m%d}.{ext}"
         content = exports.content(table, project, name, lang())
     else:
-        name = f"{stem}-{timezone.localtime(now):%Y%m%d}.{ext}"
         content = exports.content_without_project(table, name, lang())
     response = HttpResponse(content, content_type="text/csv; charset=utf-8" if ext == "csv" else XLSX)
     response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+# -- long lists: the export as a job, its page and its file -----------------------------------------------------
+def _queue(request, kind: str, project: Project | None, ext: str, total: int, title, file_name: str,
+           flow: str = "") -> HttpResponse:
+    """Record the job (with the list's filters, as the query string) and start it once committed."""
+    from ..tasks import run_export_job
+
+    job = export_jobs.create(kind, request.user, project=project, params=request.GET.urlencode(), ext=ext,
+                             total=total, title=str(title), file_name=file_name, flow=flow, language=lang())
+    transaction.on_commit(lambda: run_export_job(job.pk))
+    messages.success(request, gettext("The list has %(n)s rows: it is being written in the background and this page "
+                                      "follows it.") % {"n": total})
+    return redirect("web:export-job", job_id=job.pk)
+
+
+def job_table(job: ExportJob) -> tuple[exports.Table, Project | None]:
+    """The job's table, built as the inline export builds it for the same user and filters (run by web.tasks)."""
+    from kernel.access import memberships_of
+
+    asker = SimpleNamespace(user=job.created_by, GET=QueryDict(job.params))
+    if job.kind == "records":
+        _found, definition, query = _records_query(asker, job.project.code, job.flow)
+        return _records_table(definition, job.flow, query), job.project
+    if job.kind == "inbox":
+        rows_query, _project = _inbox_query(asker)
+        return _inbox_table(rows_query), job.project
+    memberships = memberships_of(job.created_by_id)
+    roles = memberships.get(job.project_id, frozenset())
+    return _project_table(asker, job.project, memberships, roles, job.kind), job.project
+
+
+def _export_job(request, job_id: int) -> ExportJob:
+    job = get_object_or_404(ExportJob.objects.select_related("project", "created_by"), pk=job_id)
+    if not export_jobs.may_open(job, request.user):
+        raise Http404()  # someone else's file: not even its existence
+    return job
+
+
+def _export_context(job: ExportJob) -> dict:
+    zone = job.project.zone if job.project is not None else timezone.get_current_timezone()
+    total = job.rows_total
+    percent = 100 if job.status == ExportStatus.DONE else (min(99, int(100 * job.rows_written / total)) if total
+                                                            else None)
+    return {"job": job, "project": job.project, "percent": percent, "status_text": job.get_status_display(),
+            "at_text": moment(job.created_at, zone), "zone": zone_name(zone, lang()),
+            "done": job.status == ExportStatus.DONE, "failed": job.status == ExportStatus.FAILED}
+
+
+@login_required
+def export_job_page(request, job_id: int):
+    return render(request, "web/imports/export_job.html", _export_context(_export_job(request, job_id)))
+
+
+@login_required
+def export_job_progress(request, job_id: int):
+    """The progress block alone, for htmx to swap in every second while the file is written."""
+    return render(request, "web/imports/export_progress.html", _export_context(_export_job(request, job_id)))
+
+
+@login_required
+def export_job_file(request, job_id: int):
+    job = _export_job(request, job_id)
+    path = export_jobs.file_path(job)
+    if job.status != ExportStatus.DONE or path is None or not path.exists():
+        raise Http404()
+    response = FileResponse(open(path, "rb"), as_attachment=True, filename=job.file_name,
+                            content_type="text/csv; charset=utf-8" if job.ext == "csv" else XLSX)
     return response
