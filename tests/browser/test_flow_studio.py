@@ -120,7 +120,7 @@ def test_moving_records_from_the_studio_on_a_phone(browser, live_server, engine_
     record = records.start_record(p["consultant"], p["p1"], "discount", good)
     transitions.fire(p["consultant"], record.pk, "submit", good)
     versions.publish(p["p1"], "discount", overrides={
-        "entity": {"schema": {"required": ["unit_id", "price", "discount_rate", "note"]}}})
+        "entity": {"schema": {"required": ["unit_id", "price", "discount_rate", "note"]}}}, choices={"note": "new_only"})
     page = browser.new_context(locale="zh-CN", viewport={"width": 360, "height": 740}).new_page()
     page.set_default_timeout(10_000)
 
