@@ -81,6 +81,8 @@ def run(job_id: int, build: Builder) -> ExportJob:
     try:
         with translation.override(job.language):
             table, project = build(job)
+            # building may take a while (the records list reads its facts first): still alive
+            ExportJob.objects.filter(pk=job.pk).update(updated_at=timezone.now())
             counter = _Counted(table.rows, job.pk)
             table = replace(table, rows=counter)
             target.parent.mkdir(parents=True, exist_ok=True)

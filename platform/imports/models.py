@@ -171,3 +171,8 @@ class ExportJob(models.Model):
     @property
     def finished(self) -> bool:
         return self.status in (ExportStatus.DONE, ExportStatus.FAILED)
+
+    def interrupted(self, now=None) -> bool:
+        """Being written and silent for `STALE_AFTER`: its process is gone (only a .part file was left behind)."""
+        now = now or timezone.now()
+        return self.status == ExportStatus.RUNNING and now - self.updated_at > STALE_AFTER

@@ -114,6 +114,23 @@ def test_the_records_list_and_the_inbox_as_jobs_give_the_inline_rows(client, sit
     inline, job_rows, job = inline_and_job(client, settings, django_capture_on_commit_callbacks,
                                            reverse("web:inbox-export", args=["csv"]) + "?view=all")
     assert job_rows == inline and len(job_rows) > 1 and job.kind == "inbox" and job.project is None
+    page = client.get(reverse("web:export-job", args=[job.pk])).content.decode()
+    assert "data-download" in page and f'href="{reverse("web:inbox")}?view=all"' in page
+
+
+def test_a_job_whose_process_died_stops_polling_and_says_to_ask_again(client, site):
+    from datetime import timedelta
+
+    from django.utils import timezone
+    job = export_jobs.create("customers", site["manager"], project=site["project"], params="q=%E5%BC%A0", ext="xlsx",
+                             total=9000, title="Customers", file_name="c.xlsx", language="en")
+    ExportJob.objects.filter(pk=job.pk).update(status=ExportStatus.RUNNING, rows_written=1000,
+                                               updated_at=timezone.now() - timedelta(minutes=5))
+    login(client, site["manager"], "zh-hans")
+    page = client.get(reverse("web:export-job", args=[job.pk])).content.decode()
+    assert "hx-get" not in page and "已中断" in page and "请从列表重新导出" in page
+    assert reverse("web:customer-list", args=["NEW"]) + "?q=%E5%BC%A0" in page
+    assert_no_raw_codes(page)
 
 
 def test_only_the_asker_and_the_projects_admins_may_open_the_job_and_its_file(

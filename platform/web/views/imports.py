@@ -433,9 +433,26 @@ def _export_context(job: ExportJob) -> dict:
     total = job.rows_total
     percent = 100 if job.status == ExportStatus.DONE else (min(99, int(100 * job.rows_written / total)) if total
                                                             else None)
-    return {"job": job, "project": job.project, "percent": percent, "status_text": job.get_status_display(),
+    interrupted = job.interrupted()
+    return {"job": job, "project": job.project, "percent": percent, "interrupted": interrupted,
+            "status_text": gettext("interrupted") if interrupted else job.get_status_display(),
+            "polling": not job.finished and not interrupted, "list_url": _list_url(job),
             "at_text": moment(job.created_at, zone), "zone": zone_name(zone, lang()),
             "done": job.status == ExportStatus.DONE, "failed": job.status == ExportStatus.FAILED}
+
+
+def _list_url(job: ExportJob) -> str:
+    """The list the export was taken from, with its filters, to ask again or to go back to."""
+    from django.urls import reverse
+
+    query = f"?{job.params}" if job.params else ""
+    if job.kind == "records":
+        return reverse("web:record-list-flow", args=[job.project.code, job.flow]) + query
+    if job.kind == "inbox":
+        return reverse("web:inbox") + query
+    if job.kind == "customers":
+        return reverse("web:customer-list", args=[job.project.code]) + query
+    return reverse("web:imports", args=[job.project.code])  # the other project lists are taken out from there
 
 
 @login_required
