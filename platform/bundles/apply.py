@@ -306,10 +306,19 @@ class _Loader:
         if same_content and same_overrides:
             return
         changes = [] if current is None else versions.diff_against_published(project, flow, document)
-        if text is not None:
-            result = versions.publish(project, flow, overrides_text=text, user=self.user)
-        else:
-            result = versions.publish(project, flow, overrides={}, user=self.user)
+        try:
+            if text is not None:
+                result = versions.publish(project, flow, overrides_text=text, user=self.user)
+            else:
+                result = versions.publish(project, flow, overrides={}, user=self.user)
+        except versions.ChecksRefused as exc:
+            # a version that would break running work or a linking flow (engine.versions_checks): a problem
+            # of this part, like any other; a newly required field is chosen for with `flows publish`
+            doc = overrides_doc or project_doc
+            for finding in exc.findings:
+                if finding.blocking:
+                    self.problem(doc.file, (), doc.lines, finding.message(self.lang))
+            raise _Refused from exc
         heading = f"{project.code}/{flow}"
         if result.created:
             self.report.published.append(f"{heading} v{result.version.number}")
