@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from enum import Enum
 
 from definitions.actions import ActionSpec
@@ -91,3 +92,26 @@ def duplicate_codes(items: Sequence[Mapping], key: str, field: str = "code") -> 
         else:
             first[code] = i
     return problems
+
+
+@dataclass(frozen=True)
+class CustomerFact:
+    """One line a plugin adds to a customer's page for one project (the points balance and level).
+
+    `text` is already in the reader's language (the page calls the hook inside its language);
+    the page puts the project's name before it.
+    """
+
+    project_id: int
+    text: str
+
+
+@dataclass(frozen=True)
+class CustomerEvent:
+    """One moment a plugin adds to a customer's timeline (points earned, redeemed …), in words."""
+
+    at: datetime  # timezone-aware; the page shows it in the project's zone
+    project_id: int
+    kind_title: str  # what kind of moment, e.g. 积分
+    headline: str
+    detail: str = ""

@@ -14,7 +14,7 @@ import pluggy
 
 from definitions.errors import Problem
 
-from .declarations import PluginAction, PluginInfo, Write
+from .declarations import CustomerEvent, CustomerFact, PluginAction, PluginInfo, Write
 
 PROJECT = "platform"
 ENTRY_POINT_GROUP = "platform.plugins"
@@ -59,3 +59,18 @@ def plugin_code_lists(config: Mapping) -> Mapping[str, Sequence[tuple[str, str]]
     A record field whose schema says `"x-codes": "<plugin>.<list>"` holds one of those codes
     (or an array of them): forms offer them by title and pages show the title, never the code.
     """
+
+
+@hookspec
+def plugin_customer_facts(customer_id: int, project_ids: Sequence[int]) -> Sequence[CustomerFact]:
+    """Lines for the customer's page, one per project at most, for the projects the reader may see.
+
+    The page's plugin panel: the host never imports a plugin, so what a plugin knows of a
+    customer (a points balance, a membership level) reaches the page through this hook.
+    A fixed number of queries whatever the number of projects.
+    """
+
+
+@hookspec
+def plugin_customer_events(customer_id: int, project_ids: Sequence[int], limit: int) -> Sequence[CustomerEvent]:
+    """The customer's latest moments in the plugin's own tables (at most `limit`), for the timeline."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import copy
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from types import MappingProxyType
 
@@ -17,7 +17,7 @@ from definitions.actions import ActionSpec
 from definitions.errors import Problem, closest
 
 from . import discovery
-from .declarations import PLUGIN_NAME, PluginAction, PluginInfo, Write
+from .declarations import PLUGIN_NAME, CustomerEvent, CustomerFact, PluginAction, PluginInfo, Write
 from .errors import PluginLoadError, UnknownPlugin
 from .validation import rule_problems, schema_problems
 
@@ -35,6 +35,8 @@ class Plugin:
     writes: tuple[Write, ...]
     check_rules: Callable[[Mapping], list[Problem]] | None
     code_lists: Callable[[Mapping], Mapping] | None = None
+    customer_facts: Callable[[int, Sequence[int]], Sequence[CustomerFact]] | None = None
+    customer_events: Callable[[int, Sequence[int], int], Sequence[CustomerEvent]] | None = None
 
     @property
     def name(self) -> str:
@@ -183,7 +185,38 @@ def _plugin(pm, item: discovery.Found, problems: list[str]) -> Plugin | None:
 
     return Plugin(info, item.origin, item.module, tuple(a for a in actions if a is not None),
                   copy.deepcopy(dict(schema)) if schema is not None else None,
-                  tuple(ask("plugin_writes") or ()), check, lists)
+                  tuple(ask("plugin_writes") or ()), check, lists,
+                  _first_answer(pm, "plugin_customer_facts", item, others),
+                  _first_answer(pm, "plugin_customer_events", item, others))
+
+
+def _first_answer(pm, hook: str, item: discovery.Found, others: list) -> Callable[..., Sequence] | None:
+    """A call of `hook` on this plugin alone (positional arguments named as the spec names them)."""
+    if not any(impl.plugin is item.obj for impl in getattr(pm.hook, hook).get_hookimpls()):
+        return None
+    caller = pm.subset_hook_caller(hook, remove_plugins=others)
+    names = [n for n in getattr(pm.hook, hook).spec.argnames]
+
+    def call(*args):
+        answers = caller(**dict(zip(names, args)))
+        return tuple(answers[0]) if answers else ()
+    return call
+
+
+def customer_facts(customer_id: int, project_ids: Sequence[int]) -> list[tuple[str, CustomerFact]]:
+    """Every plugin's lines for a customer's page, as (plugin name, fact), by plugin name."""
+    if not project_ids:
+        return []
+    return [(p.name, fact) for p in plugins() if p.customer_facts
+            for fact in p.customer_facts(customer_id, list(project_ids))]
+
+
+def customer_events(customer_id: int, project_ids: Sequence[int], limit: int) -> list[tuple[str, CustomerEvent]]:
+    """Every plugin's moments for a customer's timeline, as (plugin name, event)."""
+    if not project_ids:
+        return []
+    return [(p.name, event) for p in plugins() if p.customer_events
+            for event in p.customer_events(customer_id, list(project_ids), limit)]
 
 
 def _action(plugin_name: str, action: object, where: str, problems: list[str]) -> PluginAction | None:

@@ -92,6 +92,20 @@ def in_force_revision(project_id: int, plugin: str, at: datetime | None = None) 
     return _in_force(rows, at or timezone.now())
 
 
+def rules_in_force(project_ids: Iterable[int], plugin: str, at: datetime | None = None) -> dict[int, Rules]:
+    """The rules for `plugin` in force at `at` (default now) per project, in one query; no entry without any.
+
+    For pages listing several projects (a customer's page): what `rules_for` gives one project,
+    without its refusals, since a page shows nothing rather than refusing.
+    """
+    by_project: dict[int, list[RuleRevision]] = {}
+    for row in RuleRevision.objects.filter(project_id__in=list(project_ids), plugin=plugin):
+        by_project.setdefault(row.project_id, []).append(row)
+    moment = at or timezone.now()
+    return {project_id: _rules(found) for project_id, rows in by_project.items()
+            if (found := _in_force(rows, moment)) is not None}
+
+
 def _in_force(rows: list[RuleRevision], at: datetime) -> RuleRevision | None:
     """The latest `valid_from` at or before `at` (ties: the later revision); before all, an unscheduled first."""
     due = [row for row in rows if row.valid_from <= at]

@@ -1,9 +1,9 @@
 """The membership points plugin's hooks."""
 from __future__ import annotations
 
-from extensions.api import PluginAction, PluginInfo, Write, WriteKind, hookimpl
+from extensions.api import CustomerEvent, CustomerFact, PluginAction, PluginInfo, Write, WriteKind, hookimpl
 
-from . import actions, rules
+from . import actions, customer_page, rules
 
 
 @hookimpl
@@ -39,3 +39,13 @@ def plugin_writes() -> list[Write]:
         Write(WriteKind.RECORD_FIELD, "points.award → into / points.redeem → into / points.reverse → into",
               "points awarded; what redeemed points are worth; points taken back"),
     ]
+
+
+@hookimpl
+def plugin_customer_facts(customer_id: int, project_ids) -> list[CustomerFact]:
+    return customer_page.facts(customer_id, project_ids)
+
+
+@hookimpl
+def plugin_customer_events(customer_id: int, project_ids, limit: int) -> list[CustomerEvent]:
+    return customer_page.events(customer_id, project_ids, limit)

@@ -56,4 +56,4 @@ def test_the_customer_page_shows_points_per_project_with_the_level_by_its_title(
 
     page = client.get(f"/customers/{customer.pk}/").content.decode()
 
-    assert '<li data-points="P1">Project one · 1200 积分 · 金卡</li>' in page
+    assert '<li data-plugin="points" data-project="P1">Project one · 1200 积分 · 金卡</li>' in page

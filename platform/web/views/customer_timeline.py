@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from django.apps import apps
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
@@ -173,7 +172,7 @@ def timeline(customer_id: int, projects: dict[int, Project], deals: list, defini
         events.append(Event(p.received_at, "payment", _("Payment"), moment(p.received_at, zone),
                             f"{p.get_kind_display()} {money(p.amount)}", p.note, "",
                             reverse("web:record", args=[p.record_id]), p.reference))
-    events.extend(_points_events(customer_id, projects))
+    events.extend(_plugin_events(customer_id, projects))
     events.extend(protection_events(customer_id, projects))
     for m in merges:
         events.append(Event(m.at, "merge", _("Merge"), moment(m.at, next(iter(projects.values())).zone)
@@ -183,22 +182,17 @@ def timeline(customer_id: int, projects: dict[int, Project], deals: list, defini
     return events, visits
 
 
-def _points_events(customer_id: int, projects: dict[int, Project]) -> list[Event]:
-    if not apps.is_installed("plugins.points"):
-        return []
-    from plugins.points.models import PointsEntry
+def _plugin_events(customer_id: int, projects: dict[int, Project]) -> list[Event]:
+    """The plugins' moments (points earned, redeemed …), through the plugin API's customer hook."""
+    from extensions import registry
 
-    words = {"earn": _("Points earned"), "redeem": _("Points redeemed"), "expire": _("Points expired"),
-             "reverse": _("Points taken back")}
     out = []
-    for entry in (PointsEntry.objects.filter(account__customer_id=customer_id, account__project_id__in=list(projects))
-                  .select_related("account").order_by("-at", "-id")[:LIMIT]):
-        project = projects[entry.account.project_id]
-        points = f"{'+' if entry.points > 0 else ''}{entry.points}"
-        detail = _("balance %(balance)s") % {"balance": entry.balance_after}
-        out.append(Event(entry.at, "points", _("Points"), moment(entry.at, project.zone),
-                         f"{words.get(entry.kind, _('Points'))} {points} · {project.name}",
-                         f"{entry.reference} · {detail}" if entry.reference else detail))
+    for plugin, event in registry.customer_events(customer_id, list(projects), LIMIT):
+        project = projects.get(event.project_id)
+        if project is None:
+            continue
+        out.append(Event(event.at, plugin, event.kind_title, moment(event.at, project.zone),
+                         f"{event.headline} · {project.name}", event.detail))
     return out
 
 

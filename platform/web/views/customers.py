@@ -177,7 +177,7 @@ def customer_page(request, customer_id: int):
         "intention": wanted,
         "changes": _changes(customer, visibility, shown, schema, merges),
         "pending": _pending(customer, visibility, shown),
-        "points": _points(customer.pk, set(projects)), "relations": relations, "relation_form": relation_form,
+        "plugin_facts": _plugin_facts(customer.pk, projects), "relations": relations, "relation_form": relation_form,
         "relation_kinds": list(relation_titles().items()),
         "may_merge": bool(managed), "first_project": first,
         "may_edit": not payload["phone_masked"] or bool(managed),  # the edit page refuses the others
@@ -276,33 +276,12 @@ def _changes(customer: Customer, visibility: PhoneVisibility, shown: Display, sc
     return out
 
 
-def _points(customer_id: int, projects: set[int]) -> list:
-    """Membership points per project, when the points plugin is installed."""
-    from django.apps import apps
+def _plugin_facts(customer_id: int, projects: dict) -> list[dict]:
+    """The plugins' lines for this customer (membership points …), through the plugin API's customer hook."""
+    from extensions import registry
 
-    if not apps.is_installed("plugins.points"):
-        return []
-    from plugins.points.models import PointsAccount
-
-    accounts = list(PointsAccount.objects.filter(customer_id=customer_id, project_id__in=projects)
-                    .select_related("project").order_by("project__code"))
-    titles = _level_titles([a.project_id for a in accounts])
-    for account in accounts:  # the level by the title the project's points rules give it
-        account.level_title = titles.get((account.project_id, account.level), "")
-    return accounts
-
-
-def _level_titles(project_ids: list[int]) -> dict[tuple[int, str], str]:
-    from extensions.models import RuleSet
-
-    if not project_ids:
-        return {}
-    out = {}
-    for project_id, config in RuleSet.objects.filter(project_id__in=project_ids, plugin="points") \
-            .values_list("project_id", "config"):
-        for level in (config or {}).get("levels", []):
-            out[(project_id, level.get("code"))] = level.get("title") or ""
-    return out
+    return [{"plugin": plugin, "project": projects[fact.project_id], "text": fact.text}
+            for plugin, fact in registry.customer_facts(customer_id, list(projects)) if fact.project_id in projects]
 
 
 __all__ = ["customer_page", "load_customer"]
