@@ -103,3 +103,18 @@ def test_the_section_itself_takes_three_queries(deal, django_assert_max_num_quer
         shown = documents_section(sub)
     assert [c.title for c in shown["choices"]] == ["认购书", "收款收据", "催款函"]
     assert [(d.title, d.copies) for d in shown["issued"]] == [("收款收据", 3), ("催款函", 3)]
+
+
+def test_the_issued_list_links_each_original_to_its_verification_page(client, deal):
+    p, u, records = deal
+    sub = records["subscription"]
+    client.force_login(u["sales_consultant"])
+    client.post(f"/records/{sub.pk}/documents/subscription_form/issue/", {"mode": "print"})
+    original = IssuedDocument.objects.get(copy_number=0)
+    assert original.verify_token
+
+    page = client.get(f"/records/{sub.pk}/").content.decode()
+
+    link = f'href="/documents/verify/{original.verify_token}/"'
+    assert link in page and "打开核验页" in page
+    assert client.get(f"/documents/verify/{original.verify_token}/").status_code == 200

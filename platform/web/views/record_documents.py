@@ -44,6 +44,7 @@ class Issued:
     by: str
     digest: str
     copies: int
+    verify_token: str  # empty for papers issued before verification pages existed
 
 
 def documents_section(record: Record) -> dict:
@@ -64,7 +65,8 @@ def documents_section(record: Record) -> dict:
             words = f"{PaymentKind(p.kind).label} {money(p.amount)} · {moment(p.received_at, zone)}"
             choices.append(Choice(o.name, o.title(language), p.pk, words))
     issued = [Issued(d.pk, d.reference, d.title, moment(d.issued_at, zone), str(d.issued_by) if d.issued_by else
-                     _("the system"), d.content_hash[:12], d.copies_made) for d in issuing.issued_of(record)]
+                     _("the system"), d.content_hash[:12], d.copies_made, d.verify_token or "")
+              for d in issuing.issued_of(record)]
     return {"choices": choices, "issued": issued}
 
 
