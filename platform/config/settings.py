@@ -201,6 +201,8 @@ NOTIFICATION_SMS_BACKEND = os.environ.get("NOTIFICATION_SMS_BACKEND", "notificat
 # webhooks to loopback and private networks (refused by default: SSRF; docs/api.md): on-premise installs only
 WEBHOOK_ALLOW_PRIVATE_TARGETS = os.environ.get("PLATFORM_WEBHOOK_ALLOW_PRIVATE_TARGETS") == "1"
 LOGIN_REDIRECT_URL = "web:inbox"
+# A list longer than this is exported by a background job with a progress page (imports.export_jobs)
+EXPORT_INLINE_MAX_ROWS = int(os.environ.get("PLATFORM_EXPORT_INLINE_MAX_ROWS", "5000"))
 
 # Huey: SqliteHuey under var/ by default, Redis when REDIS_URL is set. Tasks run in
 # a consumer process, never inline, unless HUEY_IMMEDIATE=1 (used by the test suite).
