@@ -76,7 +76,7 @@ class ActionCatalogue:
         object.__setattr__(self, "actions", MappingProxyType(dict(self.actions)))
 
     @classmethod
-    def of(cls, specs: Iterable[ActionSpec]) -> "ActionCatalogue":
+    def of(cls, specs: Iterable[ActionSpec]) -> ActionCatalogue:
         actions: dict[str, ActionSpec] = {}
         for spec in specs:
             if spec.name in actions:

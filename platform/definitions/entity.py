@@ -16,10 +16,10 @@ from jsonschema import Draft202012Validator, FormatChecker
 
 from . import canonical
 from .errors import PathPart, Problem
+from .expressions import LEAF
 from .files import read_text
 from .money import money_text_problem
 from .structure import dedupe
-from .expressions import LEAF
 
 MONEY_FORMATS = ("money",)
 DECIMAL_FORMATS = ("money", "decimal")

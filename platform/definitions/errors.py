@@ -6,8 +6,8 @@ A loader never stops at the first problem: it collects `Problem`s and raises one
 from __future__ import annotations
 
 import difflib
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Iterable, Sequence
 
 from .messages import render_message
 

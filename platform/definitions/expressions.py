@@ -20,16 +20,22 @@ from __future__ import annotations
 import ast
 import operator
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
-from typing import Callable
 
 import simpleeval
 
 from .budget import (  # noqa: F401  (MAX_NODES: the limits are read from here, beside the language)
-    MAX_DEPTH, MAX_ITEMS, MAX_NODES, WORK_BUDGET, joined_size, repeated_size, shape_problem, size_of,
+    MAX_DEPTH,
+    MAX_ITEMS,
+    MAX_NODES,
+    WORK_BUDGET,
+    joined_size,
+    repeated_size,
+    shape_problem,
+    size_of,
 )
 from .errors import Problem, closest
 

@@ -25,8 +25,19 @@ from .entity import check_entity_schema, check_money, decimal_fields, field_tree
 from .errors import DefinitionError, PathPart, Problem, closest, format_path
 from .expressions import LEAF, Expression, FieldScope, parse_expression
 from .model import (
-    ActionCall, Branch, Deadline, Entity, FlowDefinition, FormSpec, Start, State, Task, Text, Timer,
-    Transition, freeze,
+    ActionCall,
+    Branch,
+    Deadline,
+    Entity,
+    FlowDefinition,
+    FormSpec,
+    Start,
+    State,
+    Task,
+    Text,
+    Timer,
+    Transition,
+    freeze,
 )
 from .roles import STANDARD_ROLE_NAMES, RoleSpec
 from .structure import structural_problems
