@@ -22,10 +22,11 @@ import io
 import pstats
 import sys
 import time
-from pathlib import Path
 from dataclasses import dataclass, field
+from pathlib import Path
 
-from .db import Counter, bench_database, counting, parser as bench_parser, setup_django, vacuum
+from .db import Counter, bench_database, counting, setup_django, vacuum
+from .db import parser as bench_parser
 from .stats import machine, median, table
 
 ENGINES = ("viewflow", "floor", "ours")
@@ -344,7 +345,7 @@ def profile(world: World, n: int) -> str:
     steps.disable()
     out = [_profile_text(steps)]
     if queued:
-        out += [f"\n## cProfile of the background jobs those steps enqueued (by own time)", _profile_text(jobs)]
+        out += ["\n## cProfile of the background jobs those steps enqueued (by own time)", _profile_text(jobs)]
     return "\n".join(out)
 
 
@@ -441,8 +442,9 @@ def main(argv: list[str] | None = None) -> int:
 
 def _verify(world: World) -> None:
     """Every record the timed runs started, in every engine, reached its end."""
-    from engine.models import Record
     from viewflow.workflow.models import Process
+
+    from engine.models import Record
 
     from .models import FloorDeal
 

@@ -22,11 +22,10 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Max
 
-from definitions import DefinitionError, FlowDefinition, Problem, build, read_template
-from definitions import canonical
+from definitions import DefinitionError, FlowDefinition, Problem, build, canonical, read_template
 from definitions.diff import Change, diff_documents
-from definitions.overrides import apply_overrides
 from definitions.loader import Template
+from definitions.overrides import apply_overrides
 from definitions.validator import resolve_entity
 from definitions.yamlio import load_yaml
 from kernel.models import Project

@@ -1,15 +1,34 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from .views import (chart, customer_list, customer_pages, customers, dashboard, dashboard_export, dunning_panel,
-                    front_desk, inbox, lookups, protection, receivables_due, record_documents, record_list, records,
-                    rules, start, studio, studio_documents, units)
-from .views import imports  # spreadsheets in and out
-from .views import members  # a project's members and roles (project admins)
-from .views import studio_migrate  # moving running records to the published version
-from .views import notifications  # the bell's list (views/notifications.py)
-from .views import document_verify  # a printed document's QR code: is the paper genuine and current
-from .views import notification_settings  # my channels per kind, quiet hours, language of email
+from .views import (
+    chart,
+    customer_list,
+    customer_pages,
+    customers,
+    dashboard,
+    dashboard_export,
+    document_verify,  # a printed document's QR code: is the paper genuine and current
+    dunning_panel,
+    front_desk,
+    imports,  # spreadsheets in and out
+    inbox,
+    lookups,
+    members,  # a project's members and roles (project admins)
+    notification_settings,  # my channels per kind, quiet hours, language of email
+    notifications,  # the bell's list (views/notifications.py)
+    protection,
+    receivables_due,
+    record_documents,
+    record_list,
+    records,
+    rules,
+    start,
+    studio,
+    studio_documents,
+    studio_migrate,  # moving running records to the published version
+    units,
+)
 
 app_name = "web"
 
