@@ -124,9 +124,9 @@ def build_yaml(text: str):
 
 def shipped_environment() -> Environment:
     """The installation's catalogue: the kernel's, the engine's and the plugins' actions (the flows call all three)."""
-    from kernel.actions import SPECS as KERNEL
     from engine.actions import SPECS as ENGINE
     from extensions import registry
+    from kernel.actions import SPECS as KERNEL
 
     settings_schema, _ = load_schema_file(ROOT / "schemas" / "project-settings.json")
     names = frozenset(p.stem for p in (ROOT / "flows").glob("*.yaml"))

@@ -12,7 +12,12 @@ import pytest
 
 from definitions import DefinitionError
 from definitions.expressions import (
-    MAX_DEPTH, MAX_ITEMS, MAX_NODES, ExpressionBudgetExceeded, FieldScope, parse_expression,
+    MAX_DEPTH,
+    MAX_ITEMS,
+    MAX_NODES,
+    ExpressionBudgetExceeded,
+    FieldScope,
+    parse_expression,
 )
 
 from .helpers import build_document, valid_document

@@ -1,6 +1,6 @@
 from definitions import load_flows
 
-from .helpers import ROOT, shipped_environment, valid_document, build_document
+from .helpers import ROOT, build_document, shipped_environment, valid_document
 
 
 def test_every_shipped_flow_is_valid():

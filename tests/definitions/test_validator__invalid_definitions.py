@@ -17,7 +17,6 @@ from definitions.yamlio import load_yaml
 
 from .helpers import DEAL_YAML, ENV, FILE, build_document, build_yaml, line_of, valid_document
 
-
 # -- small mutations of valid_document() ------------------------------------------------
 
 def _parent(document, path):

@@ -19,7 +19,10 @@ from definitions import DefinitionError, FlowDefinition
 from definitions.durations import MAX_DURATION, DurationError, parse_duration
 from definitions.entity import field_tree
 from definitions.expressions import (
-    Expression, ExpressionRuntimeError, FieldScope, parse_expression,
+    Expression,
+    ExpressionRuntimeError,
+    FieldScope,
+    parse_expression,
 )
 from definitions.messages import _MESSAGES, known_codes
 from definitions.structure import format_schema

@@ -1,8 +1,7 @@
 import pytest
 from django.db import IntegrityError, connection, transaction
 
-from definitions import DefinitionError
-from definitions import canonical
+from definitions import DefinitionError, canonical
 from engine import versions
 from engine.models import FlowBinding, FlowVersion, ImmutableVersionError, VersionStatus
 
@@ -142,8 +141,9 @@ def test_only_one_version_per_flow_is_published(project):
 
 def test_the_overrides_example_in_docs_publishes(project):
     import re
-    import yaml
     from pathlib import Path
+
+    import yaml
     text = (Path(__file__).resolve().parents[2] / "docs" / "versions.md").read_text(encoding="utf-8")
     example = yaml.safe_load(re.search(r"## Overrides\n.*?```yaml\n(.*?)```", text, re.S).group(1))
 

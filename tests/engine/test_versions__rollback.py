@@ -61,8 +61,8 @@ def test_rollback_revalidates_old_content(project, settings, monkeypatch):
     versions.publish(project, "subscription")
     versions.publish(project, "subscription", overrides=SHORTER)
     # the installation lost an action that version 1 used
-    from engine import environment as env_module
     from definitions import ActionCatalogue
+    from engine import environment as env_module
     full = env_module.action_catalogue()
     monkeypatch.setattr(env_module, "action_catalogue", lambda: ActionCatalogue.of(
         [s for s in full.actions.values() if s.name != "unit.advance"]))

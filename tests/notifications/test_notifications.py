@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from engine import versions
 from engine.models import Task
-from engine.runtime import moves, records, tasks, transitions
+from engine.runtime import EngineError, moves, records, tasks, transitions
 from engine.runtime.timers import fire_due_timers
 from notifications.models import Delivery, Kind, Notification
 from notifications.tasks import notify_now
@@ -137,7 +137,7 @@ def test_a_rolled_back_step_notifies_nobody(published, django_capture_on_commit_
     p = published
     record = records.start_record(p["consultant"], p["p1"], "discount", GOOD)
     with django_capture_on_commit_callbacks(execute=True):
-        with pytest.raises(Exception):
+        with pytest.raises(EngineError):  # the step is refused and rolled back
             transitions.fire(p["consultant"], record.pk, "submit", {**GOOD, "discount_rate": "0.01"})
     assert not Notification.objects.filter(kind=Kind.TASK_OFFERED).exists()
 

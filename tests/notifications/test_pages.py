@@ -2,7 +2,6 @@
 import pytest
 from django.urls import reverse
 
-from kernel.models import Project
 from notifications.models import Kind, Notification
 
 

@@ -3,8 +3,7 @@ from decimal import Decimal as D
 
 import pytest
 
-from plugins.commission.tiers import (Tier, TierMode, channel_commission, consultant_commissions, is_payable,
-                                      rate_for)
+from plugins.commission.tiers import Tier, TierMode, channel_commission, consultant_commissions, is_payable, rate_for
 
 TIERS = (Tier(1, 5, D("0.003")), Tier(6, 10, D("0.004")), Tier(11, None, D("0.005")))
 WHOLE, PROGRESSIVE = TierMode.WHOLE_BRACKET, TierMode.PROGRESSIVE

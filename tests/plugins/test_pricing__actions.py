@@ -7,8 +7,12 @@ from extensions import registry
 from extensions.errors import RulesMissing
 from kernel.errors import KernelError, UnitNotFound
 from kernel.models import Project
-from plugins.pricing.errors import (DiscountConditionsNotMet, DiscountNeedsApproval, ManualDiscountNotAllowed,
-                                    UnknownDiscount)
+from plugins.pricing.errors import (
+    DiscountConditionsNotMet,
+    DiscountNeedsApproval,
+    ManualDiscountNotAllowed,
+    UnknownDiscount,
+)
 
 from .conftest import make_ctx, make_unit
 
