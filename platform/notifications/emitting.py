@@ -25,10 +25,17 @@ log = logging.getLogger(__name__)
 # the events after which someone may have to be told of work: a new task, one handed to another
 # person, one escalated; and a record sent back to whoever started it. A claim tells nobody (the
 # claimer knows), nor does a plain move (the tasks it opens come as TASK_CREATED), so a step that
-# ends a record enqueues no job at all.
+# ends a record enqueues no job at all. The one plain move that does tell someone is the move an
+# approval's deciding vote makes (approvals.vote: a transition entry whose details name the
+# approval): who started the record learns the outcome.
 _WORK_EVENTS = frozenset({events.TASK_CREATED, events.TASK_ASSIGNED, events.TASK_ESCALATED, events.RECORD_MOVED})
 _SILENT_ENTRIES = {events.TASK_ASSIGNED: frozenset({"claim"})}
 _ONLY_ENTRIES = {events.RECORD_MOVED: frozenset({"send_back"})}
+
+
+def _decides_approval(kind: str, body: Mapping[str, Any]) -> bool:
+    return (kind == events.RECORD_MOVED and body.get("entry") == "transition"
+            and "approval" in (body.get("details") or {}))
 
 # which channels besides the product itself each event goes to (per-user preferences: a later piece)
 EXTRA_CHANNELS: dict[str, tuple[str, ...]] = {
@@ -36,6 +43,7 @@ EXTRA_CHANNELS: dict[str, tuple[str, ...]] = {
     Kind.TASK_OFFERED: (),  # a whole role is offered the task: the bell only, not a mail to everyone
     Kind.TASK_ESCALATED: ("email", "sms"),
     Kind.SENT_BACK: ("email",),
+    Kind.APPROVAL_DECIDED: ("email",),
 }
 
 
@@ -44,7 +52,8 @@ def on_event(project_id: int, kind: str, payload: Callable[[], Mapping[str, Any]
         return
     body = payload()
     entry = body.get("entry")  # the history entry's kind, for the events a history entry emits
-    if entry in _SILENT_ENTRIES.get(kind, ()) or (kind in _ONLY_ENTRIES and entry not in _ONLY_ENTRIES[kind]):
+    if entry in _SILENT_ENTRIES.get(kind, ()) or (kind in _ONLY_ENTRIES and entry not in _ONLY_ENTRIES[kind]
+                                                  and not _decides_approval(kind, body)):
         return
     record_id = body["record"]["id"]
     connection = transaction.get_connection()
@@ -119,13 +128,15 @@ def planned(record_id: int) -> list[dict]:
     base = {"project_id": record.project_id, "record_id": record.pk, "link": link}
     ref = record.reference
     out: list[dict] = []
+    # one read for claims, send-backs, approvals' decisions (the move of the deciding vote) and the last entry
     entries = list(HistoryEntry.objects.filter(Q(kind__in=[HistoryEntry.Kind.CLAIM, HistoryEntry.Kind.SEND_BACK])
+                                               | Q(kind=HistoryEntry.Kind.TRANSITION, details__has_key="approval")
                                                | Q(seq=record.last_seq), record_id=record.pk)
-                   .values_list("pk", "seq", "kind", "actor_id", "details", "comment"))
+                   .values_list("pk", "seq", "kind", "actor_id", "details", "comment", "from_state"))
     # who acted last knows what they did: a consultant starting a draft is not told of its first task
     actor = next((e[3] for e in entries if e[1] == record.last_seq), None)
     claimed = {(actor_id, (details or {}).get("task_id"))
-               for _pk, _seq, kind, actor_id, details, _c in entries if kind == HistoryEntry.Kind.CLAIM}
+               for _pk, _seq, kind, actor_id, details, _c, _f in entries if kind == HistoryEntry.Kind.CLAIM}
     tasks = list(record.tasks.filter(status=TaskStatus.OPEN))
     extra_roles: dict[int, list[str]] = {}
     escalated = [t.pk for t in tasks if t.escalated_at is not None]
@@ -151,11 +162,32 @@ def planned(record_id: int) -> list[dict]:
                 out.append({**base, "kind": Kind.TASK_ESCALATED, "recipient_id": user_id, "params": params,
                             "event_key": f"task:{task.pk}:escalated:{at}"})
     if record.created_by_id is not None:
-        for entry_id, _seq, kind, actor_id, _details, comment in entries:
-            if kind == HistoryEntry.Kind.SEND_BACK and actor_id != record.created_by_id:
+        for entry_id, _seq, kind, actor_id, details, comment, from_state in entries:
+            if actor_id == record.created_by_id:
+                continue  # who decided, or sent back, their own record knows it
+            if kind == HistoryEntry.Kind.SEND_BACK:
                 out.append({**base, "kind": Kind.SENT_BACK, "recipient_id": record.created_by_id,
                             "params": {"reference": ref, "comment": comment}, "event_key": f"history:{entry_id}"})
+            elif kind == HistoryEntry.Kind.TRANSITION and "approval" in (details or {}):
+                en, zh = _approval_titles(record, from_state, details["approval"])
+                out.append({**base, "kind": Kind.APPROVAL_DECIDED, "recipient_id": record.created_by_id,
+                            "params": {"reference": ref, "task_en": en, "task_zh": zh,
+                                       "decision": details.get("decision", ""), "comment": comment},
+                            "event_key": f"history:{entry_id}"})
     return out
+
+
+def _approval_titles(record, state: str, name: str) -> tuple[str, str]:
+    """The decided approval's title (English, Chinese) as the record's flow version gives it; its name if untitled."""
+    from engine.versions import definition_for
+
+    try:
+        spec = definition_for(record).state(state).task(name)
+    except KeyError:
+        spec = None
+    if spec is None or spec.title is None:
+        return name, name
+    return spec.title.en, spec.title.zh
 
 
 def create(record_id: int) -> list[int]:

@@ -12,6 +12,7 @@ class Kind(models.TextChoices):
     TASK_OFFERED = "task_offered", _("task offered to me")
     TASK_ESCALATED = "task_escalated", _("task escalated to me")
     SENT_BACK = "sent_back", _("my record sent back")
+    APPROVAL_DECIDED = "approval_decided", _("approval of my record decided")
 
 
 class Notification(models.Model):

@@ -20,4 +20,8 @@ def title(kind: str, params: dict) -> str:
     if kind == Kind.SENT_BACK:
         return _("%(reference)s was sent back to you: %(reason)s") % {"reference": ref,
                                                                      "reason": params.get("comment", "")}
+    if kind == Kind.APPROVAL_DECIDED:
+        if params.get("decision") == "reject":
+            return _("“%(task)s” of %(reference)s was rejected") % {"task": task, "reference": ref}
+        return _("“%(task)s” of %(reference)s was approved") % {"task": task, "reference": ref}
     return ref
