@@ -44,6 +44,7 @@ EXTRA_CHANNELS: dict[str, tuple[str, ...]] = {
     Kind.TASK_ESCALATED: ("email", "sms"),
     Kind.SENT_BACK: ("email",),
     Kind.APPROVAL_DECIDED: ("email",),
+    Kind.RESERVATION_EXPIRING: ("email",),
 }
 
 

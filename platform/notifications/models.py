@@ -13,6 +13,7 @@ class Kind(models.TextChoices):
     TASK_ESCALATED = "task_escalated", _("task escalated to me")
     SENT_BACK = "sent_back", _("my record sent back")
     APPROVAL_DECIDED = "approval_decided", _("approval of my record decided")
+    RESERVATION_EXPIRING = "reservation_expiring", _("my reservation about to expire")
 
 
 class Notification(models.Model):

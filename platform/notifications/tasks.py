@@ -9,7 +9,7 @@ from django.utils import timezone
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
-from . import preferences
+from . import preferences, reminders
 from .channels import SENDERS
 from .emitting import create
 from .models import Delivery
@@ -96,3 +96,17 @@ def send_held() -> None:
     with a queue's restart); a delivery sent meanwhile is found sent and skipped."""
     for delivery_id in held_due():
         deliver(delivery_id)
+
+
+def remind_expiring_now(now: datetime | None = None) -> list[int]:
+    """Tell each consultant of their reservations whose hold ends within the lead time; the deliveries to send."""
+    pending = reminders.store(reminders.expiring(now))
+    for delivery_id in pending:
+        deliver(delivery_id)
+    return pending
+
+
+@db_periodic_task(crontab(minute="7"))
+def remind_expiring() -> None:
+    """Hourly: a hold entering the lead time is told within the hour (once: its timer names the event)."""
+    remind_expiring_now()

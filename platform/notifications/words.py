@@ -24,4 +24,19 @@ def title(kind: str, params: dict) -> str:
         if params.get("decision") == "reject":
             return _("“%(task)s” of %(reference)s was rejected") % {"task": task, "reference": ref}
         return _("“%(task)s” of %(reference)s was approved") % {"task": task, "reference": ref}
+    if kind == Kind.RESERVATION_EXPIRING:
+        return _("Reservation %(reference)s expires at %(when)s") % {"reference": ref, "when": _when(params)}
     return ref
+
+
+def _when(params: dict) -> str:
+    """The moment in params ("due_at", ISO) in the project's zone ("zone"), with the zone named."""
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from kernel.zones import local_text
+
+    try:
+        return local_text(datetime.fromisoformat(params["due_at"]), ZoneInfo(params["zone"]))
+    except (KeyError, ValueError):
+        return ""

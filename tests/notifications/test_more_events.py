@@ -1,4 +1,6 @@
 """More events: an approval decided, a reservation about to expire, follow-ups due today."""
+from datetime import timedelta
+
 import pytest
 from django.core import mail
 from django.db import transaction
@@ -7,6 +9,7 @@ from django.utils import translation
 from engine import versions
 from engine.models import Task
 from engine.runtime import approvals, records, transitions
+from kernel.zones import zone_name
 from notifications.models import Kind, Notification
 from notifications.tasks import notify_now
 from notifications.words import title
@@ -114,3 +117,61 @@ def test_a_rolled_back_decision_tells_nobody(published, django_capture_on_commit
                 raise RuntimeError("the step fails after the vote")
     notify_now(record.pk)
     assert _decided() == []
+
+
+# --- a reservation about to expire -------------------------------------------------------------
+
+def _ready(p):
+    """A record whose hold timer runs (the test flow's `ready` lapses after 3 days, as a reservation's hold)."""
+    record = _submitted(p)
+    approvals.vote(p["director"], _slot(record, "project_director").pk, "approve")
+    approvals.vote(p["fin"], _slot(record, "finance").pk, "approve")
+    return record
+
+
+@pytest.fixture
+def holds(published, settings):
+    settings.NOTIFICATION_EXPIRING_FLOWS = ("discount",)
+    settings.NOTIFICATION_EXPIRY_LEAD_HOURS = 24
+    return published
+
+
+def test_a_hold_entering_the_lead_time_tells_its_consultant_once_however_often_the_sweep_runs(holds):
+    from engine.models import Timer
+    from notifications.tasks import remind_expiring_now
+
+    p = holds
+    record = _ready(p)
+    timer = Timer.objects.get(record=record, status="pending", kind="fire")
+    mail.outbox.clear()
+
+    assert remind_expiring_now(timer.due_at - timedelta(hours=30)) == []  # not yet within 24 hours
+    assert not Notification.objects.filter(kind=Kind.RESERVATION_EXPIRING).exists()
+    remind_expiring_now(timer.due_at - timedelta(hours=10))
+    remind_expiring_now(timer.due_at - timedelta(hours=9))
+
+    told = Notification.objects.get(kind=Kind.RESERVATION_EXPIRING)
+    assert told.recipient == p["consultant"] and told.record_id == record.pk
+    assert told.event_key == f"timer:{timer.pk}:expiring"
+    assert [m.to for m in mail.outbox] == [["consultant@example.com"]]
+    local = timer.due_at.astimezone(p["p1"].zone)
+    with translation.override("zh-hans"):
+        assert title(told.kind, told.params) == (
+            f"小订 {record.reference} 将于 {local.year}年{local.month}月{local.day}日 {local:%H:%M}"
+            f"（{zone_name(p['p1'].zone, 'zh')}） 到期")
+    with translation.override("en"):
+        assert title(told.kind, told.params).startswith(f"Reservation {record.reference} expires at {local:%Y-%m-%d}")
+
+
+def test_a_hold_of_another_flow_or_already_ended_tells_nobody(holds, settings):
+    from engine.models import Timer
+    from notifications.tasks import remind_expiring_now
+
+    p = holds
+    record = _ready(p)
+    timer = Timer.objects.get(record=record, status="pending", kind="fire")
+    settings.NOTIFICATION_EXPIRING_FLOWS = ("reservation",)
+    remind_expiring_now(timer.due_at - timedelta(hours=1))
+    settings.NOTIFICATION_EXPIRING_FLOWS = ("discount",)
+    remind_expiring_now(timer.due_at + timedelta(minutes=1))  # past: the timer's own step tells what happened
+    assert not Notification.objects.filter(kind=Kind.RESERVATION_EXPIRING).exists()

@@ -11,8 +11,10 @@ URL = "/notifications/settings/"
 
 def _defaults_posted(**extra) -> dict:
     # what the page posts when nothing is changed: the defaults ticked
-    data = {"email__task_assigned": "on", "email__task_escalated": "on", "sms__task_escalated": "on",
-            "email__sent_back": "on", "quiet_from": "", "quiet_until": "", "language": ""}
+    from notifications.emitting import EXTRA_CHANNELS
+
+    data = {f"{channel}__{kind}": "on" for kind, channels in EXTRA_CHANNELS.items() for channel in channels}
+    data.update({"quiet_from": "", "quiet_until": "", "language": ""})
     data.update(extra)
     return data
 
