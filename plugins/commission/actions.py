@@ -1,8 +1,7 @@
 """The commission actions flows call: `commission.accrue`, `commission.release`, `commission.claw_back`."""
 from __future__ import annotations
 
-from extensions.api import ActionSpec, InvalidArgument, ParamKind, ParamSpec, int_of
-from kernel.money import to_money
+from extensions.api import ActionSpec, InvalidArgument, ParamKind, ParamSpec, int_of, to_money
 
 from . import ledger
 

@@ -26,12 +26,17 @@ from decimal import Decimal
 
 from django.db import transaction
 
-from extensions import deal_rules
-from extensions.api import decimal_text, fen, local_date, rules_for
-from extensions.models import RuleRevision
-from extensions.rulesets import rules_of_revision
-from kernel.locking import locked_row
-from kernel.payments import net_collections
+from extensions.api import (
+    RuleRevision,
+    deal_rules,
+    decimal_text,
+    fen,
+    local_date,
+    locked_row,
+    net_collections,
+    rules_for,
+    rules_of_revision,
+)
 
 from .errors import ClawbackOutstanding, DealCancelled, UnknownChannel
 from .lifecycle import EntryLifecycle

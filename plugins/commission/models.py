@@ -13,7 +13,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from kernel.money import MONEY_COLUMN
+from extensions.api import MONEY_COLUMN
 
 
 class BeneficiaryKind(models.TextChoices):

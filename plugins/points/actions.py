@@ -12,10 +12,18 @@ whoever earned them; a deal that earned nothing has nothing to reverse.
 """
 from __future__ import annotations
 
-from extensions.api import ActionSpec, InvalidArgument, ParamKind, ParamSpec, int_of, money_text, rules_for
-from kernel.errors import CustomerNotFound
-from kernel.models import Customer
-from kernel.money import to_money
+from extensions.api import (
+    ActionSpec,
+    Customer,
+    CustomerNotFound,
+    InvalidArgument,
+    ParamKind,
+    ParamSpec,
+    int_of,
+    money_text,
+    rules_for,
+    to_money,
+)
 
 from . import ledger
 from .earning import purchase_points

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from kernel.admin import ReadOnlyAdmin
+from extensions.api import ReadOnlyAdmin
 
 from .models import PointsAccount, PointsEntry, PointsLot
 

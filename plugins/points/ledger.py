@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 
 from django.db import IntegrityError, transaction
 
-from kernel.locking import locked_row
+from extensions.api import locked_row
 
 from .earning import LotBalance, Overdraw, allocate, due_to_expire, level_for
 from .errors import BelowRedemptionMinimum, PointsInsufficient

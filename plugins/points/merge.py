@@ -15,9 +15,7 @@ from datetime import datetime
 
 from django.db.models import Sum
 
-from extensions.errors import RulesMissing
-from extensions.rulesets import rules_for
-from kernel.errors import MergePointsConflict
+from extensions.api import MergePointsConflict, RulesMissing, rules_for
 
 from .earning import level_for
 from .models import PointsAccount, PointsEntry, PointsLot

@@ -7,8 +7,7 @@ from decimal import Decimal
 from pathlib import Path
 from types import MappingProxyType
 
-from extensions.api import Problem, duplicate_codes, rule_problem
-from kernel.schemas import cached_schema
+from extensions.api import Problem, cached_schema, duplicate_codes, rule_problem
 
 from .earning import Level
 

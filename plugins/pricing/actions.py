@@ -12,13 +12,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from decimal import Decimal
 
-from extensions import deal_rules
 from extensions.api import (
     ActionSpec,
     InvalidArgument,
     ParamKind,
     ParamSpec,
     PluginError,
+    RulesMissing,
+    Unit,
+    UnitNotFound,
+    deal_rules,
     decimal_of,
     decimal_text,
     int_of,
@@ -26,9 +29,6 @@ from extensions.api import (
     money_text,
     rules_for,
 )
-from extensions.errors import RulesMissing
-from kernel.errors import UnitNotFound
-from kernel.models import Unit
 
 from . import errors
 from .area_settlement import settle

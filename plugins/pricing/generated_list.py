@@ -8,8 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
-from extensions.api import rules_for
-from kernel.models import Unit
+from extensions.api import Unit, rules_for
 
 from .actions import unit_facts
 from .price_list import PriceLine, price_line

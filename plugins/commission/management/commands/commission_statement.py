@@ -5,8 +5,7 @@ import re
 
 from django.core.management.base import BaseCommand, CommandError
 
-from extensions.api import money_text
-from kernel.models import Project
+from extensions.api import Project, money_text
 from plugins.commission.models import BeneficiaryKind
 from plugins.commission.statement import statement
 

@@ -5,8 +5,7 @@ import csv
 
 from django.core.management.base import BaseCommand, CommandError
 
-from extensions.api import PluginError, decimal_text, money_text
-from kernel.models import Project
+from extensions.api import PluginError, Project, decimal_text, money_text
 from plugins.pricing.generated_list import generated_price_list
 from plugins.pricing.price_list import NoBasePrice
 
