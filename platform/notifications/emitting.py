@@ -45,6 +45,7 @@ EXTRA_CHANNELS: dict[str, tuple[str, ...]] = {
     Kind.SENT_BACK: ("email",),
     Kind.APPROVAL_DECIDED: ("email",),
     Kind.RESERVATION_EXPIRING: ("email",),
+    Kind.FOLLOW_UPS_DUE: (),  # a count each morning: the bell, not a mail every day
 }
 
 

@@ -14,6 +14,7 @@ class Kind(models.TextChoices):
     SENT_BACK = "sent_back", _("my record sent back")
     APPROVAL_DECIDED = "approval_decided", _("approval of my record decided")
     RESERVATION_EXPIRING = "reservation_expiring", _("my reservation about to expire")
+    FOLLOW_UPS_DUE = "follow_ups_due", _("my follow-ups due today")
 
 
 class Notification(models.Model):

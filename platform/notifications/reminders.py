@@ -62,3 +62,40 @@ def expiring(now: datetime | None = None, flows: Iterable[str] | None = None) ->
                     "params": {"reference": record.reference, "due_at": timer.due_at.isoformat(),
                                "zone": record.project.zone.key}})
     return out
+
+
+def follow_up_hour() -> int:
+    """The local hour at which each consultant hears of the day's follow-ups (NOTIFICATION_FOLLOW_UP_HOUR, default 8)."""
+    return int(getattr(settings, "NOTIFICATION_FOLLOW_UP_HOUR", 8))
+
+
+def follow_ups_due(now: datetime | None = None) -> list[dict]:
+    """For each project where it is now the morning hour: each consultant's count of follow-ups due today.
+
+    "Due today" is the customer's planned next follow-up (CustomerRegistration.next_follow_up_on,
+    which the last follow-up logged sets) on the project's local date; overdue ones are on the
+    customer list already and not counted again each morning. One notification per consultant,
+    project and day. Two queries: the projects, the counts.
+    """
+    from django.db.models import Count, Q
+
+    from kernel.models import CustomerRegistration, Project
+
+    now = now or timezone.now()
+    days = {p.pk: (p, now.astimezone(p.zone).date()) for p in Project.objects.all()
+            if now.astimezone(p.zone).hour == follow_up_hour()}
+    if not days:
+        return []
+    due = Q()
+    for pk, (_project, day) in days.items():
+        due |= Q(project_id=pk, next_follow_up_on=day)
+    counts = (CustomerRegistration.objects.filter(due, consultant__is_active=True)
+              .values("project_id", "consultant_id").annotate(n=Count("pk")).order_by("project_id", "consultant_id"))
+    out = []
+    for row in counts:
+        project, day = days[row["project_id"]]
+        out.append({"kind": Kind.FOLLOW_UPS_DUE, "recipient_id": row["consultant_id"], "project_id": project.pk,
+                    "record_id": None, "link": reverse("web:customer-list", args=[project.code]),
+                    "event_key": f"follow-ups:{project.pk}:{day.isoformat()}",
+                    "params": {"count": row["n"], "project": project.name, "day": day.isoformat()}})
+    return out

@@ -110,3 +110,17 @@ def remind_expiring_now(now: datetime | None = None) -> list[int]:
 def remind_expiring() -> None:
     """Hourly: a hold entering the lead time is told within the hour (once: its timer names the event)."""
     remind_expiring_now()
+
+
+def remind_follow_ups_now(now: datetime | None = None) -> list[int]:
+    """Tell each consultant, where it is the morning hour, how many follow-ups are due today."""
+    pending = reminders.store(reminders.follow_ups_due(now))
+    for delivery_id in pending:
+        deliver(delivery_id)
+    return pending
+
+
+@db_periodic_task(crontab(minute="2"))
+def remind_follow_ups() -> None:
+    """Hourly, so each project's own morning comes in its zone; the date in the event key keeps it once a day."""
+    remind_follow_ups_now()

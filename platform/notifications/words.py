@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from .models import Kind
 
@@ -26,6 +27,11 @@ def title(kind: str, params: dict) -> str:
         return _("“%(task)s” of %(reference)s was approved") % {"task": task, "reference": ref}
     if kind == Kind.RESERVATION_EXPIRING:
         return _("Reservation %(reference)s expires at %(when)s") % {"reference": ref, "when": _when(params)}
+    if kind == Kind.FOLLOW_UPS_DUE:
+        count = int(params.get("count", 0))
+        return ngettext("%(count)d follow-up due today in %(project)s",
+                        "%(count)d follow-ups due today in %(project)s", count) % {
+            "count": count, "project": params.get("project", "")}
     return ref
 
 

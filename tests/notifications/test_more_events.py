@@ -4,6 +4,8 @@ from datetime import timedelta
 import pytest
 from django.core import mail
 from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
 from django.utils import translation
 
 from engine import versions
@@ -175,3 +177,60 @@ def test_a_hold_of_another_flow_or_already_ended_tells_nobody(holds, settings):
     settings.NOTIFICATION_EXPIRING_FLOWS = ("discount",)
     remind_expiring_now(timer.due_at + timedelta(minutes=1))  # past: the timer's own step tells what happened
     assert not Notification.objects.filter(kind=Kind.RESERVATION_EXPIRING).exists()
+
+
+# --- follow-ups due today ------------------------------------------------------------------------
+
+def _registered(p, consultant, n, on):
+    from kernel.models import Customer, CustomerRegistration
+
+    for i in range(n):
+        customer = Customer.objects.create(name=f"客户{consultant.username}{i}", phone=f"+86139{consultant.pk:04d}{i:04d}")
+        CustomerRegistration.objects.create(project=p["p1"], customer=customer, consultant=consultant,
+                                            registered_at=timezone.now(), protected_until=timezone.now()
+                                            + timedelta(days=30), next_follow_up_on=on)
+
+
+def test_each_consultant_hears_of_todays_follow_ups_once_in_the_projects_morning(people):
+    from datetime import datetime
+
+    from notifications.tasks import remind_follow_ups_now
+
+    p = people
+    zone = p["p1"].zone
+    morning = datetime(2026, 12, 3, 8, 2, tzinfo=zone)
+    today = morning.date()
+    _registered(p, p["consultant"], 2, today)
+    _registered(p, p["consultant2"], 1, today + timedelta(days=1))  # tomorrow: not today's
+
+    remind_follow_ups_now(morning - timedelta(hours=1))  # 07:02: not yet
+    assert not Notification.objects.filter(kind=Kind.FOLLOW_UPS_DUE).exists()
+    remind_follow_ups_now(morning)
+    remind_follow_ups_now(morning)  # a second consumer, or the job run twice
+    remind_follow_ups_now(morning + timedelta(days=1, hours=2))  # another hour of another day: not the morning
+
+    told = Notification.objects.get(kind=Kind.FOLLOW_UPS_DUE)
+    assert told.recipient == p["consultant"] and told.record_id is None
+    assert told.event_key == f"follow-ups:{p['p1'].pk}:{today.isoformat()}"
+    assert told.link == reverse("web:customer-list", args=[p["p1"].code])
+    with translation.override("zh-hans"):
+        assert title(told.kind, told.params) == f"{p['p1'].name} 今日待跟进 2 位客户"
+    with translation.override("en"):
+        assert title(told.kind, told.params) == f"2 follow-ups due today in {p['p1'].name}"
+    assert not mail.outbox  # the bell only, by default
+
+
+def test_the_list_of_notifications_shows_a_reminder_without_a_record(client, people):
+    from datetime import datetime
+
+    from notifications.tasks import remind_follow_ups_now
+
+    p = people
+    morning = datetime(2026, 12, 3, 8, 2, tzinfo=p["p1"].zone)
+    _registered(p, p["consultant"], 1, morning.date())
+    remind_follow_ups_now(morning)
+    client.force_login(p["consultant"])
+
+    page = client.get(reverse("web:notifications"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+
+    assert f"1 follow-up due today in {p['p1'].name}" in page
