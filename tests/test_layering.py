@@ -13,7 +13,7 @@ def test_import_contracts_hold():
     )
 
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "Contracts: 5 kept, 0 broken." in result.stdout
+    assert "Contracts: 6 kept, 0 broken." in result.stdout
 
 
 def test_the_host_importing_a_plugin_breaks_a_contract(tmp_path):
