@@ -234,3 +234,20 @@ def test_the_list_of_notifications_shows_a_reminder_without_a_record(client, peo
     page = client.get(reverse("web:notifications"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
 
     assert f"1 follow-up due today in {p['p1'].name}" in page
+
+
+def test_the_settings_page_offers_the_new_kinds_in_both_languages(client, people):
+    client.force_login(people["consultant"])
+    url = reverse("web:notification-settings")
+
+    zh = client.get(url, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    en = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+
+    for words in ("我的记录审批有了结果", "我的小订即将到期", "我的今日待跟进"):
+        assert words in zh
+    for words in ("approval of my record decided", "my reservation about to expire", "my follow-ups due today"):
+        assert words in en.lower()
+    # the defaults ticked: an email of a decision and of a hold ending; the bell only for the morning count
+    assert 'name="email__approval_decided" id="id_email__approval_decided" checked>' in en
+    assert 'name="email__reservation_expiring" id="id_email__reservation_expiring" checked>' in en
+    assert 'name="email__follow_ups_due" id="id_email__follow_ups_due">' in en
