@@ -1,9 +1,8 @@
 """A notification's words, in the reader's language (made at read time from kind and params)."""
 from __future__ import annotations
 
-from django.utils.translation import get_language
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
 from .models import Kind
 
