@@ -159,7 +159,7 @@ def test_a_hold_entering_the_lead_time_tells_its_consultant_once_however_often_t
     with translation.override("zh-hans"):
         assert title(told.kind, told.params) == (
             f"小订 {record.reference} 将于 {local.year}年{local.month}月{local.day}日 {local:%H:%M}"
-            f"（{zone_name(p['p1'].zone, 'zh')}） 到期")
+            f"（{zone_name(p['p1'].zone, 'zh')}）到期")
     with translation.override("en"):
         assert title(told.kind, told.params).startswith(f"Reservation {record.reference} expires at {local:%Y-%m-%d}")
 
