@@ -198,6 +198,11 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "noreply@localhost")
 # the address links in emails start with; the SMS/WeChat backend a client's plugin provides
 NOTIFICATION_SITE_URL = os.environ.get("PLATFORM_SITE_URL", "http://localhost:8000")
 NOTIFICATION_SMS_BACKEND = os.environ.get("NOTIFICATION_SMS_BACKEND", "notifications.channels.LoggingSms")
+# reminders (notifications.reminders): how long before a hold ends its consultant is told, of which flows,
+# and the local hour the day's follow-ups are announced
+NOTIFICATION_EXPIRY_LEAD_HOURS = int(os.environ.get("NOTIFICATION_EXPIRY_LEAD_HOURS", "24"))
+NOTIFICATION_EXPIRING_FLOWS = ("reservation",)
+NOTIFICATION_FOLLOW_UP_HOUR = int(os.environ.get("NOTIFICATION_FOLLOW_UP_HOUR", "8"))
 # webhooks to loopback and private networks (refused by default: SSRF; docs/api.md): on-premise installs only
 WEBHOOK_ALLOW_PRIVATE_TARGETS = os.environ.get("PLATFORM_WEBHOOK_ALLOW_PRIVATE_TARGETS") == "1"
 LOGIN_REDIRECT_URL = "web:inbox"
