@@ -25,6 +25,7 @@ SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "bench-only-not-secret")
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # thousands of users, fast logins
 HUEY = {**HUEY, "immediate": True}  # noqa: F405 - no consumer runs during a benchmark
 LOGGING = {"version": 1, "disable_existing_loggers": False}
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"  # the mails notifications send, kept in memory
 
 _db = DATABASES["default"]
 if _db["ENGINE"].endswith("sqlite3"):

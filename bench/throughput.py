@@ -94,7 +94,8 @@ class World:
         self.users = {}
         for username, role in [("consultant", "sales_consultant"), ("manager", "sales_manager"),
                                ("director", "project_director"), ("fin", "finance")]:
-            user = User.objects.create_user(username, password="x")
+            # an address, so the notifications a step causes are delivered as on a real site
+            user = User.objects.create_user(username, password="x", email=f"{username}@bench.invalid")
             Membership.objects.create(user=user, project=self.project, role=role)
             self.users[username] = user
         publish(self.project, "bench_deal")

@@ -8,7 +8,8 @@ from django.utils import timezone
 
 from api.models import DeliveryStatus, WebhookDelivery, WebhookSubscription
 from kernel import events
-from tests.browser.conftest import browser, log_in  # noqa: F401  (the browser fixture)
+from tests.browser.conftest import log_in
+from tests.flows.conftest import world  # noqa: F401  (the fixture)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
