@@ -29,13 +29,16 @@ log = logging.getLogger(__name__)
 # approval's deciding vote makes (approvals.vote: a transition entry whose details name the
 # approval): who started the record learns the outcome.
 _WORK_EVENTS = frozenset({events.TASK_CREATED, events.TASK_ASSIGNED, events.TASK_ESCALATED, events.RECORD_MOVED})
-_SILENT_ENTRIES = {events.TASK_ASSIGNED: frozenset({"claim"})}
-_ONLY_ENTRIES = {events.RECORD_MOVED: frozenset({"send_back"})}
 
 
-def _decides_approval(kind: str, body: Mapping[str, Any]) -> bool:
-    return (kind == events.RECORD_MOVED and body.get("entry") == "transition"
-            and "approval" in (body.get("details") or {}))
+def _may_tell_someone(kind: str, body: Mapping[str, Any]) -> bool:
+    """Whether the event can imply a notification; `entry` is the history entry's kind it comes from."""
+    entry = body.get("entry")
+    if kind == events.TASK_ASSIGNED:
+        return entry != "claim"
+    if kind == events.RECORD_MOVED:
+        return entry == "send_back" or (entry == "transition" and "approval" in (body.get("details") or {}))
+    return True
 
 # which channels besides the product itself each event goes to (per-user preferences: a later piece)
 EXTRA_CHANNELS: dict[str, tuple[str, ...]] = {
@@ -53,9 +56,7 @@ def on_event(project_id: int, kind: str, payload: Callable[[], Mapping[str, Any]
     if kind not in _WORK_EVENTS:
         return
     body = payload()
-    entry = body.get("entry")  # the history entry's kind, for the events a history entry emits
-    if entry in _SILENT_ENTRIES.get(kind, ()) or (kind in _ONLY_ENTRIES and entry not in _ONLY_ENTRIES[kind]
-                                                  and not _decides_approval(kind, body)):
+    if not _may_tell_someone(kind, body):
         return
     record_id = body["record"]["id"]
     connection = transaction.get_connection()
