@@ -404,6 +404,39 @@ def save_overrides(project: Project, flow: str, overrides: object, text: str | N
     return []
 
 
+def edit_overrides(project: Project, flow: str, change: Callable[[str | None, object], str]) -> tuple[list[Problem], str]:
+    """Change the stored overrides' text with `change(text, data)` and save it if the result validates.
+
+    The structured editor's edits go through here: read, change and save happen under
+    the binding's lock, so two admins editing at once each edit what the other saved.
+    Returns (problems, the new text); with problems nothing is saved.
+    """
+    with transaction.atomic():
+        binding = _lock_binding(project, flow)
+        text = change(binding.overrides_text, binding.overrides)
+        loaded = load_yaml(text, "overrides")
+        if loaded.problems:
+            return list(loaded.problems), text
+        data = loaded.data if loaded.data is not None else {}
+        _, problems = check_overrides(project, flow, data)
+        if problems:
+            transaction.set_rollback(True)
+            return problems, text
+        binding.overrides = data
+        binding.overrides_text = text if text.strip() else None
+        binding.save(update_fields=["overrides", "overrides_text", "updated_at"])
+    return [], text
+
+
+def saved_effective(project: Project, flow: str) -> tuple[object, FlowDefinition | None, list[Problem]]:
+    """The flow as saved (template + stored overrides, not yet published): (document, definition, problems)."""
+    try:
+        document, _, definition = _build_effective(project, flow, stored_overrides(project, flow))
+    except DefinitionError as exc:
+        return None, None, list(exc.problems)
+    return document, definition, []
+
+
 def next_number(project: Project, flow: str) -> int:
     """The number the flow's next publish or rollback will get."""
     last = FlowVersion.objects.filter(project=project, flow=flow).order_by("-number").values_list("number", flat=True)

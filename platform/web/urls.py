@@ -26,6 +26,7 @@ from .views import (
     start,
     studio,
     studio_documents,
+    studio_editor,  # the structured editor: a flow changed with forms, over the same overrides
     studio_migrate,  # moving running records to the published version
     units,
 )
@@ -130,6 +131,7 @@ urlpatterns = [
     path("studio/<slug:project>/documents/new/", studio_documents.new_document, name="studio-document-new"),
     path("studio/<slug:project>/documents/<slug:name>/", studio_documents.document_page, name="studio-document"),
     path("studio/<slug:project>/<slug:flow>/", studio.studio_flow, name="studio-flow"),
+    path("studio/<slug:project>/<slug:flow>/edit/", studio_editor.editor, name="studio-editor"),
     path("studio/<slug:project>/<slug:flow>/publish/", studio.publish, name="studio-publish"),
     path("studio/<slug:project>/<slug:flow>/rollback/<int:number>/", studio.rollback, name="studio-rollback"),
     path("studio/<slug:project>/<slug:flow>/migrate/", studio_migrate.migrate_page, name="studio-migrate"),

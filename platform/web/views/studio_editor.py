@@ -1,0 +1,248 @@
+"""The structured editor: a flow's states, steps, tasks, timers and fields by title, each changed with a form.
+
+Every edit is written into the same overrides the YAML view shows (comments kept),
+checked as a whole flow before it is saved, and followed by the diff against the
+published version; publishing stays a separate, confirmed step. Project admins only.
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponseBadRequest
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from definitions.durations import UNIT_WORDS, DurationRef
+from definitions.render import mermaid
+from definitions.roles import STANDARD_ROLES, role_title_map
+from engine import override_edits as ops
+from engine import versions
+from kernel.models import Project
+
+from . import studio_editor_forms as f
+from .common import administered_project, lang, text
+from .studio import flow_title, project_templates
+
+# roles no step of a sales office is given: the platform's own
+_NOT_OFFERED = {"platform_admin", "implementer"}
+
+
+def _role_choices(definition) -> list[tuple[str, str]]:
+    titles = role_title_map(lang(), definition.roles)
+    names = [r.name for r in STANDARD_ROLES if r.name not in _NOT_OFFERED] + [r.name for r in definition.roles]
+    return [(n, titles[n]) for n in names]
+
+
+def _words_roles(names, titles: Mapping[str, str]) -> str:
+    return ("、" if lang().startswith("zh") else ", ").join(titles.get(n, n) for n in names)
+
+
+def _words_after(after) -> str:
+    if isinstance(after, DurationRef):
+        return after.describe(lang())
+    parts = ops.duration_parts(after)
+    if parts is None:
+        return ""
+    amount, unit = parts
+    en, zh = UNIT_WORDS[unit]
+    return f"{amount} {zh}" if lang().startswith("zh") else f"{amount} {en}"
+
+
+def _require_words(require) -> str:
+    if require == "any":
+        return _("one approval is enough")
+    if require == "all" or require is None:
+        return _("everyone asked must approve")
+    return _("%(n)s approvals needed") % {"n": require}
+
+
+def _field_title(spec: Mapping, name: str) -> str:
+    return (spec.get("x-title-zh") if lang().startswith("zh") else spec.get("title")) or spec.get("title") or name
+
+
+def _duration_initial(after) -> dict:
+    parts = ops.duration_parts(after) if after is not None else None
+    return {"after_amount": parts[0], "after_unit": parts[1]} if parts else {}
+
+
+class Outline:
+    """The flow as the page shows it, with a form per thing it can change; `bound` is the form just posted."""
+
+    def __init__(self, definition, bound: tuple[str, f.EditForm] | None = None):
+        self.definition = definition
+        self.roles = _role_choices(definition)
+        self.titles = dict(self.roles) | role_title_map(lang(), definition.roles)
+        self.bound = bound
+        state_titles = {s.name: text(s.title, s.name) for s in definition.states}
+        self.step_titles = {t.name: text(t.title, t.name) for t in definition.transitions}
+        properties = definition.entity.schema.get("properties", {})
+        self.field_titles = {n: _field_title(spec, n) for n, spec in properties.items()}
+        self.people_steps = [(t.name, self.step_titles[t.name]) for t in definition.transitions if t.roles]
+        self.flow_form = self.form("title-flow", f.TitleForm, "flow", [],
+                                   initial={"zh": definition.title.zh, "en": definition.title.en})
+        self.new_field_form = self.form("field-new", f.NewFieldForm, self.people_steps)
+        self.states = [self._state(s, state_titles) for s in definition.states]
+        self.fields = [{"title": self.field_titles[n], "kind": _kind_words(spec)} for n, spec in properties.items()]
+
+    def form(self, key: str, cls, *args, initial=None) -> f.EditForm:
+        """The form for `key`: the one just posted (with its errors) or a fresh one with the current values."""
+        if self.bound is not None and self.bound[0] == key:
+            return self.bound[1]
+        made = cls(*args, prefix=key, initial=initial or {})
+        made.editor_args = args  # so a POST of this form rebuilds it with the same choices
+        return made
+
+    def _state(self, state, state_titles) -> dict:
+        d = self.definition
+        leaving = [t for t in d.transitions if state.name in t.sources]
+        steps = [(t.name, self.step_titles[t.name]) for t in leaving if t.to != state.name or t.branches]
+        row = {
+            "name": state.name, "title": state_titles[state.name], "final": state.final,
+            "owners": _words_roles(state.owners, self.titles),
+            "deadline": self._deadline(state.deadline),
+            "title_form": self.form(f"title-state-{state.name}", f.TitleForm, "state", [state.name],
+                                    initial={"zh": state.title.zh, "en": state.title.en}),
+            "tasks": [self._task(state, task, steps) for task in state.tasks],
+            "timers": [self._timer(t, state_titles) for t in d.timers if t.state == state.name],
+            "steps": [self._step(t, state_titles) for t in leaving],
+        }
+        if not state.final:
+            row["deadline_form"] = self.form(
+                f"deadline-{state.name}", f.DeadlineForm, state.name, None, self.roles,
+                initial=_duration_initial(state.deadline.after if state.deadline else None)
+                | {"escalate_to": list(state.deadline.escalate_to) if state.deadline else []})
+            if len(steps) >= 2:
+                row["approval_form"] = self.form(f"approval-{state.name}", f.ApprovalForm, state.name, None,
+                                                 self.roles, steps)
+        return row
+
+    def _deadline(self, deadline) -> str:
+        if deadline is None:
+            return ""
+        said = _words_after(deadline.after)
+        if deadline.escalate_to:
+            said += _(", then %(roles)s are told") % {"roles": _words_roles(deadline.escalate_to, self.titles)}
+        return said
+
+    def _task(self, state, task, steps) -> dict:
+        row = {"name": task.name, "title": text(task.title, task.name), "approval": task.kind == "approval",
+               "roles": _words_roles(task.roles, self.titles), "deadline": self._deadline(task.deadline),
+               "title_form": self.form(f"title-task-{task.name}", f.TitleForm, "task", [state.name, task.name],
+                                       initial={"zh": task.title.zh, "en": task.title.en} if task.title else {})}
+        if task.kind == "approval":
+            row["require"] = _require_words(task.require)
+            row["outcomes"] = _("approved: %(a)s; rejected: %(r)s") % {
+                "a": self.step_titles.get(task.approved or "", ""), "r": self.step_titles.get(task.rejected or "", "")}
+            if len(steps) >= 2:
+                counted = isinstance(task.require, int)
+                row["approval_form"] = self.form(
+                    f"approval-{task.name}", f.ApprovalForm, state.name, task.name, self.roles, steps,
+                    initial={"zh": task.title.zh if task.title else "", "en": task.title.en if task.title else "",
+                             "roles": list(task.roles), "require": "count" if counted else (task.require or "all"),
+                             "require_count": task.require if counted else None,
+                             "approved": task.approved, "rejected": task.rejected})
+        return row
+
+    def _timer(self, timer, state_titles) -> dict:
+        escalates = not timer.fire
+        does = (_("tell %(roles)s") % {"roles": _words_roles(timer.escalate_to, self.titles)} if escalates
+                else _("take the step %(step)s") % {"step": self.step_titles.get(timer.fire or "", "")})
+        return {"name": timer.name, "after": _words_after(timer.after), "does": does,
+                "form": self.form(f"timer-{timer.name}", f.TimerForm, timer.name, escalates, self.roles,
+                                  initial=_duration_initial(timer.after) | {"escalate_to": list(timer.escalate_to)})}
+
+    def _step(self, t, state_titles) -> dict:
+        targets = [state_titles.get(b.state, b.state) for b in t.targets]
+        asked = set(t.form.fields) if t.form else set()
+        row = {"name": t.name, "title": self.step_titles[t.name], "to": " / ".join(targets),
+               "roles": _words_roles(t.roles, self.titles),
+               "fields": [self.field_titles.get(n, n) for n in (t.form.fields if t.form else ())],
+               "title_form": self.form(f"title-step-{t.name}", f.TitleForm, "transition", [t.name],
+                                       initial={"zh": t.title.zh, "en": t.title.en} if t.title else {})}
+        if t.roles:  # a step only a timer or an approval takes has nobody to choose
+            row["roles_form"] = self.form(f"roles-{t.name}", f.StepRolesForm, t.name, self.roles,
+                                          initial={"roles": list(t.roles)})
+            missing = [(n, title) for n, title in self.field_titles.items() if n not in asked]
+            if missing:
+                row["form_field_form"] = self.form(f"formfield-{t.name}", f.FormFieldForm, t.name, missing)
+        if not t.branches and t.to not in t.sources:
+            row["insert_form"] = self.form(f"insert-{t.name}", f.InsertStateForm, t.name, self.roles)
+        return row
+
+
+def _kind_words(spec: Mapping) -> str:
+    labels = dict(f.FIELD_KIND_CHOICES)
+    if "enum" in spec:
+        return str(labels["choice"])
+    kind = {"integer": "integer", "boolean": "boolean"}.get(spec.get("type", ""))
+    if kind is None:
+        kind = {"money": "money", "decimal": "decimal", "date": "date"}.get(spec.get("format", ""), "text")
+    return str(labels[kind])
+
+
+def _posted_form(outline_definition, key: str, post) -> f.EditForm | None:
+    """The form a POST names (`form` = its key), bound to the posted data; None for a key the flow has no form for."""
+    probe = Outline(outline_definition)
+    found = _find(probe, key)
+    if found is None:
+        return None
+    cls, args = found
+    return cls(*args, data=post, prefix=key)
+
+
+def _find(outline: Outline, key: str):
+    """(form class, its arguments) of the form `key` on the page, by reading the page's own forms."""
+    candidates = [outline.flow_form, outline.new_field_form]
+    for state in outline.states:
+        candidates += [state[k] for k in ("title_form", "deadline_form", "approval_form") if k in state]
+        for row in state["tasks"] + state["timers"] + state["steps"]:
+            candidates += [row[k] for k in ("title_form", "approval_form", "form", "roles_form",
+                                            "form_field_form", "insert_form") if k in row]
+    for form in candidates:
+        if form.prefix == key:
+            return type(form), form.editor_args
+    return None
+
+
+@login_required
+def editor(request, project: str, flow: str):
+    project_obj: Project = administered_project(request, project)
+    templates = project_templates(project_obj)
+    if flow not in templates:
+        raise Http404()
+    document, definition, problems = versions.saved_effective(project_obj, flow)
+    bound = None
+    status = 200
+    if request.method == "POST" and definition is not None:
+        key = request.POST.get("form", "")
+        form = _posted_form(definition, key, request.POST)
+        if form is None:
+            return HttpResponseBadRequest(_("This change is no longer possible: the flow changed. Reload the page."))
+        if form.is_valid():
+            try:
+                problems = ops.apply(project_obj, flow, form.edits(document))  # type: ignore[arg-type]  # a dict here
+            except LookupError:
+                return HttpResponseBadRequest(_("This change is no longer possible: the flow changed. "
+                                                "Reload the page."))
+            if not problems:
+                messages.success(request, _("Saved: %(what)s. The changes are below; publish them when ready.")
+                                 % {"what": form.what})
+                return redirect(reverse("web:studio-editor", args=[project, flow]) + "#changes")
+            for problem in problems:
+                form.add_error(None, problem.render(lang()))
+        bound = (key, form)
+        status = 400
+        document, definition, problems = versions.saved_effective(project_obj, flow)
+    current = versions.published_version(project_obj, flow)
+    changes = versions.diff_against_published(project_obj, flow, document) if document is not None else []
+    return render(request, "web/studio_editor.html", {
+        "project": project_obj, "flow": flow, "title": flow_title(flow, definition, project_obj, templates[flow]),
+        "current": current, "outline": Outline(definition, bound) if definition is not None else None,
+        "problems": [p.render(lang()) for p in problems], "changes": [c.render(lang()) for c in changes],
+        "diagram": mermaid(definition, lang()) if definition is not None else "",
+        "mermaid_js": settings.MERMAID_AVAILABLE,
+    }, status=status)
