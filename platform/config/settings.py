@@ -203,11 +203,17 @@ NOTIFICATION_SMS_BACKEND = os.environ.get("NOTIFICATION_SMS_BACKEND", "notificat
 NOTIFICATION_EXPIRY_LEAD_HOURS = int(os.environ.get("NOTIFICATION_EXPIRY_LEAD_HOURS", "24"))
 NOTIFICATION_EXPIRING_FLOWS = ("reservation",)
 NOTIFICATION_FOLLOW_UP_HOUR = int(os.environ.get("NOTIFICATION_FOLLOW_UP_HOUR", "8"))
+# payments due or overdue and customers' birthdays: told from this local hour of each project's day, a line
+# this many days before it falls due (0: on the day)
+NOTIFICATION_MORNING_HOUR = int(os.environ.get("NOTIFICATION_MORNING_HOUR", "8"))
+NOTIFICATION_PAYMENT_LEAD_DAYS = int(os.environ.get("NOTIFICATION_PAYMENT_LEAD_DAYS", "3"))
 # webhooks to loopback and private networks (refused by default: SSRF; docs/api.md): on-premise installs only
 WEBHOOK_ALLOW_PRIVATE_TARGETS = os.environ.get("PLATFORM_WEBHOOK_ALLOW_PRIVATE_TARGETS") == "1"
 LOGIN_REDIRECT_URL = "web:inbox"
 # A list longer than this is exported by a background job with a progress page (imports.export_jobs)
 EXPORT_INLINE_MAX_ROWS = int(os.environ.get("PLATFORM_EXPORT_INLINE_MAX_ROWS", "5000"))
+# An export job's file is deleted this many days after it was written (the job stays, saying so; imports.tasks)
+EXPORT_KEEP_DAYS = int(os.environ.get("PLATFORM_EXPORT_KEEP_DAYS", "7"))
 
 # Huey: SqliteHuey under var/ by default, Redis when REDIS_URL is set. Tasks run in
 # a consumer process, never inline, unless HUEY_IMMEDIATE=1 (used by the test suite).

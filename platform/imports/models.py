@@ -127,6 +127,7 @@ class ExportStatus(models.TextChoices):
     RUNNING = "running", _("being written")
     DONE = "done", _("ready to download")
     FAILED = "failed", _("failed")
+    EXPIRED = "expired", _("expired: the file was deleted")
 
 
 class ExportJob(models.Model):
@@ -134,7 +135,8 @@ class ExportJob(models.Model):
 
     The job keeps what the request knew: who asked (the phones are masked as they see them), the list and its
     filters (the query string of the list page), the language, so the file equals the inline export of the same
-    list. The file itself is written under VAR_DIR/exports; `path` is relative to VAR_DIR."""
+    list. The file itself is written under VAR_DIR/exports; `path` is relative to VAR_DIR. After EXPORT_KEEP_DAYS
+    the periodic clean-up (export_jobs.delete_old_files) deletes the file and the row stays, status `expired`."""
 
     kind = models.CharField(_("list"), max_length=20)  # a project list (exports.KINDS), "records" or "inbox"
     flow = models.CharField(_("flow"), max_length=100, blank=True)
@@ -153,15 +155,21 @@ class ExportJob(models.Model):
     rows_written = models.PositiveIntegerField(_("rows written"), default=0)
     file_name = models.CharField(_("file name"), max_length=200, blank=True)
     path = models.CharField(_("file"), max_length=300, blank=True)
+    size = models.PositiveBigIntegerField(_("file size"), null=True, blank=True,
+                                          help_text=_("In bytes, as written (kept after the file expires)."))
     error = models.TextField(_("error"), blank=True)
     started_at = models.DateTimeField(_("started at"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
     updated_at = models.DateTimeField(_("last progress"), default=timezone.now)
+    expired_at = models.DateTimeField(_("file deleted at"), null=True, blank=True,
+                                      help_text=_("When the periodic clean-up deleted the file (EXPORT_KEEP_DAYS)."))
 
     class Meta:
         verbose_name = _("export job")
         verbose_name_plural = _("export jobs")
         ordering = ["-created_at", "-pk"]
+        # a user's past exports, newest first (the "My exports" page)
+        indexes = [models.Index(fields=["created_by", "-created_at"], name="export_job_asker_idx")]
         constraints = [models.CheckConstraint(condition=models.Q(status__in=ExportStatus.values),
                                               name="export_job_status_known")]
 
@@ -170,7 +178,7 @@ class ExportJob(models.Model):
 
     @property
     def finished(self) -> bool:
-        return self.status in (ExportStatus.DONE, ExportStatus.FAILED)
+        return self.status in (ExportStatus.DONE, ExportStatus.FAILED, ExportStatus.EXPIRED)
 
     def interrupted(self, now=None) -> bool:
         """Being written and silent for `STALE_AFTER`: its process is gone (only a .part file was left behind)."""

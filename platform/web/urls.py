@@ -10,6 +10,7 @@ from .views import (
     dashboard_export,
     document_verify,  # a printed document's QR code: is the paper genuine and current
     dunning_panel,
+    exports_list,  # my past exports, run again (views/exports_list.py)
     front_desk,
     imports,  # spreadsheets in and out
     inbox,
@@ -117,6 +118,8 @@ urlpatterns = [
     path("projects/<slug:project>/records/<slug:flow>/export.<slug:ext>", imports.record_list_export,
          name="record-list-export"),
     path("inbox/export.<slug:ext>", imports.inbox_export, name="inbox-export"),
+    path("exports/", exports_list.my_exports, name="my-exports"),  # the user's past exports (views/exports_list.py)
+    path("exports/<int:job_id>/again/", exports_list.export_again, name="export-again"),
     path("exports/<int:job_id>/", imports.export_job_page, name="export-job"),
     path("exports/<int:job_id>/progress/", imports.export_job_progress, name="export-job-progress"),
     path("exports/<int:job_id>/file/", imports.export_job_file, name="export-job-file"),

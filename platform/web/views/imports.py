@@ -395,14 +395,20 @@ def _download(table, project: Project | None, stem: str, ext: str) -> HttpRespon
 def _queue(request, kind: str, project: Project | None, ext: str, total: int, title, file_name: str,
            flow: str = "") -> HttpResponse:
     """Record the job (with the list's filters, as the query string) and start it once committed."""
-    from ..tasks import run_export_job
-
     job = export_jobs.create(kind, request.user, project=project, params=request.GET.urlencode(), ext=ext,
                              total=total, title=str(title), file_name=file_name, flow=flow, language=lang())
-    transaction.on_commit(lambda: run_export_job(job.pk))
+    start_export_job(job)
     messages.success(request, gettext("The list has %(n)s rows: it is being written in the background and this page "
                                       "follows it.") % {"n": total})
     return redirect("web:export-job", job_id=job.pk)
+
+
+def start_export_job(job: ExportJob) -> None:
+    """Write the job's file once the request's transaction is committed (also a past export run again,
+    views/exports_list.py)."""
+    from ..tasks import run_export_job
+
+    transaction.on_commit(lambda: run_export_job(job.pk))
 
 
 def job_table(job: ExportJob) -> tuple[exports.Table, Project | None]:
@@ -434,11 +440,14 @@ def _export_context(job: ExportJob) -> dict:
     percent = 100 if job.status == ExportStatus.DONE else (min(99, int(100 * job.rows_written / total)) if total
                                                             else None)
     interrupted = job.interrupted()
+    expired = export_jobs.expired(job)  # deleted after EXPORT_KEEP_DAYS (views/exports_list.py)
     return {"job": job, "project": job.project, "percent": percent, "interrupted": interrupted,
-            "status_text": gettext("interrupted") if interrupted else job.get_status_display(),
+            "status_text": gettext("interrupted") if interrupted else (
+                ExportStatus.EXPIRED.label if expired else job.get_status_display()),
             "polling": not job.finished and not interrupted, "list_url": _list_url(job),
             "at_text": moment(job.created_at, zone), "zone": zone_name(zone, lang()),
-            "done": job.status == ExportStatus.DONE, "failed": job.status == ExportStatus.FAILED}
+            "done": job.status == ExportStatus.DONE and not expired, "failed": job.status == ExportStatus.FAILED,
+            "expired": expired, "keep_days": export_jobs.keep_days()}
 
 
 def _list_url(job: ExportJob) -> str:
@@ -469,6 +478,10 @@ def export_job_progress(request, job_id: int):
 @login_required
 def export_job_file(request, job_id: int):
     job = _export_job(request, job_id)
+    if export_jobs.expired(job):  # deleted after EXPORT_KEEP_DAYS: 410, saying so, with "run again"
+        from .export_words import expired_page
+
+        return expired_page(request, job)
     path = export_jobs.file_path(job)
     if job.status != ExportStatus.DONE or path is None or not path.exists():
         raise Http404()
