@@ -84,10 +84,10 @@ def test_the_list_shows_my_jobs_newest_first_with_the_list_and_filters_in_words(
     words = words_of(page)
     assert "我的导出" in words and "Far hills" not in words and "Li's units" not in words
     assert "待办 · New garden" in words
-    assert "视图：我的; 项目：New garden; 流程：预留/小订; 状态：保留中" in words
-    assert "预留/小订的记录 · New garden" in words and "状态：保留中; 仅进行中; 排序：最早在前" in words
+    assert "视图：我的；项目：New garden；流程：预留/小订；状态：保留中" in words
+    assert "预留/小订的记录 · New garden" in words and "状态：保留中；仅进行中；排序：最早在前" in words
     assert "客户 · New garden" in words
-    assert "搜索：张伟; 置业顾问：Li; 最近联系：7 天内; 只看跟进已超期的; 排序：最近联系在前" in words
+    assert "搜索：张伟；置业顾问：Li；最近联系：7 天内；只看跟进已超期的；排序：最近联系在前" in words
     assert "房源 · New garden" in words and "整个列表，无筛选" in words
     assert "（北京时间）" in words and "已过期：文件已删除" in words and "失败" in words  # ready, but no file here
     assert_no_raw_codes(page)

@@ -16,7 +16,7 @@ from django.http import HttpResponse, QueryDict
 from django.shortcuts import render
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import get_language, gettext
 
 from accounts.models import User
 from forms.parsing import parse_key
@@ -43,7 +43,7 @@ class PastExport:
 
     job: ExportJob
     list_text: str
-    filters_text: list[str]
+    filters_text: str  # 搜索：张伟；阶段：意向 10%, or "the whole list, no filter"
     at_text: str
     status_text: str
     rows_text: str
@@ -78,12 +78,12 @@ def describe(jobs: list[ExportJob], user) -> list[PastExport]:
         size = job.size if job.size is not None else _size_on_disk(job) if ready else None
         described.append(PastExport(
             job=job, list_text=_list_name(job, definitions),
-            filters_text=_filters(job, QueryDict(job.params), definitions, people),
+            filters_text=_joined(_filters(job, QueryDict(job.params), definitions, people)),
             at_text=moment(job.created_at, zone),
             status_text=(gettext("interrupted") if interrupted else str(ExportStatus.EXPIRED.label) if expired
                          else str(job.get_status_display())),
-            rows_text=(str(job.rows_written) if job.finished else
-                       f"{job.rows_written} / {job.rows_total}" if job.rows_total else str(job.rows_written)),
+            rows_text=(f"{job.rows_written:,}" if job.finished or not job.rows_total
+                       else f"{job.rows_written:,} / {job.rows_total:,}"),
             size_text=filesizeformat(size) if size is not None else DASH, expired=expired, ready=ready,
             may_again=job.finished or interrupted,
             expired_at_text=moment(job.expired_at, zone) if job.expired_at else ""))
@@ -109,6 +109,12 @@ def _list_name(job: ExportJob, definitions) -> str:
         title = text(definition.title, job.flow) if definition is not None else job.title
         return gettext("the records of %(flow)s") % {"flow": title or gettext("a flow no longer published")}
     return job.title or gettext("a list")
+
+
+def _joined(words: list[str]) -> str:
+    if not words:
+        return gettext("the whole list, no filter")
+    return ("；" if (get_language() or "zh").startswith("zh") else "; ").join(words)
 
 
 def _pair(label: str, value: object) -> str:
