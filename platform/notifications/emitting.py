@@ -49,6 +49,9 @@ EXTRA_CHANNELS: dict[str, tuple[str, ...]] = {
     Kind.APPROVAL_DECIDED: ("email",),
     Kind.RESERVATION_EXPIRING: ("email",),
     Kind.FOLLOW_UPS_DUE: (),  # a count each morning: the bell, not a mail every day
+    Kind.PAYMENT_DUE: ("email",),
+    Kind.PAYMENT_OVERDUE: ("email",),
+    Kind.CUSTOMER_BIRTHDAY: ("email",),  # once a year a customer: the consultant calls them that day
 }
 
 

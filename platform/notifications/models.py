@@ -15,6 +15,9 @@ class Kind(models.TextChoices):
     APPROVAL_DECIDED = "approval_decided", _("approval of my record decided")
     RESERVATION_EXPIRING = "reservation_expiring", _("my reservation about to expire")
     FOLLOW_UPS_DUE = "follow_ups_due", _("my follow-ups due today")
+    PAYMENT_DUE = "payment_due", _("a payment falling due")
+    PAYMENT_OVERDUE = "payment_overdue", _("a payment overdue")
+    CUSTOMER_BIRTHDAY = "customer_birthday", _("my customer's birthday")
 
 
 class Notification(models.Model):

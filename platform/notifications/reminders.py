@@ -1,13 +1,16 @@
-"""Notifications no step emits: what the clock brings (a reservation about to expire, today's follow-ups).
+"""Notifications no step emits: what the clock brings (a reservation about to expire, today's follow-ups,
+a payment due or overdue, a customer's birthday).
 
 Periodic jobs (tasks.py) call these. Each notification is named by an event key that the same
-run an hour later makes again (the timer's id; the project, person and local date), so a
-sweep run twice, or by two consumers, tells nobody twice.
+run an hour later makes again (the timer's id; the project, person and local date; the
+receivable line and the day; the customer and the year), so a sweep run twice, or by two
+consumers, tells nobody twice.
 """
 from __future__ import annotations
 
-from collections.abc import Iterable
-from datetime import datetime, timedelta
+from collections.abc import Iterable, Mapping
+from datetime import date, datetime, timedelta
+from decimal import Decimal
 
 from django.conf import settings
 from django.db import transaction
@@ -18,6 +21,8 @@ from .models import Delivery, Kind, Notification
 
 # which flows' records hold a unit until a timer lets it go (settings may name others, e.g. subscriptions)
 EXPIRING_FLOWS: tuple[str, ...] = ("reservation",)
+STORE_BATCH = 500  # event keys (or notifications) read back per query
+FINANCE = "finance"  # the role told of every payment of its project (as kernel.dunning's reminders)
 
 
 def lead_hours() -> int:
@@ -32,15 +37,22 @@ def store(wanted: list[dict]) -> list[int]:
     from .preferences import deliveries
 
     with transaction.atomic():
-        Notification.objects.bulk_create([Notification(**w) for w in wanted], ignore_conflicts=True)
+        Notification.objects.bulk_create([Notification(**w) for w in wanted], ignore_conflicts=True, batch_size=500)
+        pairs = {(w["event_key"], w["recipient_id"]) for w in wanted}
+        keys = sorted({key for key, _who in pairs})
         made: list[tuple[int, str]] = []
-        for w in wanted:  # a few a run: one per person or timer
-            made += list(Notification.objects.filter(event_key=w["event_key"], recipient_id=w["recipient_id"])
-                         .values_list("pk", "kind"))
-        Delivery.objects.bulk_create(deliveries(made), ignore_conflicts=True)
-        return list(Delivery.objects.filter(notification_id__in=[pk for pk, _ in made])
-                    .exclude(status=Delivery.Status.SENT).exclude(status=Delivery.Status.SKIPPED)
-                    .values_list("pk", flat=True))
+        for start in range(0, len(keys), STORE_BATCH):  # a query per batch of events, not one per person
+            made += [(pk, kind) for pk, kind, key, who in Notification.objects.filter(
+                event_key__in=keys[start:start + STORE_BATCH]).values_list("pk", "kind", "event_key", "recipient_id")
+                if (key, who) in pairs]
+        Delivery.objects.bulk_create(deliveries(made), ignore_conflicts=True, batch_size=500)
+        pending: list[int] = []
+        ids = [pk for pk, _ in made]
+        for start in range(0, len(ids), STORE_BATCH):
+            pending += list(Delivery.objects.filter(notification_id__in=ids[start:start + STORE_BATCH])
+                            .exclude(status=Delivery.Status.SENT).exclude(status=Delivery.Status.SKIPPED)
+                            .values_list("pk", flat=True))
+        return pending
 
 
 def expiring(now: datetime | None = None, flows: Iterable[str] | None = None) -> list[dict]:
@@ -98,4 +110,203 @@ def follow_ups_due(now: datetime | None = None) -> list[dict]:
                     "record_id": None, "link": reverse("web:customer-list", args=[project.code]),
                     "event_key": f"follow-ups:{project.pk}:{day.isoformat()}",
                     "params": {"count": row["n"], "project": project.name, "day": day.isoformat()}})
+    return out
+
+
+# -- the day's reminders: payments due or overdue, customers' birthdays ------------------------------
+
+
+def morning_hour() -> int:
+    """The local hour from which the day's payment and birthday reminders are told (NOTIFICATION_MORNING_HOUR, 8)."""
+    return int(getattr(settings, "NOTIFICATION_MORNING_HOUR", 8))
+
+
+def payment_lead_days() -> int:
+    """How many days before a line falls due it is told (NOTIFICATION_PAYMENT_LEAD_DAYS, default 3; 0: on the day)."""
+    return int(getattr(settings, "NOTIFICATION_PAYMENT_LEAD_DAYS", 3))
+
+
+def _mornings(now: datetime) -> dict[int, tuple]:
+    """project id -> (project, its local date), for the projects whose day has reached the morning hour.
+
+    At or after, not at: a consumer down at eight tells at nine; the day in the event key keeps it once.
+    """
+    from kernel.models import Project
+
+    out = {}
+    for project in Project.objects.order_by("pk"):
+        local = now.astimezone(project.zone)
+        if local.hour >= morning_hour():
+            out[project.pk] = (project, local.date())
+    return out
+
+
+def payments_due(now: datetime | None = None) -> list[dict]:
+    """Each receivable line with a balance that is overdue or falls due within the lead time, on each project's
+    day: its customer's consultant and the project's finance are told, once per line and day.
+
+    What is owed is computed as the payment reminders compute it (kernel.dunning.balances: the
+    deal's receipts allocated to its lines, the oldest due first), so a paid line tells nobody and a
+    part-paid one tells what is left; a deal that gave its unit back owes nothing. A line is named
+    as the reminders name it, by its schedule, kind and due date (rescheduling rewrites the rows):
+    the event key `payment:<schedule>:<kind>:<due date>:<day>` makes an overdue line told again the
+    next day, never twice on one. The consultant is the one the deal's customer is registered to in
+    the project (the reminders' consultant), finance every active finance member.
+    """
+    from django.db.models import Exists, OuterRef
+
+    from kernel import dunning
+    from kernel.models import Receivable, ReceivableSchedule
+
+    now = now or timezone.now()
+    out: list[dict] = []
+    for project, day in _mornings(now).values():
+        horizon = day + timedelta(days=payment_lead_days())
+        due_by = Receivable.objects.filter(schedule=OuterRef("pk"), due_on__lte=horizon, amount__gt=0)
+        query = dunning.with_lines(ReceivableSchedule.objects.filter(Exists(due_by), project=project).order_by("pk"))
+        after = 0
+        while True:
+            batch = list(query.filter(pk__gt=after)[:dunning.BATCH])
+            if batch:
+                out += _payment_notifications(project, day, horizon, dunning.balances(batch, day))
+            if len(batch) < dunning.BATCH:
+                break
+            after = batch[-1].pk
+    return out
+
+
+def _payment_notifications(project, day: date, horizon: date, found: Iterable) -> list[dict]:
+    """The notifications of one batch of deals' balances: five queries whatever its size."""
+    from django.db.models.fields.json import KT
+
+    from accounts.models import Membership
+    from engine.models import Record
+    from forms.parsing import parse_key
+    from kernel.models import Customer, CustomerRegistration, Unit
+
+    lines: dict[tuple[int, str, date], Decimal] = {}  # (schedule, kind, due date) -> still owed (as the reminders)
+    deals: dict[int, object] = {}
+    for balance in found:
+        if balance.ended:
+            continue
+        for line in balance.statement.lines:
+            if line.due_on is not None and line.balance > 0 and line.due_on <= horizon:
+                key = (balance.schedule.pk, line.kind, line.due_on)
+                lines[key] = lines.get(key, Decimal("0.00")) + line.balance
+                deals[balance.schedule.pk] = balance
+    if not lines:
+        return []
+    records: dict[int, int | None] = {}  # the deals' records that exist -> the customer their data names
+    named_unit: dict[int, int | None] = {}  # -> the unit their data names (before the deal holds it)
+    for pk, customer, unit in Record.objects.filter(pk__in={b.schedule.deal_id for b in deals.values()}).values_list(
+            "pk", KT("data__customer_id"), KT("data__unit_id")):
+        records[pk], named_unit[pk] = parse_key(customer), parse_key(unit)
+    unit_of = {pk: b.unit_id if b.unit_id is not None else named_unit.get(b.schedule.deal_id)
+               for pk, b in deals.items()}
+    customers = dict(Customer.objects.filter(pk__in={c for c in records.values() if c is not None})
+                     .values_list("pk", "name"))
+    consultant_of = dict(CustomerRegistration.objects.filter(project=project, customer_id__in=list(customers),
+                                                             consultant__is_active=True)
+                         .values_list("customer_id", "consultant_id"))
+    unit_codes = dict(Unit.objects.filter(project=project, pk__in={u for u in unit_of.values() if u is not None})
+                      .values_list("pk", "code"))
+    finance = sorted(set(Membership.objects.filter(project=project, role=FINANCE, user__is_active=True)
+                         .values_list("user_id", flat=True)))
+    out = []
+    for (schedule_id, kind, due_on), amount in sorted(lines.items(), key=lambda item: (item[0][2], item[0][0])):
+        balance = deals[schedule_id]
+        deal_id = balance.schedule.deal_id
+        customer_id = records.get(deal_id)
+        recipients = set(finance)
+        if customer_id in consultant_of:
+            recipients.add(consultant_of[customer_id])
+        overdue = due_on < day
+        link = reverse("web:record", args=[deal_id]) if deal_id in records else ""
+        params = {"reference": balance.schedule.reference, "customer": customers.get(customer_id, ""),
+                  "unit": unit_codes.get(unit_of[schedule_id], ""), "kind": kind, "amount": str(amount),
+                  "due_on": due_on.isoformat(), "day": day.isoformat()}
+        for user_id in sorted(recipients):
+            out.append({"kind": Kind.PAYMENT_OVERDUE if overdue else Kind.PAYMENT_DUE, "recipient_id": user_id,
+                        "project_id": project.pk, "record_id": deal_id if deal_id in records else None,
+                        "link": link, "params": params,
+                        "event_key": f"payment:{schedule_id}:{kind}:{due_on.isoformat()}:{day.isoformat()}"})
+    return out
+
+
+def birthday_of(extra: Mapping) -> date | None:
+    """A customer's date of birth: their profile's birthday, else the one a mainland resident ID number carries.
+
+    The birthday field wins (a customer may celebrate another day than the ID says); an ID
+    number is read only when it is a valid resident ID (GB 11643: digits 7–14 are the date of
+    birth) and the ID type is a resident ID or not given. Anything else: not known.
+    """
+    from kernel.id_numbers import normalise_resident_id, resident_id_problem
+
+    given = extra.get("birthday")
+    if isinstance(given, str) and given:
+        try:
+            return date.fromisoformat(given[:10])
+        except ValueError:
+            return None
+    number = extra.get("id_number")
+    if not isinstance(number, str) or extra.get("id_type") not in (None, "", "resident_id"):
+        return None
+    if resident_id_problem(number) is not None:
+        return None
+    text = normalise_resident_id(number)
+    return date(int(text[6:10]), int(text[10:12]), int(text[12:14]))
+
+
+def is_birthday(born: date, day: date) -> bool:
+    """Whether `day` is the birthday of someone born on `born`; a 29 February birthday is kept on 28 February
+    in the years without one."""
+    if (born.month, born.day) == (day.month, day.day):
+        return True
+    leap = day.year % 4 == 0 and (day.year % 100 != 0 or day.year % 400 == 0)
+    return (born.month, born.day) == (2, 29) and (day.month, day.day) == (2, 28) and not leap
+
+
+def birthdays(now: datetime | None = None) -> list[dict]:
+    """Each customer whose birthday is the project's local date, from its morning hour: their consultant is told.
+
+    The consultant is the one the customer is registered to in the project (as the customer
+    list and the follow-ups say). Once per customer, consultant and year (event key
+    `birthday:<customer>:<year>`): a customer registered to one consultant in two projects is
+    told once. The database narrows the customers to those whose birthday or ID number carries
+    the day; `birthday_of` decides.
+    """
+    from django.db.models import Q
+
+    from kernel.models import CustomerRegistration
+
+    now = now or timezone.now()
+    days = _mornings(now)
+    if not days:
+        return []
+    by_day: dict[date, list[int]] = {}
+    for pk, (_project, day) in days.items():
+        by_day.setdefault(day, []).append(pk)
+    asked = Q()
+    for day, projects in by_day.items():
+        dates = [(day.month, day.day)]
+        if (day.month, day.day) == (2, 28):
+            dates.append((2, 29))
+        shown = Q()
+        for month, dom in dates:
+            shown |= (Q(customer__extra__birthday__endswith=f"-{month:02d}-{dom:02d}")
+                      | Q(customer__extra__id_number__regex=rf"^[0-9]{{10}}{month:02d}{dom:02d}"))
+        asked |= Q(project_id__in=projects) & shown
+    found = (CustomerRegistration.objects.filter(asked, consultant__is_active=True)
+             .select_related("customer").order_by("project_id", "customer_id"))
+    out = []
+    for registration in found:
+        project, day = days[registration.project_id]
+        customer = registration.customer
+        born = birthday_of(customer.extra or {})
+        if born is None or not is_birthday(born, day):
+            continue
+        out.append({"kind": Kind.CUSTOMER_BIRTHDAY, "recipient_id": registration.consultant_id,
+                    "project_id": project.pk, "record_id": None, "link": reverse("web:customer", args=[customer.pk]),
+                    "event_key": f"birthday:{customer.pk}:{day.year}",
+                    "params": {"customer": customer.name, "day": day.isoformat()}})
     return out

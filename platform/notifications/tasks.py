@@ -39,6 +39,10 @@ def deliver_now(delivery_id: int, now: datetime | None = None) -> bool:
     project's zone) the delivery waits, its job scheduled for the end of them.
     """
     skip = {"skip_locked": True} if connection.features.has_select_for_update_skip_locked else {}
+    if connection.features.has_select_for_update_of:
+        # the delivery's row alone: locking the joined notification, user and project rows too made a second
+        # consumer skip every other delivery of that project while one was sending, and leave them unsent
+        skip["of"] = ("self",)
     failure: Exception | None = None
     held: datetime | None = None
     with transaction.atomic():
@@ -124,3 +128,32 @@ def remind_follow_ups_now(now: datetime | None = None) -> list[int]:
 def remind_follow_ups() -> None:
     """Hourly, so each project's own morning comes in its zone; the date in the event key keeps it once a day."""
     remind_follow_ups_now()
+
+
+def remind_payments_now(now: datetime | None = None) -> list[int]:
+    """Tell consultants and finance of the lines due within the lead time or overdue, where the morning has come."""
+    pending = reminders.store(reminders.payments_due(now))
+    for delivery_id in pending:
+        deliver(delivery_id)
+    return pending
+
+
+@db_periodic_task(crontab(minute="12"))
+def remind_payments() -> None:
+    """Hourly, so each project's own morning comes in its zone, and a consumer down at that hour catches up at the
+    next; the line and the day in the event key keep it once a day (minute 12: after the payment reminders' 7)."""
+    remind_payments_now()
+
+
+def remind_birthdays_now(now: datetime | None = None) -> list[int]:
+    """Tell each consultant of their customers whose birthday it is, where the morning has come."""
+    pending = reminders.store(reminders.birthdays(now))
+    for delivery_id in pending:
+        deliver(delivery_id)
+    return pending
+
+
+@db_periodic_task(crontab(minute="17"))
+def remind_birthdays() -> None:
+    """Hourly from each project's morning; the customer and the year in the event key keep it once a year."""
+    remind_birthdays_now()

@@ -31,7 +31,55 @@ def title(kind: str, params: dict) -> str:
         return ngettext("%(count)d follow-up due today in %(project)s",
                         "%(count)d follow-ups due today in %(project)s", count) % {
             "count": count, "project": params.get("project", "")}
+    if kind in (Kind.PAYMENT_DUE, Kind.PAYMENT_OVERDUE):
+        return _payment(kind, params)
+    if kind == Kind.CUSTOMER_BIRTHDAY:
+        return _("Today is the birthday of your customer %(customer)s") % {"customer": params.get("customer", "")}
     return ref
+
+
+def _payment(kind: str, params: dict) -> str:
+    """"SUB-000012 (李娜, 5-0801): installment of ¥300,000.00 overdue since 1 Jun 2026", in the reader's language."""
+    from decimal import Decimal, InvalidOperation
+
+    from kernel.models import PaymentKind
+    from kernel.receivables import yuan
+
+    customer, unit, ref = params.get("customer", ""), params.get("unit", ""), params.get("reference", "")
+    if customer and unit:
+        deal = _("%(reference)s (%(customer)s, %(unit)s)") % {"reference": ref, "customer": customer, "unit": unit}
+    elif customer or unit:
+        deal = _("%(reference)s (%(name)s)") % {"reference": ref, "name": customer or unit}
+    else:
+        deal = ref
+    try:
+        what = str(PaymentKind(params.get("kind")).label)
+    except ValueError:
+        what = _("payment")
+    try:
+        amount = yuan(Decimal(params.get("amount", "")))
+    except (InvalidOperation, TypeError):
+        amount = ""
+    due = _day(params.get("due_on", ""))
+    words = {"deal": deal, "kind": what, "amount": amount, "due": due}
+    if kind == Kind.PAYMENT_OVERDUE:
+        return _("%(deal)s: %(kind)s of %(amount)s overdue since %(due)s") % words
+    if params.get("due_on") == params.get("day"):
+        return _("%(deal)s: %(kind)s of %(amount)s due today") % words
+    return _("%(deal)s: %(kind)s of %(amount)s due on %(due)s") % words
+
+
+def _day(text: str) -> str:
+    """A date in the reader's language (2026年6月1日 / 1 Jun 2026), as the pages write it."""
+    from datetime import date
+
+    from django.utils.formats import date_format
+    from django.utils.translation import pgettext
+
+    try:
+        return date_format(date.fromisoformat(text), pgettext("date format", "j M Y"))
+    except (TypeError, ValueError):
+        return ""
 
 
 def _when(params: dict) -> str:
