@@ -22,6 +22,7 @@ from definitions.roles import STANDARD_ROLES, role_title_map
 from engine import override_edits as ops
 from engine import versions
 from kernel.models import Project
+from kernel.settings_schema import project_settings_schema
 
 from . import studio_editor_forms as f
 from .common import administered_project, lang, text
@@ -41,9 +42,17 @@ def _words_roles(names, titles: Mapping[str, str]) -> str:
     return ("、" if lang().startswith("zh") else ", ").join(titles.get(n, n) for n in names)
 
 
-def _words_after(after) -> str:
+def _words_after(after, fields: Mapping[str, str]) -> str:
+    """12 hours / 12 小时; read from a setting or field: its title and unit (the value is the project's or record's)."""
     if isinstance(after, DurationRef):
-        return after.describe(lang())
+        en, zh = UNIT_WORDS[after.unit]
+        if after.source == "setting":
+            spec = project_settings_schema().get("properties", {}).get(after.name, {})
+            where = _field_title(spec, after.name)
+            return (_("the project setting “%(name)s”, in %(unit)s")
+                    % {"name": where, "unit": zh if lang().startswith("zh") else en})
+        return (_("the field “%(name)s”, in %(unit)s")
+                % {"name": fields.get(after.name, after.name), "unit": zh if lang().startswith("zh") else en})
     parts = ops.duration_parts(after)
     if parts is None:
         return ""
@@ -123,7 +132,7 @@ class Outline:
     def _deadline(self, deadline) -> str:
         if deadline is None:
             return ""
-        said = _words_after(deadline.after)
+        said = _words_after(deadline.after, self.field_titles)
         if deadline.escalate_to:
             said += _(", then %(roles)s are told") % {"roles": _words_roles(deadline.escalate_to, self.titles)}
         return said
@@ -151,7 +160,7 @@ class Outline:
         escalates = not timer.fire
         does = (_("tell %(roles)s") % {"roles": _words_roles(timer.escalate_to, self.titles)} if escalates
                 else _("take the step %(step)s") % {"step": self.step_titles.get(timer.fire or "", "")})
-        return {"name": timer.name, "after": _words_after(timer.after), "does": does,
+        return {"name": timer.name, "after": _words_after(timer.after, self.field_titles), "does": does,
                 "form": self.form(f"timer-{timer.name}", f.TimerForm, timer.name, escalates, self.roles,
                                   initial=_duration_initial(timer.after) | {"escalate_to": list(timer.escalate_to)})}
 

@@ -62,7 +62,7 @@ class TitleForm(EditForm):
 
 
 class DurationMixin(forms.Form):
-    after_amount = forms.IntegerField(label=gettext_lazy("After"), min_value=1, max_value=525600, required=False)
+    after_amount = forms.IntegerField(label=gettext_lazy("How long"), min_value=1, max_value=525600, required=False)
     after_unit = forms.ChoiceField(label=gettext_lazy("Unit of time"), choices=UNIT_CHOICES, initial="days")
 
     def after(self) -> str | None:
