@@ -246,3 +246,23 @@ def test_the_imports_page_and_a_jobs_page_link_to_my_exports(client, site):
     link = f'href="{reverse("web:my-exports")}"'
     assert link in client.get(reverse("web:imports", args=["NEW"])).content.decode()
     assert link in client.get(reverse("web:export-job", args=[one.pk])).content.decode()
+
+
+def test_the_list_reads_as_a_person_would_in_both_languages(client, site):
+    from .page_text import problems, read
+
+    p = site["project"]
+    job(site["wang"], "customers", p, params=f"q=张伟&consultant={site['li'].pk}&stage=none&source=gone",
+        status=ExportStatus.EXPIRED, title="Customers")
+    job(site["wang"], "records", p, params="state=held&order=-reference", flow="reservation", title="Reservation")
+    job(site["wang"], "inbox", None, params="view=sent_back&order=-due", status=ExportStatus.RUNNING, rows=2000,
+        title="Inbox")
+    codes = {"held", "reservation", "sent_back", "customers", "records", "inbox", "expired", "queued", "running"}
+    data = {"New garden", "张伟", "Li", "Wang"}
+    for language in ("zh-hans", "en"):
+        login(client, site["wang"], language)
+        page = client.get(reverse("web:my-exports")).content.decode()
+        found = problems(read("<main" + page.split("<main", 1)[1]), chinese=language == "zh-hans", codes=codes, data=data,
+                         allowed_words={"UTC", "KB", "MB", "xlsx", "csv"})
+        assert found == [], found
+    assert "0 / 2,000" in page and "a source no longer offered" in page and "Sent back to me" in page
