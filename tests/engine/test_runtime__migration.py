@@ -174,3 +174,26 @@ def test_the_move_can_be_limited_to_records_in_some_states(engine_flows, people,
     plan = migrate(admin, p["p1"], "discount", 1, 2, {"draft": "preparing"}, states=["review"])
 
     assert [s.reference for s in plan] == ["DSC-000002"]
+
+
+def test_a_default_chosen_at_publish_fills_the_records_lacking_the_field_when_they_move(engine_flows, people, admin):
+    from engine.models import HistoryEntry
+
+    p = people
+    versions.publish(p["p1"], "discount")
+    kept = records.start_record(p["consultant"], p["p1"], "discount", {**GOOD, "note": "walk-in"})
+    bare = records.start_record(p["consultant"], p["p1"], "discount", GOOD)
+    for record in (kept, bare):  # into review, a state that is not partial: its records must be complete
+        transitions.fire(p["consultant"], record.pk, "submit", GOOD)
+    versions.publish(p["p1"], "discount", overrides=NEW_REQUIRED, choices={"note": {"default": "none given"}})
+
+    planned = migrate(admin, p["p1"], "discount", 1, 2)
+    moved = migrate(admin, p["p1"], "discount", 1, 2, dry_run=False)
+
+    assert [s.reason for s in planned] == ["", ""]  # nothing to supply: the publish chose the value
+    assert [s.moved for s in moved] == [True, True]
+    kept.refresh_from_db()
+    bare.refresh_from_db()
+    assert (kept.data["note"], bare.data["note"]) == ("walk-in", "none given")  # a record's own value wins
+    assert HistoryEntry.objects.get(record=bare, kind=HistoryEntry.Kind.MIGRATE).details["filled"] == {
+        "note": "none given"}

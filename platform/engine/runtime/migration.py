@@ -57,6 +57,13 @@ def newly_required(old: FlowDefinition, new: FlowDefinition) -> list[str]:
     return [name for name in new.entity.schema.get("required", ()) if name not in before]
 
 
+def published_defaults(old: FlowDefinition, new: FlowDefinition) -> dict[str, object]:
+    """The defaults the new version's schema gives the fields it newly requires (chosen at publish)."""
+    properties = new.entity.schema.get("properties", {})
+    return {name: properties[name]["default"] for name in newly_required(old, new)
+            if isinstance(properties.get(name), Mapping) and "default" in properties[name]}
+
+
 def migrate(user, project: Project, flow: str, from_number: int, to_number: int,
             state_map: Mapping[str, str] | None = None, *, references: Iterable[str] | None = None,
             states: Iterable[str] | None = None, values: Mapping[str, object] | None = None,
@@ -78,7 +85,9 @@ def migrate(user, project: Project, flow: str, from_number: int, to_number: int,
         query = query.filter(reference__in=list(references))
     if states is not None:
         query = query.filter(state__in=list(states))
-    values = dict(values or {})
+    # a default the admin chose when publishing (for a field the version newly requires)
+    # fills records lacking it, as the publish said; values given here win over it
+    values = {**published_defaults(definition_of(old), target_definition), **dict(values or {})}
     if dry_run:  # one query for the records, one for their open tasks
         open_tasks = Prefetch("tasks", queryset=Task.objects.filter(status=TaskStatus.OPEN), to_attr="open_tasks")
         return [_plan(record, target_definition, state_map, values) for record in query.prefetch_related(open_tasks)]
