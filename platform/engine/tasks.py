@@ -2,6 +2,7 @@
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task
 
+from .migration_jobs import run_migration_job  # noqa: F401  # the move job, registered with huey here
 from .runtime.timers import fire_due_timers
 
 
@@ -13,3 +14,4 @@ def fire_due_timers_every_minute() -> int:
     consumers share the work, and a consumer killed mid-run leaves nothing locked.
     """
     return fire_due_timers()
+

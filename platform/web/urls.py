@@ -138,4 +138,6 @@ urlpatterns = [
     path("studio/<slug:project>/<slug:flow>/publish/", studio.publish, name="studio-publish"),
     path("studio/<slug:project>/<slug:flow>/rollback/<int:number>/", studio.rollback, name="studio-rollback"),
     path("studio/<slug:project>/<slug:flow>/migrate/", studio_migrate.migrate_page, name="studio-migrate"),
+    path("studio/<slug:project>/<slug:flow>/migrate/<int:job_id>/", studio_migrate.migration_job_page,
+         name="studio-migration-job"),
 ]

@@ -9,7 +9,7 @@ they are.
 """
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 from django.db import transaction
@@ -67,12 +67,13 @@ def published_defaults(old: FlowDefinition, new: FlowDefinition) -> dict[str, ob
 def migrate(user, project: Project, flow: str, from_number: int, to_number: int,
             state_map: Mapping[str, str] | None = None, *, references: Iterable[str] | None = None,
             states: Iterable[str] | None = None, values: Mapping[str, object] | None = None,
-            dry_run: bool = True) -> list[Step]:
+            dry_run: bool = True, progress: Callable[[Step, int], None] | None = None) -> list[Step]:
     """Plan (dry_run) or perform the move of running records between two versions.
 
     `states` limits the move to records in those states of the old version; `values`
     fills fields a record lacks (a field the new version requires) and never
     overwrites what a record holds; the move's history entry names the fields filled.
+    `progress(step, total)` is told after each record moved or refused (a job's progress).
     """
     if not can_administer(user, roles_in(user, project.pk)):
         raise NotPermitted("move records to another version", sorted(ADMIN_ROLES), "迁移记录到其他版本")
@@ -91,8 +92,13 @@ def migrate(user, project: Project, flow: str, from_number: int, to_number: int,
     if dry_run:  # one query for the records, one for their open tasks
         open_tasks = Prefetch("tasks", queryset=Task.objects.filter(status=TaskStatus.OPEN), to_attr="open_tasks")
         return [_plan(record, target_definition, state_map, values) for record in query.prefetch_related(open_tasks)]
-    return [_move_one(record_id, new, target_definition, state_map, user, values)
-            for record_id in query.values_list("pk", flat=True)]
+    ids = list(query.values_list("pk", flat=True))
+    steps = []
+    for record_id in ids:
+        steps.append(_move_one(record_id, new, target_definition, state_map, user, values))
+        if progress is not None:
+            progress(steps[-1], len(ids))
+    return steps
 
 
 def _filled(record: Record, values: Mapping[str, object]) -> dict:

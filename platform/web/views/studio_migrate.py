@@ -3,14 +3,13 @@
 Choose the version (and, if wanted, some of its states), map the states the new version
 no longer has, give values for fields the new version requires and the records lack (a
 form built from the new version's schema for those fields), then a dry run lists each
-record and why it would stay; the move runs the same plan for real (engine.runtime.migration).
-The move runs in the request, one short transaction per record: fine for the hundreds of
-running records a flow has; a huey job with progress is left for later (docs/decisions.md).
+record and why it would stay. The move itself runs as a huey job (engine.migration_jobs),
+one short transaction per record, and its page follows it: how many records moved or
+stayed so far, then each record's outcome.
 """
 from __future__ import annotations
 
 from django import forms
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count
 from django.http import Http404
@@ -20,8 +19,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from definitions.model import FormSpec
-from engine import versions
-from engine.models import FlowVersion, Record
+from engine import migration_jobs, versions
+from engine.models import FlowVersion, MigrationJob, MigrationStatus, Record
 from engine.runtime import EngineError
 from engine.runtime.migration import migrate, newly_required
 from forms import build_form_class, form_values
@@ -95,36 +94,60 @@ def migrate_page(request, project: str, flow: str):
     values_form = values_class(request.POST or None, prefix="value", initial=offered)
     status = 200
     if request.method == "POST" and form.is_valid() and values_form.is_valid():
-        run = request.POST.get("action") == "run"
         values, _comment = form_values(values_form)
+        states = form.cleaned_data["states"] or None
+        if request.POST.get("action") == "run":  # a job the next page follows
+            job = migration_jobs.start(request.user, project_obj, flow, chosen.number, target.number,
+                                       state_map=form.state_map(), states=states, values=values)
+            return redirect(reverse("web:studio-migration-job", args=[project, flow, job.pk]))
         try:
             steps = migrate(request.user, project_obj, flow, chosen.number, target.number, form.state_map(),
-                            states=form.cleaned_data["states"] or None, values=values, dry_run=not run)
+                            states=states, values=values, dry_run=True)
         except EngineError as exc:
             say(request, exc)
             return redirect(reverse("web:studio-flow", args=[project, flow]))
-        refused = sum(1 for s in steps if s.reason)
-        if run:
-            moved = sum(1 for s in steps if s.moved)
-            (messages.warning if refused else messages.success)(request, _(
-                "%(moved)d record(s) moved to v%(new)d; %(refused)d stay on v%(old)d.") % {
-                "moved": moved, "new": target.number, "refused": refused, "old": chosen.number})
-        titles_old = {s.name: text(s.title, s.name) for s in old.states}
-        titles_new = {s.name: text(s.title, s.name) for s in new.states}
-        zh = lang().startswith("zh")
-        references = {s.reference for s in steps}
-        ids = dict(Record.objects.filter(project=project_obj, reference__in=references)
-                   .values_list("reference", "pk"))
-        context["steps"] = [{"reference": s.reference, "record_id": ids.get(s.reference),
-                             "from": titles_old.get(s.from_state, s.from_state),
-                             "to": titles_new.get(s.to_state, s.to_state) if s.to_state else "",
-                             "moved": s.moved, "reason": (s.reason_zh or s.reason) if zh else s.reason}
-                            for s in steps]
-        context["refused"], context["ran"] = refused, run
+        context["steps"] = step_rows(project_obj, old, new, [_outcome(s) for s in steps])
+        context["refused"] = sum(1 for s in steps if s.reason)
     elif request.method == "POST":
         status = 400
     context.update({"form": form, "values_form": values_form, "missing": missing})
     return render(request, "web/studio_migrate.html", context, status=status)
 
 
-__all__ = ["migrate_page"]
+def _outcome(step) -> dict:
+    return {"reference": step.reference, "from": step.from_state, "to": step.to_state or "", "moved": step.moved,
+            "reason": step.reason, "reason_zh": step.reason_zh}
+
+
+def step_rows(project, old, new, outcomes: list[dict]) -> list[dict]:
+    """Each record's outcome in words: states by title, the reason in the reader's language, a link (one query)."""
+    titles_old = {s.name: text(s.title, s.name) for s in old.states}
+    titles_new = {s.name: text(s.title, s.name) for s in new.states}
+    zh = lang().startswith("zh")
+    ids = dict(Record.objects.filter(project=project, reference__in={o["reference"] for o in outcomes})
+               .values_list("reference", "pk"))
+    return [{"reference": o["reference"], "record_id": ids.get(o["reference"]),
+             "from": titles_old.get(o["from"], o["from"]), "to": titles_new.get(o["to"], o["to"]) if o["to"] else "",
+             "moved": o["moved"], "reason": (o["reason_zh"] or o["reason"]) if zh else o["reason"]}
+            for o in outcomes]
+
+
+@login_required
+def migration_job_page(request, project: str, flow: str, job_id: int):
+    """How far a move is (the page refreshes itself until it is done), then each record's outcome."""
+    project_obj = administered_project(request, project)
+    job = MigrationJob.objects.filter(pk=job_id, project=project_obj, flow=flow).first()
+    if job is None:
+        raise Http404()
+    templates = project_templates(project_obj)
+    old = versions.definition_of(versions.get_version(project_obj, flow, job.from_number))
+    new = versions.definition_of(versions.get_version(project_obj, flow, job.to_number))
+    finished = job.status in (MigrationStatus.DONE, MigrationStatus.FAILED)
+    return render(request, "web/studio_migration_job.html", {
+        "project": project_obj, "flow": flow, "job": job, "title": flow_title(flow, new, project_obj, templates.get(flow)),
+        "finished": finished, "zone": project_obj.zone,
+        "steps": step_rows(project_obj, old, new, job.results) if finished else None,
+    })
+
+
+__all__ = ["migrate_page", "migration_job_page", "step_rows"]
