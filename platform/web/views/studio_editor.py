@@ -126,7 +126,8 @@ class Outline:
                 | {"escalate_to": list(state.deadline.escalate_to) if state.deadline else []})
             if len(steps) >= 2:
                 row["approval_form"] = self.form(f"approval-{state.name}", f.ApprovalForm, state.name, None,
-                                                 self.roles, steps)
+                                                 self.roles, steps,
+                                                 initial={"approved": steps[0][0], "rejected": steps[-1][0]})
         return row
 
     def _deadline(self, deadline) -> str:
