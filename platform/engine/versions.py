@@ -450,6 +450,24 @@ def rollback_changes(project: Project, flow: str, number: int) -> tuple[FlowVers
     return current, diff_documents(canonical.loads(current.content) if current else {}, canonical.loads(target.content))
 
 
+def rollback_findings(project: Project, flow: str, number: int) -> list:
+    """What publishing `number`'s content again would do to running work, as `rollback` judges it.
+
+    A field the old content requires is required of new records only (running records keep
+    their version), so only a linked flow it would break blocks; the confirmation shows them all.
+    """
+    from . import versions_checks
+
+    target = get_version(project, flow, number)
+    definition = definition_of(target)
+    current = published_version(project, flow)
+    if current is not None and _same_content(current, definition.content_hash):
+        return []
+    found = versions_checks.findings(project, flow, definition)
+    choices = {f.name: versions_checks.NEW_ONLY for f in found if f.kind == versions_checks.NEWLY_REQUIRED}
+    return versions_checks.resolve(found, choices)
+
+
 def diff_against_published(project: Project, flow: str, document: object) -> list[Change]:
     current = published_version(project, flow)
     return diff_documents(canonical.loads(current.content) if current else {}, document)

@@ -209,3 +209,27 @@ def test_a_rollback_to_a_start_a_linking_flow_cannot_fill_is_refused(flows_dir, 
 
     assert [(f.kind, f.records) for f in caught.value.findings if f.blocking] == [(LINK_IN, 1)]
     assert versions.published_version(p1, "subscription").number == 2
+
+
+def test_the_rollback_confirmation_shows_the_linked_flow_it_would_break_and_offers_no_button(
+        flows_dir, people, client):
+    from accounts.models import Membership
+
+    # given: the same rollback as above, seen on its confirmation page
+    p1 = people["p1"]
+    original = (flows_dir / "subscription.yaml").read_text(encoding="utf-8")
+    _edit(flows_dir, "subscription", "fields: [unit_id, customer_id]\n    required: [customer_id]",
+          "fields: [unit_id, customer_id, channel]\n    required: [customer_id, channel]")
+    versions.publish(p1, "subscription")
+    (flows_dir / "subscription.yaml").write_text(original, encoding="utf-8")
+    versions.publish(p1, "subscription")
+    versions.publish(p1, "reservation")
+    _held_reservation(people)
+    Membership.objects.create(user=people["manager"], project=p1, role="project_admin")
+    client.force_login(people["manager"])
+
+    page = client.get("/studio/P1/subscription/rollback/1/").content.decode()
+
+    assert [f.kind for f in versions.rollback_findings(p1, "subscription", 1) if f.blocking] == [LINK_IN]
+    assert 'data-findings' in page and 'class="error"' in page
+    assert "data-confirm-button" not in page  # nothing to click: the rollback would break the reservation

@@ -219,8 +219,13 @@ def rollback(request, project: str, flow: str, number: int):
         messages.error(request, exc.message(lang()))
         return redirect(reverse("web:studio-flow", args=[project, flow]))
     definition = versions.definition_by_id(current.pk, current.content_hash) if current else None
+    # the same checks as a publish: a linked flow it would break keeps the button away
+    found = versions.rollback_findings(project_obj, flow, number) if changes else []
     return render(request, "web/studio_confirm.html", {
         "project": project_obj, "flow": flow, "title": flow_title(flow, definition, project_obj, templates[flow]),
         "kind": "rollback", "current": current, "number": versions.next_number(project_obj, flow), "old": number,
         "changes": [c.render(lang()) for c in changes], "problems": [], "running": _running_on(current),
+        "findings": [{"message": f.message(lang()), "blocking": f.blocking, "field": f.name, "choose": False}
+                     for f in found],
+        "blocked": any(f.blocking for f in found),
     })
