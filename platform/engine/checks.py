@@ -51,3 +51,35 @@ def check_client_templates(app_configs=None, databases=None, **kwargs) -> list[c
                           "`python manage.py flows validate --installed` lists every problem.")
         for p in problems
     ]
+
+
+@checks.register("flows", checks.Tags.database)
+def check_unread_project_settings(app_configs=None, databases=None, **kwargs) -> list[checks.CheckMessage]:
+    """A project setting a project has set but nothing reads: it changes nothing, which the admin should know.
+
+    The studio names every unread setting on its front page; here only those a project has
+    actually set are reported (a warning, not an error: the value may be meant for later).
+    `manage.py check --database default` runs it, as it does the client templates' check.
+    """
+    from django.db import DatabaseError
+
+    from kernel.models import Project
+
+    from .versions_checks import unread_settings
+
+    if not databases or "default" not in databases:
+        return []
+    out: list[checks.CheckMessage] = []
+    try:
+        for project in Project.objects.exclude(settings={}).order_by("code"):
+            chosen = set(project.settings or {})
+            for finding in unread_settings(project):
+                if finding.name in chosen:
+                    out.append(checks.Warning(
+                        f"project {project.code} sets {finding.name!r}, which no published flow of the project and "
+                        "no part of the platform reads: it changes nothing", id="flows.W001",
+                        hint="Publish a flow that reads it (a guard, a duration `after: {setting: ...}`), or remove "
+                             "it from the project's settings."))
+    except DatabaseError:
+        return []  # not migrated yet
+    return out

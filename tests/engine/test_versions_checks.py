@@ -233,3 +233,20 @@ def test_the_rollback_confirmation_shows_the_linked_flow_it_would_break_and_offe
     assert [f.kind for f in versions.rollback_findings(p1, "subscription", 1) if f.blocking] == [LINK_IN]
     assert 'data-findings' in page and 'class="error"' in page
     assert "data-confirm-button" not in page  # nothing to click: the rollback would break the reservation
+
+
+def test_manage_py_check_warns_of_a_setting_a_project_set_that_nothing_reads(engine_flows, people):
+    from django.core import checks
+
+    from engine.checks import check_unread_project_settings
+
+    p1 = people["p1"]  # sets discount_allowance, read by the discount flow's guard once published
+    p1.settings = {**p1.settings, "contract_days": 10}
+    p1.save(update_fields=["settings"])
+    versions.publish(p1, "discount")
+
+    found = [w for w in check_unread_project_settings(databases=["default"]) if "project P1 " in w.msg]
+
+    assert [(w.id, w.level) for w in found] == [("flows.W001", checks.WARNING)]
+    assert "project P1 sets 'contract_days'" in found[0].msg  # not discount_allowance: the guard reads it
+    assert check_unread_project_settings() == []  # plain `check` reads no database
