@@ -4,10 +4,17 @@
   anyone wants the event: no query on the move path of a project without subscriptions. The cache
   lives in the "api" cache (Redis when configured: every process sees a change at once; else per
   process, for at most KINDS_TTL seconds after a change made in another process).
-- After the commit, one `WebhookDelivery` per subscription is written and its first attempt queued
-  in huey. A failed attempt (non-2xx, timeout, refused connection) sets `next_attempt_at` by BACKOFF;
-  the minutely `retry_due` job sends what is due. At least once: the receiver drops repeats by
-  the `Webhook-Id` header (the event id; a redelivery by hand sends the same id).
+- A transactional outbox: one `WebhookDelivery` per subscription is written at once, in the step's own
+  transaction (it commits or rolls back with the step), and only after the commit is its first attempt
+  queued in huey. A crash between the commit and the queueing, or a lost job, loses nothing: the first
+  attempt falls due HANDOFF_GRACE after the event, and the minutely sweep (`retry_due`, `sweep`) sends
+  what is due and not yet taken. A failed attempt (non-2xx, timeout, refused connection) sets
+  `next_attempt_at` by BACKOFF, and the sweep sends it then.
+- Each attempt first claims its delivery in a short transaction (SELECT ... FOR UPDATE SKIP LOCKED on
+  PostgreSQL, then the attempt counted and the next one pushed out) and only then sends: the queued job,
+  and any number of sweeps at once, never send one delivery twice at the same time. At least once: the
+  receiver drops repeats by the `Webhook-Id` header (the event id; a retry and a redelivery by hand
+  send the same id).
 - The target is checked on save and again at each delivery after resolving its name, and the connection made
   to the checked address (api.targets: no private networks, no DNS rebinding).
 - A rotated secret keeps signing, beside the new one, for SECRET_OVERLAP: the receiver switches without a gap.
@@ -22,6 +29,7 @@ import time
 import uuid
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 
 from django.core.cache import caches
@@ -54,6 +62,10 @@ MAX_ATTEMPTS = len(BACKOFF) + 1
 TIMEOUT_SECONDS = 10
 KINDS_TTL = 60
 SECRET_OVERLAP = timedelta(hours=24)  # a rotated secret still signs this long, beside the new one
+# the queued first attempt has this long to take a new delivery before the sweep does (a crash between the
+# commit and the queueing, a lost job); shorter than BACKOFF[0], so the queued job never sends a retry early
+HANDOFF_GRACE = timedelta(seconds=30)
+SWEEP_LIMIT = 200  # attempts a sweep makes at most; the next minute's sweep goes on
 
 
 def _cache_key(project_id: int) -> str:
@@ -129,29 +141,41 @@ def secrets_signing(subscription: WebhookSubscription, at: datetime | None = Non
 
 
 def on_event(project_id: int, kind: str, payload: Callable[[], Mapping[str, Any]]) -> None:
+    """The outbox: the deliveries are written now, in the emitting step's transaction, and queued after it commits.
+
+    A project whose subscriptions do not want the kind costs no query (the cached kinds)."""
     if kind not in subscribed_kinds(project_id):
         return
-    # the payload is read now (the record as this transaction leaves it), sent after the commit
+    # the payload is read now (the record as this transaction leaves it)
     data = json.loads(json.dumps(dict(payload()), cls=DjangoJSONEncoder))
-    event_id = uuid.uuid4()
-    at = timezone.now()
-    transaction.on_commit(lambda: enqueue(project_id, kind, data, event_id, at))
+    made = write_deliveries(project_id, kind, data, uuid.uuid4(), timezone.now())
+    if made:
+        # robust: the step is committed whatever happens here; a queue that is down delays the event (the
+        # sweep sends it), it loses nothing. A rolled-back step drops this hook with its rows.
+        transaction.on_commit(partial(hand_over, made), robust=True)
 
 
-def enqueue(project_id: int, kind: str, data: Mapping[str, Any], event_id: uuid.UUID, at) -> list[int]:
-    """One delivery per active subscription of the project wanting the kind, its first attempt queued."""
-    from .tasks import deliver  # the huey task module imports this one
-
+def write_deliveries(project_id: int, kind: str, data: Mapping[str, Any], event_id: uuid.UUID,
+                     at: datetime) -> list[int]:
+    """One pending delivery per active subscription of the project wanting the kind, in the caller's transaction;
+    its first attempt is due HANDOFF_GRACE after `at` for the sweep (the queued job takes it before)."""
     subscriptions = [s for s in WebhookSubscription.objects.filter(project_id=project_id, active=True)
                      if kind in s.kinds]
     made = WebhookDelivery.objects.bulk_create([
-        WebhookDelivery(subscription=s, event_id=event_id, kind=kind, created_at=at, next_attempt_at=at,
+        WebhookDelivery(subscription=s, event_id=event_id, kind=kind, created_at=at,
+                        next_attempt_at=at + HANDOFF_GRACE,
                         payload={"id": str(event_id), "kind": kind, "created_at": at.isoformat(),
                                  "project": s.project_id, "data": data})
         for s in subscriptions])
-    for delivery in made:
-        deliver(delivery.pk)
     return [d.pk for d in made]
+
+
+def hand_over(delivery_ids: Sequence[int]) -> None:
+    """After the commit: queue each delivery's first attempt in huey."""
+    from .tasks import deliver  # the huey task module imports this one
+
+    for delivery_id in delivery_ids:
+        deliver(delivery_id)
 
 
 def body_of(delivery: WebhookDelivery) -> str:
@@ -167,19 +191,52 @@ def signature_header(secrets: Sequence[str], timestamp: str, body: str) -> str:
     return " ".join(sign(secret, timestamp, body) for secret in secrets)
 
 
-def attempt(delivery_id: int, *, due_by=None) -> WebhookDelivery | None:
-    """Send one delivery once, if it is due by `due_by` (default now), and log how it went; None when it is not
-    (or no longer) to be sent. Only if due: the queued first attempt and the minutely sweep may both reach it."""
+def _claim(deliveries, due_by: datetime) -> WebhookDelivery | None:
+    """Take one pending delivery of `deliveries` due by `due_by`, the earliest first, for one attempt: in its own
+    short transaction, locked with SKIP LOCKED (PostgreSQL; another consumer holding it is passed over, not
+    waited for), its attempt counted and the next one pushed out by BACKOFF, committed before anything is sent,
+    so no other consumer finds it due meanwhile. None: nothing (left) to take."""
     with transaction.atomic():
-        delivery = (WebhookDelivery.objects.select_for_update(skip_locked=True).select_related("subscription")
-                    .filter(pk=delivery_id, status=DeliveryStatus.PENDING,
-                            next_attempt_at__lte=due_by or timezone.now()).first())
+        delivery = (deliveries.select_for_update(skip_locked=True, of=("self",)).select_related("subscription")
+                    .filter(status=DeliveryStatus.PENDING, next_attempt_at__lte=due_by)
+                    .order_by("next_attempt_at", "pk").first())
         if delivery is None:
             return None
-        # claimed: push the next attempt out so a sweep meanwhile does not send it twice at once
         delivery.attempts += 1
         delivery.next_attempt_at = timezone.now() + BACKOFF[min(delivery.attempts - 1, len(BACKOFF) - 1)]
         delivery.save(update_fields=["attempts", "next_attempt_at"])
+    return delivery
+
+
+def attempt(delivery_id: int, *, due_by=None) -> WebhookDelivery | None:
+    """Send one delivery once, if it is due by `due_by` (default now), and log how it went; None when it is not
+    (or no longer) to be sent. Only if due: the queued first attempt and the minutely sweep may both reach it."""
+    delivery = _claim(WebhookDelivery.objects.filter(pk=delivery_id), due_by or timezone.now())
+    if delivery is None:
+        return None
+    return _send(delivery)
+
+
+def sweep(now: datetime | None = None, limit: int = SWEEP_LIMIT) -> list[int]:
+    """The minutely job: attempt every delivery due by `now` (default: the sweep's start) that nobody has taken,
+    first attempts left by a lost job as well as retries, one claim at a time; the ids attempted.
+
+    Several sweeps (and queued jobs) may run at once: each claim skips what another holds, and a claimed delivery
+    is no longer due by `now` for the others, so each is sent by one of them; nor is it attempted twice by one sweep
+    (a retry falling due again while the sweep runs waits for the next one)."""
+    now = now or timezone.now()
+    attempted: list[int] = []
+    while len(attempted) < limit:
+        delivery = _claim(WebhookDelivery.objects.exclude(pk__in=attempted), now)
+        if delivery is None:
+            break
+        _send(delivery)
+        attempted.append(delivery.pk)
+    return attempted
+
+
+def _send(delivery: WebhookDelivery) -> WebhookDelivery:
+    """POST a claimed delivery and record the answer (delivered, to be retried, or given up)."""
     body = body_of(delivery)
     timestamp = str(int(time.time()))
     headers = {"Content-Type": "application/json; charset=utf-8", "User-Agent": "platform-webhooks/1",
@@ -208,11 +265,6 @@ def attempt(delivery_id: int, *, due_by=None) -> WebhookDelivery | None:
     delivery.save(update_fields=["response_code", "response_excerpt", "refused_address", "status", "delivered_at",
                                  "next_attempt_at"])
     return delivery
-
-
-def due_ids(limit: int = 200) -> list[int]:
-    return list(WebhookDelivery.objects.filter(status=DeliveryStatus.PENDING, next_attempt_at__lte=timezone.now())
-                .order_by("next_attempt_at").values_list("pk", flat=True)[:limit])
 
 
 def redeliver(delivery: WebhookDelivery) -> None:
