@@ -52,6 +52,8 @@ EXTRA_CHANNELS: dict[str, tuple[str, ...]] = {
     Kind.PAYMENT_DUE: ("email",),
     Kind.PAYMENT_OVERDUE: ("email",),
     Kind.CUSTOMER_BIRTHDAY: ("email",),  # once a year a customer: the consultant calls them that day
+    Kind.SUBSCRIPTION_EXPIRING: ("email",),  # as a reservation's hold: a deadline the consultant must not miss
+    Kind.CUSTOMER_KEY_DATE: ("email",),  # once a year a customer and unit, as the birthday
 }
 
 

@@ -18,6 +18,8 @@ class Kind(models.TextChoices):
     PAYMENT_DUE = "payment_due", _("a payment falling due")
     PAYMENT_OVERDUE = "payment_overdue", _("a payment overdue")
     CUSTOMER_BIRTHDAY = "customer_birthday", _("my customer's birthday")
+    SUBSCRIPTION_EXPIRING = "subscription_expiring", _("my subscription due to become a contract")
+    CUSTOMER_KEY_DATE = "customer_key_date", _("my customer's handover anniversary")
 
 
 class Notification(models.Model):

@@ -1,10 +1,11 @@
-"""Notifications no step emits: what the clock brings (a reservation about to expire, today's follow-ups,
-a payment due or overdue, a customer's birthday).
+"""Notifications no step emits: what the clock brings (a reservation about to expire, a subscription's
+time to become a contract ending, today's follow-ups, a payment due or overdue, a customer's birthday,
+the anniversary of a customer's handover).
 
 Periodic jobs (tasks.py) call these. Each notification is named by an event key that the same
-run an hour later makes again (the timer's id; the project, person and local date; the
-receivable line and the day; the customer and the year), so a sweep run twice, or by two
-consumers, tells nobody twice.
+run an hour later makes again (the timer's id; the record and its deadline; the project, person
+and local date; the receivable line and the day; the customer (and unit) and the year), so a
+sweep run twice, or by two consumers, tells nobody twice.
 """
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from django.utils import timezone
 
 from .models import Delivery, Kind, Notification
 
-# which flows' records hold a unit until a timer lets it go (settings may name others, e.g. subscriptions)
+# which flows' records hold a unit until a timer lets it go (a subscription has a deadline instead: CONTRACT_DEADLINES)
 EXPIRING_FLOWS: tuple[str, ...] = ("reservation",)
 STORE_BATCH = 500  # event keys (or notifications) read back per query
 FINANCE = "finance"  # the role told of every payment of its project (as kernel.dunning's reminders)
@@ -310,3 +311,148 @@ def birthdays(now: datetime | None = None) -> list[dict]:
                     "event_key": f"birthday:{customer.pk}:{day.year}",
                     "params": {"customer": customer.name, "day": day.isoformat()}})
     return out
+
+
+# -- a subscription's time to become a contract; customers' key dates --------------------------------
+
+# the flow states in which a deal must become a contract by its deadline (the open tasks' due time):
+# the subscription's `awaiting_contract` (7 days, or the project's own; then it escalates)
+CONTRACT_DEADLINES: Mapping[str, tuple[str, ...]] = {"subscription": ("awaiting_contract",)}
+# the record whose final state says a unit was delivered to its customer, and that state
+DELIVERY_FLOW, DELIVERED = "handover", "delivered"
+
+
+def subscriptions_expiring(now: datetime | None = None) -> list[dict]:
+    """Each open deal whose time to become a contract ends within the lead time: its consultant is told.
+
+    The time is the state's deadline (the due time of the open tasks of the states in
+    NOTIFICATION_CONTRACT_DEADLINES, by default the subscription's `awaiting_contract`), after
+    which the deal escalates to the sales manager; the flow's later `contract_overdue` timer only
+    escalates it further, news the consultant already has (docs/decisions.md). The lead time is
+    the reservation's, NOTIFICATION_EXPIRY_LEAD_HOURS. The consultant is the deal's
+    `consultant_id` (set on submit), else who started the record. Once per record and deadline
+    (event key `deadline:<record>:<task>:<due, epoch seconds>`): a deadline restarted, or the
+    state entered again after a change request, is a new one; a deadline already past tells nothing
+    (its escalation is the news). Four queries: the tasks, the customers, the units, the people.
+    """
+    from django.contrib.auth import get_user_model
+    from django.db.models import Q
+
+    from engine.models import Task, TaskStatus
+    from forms.parsing import parse_key
+    from kernel.models import Customer, Unit
+
+    now = now or timezone.now()
+    states = getattr(settings, "NOTIFICATION_CONTRACT_DEADLINES", CONTRACT_DEADLINES)
+    which = Q()
+    for flow, names in states.items():
+        which |= Q(flow=flow, state__in=tuple(names))
+    if not which:
+        return []
+    tasks = (Task.objects.filter(which, status=TaskStatus.OPEN, due_at__gt=now,
+                                 due_at__lte=now + timedelta(hours=lead_hours()), record__is_closed=False)
+             .select_related("record__project").order_by("due_at", "pk"))
+    first: dict[int, Task] = {}
+    for task in tasks:  # the record's earliest deadline, should its state open several tasks
+        first.setdefault(task.record_id, task)
+    if not first:
+        return []
+    data = {pk: task.record.data if isinstance(task.record.data, dict) else {} for pk, task in first.items()}
+    wanted = {pk: parse_key(d.get("consultant_id")) or first[pk].record.created_by_id for pk, d in data.items()}
+    active = set(get_user_model().objects.filter(pk__in={w for w in wanted.values() if w}, is_active=True)
+                 .values_list("pk", flat=True))
+    customer_of = {pk: parse_key(d.get("customer_id")) for pk, d in data.items()}
+    unit_of = {pk: parse_key(d.get("unit_id")) for pk, d in data.items()}
+    names = dict(Customer.objects.filter(pk__in={c for c in customer_of.values() if c}).values_list("pk", "name"))
+    codes = dict(Unit.objects.filter(pk__in={u for u in unit_of.values() if u}).values_list("pk", "code"))
+    out = []
+    for record_id, task in first.items():
+        record = task.record
+        if wanted[record_id] not in active:
+            continue
+        assert task.due_at is not None  # filtered on
+        out.append({"kind": Kind.SUBSCRIPTION_EXPIRING, "recipient_id": wanted[record_id],
+                    "project_id": record.project_id, "record_id": record_id,
+                    "link": reverse("web:record", args=[record_id]),
+                    "event_key": f"deadline:{record_id}:{task.pk}:{int(task.due_at.timestamp())}",
+                    "params": {"reference": record.reference, "customer": names.get(customer_of[record_id], ""),
+                               "unit": codes.get(unit_of[record_id], ""), "due_at": task.due_at.isoformat(),
+                               "zone": record.project.zone.key}})
+    return out
+
+
+def key_dates(now: datetime | None = None) -> list[dict]:
+    """Each customer whose unit was delivered on this day of an earlier year (交房周年), on the project's date
+    from its morning hour: the consultant the customer is registered to in the project is told.
+
+    A unit is delivered when its handover record reaches `delivered` (keys handed over, or deemed
+    delivered); the day is the record's `handed_over_on` (the certificate's date, which both steps
+    ask), else the project's date of the history entry that moved it there. 29 February is kept
+    on 28 February in common years, as birthdays. Once per customer, unit and year (event key
+    `handover:<customer>:<unit>:<year>`). Five queries whatever the number of customers: the
+    projects, the delivered handovers of the day, their customers, units and consultants.
+    """
+    from django.db.models import OuterRef, Q, Subquery
+    from django.db.models.fields.json import KT
+
+    from engine.models import HistoryEntry, Record
+    from forms.parsing import parse_key
+    from kernel.models import Customer, CustomerRegistration, Unit
+
+    now = now or timezone.now()
+    days = _mornings(now)
+    if not days:
+        return []
+    asked = Q()
+    for pk, (_project, day) in days.items():
+        ends = [f"-{day.month:02d}-{day.day:02d}"] + (["-02-29"] if (day.month, day.day) == (2, 28) else [])
+        shown = Q(data__handed_over_on__isnull=True) | Q(data__handed_over_on="")
+        for end in ends:
+            shown |= Q(data__handed_over_on__endswith=end)
+        asked |= Q(project_id=pk) & shown
+    entered = (HistoryEntry.objects.filter(record_id=OuterRef("pk"), to_state=DELIVERED)
+               .order_by("-seq").values("at")[:1])
+    found = (Record.objects.filter(asked, flow=DELIVERY_FLOW, state=DELIVERED)
+             .annotate(delivered_at=Subquery(entered))
+             .values_list("pk", "project_id", KT("data__customer_id"), KT("data__unit_id"), KT("data__handed_over_on"),
+                          "delivered_at").order_by("pk"))
+    due: list[tuple[int, int, int, int]] = []  # (project, customer, unit, years)
+    for _pk, project_id, customer, unit, on, delivered_at in found:
+        customer_id, unit_id = parse_key(customer), parse_key(unit)
+        project, day = days[project_id]
+        handed = _delivered_on(on, delivered_at, project.zone)
+        if customer_id is None or unit_id is None or handed is None:
+            continue
+        if handed.year < day.year and is_birthday(handed, day):
+            due.append((project_id, customer_id, unit_id, day.year - handed.year))
+    if not due:
+        return []
+    names = dict(Customer.objects.filter(pk__in={c for _p, c, _u, _y in due}).values_list("pk", "name"))
+    codes = dict(Unit.objects.filter(pk__in={u for _p, _c, u, _y in due}).values_list("pk", "code"))
+    pairs = Q()
+    for project_id in {p for p, _c, _u, _y in due}:
+        pairs |= Q(project_id=project_id, customer_id__in={c for p, c, _u, _y in due if p == project_id})
+    consultant_of = {(p, c): who for p, c, who in CustomerRegistration.objects.filter(pairs, consultant__is_active=True)
+                     .values_list("project_id", "customer_id", "consultant_id")}
+    out = []
+    for project_id, customer_id, unit_id, years in sorted(due):
+        consultant = consultant_of.get((project_id, customer_id))
+        if consultant is None or customer_id not in names:
+            continue
+        _project, day = days[project_id]
+        out.append({"kind": Kind.CUSTOMER_KEY_DATE, "recipient_id": consultant, "project_id": project_id,
+                    "record_id": None, "link": reverse("web:customer", args=[customer_id]),
+                    "event_key": f"handover:{customer_id}:{unit_id}:{day.year}",
+                    "params": {"customer": names[customer_id], "unit": codes.get(unit_id, ""), "years": years,
+                               "day": day.isoformat()}})
+    return out
+
+
+def _delivered_on(text: object, entered: datetime | None, zone) -> date | None:
+    """The day a unit was delivered: the handover's date as typed, else the project's date of entering `delivered`."""
+    if isinstance(text, str) and text:
+        try:
+            return date.fromisoformat(text[:10])
+        except ValueError:
+            pass
+    return entered.astimezone(zone).date() if entered is not None else None

@@ -157,3 +157,33 @@ def remind_birthdays_now(now: datetime | None = None) -> list[int]:
 def remind_birthdays() -> None:
     """Hourly from each project's morning; the customer and the year in the event key keep it once a year."""
     remind_birthdays_now()
+
+
+def remind_subscriptions_expiring_now(now: datetime | None = None) -> list[int]:
+    """Tell each consultant of their deals whose time to become a contract ends within the lead time."""
+    pending = reminders.store(reminders.subscriptions_expiring(now))
+    for delivery_id in pending:
+        deliver(delivery_id)
+    return pending
+
+
+@db_periodic_task(crontab(minute="22"))
+def remind_subscriptions_expiring() -> None:
+    """Hourly, as the holds: a deadline entering the lead time is told within the hour (once: the record and the
+    deadline name the event)."""
+    remind_subscriptions_expiring_now()
+
+
+def remind_key_dates_now(now: datetime | None = None) -> list[int]:
+    """Tell each consultant of their customers whose unit was delivered on this day of an earlier year."""
+    pending = reminders.store(reminders.key_dates(now))
+    for delivery_id in pending:
+        deliver(delivery_id)
+    return pending
+
+
+@db_periodic_task(crontab(minute="27"))
+def remind_key_dates() -> None:
+    """Hourly from each project's morning, as the birthdays; the customer, unit and year in the event key keep it
+    once a year."""
+    remind_key_dates_now()

@@ -35,6 +35,24 @@ def title(kind: str, params: dict) -> str:
         return _payment(kind, params)
     if kind == Kind.CUSTOMER_BIRTHDAY:
         return _("Today is the birthday of your customer %(customer)s") % {"customer": params.get("customer", "")}
+    if kind == Kind.SUBSCRIPTION_EXPIRING:
+        return _("Subscription %(deal)s must become a contract by %(when)s") % {
+            "deal": _deal(ref, params.get("customer", ""), params.get("unit", "")), "when": _when(params)}
+    if kind == Kind.CUSTOMER_KEY_DATE:
+        years = int(params.get("years", 0))
+        return ngettext("Today is %(years)d year since %(unit)s was handed over to your customer %(customer)s",
+                        "Today is %(years)d years since %(unit)s was handed over to your customer %(customer)s",
+                        years) % {"years": years, "unit": params.get("unit", ""),
+                                  "customer": params.get("customer", "")}
+    return ref
+
+
+def _deal(ref: str, customer: str, unit: str) -> str:
+    """"SUB-000012 (李娜, 5-0801)", naming what is known."""
+    if customer and unit:
+        return _("%(reference)s (%(customer)s, %(unit)s)") % {"reference": ref, "customer": customer, "unit": unit}
+    if customer or unit:
+        return _("%(reference)s (%(name)s)") % {"reference": ref, "name": customer or unit}
     return ref
 
 
@@ -45,13 +63,7 @@ def _payment(kind: str, params: dict) -> str:
     from kernel.models import PaymentKind
     from kernel.receivables import yuan
 
-    customer, unit, ref = params.get("customer", ""), params.get("unit", ""), params.get("reference", "")
-    if customer and unit:
-        deal = _("%(reference)s (%(customer)s, %(unit)s)") % {"reference": ref, "customer": customer, "unit": unit}
-    elif customer or unit:
-        deal = _("%(reference)s (%(name)s)") % {"reference": ref, "name": customer or unit}
-    else:
-        deal = ref
+    deal = _deal(params.get("reference", ""), params.get("customer", ""), params.get("unit", ""))
     try:
         what = str(PaymentKind(params.get("kind")).label)
     except ValueError:
