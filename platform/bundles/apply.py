@@ -13,7 +13,6 @@ changes nothing. Records keep running on the versions they started on.
 from __future__ import annotations
 
 import difflib
-import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -589,9 +588,9 @@ class _Loader:
                                           lang="zh-hans" if self.lang.startswith("zh") else "en")
                 except DocumentError as exc:
                     # the text's problems at their lines in the .html; the others are about the flow it is for
-                    for text in exc.problems:
-                        self.report.problems.append(_template_problem(file, text))
-                    if not exc.problems:
+                    for found in exc.found:
+                        self.report.problems.append(BundleProblem(file, "", found.message(self.lang), found.line))
+                    if not exc.found:
                         self.problem(doc.file, ("documents", index, "flow"), doc.lines, exc.message(self.lang))
                     raise _Refused from None
                 self.report.change(project.code, *_document_change(current, saved, entry["title_zh"]))
@@ -637,17 +636,6 @@ def _entries(data: object, key: str) -> list[tuple[int, dict]]:
     return [(i, item) for i, item in enumerate(items if isinstance(items, list) else [])
             if isinstance(item, dict) and all(isinstance(item.get(k), str) for k in ("name", "title_zh", "title_en"))
             and isinstance(item.get("flow", ""), str)]
-
-
-_TEMPLATE_LINE = re.compile(r"^(?:line (\d+): |第 (\d+) 行：)(.*)$", re.S)
-
-
-def _template_problem(file: str, text: str) -> BundleProblem:
-    """A document template's problem ("line 3: there is no field …") with its line where the words give one."""
-    found = _TEMPLATE_LINE.match(text)
-    if found is None:
-        return BundleProblem(file, "", text)
-    return BundleProblem(file, "", found.group(3), int(found.group(1) or found.group(2)))
 
 
 def _document_change(before, after, title: str) -> list[str]:

@@ -39,16 +39,28 @@ ROOTS: dict[str, set[str] | None] = {
 
 @dataclass(frozen=True)
 class Problem:
-    line: int
-    name: str
-    nearest: str
+    """One thing wrong with a template: its line (None when Django does not say) and what, apart.
+
+    A bundle reports the line where its files are listed and the message beside it; the
+    studio shows `words` (the line in front).
+    """
+
+    line: int | None
+    name: str = ""
+    nearest: str = ""
+    syntax: str = ""  # a template that does not compile: Django's own words
+
+    def message(self, lang: str) -> str:
+        zh = lang.startswith("zh")
+        if self.syntax:
+            return f"模板写法有误：{self.syntax}" if zh else f"the template does not compile: {self.syntax}"
+        if zh:
+            return f"没有 {self.name} 这个字段" + (f"，是不是 {self.nearest}？" if self.nearest else "")
+        return f"there is no field {self.name}" + (f"; did you mean {self.nearest}?" if self.nearest else "")
 
     def words(self, lang: str) -> str:
-        if lang.startswith("zh"):
-            hint = f"，是不是 {self.nearest}？" if self.nearest else ""
-            return f"第 {self.line} 行：没有 {self.name} 这个字段{hint}"
-        hint = f"; did you mean {self.nearest}?" if self.nearest else ""
-        return f"line {self.line}: there is no field {self.name}{hint}"
+        line = "?" if self.line is None else self.line
+        return f"第 {line} 行：{self.message(lang)}" if lang.startswith("zh") else f"line {line}: {self.message(lang)}"
 
 
 def _expressions(value: object, depth: int = 0) -> Iterator[FilterExpression]:
@@ -81,7 +93,12 @@ def _lookups(expression: FilterExpression) -> Iterator[tuple[str, ...]]:
 
 
 def check(body: str, schema: Mapping | None, lang: str = "zh-hans") -> list[str]:
-    """Problems with a template body in words, each naming its line; [] when it is good.
+    """Problems with a template body in words, each naming its line; [] when it is good."""
+    return [p.words(lang) for p in problems_in(body, schema)]
+
+
+def problems_in(body: str, schema: Mapping | None) -> list[Problem]:
+    """Problems with a template body, each with its line; [] when it is good.
 
     `schema` is the flow's entity schema; None for a document of every flow (the
     receipt), which may then name no `data` field.
@@ -89,10 +106,8 @@ def check(body: str, schema: Mapping | None, lang: str = "zh-hans") -> list[str]
     try:
         template = ENGINE.from_string(body)
     except TemplateSyntaxError as error:
-        line = getattr(error, "template_debug", {}).get("line", "?")
-        if lang.startswith("zh"):
-            return [f"第 {line} 行：模板写法有误：{error}"]
-        return [f"line {line}: the template does not compile: {error}"]
+        line = getattr(error, "template_debug", {}).get("line")
+        return [Problem(line if isinstance(line, int) else None, syntax=str(error))]
     local: set[str] = set()
     nodes = template.nodelist.get_nodes_by_type(Node)
     for node in nodes:
@@ -112,7 +127,7 @@ def check(body: str, schema: Mapping | None, lang: str = "zh-hans") -> list[str]
                 if problem and (line, problem[0]) not in seen:
                     seen.add((line, problem[0]))
                     problems.append(Problem(line, *problem))
-    return [p.words(lang) for p in sorted(problems, key=lambda p: (p.line, p.name))]
+    return sorted(problems, key=lambda p: (p.line or 0, p.name))
 
 
 def _nearest(name: str, known) -> str:

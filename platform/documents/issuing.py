@@ -21,7 +21,7 @@ from kernel.models import Payment, Project
 
 from . import context as contexts
 from .catalogue import RECEIPT, SHIPPED
-from .checking import check
+from .checking import problems_in
 from .models import DocumentTemplate, DocumentTemplateRevision, IssuedDocument
 from .rendering import copy_text, qr_data_uri, render_body, sha256
 from .verification import facts_of, new_token, verify_url
@@ -30,9 +30,10 @@ from .verification import facts_of, new_token, verify_url
 class DocumentError(Exception):
     """A document that cannot be made, with what is wrong in words (zh and en)."""
 
-    def __init__(self, zh: str, en: str, problems: list[str] | None = None):
+    def __init__(self, zh: str, en: str, problems: list[str] | None = None, found: list | None = None):
+        """`problems`: the template's problems in words (line first); `found`: the same as checking.Problem."""
         super().__init__(en)
-        self.zh, self.en, self.problems = zh, en, problems or []
+        self.zh, self.en, self.problems, self.found = zh, en, problems or [], found or []
 
     def message(self, lang: str) -> str:
         return self.zh if lang.startswith("zh") else self.en
@@ -171,10 +172,11 @@ def save_template(project: Project, name: str, *, flow: str, title_zh: str, titl
     if name == RECEIPT and flow:
         raise DocumentError("收据用于所有收款，不指定流程", "the receipt serves every payment: leave its flow empty")
     schema = schema_of(project, flow) if flow else None
-    problems = check(body, schema, lang)
-    if problems:
+    found = problems_in(body, schema)
+    if found:
+        problems = [p.words(lang) for p in found]
         raise DocumentError("模板有误：" + "；".join(problems), "the template has problems: " + "; ".join(problems),
-                            problems)
+                            problems, found)
     template = DocumentTemplate.objects.select_for_update().filter(project=project, name=name).first()
     if template is None:
         template = DocumentTemplate(project=project, name=name, revision=0)
