@@ -22,10 +22,20 @@ def _production(tmp_path, **extra) -> dict:
 
 
 def test_check_deploy_is_clean_under_the_documented_settings(tmp_path):
-    done = _manage(_production(tmp_path, PLATFORM_HTTPS="1"), "check", "--deploy", "--fail-level", "WARNING")
+    done = _manage(_production(tmp_path, PLATFORM_HTTPS="1", PLATFORM_SITE_URL="https://sales.example.com"),
+                   "check", "--deploy", "--fail-level", "WARNING")
 
     assert done.returncode == 0, done.stdout + done.stderr
     assert "no issues" in done.stdout
+
+
+def test_check_deploy_warns_while_links_and_qr_codes_would_point_at_localhost(tmp_path):
+    unset = _manage(_production(tmp_path, PLATFORM_HTTPS="1"), "check", "--deploy")
+    plain = _manage(_production(tmp_path, PLATFORM_HTTPS="1", PLATFORM_SITE_URL="http://sales.example.com"),
+                    "check", "--deploy")
+
+    assert "platform.W001" in unset.stderr and "PLATFORM_SITE_URL" in unset.stderr
+    assert "platform.W002" in plain.stderr and "platform.W001" not in plain.stderr
 
 
 def test_without_https_check_deploy_names_what_is_missing(tmp_path):

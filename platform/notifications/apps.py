@@ -11,6 +11,7 @@ class NotificationsConfig(AppConfig):
         # the engine's domain events (kernel.events), turned into notifications after commit
         from kernel import events
 
+        from . import checks  # noqa: F401  # the deploy check of PLATFORM_SITE_URL
         from .emitting import on_event
 
         events.listen(on_event)

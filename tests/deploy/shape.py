@@ -271,6 +271,7 @@ class Shape:
                 "PLATFORM_HTTPS": "1",
                 "PLATFORM_BEHIND_PROXY": "1",
                 "PLATFORM_PROXY_COUNT": "1",
+                "PLATFORM_SITE_URL": "https://127.0.0.2",
                 "PLATFORM_VAR_DIR": str(self.var_dir(machine)),
                 "PLATFORM_LOG_LEVEL": "INFO"}
 
