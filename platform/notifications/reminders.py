@@ -367,16 +367,15 @@ def subscriptions_expiring(now: datetime | None = None) -> list[dict]:
     codes = dict(Unit.objects.filter(pk__in={u for u in unit_of.values() if u}).values_list("pk", "code"))
     out = []
     for record_id, task in first.items():
-        record = task.record
-        if wanted[record_id] not in active:
+        record, due = task.record, task.due_at
+        if due is None or wanted[record_id] not in active:
             continue
-        assert task.due_at is not None  # filtered on
         out.append({"kind": Kind.SUBSCRIPTION_EXPIRING, "recipient_id": wanted[record_id],
                     "project_id": record.project_id, "record_id": record_id,
                     "link": reverse("web:record", args=[record_id]),
-                    "event_key": f"deadline:{record_id}:{task.pk}:{int(task.due_at.timestamp())}",
+                    "event_key": f"deadline:{record_id}:{task.pk}:{int(due.timestamp())}",
                     "params": {"reference": record.reference, "customer": names.get(customer_of[record_id], ""),
-                               "unit": codes.get(unit_of[record_id], ""), "due_at": task.due_at.isoformat(),
+                               "unit": codes.get(unit_of[record_id], ""), "due_at": due.isoformat(),
                                "zone": record.project.zone.key}})
     return out
 
