@@ -192,8 +192,8 @@ def test_each_setting_said_to_be_read_by_code_is_named_in_that_module():
         assert name in (PLATFORM / module).read_text(encoding="utf-8"), (name, module)
 
 
-def test_a_rollback_to_a_start_a_linking_flow_cannot_fill_is_refused(flows_dir, people):
-    # given: v1 of the subscription required the channel at the start; v2 does not; a reservation is held
+def _v1_requiring_what_a_held_reservation_cannot_give(flows_dir, people):
+    """v1 of the subscription required the channel at the start; v2 does not; a reservation is held."""
     p1 = people["p1"]
     original = (flows_dir / "subscription.yaml").read_text(encoding="utf-8")
     _edit(flows_dir, "subscription", "fields: [unit_id, customer_id]\n    required: [customer_id]",
@@ -203,6 +203,12 @@ def test_a_rollback_to_a_start_a_linking_flow_cannot_fill_is_refused(flows_dir, 
     versions.publish(p1, "subscription")
     versions.publish(p1, "reservation")
     _held_reservation(people)
+    return p1
+
+
+def test_a_rollback_to_a_start_a_linking_flow_cannot_fill_is_refused(flows_dir, people):
+    # given: v1 of the subscription required the channel at the start; v2 does not; a reservation is held
+    p1 = _v1_requiring_what_a_held_reservation_cannot_give(flows_dir, people)
 
     with pytest.raises(ChecksRefused) as caught:
         versions.rollback(p1, "subscription", 1)
@@ -216,15 +222,7 @@ def test_the_rollback_confirmation_shows_the_linked_flow_it_would_break_and_offe
     from accounts.models import Membership
 
     # given: the same rollback as above, seen on its confirmation page
-    p1 = people["p1"]
-    original = (flows_dir / "subscription.yaml").read_text(encoding="utf-8")
-    _edit(flows_dir, "subscription", "fields: [unit_id, customer_id]\n    required: [customer_id]",
-          "fields: [unit_id, customer_id, channel]\n    required: [customer_id, channel]")
-    versions.publish(p1, "subscription")
-    (flows_dir / "subscription.yaml").write_text(original, encoding="utf-8")
-    versions.publish(p1, "subscription")
-    versions.publish(p1, "reservation")
-    _held_reservation(people)
+    p1 = _v1_requiring_what_a_held_reservation_cannot_give(flows_dir, people)
     Membership.objects.create(user=people["manager"], project=p1, role="project_admin")
     client.force_login(people["manager"])
 
