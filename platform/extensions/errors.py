@@ -2,47 +2,45 @@
 
 `PluginError` is a `kernel.errors.KernelError`, so the engine treats a plugin's refusal
 exactly like a kernel one: the transition rolls back and the person who tried sees
-`message_en` or `message_zh`. Plugins subclass it with a `code` and two templates.
+`message(language)`. Plugins subclass it with a `code` and one English `template` marked with
+`gettext_noop`; its Chinese goes into the zh_Hans catalogue (kernel.errors says how).
 """
 from __future__ import annotations
 
 from collections.abc import Sequence
 
 from django.core.exceptions import ValidationError
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext_noop
 
 from definitions.errors import Problem
-from kernel.errors import KernelError
+from kernel.errors import KernelError, speaks_chinese
 
 
 class PluginError(KernelError):
     code = "plugin_error"
-    template_en = "the plugin refused the operation"
-    template_zh = "插件拒绝了该操作"
+    template = gettext_noop("the plugin refused the operation")
 
 
 class RulesMissing(PluginError):
     code = "rules_missing"
-    template_en = ("project {project} has no {plugin} rules yet: an admin must set them "
-                   "(manage.py rules publish --project {project} {plugin} FILE)")
-    template_zh = "项目 {project} 尚未配置{plugin}规则，请管理员先设置（manage.py rules publish --project {project} {plugin} 文件）"
+    template = gettext_noop("project {project} has no {plugin} rules yet: an admin must set them "
+                            "(manage.py rules publish --project {project} {plugin} FILE)")
 
 
 class RulesNotYetInForce(RulesMissing):
     """Rules exist, but only scheduled: none in force yet (a `RulesMissing`, so callers that skip none skip these)."""
 
     code = "rules_not_yet_in_force"
-    template_en = "project {project}'s {plugin} rules take effect only from {valid_from}"
-    template_zh = "项目 {project} 的{plugin}规则自 {valid_from} 起才生效"
+    template = gettext_noop("project {project}'s {plugin} rules take effect only from {valid_from}")
 
 
 class ValidFromInPast(PluginError):
     """A revision dated back: deals made since were made under the rules then in force."""
 
     code = "valid_from_in_past"
-    template_en = ("rules cannot take effect in the past ({valid_from}): give a later moment, or publish from now "
-                   "and apply the new rules to open deals explicitly")
-    template_zh = "规则不能追溯生效（{valid_from}）：请填写以后的时间，或立即发布后明确将新规则应用到未结交易"
+    template = gettext_noop(
+        "rules cannot take effect in the past ({valid_from}): give a later moment, or publish from now and apply the "
+        "new rules to open deals explicitly")
 
 
 class InvalidArgument(PluginError):
@@ -52,8 +50,7 @@ class InvalidArgument(PluginError):
     """
 
     code = "invalid_argument"
-    template_en = "{name} must be {expected}, got {value_en}"
-    template_zh = "{name} 应为{expected_zh}，实际为 {value_zh}"
+    template = gettext_noop("{name} must be {expected}, got {value_en}")
 
 
 class UnknownPlugin(LookupError):
@@ -64,8 +61,8 @@ class UnknownPlugin(LookupError):
         self.message_zh = f"未安装名为 '{name}' 的插件" + (f"；是否应为 '{suggestion}'？" if suggestion else "")
         super().__init__(self.message_en)
 
-    def message(self, language: str = "en") -> str:
-        return self.message_zh if language.startswith("zh") else self.message_en
+    def message(self, language: str | None = "en") -> str:
+        return self.message_zh if speaks_chinese(language) else self.message_en
 
 
 class PluginLoadError(Exception):

@@ -34,6 +34,7 @@ from django.conf import settings
 from django.db.models import Exists, F, OuterRef, Prefetch, Sum
 from django.utils import timezone
 from django.utils.module_loading import import_string
+from django.utils.translation import gettext_noop
 
 from .access import roles_in
 from .errors import KernelError
@@ -59,9 +60,8 @@ CustomersOf = Callable[[Sequence[int]], Mapping[int, int]]
 
 class NoticeNotYours(KernelError):
     code = "dunning_notice_not_yours"
-    template_en = ("this payment reminder of {reference} is for the project's finance and the customer's "
-                   "consultant; only they may dismiss it")
-    template_zh = "{reference} 的催款提醒发给本项目财务和客户的置业顾问，只有他们可以关闭"
+    template = gettext_noop("this payment reminder of {reference} is for the project's finance and the customer's "
+                            "consultant; only they may dismiss it")
 
 
 # -- what each deal still owes ---------------------------------------------------------------

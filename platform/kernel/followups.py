@@ -24,6 +24,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from .access import memberships_of, roles_in
 from .audit import stamp
@@ -51,8 +52,7 @@ class FollowUpNoteMissing(KernelError):
     """A follow-up says what happened: an empty note is refused at its field."""
 
     code = "follow_up_note_missing"
-    template_en = "write what was said or agreed with the customer"
-    template_zh = "请填写跟进内容：与客户沟通了什么、约定了什么"
+    template = gettext_noop("write what was said or agreed with the customer")
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 from django.db import transaction
 from django.db.models import BigIntegerField, F, Q, Sum
 from django.db.models.functions import Cast, Round
+from django.utils.translation import gettext_noop
 
 from . import events, receivables
 from .errors import KernelError, RefundExceedsReceipts
@@ -42,9 +43,9 @@ NOT_SALES = (PaymentKind.RENT, PaymentKind.SECURITY_DEPOSIT, PaymentKind.FEE,
 
 class DepositRefundExceedsDeposits(KernelError):
     code = "deposit_refund_exceeds_deposits"
-    template_en = ("{reference}: a security deposit refund of {amount} is more than the deposit it holds ({held}: "
-                   "the security deposits received less those already returned)")
-    template_zh = "{reference}：退还押金 {amount} 超过所收押金余额 {held}（已收押金减已退还）"
+    template = gettext_noop(
+        "{reference}: a security deposit refund of {amount} is more than the deposit it holds ({held}: the security "
+        "deposits received less those already returned)")
 
 
 @transaction.atomic

@@ -37,6 +37,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from .errors import KernelError
 from .models.payments import Payment, PaymentKind
@@ -75,43 +76,40 @@ KIND_EN = {K.SINCERITY_DEPOSIT: "sincerity deposit", K.RESERVATION_DEPOSIT: "res
 
 class ReceiptExceedsDue(KernelError):
     code = "receipt_exceeds_due"
-    template_en = ("{reference}: {amount} typed as {kind_en}, but only {due} is still due for it; check the amount, "
-                   "or let finance record the difference as an overpayment to refund")
-    template_zh = "{reference}：登记{kind_zh} {amount}，但该项尚欠仅 {due}；请核对金额，或由财务将多出部分登记为多收款（待退）"
+    template = gettext_noop(
+        "{reference}: {amount} typed as {kind_en}, but only {due} is still due for it; check the amount, or let "
+        "finance record the difference as an overpayment to refund")
 
 
 class RentExceedsDue(ReceiptExceedsDue):
     """A lease's receipt beyond its schedule: the lease steps offer no overpayment, so none is suggested."""
 
-    template_en = ("{reference}: {amount} typed as {kind_en}, but only {due} is still due for it on the lease; "
-                   "check the amount")
-    template_zh = "{reference}：登记{kind_zh} {amount}，但租约该项尚欠仅 {due}；请核对金额"
+    template = gettext_noop(
+        "{reference}: {amount} typed as {kind_en}, but only {due} is still due for it on the lease; check the amount")
 
 
 class OverpaymentNeedsFinance(KernelError):
     code = "overpayment_needs_finance"
-    template_en = "{reference}: only finance may record {excess} beyond what is due as an overpayment"
-    template_zh = "{reference}：超出应收的 {excess} 只能由财务登记为多收款"
+    template = gettext_noop("{reference}: only finance may record {excess} beyond what is due as an overpayment")
 
 
 class ScheduleExceedsPrice(KernelError):
     code = "schedule_exceeds_price"
-    template_en = ("{reference}: the deposit and the down payment, with any credit ({paid}), are more than the deal "
-                   "price ({price})")
-    template_zh = "{reference}：定金与首付（含抵扣）合计 {paid} 超过成交总价 {price}"
+    template = gettext_noop(
+        "{reference}: the deposit and the down payment, with any credit ({paid}), are more than the deal price "
+        "({price})")
 
 
 class DepositBelowReceived(KernelError):
     code = "deposit_below_received"
-    template_en = ("{reference}: the deposit of {deposit} is less than the deposits already received ({received}, "
-                   "sincerity and reservation deposits included); enter at least that much")
-    template_zh = "{reference}：定金 {deposit} 少于已收的定金（含诚意金、小订金）{received}，请至少填写该金额"
+    template = gettext_noop(
+        "{reference}: the deposit of {deposit} is less than the deposits already received ({received}, sincerity and "
+        "reservation deposits included); enter at least that much")
 
 
 class UnknownPaymentPlan(KernelError):
     code = "unknown_payment_plan"
-    template_en = "{reference}: choose a payment plan before the receivables are scheduled"
-    template_zh = "{reference}：请先选择付款方式，再生成应收计划"
+    template = gettext_noop("{reference}: choose a payment plan before the receivables are scheduled")
 
 
 def yuan(amount: Decimal) -> str:

@@ -53,6 +53,7 @@ from decimal import Decimal, localcontext
 from typing import TYPE_CHECKING
 
 from django.db import transaction
+from django.utils.translation import gettext_noop
 
 from .errors import KernelError
 from .models.payments import PaymentKind
@@ -72,20 +73,18 @@ STEPS_FIELD = "rent_steps"  # the lease record's field that keeps the rent steps
 
 class UnknownPaymentCycle(KernelError):
     code = "unknown_payment_cycle"
-    template_en = "{reference}: the rent payment cycle {value_en} is not monthly, quarterly, half-yearly or yearly"
-    template_zh = "{reference}：租金付款周期 {value_zh} 不是月付、季付、半年付或年付"
+    template = gettext_noop(
+        "{reference}: the rent payment cycle {value_en} is not monthly, quarterly, half-yearly or yearly")
 
 
 class LeaseTermInvalid(KernelError):
     code = "lease_term_invalid"
-    template_en = "{reference}: the lease cannot end on {end}, before it starts on {start}"
-    template_zh = "{reference}：租约到期日 {end} 早于起租日 {start}"
+    template = gettext_noop("{reference}: the lease cannot end on {end}, before it starts on {start}")
 
 
 class RenewalNotLater(KernelError):
     code = "renewal_not_later"
-    template_en = "{reference}: the renewal must end after the current end date {end}; got {new_end}"
-    template_zh = "{reference}：续租后到期日须晚于现到期日 {end}，填写的是 {new_end}"
+    template = gettext_noop("{reference}: the renewal must end after the current end date {end}; got {new_end}")
 
 
 class RentArgumentMissing(KernelError):
@@ -93,20 +92,18 @@ class RentArgumentMissing(KernelError):
     this is an argument whose expression gave nothing, such as an empty field of the record)."""
 
     code = "rent_argument_missing"
-    template_en = "{reference}: the rent schedule needs {argument} (rent.schedule, {change}), but it is empty"
-    template_zh = "{reference}：生成租金计划需要 {argument}（rent.schedule，{change}），但其为空"
+    template = gettext_noop(
+        "{reference}: the rent schedule needs {argument} (rent.schedule, {change}), but it is empty")
 
 
 class RentArgumentInvalid(KernelError):
     code = "rent_argument_invalid"
-    template_en = "{reference}: {argument} of rent.schedule is not a date: {value_en}"
-    template_zh = "{reference}：rent.schedule 的 {argument} 不是日期：{value_zh}"
+    template = gettext_noop("{reference}: {argument} of rent.schedule is not a date: {value_en}")
 
 
 class RentFreeTooLong(KernelError):
     code = "rent_free_too_long"
-    template_en = "{reference}: {days} rent-free days leave no rent in a term from {start} to {end}"
-    template_zh = "{reference}：免租 {days} 天，{start} 至 {end} 的租期内已无租金"
+    template = gettext_noop("{reference}: {days} rent-free days leave no rent in a term from {start} to {end}")
 
 
 # -- the terms ---------------------------------------------------------------------------------

@@ -22,6 +22,7 @@ from typing import Any, cast
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Prefetch, Q
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from . import customers
 from .access import MANAGER_ROLES, roles_in
@@ -55,8 +56,7 @@ class FieldRefused(KernelError):
     """A value of the front desk's forms is refused; `field` names it, `problem_en` / `problem_zh` say why."""
 
     code = "field_refused"
-    template_en = "{field} ({label_en}): {problem_en}"
-    template_zh = "{field}（{label_zh}）：{problem_zh}"
+    template = gettext_noop("{field} ({label_en}): {problem_en}")
     labels: dict[str, tuple[str, str]] = {}
 
     def __init__(self, field: str, problem_en: str, problem_zh: str, **params: Any):

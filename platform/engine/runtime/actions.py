@@ -76,6 +76,7 @@ def run(call: ActionCall, names: Mapping, ctx: EngineActionContext) -> bool:
     try:
         impl(ctx.kernel, **args)
     except KernelError as exc:  # plugins' refusals are KernelErrors too
-        error = UnitUnavailable if isinstance(exc, kernel_errors.UnitUnavailable) else ActionFailed
-        raise error(exc.message_en, exc.message_zh) from exc
+        if isinstance(exc, kernel_errors.UnitUnavailable):
+            raise UnitUnavailable(exc) from exc
+        raise ActionFailed(exc.message_en, exc.message_zh) from exc
     return True

@@ -1,9 +1,17 @@
-"""Typed failures of the service API, each with a message in English and Chinese."""
+"""Typed failures of the service API, each with a message in English and Chinese.
+
+The language rule is the kernel's (kernel.errors.speaks_chinese): zh* gives Chinese, any other
+language English. `UnitUnavailable` and `CustomerProtected` are the kernel's refusals of those
+names as a step meets them (subclasses of kernel.errors' classes, with their code, params and
+catalogue words); `NotPermitted` shares `kernel.errors.PermissionRefusal` with the kernel's.
+"""
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
 from definitions.roles import role_titles
+from kernel import errors as kernel_errors
+from kernel.errors import speaks_chinese
 
 
 class EngineError(Exception):
@@ -12,11 +20,11 @@ class EngineError(Exception):
     code = "engine_error"
 
     def __init__(self, en: str, zh: str, **details):
-        super().__init__(en)
+        Exception.__init__(self, en)
         self.en, self.zh, self.details = en, zh, details
 
     def message(self, lang: str | None = "en") -> str:
-        return self.en if (lang or "en").startswith("en") else self.zh
+        return self.zh if speaks_chinese(lang) else self.en
 
 
 class RecordNotFound(EngineError):
@@ -26,7 +34,13 @@ class RecordNotFound(EngineError):
         super().__init__(f"no such {what}, or you cannot see it", "记录不存在，或您无权查看")
 
 
-class NotPermitted(EngineError):
+class NotPermitted(EngineError, kernel_errors.PermissionRefusal):
+    """A person may not take this step of a flow (its roles, or another holds the task).
+
+    Not the kernel's `NotPermitted` (a kernel operation needing a project role, said with its
+    template); both are `kernel.errors.PermissionRefusal`.
+    """
+
     code = "not_permitted"
 
     def __init__(self, action: str, roles: Sequence[str] = (), action_zh: str | None = None, *,
@@ -62,7 +76,7 @@ class InvalidForm(EngineError):
         self.errors_zh = dict(errors_zh or errors)
 
     def field_errors(self, lang: str | None = "en") -> dict[str, list[str]]:
-        return self.errors if (lang or "en").startswith("en") else self.errors_zh
+        return self.errors_zh if speaks_chinese(lang) else self.errors
 
 
 class RecordChanged(EngineError):
@@ -103,18 +117,24 @@ class BadRequest(EngineError):
     code = "bad_request"
 
 
-class UnitUnavailable(EngineError):
-    code = "unit_unavailable"
+class UnitUnavailable(kernel_errors.UnitUnavailable, EngineError):
+    """The kernel's `UnitUnavailable` met by an action of a step: the same code, params and words, and an
+    `EngineError` with the step's other refusals. `except kernel.errors.UnitUnavailable` catches it too."""
+
+    def __init__(self, refusal: kernel_errors.UnitUnavailable):
+        kernel_errors.UnitUnavailable.__init__(self, **refusal.params)
+        self.en, self.zh, self.details = self.message_en, self.message_zh, dict(self.params)
 
 
 class ActionFailed(EngineError):
     code = "action_failed"
 
 
-class CustomerProtected(NotPermitted):
-    """Another consultant's protection period covers the customer (the kernel's words)."""
+class CustomerProtected(kernel_errors.CustomerProtected, NotPermitted):
+    """Another consultant's protection period covers the customer: the kernel's `CustomerProtected`
+    (its code, params and words; `except kernel.errors.CustomerProtected` catches it too), met by a
+    step, and so also the engine's `NotPermitted`."""
 
-    code = "customer_protected"
-
-    def __init__(self, en: str, zh: str):
-        EngineError.__init__(self, en, zh)
+    def __init__(self, refusal: kernel_errors.CustomerProtected):
+        kernel_errors.CustomerProtected.__init__(self, **refusal.params)
+        self.en, self.zh, self.details = self.message_en, self.message_zh, dict(self.params)

@@ -162,13 +162,13 @@ def _check_protection(user, roles: frozenset[str], project: Project, *datas) -> 
         return
     customer_ids = sorted({value for data in datas if data for key in PROTECTED_FIELDS
                            if isinstance(value := data.get(key), int) and not isinstance(value, bool)})
-    from kernel.errors import KernelError
+    from kernel import errors as kernel_errors
 
     for customer_id in customer_ids:
         try:
             ensure_may_act(project_id=project.pk, customer_id=customer_id, user_id=user.pk, roles=roles)
-        except KernelError as exc:
-            raise CustomerProtected(exc.message_en, exc.message_zh) from exc
+        except kernel_errors.CustomerProtected as exc:
+            raise CustomerProtected(exc) from exc
 
 
 def check_protection(user, roles: frozenset[str], record: Record, form: dict | None = None) -> None:

@@ -35,8 +35,8 @@ class ProtectedStep(CustomerProtected, InvalidForm):
     code = CustomerProtected.code
 
     def __init__(self, refusal: CustomerProtected):
-        CustomerProtected.__init__(self, refusal.en, refusal.zh)
-        self.errors, self.errors_zh = {"__all__": [refusal.en]}, {"__all__": [refusal.zh]}
+        CustomerProtected.__init__(self, refusal)
+        self.errors, self.errors_zh = {"__all__": [refusal.message_en]}, {"__all__": [refusal.message_zh]}
 
 
 @dataclass(frozen=True)
