@@ -37,6 +37,18 @@ class _Replay(Exception):
 
 
 def request_hash(request) -> str:
+    """The request's method, path and body; a multipart upload by its fields and its files' contents (its raw
+    body may be larger than Django keeps in memory)."""
+    if (request.content_type or "").startswith("multipart/"):
+        digest = hashlib.sha256(b"\n".join([request.method.encode(), request.get_full_path().encode()]))
+        for name, values in sorted(request.POST.lists()):
+            digest.update(f"\n{name}={values}".encode())
+        for name, upload in sorted(request.FILES.items()):
+            digest.update(f"\n{name}:{upload.name}:".encode())
+            for chunk in upload.chunks():
+                digest.update(chunk)
+            upload.seek(0)
+        return digest.hexdigest()
     return hashlib.sha256(b"\n".join([request.method.encode(), request.get_full_path().encode(),
                                       request.body])).hexdigest()
 

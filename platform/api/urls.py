@@ -2,7 +2,7 @@
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from .views import projects, records, tasks, webhooks
+from .views import figures, followups, import_jobs, projects, records, tasks, webhooks
 
 app_name = "api"
 
@@ -14,6 +14,12 @@ v1 = [
     path("projects/<slug:code>/customers/", projects.CustomerList.as_view(), name="customers"),
     path("projects/<slug:code>/visits/", projects.VisitCreate.as_view(), name="visits"),
     path("projects/<slug:code>/payments/", projects.PaymentList.as_view(), name="payments"),
+    path("projects/<slug:code>/follow-ups/", followups.FollowUpList.as_view(), name="follow-ups"),
+    path("projects/<slug:code>/follow-ups/stages/", followups.StageList.as_view(), name="follow-up-stages"),
+    path("projects/<slug:code>/import-jobs/", import_jobs.ImportJobList.as_view(), name="import-jobs"),
+    path("projects/<slug:code>/import-jobs/<int:job_id>/", import_jobs.ImportJobDetailView.as_view(),
+         name="import-job"),
+    path("projects/<slug:code>/figures/", figures.ProjectFigures.as_view(), name="figures"),
     path("projects/<slug:code>/webhooks/", webhooks.SubscriptionList.as_view(), name="webhooks"),
     path("projects/<slug:code>/webhooks/deliveries/", webhooks.DeliveryList.as_view(), name="webhook-deliveries"),
     path("projects/<slug:code>/webhooks/deliveries/<int:delivery_id>/redeliver/", webhooks.Redeliver.as_view(),
