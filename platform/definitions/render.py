@@ -46,7 +46,21 @@ def mermaid(definition: FlowDefinition, lang: str | None = None) -> str:
     for state in definition.states:
         if state.final:
             lines.append(f"    {state.name} --> [*]")
+    if lang:  # the studio: each state's work beside it, by title (approvals ✔, the deadline ⏰)
+        lines += _work_notes(definition, lang)
     return "\n".join(lines) + "\n"
+
+
+def _work_notes(definition: FlowDefinition, lang: str) -> list[str]:
+    out = []
+    for state in definition.states:
+        said = [("✔ " if task.kind == "approval" else "• ") + _label(task.title.get(lang) if task.title else task.name)
+                for task in state.tasks]
+        if state.deadline is not None:
+            said.append(_deadline_words(state.deadline.after, lang))
+        if said:
+            out += [f"    note right of {state.name}", *(f"        {line}" for line in said), "    end note"]
+    return out
 
 
 # Characters that mean something to Mermaid or to HTML, each drawn as its full-width form.
@@ -70,6 +84,22 @@ def _targets(t) -> str:
     if not t.routed:
         return t.to
     return "<br/>".join(f"{b.state} if `{b.when.source}`" if b.when else f"{b.state} otherwise" for b in t.targets)
+
+
+_UNIT_WORDS = (("weeks", 604800, "周", "week"), ("days", 86400, "天", "day"), ("hours", 3600, "小时", "hour"),
+               ("minutes", 60, "分钟", "minute"))
+
+
+def _deadline_words(after, lang: str) -> str:
+    """时限：3天 / due within 3 days (or where the time is read from)."""
+    zh = lang.startswith("zh")
+    if isinstance(after, DurationRef):
+        words = _duration(after, lang)
+    else:
+        seconds = int(after.total_seconds())
+        n, unit_zh, unit_en = next((seconds // size, z, e) for _, size, z, e in _UNIT_WORDS if seconds % size == 0)
+        words = f"{n}{unit_zh}" if zh else f"{n} {unit_en}{'s' if n != 1 else ''}"
+    return f"时限：{words}" if zh else f"due within {words}"
 
 
 def _duration(delta, lang: str | None = None) -> str:

@@ -46,3 +46,21 @@ def test_a_title_cannot_end_its_label_or_start_a_line_of_its_own():
         '＂https：//example.com＂" as draft')
     assert "    draft --> review: go； x --＞ y： ＃lt；b＃gt；" in source.splitlines()
     assert len(source.splitlines()) == len(mermaid(flow_titled("plain"), "en").splitlines())
+
+
+def test_the_studio_diagram_shows_each_states_work_and_deadline_in_words():
+    from pathlib import Path
+
+    from definitions import load_flows
+    from engine.environment import environment
+
+    root = Path(__file__).resolve().parents[2]
+    definitions, problems = load_flows([root / "flows"], environment(), root)
+    reservation = definitions["reservation"]
+
+    zh, en = mermaid(reservation, "zh").splitlines(), mermaid(reservation, "en").splitlines()
+
+    start = zh.index("    note right of draft")
+    assert zh[start:start + 4] == ["    note right of draft", "        • 完善小订信息", "        时限：1天", "    end note"]
+    assert "        due within 1 day" in en and "        时限：3天" in zh  # the refund's
+    assert not any("note" in line for line in mermaid(reservation).splitlines())  # the generated docs stay as they are
