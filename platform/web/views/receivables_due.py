@@ -1,25 +1,28 @@
 """应收欠款 / Receivables due: a project's deals that still owe money, for finance and the sales floor's managers.
 
-Each live deal with a balance (kernel.dunning.project_summaries: the record pages'
-figures, from receipts summed in SQL): its reference (linking to the deal's record page), the customer
+Each live deal with a balance (kernel.receivables_sql.summaries: the record pages'
+figures, allocated, filtered and ordered by the database in one query): its reference
+(linking to the deal's record page), the customer
 (phone full or masked as kernel.visibility says for this project), the unit, the
 consultant the customer is registered to, what is due, received and still owed, the
 overdue amount, the oldest overdue line's due date and how many days ago that was, and
 what falls due in the next N days. Filters: overdue only, or due within N days (the
 project's `dunning_days_ahead` unless chosen); the most overdue first; totals of the
 whole list under it. The same list downloads as an .xlsx (numeric money cells, date
-cells, headers in the user's language, a title row with the project, zone and day).
+cells, headers in the user's language, a title row with the project, zone and day), written
+row by row as the query sends them (openpyxl's write-only mode into a temporary file, names read
+`EXPORT_CHUNK` rows at a time), so a list of 100,000 deals is never held in memory whole.
 
 Finance, sales managers and the project director see it (kernel.dunning.RECEIVABLES_ROLES);
 another member is told in words why not (403); a non-member gets 404, as every project
 page answers. The page reads a fixed number of queries whatever the number of deals
 (tests/web/test_receivables_due.py), and names (customers, consultants, units) only for
-the rows it shows.
+the rows it shows; the export a fixed number per `EXPORT_CHUNK` rows.
 """
 from __future__ import annotations
 
-import io
-from collections.abc import Sequence
+import tempfile
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -34,11 +37,12 @@ from django.utils import timezone
 from django.utils.translation import gettext, pgettext
 from django.utils.translation import gettext_lazy as _
 from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
 from engine.models import Record
 from forms.parsing import parse_key
-from kernel import dunning
+from kernel import dunning, receivables_sql
 from kernel.models import Customer, CustomerRegistration, Project, Unit
 from kernel.phones import mask_phone
 from kernel.settings_schema import dunning_days_ahead
@@ -50,6 +54,9 @@ from .common import lang, member_project, refused, roles_text
 from .display import person
 
 PAGE_SIZE = 50
+EXPORT_CHUNK = 2000  # rows named at a time in the export (four queries each)
+MONEY_FORMAT = "#,##0.00"
+DATE_FORMAT = "yyyy-mm-dd"
 MAX_DAYS = 365
 SHOWS = (("", _("All with a balance")), ("overdue", _("Overdue only")), ("soon", _("Due within the days ahead")))
 
@@ -127,17 +134,28 @@ def rows_for(project: Project, visibility: PhoneVisibility, today: date, f: Filt
 
 def unnamed_rows(project: Project, today: date, f: Filters) -> list[Row]:
     """The list's figures, filtered and in order, before names are read: the page names only the rows it shows."""
-    last_day = today + timedelta(days=f.days)
-    found = dunning.project_summaries(project, today, last_day)
-    if f.show == "overdue":
-        found = [b for b in found if b.overdue > 0]
-    elif f.show == "soon":
-        found = [b for b in found if b.due_soon > 0]
-    rows = [Row(b.deal_id, b.reference, None, DASH, DASH, DASH, DASH, b.due, b.received, b.balance, b.overdue,
-                b.overdue_since, (today - b.overdue_since).days if b.overdue_since else None, b.due_soon,
-                unit_id=b.unit_id) for b in found]
-    rows.sort(key=lambda r: (-r.overdue, -r.balance, r.reference))
-    return rows
+    return list(_unnamed(project, today, f))
+
+
+def _unnamed(project: Project, today: date, f: Filters) -> Iterator[Row]:
+    """The rows as the database sends them, filtered and most overdue first (one query)."""
+    for b in receivables_sql.summaries(project, today, today + timedelta(days=f.days), show=f.show):
+        yield Row(b.deal_id, b.reference, None, DASH, DASH, DASH, DASH, b.due, b.received, b.balance, b.overdue,
+                  b.overdue_since, (today - b.overdue_since).days if b.overdue_since else None, b.due_soon,
+                  unit_id=b.unit_id)
+
+
+def streamed_rows(project: Project, visibility: PhoneVisibility, today: date, f: Filters,
+                  chunk: int = EXPORT_CHUNK) -> Iterator[Row]:
+    """Every row of the list, named `chunk` rows at a time as they come from the query (the export's)."""
+    batch: list[Row] = []
+    for r in _unnamed(project, today, f):
+        batch.append(r)
+        if len(batch) >= chunk:
+            yield from name(project, visibility, batch)
+            batch = []
+    if batch:
+        yield from name(project, visibility, batch)
 
 
 def name(project: Project, visibility: PhoneVisibility, rows: Sequence[Row]) -> list[Row]:
@@ -177,15 +195,17 @@ def _totals(rows: Sequence[Row]) -> dict[str, Decimal]:
             for key in ("due", "received", "balance", "overdue", "due_soon")}
 
 
-def _prepare(request, project: str, *, named: bool):
+def _prepare(request, project: str, *, named: bool, rows: bool = True):
     project_obj, memberships, roles = member_project(request, project)
     if not roles & dunning.RECEIVABLES_ROLES:
         return None, _refused(request, project_obj, roles)
     today = timezone.now().astimezone(project_obj.zone).date()
     f = _filters(request.GET, project_obj)
     visibility = PhoneVisibility(request.user.pk, memberships, project_obj.pk)
-    rows = rows_for(project_obj, visibility, today, f) if named else unnamed_rows(project_obj, today, f)
-    return (project_obj, today, f, visibility, rows), None
+    found: list[Row] = []
+    if rows:
+        found = rows_for(project_obj, visibility, today, f) if named else unnamed_rows(project_obj, today, f)
+    return (project_obj, today, f, visibility, found), None
 
 
 @login_required
@@ -207,52 +227,70 @@ def receivables_due(request, project: str):
 
 @login_required
 def receivables_export(request, project: str):
-    """The same list, filters and order as an .xlsx workbook."""
-    prepared, refusal = _prepare(request, project, named=True)
+    """The same list, filters and order as an .xlsx workbook, written row by row as the query reads them."""
+    prepared, refusal = _prepare(request, project, named=False, rows=False)
     if refusal is not None:
         return refusal
-    project_obj, today, f, _visibility, rows = prepared
-    content = workbook(project_obj, today, f, rows)
-    response = HttpResponse(content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    project_obj, today, f, visibility, _rows = prepared
+    with tempfile.TemporaryFile() as out:
+        write_workbook(out, project_obj, today, f, streamed_rows(project_obj, visibility, today, f))
+        out.seek(0)
+        # the finished file, compressed (some 50 bytes a row): the rows themselves were never all in memory
+        response = HttpResponse(out.read(),
+                                content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     response["Content-Disposition"] = f'attachment; filename="receivables-{project_obj.code}-{today:%Y%m%d}.xlsx"'
     return response
 
 
-def workbook(project: Project, today: date, f: Filters, rows: Sequence[Row]) -> bytes:
-    """Title row (project, zone, day), headers in the user's language, one row per deal, the totals row."""
-    book = Workbook()
-    sheet = book.active
-    sheet.title = gettext("Receivables due")[:31]
+def workbook(project: Project, today: date, f: Filters, rows: Iterable[Row]) -> bytes:
+    """The workbook of these rows, as bytes."""
+    with tempfile.TemporaryFile() as out:
+        write_workbook(out, project, today, f, rows)
+        out.seek(0)
+        return out.read()
+
+
+def write_workbook(out, project: Project, today: date, f: Filters, rows: Iterable[Row]) -> None:
+    """Title row (project, zone, day), headers in the user's language, one row per deal as `rows` yields them,
+    the totals row; openpyxl's write-only mode keeps no row once written (its sheet goes to a temporary file)."""
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet(gettext("Receivables due")[:31])
+    for column, width in zip("ABCDEFGHIJKL", (14, 12, 15, 10, 12, 16, 16, 16, 16, 12, 10, 16), strict=True):
+        sheet.column_dimensions[column].width = width
+    sheet.freeze_panes = "A3"
+
+    def cell(value, *, number_format: str | None = None, font: Font | None = None) -> WriteOnlyCell:
+        made = WriteOnlyCell(sheet, value=value)
+        if number_format is not None:
+            made.number_format = number_format
+        if font is not None:
+            made.font = font
+        return made
+
     title = gettext("Receivables due: %(project)s, %(day)s (%(zone)s)") % {
         "project": f"{project.code} {project.name}", "day": day(today), "zone": zone_name(project.zone, lang())}
-    sheet.append([title])
-    sheet["A1"].font = Font(bold=True, size=13)
+    sheet.append([cell(title, font=Font(bold=True, size=13))])
     headers = [gettext("Reference"), gettext("Customer"), gettext("Phone"), gettext("Unit"), gettext("Consultant"),
                gettext("Total due"), pgettext("receivables", "Received"), pgettext("receivables", "Balance"),
                gettext("Overdue amount"),
                pgettext("receivables", "Overdue since"), gettext("Days overdue"),
                gettext("Due within %(days)s days") % {"days": f.days}]
-    sheet.append(headers)
-    for cell in sheet[2]:
-        cell.font = Font(bold=True)
+    bold = Font(bold=True)
+    sheet.append([cell(h, font=bold) for h in headers])
+    keys = ("due", "received", "balance", "overdue", "due_soon")
+    totals = dict.fromkeys(keys, Decimal("0.00"))
     for r in rows:
-        sheet.append([r.reference, r.customer, r.phone, r.unit, r.consultant, r.due, r.received, r.balance, r.overdue,
-                      r.overdue_since, r.days_overdue, r.due_soon])
-    totals = _totals(rows)
-    sheet.append([pgettext("receivables", "Total"), None, None, None, None, totals["due"], totals["received"], totals["balance"],
-                  totals["overdue"], None, None, totals["due_soon"]])
-    for cell in sheet[sheet.max_row]:
-        cell.font = Font(bold=True)
-    for row in sheet.iter_rows(min_row=3):
-        for cell in (row[5], row[6], row[7], row[8], row[11]):
-            cell.number_format = "#,##0.00"
-        row[9].number_format = "yyyy-mm-dd"
-    for column, width in zip("ABCDEFGHIJKL", (14, 12, 15, 10, 12, 16, 16, 16, 16, 12, 10, 16)):
-        sheet.column_dimensions[column].width = width
-    sheet.freeze_panes = "A3"
-    out = io.BytesIO()
+        for key in keys:
+            totals[key] += getattr(r, key)
+        sheet.append([r.reference, r.customer, r.phone, r.unit, r.consultant,
+                      *(cell(v, number_format=MONEY_FORMAT) for v in (r.due, r.received, r.balance, r.overdue)),
+                      cell(r.overdue_since, number_format=DATE_FORMAT), r.days_overdue,
+                      cell(r.due_soon, number_format=MONEY_FORMAT)])
+    money_total = [cell(totals[key], number_format=MONEY_FORMAT, font=bold) for key in keys]
+    sheet.append([cell(pgettext("receivables", "Total"), font=bold), *(cell(None, font=bold) for _ in range(4)),
+                  *money_total[:4], cell(None, font=bold), cell(None, font=bold), money_total[4]])
     book.save(out)
-    return out.getvalue()
 
 
-__all__ = ["deal_customers", "receivables_due", "receivables_export", "rows_for", "workbook"]
+__all__ = ["deal_customers", "receivables_due", "receivables_export", "rows_for", "streamed_rows", "workbook",
+           "write_workbook"]
