@@ -19,6 +19,8 @@ v1 = [
     path("projects/<slug:code>/import-jobs/", import_jobs.ImportJobList.as_view(), name="import-jobs"),
     path("projects/<slug:code>/import-jobs/<int:job_id>/", import_jobs.ImportJobDetailView.as_view(),
          name="import-job"),
+    path("projects/<slug:code>/import-jobs/<int:job_id>/problems-file/", import_jobs.ImportJobProblemsFile.as_view(),
+         name="import-job-problems-file"),
     path("projects/<slug:code>/figures/", figures.ProjectFigures.as_view(), name="figures"),
     path("projects/<slug:code>/webhooks/", webhooks.SubscriptionList.as_view(), name="webhooks"),
     path("projects/<slug:code>/webhooks/deliveries/", webhooks.DeliveryList.as_view(), name="webhook-deliveries"),

@@ -243,3 +243,19 @@ def test_the_list_costs_the_same_queries_for_3_rows_as_for_30(world, role):
     assert [n for n, _rows in few] == [n for n, _rows in many]
     assert [rows for _n, rows in many] == ([30, 30] if role == "sales_manager" else [15, 15])
     assert [rows for _n, rows in few] == ([3, 3] if role == "sales_manager" else [1, 1])
+
+
+def test_a_superuser_holding_no_role_here_is_told_a_role_is_needed(world, li_na):
+    p, u, units = world
+    root = make_user("root")
+    root.is_superuser = True
+    root.save()
+
+    refused = client_for(root, language="en").post(
+        URL, {"customer": li_na.pk, "channel": "call", "stage": "strong_interest", "note": "x"}, format="json")
+
+    assert refused.status_code == 403
+    assert refused.json()["type"] == "/api/problems/not_a_member"
+    assert "S1" in refused.json()["detail"]
+    assert client_for(root).get(URL).status_code == 200
+    assert not FollowUp.objects.exists()

@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from imports.jobs import create_job, run_job
 from imports.models import ImportJob, JobStatus
 from kernel.models import Unit
-from tests.imports.conftest import xlsx
+from tests.imports.conftest import read_xlsx, xlsx
 from tests.kernel.conftest import make_user
 
 from .conftest import client_for
@@ -49,6 +49,25 @@ def test_a_refused_jobs_problems_are_at_sheet_row_column_value_in_the_callers_la
     assert [pr["column"] for pr in zh["problems"]] == ["楼层", "套内面积（m²）"]
     assert zh["status_title"] != en["status_title"] and zh["kind_title"] != en["kind_title"]
     assert en["counts"]["written"] == 0 and Unit.objects.filter(code__startswith="9-").count() == 0
+
+
+def test_a_refused_jobs_marked_file_is_handed_back(world, admin, other):
+    p, u, units = world
+    refused = _job(p, admin, BAD, language="en")
+    checked = _job(p, admin, GOOD, dry_run=True)
+    client = client_for(admin)
+
+    link = client.get(f"{URL}{refused.pk}/").json()["problems_file"]
+    marked = client.get(link)
+
+    assert link.endswith(f"{URL}{refused.pk}/problems-file/")
+    assert marked.status_code == 200 and marked["Content-Disposition"] == 'attachment; filename="units-problems.xlsx"'
+    rows = read_xlsx(marked.content)
+    assert rows[0][-1] == "Problems" and rows[2][-1].startswith("Floor: not a whole number")
+    assert client.get(f"{URL}{checked.pk}/").json()["problems_file"] is None
+    assert client.get(f"{URL}{checked.pk}/problems-file/").status_code == 404
+    assert client_for(other[1]["sales_manager"]).get(link).status_code == 404
+    assert client_for(u["sales_manager"]).get(link).status_code == 403
 
 
 def test_the_list_is_the_projects_newest_first_and_mine(world, admin):

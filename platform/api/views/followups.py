@@ -177,8 +177,10 @@ class FollowUpList(ApiView):
             made = followups.log_follow_up(project_id=project.pk, customer_id=data["customer"],
                                            by_user_id=request.user.pk, channel=data["channel"], stage=data["stage"],
                                            note=data["note"], next_on=data["next_on"], token=token)
-        except (CustomerProtected, NotAMember, NotPermitted):
-            raise  # 403 in words (api.problems)
+        except CustomerProtected:
+            raise  # 403 customer_protected, in words (api.problems)
+        except (NotAMember, NotPermitted) as error:  # no sales role here (a superuser holding none, finance ...)
+            raise Problem(403, error.code, error.message(language())) from None
         except CustomerNotRegistered as error:
             message = error.message(language())
             raise Problem(422, error.code, message, [{"path": "customer", "message": message}]) from None

@@ -9,8 +9,11 @@ the message is in the language the job ran in (`language`: the uploader's).
 """
 from __future__ import annotations
 
+from django.http import HttpResponse
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.parsers import FormParser, MultiPartParser
@@ -29,6 +32,7 @@ from ..common import PAGING, paginate
 from ..problems import Problem, language
 
 MAX_UPLOAD = 50 * 1024 * 1024  # as the imports page: about 500,000 rows of units
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _q(name: str, description: str, kind=str, enum=None) -> OpenApiParameter:
@@ -78,8 +82,11 @@ class ImportJobDetail(ImportJobRow):
     notes = serializers.ListField(child=serializers.CharField(), help_text="What else the import did, in words.")
     unknown_columns = serializers.ListField(child=serializers.CharField(),
                                             help_text="Headers no column of this kind has (ignored).")
-    problems = RowProblem(many=True, help_text="The first 200 problems; the marked file on the page has them all.")
+    problems = RowProblem(many=True, help_text="The first 200 problems; the marked file (problems_file) has them "
+                                               "all.")
     more_problems = serializers.IntegerField(help_text="How many problems beyond those listed.")
+    problems_file = serializers.URLField(allow_null=True, help_text="The uploaded file with every problem marked, "
+                                                                    "once the job is refused; else null.")
 
 
 class ImportIn(serializers.Serializer):
@@ -136,7 +143,7 @@ def _column_titles(kind: str) -> dict[str, str]:
     return out
 
 
-def detail(job: ImportJob) -> dict:
+def detail(request, job: ImportJob) -> dict:
     counts = live_progress(job)
     phase = counts["phase"]
     titles = _column_titles(job.kind)
@@ -148,7 +155,9 @@ def detail(job: ImportJob) -> dict:
                        "written": counts["written"], "created": job.created_count, "changed": job.changed_count,
                        "unchanged": job.unchanged_count},
             "notes": _notes(job.summary.get("notes", {})), "unknown_columns": job.summary.get("unknown_columns", []),
-            "problems": problems, "more_problems": max(0, job.problem_count - len(problems))}
+            "problems": problems, "more_problems": max(0, job.problem_count - len(problems)),
+            "problems_file": request.build_absolute_uri(reverse("api:import-job-problems-file", kwargs={
+                "code": job.project.code, "job_id": job.pk})) if job.finished and job.problem_count else None}
 
 
 class _Importer(ApiView):
@@ -208,18 +217,40 @@ class ImportJobList(_Importer):
         job = create_job(serializer.validated_data["kind"], project, request.user, upload.read(), upload.name,
                          dry_run=serializer.validated_data["dry_run"], language=language())
         enqueue(job)
-        job = ImportJob.objects.select_related("created_by").defer("file", "error_file").get(pk=job.pk)
-        return Response(detail(job), status=202)
+        job = ImportJob.objects.select_related("created_by", "project").defer("file", "error_file").get(pk=job.pk)
+        return Response(detail(request, job), status=202)
 
 
 class ImportJobDetailView(_Importer):
     @extend_schema(summary="One import: its status, progress, what it did and its rows' problems", tags=["imports"],
                    responses={200: ImportJobDetail, 404: s.ProblemDetails})
     def get(self, request, code: str, job_id: int):
+        return Response(detail(request, self.job(request, code, job_id)))
+
+    def job(self, request, code: str, job_id: int) -> ImportJob:
         project = self.importer(request, code)
-        job = (ImportJob.objects.filter(project=project, pk=job_id).select_related("created_by")
+        job = (ImportJob.objects.filter(project=project, pk=job_id).select_related("created_by", "project")
                .defer("file", "error_file").first())
         if job is None:
             raise Problem(404, "not_found", _("%(project)s has no import %(id)s.") % {"project": project.code,
                                                                                      "id": job_id})
-        return Response(detail(job))
+        return job
+
+
+class ImportJobProblemsFile(ImportJobDetailView):
+    @extend_schema(summary="The uploaded file with every problem marked in an extra column (as the page hands it "
+                           "back)", tags=["imports"],
+                   responses={(200, XLSX): OpenApiTypes.BINARY, (200, "text/csv"): OpenApiTypes.BINARY,
+                              404: s.ProblemDetails})
+    def get(self, request, code: str, job_id: int):
+        job = self.job(request, code, job_id)
+        content = ImportJob.objects.filter(pk=job.pk).values_list("error_file", flat=True).first()
+        if not content:
+            raise Problem(404, "not_found", _("Import %(id)s has no problems to mark: its file was not refused.")
+                          % {"id": job.pk})
+        stem, _dot, suffix = job.file_name.rpartition(".")
+        name = f"{stem or job.file_name}-problems.{suffix if stem else 'xlsx'}"
+        response = HttpResponse(bytes(content), content_type="text/csv" if name.endswith(".csv") else XLSX)
+        ascii_name = name.encode("ascii", "replace").decode().replace("?", "_").replace('"', "_")
+        response["Content-Disposition"] = f'attachment; filename="{ascii_name}"'
+        return response
