@@ -13,6 +13,12 @@ forgery. So the URL is checked twice:
   certificate against the name, and the Host header carries it. Redirects are not followed (a
   3xx is a failed attempt): a redirect could point anywhere.
 
+`WEBHOOK_PROXY` (env `PLATFORM_WEBHOOK_PROXY`, e.g. `http://10.0.0.9:3128`): where the
+installation's outbound traffic must leave through a proxy, deliveries open an HTTP CONNECT
+tunnel through it to the checked address (not the name: the proxy would resolve it again),
+then speak TLS to the receiver inside the tunnel, still checking its certificate against the
+name. The environment's HTTP_PROXY is not read: a delivery goes where the check said.
+
 `WEBHOOK_ALLOW_PRIVATE_TARGETS` (default False; env `PLATFORM_WEBHOOK_ALLOW_PRIVATE_TARGETS=1`) lets
 tests and on-premise installs send to loopback and private networks; plain http is then accepted
 to those addresses only. A public address always needs https.
@@ -188,11 +194,38 @@ def _connection(target: Target, timeout: float) -> http.client.HTTPConnection:
     else:
         connection = http.client.HTTPConnection(target.host, target.port, timeout=timeout)
 
+    proxy = getattr(settings, "WEBHOOK_PROXY", "")
+
     def to_the_checked_address(_address, timeout, source_address=None):  # http.client's hook for the socket
+        if proxy:
+            return _tunnel(proxy, target, timeout)
         return socket.create_connection((target.address, target.port), timeout, source_address)
 
     connection._create_connection = to_the_checked_address  # the name stays for TLS (SNI, certificate) and Host
     return connection
+
+
+def _tunnel(proxy: str, target: Target, timeout: float) -> socket.socket:
+    """A socket to the checked address through the proxy's CONNECT (the proxy never resolves the name)."""
+    parts = urlsplit(proxy)
+    sock = socket.create_connection((parts.hostname or "", parts.port or 3128), timeout)
+    ip = ipaddress.ip_address(target.address)
+    where = f"[{ip}]:{target.port}" if ip.version == 6 else f"{ip}:{target.port}"
+    try:
+        sock.sendall(f"CONNECT {where} HTTP/1.1\r\nHost: {where}\r\n\r\n".encode("ascii"))
+        answer = b""
+        while b"\r\n\r\n" not in answer:
+            chunk = sock.recv(4096)
+            if not chunk or len(answer) > 16384:
+                raise OSError("the proxy closed the tunnel before answering")
+            answer += chunk
+        status = answer.split(b"\r\n", 1)[0].decode("latin-1")
+        if status.split(" ")[1:2] != ["200"]:
+            raise OSError(f"the proxy refused the tunnel: {status}")
+    except BaseException:
+        sock.close()
+        raise
+    return sock
 
 
 def post(target: Target, body: bytes, headers: dict[str, str], timeout: float) -> tuple[int, bytes]:

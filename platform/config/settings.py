@@ -209,6 +209,8 @@ NOTIFICATION_MORNING_HOUR = int(os.environ.get("NOTIFICATION_MORNING_HOUR", "8")
 NOTIFICATION_PAYMENT_LEAD_DAYS = int(os.environ.get("NOTIFICATION_PAYMENT_LEAD_DAYS", "3"))
 # webhooks to loopback and private networks (refused by default: SSRF; docs/api.md): on-premise installs only
 WEBHOOK_ALLOW_PRIVATE_TARGETS = os.environ.get("PLATFORM_WEBHOOK_ALLOW_PRIVATE_TARGETS") == "1"
+# deliveries leave through this proxy (HTTP CONNECT to the checked address) where outbound traffic must (api/targets.py)
+WEBHOOK_PROXY = os.environ.get("PLATFORM_WEBHOOK_PROXY", "")
 LOGIN_REDIRECT_URL = "web:inbox"
 # A list longer than this is exported by a background job with a progress page (imports.export_jobs)
 EXPORT_INLINE_MAX_ROWS = int(os.environ.get("PLATFORM_EXPORT_INLINE_MAX_ROWS", "5000"))
