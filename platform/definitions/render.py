@@ -39,9 +39,12 @@ def mermaid(definition: FlowDefinition, lang: str | None = None) -> str:
         lines.append(f"    state {choice} <<choice>>")
         for source in t.sources:
             lines.append(f"    {source} --> {choice}: {label}")
-        for branch in t.targets:
+        for number, branch in enumerate(t.targets, start=1):
             otherwise = _OTHERWISE["en" if (lang or "").startswith("en") else "zh"] if lang else "otherwise"
-            condition = _label(branch.when.source) if branch.when else otherwise
+            if lang and branch.when:  # the studio: the condition is code; its text is in the expert view
+                condition = f"condition {number}" if lang.startswith("en") else f"条件 {number}"
+            else:
+                condition = _label(branch.when.source) if branch.when else otherwise
             lines.append(f"    {choice} --> {branch.state}: {condition}")
     for state in definition.states:
         if state.final:

@@ -181,12 +181,17 @@ def _standard_roles() -> set[str]:
 
 def insert_state(document: Mapping, transition: str, *, zh: str, en: str, owners: Sequence[str],
                  task_zh: str, task_en: str, leave_zh: str, leave_en: str, leave_roles: Sequence[str],
-                 role: tuple[str, str] | None = None) -> list[Edit]:
+                 role: tuple[str, str] | None = None, back: tuple[str, str] | None = None,
+                 actions_after: bool = False) -> list[Edit]:
     """A new state on a step's way: the step now leads to it, and a new step leads on to where it went.
 
-    The step's actions still run when it is taken; the new state's task is the work
-    done there, and the new step (with its roles) leaves it for the old destination.
-    `role` (zh, en) declares a role of the flow's own, given to the owners and the new step.
+    The new state's task is the work done there, and the new step (with its roles) leaves
+    it for the old destination. `actions_after`: the step's actions (holding the unit,
+    starting the next record …) move to the new step, so they happen once the new state
+    is passed (a review before the effect); else they stay where they were. `back` (zh, en)
+    adds a step from the new state back to where the step came from (a rejection), taken
+    by the same roles. `role` (zh, en) declares a role of the flow's own, given to the
+    owners and the new steps.
     """
     step = transition_of(document, transition)
     target = step.get("to")
@@ -209,12 +214,17 @@ def insert_state(document: Mapping, transition: str, *, zh: str, en: str, owners
     state_value: dict = {"title": title(zh, en), "owners": owners}
     if task_zh.strip() or task_en.strip():
         state_value["tasks"] = {task: {"title": title(task_zh or zh, task_en or en)}}
-    edits += [
-        Edit(("states", state), state_value),
-        Edit(("transitions", transition, "to"), state),
-        Edit(("transitions", leave), {"title": title(leave_zh, leave_en), "from": state, "to": target,
-                                      "roles": leave_roles}),
-    ]
+    leaving: dict = {"title": title(leave_zh, leave_en), "from": state, "to": target, "roles": leave_roles}
+    edits += [Edit(("states", state), state_value), Edit(("transitions", transition, "to"), state)]
+    if actions_after and step.get("actions"):
+        leaving["actions"] = step["actions"]
+        edits.append(Edit(("transitions", transition, "actions"), None))
+    edits.append(Edit(("transitions", leave), leaving))
+    source = step.get("from")
+    if back is not None and isinstance(source, str) and source != "*":
+        taken.add(leave)
+        edits.append(Edit(("transitions", make_name(back[1], taken, "step")),
+                          {"title": title(*back), "from": state, "to": source, "roles": leave_roles}))
     return edits
 
 

@@ -49,7 +49,7 @@ def test_a_deadline_changed_with_the_form_is_saved_with_the_comments_and_shows_t
                                 "deadline-draft-escalate_to": ["project_director"]}, follow=True)
 
     page = response.content.decode()
-    assert "已保存：时限。改动如下，确认后即可发布。" in page
+    assert "已保存：“草稿”的时限。改动如下，确认后即可发布。" in page
     assert "~ states.draft.deadline.after: &#x27;1d&#x27; → &#x27;12h&#x27;" in page
     text = versions.overrides_text(people["p1"], "reservation")
     assert text.startswith(COMMENTED)  # the admin's comments and order stay

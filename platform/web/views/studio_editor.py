@@ -15,6 +15,7 @@ from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 
 from definitions.durations import UNIT_WORDS, DurationRef
 from definitions.render import mermaid
@@ -28,6 +29,8 @@ from . import studio_editor_forms as f
 from .common import administered_project, lang, text
 from .studio import flow_title, project_templates
 
+REF_WORDS = {"unit": gettext_lazy("a unit (chosen from the sale control)"), "customer": gettext_lazy("a customer"),
+             "user": gettext_lazy("a person of the project")}
 # roles no step of a sales office is given: the platform's own
 _NOT_OFFERED = {"platform_admin", "implementer"}
 
@@ -58,7 +61,9 @@ def _words_after(after, fields: Mapping[str, str]) -> str:
         return ""
     amount, unit = parts
     en, zh = UNIT_WORDS[unit]
-    return f"{amount} {zh}" if lang().startswith("zh") else f"{amount} {en}"
+    if lang().startswith("zh"):
+        return f"{amount} {zh}"
+    return f"{amount} {en if amount != 1 else en[:-1]}"  # 1 day, 2 days
 
 
 def _require_words(require) -> str:
@@ -94,15 +99,16 @@ class Outline:
         self.flow_form = self.form("title-flow", f.TitleForm, "flow", [],
                                    initial={"zh": definition.title.zh, "en": definition.title.en})
         self.new_field_form = self.form("field-new", f.NewFieldForm, self.people_steps)
+        self._first_open = next((s.name for s in definition.states if not s.final), "")
         self.states = [self._state(s, state_titles) for s in definition.states]
         self.fields = [{"title": self.field_titles[n], "kind": _kind_words(spec)} for n, spec in properties.items()]
 
-    def form(self, key: str, cls, *args, initial=None) -> f.EditForm:
+    def form(self, key: str, cls, *args, initial=None, **options) -> f.EditForm:
         """The form for `key`: the one just posted (with its errors) or a fresh one with the current values."""
         if self.bound is not None and self.bound[0] == key:
             return self.bound[1]
-        made = cls(*args, prefix=key, initial=initial or {})
-        made.editor_args = args  # so a POST of this form rebuilds it with the same choices
+        made = cls(*args, prefix=key, initial=initial or {}, **options)
+        made.editor_args, made.editor_options = args, options  # a POST of it rebuilds it with the same choices
         return made
 
     def _state(self, state, state_titles) -> dict:
@@ -114,16 +120,24 @@ class Outline:
             "owners": _words_roles(state.owners, self.titles),
             "deadline": self._deadline(state.deadline),
             "title_form": self.form(f"title-state-{state.name}", f.TitleForm, "state", [state.name],
-                                    initial={"zh": state.title.zh, "en": state.title.en}),
+                                    initial={"zh": state.title.zh, "en": state.title.en},
+                                    taken=[(s.title.zh, s.title.en) for s in d.states if s.name != state.name],
+                                    label=state_titles[state.name]),
             "tasks": [self._task(state, task, steps) for task in state.tasks],
             "timers": [self._timer(t, state_titles) for t in d.timers if t.state == state.name],
-            "steps": [self._step(t, state_titles) for t in leaving],
+            # a step leaving several states is changed where it is listed first; elsewhere it says where
+            "steps": [self._step(t, state_titles) if t.sources[0] == state.name or t.sources == ("*",)
+                      and state.name == self._first_open else self._step_elsewhere(t, state_titles)
+                      for t in leaving],
         }
         if not state.final:
+            after = state.deadline.after if state.deadline else None
             row["deadline_form"] = self.form(
                 f"deadline-{state.name}", f.DeadlineForm, state.name, None, self.roles,
-                initial=_duration_initial(state.deadline.after if state.deadline else None)
-                | {"escalate_to": list(state.deadline.escalate_to) if state.deadline else []})
+                initial=_duration_initial(after) | {"escalate_to": list(state.deadline.escalate_to)
+                                                    if state.deadline else []},
+                reads=_words_after(after, self.field_titles) if isinstance(after, DurationRef) else "",
+                label=state_titles[state.name])
             if len(steps) >= 2:
                 row["approval_form"] = self.form(f"approval-{state.name}", f.ApprovalForm, state.name, None,
                                                  self.roles, steps,
@@ -135,7 +149,8 @@ class Outline:
             return ""
         said = _words_after(deadline.after, self.field_titles)
         if deadline.escalate_to:
-            said += _(", then %(roles)s are told") % {"roles": _words_roles(deadline.escalate_to, self.titles)}
+            said += ngettext(", then %(roles)s is told", ", then %(roles)s are told", len(deadline.escalate_to)) % {
+                "roles": _words_roles(deadline.escalate_to, self.titles)}
         return said
 
     def _task(self, state, task, steps) -> dict:
@@ -161,18 +176,24 @@ class Outline:
         escalates = not timer.fire
         does = (_("tell %(roles)s") % {"roles": _words_roles(timer.escalate_to, self.titles)} if escalates
                 else _("take the step %(step)s") % {"step": self.step_titles.get(timer.fire or "", "")})
+        reads = _words_after(timer.after, self.field_titles) if isinstance(timer.after, DurationRef) else ""
         return {"name": timer.name, "after": _words_after(timer.after, self.field_titles), "does": does,
                 "form": self.form(f"timer-{timer.name}", f.TimerForm, timer.name, escalates, self.roles,
-                                  initial=_duration_initial(timer.after) | {"escalate_to": list(timer.escalate_to)})}
+                                  initial=_duration_initial(timer.after) | {"escalate_to": list(timer.escalate_to)},
+                                  reads=reads)}
 
     def _step(self, t, state_titles) -> dict:
         targets = [state_titles.get(b.state, b.state) for b in t.targets]
         asked = set(t.form.fields) if t.form else set()
         row = {"name": t.name, "title": self.step_titles[t.name], "to": " / ".join(targets),
                "roles": _words_roles(t.roles, self.titles),
-               "fields": [self.field_titles.get(n, n) for n in (t.form.fields if t.form else ())],
+               "fields": [self.field_titles.get(n, n) for n in (t.form.fields if t.form else ())]
+               + [_field_title(spec, n) for n, spec in (t.form.extra.items() if t.form else ())],
                "title_form": self.form(f"title-step-{t.name}", f.TitleForm, "transition", [t.name],
-                                       initial={"zh": t.title.zh, "en": t.title.en} if t.title else {})}
+                                       initial={"zh": t.title.zh, "en": t.title.en} if t.title else {},
+                                       taken=[(o.title.zh, o.title.en) for o in self.definition.transitions
+                                              if o.title and o.name != t.name and set(o.sources) & set(t.sources)],
+                                       label=self.step_titles[t.name])}
         if t.roles:  # a step only a timer or an approval takes has nobody to choose
             row["roles_form"] = self.form(f"roles-{t.name}", f.StepRolesForm, t.name, self.roles,
                                           initial={"roles": list(t.roles)})
@@ -180,12 +201,26 @@ class Outline:
             if missing:
                 row["form_field_form"] = self.form(f"formfield-{t.name}", f.FormFieldForm, t.name, missing)
         if not t.branches and t.to not in t.sources:
-            row["insert_form"] = self.form(f"insert-{t.name}", f.InsertStateForm, t.name, self.roles)
+            back_to = state_titles.get(t.sources[0], "") if len(t.sources) == 1 and t.sources != ("*",) else ""
+            row["insert_form"] = self.form(f"insert-{t.name}", f.InsertStateForm, t.name, self.roles, back_to=back_to)
         return row
+
+    def _step_elsewhere(self, t, state_titles) -> dict:
+        """A step listed under its first state: here only what it is, and where it is changed."""
+        first = state_titles.get(t.sources[0], t.sources[0])
+        return {"name": t.name, "title": self.step_titles[t.name],
+                "to": " / ".join(state_titles.get(b.state, b.state) for b in t.targets),
+                "roles": _words_roles(t.roles, self.titles), "fields": [],
+                "elsewhere": _("the same step also leaves “%(state)s”: change it there") % {"state": first}}
 
 
 def _kind_words(spec: Mapping) -> str:
     labels = dict(f.FIELD_KIND_CHOICES)
+    ref = spec.get("x-ref") or (spec.get("items") or {}).get("x-ref") if isinstance(spec, Mapping) else None
+    if ref in REF_WORDS:
+        return str(REF_WORDS[ref])
+    if spec.get("type") == "array":
+        return str(_("a list"))
     if "enum" in spec:
         return str(labels["choice"])
     kind = {"integer": "integer", "boolean": "boolean"}.get(spec.get("type", ""))
@@ -200,8 +235,8 @@ def _posted_form(outline_definition, key: str, post) -> f.EditForm | None:
     found = _find(probe, key)
     if found is None:
         return None
-    cls, args = found
-    return cls(*args, data=post, prefix=key)
+    cls, args, options = found
+    return cls(*args, data=post, prefix=key, **options)
 
 
 def _find(outline: Outline, key: str):
@@ -214,8 +249,32 @@ def _find(outline: Outline, key: str):
                                             "form_field_form", "insert_form") if k in row]
     for form in candidates:
         if form.prefix == key:
-            return type(form), form.editor_args
+            return type(form), form.editor_args, form.editor_options
     return None
+
+
+def _warn_after(request, project: Project, flow: str, form: f.EditForm) -> None:
+    """What a saved change cannot do yet: a role nobody holds, more approvals than people who may give them."""
+    from accounts.models import Membership
+
+    _document, definition, _problems = versions.saved_effective(project, flow)
+    if definition is None:
+        return
+    wanted: set[str] = set()
+    if isinstance(form, f.InsertStateForm):
+        wanted = {r.name for r in definition.roles} - set(
+            Membership.objects.filter(project=project).values_list("role", flat=True))
+        if wanted:
+            titles = role_title_map(lang(), definition.roles)
+            messages.warning(request, _("Nobody holds %(roles)s yet: give the role to someone on the members page "
+                                        "before publishing.") % {"roles": _words_roles(sorted(wanted), titles)})
+    if isinstance(form, f.ApprovalForm) and form.cleaned_data.get("require") == "count":
+        people = (Membership.objects.filter(project=project, role__in=form.cleaned_data["roles"])
+                  .values("user_id").distinct().count())
+        if people < form.cleaned_data["require_count"]:
+            messages.warning(request, _("%(n)s approvals are needed but only %(people)s people of the project hold "
+                                        "these roles now.") % {"n": form.cleaned_data["require_count"],
+                                                              "people": people})
 
 
 @login_required
@@ -241,7 +300,8 @@ def editor(request, project: str, flow: str):
             if not problems:
                 messages.success(request, _("Saved: %(what)s. The changes are below; publish them when ready.")
                                  % {"what": form.what})
-                return redirect(reverse("web:studio-editor", args=[project, flow]) + "#changes")
+                _warn_after(request, project_obj, flow, form)
+                return redirect(reverse("web:studio-editor", args=[project, flow]))
             for problem in problems:
                 form.add_error(None, problem.render(lang()))
         bound = (key, form)

@@ -6,6 +6,7 @@ typed as a code. The form's `edits(document)` says the choice as overrides
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 
 from django import forms
@@ -43,19 +44,39 @@ class EditForm(forms.Form):
 
     what = ""  # what the success message says was changed
     editor_args: tuple = ()  # what the page built it with (its target and choices)
+    editor_options: dict = {}  # noqa: RUF012  # and its keyword choices (titles taken, where the time is read)
 
     def edits(self, document: Mapping) -> list[Edit]:
         raise NotImplementedError
 
 
+_LATIN = re.compile(r"[A-Za-z]")
+
+
+def english(value: str) -> None:
+    """An English title: it names the new item's code, so it needs letters a code can be made of."""
+    if not _LATIN.search(value):
+        raise forms.ValidationError(_("Write the English title with English letters (it also names the item)."))
+
+
 class TitleForm(EditForm):
     zh = forms.CharField(label=gettext_lazy("Title in Chinese"), max_length=60)
-    en = forms.CharField(label=gettext_lazy("Title in English"), max_length=60)
+    en = forms.CharField(label=gettext_lazy("Title in English"), max_length=60, validators=[english])
 
-    def __init__(self, target: str, names: Sequence[str], *args, **kwargs):
+    def __init__(self, target: str, names: Sequence[str], *args, taken: Sequence[tuple[str, str]] = (),
+                 label: str = "", **kwargs):
+        """`taken`: the (zh, en) titles of the other items of the same kind, which a new title may not repeat."""
         super().__init__(*args, **kwargs)
-        self.target, self.names = target, list(names)
-        self.what = _("the title")
+        self.target, self.names, self.taken = target, list(names), list(taken)
+        self.what = _("the title of “%(item)s”") % {"item": label} if label else _("the title")
+
+    def clean(self):
+        super().clean()
+        data = self.cleaned_data
+        for key in ("zh", "en"):
+            if data.get(key) and data[key].strip() in {t[0 if key == "zh" else 1] for t in self.taken}:
+                self.add_error(key, _("Another one is already called this: give each its own title."))
+        return data
 
     def edits(self, document: Mapping) -> list[Edit]:
         return ops.rename(document, self.target, self.names, self.cleaned_data["zh"], self.cleaned_data["en"])
@@ -86,11 +107,15 @@ class DeadlineForm(DurationMixin):
     escalate_to = RolesField(label=gettext_lazy("When it is missed, tell"), required=False)
     remove = forms.BooleanField(label=gettext_lazy("No deadline"), required=False)
 
-    def __init__(self, state: str, task: str | None, roles: Choices, *args, **kwargs):
+    def __init__(self, state: str, task: str | None, roles: Choices, *args, reads: str = "", label: str = "",
+                 **kwargs):
+        """`reads`: where the time comes from now when not a number (a setting or field, in words)."""
         super().__init__(*args, **kwargs)
         self.state, self.task = state, task
         _choose(self, "escalate_to", roles)
-        self.what = _("the deadline")
+        if reads:
+            self.fields["after_amount"].help_text = _("Now %(reads)s; a number here replaces it.") % {"reads": reads}
+        self.what = _("the deadline of “%(item)s”") % {"item": label} if label else _("the deadline")
 
     def clean(self):
         super().clean()
@@ -106,9 +131,11 @@ class DeadlineForm(DurationMixin):
 class TimerForm(DurationMixin):
     escalate_to = RolesField(label=gettext_lazy("Tell"), required=False)
 
-    def __init__(self, timer: str, escalates: bool, roles: Choices, *args, **kwargs):
+    def __init__(self, timer: str, escalates: bool, roles: Choices, *args, reads: str = "", **kwargs):
         super().__init__(*args, **kwargs)
         self.timer, self.escalates = timer, escalates
+        if reads:
+            self.fields["after_amount"].help_text = _("Now %(reads)s; a number here replaces it.") % {"reads": reads}
         if escalates:
             _choose(self, "escalate_to", roles)
         else:
@@ -130,7 +157,7 @@ class TimerForm(DurationMixin):
 
 class ApprovalForm(EditForm):
     zh = forms.CharField(label=gettext_lazy("Title in Chinese"), max_length=60)
-    en = forms.CharField(label=gettext_lazy("Title in English"), max_length=60)
+    en = forms.CharField(label=gettext_lazy("Title in English"), max_length=60, validators=[english])
     roles = RolesField(label=gettext_lazy("Who approves"))
     require = forms.ChoiceField(label=gettext_lazy("How many must approve"), choices=REQUIRE_CHOICES,
                                 widget=forms.RadioSelect, initial="all")
@@ -178,21 +205,34 @@ class StepRolesForm(EditForm):
 
 class InsertStateForm(EditForm):
     zh = forms.CharField(label=gettext_lazy("New state, in Chinese"), max_length=60)
-    en = forms.CharField(label=gettext_lazy("New state, in English"), max_length=60)
+    en = forms.CharField(label=gettext_lazy("New state, in English"), max_length=60, validators=[english])
     owners = RolesField(label=gettext_lazy("Who works in it"), required=False)
     role_zh = forms.CharField(label=gettext_lazy("Or a new role for it, in Chinese"), max_length=40, required=False)
-    role_en = forms.CharField(label=gettext_lazy("The new role, in English"), max_length=40, required=False)
+    role_en = forms.CharField(label=gettext_lazy("The new role, in English"), max_length=40, required=False,
+                              validators=[english])
     task_zh = forms.CharField(label=gettext_lazy("Its task, in Chinese"), max_length=60, required=False)
     task_en = forms.CharField(label=gettext_lazy("Its task, in English"), max_length=60, required=False)
     leave_zh = forms.CharField(label=gettext_lazy("The step that leaves it, in Chinese"), max_length=60)
-    leave_en = forms.CharField(label=gettext_lazy("The step that leaves it, in English"), max_length=60)
+    leave_en = forms.CharField(label=gettext_lazy("The step that leaves it, in English"), max_length=60,
+                               validators=[english])
     leave_roles = RolesField(label=gettext_lazy("Who may take that step"), required=False)
+    back_zh = forms.CharField(label=gettext_lazy("A step back (a rejection), in Chinese"), max_length=60,
+                              required=False)
+    back_en = forms.CharField(label=gettext_lazy("The step back, in English"), max_length=60, required=False,
+                              validators=[english])
+    actions_after = forms.BooleanField(
+        label=gettext_lazy("What the step does (holding a unit, starting the next record …) happens after the new "
+                           "state, when it is left"), required=False, initial=True)
 
-    def __init__(self, transition: str, roles: Choices, *args, **kwargs):
+    def __init__(self, transition: str, roles: Choices, *args, back_to: str = "", **kwargs):
         super().__init__(*args, **kwargs)
         self.transition = transition
         _choose(self, "owners", roles)
         _choose(self, "leave_roles", roles)
+        if back_to:
+            self.fields["back_zh"].help_text = _("Leads back to “%(state)s”; leave empty for none.") % {"state": back_to}
+        else:
+            del self.fields["back_zh"], self.fields["back_en"]
         self.what = _("the new state")
 
     def clean(self):
@@ -208,19 +248,24 @@ class InsertStateForm(EditForm):
         task = bool(data.get("task_zh", "").strip()), bool(data.get("task_en", "").strip())
         if any(task) and not all(task):
             self.add_error("task_en" if task[0] else "task_zh", _("Give the task a title in both languages."))
+        back = bool(data.get("back_zh", "").strip()), bool(data.get("back_en", "").strip())
+        if any(back) and not all(back) and "back_en" not in self.errors:
+            self.add_error("back_en" if back[0] else "back_zh", _("Give the step back a title in both languages."))
         return data
 
     def edits(self, document: Mapping) -> list[Edit]:
         data = self.cleaned_data
         role = (data["role_zh"], data["role_en"]) if data.get("role_zh", "").strip() else None
+        back = (data["back_zh"], data["back_en"]) if data.get("back_zh", "").strip() else None
         return ops.insert_state(document, self.transition, zh=data["zh"], en=data["en"], owners=data["owners"],
                                 task_zh=data["task_zh"], task_en=data["task_en"], leave_zh=data["leave_zh"],
-                                leave_en=data["leave_en"], leave_roles=data["leave_roles"], role=role)
+                                leave_en=data["leave_en"], leave_roles=data["leave_roles"], role=role,
+                                back=back, actions_after=data["actions_after"])
 
 
 class NewFieldForm(EditForm):
     zh = forms.CharField(label=gettext_lazy("Field title in Chinese"), max_length=40)
-    en = forms.CharField(label=gettext_lazy("Field title in English"), max_length=40)
+    en = forms.CharField(label=gettext_lazy("Field title in English"), max_length=40, validators=[english])
     kind = forms.ChoiceField(label=gettext_lazy("Kind of value"), choices=FIELD_KIND_CHOICES)
     options = forms.CharField(
         label=gettext_lazy("Choices"), required=False, widget=forms.Textarea(attrs={"rows": 4}),
@@ -236,14 +281,18 @@ class NewFieldForm(EditForm):
 
     def clean_options(self) -> list[tuple[str, str]]:
         found: list[tuple[str, str]] = []
+        wrong: list[str] = []
         for number, line in enumerate(self.cleaned_data["options"].splitlines(), start=1):
             if not line.strip():
                 continue
-            zh, slash, en = line.partition("/")
-            if not slash or not zh.strip() or not en.strip():
-                raise forms.ValidationError(_("Line %(n)d: write the Chinese title, a slash, then the English "
-                                              "title.") % {"n": number})
-            found.append((zh.strip(), en.strip()))
+            zh, slash, en = line.replace("／", "/").partition("/")  # a Chinese input method's slash too
+            if not slash or not zh.strip() or not _LATIN.search(en):
+                wrong.append(_("Line %(n)d: write the Chinese title, a slash (/), then the English title.")
+                             % {"n": number})
+            else:
+                found.append((zh.strip(), en.strip()))
+        if wrong:
+            raise forms.ValidationError(wrong)  # every wrong line at once
         return found
 
     def clean(self):
