@@ -14,7 +14,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
-from django.db import transaction
+from django.db import connection, transaction
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -154,6 +154,7 @@ def test_a_receipt_fills_the_oldest_line_of_its_kind_first_and_undated_lines_las
 
 @pytest.mark.parametrize("deals_count", [3, 30])
 def test_the_list_is_one_query_whatever_the_deals(db, django_assert_num_queries, deals_count):
+    # on PostgreSQL two more: JIT compilation turned off for the query and the setting put back
     project = Project.objects.create(code="SQL", name="SQL allocation", settings={})
     for n in range(deals_count):
         s = ReceivableSchedule.objects.create(project=project, deal_id=n + 1, reference=f"D{n:02d}",
@@ -164,7 +165,7 @@ def test_the_list_is_one_query_whatever_the_deals(db, django_assert_num_queries,
                                   amount=Decimal(20 + n))
         Payment.objects.create(project=project, record_id=n + 1, reference=f"D{n}", kind="deposit",
                                amount=Decimal("4.00"), received_at=AT)
-    with django_assert_num_queries(1):
+    with django_assert_num_queries(3 if connection.vendor == "postgresql" else 1):
         found = receivables_sql.summary_list(project, TODAY, TODAY)
     assert len(found) == deals_count
     assert found[0].reference == f"D{deals_count - 1:02d}" and found[0].overdue == Decimal(20 + deals_count - 1)
