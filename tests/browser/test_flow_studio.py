@@ -25,9 +25,11 @@ def test_an_admin_publishes_an_override_and_a_new_record_follows_it(browser, pag
     assert page.locator("pre.diff").inner_text().strip() == (
         "~ states.draft.title.zh: '草稿' → '起草中'\n~ states.draft.title.en: 'Draft' → 'Drafting'")
     page.click("button:text('发布')")
-    # a confirmation first: the version it makes, the same diff, and the time of the version it replaces
+    # a confirmation first: the version it makes, the change in words, the same diff folded, and the time of the
+    # version it replaces
     assert page.locator("h1").inner_text().startswith("发布 v2？")
-    assert page.locator("pre.diff").inner_text().strip() == (
+    assert page.locator("[data-changes-in-words]").inner_text().strip() == "状态“草稿”改名为“起草中”。"
+    assert page.locator("pre.diff").text_content().strip() == (
         "~ states.draft.title.zh: '草稿' → '起草中'\n~ states.draft.title.en: 'Draft' → 'Drafting'")
     assert "（北京时间）" in page.locator("[data-confirm]").inner_text()
     page.click("button[data-confirm-button]")
@@ -103,7 +105,8 @@ def test_rolling_back_shows_the_diff_and_needs_a_confirmation(page, live_server,
     page.click("tr[data-version='1'] button:text('回滚到此版本')")
 
     assert page.locator("h1").inner_text().startswith("回滚：按 v1 的内容发布 v3？")
-    assert "~ states.draft.title.zh: '起草中' → '草稿'" in page.locator("pre.diff").inner_text()
+    assert "~ states.draft.title.zh: '起草中' → '草稿'" in page.locator("pre.diff").text_content()
+    assert "状态“起草中”改名为“草稿”。" in page.locator("[data-changes-in-words]").inner_text()
     assert versions.published_version(p["p1"], "discount").number == 2  # nothing happened yet
     page.click("button[data-confirm-button]")
     assert page.locator("tr[data-version='3'] td").nth(1).inner_text() == "已发布"

@@ -100,3 +100,22 @@ def test_the_page_costs_the_same_queries_with_more_changes_saved(admin, people):
         assert admin.get(URL).status_code == 200
 
     assert len(many) == len(few)
+
+
+def test_the_changes_are_said_in_words_by_title_before_the_technical_diff(admin, people):
+    admin.post(URL, {"form": "title-state-held", "title-state-held-zh": "锁定保留中", "title-state-held-en": "Unit held"})
+    admin.post(URL, {"form": "approval-held", "approval-held-zh": "转认购会签", "approval-held-en": "Countersign",
+                     "approval-held-roles": ["sales_manager", "finance"], "approval-held-require": "all",
+                     "approval-held-approved": "convert", "approval-held-rejected": "expire"})
+    admin.post(URL, {"form": "roles-cancel", "roles-cancel-roles": ["sales_manager"]})
+
+    page = admin.get(URL).content.decode()
+    confirm = admin.get("/studio/P1/reservation/publish/").content.decode()
+
+    said = read(page[page.index("data-changes-in-words"):page.index("</ul>", page.index("data-changes-in-words"))]).text
+    assert "状态“保留中”改名为“锁定保留中”。" in said
+    assert ("“锁定保留中”新增审批“转认购会签”：销售经理、财务，全部同意（会签）；同意后：转认购，驳回后：过期释放。"
+            in said)
+    assert "“取消”改由销售经理执行（原为置业顾问、销售经理）。" in said
+    assert "held" not in said and "states." not in said  # no codes in the words
+    assert "状态“保留中”改名为“锁定保留中”。" in confirm and "同样的改动（技术格式，供实施人员查看）" in confirm

@@ -25,6 +25,7 @@ from extensions import registry
 from kernel.models import Project
 
 from .common import administered_project, lang, posted_yaml, text
+from .flow_changes import changes_in_words
 
 
 def flow_title(flow: str, definition, project: Project | None = None, client=None) -> str:
@@ -159,7 +160,9 @@ def publish(request, project: str, flow: str):
     definition = versions.definition_by_id(current.pk, current.content_hash) if current else None
     changes = versions.diff_against_published(project_obj, flow, document) if document is not None else []
     found = versions.publish_findings(project_obj, flow) if document is not None and changes else []
+    saved = versions.saved_effective(project_obj, flow)[1] if changes else None
     return render(request, "web/studio_confirm.html", {
+        "changes_in_words": changes_in_words(definition, saved) if saved is not None else [],
         "project": project_obj, "flow": flow, "title": flow_title(flow, definition, project_obj, templates[flow]),
         "kind": "publish", "current": current, "number": versions.next_number(project_obj, flow),
         "changes": [c.render(lang()) for c in changes], "problems": [p.render(lang()) for p in problems],
@@ -221,7 +224,9 @@ def rollback(request, project: str, flow: str, number: int):
     definition = versions.definition_by_id(current.pk, current.content_hash) if current else None
     # the same checks as a publish: a linked flow it would break keeps the button away
     found = versions.rollback_findings(project_obj, flow, number) if changes else []
+    restored = versions.definition_of(versions.get_version(project_obj, flow, number)) if changes else None
     return render(request, "web/studio_confirm.html", {
+        "changes_in_words": changes_in_words(definition, restored) if restored is not None else [],
         "project": project_obj, "flow": flow, "title": flow_title(flow, definition, project_obj, templates[flow]),
         "kind": "rollback", "current": current, "number": versions.next_number(project_obj, flow), "old": number,
         "changes": [c.render(lang()) for c in changes], "problems": [], "running": _running_on(current),

@@ -27,6 +27,7 @@ from kernel.settings_schema import project_settings_schema
 
 from . import studio_editor_forms as f
 from .common import administered_project, lang, text
+from .flow_changes import changes_in_words
 from .studio import flow_title, project_templates
 
 REF_WORDS = {"unit": gettext_lazy("a unit (chosen from the sale control)"), "customer": gettext_lazy("a customer"),
@@ -309,7 +310,10 @@ def editor(request, project: str, flow: str):
         document, definition, problems = versions.saved_effective(project_obj, flow)
     current = versions.published_version(project_obj, flow)
     changes = versions.diff_against_published(project_obj, flow, document) if document is not None else []
+    published = versions.definition_by_id(current.pk, current.content_hash) if current else None
+    in_words = changes_in_words(published, definition) if changes and definition is not None else []
     return render(request, "web/studio_editor.html", {
+        "changes_in_words": in_words,
         "project": project_obj, "flow": flow, "title": flow_title(flow, definition, project_obj, templates[flow]),
         "current": current, "outline": Outline(definition, bound) if definition is not None else None,
         "problems": [p.render(lang()) for p in problems], "changes": [c.render(lang()) for c in changes],
