@@ -102,7 +102,7 @@ def test_rolling_back_shows_the_diff_and_needs_a_confirmation(page, live_server,
 
     log_in(page, live_server, "manager")
     page.goto(f"{live_server.url}/studio/P1/discount/")
-    page.click("tr[data-version='1'] button:text('回滚到此版本')")
+    page.click("tr[data-version='1'] a:text('回滚到此版本')")
 
     assert page.locator("h1").inner_text().startswith("回滚：按 v1 的内容发布 v3？")
     assert "~ states.draft.title.zh: '起草中' → '草稿'" in page.locator("pre.diff").text_content()

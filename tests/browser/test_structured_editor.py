@@ -59,10 +59,10 @@ def test_an_admin_makes_five_changes_with_forms_and_only_new_records_follow(brow
     page.goto(f"{live_server.url}/studio/P1/reservation/")
     page.click("a[data-editor-link]")
     # 1. a renamed title
-    assert "已保存：名称" in _save(page, "title-state-held", {"zh": "锁定保留中", "en": "Unit held"})
+    assert "已保存：“保留中”的名称" in _save(page, "title-state-held", {"zh": "锁定保留中", "en": "Unit held"})
     # 2. a shorter deadline, told to the director
-    assert "已保存：时限" in _save(page, "deadline-draft", {"after_amount": "12"}, check=[("escalate_to", "案场经理/项目总监")],
-                                   select={"after_unit": "小时"})
+    assert "已保存：“草稿”的时限" in _save(page, "deadline-draft", {"after_amount": "12"},
+                                          check=[("escalate_to", "案场经理/项目总监")], select={"after_unit": "小时"})
     # 3. an added countersign before the conversion
     assert "已保存：审批" in _save(page, "approval-held", {"zh": "转认购会签", "en": "Conversion countersign"},
                                    check=[("roles", "销售经理"), ("roles", "财务")],
@@ -80,7 +80,7 @@ def test_an_admin_makes_five_changes_with_forms_and_only_new_records_follow(brow
     yaml = page.locator("textarea[name=overrides]").input_value()
     assert "conversion_countersign" in yaml and "legal_review" in yaml and "after: 12h" in yaml
     page.go_back()
-    page.click("button[data-publish]")
+    page.click("[data-publish]")
     if page.locator("label:has-text('仅对新记录要求填写')").count():
         page.click("label:has-text('仅对新记录要求填写')")
     page.click("button[data-confirm-button]")
