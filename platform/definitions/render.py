@@ -26,7 +26,12 @@ def mermaid(definition: FlowDefinition, lang: str | None = None) -> str:
     for t in definition.transitions:
         label = _label(t.title.get(lang)) if lang and t.title else t.name
         if t.name in timer_fired:
-            label += f" ⏱ {_duration(timer_fired[t.name].after, lang)}"
+            after = timer_fired[t.name].after
+            if lang:  # in words, not a glyph a phone may lack: （1天后自动） / (automatic after 1 day)
+                words = _after_words(after, lang)
+                label += f"（{words}后自动）" if lang.startswith("zh") else f" (automatic after {words})"
+            else:
+                label += f" ⏱ {_duration(after, lang)}"
         elif t.name in approvals:
             label += " ✔" if approvals[t.name].approved == t.name else " ✘"
         if not t.routed:
@@ -93,16 +98,19 @@ _UNIT_WORDS = (("weeks", 604800, "周", "week"), ("days", 86400, "天", "day"), 
                ("minutes", 60, "分钟", "minute"))
 
 
+def _after_words(after, lang: str) -> str:
+    """3天 / 3 days, or where the time is read from."""
+    if isinstance(after, DurationRef):
+        return _duration(after, lang)
+    seconds = int(after.total_seconds())
+    n, unit_zh, unit_en = next((seconds // size, z, e) for _, size, z, e in _UNIT_WORDS if seconds % size == 0)
+    return f"{n}{unit_zh}" if lang.startswith("zh") else f"{n} {unit_en}{'s' if n != 1 else ''}"
+
+
 def _deadline_words(after, lang: str) -> str:
     """时限：3天 / due within 3 days (or where the time is read from)."""
-    zh = lang.startswith("zh")
-    if isinstance(after, DurationRef):
-        words = _duration(after, lang)
-    else:
-        seconds = int(after.total_seconds())
-        n, unit_zh, unit_en = next((seconds // size, z, e) for _, size, z, e in _UNIT_WORDS if seconds % size == 0)
-        words = f"{n}{unit_zh}" if zh else f"{n} {unit_en}{'s' if n != 1 else ''}"
-    return f"时限：{words}" if zh else f"due within {words}"
+    words = _after_words(after, lang)
+    return f"时限：{words}" if lang.startswith("zh") else f"due within {words}"
 
 
 def _duration(delta, lang: str | None = None) -> str:
