@@ -67,7 +67,7 @@ def test_a_refused_form_keeps_what_was_typed_with_each_error_at_its_field_and_sa
     page = response.content.decode()
     assert 'value="会签"' in page  # kept
     assert '<details class="edit" open data-edit="approval-held">' in page
-    for field, message in [("approval-held-en", "该字段是必填项。"), ("approval-held-roles", "该字段是必填项。"),
+    for field, message in [("approval-held-en", "该字段是必填项。"), ("approval-held-roles", "请至少选择一个角色。"),
                            ("approval-held-require_count", "请填写需要多少人同意。"),
                            ("approval-held-rejected", "同意与驳回须走不同的步骤。")]:
         errors = page.split(f'data-errors-for="{field}"', 1)[1].split("</ul>", 1)[0]

@@ -37,6 +37,7 @@ def _choose(form: forms.Form, name: str, choices) -> None:
 
 class RolesField(forms.MultipleChoiceField):
     widget = forms.CheckboxSelectMultiple
+    default_error_messages = {"required": gettext_lazy("Choose at least one role.")}
 
 
 class EditForm(forms.Form):
