@@ -135,16 +135,22 @@ def test_flows_migrate_exits_1_when_records_were_refused_and_says_so_in_chinese(
 NEW_REQUIRED = {"entity": {"schema": {"required": ["unit_id", "price", "discount_rate", "note"]}}}
 
 
+def _one_with_a_note_one_without(p):
+    """Two records of v1 in review (not partial: their data must be complete there), one with a note."""
+    versions.publish(p["p1"], "discount")
+    kept = records.start_record(p["consultant"], p["p1"], "discount", {**GOOD, "note": "walk-in"})
+    bare = records.start_record(p["consultant"], p["p1"], "discount", GOOD)
+    for record in (kept, bare):
+        transitions.fire(p["consultant"], record.pk, "submit", GOOD)
+    return kept, bare
+
+
 def test_a_newly_required_field_refuses_the_move_until_a_value_is_supplied(engine_flows, people, admin):
     from engine.models import HistoryEntry, Record
     from engine.runtime.migration import newly_required
 
     p = people
-    versions.publish(p["p1"], "discount")
-    kept = records.start_record(p["consultant"], p["p1"], "discount", {**GOOD, "note": "walk-in"})
-    bare = records.start_record(p["consultant"], p["p1"], "discount", GOOD)
-    for record in (kept, bare):  # into review, a state that is not partial: its records must be complete
-        transitions.fire(p["consultant"], record.pk, "submit", GOOD)
+    kept, bare = _one_with_a_note_one_without(p)
     # the running records lacking the field stay on v1 until moved with a value: required of new records only
     new = versions.publish(p["p1"], "discount", overrides=NEW_REQUIRED, choices={"note": NEW_ONLY}).version
     old = versions.get_version(p["p1"], "discount", 1)
@@ -180,11 +186,7 @@ def test_a_default_chosen_at_publish_fills_the_records_lacking_the_field_when_th
     from engine.models import HistoryEntry
 
     p = people
-    versions.publish(p["p1"], "discount")
-    kept = records.start_record(p["consultant"], p["p1"], "discount", {**GOOD, "note": "walk-in"})
-    bare = records.start_record(p["consultant"], p["p1"], "discount", GOOD)
-    for record in (kept, bare):  # into review, a state that is not partial: its records must be complete
-        transitions.fire(p["consultant"], record.pk, "submit", GOOD)
+    kept, bare = _one_with_a_note_one_without(p)
     versions.publish(p["p1"], "discount", overrides=NEW_REQUIRED, choices={"note": {"default": "none given"}})
 
     planned = migrate(admin, p["p1"], "discount", 1, 2)
