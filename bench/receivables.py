@@ -14,7 +14,11 @@ payments fill writes (deposits, down payments, loans, installments). Timed, each
   which must agree;
 - the naive version: every schedule read one by one with its lines, its payments,
   its holds, its record and its customer (a query per row, as an ORM loop writes it),
-  which must give the same totals.
+  which must give the same totals;
+- the allocation itself, per 1000 deals, in the same run: in SQL (kernel.receivables_sql,
+  window functions: the list's figures in one query, and every line's received alone)
+  against Python (dunning.project_summaries' sums spread in Python, and project_balances'
+  receipt-by-receipt allocation), which must all agree (table "## allocation per 1000 deals").
 """
 from __future__ import annotations
 
@@ -148,6 +152,71 @@ def summaries(project, today: date) -> dict:
             "due_soon": sum((s.due_soon for s in found), Decimal("0.00"))}
 
 
+def sql_summaries(project, today: date) -> dict:
+    from kernel import receivables_sql
+
+    found = receivables_sql.summary_list(project, today, today + timedelta(days=7))
+    return {"deals": len(found), "balance": sum((s.balance for s in found), Decimal("0.00")),
+            "overdue": sum((s.overdue for s in found), Decimal("0.00")),
+            "due_soon": sum((s.due_soon for s in found), Decimal("0.00"))}
+
+
+def sql_lines(project, today: date) -> dict:
+    """Every line's received by the window functions alone (no holds, no totals per deal)."""
+    from kernel import receivables_sql
+
+    found = receivables_sql.line_balances(project.pk)
+    return {"lines": sum(len(v) for v in found.values()),
+            "received": sum((x.received for v in found.values() for x in v), Decimal("0.00"))}
+
+
+def python_lines(project, today: date) -> dict:
+    """The same by `allocate`, receipt by receipt: the lines and payments read as kernel.dunning reads them."""
+    from kernel import dunning
+    from kernel.models import ReceivableSchedule
+
+    schedules = list(ReceivableSchedule.objects.filter(project=project).order_by("pk"))
+    found = dunning.balances(schedules, today, whole_project=True, lines=dunning.planned_lines(None, project=project))
+    return {"lines": sum(len(b.statement.lines) for b in found),
+            "received": sum((b.statement.received for b in found), Decimal("0.00"))}
+
+
+def allocation(project, today: date, deals: int, repeat: int, failures: list[str]) -> None:
+    """SQL against Python in the same run, per 1000 deals (p50 of `repeat` calls, interleaved)."""
+    import statistics
+
+    from django.db import connection
+
+    cases = [("list figures: SQL window functions (receivables_sql.summary_list)", sql_summaries),
+             ("list figures: SQL sums, spread in Python (dunning.project_summaries)", summaries),
+             ("list figures: Python allocation per receipt (dunning.project_balances)", before),
+             ("line balances: SQL window functions (receivables_sql.line_balances)", sql_lines),
+             ("line balances: Python allocation per receipt (receivables.allocate)", python_lines)]
+    results = [fn(project, today) for _label, fn in cases]
+    if not results[0] == results[1] == results[2]:
+        failures.append(f"the list's figures disagree: SQL {results[0]}, sums {results[1]}, Python {results[2]}")
+    if results[3] != results[4]:
+        failures.append(f"line balances disagree: SQL {results[3]}, Python {results[4]}")
+    times: list[list[float]] = [[] for _ in cases]
+    for _ in range(repeat):  # interleaved: a noisy neighbour slows them alike
+        for i, (_label, fn) in enumerate(cases):
+            t0 = time.perf_counter()
+            fn(project, today)
+            times[i].append(time.perf_counter() - t0)
+    rows = []
+    for (label, fn), t in zip(cases, times, strict=True):
+        n = Counter()
+        with counting(n):
+            fn(project, today)
+        rows.append([label, 1000 * statistics.median(t) * 1000 / deals, 1000 * percentile(t, 95) * 1000 / deals,
+                     n.statements])
+    print(f"\n## allocation per 1000 deals on {connection.vendor}: {deals} deals, median of {repeat}")
+    print(table(["what", "ms / 1000 deals", "p95 ms / 1000 deals", "statements"], rows))
+    med = [statistics.median(t) for t in times]
+    print(f"\nlist: Python per receipt / SQL {med[2] / med[0]:.1f}x, Python sums / SQL {med[1] / med[0]:.1f}x; "
+          f"lines: Python / SQL {med[4] / med[3]:.1f}x")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = bench_parser("receivables", __doc__)
     parser.add_argument("--lines", type=int, default=20_000, help="schedule lines (five per deal)")
@@ -207,6 +276,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"\n## receivables on {connection.vendor}: {world['deals']} deals, {world['lines']} lines, {today}")
         print(table(["what", "p50 ms", "p95 ms", "statements"], rows))
         print(f"\nnaive / rows_for (p50): {percentile(naive_t, 50) / percentile(ours_t, 50):.1f}x; list: {mine}")
+        allocation(project, today, world["deals"], args.repeat, failures)
     for f in failures:
         print("FAILED:", f)
     return 1 if failures else 0
