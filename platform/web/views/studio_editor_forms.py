@@ -270,8 +270,8 @@ class NewFieldForm(EditForm):
     kind = forms.ChoiceField(label=gettext_lazy("Kind of value"), choices=FIELD_KIND_CHOICES)
     options = forms.CharField(
         label=gettext_lazy("Choices"), required=False, widget=forms.Textarea(attrs={"rows": 4}),
-        help_text=gettext_lazy("For a list of choices: one per line, the Chinese title, a slash, the English title "
-                               "(朋友介绍 / Friend)."))
+        help_text=gettext_lazy("For a list of choices: one choice per line, the Chinese title, a slash (/), then "
+                               "the English title."))
     step = forms.ChoiceField(label=gettext_lazy("Asked in the step"), required=False)
     required = forms.BooleanField(label=gettext_lazy("Required from this step on"), required=False)
 
