@@ -164,6 +164,10 @@ STATIC_ROOT.mkdir(exist_ok=True)  # collectstatic fills it; WhiteNoise wants it 
 # folders directly; otherwise what `collectstatic` put in STATIC_ROOT, compressed and
 # with content hashes in the names, cached for a year (bin/_env.sh collects them).
 WHITENOISE_USE_FINDERS = DEBUG
+# Source maps are read by developers' tools only: compressing mermaid's 20 MB map with Brotli took most of a
+# deploy's collectstatic (minutes on a busy machine); they are served uncompressed.
+WHITENOISE_SKIP_COMPRESS_EXTENSIONS = (*__import__("whitenoise.compress", fromlist=["Compressor"])
+                                       .Compressor.SKIP_COMPRESS_EXTENSIONS, "map")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage" if DEBUG
