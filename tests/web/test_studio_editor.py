@@ -118,4 +118,5 @@ def test_the_changes_are_said_in_words_by_title_before_the_technical_diff(admin,
             in said)
     assert "“取消”改由销售经理执行（原为置业顾问、销售经理）。" in said
     assert "held" not in said and "states." not in said  # no codes in the words
+    assert "现在通往" not in said  # a step nobody changed is not said to lead elsewhere (its branches rebuilt)
     assert "状态“保留中”改名为“锁定保留中”。" in confirm and "同样的改动（技术格式，供实施人员查看）" in confirm

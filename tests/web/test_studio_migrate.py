@@ -41,6 +41,7 @@ def test_a_dry_run_says_why_a_record_stays_and_the_move_fills_the_new_required_f
     assert 'name="value-note"' in dry  # a field for the newly required value
     assert "2 条记录已迁移到 v2；0 条留在 v1。" in moved
     assert (job.status, job.total, job.moved, job.refused) == ("done", 2, 2, 0)
+    assert 'data-count="left">0<' in moved
     assert 'http-equiv="refresh"' not in moved  # finished: the page stops refreshing
     bare.refresh_from_db()
     assert (bare.version.number, bare.data["note"]) == (2, "hotline")

@@ -132,7 +132,7 @@ def _step_changes(old, new, state_title, who) -> list[str]:
             continue
         if was.title != t.title:
             out.append(_("Step “%(old)s” is renamed “%(step)s”.") % {**said, "old": text(was.title, was.name)})
-        if was.targets != t.targets:
+        if _routes(was) != _routes(t):
             out.append(_("“%(step)s” now leads to “%(to)s”.") % said)
         if was.roles != t.roles:
             out.append(_("“%(step)s” is taken by %(new)s (was %(old)s).") % {
@@ -153,6 +153,11 @@ def _step_changes(old, new, state_title, who) -> list[str]:
     for name in old_steps.keys() - {t.name for t in new.transitions}:
         out.append(_("Step “%(step)s” is removed.") % {"step": text(old_steps[name].title, name)})
     return out
+
+
+def _routes(t) -> list[tuple[str, str]]:
+    """Where a step leads, comparable across two builds (a branch's condition by its text)."""
+    return [(b.state, b.when.source if b.when else "") for b in t.targets]
 
 
 def _titles(definition) -> dict[str, str]:

@@ -146,6 +146,9 @@ def migration_job_page(request, project: str, flow: str, job_id: int):
     return render(request, "web/studio_migration_job.html", {
         "project": project_obj, "flow": flow, "job": job, "title": flow_title(flow, new, project_obj, templates.get(flow)),
         "finished": finished, "zone": project_obj.zone,
+        # records the move did not take (states not chosen, refused), still on the old version
+        "left": Record.objects.filter(project=project_obj, version__flow=flow, version__number=job.from_number,
+                                      is_closed=False).count() if finished else None,
         "steps": step_rows(project_obj, old, new, job.results) if finished else None,
     })
 
