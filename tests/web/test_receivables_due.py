@@ -148,7 +148,7 @@ def test_the_export_is_a_real_xlsx_with_numbers_dates_and_headers_in_the_users_l
     assert response.status_code == 200
     assert response["Content-Type"] == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     assert response["Content-Disposition"] == f'attachment; filename="receivables-S1-{today():%Y%m%d}.xlsx"'
-    sheet = load_workbook(BytesIO(response.content)).active
+    sheet = load_workbook(BytesIO(b"".join(response.streaming_content))).active
     cells = [[c.value for c in r] for r in sheet.iter_rows()]
     title = cells[0][0]
     assert "S1 Smoke" in title and "北京时间" in title and f"{today().year}年{today().month}月{today().day}日" in title
@@ -173,7 +173,7 @@ def test_the_export_keeps_the_filters_and_speaks_english(client, deals):
     response = client.get(reverse("web:receivables-export", args=["S1"]), {"show": "overdue"},
                           HTTP_ACCEPT_LANGUAGE="en")
 
-    cells = [[c.value for c in r] for r in load_workbook(BytesIO(response.content)).active.iter_rows()]
+    cells = [[c.value for c in r] for r in load_workbook(BytesIO(b"".join(response.streaming_content))).active.iter_rows()]
     assert "Asia/Shanghai" in cells[0][0]
     assert cells[1][:3] == ["Reference", "Customer", "Phone"] and cells[1][11] == "Due within 7 days"
     assert [r[0] for r in cells[2:]] == [d["overdue"].parent.reference, "Total"]
