@@ -14,6 +14,7 @@ from definitions.model import FlowDefinition
 from definitions.roles import role_title_map
 
 from .common import lang, text
+from .flow_words import kind_words, words_after
 
 
 def _field_title(spec: Mapping, name: str) -> str:
@@ -25,9 +26,7 @@ def _join(items) -> str:
 
 
 def _after(deadline) -> str:
-    from .studio_editor import _words_after
-
-    return _words_after(deadline.after, {}) if deadline else _("none")
+    return words_after(deadline.after, {}) if deadline else _("none")
 
 
 def changes_in_words(old: FlowDefinition | None, new: FlowDefinition) -> list[str]:
@@ -165,29 +164,25 @@ def _titles(definition) -> dict[str, str]:
 
 
 def _timer_changes(old, new, who) -> list[str]:
-    from .studio_editor import _words_after
-
     out = []
     before = {t.name: t for t in old.timers}
     for timer in new.timers:
         was = before.get(timer.name)
         if was is not None and (was.after, was.escalate_to) != (timer.after, timer.escalate_to):
             out.append(_("A timer of “%(state)s” now goes off after %(new)s (was %(old)s).") % {
-                "state": text(new.state(timer.state).title), "new": _words_after(timer.after, {}),
-                "old": _words_after(was.after, {})}
+                "state": text(new.state(timer.state).title), "new": words_after(timer.after, {}),
+                "old": words_after(was.after, {})}
                 + (" " + _("It tells %(roles)s.") % {"roles": who(timer.escalate_to)} if timer.escalate_to else ""))
     return out
 
 
 def _field_changes(old, new) -> list[str]:
-    from .studio_editor import _kind_words
-
     out = []
     old_props = old.entity.schema.get("properties", {})
     for name, spec in new.entity.schema.get("properties", {}).items():
         if name not in old_props:
             line = _("New field “%(field)s” (%(kind)s).") % {"field": _field_title(spec, name),
-                                                               "kind": _kind_words(spec)}
+                                                               "kind": kind_words(spec)}
             titles = spec.get("x-enum-titles") or {}
             if titles:
                 line += " " + _("Choices: %(choices)s.") % {"choices": _join(text_of(t) for t in titles.values())}

@@ -6,8 +6,6 @@ published version; publishing stays a separate, confirmed step. Project admins o
 """
 from __future__ import annotations
 
-from collections.abc import Mapping
-
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -15,23 +13,25 @@ from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import ngettext
 
-from definitions.durations import UNIT_WORDS, DurationRef
+from definitions.durations import DurationRef
 from definitions.render import mermaid
 from definitions.roles import STANDARD_ROLES, role_title_map
 from engine import override_edits as ops
 from engine import versions
 from kernel.models import Project
-from kernel.settings_schema import project_settings_schema
 
 from . import studio_editor_forms as f
 from .common import administered_project, lang, text
 from .flow_changes import changes_in_words
+from .flow_words import field_title as _field_title
+from .flow_words import kind_words as _kind_words
+from .flow_words import require_words as _require_words
+from .flow_words import words_after as _words_after
+from .flow_words import words_roles as _words_roles
 from .studio import flow_title, project_templates
 
-REF_WORDS = {"unit": gettext_lazy("a unit (chosen from the sale control)"), "customer": gettext_lazy("a customer"),
-             "user": gettext_lazy("a person of the project")}
 # roles no step of a sales office is given: the platform's own
 _NOT_OFFERED = {"platform_admin", "implementer"}
 
@@ -40,43 +40,6 @@ def _role_choices(definition) -> list[tuple[str, str]]:
     titles = role_title_map(lang(), definition.roles)
     names = [r.name for r in STANDARD_ROLES if r.name not in _NOT_OFFERED] + [r.name for r in definition.roles]
     return [(n, titles[n]) for n in names]
-
-
-def _words_roles(names, titles: Mapping[str, str]) -> str:
-    return ("、" if lang().startswith("zh") else ", ").join(titles.get(n, n) for n in names)
-
-
-def _words_after(after, fields: Mapping[str, str]) -> str:
-    """12 hours / 12 小时; read from a setting or field: its title and unit (the value is the project's or record's)."""
-    if isinstance(after, DurationRef):
-        en, zh = UNIT_WORDS[after.unit]
-        if after.source == "setting":
-            spec = project_settings_schema().get("properties", {}).get(after.name, {})
-            where = _field_title(spec, after.name)
-            return (_("the project setting “%(name)s”, in %(unit)s")
-                    % {"name": where, "unit": zh if lang().startswith("zh") else en})
-        return (_("the field “%(name)s”, in %(unit)s")
-                % {"name": fields.get(after.name, after.name), "unit": zh if lang().startswith("zh") else en})
-    parts = ops.duration_parts(after)
-    if parts is None:
-        return ""
-    amount, unit = parts
-    en, zh = UNIT_WORDS[unit]
-    if lang().startswith("zh"):
-        return f"{amount} {zh}"
-    return f"{amount} {en if amount != 1 else en[:-1]}"  # 1 day, 2 days
-
-
-def _require_words(require) -> str:
-    if require == "any":
-        return _("one approval is enough")
-    if require == "all" or require is None:
-        return _("everyone asked must approve")
-    return _("%(n)s approvals needed") % {"n": require}
-
-
-def _field_title(spec: Mapping, name: str) -> str:
-    return (spec.get("x-title-zh") if lang().startswith("zh") else spec.get("title")) or spec.get("title") or name
 
 
 def _duration_initial(after) -> dict:
@@ -213,21 +176,6 @@ class Outline:
                 "to": " / ".join(state_titles.get(b.state, b.state) for b in t.targets),
                 "roles": _words_roles(t.roles, self.titles), "fields": [],
                 "elsewhere": _("the same step also leaves “%(state)s”: change it there") % {"state": first}}
-
-
-def _kind_words(spec: Mapping) -> str:
-    labels = dict(f.FIELD_KIND_CHOICES)
-    ref = spec.get("x-ref") or (spec.get("items") or {}).get("x-ref") if isinstance(spec, Mapping) else None
-    if ref in REF_WORDS:
-        return str(REF_WORDS[ref])
-    if spec.get("type") == "array":
-        return str(_("a list"))
-    if "enum" in spec:
-        return str(labels["choice"])
-    kind = {"integer": "integer", "boolean": "boolean"}.get(spec.get("type", ""))
-    if kind is None:
-        kind = {"money": "money", "decimal": "decimal", "date": "date"}.get(spec.get("format", ""), "text")
-    return str(labels[kind])
 
 
 def _posted_form(outline_definition, key: str, post) -> f.EditForm | None:
