@@ -114,7 +114,9 @@ def _payment(record: Record, chosen: Offer, payment_id: int | None) -> Payment |
 @transaction.atomic
 def issue(record: Record, name: str, *, user=None, payment_id: int | None = None) -> IssuedDocument:
     """Issue the document `name` of `record`: an original, or a numbered copy of the last original."""
-    record = Record.objects.select_for_update().select_related("project").get(pk=record.pk)
+    # the record's row only: with the project joined, FOR UPDATE locked the project's row too, and every step's
+    # foreign-key check on it (FOR KEY SHARE) then deadlocked with receipts issued at the same time (two instances)
+    record = Record.objects.select_for_update(of=("self",)).select_related("project").get(pk=record.pk)
     chosen = offer(record, name)
     payment = _payment(record, chosen, payment_id)
     subject = f"payment:{payment.pk}" if payment is not None else ""

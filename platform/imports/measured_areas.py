@@ -128,6 +128,6 @@ class MeasuredAreaResource(KindResource):
                  if data.get(key) not in (None, "")}
         settlement = start_child(parent, "area_settlement", start, self.ctx.user)
         definition = definition_for(settlement)
-        settlement = Record.objects.select_for_update().select_related("project").get(pk=settlement.pk)
+        settlement = Record.objects.select_for_update(of=("self",)).select_related("project").get(pk=settlement.pk)
         return move(settlement, definition, definition.transition("enter_survey"), self.ctx.user, frozenset(),
                     survey, comment=gettext("survey import"), details={"by": "import"})

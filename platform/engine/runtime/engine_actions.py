@@ -97,7 +97,7 @@ def fire_linked(ctx: EngineActionContext, *, flow: str, transition: str, data: d
     if linked is None:
         raise ActionFailed(f"record.fire_linked: {ctx.record.reference} has no linked {flow} record",
                            f"record.fire_linked：{ctx.record.reference} 没有关联的 {flow} 记录")
-    linked = Record.objects.select_for_update().select_related("project").get(pk=linked.pk)
+    linked = Record.objects.select_for_update(of=("self",)).select_related("project").get(pk=linked.pk)
     if linked.is_closed:
         return
     definition = definition_for(linked)
