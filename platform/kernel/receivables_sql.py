@@ -40,6 +40,7 @@ from decimal import Decimal
 
 from django.db import connection
 
+from .dunning import DealSummary
 from .models.payments import Payment
 from .models.projects import Project
 from .models.receivables import Receivable, ReceivableSchedule
@@ -64,23 +65,8 @@ class LineBalance:
         return self.amount - self.received
 
 
-@dataclass(frozen=True)
-class Summary:
-    """One deal's figures on a day as the receivables list shows them (the fields of kernel.dunning.DealSummary)."""
-
-    schedule_id: int
-    deal_id: int
-    reference: str
-    unit_id: int | None
-    due: Decimal
-    received: Decimal
-    overdue: Decimal
-    overdue_since: date | None
-    due_soon: Decimal
-
-    @property
-    def balance(self) -> Decimal:
-        return self.due - self.received
+# one deal's figures on a day: the same value the Python allocation gives (kernel.dunning), so callers take either
+Summary = DealSummary
 
 
 def _yuan(fen: object) -> Decimal:
