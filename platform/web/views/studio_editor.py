@@ -158,6 +158,7 @@ class Outline:
                                        taken=[(o.title.zh, o.title.en) for o in self.definition.transitions
                                               if o.title and o.name != t.name and set(o.sources) & set(t.sources)],
                                        label=self.step_titles[t.name])}
+        row["fields_said"] = ("、" if lang().startswith("zh") else ", ").join(row["fields"])
         if t.roles:  # a step only a timer or an approval takes has nobody to choose
             row["roles_form"] = self.form(f"roles-{t.name}", f.StepRolesForm, t.name, self.roles,
                                           initial={"roles": list(t.roles)})
