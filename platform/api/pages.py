@@ -20,7 +20,7 @@ from engine.runtime.access import can_administer, roles_in
 from kernel.access import memberships_of
 from kernel.models import Project
 
-from . import targets, webhooks
+from . import sending, targets, webhooks
 from .models import ApiToken, Scope, WebhookDelivery, WebhookSubscription
 
 
@@ -135,7 +135,7 @@ def webhooks_page(request, project: str):
     now = timezone.now()
     for s in subscriptions:
         s.kind_labels = [webhooks.KIND_LABELS[k] for k in s.kinds if k in webhooks.KIND_LABELS]
-        s.overlapping = len(webhooks.secrets_signing(s, now)) > 1
+        s.overlapping = len(sending.secrets_signing(s, now)) > 1
     # a rotation is confirmed first: the link asks (GET), the confirmation's button rotates (POST)
     asked = str(request.GET.get("rotate", ""))
     confirm = next((s for s in subscriptions if asked.isdigit() and s.pk == int(asked)), None) \

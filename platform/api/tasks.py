@@ -3,17 +3,17 @@ from django.utils import timezone
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
 
-from . import webhooks
+from . import sending
 
 
 @db_task()
 def deliver(delivery_id: int) -> None:
     """The first attempt, queued after the commit (or a redelivery by hand): it may take the delivery before it falls
     due for the sweep; a delivery the sweep or another job took meanwhile is not sent again."""
-    webhooks.attempt(delivery_id, due_by=timezone.now() + webhooks.HANDOFF_GRACE)
+    sending.attempt(delivery_id, due_by=timezone.now() + sending.HANDOFF_GRACE)
 
 
 @db_periodic_task(crontab(minute="*"))
 def retry_due() -> None:
     """Every minute: the deliveries due and not taken (retries, and any first attempt a crash or a lost job left)."""
-    webhooks.sweep()
+    sending.sweep()

@@ -16,7 +16,7 @@ import pytest
 from django.db import close_old_connections, connection, connections, transaction
 from django.utils import timezone
 
-from api import tasks, webhooks
+from api import sending, tasks, webhooks
 from api.models import DeliveryStatus, WebhookDelivery, WebhookSubscription
 from engine.runtime import records
 from kernel import events
@@ -56,7 +56,7 @@ def test_the_deliveries_are_written_in_the_steps_transaction_and_sent_only_after
     # then: the rows are there before the commit, nothing was sent, one hook per event waits for the commit
     assert sorted(d.kind for d in written) == sorted([events.RECORD_STARTED, events.TASK_CREATED])
     assert {(d.subscription_id, d.status, d.attempts) for d in written} == {(sub.pk, DeliveryStatus.PENDING, 0)}
-    assert all(d.next_attempt_at == d.created_at + webhooks.HANDOFF_GRACE for d in written)
+    assert all(d.next_attempt_at == d.created_at + sending.HANDOFF_GRACE for d in written)
     started = next(d for d in written if d.kind == events.RECORD_STARTED)
     assert started.payload["data"]["record"]["reference"] == record.reference
     hooks = [c for c in callbacks if isinstance(c, partial) and c.func is webhooks.hand_over]
@@ -68,7 +68,7 @@ def test_the_deliveries_are_written_in_the_steps_transaction_and_sent_only_after
 
     # then: each sent once, and the sweep afterwards finds nothing to send
     assert _sent_ids(receiver) == Counter({str(d.event_id): 1 for d in written})
-    assert webhooks.sweep(timezone.now() + webhooks.HANDOFF_GRACE + timedelta(seconds=1)) == []
+    assert sending.sweep(timezone.now() + sending.HANDOFF_GRACE + timedelta(seconds=1)) == []
     assert len(receiver.received) == 2
     assert {(d.status, d.attempts) for d in WebhookDelivery.objects.all()} == {(DeliveryStatus.DELIVERED, 1)}
 
@@ -89,7 +89,7 @@ def test_a_rolled_back_step_leaves_no_delivery_and_the_sweep_sends_nothing(world
 
     # then: ... and gone with it, its hooks too; a sweep long after has nothing to send
     assert callbacks == [] and not WebhookDelivery.objects.exists()
-    assert webhooks.sweep(timezone.now() + timedelta(days=1)) == []
+    assert sending.sweep(timezone.now() + timedelta(days=1)) == []
     assert receiver.received == []
 
 
@@ -105,8 +105,8 @@ def test_a_delivery_whose_queueing_never_happened_is_sent_by_the_sweep_exactly_o
     assert receiver.received == []
 
     # when: a sweep within the grace (the queued job may still come), then one after it
-    too_soon = webhooks.sweep()
-    swept = webhooks.sweep(delivery.created_at + webhooks.HANDOFF_GRACE + timedelta(seconds=1))
+    too_soon = sending.sweep()
+    swept = sending.sweep(delivery.created_at + sending.HANDOFF_GRACE + timedelta(seconds=1))
 
     # then: sent once, by the later sweep, signed, with the event id
     assert too_soon == [] and swept == [delivery.pk]
@@ -117,7 +117,7 @@ def test_a_delivery_whose_queueing_never_happened_is_sent_by_the_sweep_exactly_o
     assert (delivery.status, delivery.attempts, delivery.response_code) == (DeliveryStatus.DELIVERED, 1, 200)
 
     # when: another sweep, and the lost job turning up late after all
-    again = webhooks.sweep(timezone.now() + timedelta(days=1))
+    again = sending.sweep(timezone.now() + timedelta(days=1))
     tasks.deliver(delivery.pk)
 
     # then: nothing more is sent
@@ -139,9 +139,9 @@ def test_a_failed_first_attempt_is_retried_by_the_sweep_when_due_and_not_before(
     assert (delivery.attempts, delivery.response_code) == (1, 503)
 
     # when / then: not due yet; due after the first backoff, sent by the sweep, once
-    assert webhooks.sweep() == []
-    assert webhooks.sweep(delivery.next_attempt_at) == [delivery.pk]
-    assert webhooks.sweep(delivery.next_attempt_at) == []
+    assert sending.sweep() == []
+    assert sending.sweep(delivery.next_attempt_at) == [delivery.pk]
+    assert sending.sweep(delivery.next_attempt_at) == []
     delivery.refresh_from_db()
     assert (delivery.status, delivery.attempts, delivery.response_code) == (DeliveryStatus.DELIVERED, 2, 200)
     assert _sent_ids(receiver) == Counter({str(delivery.event_id): 2})  # the receiver drops the repeat by its id
@@ -183,10 +183,10 @@ def test_two_sweeps_at_once_send_each_delivery_once(world, customers, receiver, 
     made = list(WebhookDelivery.objects.values_list("pk", "event_id"))
     assert len(made) >= 8 and sorted(lost_jobs) == sorted(pk for pk, _e in made)
     assert receiver.received == []
-    later = timezone.now() + webhooks.HANDOFF_GRACE + timedelta(seconds=1)
+    later = timezone.now() + sending.HANDOFF_GRACE + timedelta(seconds=1)
 
     # when: two sweeps at once, each on its own connection
-    swept = parallel(2, lambda i: webhooks.sweep(later))
+    swept = parallel(2, lambda i: sending.sweep(later))
 
     # then: every delivery attempted by exactly one of them, and sent once
     assert all(isinstance(s, list) for s in swept), swept
@@ -208,7 +208,7 @@ def test_a_sweep_passes_over_a_delivery_another_consumer_holds_instead_of_waitin
     _start(world, customers, 1)
     close_old_connections()
     busy, free = WebhookDelivery.objects.order_by("pk").values_list("pk", flat=True)
-    later = timezone.now() + webhooks.HANDOFF_GRACE + timedelta(seconds=1)
+    later = timezone.now() + sending.HANDOFF_GRACE + timedelta(seconds=1)
     holding, release = threading.Event(), threading.Event()
 
     def hold() -> None:
@@ -227,7 +227,7 @@ def test_a_sweep_passes_over_a_delivery_another_consumer_holds_instead_of_waitin
 
         # when
         started = time.monotonic()
-        first = webhooks.sweep(later)
+        first = sending.sweep(later)
         took = time.monotonic() - started
 
         # then: the free one sent at once, the held one left, not waited for
@@ -236,6 +236,6 @@ def test_a_sweep_passes_over_a_delivery_another_consumer_holds_instead_of_waitin
         release.set()
         holder.join(10)
     # and the next sweep sends the one that was held, once
-    assert webhooks.sweep(later) == [busy]
-    assert webhooks.sweep(later) == []
+    assert sending.sweep(later) == [busy]
+    assert sending.sweep(later) == []
     assert sorted(_sent_ids(receiver).values()) == [1, 1]

@@ -10,7 +10,7 @@ import threading
 
 import pytest
 
-from api import targets, webhooks
+from api import sending, targets
 from api.models import DeliveryStatus, WebhookDelivery, WebhookSubscription
 from engine.runtime import records
 from kernel import events
@@ -113,4 +113,4 @@ def test_without_a_proxy_the_environments_http_proxy_is_not_used(
     subscription = _deliver(world, customers, receiver.url, django_capture_on_commit_callbacks)
 
     assert WebhookDelivery.objects.get(subscription=subscription).status == DeliveryStatus.DELIVERED
-    assert targets.pin(receiver.url).address == "127.0.0.1" and webhooks.TIMEOUT_SECONDS > 0
+    assert targets.pin(receiver.url).address == "127.0.0.1" and sending.TIMEOUT_SECONDS > 0

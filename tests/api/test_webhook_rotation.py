@@ -12,7 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from api import webhooks
+from api import sending, webhooks
 from api.models import DeliveryStatus, WebhookDelivery, WebhookSubscription
 from engine.runtime import records
 from kernel import events
@@ -101,7 +101,7 @@ def test_during_the_overlap_both_secrets_sign_and_after_it_only_the_new(world, c
     [(headers, body)] = receiver.received
     assert len(headers["Webhook-Signature"].split(" ")) == 2
     assert verify(rotated.secret, headers, body) and verify(old, headers, body)
-    assert headers["Webhook-Signature"].split(" ")[0] == webhooks.sign(rotated.secret, headers["Webhook-Timestamp"],
+    assert headers["Webhook-Signature"].split(" ")[0] == sending.sign(rotated.secret, headers["Webhook-Timestamp"],
                                                                        body.decode())  # the newest first
 
     WebhookSubscription.objects.filter(pk=sub.pk).update(previous_secret_expires_at=timezone.now())  # window over
@@ -118,7 +118,7 @@ def test_rotating_twice_in_the_window_drops_the_oldest(world):
     first = sub.secret
     second = webhooks.rotate_secret(sub.pk, p).secret
     third = webhooks.rotate_secret(sub.pk, p)
-    assert webhooks.secrets_signing(third) == [third.secret, second] and first not in webhooks.secrets_signing(third)
+    assert sending.secrets_signing(third) == [third.secret, second] and first not in sending.secrets_signing(third)
 
 
 def _deliveries(sub: WebhookSubscription, n: int) -> None:

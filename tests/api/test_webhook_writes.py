@@ -8,7 +8,7 @@ import pytest
 from django.core.cache import caches
 from django.utils import timezone
 
-from api import webhooks
+from api import sending, webhooks
 from api.models import WebhookDelivery, WebhookSubscription
 from kernel import events
 
@@ -155,7 +155,7 @@ def test_rotating_through_the_api_gives_the_new_secret_and_the_overlap(world, ad
     assert rotated.status_code == 200, rotated.content
     sub.refresh_from_db()
     body = rotated.json()
-    assert body["secret"] == sub.secret != old and webhooks.secrets_signing(sub) == [sub.secret, old]
+    assert body["secret"] == sub.secret != old and sending.secrets_signing(sub) == [sub.secret, old]
     until = timezone.datetime.fromisoformat(body["previous_secret_signs_until"])
     assert abs((until - timezone.now()).total_seconds() - 24 * 3600) < 60
     replayed = api.post(_url(p, sub.pk, "rotate-secret"), HTTP_IDEMPOTENCY_KEY="rotate-1")

@@ -15,7 +15,7 @@ from django.core.cache import caches
 from django.urls import reverse
 from django.utils import timezone
 
-from api import webhooks
+from api import sending, webhooks
 from api.models import DeliveryStatus, WebhookDelivery, WebhookSubscription
 from engine.runtime import records
 from kernel import events
@@ -138,18 +138,18 @@ def test_a_receiver_failing_twice_gets_it_on_the_third_attempt(world, customers,
     assert (delivery.status, delivery.attempts, delivery.response_code) == (DeliveryStatus.PENDING, 1, 503)
     assert delivery.response_excerpt == "try later" and delivery.next_attempt_at > delivery.created_at
     first_wait = delivery.next_attempt_at - delivery.created_at
-    assert webhooks.attempt(delivery.pk) is None  # not due yet: the retry waits for its time
-    webhooks.attempt(delivery.pk, due_by=delivery.next_attempt_at)  # the retry job's run, when due: 500
+    assert sending.attempt(delivery.pk) is None  # not due yet: the retry waits for its time
+    sending.attempt(delivery.pk, due_by=delivery.next_attempt_at)  # the retry job's run, when due: 500
     delivery.refresh_from_db()
     assert (delivery.status, delivery.attempts, delivery.response_code) == (DeliveryStatus.PENDING, 2, 500)
     assert delivery.next_attempt_at - delivery.created_at > first_wait  # backing off
-    webhooks.attempt(delivery.pk, due_by=delivery.next_attempt_at)
+    sending.attempt(delivery.pk, due_by=delivery.next_attempt_at)
     delivery.refresh_from_db()
     assert (delivery.status, delivery.attempts, delivery.response_code) == (DeliveryStatus.DELIVERED, 3, 200)
     assert delivery.delivered_at is not None and delivery.next_attempt_at is None
     ids = {headers["Webhook-Id"] for headers, _body in receiver.received}
     assert len(receiver.received) == 3 and ids == {str(delivery.event_id)}  # one event id: the receiver dedupes
-    assert webhooks.attempt(delivery.pk, due_by=timezone.now() + timedelta(days=1)) is None  # delivered: done
+    assert sending.attempt(delivery.pk, due_by=timezone.now() + timedelta(days=1)) is None  # delivered: done
 
 
 def test_an_unreachable_receiver_is_given_up_after_the_last_backoff(world, customers, settings,
@@ -160,10 +160,10 @@ def test_an_unreachable_receiver_is_given_up_after_the_last_backoff(world, custo
     _start(world, customers, django_capture_on_commit_callbacks)
     delivery = WebhookDelivery.objects.get()
     assert delivery.response_code is None and delivery.response_excerpt
-    for _ in range(webhooks.MAX_ATTEMPTS - 1):
-        webhooks.attempt(delivery.pk, due_by=timezone.now() + timedelta(days=1))
+    for _ in range(sending.MAX_ATTEMPTS - 1):
+        sending.attempt(delivery.pk, due_by=timezone.now() + timedelta(days=1))
     delivery.refresh_from_db()
-    assert (delivery.status, delivery.attempts) == (DeliveryStatus.FAILED, webhooks.MAX_ATTEMPTS)
+    assert (delivery.status, delivery.attempts) == (DeliveryStatus.FAILED, sending.MAX_ATTEMPTS)
 
 
 def test_redelivery_by_hand_sends_the_same_event_again(world, admin, customers, receiver, client,

@@ -17,8 +17,8 @@ from rest_framework.response import Response
 
 from engine.runtime.access import can_administer
 
+from .. import sending, targets, webhooks
 from .. import serializers as s
-from .. import targets, webhooks
 from ..base import ApiView
 from ..common import PAGING, paginate
 from ..models import WebhookDelivery, WebhookSubscription
@@ -74,7 +74,7 @@ class Delivery(serializers.Serializer):
 
 
 def _out(w: WebhookSubscription, *, secret: bool = False) -> dict:
-    signing = webhooks.secrets_signing(w)
+    signing = sending.secrets_signing(w)
     out = {"id": w.pk, "name": w.name, "url": w.url, "events": list(w.kinds), "active": w.active,
            "created_at": w.created_at, "secret_rotated_at": w.secret_rotated_at,
            "previous_secret_signs_until": w.previous_secret_expires_at if len(signing) > 1 else None}
