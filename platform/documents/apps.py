@@ -9,6 +9,6 @@ class DocumentsConfig(AppConfig):
 
     def ready(self) -> None:
         # a receipt for every payment the ledger takes, issued after its transaction commits
-        from . import receipts
+        from . import tasks
 
-        receipts.connect()
+        tasks.connect()

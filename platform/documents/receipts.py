@@ -2,35 +2,17 @@
 
 The ledger (kernel.payments) knows nothing of documents, and must not: the kernel is
 below. A post_save signal on Payment registers an after-commit hook that enqueues the
-huey job `issue_receipt`; a rolled-back step leaves no receipt and no job. The job is
-idempotent: one receipt per payment (IssuedDocument's unique subject), also when two
-consumers run it at once.
+huey job `issue_receipt` (both in documents.tasks, which calls `issue_receipt_now` here);
+a rolled-back step leaves no receipt and no job. The job is idempotent: one receipt per
+payment (IssuedDocument's unique subject), also when two consumers run it at once.
 """
 from __future__ import annotations
 
 import logging
 
-from django.db import IntegrityError, transaction
-from django.db.models.signals import post_save
+from django.db import IntegrityError
 
 log = logging.getLogger(__name__)
-
-
-def _on_payment(sender, instance, created: bool, raw: bool = False, **kwargs) -> None:
-    if not created or raw:
-        return
-    from .tasks import issue_receipt
-
-    payment_id = instance.pk
-    # robust: the payment is committed whatever happens here; a queue that cannot take the job is logged,
-    # and the receipt can still be printed from the record page
-    transaction.on_commit(lambda: issue_receipt(payment_id), robust=True)
-
-
-def connect() -> None:
-    from kernel.models import Payment
-
-    post_save.connect(_on_payment, sender=Payment, dispatch_uid="documents.receipt")
 
 
 def issue_receipt_now(payment_id: int):
