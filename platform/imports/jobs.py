@@ -14,7 +14,7 @@ import logging
 from pathlib import Path
 
 from django.conf import settings
-from django.db import connection, connections, transaction
+from django.db import connection, connections
 from django.db.backends.base.base import BaseDatabaseWrapper
 from django.utils import timezone
 
@@ -129,10 +129,3 @@ class _Sink:
         if self.other is not None:
             self.other.close()
             self.other = None
-
-
-def enqueue(job: ImportJob) -> None:
-    """Run the job in a huey consumer once the upload is committed (inline when HUEY_IMMEDIATE)."""
-    from .tasks import run_import_job
-
-    transaction.on_commit(lambda: run_import_job(job.pk))

@@ -21,9 +21,10 @@ from rest_framework.response import Response
 
 from definitions.roles import role_titles
 from imports.columns import normal
-from imports.jobs import create_job, enqueue, live_progress
+from imports.jobs import create_job, live_progress
 from imports.kinds import IMPORT_ROLES, KINDS, NAMES
 from imports.models import ImportJob, JobPhase, JobStatus
+from imports.tasks import enqueue
 from kernel.models import Project
 
 from .. import serializers as s

@@ -28,9 +28,10 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from imports import export_jobs, exports
-from imports.jobs import create_job, enqueue, live_progress
+from imports.jobs import create_job, live_progress
 from imports.kinds import IMPORT_ROLES, KINDS, NAMES
 from imports.models import ExportJob, ExportStatus, ImportJob, JobStatus
+from imports.tasks import enqueue
 from imports.template_files import template_workbook
 from kernel import dunning
 from kernel.models import Project
