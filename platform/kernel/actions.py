@@ -7,42 +7,21 @@ evaluated (expressions turned into values). A function refuses with a `KernelErr
 subclass whose message the user can act on; the engine rolls the transition back.
 
 The operations live in `units`, `queue`, `payments`, `receivables` and `rent_schedule`; they import
-models, so this module is importable once Django's apps are ready (as every caller is).
+models, so this module is importable once Django's apps are ready (as every caller is). The context
+they take is `kernel.action_context` (they import it from there, and this module imports them).
 """
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
-from datetime import datetime
+from collections.abc import Callable
+from typing import Concatenate
 
 from definitions.actions import ActionSpec, ParamKind, ParamSpec
 
 from . import payments, queue, receivables, rent_schedule, units
+from .action_context import ActionContext
 from .models.payments import PaymentKind
 
 _E = ParamKind.EXPRESSION
-
-
-@dataclass
-class ActionContext:
-    """What a kernel action knows about the transition that calls it."""
-
-    project_id: int
-    record_id: int
-    reference: str  # e.g. SUB-000123, for ledgers and messages
-    flow: str
-    user_id: int | None  # None when a timer fires
-    now: datetime
-    data: Mapping  # the record's data after this transition's form (read-only)
-    lineage: tuple[int, ...] = ()  # this record's id, then its parent's, grandparent's ...
-    changes: dict = field(default_factory=dict)  # fields the action sets on the record
-
-    @property
-    def deal(self) -> tuple[int, ...]:
-        """The records the deal is made of, this one first: whose holds and receipts it acts for."""
-        if self.lineage[:1] == (self.record_id,):
-            return self.lineage  # as the engine builds it
-        return (self.record_id, *self.lineage)
 
 
 SPECS = (
@@ -123,7 +102,7 @@ SPECS = (
     }, "Add an amount due to the deal's receivables", "增加应收款项", "kernel"),
 )
 
-IMPLEMENTATIONS: dict[str, Callable[..., object]] = {
+IMPLEMENTATIONS: dict[str, Callable[Concatenate[ActionContext, ...], object]] = {
     "unit.hold": units.hold,
     "unit.advance": units.advance,
     "unit.release": units.release,

@@ -18,7 +18,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from types import MappingProxyType
-from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.db.models import BigIntegerField, F, Q, Sum
@@ -26,12 +25,10 @@ from django.db.models.functions import Cast, Round
 from django.utils.translation import gettext_noop
 
 from . import events, receivables
+from .action_context import ActionContext
 from .errors import KernelError, RefundExceedsReceipts
 from .models.payments import Payment, PaymentKind
 from .money import FEN, to_money
-
-if TYPE_CHECKING:
-    from .actions import ActionContext
 
 ZERO = Decimal("0.00")
 CASH_KINDS = (PaymentKind.SINCERITY_DEPOSIT, PaymentKind.RESERVATION_DEPOSIT, PaymentKind.DEPOSIT,

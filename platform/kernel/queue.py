@@ -8,19 +8,15 @@ numbers per batch (default 1); a voided number no longer counts.
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from .action_context import ActionContext
 from .errors import QueueBatchClosed, QueueBatchInvalid, QueueNumberLimitReached
 from .locking import locked_row
 from .models.customers import Customer
 from .models.projects import Project
 from .models.queue import BATCH_CODE, QueueBatch, QueueNumber
-
-if TYPE_CHECKING:
-    from .actions import ActionContext
 
 NUMBER_FIELD = "queue_number"
 

@@ -33,19 +33,17 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING, Protocol
+from typing import Protocol
 
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
+from .action_context import ActionContext
 from .errors import KernelError
 from .models.payments import Payment, PaymentKind
 from .models.receivables import Receivable, ReceivableSchedule
 from .money import FEN, fen, to_money
-
-if TYPE_CHECKING:
-    from .actions import ActionContext
 
 ZERO = Decimal("0.00")
 K = PaymentKind

@@ -50,19 +50,16 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from decimal import Decimal, localcontext
-from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.utils.translation import gettext_noop
 
+from .action_context import ActionContext
 from .errors import KernelError
 from .models.payments import PaymentKind
 from .models.receivables import Receivable, ReceivableSchedule
 from .money import FEN, fen, parse_decimal, to_money
 from .receivables import LEASE_PLAN, months_after, schedule_of
-
-if TYPE_CHECKING:
-    from .actions import ActionContext
 
 ZERO = Decimal("0.00")
 DAY = timedelta(days=1)

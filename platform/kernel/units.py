@@ -14,18 +14,15 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING
 
 from django.db import IntegrityError, transaction
 
 from . import events
+from .action_context import ActionContext
 from .audit import stamp
 from .errors import UnitNotChosen, UnitNotFound, UnitNotHeld, UnitUnavailable
 from .models.units import SALE_STATUS_ZH, ReleaseReason, SaleStatus, Unit, UnitHold
 from .sale_status import DEAL_ORDER, UnitSale, refused
-
-if TYPE_CHECKING:
-    from .actions import ActionContext
 
 
 @transaction.atomic
