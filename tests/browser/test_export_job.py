@@ -34,7 +34,7 @@ def test_an_export_job_shows_its_progress_and_offers_the_file(page, live_server,
     expect(page.locator("[data-count=written]")).to_have_text("3 / 4")
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
 
-    from web.views.imports import job_table
+    from web.views.list_tables import job_table
     export_jobs.run(job.pk, job_table)
     expect(page.locator("#export-progress")).to_have_attribute("data-status", "done")  # the last poll
     with page.expect_download() as download:

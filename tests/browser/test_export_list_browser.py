@@ -27,7 +27,7 @@ def fits(page) -> bool:
 
 @pytest.mark.parametrize("language", ["zh-hans", "en"])
 def test_my_exports_fit_a_phone_and_run_again(page, live_server, settings, tmp_path, language):
-    from web.views.imports import job_table
+    from web.views.list_tables import job_table
 
     settings.VAR_DIR = tmp_path
     project = Project.objects.create(code="NEW", name="New garden with a rather long project name")

@@ -19,7 +19,7 @@ def var_dir(settings, tmp_path):
 
 def written(site, days_ago: float, name: str = "u.xlsx") -> ExportJob:
     """A finished job whose file was written `days_ago` days ago (the file's time set alike)."""
-    from web.views.imports import job_table
+    from web.views.list_tables import job_table
 
     job = export_jobs.run(export_jobs.create("units", site["manager"], project=site["project"], params="",
                                              ext="xlsx", total=0, title="Units", file_name=name,

@@ -178,7 +178,7 @@ def test_a_finished_job_offers_its_file_and_a_failed_one_says_why(client, site, 
     assert client.get(reverse("web:export-job-file", args=[failed.pk])).status_code == 404
     assert_no_raw_codes(page)
 
-    from web.views.imports import job_table
+    from web.views.list_tables import job_table
     done = export_jobs.run(export_jobs.create("units", site["manager"], project=site["project"], params="",
                                               ext="xlsx", total=0, title="Units", file_name="u.xlsx",
                                               language="en").pk, job_table)

@@ -100,7 +100,7 @@ def test_the_list_shows_my_jobs_newest_first_with_the_list_and_filters_in_words(
 
 
 def test_a_ready_file_is_offered_an_expired_one_is_said_as_such(client, site):
-    from web.views.imports import job_table
+    from web.views.list_tables import job_table
 
     ready = export_jobs.run(job(site["wang"], "units", site["project"], status=ExportStatus.QUEUED).pk, job_table)
     gone = job(site["wang"], "units", site["project"], status=ExportStatus.EXPIRED)
@@ -130,7 +130,7 @@ def test_an_expired_files_link_answers_410_saying_so_and_offering_to_run_again(c
 
 
 def test_a_ready_job_whose_file_is_gone_from_the_disk_is_expired_too(client, site):
-    from web.views.imports import job_table
+    from web.views.list_tables import job_table
 
     ready = export_jobs.run(job(site["wang"], "units", site["project"], status=ExportStatus.QUEUED).pk, job_table)
     export_jobs.file_path(ready).unlink()

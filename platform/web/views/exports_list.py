@@ -32,8 +32,11 @@ from imports import export_jobs, exports
 from imports.models import ExportJob
 from kernel.access import memberships_of
 
+from .. import tasks
+from . import list_tables
 from .common import lang, roles_text
 from .export_words import describe
+from .list_tables import EXPORT_CAP, EXPORT_ROLES
 
 PAGE_SIZE = 25
 
@@ -60,8 +63,6 @@ def my_exports(request):
 @require_POST
 def export_again(request, job_id: int):
     """A new job of the same list and filters as one of the user's past exports; its page follows it."""
-    from .imports import start_export_job
-
     job = get_object_or_404(ExportJob.objects.select_related("project"), pk=job_id, created_by=request.user)
     name = describe([job], request.user)[0].list_text
     try:
@@ -70,7 +71,7 @@ def export_again(request, job_id: int):
         messages.error(request, refusal.words)
         return redirect("web:my-exports")
     new = export_jobs.again(job, request.user, total=total, file_name=_new_file_name(job), language=lang())
-    start_export_job(new)
+    tasks.start_export_job(new)
     messages.success(request, gettext("%(list)s is being exported again with the same filters (%(n)s rows); this "
                                       "page follows it.") % {"list": name, "n": total})
     return redirect("web:export-job", job_id=new.pk)
@@ -80,8 +81,6 @@ def export_again(request, job_id: int):
 def rows_now(job: ExportJob, user, name: str) -> int:
     """The rows the job's list (called `name`) has now for `user`, counted with the list's own query; Refusal if they
     may no longer see it."""
-    from .imports import EXPORT_CAP, EXPORT_ROLES, _customer_rows, _inbox_query, _records_query
-
     asker = SimpleNamespace(user=user, GET=QueryDict(job.params))
     memberships = memberships_of(user.pk)
     project = job.project
@@ -91,7 +90,7 @@ def rows_now(job: ExportJob, user, name: str) -> int:
                 "You are no longer a member of %(project)s, so its tasks cannot be taken out of your inbox. Export "
                 "the inbox without that project, or ask a project admin of %(project)s for a role.") % {
                 "project": project.name})
-        return min(_inbox_query(asker)[0].count(), EXPORT_CAP)
+        return min(list_tables.inbox_query(asker)[0].count(), EXPORT_CAP)
     if project is None:
         raise Refusal(gettext("This export cannot be run again; ask for it again from its list."))
     roles = memberships.get(project.pk, frozenset())
@@ -101,7 +100,7 @@ def rows_now(job: ExportJob, user, name: str) -> int:
             "of %(project)s for a role if your work needs it.") % {"project": project.name, "list": name})
     if job.kind == "records":
         try:
-            _found, _definition, query = _records_query(asker, project.code, job.flow)
+            _found, _definition, query = list_tables.records_query(asker, project.code, job.flow)
         except Http404:
             raise Refusal(gettext(
                 "Your roles in %(project)s (%(roles)s) no longer let you see %(list)s, so it cannot be exported for "
@@ -117,7 +116,7 @@ def rows_now(job: ExportJob, user, name: str) -> int:
             "there are %(roles)s.") % {"list": exports.TITLES[job.kind], "project": project.name,
                                        "roles": roles_text(roles)})
     if job.kind == "customers":
-        return _customer_rows(asker, project, roles).count()
+        return list_tables.customer_rows(asker, project, roles).count()
     return exports.count(job.kind, project)
 
 

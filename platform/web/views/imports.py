@@ -14,13 +14,10 @@
 """
 from __future__ import annotations
 
-from types import SimpleNamespace
-
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db import transaction
-from django.http import FileResponse, Http404, HttpResponse, QueryDict
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext
@@ -33,20 +30,17 @@ from imports.kinds import IMPORT_ROLES, KINDS, NAMES
 from imports.models import ExportJob, ExportStatus, ImportJob, JobStatus
 from imports.tasks import enqueue
 from imports.template_files import template_workbook
-from kernel import dunning
 from kernel.models import Project
-from kernel.visibility import PhoneVisibility
 from kernel.zones import zone_name
 
+from .. import tasks
 from ..display import moment
+from . import list_tables
 from .common import lang, member_project, refused, roles_text
+from .list_tables import EXPORT_CAP, EXPORT_ROLES
 
 MAX_UPLOAD = 50 * 1024 * 1024  # 50 MB: about 500,000 rows of units
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-# who may take a list out: who sees it on screen (units: every member; payments: those who see receivables)
-# the ledgers of commission and points are money owed: for the same people as the receivables
-EXPORT_ROLES = {"units": None, "customers": None, "payments": dunning.RECEIVABLES_ROLES,
-                "commissions": dunning.RECEIVABLES_ROLES, "points": dunning.RECEIVABLES_ROLES}
 
 
 class UploadForm(forms.Form):
@@ -234,30 +228,15 @@ def export_list(request, project: str, kind: str, ext: str):
             "there are %(roles)s.") % {"list": exports.TITLES[kind], "project": project_obj.name,
                                        "roles": roles_text(roles)})
     name = f"{kind}-{project_obj.code}-{timezone.now().astimezone(project_obj.zone):%Y%m%d}.{ext}"
-    total = (_customer_rows(request, project_obj, roles).count() if kind == "customers"
+    total = (list_tables.customer_rows(request, project_obj, roles).count() if kind == "customers"
              else exports.count(kind, project_obj))
     if export_jobs.too_long_for_request(total):
         return _queue(request, kind, project_obj, ext, total, exports.TITLES[kind], name)
-    table = _project_table(request, project_obj, memberships, roles, kind)
+    table = list_tables.project_table(request, project_obj, memberships, roles, kind)
     content = exports.content(table, project_obj, name, lang())
     response = HttpResponse(content, content_type="text/csv; charset=utf-8" if ext == "csv" else XLSX)
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
-
-
-def _project_table(asker, project: Project, memberships, roles: frozenset[str], kind: str) -> exports.Table:
-    """`asker` is the request, or the job's stand-in for it (its user and the list's query string)."""
-    if kind == "customers":
-        return exports.customers(project, PhoneVisibility(asker.user.pk, memberships, project.pk),
-                                 _customer_rows(asker, project, roles))
-    return getattr(exports, kind)(project)
-
-
-def _customer_rows(request, project: Project, roles: frozenset[str]):
-    """The customer list's registrations under its filters, in its order: the list's own query."""
-    from .customer_list import registrations_query
-
-    return registrations_query(request, project, roles, request.GET)[0]
 
 
 def _ascii(name: str) -> str:
@@ -269,7 +248,6 @@ __all__ = ["export_job_file", "export_job_page", "export_job_progress", "export_
 
 
 # -- the records list and the inbox, taken out with the filters they were showing ------------------------------
-EXPORT_CAP = 100_000  # rows; a list beyond it is cut, and says so in its last row
 
 
 @login_required
@@ -278,7 +256,7 @@ def record_list_export(request, project: str, flow: str, ext: str):
     (record_list.records_query, the page's own query); a long one becomes a job."""
     if ext not in ("xlsx", "csv"):
         raise Http404()
-    found, definition, query = _records_query(request, project, flow)
+    found, definition, query = list_tables.records_query(request, project, flow)
     total = min(query.count(), EXPORT_CAP)
     stem = f"{flow}-{found.code}"
     if export_jobs.too_long_for_request(total):
@@ -286,51 +264,7 @@ def record_list_export(request, project: str, flow: str, ext: str):
 
         return _queue(request, "records", found, ext, total, text(definition.title, flow), _file_name(stem, found, ext),
                       flow=flow)
-    return _download(_records_table(definition, flow, query), found, stem, ext)
-
-
-def _records_query(asker, project: str, flow: str):
-    """(project, flow definition, the list's query) as the records page would show them to `asker`; 404 else."""
-    from engine.runtime.access import can_see, roles_in
-
-    from . import record_list as listing
-
-    found = Project.objects.filter(code=project).first()
-    roles = roles_in(asker.user, found.pk) if found is not None else frozenset()
-    if found is None or not can_see(asker.user, found.pk, roles):
-        raise Http404()
-    published, whole, own, partly = listing._sights(asker, found, roles)
-    definition = next((d for d in published if d.name == flow and (flow in whole or flow in own)), None)
-    if definition is None:
-        raise Http404()
-    query, _filters = listing.records_query(asker, found, definition, (whole, own, partly), asker.GET)
-    return found, definition, query
-
-
-def _records_table(definition, flow: str, query) -> exports.Table:
-    from engine.versions import definition_by_id
-
-    from .common import text
-    from .record_facts import facts_for, local_time
-
-    states = {s.name: text(s.title, s.name) for s in definition.states}
-    records = list(query[:EXPORT_CAP])
-    pairs = [(r, definition_by_id(r.version_id, r.version_hash)) for r in records]
-    facts = facts_for(pairs)
-    rows = [[r.reference, _state_title(d, r.state, states), facts[r.pk].customer, facts[r.pk].unit, facts[r.pk].amount,
-             local_time(r.created_at), local_time(r.updated_at)] for r, d in pairs]
-    return exports.Table(text(definition.title, flow), [gettext("Reference"), gettext("State"), gettext("Customer"),
-                                                        gettext("Unit"), gettext("Amount"), gettext("Started"),
-                                                        gettext("Last change")], rows)
-
-
-def _state_title(definition, state: str, current: dict[str, str]) -> str:
-    from .common import text
-
-    try:
-        return text(definition.state(state).title, state)
-    except KeyError:  # a state of an older version
-        return current.get(state, "")
+    return _download(list_tables.records_table(definition, flow, query), found, stem, ext)
 
 
 @login_required
@@ -338,42 +272,11 @@ def inbox_export(request, ext: str):
     """The user's inbox tasks with the filters of the page (view, project, flow, state, search, order)."""
     if ext not in ("xlsx", "csv"):
         raise Http404()
-    rows_query, project = _inbox_query(request)
+    rows_query, project = list_tables.inbox_query(request)
     total = min(rows_query.count(), EXPORT_CAP)
     if export_jobs.too_long_for_request(total):
         return _queue(request, "inbox", project, ext, total, gettext("Inbox"), _file_name("inbox", project, ext))
-    return _download(_inbox_table(rows_query), project, "inbox", ext)
-
-
-def _inbox_query(asker):
-    from kernel.access import memberships_of
-
-    from .inbox import _filters, tasks_query
-
-    memberships = memberships_of(asker.user.pk)
-    f = _filters(asker.GET, memberships)
-    rows_query, _narrow = tasks_query(asker.user, f, memberships)
-    project = Project.objects.filter(pk=f["project_id"]).first() if f["project_id"] else None
-    return rows_query, project
-
-
-def _inbox_table(rows_query) -> exports.Table:
-    from engine.versions import definition_by_id
-
-    from .common import task_title, text
-    from .record_facts import facts_for, local_time
-
-    tasks = list(rows_query[:EXPORT_CAP])
-    pairs = []
-    for task in tasks:
-        definition = definition_by_id(task.record.version_id, task.version_hash)
-        task.texts = (task_title(definition, task), text(definition.title), text(definition.state(task.state).title))
-        pairs.append((task.record, definition))
-    facts = facts_for(pairs)
-    rows = [[t.record.reference, t.texts[0], t.texts[1], t.texts[2], facts[t.record_id].customer,
-             facts[t.record_id].unit, local_time(t.due_at)] for t in tasks]
-    return exports.Table(gettext("Inbox"), [gettext("Reference"), gettext("Task"), gettext("Flow"), gettext("State"),
-                                            gettext("Customer"), gettext("Unit"), gettext("Due")], rows)
+    return _download(list_tables.inbox_table(rows_query), project, "inbox", ext)
 
 
 def _file_name(stem: str, project: Project | None, ext: str) -> str:
@@ -398,34 +301,10 @@ def _queue(request, kind: str, project: Project | None, ext: str, total: int, ti
     """Record the job (with the list's filters, as the query string) and start it once committed."""
     job = export_jobs.create(kind, request.user, project=project, params=request.GET.urlencode(), ext=ext,
                              total=total, title=str(title), file_name=file_name, flow=flow, language=lang())
-    start_export_job(job)
+    tasks.start_export_job(job)
     messages.success(request, gettext("The list has %(n)s rows: it is being written in the background and this page "
                                       "follows it.") % {"n": total})
     return redirect("web:export-job", job_id=job.pk)
-
-
-def start_export_job(job: ExportJob) -> None:
-    """Write the job's file once the request's transaction is committed (also a past export run again,
-    views/exports_list.py)."""
-    from ..tasks import run_export_job
-
-    transaction.on_commit(lambda: run_export_job(job.pk))
-
-
-def job_table(job: ExportJob) -> tuple[exports.Table, Project | None]:
-    """The job's table, built as the inline export builds it for the same user and filters (run by web.tasks)."""
-    from kernel.access import memberships_of
-
-    asker = SimpleNamespace(user=job.created_by, GET=QueryDict(job.params))
-    if job.kind == "records":
-        _found, definition, query = _records_query(asker, job.project.code, job.flow)
-        return _records_table(definition, job.flow, query), job.project
-    if job.kind == "inbox":
-        rows_query, _project = _inbox_query(asker)
-        return _inbox_table(rows_query), job.project
-    memberships = memberships_of(job.created_by_id)
-    roles = memberships.get(job.project_id, frozenset())
-    return _project_table(asker, job.project, memberships, roles, job.kind), job.project
 
 
 def _export_job(request, job_id: int) -> ExportJob:
