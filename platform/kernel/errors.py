@@ -13,16 +13,18 @@ each language, the raise site passes both (`reason_en` / `reason_zh`, `roles_en`
 and each text uses its own; a `value` a person typed becomes `value_en` / `value_zh` (`shown`).
 `message_en` and `message_zh` are the two messages, rendered from the catalogue.
 
-One fallback rule, for these and the engine's refusals (`engine.runtime.errors.EngineError`):
-a language whose code starts with "zh" (zh-hans, zh-cn, zh-hant) gives Chinese, any other
-language, or none, gives English (`speaks_chinese`).
+One family: `Refusal` is the root of these, of the engine's refusals (`engine.runtime.errors.EngineError`),
+of a publish's (`engine.versions.VersionError`), of a members change's (`engine.members.MemberError`)
+and of a document's (`documents.issuing.DocumentError`). One fallback rule for all of them: a language
+whose code starts with "zh" (zh-hans, zh-cn, zh-hant) gives Chinese, any other language, or none,
+gives English (`speaks_chinese`).
 
 Refusal classes of the same name in the engine are these classes: the engine's `UnitUnavailable`
 and `CustomerProtected` subclass the kernel's (so `except kernel.errors.CustomerProtected`
 catches the engine's too, with the same code, params and words). The two `NotPermitted` stay two
 classes: the kernel's says which project role a kernel operation needs (its template names the
-roles), the engine's that a person may not take a step of a flow (start, fire, claim, vote:
-words built at each raise, for now). Both derive from `PermissionRefusal`, the one class to catch
+roles), the engine's that a person may not take a step of a flow (start, fire, claim, vote: its
+`action` a phrase of the catalogue). Both derive from `PermissionRefusal`, the one class to catch
 for "refused because of who is acting"; `CustomerProtected` of either layer is one as well.
 """
 from __future__ import annotations
@@ -50,31 +52,42 @@ def catalogue_language(language: str | None) -> str:
     return CHINESE if speaks_chinese(language) else ENGLISH
 
 
-class PermissionRefusal(Exception):
-    """Refused because of who is acting (their roles, a protection binding them), not of what they asked.
+class Refusal(Exception):
+    """Root of every refusal: the kernel's and a plugin's (`KernelError`), the engine's (`EngineError`),
+    a publish's (`engine.versions.VersionError`), a members change's (`engine.members.MemberError`) and a
+    document's (`documents.issuing.DocumentError`).
 
-    The common base of the kernel's and the engine's `NotPermitted` (and `CustomerProtected`): it
-    adds nothing but the class to catch; each family builds its own message.
+    A refusal has a `code` and one English `template`, the msgid whose Chinese is in the zh_Hans
+    catalogue. A class with one message sets `template`; a class whose refusals are said in many ways
+    takes the template as its first argument, marked `gettext_noop` at the raise site so the catalogue
+    tools find it. `params` fill the template; `{x_en}` / `{x_zh}` in a template and its translation
+    are a parameter said differently in each language. A parameter named in `phrases` is a msgid
+    itself (the action in "you may not {action}"), said in the message's language with the same
+    params.
     """
 
-
-class KernelError(Exception):
-    """Root of every refusal the kernel (and a plugin) raises. Subclasses set `code` and `template`."""
-
-    code = "kernel_error"
+    code = "refused"
     template = gettext_noop("the operation was refused")
+    phrases: tuple[str, ...] = ()
 
-    def __init__(self, **params: Any):
+    def __init__(self, template: str | None = None, /, **params: Any):
+        if template is not None:
+            self.template = template
         if "value" in params:  # a value a person typed: `{value_en}` / `{value_zh}` show it as typed
             en, zh = shown(params["value"])
             params = {"value_en": en, "value_zh": zh, **params}
         self.params: Mapping[str, Any] = MappingProxyType(dict(params))
-        Exception.__init__(self, self.message(ENGLISH))  # not super(): the engine's subclasses add EngineError
+        # not super(): the engine's refusals of kernel names (UnitUnavailable) have both families' __init__
+        Exception.__init__(self, self.message(ENGLISH))
 
     def message(self, language: str | None = "en") -> str:
         """The refusal in `language` (zh* Chinese, else English): the template from the catalogue, filled in."""
         with translation.override(catalogue_language(language)):
-            return translation.gettext(self.template).format(**self.params)
+            values = dict(self.params)
+            for name in self.phrases:
+                if isinstance(values.get(name), str):
+                    values[name] = translation.gettext(values[name]).format(**self.params)
+            return translation.gettext(self.template).format(**values)
 
     @property
     def message_en(self) -> str:
@@ -83,6 +96,25 @@ class KernelError(Exception):
     @property
     def message_zh(self) -> str:
         return self.message(CHINESE)
+
+    # the two texts by their short names, as the engine's, versions' and members' refusals always had them
+    en = message_en
+    zh = message_zh
+
+
+class PermissionRefusal(Exception):
+    """Refused because of who is acting (their roles, a protection binding them), not of what they asked.
+
+    The common base of the kernel's and the engine's `NotPermitted` (and `CustomerProtected`): it
+    adds nothing but the class to catch; each is a `Refusal` with its own template.
+    """
+
+
+class KernelError(Refusal):
+    """Root of every refusal the kernel (and a plugin) raises. Subclasses set `code` and `template`."""
+
+    code = "kernel_error"
+    template = gettext_noop("the operation was refused")
 
 
 def shown(value: object) -> tuple[str, str]:

@@ -1,59 +1,99 @@
-"""Typed failures of the service API, each with a message in English and Chinese.
+"""Typed failures of the service API: refusals of the one family (`kernel.errors.Refusal`).
 
-The language rule is the kernel's (kernel.errors.speaks_chinese): zh* gives Chinese, any other
-language English. `UnitUnavailable` and `CustomerProtected` are the kernel's refusals of those
-names as a step meets them (subclasses of kernel.errors' classes, with their code, params and
-catalogue words); `NotPermitted` shares `kernel.errors.PermissionRefusal` with the kernel's.
+Each has a `code`, `params` and one English template, the msgid whose Chinese is in the zh_Hans
+catalogue; `message(lang)` reads it in the language (the one rule, `kernel.errors.speaks_chinese`:
+zh* gives Chinese, any other language English). A class with many refusals takes the template as
+its first argument, marked `gettext_noop` at the raise site:
+
+    raise TaskNotOpen(gettext_noop("you have already voted on this approval"))
+    raise TransitionNotAvailable(gettext_noop("“{state_en}” is a final state"),
+                                 state_en=title.en, state_zh=title.zh)
+
+with the Chinese `“{state_zh}”是终止状态` appended to the catalogue. `UnitUnavailable` and
+`CustomerProtected` are the kernel's refusals of those names as a step meets them (subclasses of
+kernel.errors' classes, with their code, params and catalogue words); `NotPermitted` shares
+`kernel.errors.PermissionRefusal` with the kernel's.
 """
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
+from typing import Any
+
+from django.utils.translation import gettext_noop
 
 from definitions.roles import role_titles
 from kernel import errors as kernel_errors
-from kernel.errors import speaks_chinese
+from kernel.errors import Refusal, speaks_chinese
+
+# The old form, both texts written at the raise (`EngineError(en, zh, **details)`): said as given.
+# Only until the raise sites still written so (transitions.py, moves.py) say a template and params.
+VERBATIM = gettext_noop("{text_en}")
+VERBATIM_ACTION = gettext_noop("{action_en}")
 
 
-class EngineError(Exception):
-    """Root of every refusal. `message(lang)` is what the user reads."""
+class EngineError(Refusal):
+    """Root of the engine's refusals. `message(lang)` is what the user reads; `.en` and `.zh` its two texts.
+
+    `details` are the params that are facts rather than words (not the `_en` / `_zh` ones, nor a phrase).
+    """
 
     code = "engine_error"
+    template = gettext_noop("the operation was refused")
 
-    def __init__(self, en: str, zh: str, **details):
-        Exception.__init__(self, en)
-        self.en, self.zh, self.details = en, zh, details
+    def __init__(self, template: str | None = None, zh: str | None = None, /, **params: Any):
+        if zh is not None:  # the old form: (en, zh, **details)
+            params = {"text_en": template, "text_zh": zh, **params}
+            template = VERBATIM
+        super().__init__(template, **params)
 
-    def message(self, lang: str | None = "en") -> str:
-        return self.zh if speaks_chinese(lang) else self.en
+    @property
+    def details(self) -> dict[str, Any]:
+        return {k: v for k, v in self.params.items()
+                if not re.search(r"_(en|zh)$", k) and k not in self.phrases}
 
 
 class RecordNotFound(EngineError):
     code = "not_found"
+    template = gettext_noop("no such {what}, or you cannot see it")
 
     def __init__(self, what: str = "record"):
-        super().__init__(f"no such {what}, or you cannot see it", "记录不存在，或您无权查看")
+        super().__init__(what=what)
 
 
 class NotPermitted(EngineError, kernel_errors.PermissionRefusal):
     """A person may not take this step of a flow (its roles, or another holds the task).
 
-    Not the kernel's `NotPermitted` (a kernel operation needing a project role, said with its
-    template); both are `kernel.errors.PermissionRefusal`.
+    `action` is a phrase of the catalogue (`gettext_noop("claim this task (“{task_en}” of {reference})")`),
+    filled in with the other params; the message adds the roles it needs, by their titles. Not the
+    kernel's `NotPermitted` (a kernel operation needing a project role); both are
+    `kernel.errors.PermissionRefusal`.
+
+    The old form `NotPermitted(action, roles, action_zh)`, the action written in both languages at the
+    raise, still works until transitions.py and moves.py say a phrase.
     """
 
     code = "not_permitted"
+    phrases = ("action",)
 
     def __init__(self, action: str, roles: Sequence[str] = (), action_zh: str | None = None, *,
-                 declared: Sequence = ()):
+                 declared: Sequence = (), **params: Any):
         """`declared`: the flow's own roles (RoleSpec), so that they too are named by their titles."""
+        if action_zh is not None:
+            params = {**params, "action_en": action, "action_zh": action_zh}
+            action = VERBATIM_ACTION
+        roles = list(roles)
         en_titles, zh_titles = role_titles(roles, "en", declared), role_titles(roles, "zh", declared)
-        en, zh = f"you may not {action}", f"您无权{action_zh or action}"
         if len(roles) == 1:
-            en, zh = f"{en}: it needs the role {en_titles[0]}", f"{zh}：需要角色「{zh_titles[0]}」"
+            template = gettext_noop("you may not {action}: it needs the role {roles_en}")
+            roles_en, roles_zh = en_titles[0], zh_titles[0]
         elif roles:
-            en = f"{en}: it needs one of the roles {', '.join(en_titles)}"
-            zh = f"{zh}：需要以下角色之一：{'、'.join(f'「{t}」' for t in zh_titles)}"
-        super().__init__(en, zh, roles=list(roles))
+            template = gettext_noop("you may not {action}: it needs one of the roles {roles_en}")
+            roles_en, roles_zh = ", ".join(en_titles), "、".join(f"「{t}」" for t in zh_titles)
+        else:
+            template = gettext_noop("you may not {action}")
+            roles_en = roles_zh = ""
+        super().__init__(template, action=action, roles=roles, roles_en=roles_en, roles_zh=roles_zh, **params)
 
 
 class TransitionNotAvailable(EngineError):
@@ -63,6 +103,12 @@ class TransitionNotAvailable(EngineError):
 class GuardFailed(EngineError):
     code = "guard_failed"
 
+    @classmethod
+    def authored(cls, message, **params: Any) -> GuardFailed:
+        """The refusal in the words the flow's author wrote (`guard_message`, a Text): each language its own."""
+        return cls(gettext_noop("{guard_message_en}"), guard_message_en=message.en, guard_message_zh=message.zh,
+                   **params)
+
 
 class InvalidForm(EngineError):
     """Errors per field: {"deal_price": ["'12.345' is not a 'money'"], ...}."""
@@ -70,8 +116,7 @@ class InvalidForm(EngineError):
     code = "invalid_form"
 
     def __init__(self, errors: Mapping[str, list[str]], errors_zh: Mapping[str, list[str]] | None = None):
-        fields = ", ".join(errors)
-        super().__init__(f"please correct: {fields}", f"请修改以下字段：{fields}", errors=dict(errors))
+        super().__init__(gettext_noop("please correct: {fields}"), fields=", ".join(errors), errors=dict(errors))
         self.errors = dict(errors)
         self.errors_zh = dict(errors_zh or errors)
 
@@ -81,10 +126,10 @@ class InvalidForm(EngineError):
 
 class RecordChanged(EngineError):
     code = "record_changed"
+    template = gettext_noop("{reference} was changed by someone else meanwhile; reload it and try again")
 
     def __init__(self, reference: str):
-        super().__init__(f"{reference} was changed by someone else meanwhile; reload it and try again",
-                         f"{reference} 已被他人修改，请刷新后重试")
+        super().__init__(reference=reference)
 
 
 class TaskNotOpen(EngineError):
@@ -92,10 +137,12 @@ class TaskNotOpen(EngineError):
 
     @classmethod
     def closed(cls, task, reference: str) -> TaskNotOpen:
-        zh = "完成" if task.status == "done" else "取消"
-        en_title, zh_title = task_titles(task)
-        return cls(f"the task “{en_title}” of {reference} is already {task.status}",
-                   f"{reference} 的任务「{zh_title}」已{zh}")
+        task_en, task_zh = task_titles(task)
+        if task.status == "done":
+            template = gettext_noop("the task “{task_en}” of {reference} is already done")
+        else:
+            template = gettext_noop("the task “{task_en}” of {reference} is already cancelled")
+        return cls(template, task=task.name, reference=reference, task_en=task_en, task_zh=task_zh)
 
 
 def task_titles(task) -> tuple[str, str]:
@@ -123,7 +170,6 @@ class UnitUnavailable(kernel_errors.UnitUnavailable, EngineError):
 
     def __init__(self, refusal: kernel_errors.UnitUnavailable):
         kernel_errors.UnitUnavailable.__init__(self, **refusal.params)
-        self.en, self.zh, self.details = self.message_en, self.message_zh, dict(self.params)
 
 
 class ActionFailed(EngineError):
@@ -137,4 +183,3 @@ class CustomerProtected(kernel_errors.CustomerProtected, NotPermitted):
 
     def __init__(self, refusal: kernel_errors.CustomerProtected):
         kernel_errors.CustomerProtected.__init__(self, **refusal.params)
-        self.en, self.zh, self.details = self.message_en, self.message_zh, dict(self.params)
