@@ -4,6 +4,7 @@ from __future__ import annotations
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from ..models import HistoryEntry, Task, TaskCandidate, TaskStatus
 from ..versions import definition_for
@@ -39,10 +40,10 @@ def _colleague(project_id: int, user_id: int, roles: list[str] | None):
         raise RecordNotFound("user")
     theirs = roles_in(colleague, project_id)
     if roles is not None and not theirs & set(roles):
-        raise NotPermitted(f"hand this task to {colleague}", roles, f"将任务交给 {colleague}")
+        raise NotPermitted(gettext_noop("hand this task to {colleague}"), roles, colleague=str(colleague))
     if not theirs:
-        raise NotPermitted(f"hand this task to {colleague}, who is not a member of this project", (),
-                           f"将任务交给 {colleague}：对方不是本项目成员")
+        raise NotPermitted(gettext_noop("hand this task to {colleague}, who is not a member of this project"),
+                           colleague=str(colleague))
     return colleague
 
 
@@ -63,13 +64,14 @@ def claim(user, task_id: int) -> Task:
         return task  # a double click claims once
     if task.assignee_id is not None:
         en, zh = task_titles(task)
-        raise TaskNotOpen(f"{task.assignee} has already claimed “{en}” of {task.record.reference}",
-                          f"{task.assignee} 已认领 {task.record.reference} 的任务「{zh}」")
+        raise TaskNotOpen(gettext_noop("{assignee} has already claimed “{task_en}” of {reference}"),
+                          assignee=str(task.assignee), reference=task.record.reference, task=task.name,
+                          task_en=en, task_zh=zh)
     if not roles & set(task.roles):
         en, zh = task_titles(task)
-        raise NotPermitted(f"claim this task (“{en}” of {task.record.reference})", task.roles,
-                           f"认领 {task.record.reference} 的任务「{zh}」",
-                           declared=definition_for(task.record).roles)
+        raise NotPermitted(gettext_noop("claim this task (“{task_en}” of {reference})"), task.roles,
+                           declared=definition_for(task.record).roles, reference=task.record.reference,
+                           task=task.name, task_en=en, task_zh=zh)
     check_protection(user, roles, task.record)
     _set_assignee(task, user)
     history.append(task.record, HistoryEntry.Kind.CLAIM, user, details={"task": task.name, "task_id": task.pk})
@@ -80,7 +82,7 @@ def claim(user, task_id: int) -> Task:
 def unclaim(user, task_id: int) -> Task:
     task, roles = _locked_task(user, task_id)
     if task.assignee_id != user.pk and not roles & MANAGER_ROLES:
-        raise NotPermitted("release a task someone else holds", sorted(MANAGER_ROLES), "释放他人持有的任务")
+        raise NotPermitted(gettext_noop("release a task someone else holds"), sorted(MANAGER_ROLES))
     _set_assignee(task, None)
     history.append(task.record, HistoryEntry.Kind.UNCLAIM, user, details={"task": task.name, "task_id": task.pk})
     return task
@@ -91,7 +93,7 @@ def reassign(manager, task_id: int, to_user_id: int, comment: str = "") -> Task:
     """A manager gives the task to a colleague who holds one of its roles."""
     task, roles = _locked_task(manager, task_id)
     if not roles & MANAGER_ROLES:
-        raise NotPermitted("reassign tasks", sorted(MANAGER_ROLES), "改派任务")
+        raise NotPermitted(gettext_noop("reassign tasks"), sorted(MANAGER_ROLES))
     colleague = _colleague(task.project_id, to_user_id, task.roles)
     previous = task.assignee
     _set_assignee(task, colleague)
@@ -105,7 +107,7 @@ def transfer(user, task_id: int, to_user_id: int, comment: str = "") -> Task:
     """转办: the holder hands the task over; it becomes the colleague's."""
     task, _ = _locked_task(user, task_id)
     if task.assignee_id != user.pk:
-        raise NotPermitted("transfer a task you do not hold", (), "转交不由您持有的任务")
+        raise NotPermitted(gettext_noop("transfer a task you do not hold"))
     colleague = _colleague(task.project_id, to_user_id, task.roles)
     _set_assignee(task, colleague)
     history.append(task.record, HistoryEntry.Kind.TRANSFER, user, comment=comment,
@@ -118,7 +120,7 @@ def delegate(user, task_id: int, to_user_id: int, comment: str = "") -> Task:
     """委托: a colleague works on it, then hands it back for the holder to confirm."""
     task, _ = _locked_task(user, task_id)
     if task.assignee_id != user.pk:
-        raise NotPermitted("delegate a task you do not hold", (), "委托不由您持有的任务")
+        raise NotPermitted(gettext_noop("delegate a task you do not hold"))
     colleague = _colleague(task.project_id, to_user_id, None)
     task.delegate = colleague
     task.delegation_note = ""
@@ -133,7 +135,7 @@ def return_delegation(delegate_user, task_id: int, note: str) -> Task:
     """The delegate hands the task back with their findings; the holder then acts."""
     task, _ = _locked_task(delegate_user, task_id)
     if task.delegate_id != delegate_user.pk:
-        raise NotPermitted("return a task that was not delegated to you", (), "交回未委托给您的任务")
+        raise NotPermitted(gettext_noop("return a task that was not delegated to you"))
     task.delegate = None
     task.delegation_note = note
     task.save(update_fields=["delegate", "delegation_note"])
@@ -147,14 +149,13 @@ def complete(user, task_id: int, comment: str = "") -> Task:
     """Finish a work task without moving the record (parallel work; see `requires`)."""
     task, roles = _locked_task(user, task_id)
     if task.kind != "work":
-        raise NotPermitted("complete an approval; vote on it instead", (), "直接完成审批任务，请改为投票")
+        raise NotPermitted(gettext_noop("complete an approval; vote on it instead"))
     mine = task.assignee_id == user.pk
     if not mine and (task.assignee_id is not None or not roles & set(task.roles)):
-        raise NotPermitted("complete this task", task.roles, "完成该任务",
-                           declared=definition_for(task.record).roles)
+        raise NotPermitted(gettext_noop("complete this task"), task.roles, declared=definition_for(task.record).roles)
     if task.delegate_id is not None:
-        raise NotPermitted(f"complete this task while {task.delegate} works on it", (),
-                           f"完成该任务：已委托给 {task.delegate} 处理")
+        raise NotPermitted(gettext_noop("complete this task while {delegate} works on it"),
+                           delegate=str(task.delegate))
     check_protection(user, roles, task.record)
     close(task, user, timezone.now())
     history.append(task.record, HistoryEntry.Kind.COMPLETE, user, comment=comment,
