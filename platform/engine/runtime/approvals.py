@@ -12,6 +12,7 @@ from contextlib import ExitStack
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from ..models import HistoryEntry, Task, Vote
 from ..versions import definition_for
@@ -34,14 +35,13 @@ def vote_refusal(user, roles: frozenset[str], task: Task, declared: Sequence = (
     the user already voted on the approval is checked separately, with the votes).
     """
     if task.kind != "approval":
-        return NotPermitted("vote on a work task", (), "对非审批任务投票")
+        return NotPermitted(gettext_noop("vote on a work task"))
     if task.delegate_id is not None:
-        return NotPermitted(f"vote while {task.delegate} works on this approval", (),
-                            f"投票：该审批已委托给 {task.delegate} 处理")
+        return NotPermitted(gettext_noop("vote while {delegate} works on this approval"), delegate=str(task.delegate))
     if task.assignee_id not in (None, user.pk):
-        return NotPermitted(f"vote on a slot {task.assignee} holds", (), f"投票：该审批席位由 {task.assignee} 持有")
+        return NotPermitted(gettext_noop("vote on a slot {assignee} holds"), assignee=str(task.assignee))
     if task.assignee_id != user.pk and not roles & set(task.roles):
-        return NotPermitted("vote on this approval", task.roles, "对该审批投票", declared=declared)
+        return NotPermitted(gettext_noop("vote on this approval"), task.roles, declared=declared)
     return None
 
 
@@ -53,7 +53,7 @@ def vote(user, task_id: int, decision: str, comment: str = ""):
     others of the approval are still open, and the tasks the deciding move closes.
     """
     if decision not in Vote.Decision.values:
-        raise BadRequest(f"a vote is approve or reject, not {decision!r}", f"投票只能是同意或驳回，而不是 {decision!r}")
+        raise BadRequest(gettext_noop("a vote is approve or reject, not {decision!r}"), decision=decision)
     locked = locked_record(user, None, task_id=task_id, voter_id=user.pk)
     record, roles, open_tasks = locked.record, locked.roles, locked.open_tasks
     task = next((t for t in open_tasks if t.pk == task_id), None)
@@ -66,7 +66,7 @@ def vote(user, task_id: int, decision: str, comment: str = ""):
         raise refusal
     check_protection(user, roles, record)
     if locked.voted:
-        raise TaskNotOpen("you have already voted on this approval", "您已对该审批投过票")
+        raise TaskNotOpen(gettext_noop("you have already voted on this approval"))
     held = roles & set(task.roles)
     role = min(held) if held else ""
     now = timezone.now()
@@ -100,20 +100,19 @@ def vote(user, task_id: int, decision: str, comment: str = ""):
 def add_approver(user, task_id: int, *, role: str | None = None, user_id: int | None = None, comment: str = "") -> Task:
     """加签: one more slot the running approval must wait for, for a role or a person."""
     if (role is None) == (user_id is None):
-        raise BadRequest("name either a role or a colleague to add", "请指定要加签的角色或同事（二选一）")
+        raise BadRequest(gettext_noop("name either a role or a colleague to add"))
     task, roles = _locked_task(user, task_id)
     if task.kind != "approval":
-        raise NotPermitted("add an approver to a work task", (), "为非审批任务加签")
+        raise NotPermitted(gettext_noop("add an approver to a work task"))
     group = list(_group(task))
     voters = set(Vote.objects.filter(task__in=group).values_list("user_id", flat=True))
     in_group = roles & {r for t in group for r in t.roles}
     if not (in_group or user.pk in voters or roles & MANAGER_ROLES):
-        raise NotPermitted("add an approver", sorted(MANAGER_ROLES), "加签")
+        raise NotPermitted(gettext_noop("add an approver"), sorted(MANAGER_ROLES))
     if role is not None:
         known = definition_for(task.record).role_names
         if role not in known:
-            raise BadRequest(f"unknown role {role!r}: nobody could take the added approval",
-                             f"未知的角色 {role!r}：加签后无人能处理")
+            raise BadRequest(gettext_noop("unknown role {role!r}: nobody could take the added approval"), role=role)
     assignee = _colleague(task.project_id, user_id, None) if user_id else None
     slot = Task.objects.create(
         record=task.record, project_id=task.project_id, flow=task.flow, state=task.state, visit=task.visit,
