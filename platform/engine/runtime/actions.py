@@ -5,6 +5,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 
+from django.utils.translation import gettext_noop
+
 from definitions.expressions import Expression, ExpressionRuntimeError
 from definitions.model import ActionCall
 from extensions import registry
@@ -32,8 +34,8 @@ def evaluate_args(call: ActionCall, names: Mapping) -> dict:
             try:
                 result = v.evaluate(names)
             except ExpressionRuntimeError as exc:
-                raise ActionFailed(f"action {call.action}: {v.source}: {exc}",
-                                   f"动作 {call.action}：{v.source}：{exc.zh}") from exc
+                raise ActionFailed(gettext_noop("action {action}: {source}: {problem_en}"), action=call.action,
+                                   source=v.source, problem_en=str(exc), problem_zh=exc.zh) from exc
             return result.isoformat() if isinstance(result, date) else result
         if isinstance(v, Mapping):
             return {k: value(x) for k, x in v.items()}
@@ -50,8 +52,8 @@ def applies(call: ActionCall, names: Mapping) -> bool:
         return bool(call.when.evaluate(names))
     except ExpressionRuntimeError as exc:
         raise ActionFailed(
-            f"action {call.action}: its condition could not be checked: {exc} (in {call.when.source})",
-            f"动作 {call.action}：无法判断其执行条件：{exc.zh}（{call.when.source}）") from exc
+            gettext_noop("action {action}: its condition could not be checked: {problem_en} (in {source})"),
+            action=call.action, source=call.when.source, problem_en=str(exc), problem_zh=exc.zh) from exc
 
 
 def run(call: ActionCall, names: Mapping, ctx: EngineActionContext) -> bool:
@@ -71,12 +73,13 @@ def run(call: ActionCall, names: Mapping, ctx: EngineActionContext) -> bool:
         return True
     impl = kernel_actions.IMPLEMENTATIONS.get(call.action) or registry.implementation(call.action)
     if impl is None:
-        raise ActionFailed(f"action {call.action} is declared but not available in this installation",
-                           f"动作 {call.action} 已声明，但本安装中不可用")
+        raise ActionFailed(gettext_noop("action {action} is declared but not available in this installation"),
+                           action=call.action)
     try:
         impl(ctx.kernel, **args)
     except KernelError as exc:  # plugins' refusals are KernelErrors too
         if isinstance(exc, kernel_errors.UnitUnavailable):
             raise UnitUnavailable(exc) from exc
-        raise ActionFailed(exc.message_en, exc.message_zh) from exc
+        # the kernel's (or plugin's) words from its template and params; its code stays in `refused`
+        raise ActionFailed(exc.template, refused=exc.code, **exc.params) from exc
     return True

@@ -5,6 +5,8 @@ from collections.abc import Mapping
 from datetime import date
 from decimal import Decimal
 
+from django.utils.translation import gettext_noop
+
 from definitions.errors import format_path
 from definitions.model import Entity
 from kernel.errors import shown
@@ -30,8 +32,8 @@ def set_field(ctx: EngineActionContext, *, field: str, value: object) -> None:
     if problem is not None:
         en, zh = problem
         value_en, value_zh = (_short(text) for text in shown(value))
-        raise ActionFailed(f"record.set: the field {field} cannot be set to {value_en}: {en}",
-                           f"record.set：字段 {field} 不能设为 {value_zh}：{zh}", field=field)
+        raise ActionFailed(gettext_noop("record.set: the field {field} cannot be set to {value_en}: {problem_en}"),
+                           field=field, value_en=value_en, value_zh=value_zh, problem_en=en, problem_zh=zh)
     ctx.kernel.changes[field] = value
 
 
@@ -95,8 +97,8 @@ def fire_linked(ctx: EngineActionContext, *, flow: str, transition: str, data: d
     while linked is not None and linked.flow != flow:
         linked = linked.parent
     if linked is None:
-        raise ActionFailed(f"record.fire_linked: {ctx.record.reference} has no linked {flow} record",
-                           f"record.fire_linked：{ctx.record.reference} 没有关联的 {flow} 记录")
+        raise ActionFailed(gettext_noop("record.fire_linked: {reference} has no linked {flow} record"),
+                           reference=ctx.record.reference, flow=flow)
     linked = Record.objects.select_for_update(of=("self",)).select_related("project").get(pk=linked.pk)
     if linked.is_closed:
         return
@@ -104,15 +106,15 @@ def fire_linked(ctx: EngineActionContext, *, flow: str, transition: str, data: d
     try:
         t = definition.transition(transition)
     except KeyError:
-        raise ActionFailed(f"record.fire_linked: the {flow} flow has no step '{transition}'",
-                           f"record.fire_linked：{flow} 流程没有步骤「{transition}」") from None
+        raise ActionFailed(gettext_noop("record.fire_linked: the {flow} flow has no step '{transition}'"),
+                           flow=flow, transition=transition) from None
     if linked.state not in t.sources:
         state = definition.state(linked.state).title
         title = t.title or None
         raise ActionFailed(
-            f"record.fire_linked: {linked.reference} is {state.en}; '{title.en if title else transition}' "
-            f"cannot be taken from there",
-            f"record.fire_linked：{linked.reference} 当前为「{state.zh}」，不能执行「{title.zh if title else transition}」")
+            gettext_noop("record.fire_linked: {reference} is {state_en}; '{step_en}' cannot be taken from there"),
+            reference=linked.reference, state=linked.state, state_en=state.en, state_zh=state.zh,
+            transition=transition, step_en=title.en if title else transition, step_zh=title.zh if title else transition)
     move(linked, definition, t, ctx.actor, frozenset(), data or {}, comment=ctx.record.reference,
          details={"by": ctx.record.reference})
 
