@@ -14,6 +14,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
+from django.utils.translation import gettext_noop
+
 from definitions.expressions import Expression, ExpressionRuntimeError
 from definitions.model import FlowDefinition, Text, Transition
 
@@ -41,9 +43,9 @@ def choose_target(definition: FlowDefinition, t: Transition, scope: Mapping[str,
                 return branch.state
         except ExpressionRuntimeError as exc:
             en, zh = _titles(t)
-            raise GuardFailed(
-                f"where '{en}' leads could not be worked out: {exc} (in {branch.when.source})",
-                f"无法判断「{zh}」的去向：{exc.zh}（{branch.when.source}）", guard=branch.when.source) from exc
+            raise GuardFailed(gettext_noop("where '{step_en}' leads could not be worked out: {problem_en} (in {guard})"),
+                              guard=branch.when.source, transition=t.name, step_en=en, step_zh=zh,
+                              problem_en=str(exc), problem_zh=exc.zh) from exc
     raise no_route(definition, t)
 
 
@@ -51,13 +53,13 @@ def no_route(definition: FlowDefinition, t: Transition) -> GuardFailed:
     """The refusal when no branch holds: the author's guard_message if there is one."""
     conditions = "; ".join(b.when.source for b in t.targets if b.when is not None)
     if t.guard_message:
-        return GuardFailed(t.guard_message.en, t.guard_message.zh, guard=conditions)
+        return GuardFailed.authored(t.guard_message, guard=conditions, transition=t.name)
     en, zh = _titles(t)
     states = [definition.state(s).title for s in t.target_states]
     return GuardFailed(
-        f"'{en}' cannot go to {' or '.join(s.en for s in states)} now: none of its conditions holds ({conditions})",
-        f"「{zh}」目前不能进入{'或'.join('「' + s.zh + '」' for s in states)}：各去向条件均不满足（{conditions}）",
-        guard=conditions)
+        gettext_noop("'{step_en}' cannot go to {states_en} now: none of its conditions holds ({guard})"),
+        guard=conditions, transition=t.name, step_en=en, step_zh=zh,
+        states_en=" or ".join(s.en for s in states), states_zh="或".join("「" + s.zh + "」" for s in states))
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from django.contrib.auth import get_user_model
+from django.utils.translation import gettext_noop
 
 from definitions.durations import After, DurationError
 from definitions.expressions import ExpressionRuntimeError
@@ -129,8 +130,8 @@ def _due(since: datetime, after: After, record: Record, names: dict | None) -> d
         return since + after.resolve(record_values, project_values)
     except DurationError as exc:
         raise TransitionNotAvailable(
-            f"{record.reference} cannot enter this state: its deadline or timer cannot start: {exc}",
-            f"{record.reference} 无法进入该状态：其期限或定时器无法开始：{exc.zh}") from None
+            gettext_noop("{reference} cannot enter this state: its deadline or timer cannot start: {problem_en}"),
+            reference=record.reference, state=record.state, problem_en=str(exc), problem_zh=exc.zh) from None
 
 
 def stay(record: Record, definition: FlowDefinition, visit: int) -> None:
