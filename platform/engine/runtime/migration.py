@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.db.models import Prefetch
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from definitions.errors import format_path
 from definitions.model import FlowDefinition
@@ -76,7 +77,7 @@ def migrate(user, project: Project, flow: str, from_number: int, to_number: int,
     `progress(step, total)` is told after each record moved or refused (a job's progress).
     """
     if not can_administer(user, roles_in(user, project.pk)):
-        raise NotPermitted("move records to another version", sorted(ADMIN_ROLES), "迁移记录到其他版本")
+        raise NotPermitted(gettext_noop("move records to another version"), sorted(ADMIN_ROLES))
     old = _version(project, flow, from_number)
     new = _version(project, flow, to_number)
     target_definition = definition_of(new)

@@ -4,6 +4,7 @@ from __future__ import annotations
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from kernel.models import Project
 
@@ -30,8 +31,9 @@ def start_record(user, project: Project, flow: str, data: dict | None = None, *,
     version = _published(project, flow)
     definition = definition_of(version)
     if not roles & set(definition.start.roles):
-        raise NotPermitted(f"start a {flow} record", definition.start.roles, f"创建{definition.title.zh}记录",
-                           declared=definition.roles)
+        # the English names the flow by its name (a test pins it), the Chinese by its title
+        raise NotPermitted(gettext_noop("start a {flow} record"), definition.start.roles, declared=definition.roles,
+                           flow=flow, flow_zh=definition.title.zh)
     _check_protection(user, roles, project, data or {})
     try:
         with transaction.atomic():
@@ -56,8 +58,8 @@ def start_child(parent: Record, flow: str, data: dict, actor) -> Record:
 def _published(project: Project, flow: str) -> FlowVersion:
     version = FlowVersion.objects.filter(project=project, flow=flow, status=VersionStatus.PUBLISHED).first()
     if version is None:
-        raise TransitionNotAvailable(f"{flow} is not published in {project.code}",
-                                     f"{flow} 流程尚未在项目 {project.code} 发布")
+        raise TransitionNotAvailable(gettext_noop("{flow} is not published in {project}"), flow=flow,
+                                     project=project.code)
     return version
 
 
