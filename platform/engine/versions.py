@@ -21,6 +21,7 @@ from pathlib import Path
 from django.conf import settings
 from django.db import transaction
 from django.db.models import Max
+from django.utils.translation import gettext_noop
 
 from definitions import DefinitionError, FlowDefinition, Problem, build, canonical, read_template
 from definitions.diff import Change, diff_documents
@@ -28,6 +29,7 @@ from definitions.loader import Template
 from definitions.overrides import apply_overrides
 from definitions.validator import resolve_entity
 from definitions.yamlio import load_yaml
+from kernel.errors import Refusal
 from kernel.models import Project
 
 from . import client_templates
@@ -36,15 +38,14 @@ from .lifecycle import VersionLifecycle
 from .models import FlowBinding, FlowVersion, VersionStatus
 
 
-class VersionError(Exception):
-    """A request about versions that cannot be met; `message(lang)` says why, str() in English."""
+class VersionError(Refusal):
+    """A request about versions that cannot be met; `message(lang)` says why, str() in English.
 
-    def __init__(self, en: str, zh: str):
-        super().__init__(en)
-        self.en, self.zh = en, zh
+    A refusal of the one family (`kernel.errors.Refusal`): the template, marked at the raise, is the
+    msgid of the zh_Hans catalogue; the language rule is every refusal's (zh* Chinese, else English).
+    """
 
-    def message(self, lang: str | None = "en") -> str:
-        return self.en if (lang or "en").startswith("en") else self.zh
+    code = "version_refused"
 
 
 class ChecksRefused(VersionError):
@@ -54,12 +55,14 @@ class ChecksRefused(VersionError):
     lists the blocking ones.
     """
 
+    code = "checks_refused"
+    template = gettext_noop("{project}/{flow} was not published: {findings_en}")
+
     def __init__(self, project: Project, flow: str, findings: list):
         self.findings = findings
         blocking = [f for f in findings if f.blocking]
-        super().__init__(
-            f"{project.code}/{flow} was not published: " + " ".join(f.message("en") for f in blocking),
-            f"{project.code}/{flow} 未发布：" + " ".join(f.message("zh") for f in blocking))
+        super().__init__(project=project.code, flow=flow, findings_en=" ".join(f.message("en") for f in blocking),
+                         findings_zh=" ".join(f.message("zh") for f in blocking))
 
 
 @dataclass(frozen=True)
@@ -83,15 +86,14 @@ def template_of(project: Project, flow: str) -> tuple[Template, object | None, l
     client = client_templates.template_for(project, flow)
     if client is not None:
         if flow in flow_names():
-            raise VersionError(
-                f"flow {flow!r} is shipped with the product and also loaded for {project.code} from {client.source}; "
-                f"rename the client's template",
-                f"流程 {flow!r} 是产品自带的模板，{project.code} 又从 {client.source} 载入了同名模板；请为客户模板改名")
+            raise VersionError(gettext_noop("flow {flow!r} is shipped with the product and also loaded for {project} "
+                                            "from {source}; rename the client's template"),
+                               flow=flow, project=project.code, source=client.source)
         return client_templates.resolve(flow, client.flow_text, client.schema_texts, environment(project))
     path = template_path(flow)
     display = f"flows/{path.name}"
     if not path.is_file():
-        raise VersionError(f"no flow template {display}", f"没有流程模板 {display}")
+        raise VersionError(gettext_noop("no flow template {file}"), file=display)
     template = read_template(path, display)
     if template.document is None:
         return template, None, list(template.problems)
@@ -153,12 +155,12 @@ def _with_defaults(project: Project, flow: str, document: object, defaults: Mapp
     for name, value in defaults.items():
         spec = properties.get(name)
         if not isinstance(spec, dict):
-            raise VersionError(f"{project.code}/{flow} has no field {name!r} to give a default",
-                               f"{project.code}/{flow} 没有字段 {name!r}，无法设置默认值")
+            raise VersionError(gettext_noop("{project}/{flow} has no field {name!r} to give a default"),
+                               project=project.code, flow=flow, name=name)
         error = next(iter(Draft202012Validator(spec, format_checker=format_checker).iter_errors(value)), None)
         if error is not None:
-            raise VersionError(f"the default of {name!r} does not fit the field: {error.message}",
-                               f"字段 {name!r} 的默认值不符合该字段：{error.message}")
+            raise VersionError(gettext_noop("the default of {name!r} does not fit the field: {problem}"),
+                               name=name, problem=error.message)
         spec["default"] = value
     return document
 
@@ -214,9 +216,8 @@ def publish(project: Project, flow: str, *, overrides: object = None, overrides_
         document, template_hash, definition = _build_effective(project, flow, binding.overrides)
         if expected_hash is not None and definition.content_hash != expected_hash:
             # the studio's confirmation showed a diff: publish that content or nothing
-            raise VersionError(
-                f"{project.code}/{flow} changed since its changes were shown; nothing was published: review them again",
-                f"{project.code}/{flow} 在显示变更后又被修改；未发布：请重新查看变更")
+            raise VersionError(gettext_noop("{project}/{flow} changed since its changes were shown; nothing was "
+                                            "published: review them again"), project=project.code, flow=flow)
         _refuse_breaking(project, flow, definition, choices)
         if _defaults(choices):  # the content shown, with the defaults chosen for it
             document, template_hash, definition = _build_effective(project, flow, binding.overrides,
@@ -240,14 +241,13 @@ def rollback(project: Project, flow: str, number: int, *, user=None,
         if old is None:
             raise _no_version(project, flow, number)
         if old.status == VersionStatus.DRAFT:
-            raise VersionError(f"{project.code}/{flow} v{number} is a draft; only published content can be restored",
-                               f"{project.code}/{flow} v{number} 是草稿；只能恢复已发布的内容")
+            raise VersionError(gettext_noop("{project}/{flow} v{number} is a draft; only published content can be "
+                                            "restored"), project=project.code, flow=flow, number=number)
         current = published_version(project, flow)
         if expected_current is not None and (current.number if current else 0) != expected_current:
             # the confirmation's diff was against another published version
-            raise VersionError(
-                f"{project.code}/{flow} was published again since the changes were shown; nothing was published: "
-                "review them again", f"{project.code}/{flow} 在显示变更后又发布了新版本；未发布：请重新查看变更")
+            raise VersionError(gettext_noop("{project}/{flow} was published again since the changes were shown; "
+                                            "nothing was published: review them again"), project=project.code, flow=flow)
         document = canonical.loads(old.content)
         definition = build(document, environment(project), _label(project.code, flow, number))
         # a linked flow it would break refuses the rollback as it refuses a publish; a field the old
@@ -323,7 +323,8 @@ def get_version(project: Project, flow: str, number: int) -> FlowVersion:
 
 
 def _no_version(project: Project, flow: str, number: int) -> VersionError:
-    return VersionError(f"{project.code}/{flow} has no version {number}", f"{project.code}/{flow} 没有版本 {number}")
+    return VersionError(gettext_noop("{project}/{flow} has no version {number}"), project=project.code, flow=flow,
+                        number=number)
 
 
 def _label(project_code: str, flow: str, number: int) -> str:
