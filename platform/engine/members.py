@@ -14,10 +14,12 @@ from django.contrib.auth.tokens import default_token_generator
 from django.db import transaction
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
+from django.utils.translation import gettext_noop
 
 from accounts.models import Membership, MembershipChange
 from definitions.errors import closest
 from definitions.roles import STANDARD_ROLES, RoleSpec, role_title_map
+from kernel.errors import Refusal
 from kernel.models import Project
 
 from .models import FlowVersion, VersionStatus
@@ -30,15 +32,14 @@ CONFIGURING_ROLES = frozenset({"project_admin", "platform_admin", "implementer"}
 SUPERUSER_ROLES = frozenset({"platform_admin"})
 
 
-class MemberError(Exception):
-    """A members change that cannot be made; `message(lang)` says why, str() in English."""
+class MemberError(Refusal):
+    """A members change that cannot be made; `message(lang)` says why, str() in English.
 
-    def __init__(self, en: str, zh: str):
-        super().__init__(en)
-        self.en, self.zh = en, zh
+    A refusal of the one family (`kernel.errors.Refusal`): its template, marked at the raise, is
+    the msgid of the zh_Hans catalogue.
+    """
 
-    def message(self, lang: str | None = "en") -> str:
-        return self.en if (lang or "en").startswith("en") else self.zh
+    code = "member_refused"
 
 
 def declared_roles(project_ids: Iterable[int] | None = None) -> dict[int, list[RoleSpec]]:
@@ -73,10 +74,11 @@ def check_role(project: Project, role: str, catalogue: list[RoleSpec] | None = N
     if role in names:
         return
     hint = closest(role, names)
-    raise MemberError(
-        f"no standard role and no flow of project {project.code} has the role '{role}'"
-        + (f"; did you mean '{hint}'?" if hint else ""),
-        f"标准角色和项目 {project.code} 的流程都没有角色“{role}”" + (f"；是否应为“{hint}”？" if hint else ""))
+    if hint:
+        raise MemberError(gettext_noop("no standard role and no flow of project {project} has the role '{role}'; "
+                                       "did you mean '{hint}'?"), project=project.code, role=role, hint=hint)
+    raise MemberError(gettext_noop("no standard role and no flow of project {project} has the role '{role}'"),
+                      project=project.code, role=role)
 
 
 def _record(project: Project, member, action: str, role: str, by) -> None:
@@ -110,7 +112,7 @@ def _checked_roles(project: Project, roles: Iterable[str], by) -> list[str]:
     """The roles, each from the project's catalogue and one `by` may give; refused before anything is written."""
     roles = list(roles)
     if not roles:
-        raise MemberError("choose at least one role", "请至少选择一个角色")
+        raise MemberError(gettext_noop("choose at least one role"))
     catalogue = role_catalogue(project)
     for role in roles:
         check_role(project, role, catalogue)
@@ -120,8 +122,7 @@ def _checked_roles(project: Project, roles: Iterable[str], by) -> list[str]:
 
 def _check_giver(role: str, by) -> None:
     if role in SUPERUSER_ROLES and by is not None and not by.is_superuser:
-        raise MemberError("only a platform superuser gives the platform admin role",
-                          "只有平台超级管理员可以授予平台管理员角色")
+        raise MemberError(gettext_noop("only a platform superuser gives the platform admin role"))
 
 
 def grantable_choices(project: Project, lang: str, by) -> list[tuple[str, str]]:
@@ -135,13 +136,13 @@ def remove_role(project: Project, user, role: str, *, by) -> None:
     with transaction.atomic():
         membership = Membership.objects.select_for_update().filter(project=project, user=user, role=role).first()
         if membership is None:
-            raise MemberError(f"{user} does not hold that role in {project.code}",
-                              f"{user} 在项目 {project.code} 中没有该角色")
+            raise MemberError(gettext_noop("{user} does not hold that role in {project}"), user=str(user),
+                              project=project.code, role=role)
         if role in ADMIN_ROLES and not (Membership.objects.filter(project=project, role__in=ADMIN_ROLES,
                                                                   user__is_active=True)
                                         .exclude(pk=membership.pk).exists()):
-            raise MemberError(f"{user} is the only project admin of {project.code}: give the role to someone "
-                              "else first", f"{user} 是项目 {project.code} 唯一的项目管理员：请先把该角色给另一人")
+            raise MemberError(gettext_noop("{user} is the only project admin of {project}: give the role to someone "
+                                           "else first"), user=str(user), project=project.code)
         membership.delete()
         _record(project, user, MembershipChange.Action.REMOVED, role, by)
 
@@ -166,8 +167,8 @@ def invite(project: Project, *, username: str, display_name: str, email: str, ro
     roles = _checked_roles(project, roles, by)
     with transaction.atomic():
         if User.objects.filter(username__iexact=username).exists():
-            raise MemberError(f"the user name {username} is taken: add that user instead",
-                              f"用户名 {username} 已被占用：请改为添加该用户")
+            raise MemberError(gettext_noop("the user name {username} is taken: add that user instead"),
+                              username=username)
         user = User(username=username, display_name=display_name, email=email, is_active=False)
         user.set_unusable_password()
         user.save()

@@ -20,7 +20,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import urlsafe_base64_decode
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, gettext_noop
 from django.views.decorators.http import require_GET
 
 from accounts.models import Membership, MembershipChange
@@ -165,7 +165,7 @@ def members_page(request, project: str):
                 user = get_user_model().objects.filter(username=request.POST.get("username", "")).first()
                 role = request.POST.get("role", "")
                 if user is None:
-                    raise members.MemberError("no such member", "没有这个成员")
+                    raise members.MemberError(gettext_noop("no such member"))
                 members.remove_role(project_obj, user, role, by=request.user)
                 messages.success(request, _("%(user)s no longer holds %(role)s.") % {
                     "user": user_label(user), "role": titles.get(role, role)})
