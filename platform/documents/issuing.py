@@ -14,9 +14,11 @@ from dataclasses import dataclass
 from django.db import transaction
 from django.db.models import Count, Max
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from engine.models import Record
 from engine.versions import definition_of, published_version
+from kernel.errors import Refusal
 from kernel.models import Payment, Project
 
 from . import context as contexts
@@ -27,16 +29,17 @@ from .rendering import copy_text, qr_data_uri, render_body, sha256
 from .verification import facts_of, new_token, verify_url
 
 
-class DocumentError(Exception):
-    """A document that cannot be made, with what is wrong in words (zh and en)."""
+class DocumentError(Refusal):
+    """A document that cannot be made, with what is wrong in words: a refusal of the one family
+    (`kernel.errors.Refusal`), its template marked at the raise and its Chinese in the catalogue."""
 
-    def __init__(self, zh: str, en: str, problems: list[str] | None = None, found: list | None = None):
+    code = "document_refused"
+
+    def __init__(self, template: str, /, *, problems: list[str] | None = None, found: list | None = None,
+                 **params: object):
         """`problems`: the template's problems in words (line first); `found`: the same as checking.Problem."""
-        super().__init__(en)
-        self.zh, self.en, self.problems, self.found = zh, en, problems or [], found or []
-
-    def message(self, lang: str) -> str:
-        return self.zh if lang.startswith("zh") else self.en
+        self.problems, self.found = problems or [], found or []
+        super().__init__(template, **params)
 
 
 @dataclass(frozen=True)
@@ -73,8 +76,8 @@ def offer(record: Record, name: str) -> Offer:
         if o.name == name:
             return o
     known = "、".join(o.name for o in offers(record.project_id, record.flow))
-    raise DocumentError(f"{record.reference} 没有 {name} 这份文件（可用：{known}）",
-                        f"{record.reference} has no document {name} (it offers: {known})")
+    raise DocumentError(gettext_noop("{reference} has no document {name} (it offers: {known})"),
+                        reference=record.reference, name=name, known=known)
 
 
 def render(record: Record, chosen: Offer, *, payment: Payment | None = None, document: dict | None = None,
@@ -106,8 +109,8 @@ def _payment(record: Record, chosen: Offer, payment_id: int | None) -> Payment |
     payments = Payment.objects.filter(project_id=record.project_id, record_id=record.pk)
     found = payments.filter(pk=payment_id).first() if payment_id else payments.order_by("-received_at", "-pk").first()
     if found is None:
-        raise DocumentError(f"{record.reference} 没有这笔收款，无法出具收据",
-                            f"{record.reference} has no such payment to give a receipt for")
+        raise DocumentError(gettext_noop("{reference} has no such payment to give a receipt for"),
+                            reference=record.reference)
     return found
 
 
@@ -156,8 +159,8 @@ def issued_of(record: Record) -> list[IssuedDocument]:
 def schema_of(project: Project, flow: str) -> dict:
     version = published_version(project, flow)
     if version is None:
-        raise DocumentError(f"流程 {flow} 在本项目尚未发布，无法检查模板中的字段",
-                            f"the flow {flow} is not published in this project: the template's fields cannot be checked")
+        raise DocumentError(gettext_noop("the flow {flow} is not published in this project: the template's fields "
+                                         "cannot be checked"), flow=flow)
     from definitions.model import thaw
 
     return thaw(definition_of(version).entity.schema)
@@ -169,16 +172,19 @@ def save_template(project: Project, name: str, *, flow: str, title_zh: str, titl
     """Save a project's own template after checking it; a new revision each time. DocumentError lists the problems."""
     if name in SHIPPED and SHIPPED[name].flows and flow not in SHIPPED[name].flows:
         flows = "、".join(SHIPPED[name].flows)
-        raise DocumentError(f"{name} 用于流程 {flows}，不能改用于 {flow or '所有流程'}",
-                            f"{name} belongs to the flow {flows}, not to {flow or 'every flow'}")
+        if flow:
+            raise DocumentError(gettext_noop("{name} belongs to the flow {flows}, not to {flow}"), name=name,
+                                flows=flows, flow=flow)
+        raise DocumentError(gettext_noop("{name} belongs to the flow {flows}, not to every flow"), name=name,
+                            flows=flows)
     if name == RECEIPT and flow:
-        raise DocumentError("收据用于所有收款，不指定流程", "the receipt serves every payment: leave its flow empty")
+        raise DocumentError(gettext_noop("the receipt serves every payment: leave its flow empty"))
     schema = schema_of(project, flow) if flow else None
     found = problems_in(body, schema)
     if found:
         problems = [p.words(lang) for p in found]
-        raise DocumentError("模板有误：" + "；".join(problems), "the template has problems: " + "; ".join(problems),
-                            problems, found)
+        raise DocumentError(gettext_noop("the template has problems: {problems_en}"), problems=problems, found=found,
+                            problems_en="; ".join(problems), problems_zh="；".join(problems))
     template = DocumentTemplate.objects.select_for_update().filter(project=project, name=name).first()
     if template is None:
         template = DocumentTemplate(project=project, name=name, revision=0)
