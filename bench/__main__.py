@@ -1,6 +1,6 @@
-"""python -m bench {throughput,rush,inbox,figures,canonical,imports,receivables,timers} [options].
+"""python -m bench {throughput,rush,inbox,figures,canonical,imports,receivables,timers,template} [options].
 
-Runs one benchmark and prints its figures.
+Runs one benchmark and prints its figures (template: migrates a database for the others to copy).
 """
 import sys
 
@@ -15,6 +15,7 @@ COMMANDS = {
     "imports": "bench.imports",
     "receivables": "bench.receivables",
     "timers": "bench.timers",
+    "template": "bench.template",
 }
 
 

@@ -4,17 +4,25 @@
 (`test_<NAME>` on PostgreSQL, a SQLite file under var/bench/ otherwise), migrates it,
 and drops it afterwards unless `keep` is set. Worker processes reach it through
 BENCH_DB_NAME (see bench.settings).
+
+With BENCH_TEMPLATE (a database `python -m bench template` migrated: a PostgreSQL database's
+name or a SQLite file's path) the fresh database is a copy of it instead, and `migrate` then
+finds nothing to apply: the bench smoke tests start six benchmarks at once, and six migrations
+from nothing on a 2-core machine took most of their minute and a half.
 """
 from __future__ import annotations
 
 import argparse
+import hashlib
 import os
+import sqlite3
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 
-from django.db import connection
+from django.db import DatabaseError, connection
 
 
 def parser(name: str, doc: str) -> argparse.ArgumentParser:
@@ -47,10 +55,15 @@ def bench_database(keep: bool = False) -> Iterator[str]:
     started = time.perf_counter()
     creation = connection.creation
     old_name = connection.settings_dict["NAME"]
-    name = creation.create_test_db(verbosity=0, autoclobber=True, keepdb=False, serialize=False)
+    template = os.environ.get("BENCH_TEMPLATE")
+    if template:
+        _copy(template, str(creation._get_test_db_name()))  # type: ignore[attr-defined]
+    # keepdb: the copy is kept as it is, and `migrate` still runs on it (it must find nothing to apply)
+    name = creation.create_test_db(verbosity=0, autoclobber=True, keepdb=bool(template), serialize=False)
     os.environ["BENCH_DB_NAME"] = str(name)
+    how = f"copied from {template}" if template else "created and migrated"
     print(f"# database: {connection.vendor} {describe_server()}, {name} "
-          f"(created and migrated in {time.perf_counter() - started:.1f} s)", flush=True)
+          f"({how} in {time.perf_counter() - started:.1f} s)", flush=True)
     try:
         yield str(name)
     finally:
@@ -59,6 +72,85 @@ def bench_database(keep: bool = False) -> Iterator[str]:
             print(f"# kept database {name}")
         else:
             creation.destroy_test_db(old_name, verbosity=0)
+
+
+def _copy(template: str, name: str) -> None:
+    """`name` made a copy of the migrated `template` (PostgreSQL: CREATE DATABASE ... TEMPLATE; SQLite: a backup)."""
+    if connection.vendor == "postgresql":
+        quote = connection.ops.quote_name
+        with connection._nodb_cursor() as cursor:
+            cursor.execute(f"DROP DATABASE IF EXISTS {quote(name)}")
+            cursor.execute(f"CREATE DATABASE {quote(name)} TEMPLATE {quote(template)}")
+        return
+    if os.path.exists(name):
+        os.remove(name)
+    # sqlite3's backup, not a file copy: it reads what the template's write-ahead log still holds
+    with sqlite3.connect(template) as source, sqlite3.connect(name) as target:
+        source.backup(target)
+    source.close()
+    target.close()
+
+
+TEMPLATE_PREFIX = "bench_template_"
+
+
+def migrations_hash() -> str:
+    """What a migrated benchmark database depends on: every migration file, the pins, the benchmark's apps."""
+    root = Path(__file__).resolve().parents[1]
+    digest = hashlib.sha256()
+    for path in [root / "requirements.txt", root / "bench" / "settings.py",
+                 *sorted((root / "platform").glob("*/migrations/*.py")), *sorted((root / "bench").glob("migrations/*.py"))]:
+        digest.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def make_template() -> str:
+    """The migrated benchmark database of these migrations, made once and kept; its name (BENCH_TEMPLATE).
+
+    Kept between runs (as tests/deploy keeps its own): a PostgreSQL database `bench_template_<hash>`
+    on the server, or var/bench/bench_template_<hash>.sqlite3 of the repository. A change to a
+    migration or a pin changes the hash: the next run migrates anew and drops the older templates.
+    """
+    os.environ.pop("BENCH_TEMPLATE", None)
+    kept = TEMPLATE_PREFIX + migrations_hash()
+    if connection.vendor == "postgresql":
+        quote = connection.ops.quote_name
+        with connection._nodb_cursor() as cursor:
+            cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [kept])
+            if cursor.fetchone():
+                return kept
+        with bench_database(keep=True) as made:
+            pass
+        connection.close()
+        with connection._nodb_cursor() as cursor:
+            try:
+                cursor.execute(f"ALTER DATABASE {quote(made)} RENAME TO {quote(kept)}")
+            except DatabaseError:  # another run saved it first: keep theirs
+                cursor.execute(f"DROP DATABASE IF EXISTS {quote(made)}")
+            cursor.execute("SELECT datname FROM pg_database WHERE datname LIKE %s AND datname <> %s",
+                           [TEMPLATE_PREFIX.replace("_", r"\_") + "%", kept])
+            for (stale,) in cursor.fetchall():
+                try:
+                    cursor.execute(f"DROP DATABASE IF EXISTS {quote(stale)}")
+                except DatabaseError:
+                    pass  # being copied right now by an older checkout's run: the next run drops it
+        return kept
+    folder = Path(__file__).resolve().parents[1] / "var" / "bench"
+    path = folder / f"{kept}.sqlite3"
+    if path.exists():
+        return str(path)
+    with bench_database(keep=True) as made:
+        pass
+    connection.close()
+    folder.mkdir(parents=True, exist_ok=True)
+    partial = folder / f"{kept}.{os.getpid()}.partial"
+    _copy(made, str(partial))
+    os.remove(made)
+    os.replace(partial, path)  # whole or not at all, for a run reading it at the same time
+    for stale in folder.glob(f"{TEMPLATE_PREFIX}*.sqlite3"):
+        if stale != path:
+            stale.unlink(missing_ok=True)
+    return str(path)
 
 
 def vacuum() -> None:

@@ -1,9 +1,11 @@
 """Each benchmark's entry point at a tiny size, so the benchmarks cannot rot unnoticed.
 
 Not timed tests: they check that every figure is printed and every invariant holds.
-The three run at once, each in its own process and its own throw-away database
+They run at once, each in its own process and its own throw-away database
 (`test_bsmoke_<pid>_<name>` on PostgreSQL, a SQLite file under a temporary folder
 otherwise), because the benchmarks install apps production does not (bench.settings).
+Each database is a copy of one migrated database (`python -m bench template`, kept between
+runs until a migration changes): six migrations from nothing at once were most of the module's time.
 """
 from __future__ import annotations
 
@@ -32,9 +34,11 @@ NEEDS_POSTGRES = ("needs PostgreSQL: the launch rush and the timer consumers rac
                   "figure is about PostgreSQL's plans; run the suite with DATABASE_URL=postgres://... (CI does)")
 
 
-def _env(name: str, tmp: Path) -> dict:
-    env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
+def _env(name: str, tmp: Path, template: str | None = None) -> dict:
+    env = {k: v for k, v in os.environ.items() if k not in ("DJANGO_SETTINGS_MODULE", "BENCH_TEMPLATE")}
     env["PLATFORM_VAR_DIR"] = str(tmp)
+    if template:
+        env["BENCH_TEMPLATE"] = template
     url = os.environ.get("DATABASE_URL", "")
     if connection.vendor == "postgresql" and url:
         env["DATABASE_URL"] = _renamed(url, f"bsmoke_{os.getpid()}_{name}")
@@ -52,7 +56,18 @@ def _renamed(url: str, name: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def runs(tmp_path_factory):
+def template(tmp_path_factory):
+    """The migrated benchmark database every benchmark copies: kept between runs by the migrations' hash
+    (bench.db.make_template), so a run migrates it only after a migration or a pin changed."""
+    made = subprocess.run([sys.executable, "-m", "bench", "template"], cwd=ROOT,
+                          env=_env("template", tmp_path_factory.mktemp("bench-template")),
+                          capture_output=True, text=True, timeout=300)
+    assert made.returncode == 0, made.stdout + made.stderr
+    return made.stdout.strip().splitlines()[-1].removeprefix("template: ")
+
+
+@pytest.fixture(scope="module")
+def runs(tmp_path_factory, template):
     """Start every benchmark that can run on this database, all at once; collect their output."""
     started = {}
     for name, args in COMMANDS.items():
@@ -61,7 +76,8 @@ def runs(tmp_path_factory):
         tmp = tmp_path_factory.mktemp(f"bench-{name}")
         # its own process group: a benchmark that hangs is killed with its workers and web server,
         # which would otherwise hold the output pipe open and the suite with it
-        started[name] = subprocess.Popen([sys.executable, "-m", "bench", *args], cwd=ROOT, env=_env(name, tmp),
+        started[name] = subprocess.Popen([sys.executable, "-m", "bench", *args], cwd=ROOT,
+                                         env=_env(name, tmp, template),
                                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
                                          start_new_session=True)
     finished = {}
