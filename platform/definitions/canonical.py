@@ -58,13 +58,14 @@ def _form(value: object, key: str, order_named: bool) -> object:
                 if keyword in out:
                     out[keyword] = _decimal_text(out[keyword])
             for keyword in _LIST_KEYWORDS:
-                if isinstance(out.get(keyword), list):
-                    out[keyword] = [_decimal_text(v) for v in out[keyword]]
+                listed = out.get(keyword)
+                if isinstance(listed, list):
+                    out[keyword] = [_decimal_text(v) for v in listed]
         return out
     if isinstance(value, (list, tuple)):
         items = [_form(v, "", order_named) for v in value]
         if order_named and key in NAMED_LISTS and _named(items):
-            items.sort(key=lambda item: item["name"])
+            items.sort(key=lambda item: item["name"] if isinstance(item, Mapping) else "")  # all named: _named
         return items
     if isinstance(value, bool) or value is None or isinstance(value, str):
         return value

@@ -63,7 +63,7 @@ def _line(head: str, value: object) -> str:
 def _folded(value: object) -> str:
     """The whole value over several indented lines: structures pretty-printed, long text wrapped (nothing cut)."""
     text = canonical.pretty(value) if isinstance(value, (Mapping, list)) else _show(value)
-    lines = []
+    lines: list[str] = []
     for line in text.splitlines() or [""]:
         width = WIDTH - len(INDENT)
         # wrapped without dropping or adding a character: joined again, the pieces are the line

@@ -128,8 +128,8 @@ def load_schema_file(path: Path) -> tuple[object, list[Problem]]:
     """Read a `.json` schema exactly (decimals stay Decimal); problems name the file."""
     file = str(path)
     text, unreadable = read_text(path, file)
-    if unreadable is not None:
-        return None, [unreadable]
+    if text is None:  # read_text: the text, or the problem
+        return None, [unreadable] if unreadable is not None else []
     try:
         return canonical.loads(text), []
     except ValueError as exc:

@@ -113,7 +113,7 @@ _MAX_DAYS = 36600  # a hundred years either way
 def _add_days(value, days) -> date:
     if isinstance(days, bool) or not isinstance(days, (int, Decimal)) or days != int(days):
         raise ExpressionRuntimeError("add_days() needs a whole number of days")
-    if abs(days) > _MAX_DAYS:
+    if not -_MAX_DAYS <= days <= _MAX_DAYS:
         raise ExpressionRuntimeError("add_days() of more than 36600 days")
     try:
         return _date(value) + timedelta(days=int(days))
@@ -190,7 +190,7 @@ _OPERATORS = {
     ast.IsNot: lambda a, b: a is not b,
 }
 
-_ALLOWED_NODES = (
+_ALLOWED_NODES: tuple[type[ast.AST], ...] = (
     ast.Expression, ast.BoolOp, ast.And, ast.Or, ast.BinOp, ast.UnaryOp, ast.Compare,
     ast.IfExp, ast.Call, ast.Name, ast.Attribute, ast.Subscript, ast.Constant,
     ast.List, ast.Tuple, ast.Load,
@@ -309,7 +309,7 @@ class _Evaluator(simpleeval.SimpleEval):
             if isinstance(a, kind) and isinstance(b, kind):
                 left, right = size_of(a), size_of(b)
                 self._allow(joined_size(left, right, kind is str), left, right)
-                return a + b
+                return operator.add(a, b)  # a + b, both of one kind (mypy cannot tie the two to `kind`)
         return _OPERATORS[ast.Add](a, b)
 
     @staticmethod
@@ -379,7 +379,7 @@ _CONSTRUCT_NAMES = {
 def _check(node, scope, path, file, problems, used):
     if isinstance(node, ast.Attribute) or (isinstance(node, ast.Name)):
         chain = _attribute_chain(node)
-        if chain is None:
+        if chain is None and isinstance(node, ast.Attribute):  # a bare name is always a chain
             # `.name` on a computed value, such as `record.buyers[0].name`: the
             # evaluator still only reads mapping keys, so only the name is checked.
             if node.attr.startswith("_"):

@@ -54,7 +54,7 @@ def build(document: object, env: Environment, file: str = "", lines: dict | None
     except DefinitionError as exc:
         problems.extend(p for p in exc.problems if not (p.code == "entity.unknown" and entity_problems))
         definition = None
-    if problems:
+    if problems or definition is None:  # no definition without a problem saying why
         raise DefinitionError(_fill_lines(problems, lines or {}))
     return definition
 

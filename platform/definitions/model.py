@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 from types import MappingProxyType
-from typing import Literal
+from typing import Any, Literal, overload
 
 from jsonschema import Draft202012Validator
 
@@ -19,6 +19,12 @@ from .expressions import Expression
 from .roles import RoleSpec
 
 
+@overload
+def freeze(value: Mapping) -> Mapping[Any, Any]: ...
+@overload
+def freeze(value: list | tuple) -> tuple[Any, ...]: ...
+@overload
+def freeze(value: object) -> object: ...
 def freeze(value: object) -> object:
     """Deep read-only copy: mappings become MappingProxyType, lists become tuples."""
     if isinstance(value, Mapping):
@@ -28,6 +34,10 @@ def freeze(value: object) -> object:
     return value
 
 
+@overload
+def thaw(value: Mapping) -> dict[Any, Any]: ...
+@overload
+def thaw(value: object) -> object: ...
 def thaw(value: object) -> object:
     """Deep mutable copy of a frozen value, for libraries that want plain dicts."""
     if isinstance(value, Mapping):

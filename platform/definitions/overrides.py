@@ -35,6 +35,11 @@ def merge_patch(target: object, patch: object) -> object:
     """RFC 7396."""
     if not isinstance(patch, Mapping):
         return copy.deepcopy(patch)
+    return _merge_mapping(target, patch)
+
+
+def _merge_mapping(target: object, patch: Mapping) -> dict:
+    """merge_patch of a mapping patch: always a mapping (what a named item's change is merged with)."""
     result = dict(target) if isinstance(target, Mapping) else {}
     for key, value in patch.items():
         if value is None:
@@ -72,7 +77,7 @@ def _patch_named(items: object, patch: object, path: tuple, key: str, problems: 
         base = keyed.get(name, {})
         if isinstance(change, Mapping):
             child = {k: v for k, v in change.items() if k not in nested}
-            merged = merge_patch(base, child)
+            merged = _merge_mapping(base, child)
             for sub in nested:
                 if sub in change:
                     merged[sub] = _patch_named(base.get(sub) if isinstance(base, Mapping) else None,

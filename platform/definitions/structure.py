@@ -62,7 +62,7 @@ def json_type(value: object) -> str:
 
 
 def _type_words(types: object) -> tuple[str, str]:
-    names = [types] if isinstance(types, str) else list(types)
+    names = [types] if isinstance(types, str) else [str(n) for n in types] if isinstance(types, list) else [str(types)]
     en = " or ".join(_TYPES.get(n, (n, n))[0] for n in names)
     zh = "或".join(_TYPES.get(n, (n, n))[1] for n in names)
     return en, zh

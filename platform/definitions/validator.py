@@ -322,16 +322,18 @@ class _Checker:
         self.check_graph(states_raw, transitions_raw, sources, start)
         self.check_never_fires(transitions_raw, states, timers)
 
-        if self.problems:
-            return None
+        title = _text(doc.get("title"))
+        if self.problems or title is None or entity is None or start is None:
+            return None  # each part is missing only with a problem saying why
         extra_roles = tuple(
             RoleSpec(r["name"], r["title"]["zh"], r["title"]["en"]) for r in _list(doc.get("roles"))
         )
         return FlowDefinition(
-            name=doc["name"], title=_text(doc["title"]), description=_text(doc.get("description")),
+            name=doc["name"], title=title, description=_text(doc.get("description")),
             entity=entity, reference_prefix=doc.get("reference_prefix") or doc["name"][:3].upper(),
-            roles=extra_roles, start=start, states=tuple(states), transitions=tuple(transitions),
-            timers=tuple(timers), document=freeze(doc), content_hash=canonical.content_hash(doc),
+            roles=extra_roles, start=start, states=tuple(s for s in states if s is not None),
+            transitions=tuple(t for t in transitions if t is not None),
+            timers=tuple(t for t in timers if t is not None), document=freeze(doc), content_hash=canonical.content_hash(doc),
             format=doc["format"],
         )
 
@@ -418,9 +420,10 @@ class _Checker:
                                          isinstance(raw.get("owners", []), list)))
         if raw.get("final") is True and (raw.get("tasks") or raw.get("deadline")):
             self.problem("state.final_tasks", path, name=name)
-        if not _text(raw.get("title")):
+        title = _text(raw.get("title"))
+        if not title:
             return None
-        return State(name, _text(raw["title"]), owners, tuple(t for t in tasks if t), deadline,
+        return State(name, title, owners, tuple(t for t in tasks if t), deadline,
                      raw.get("final") is True, raw.get("partial") is True)
 
     def check_task(self, raw: Mapping, path: tuple, state: str, owners: tuple, sources: dict,
@@ -465,7 +468,7 @@ class _Checker:
     def transition_index(self, name: object) -> int | None:
         if not isinstance(name, str):
             return None
-        for index, item in enumerate(_list(self.doc.get("transitions"))):
+        for index, item in enumerate(_list(_map(self.doc).get("transitions"))):
             if _map(item).get("name") == name:
                 return index
         return None
@@ -727,7 +730,7 @@ class _Checker:
         if not self.states_listed:
             return  # the approvals that fire transitions are in the states, which are reported
         used = {t.fire for t in timers if t and t.fire}
-        for raw in _list(self.doc.get("states")):
+        for raw in _list(_map(self.doc).get("states")):
             for task in _list(_map(raw).get("tasks")):
                 used.update(n for n in (_map(task).get("approved"), _map(task).get("rejected")) if isinstance(n, str))
         for index, raw in enumerate(transitions_raw):

@@ -39,12 +39,18 @@ def _construct_decimal(loader: yaml.SafeLoader, node: yaml.ScalarNode) -> Decima
 
 _DefinitionLoader.add_constructor("tag:yaml.org,2002:float", _construct_decimal)
 # Dates stay strings: definitions never need them, and a date object is not JSON.
-_DefinitionLoader.add_constructor(
-    "tag:yaml.org,2002:timestamp", yaml.SafeLoader.construct_yaml_str
-)
+def _as_text(loader: _DefinitionLoader, node: yaml.Node) -> str:
+    return loader.construct_yaml_str(node)
+
+
+def _refused(loader: _DefinitionLoader, node: yaml.Node) -> None:
+    loader.construct_undefined(node)
+
+
+_DefinitionLoader.add_constructor("tag:yaml.org,2002:timestamp", _as_text)
 # Sets and binary are not JSON either, and a version's canonical text must be JSON.
 for _tag in ("tag:yaml.org,2002:set", "tag:yaml.org,2002:binary"):
-    _DefinitionLoader.add_constructor(_tag, yaml.SafeLoader.construct_undefined)
+    _DefinitionLoader.add_constructor(_tag, _refused)
 
 
 @dataclass(frozen=True)
@@ -73,10 +79,10 @@ def load_yaml(text: str, file: str = "") -> LoadedYaml:
         return LoadedYaml(None, {}, (Problem("yaml.syntax", (), {"detail": detail, "line": line}, file, line),))
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
-        line = mark.line + 1 if mark is not None else None
+        marked = mark.line + 1 if mark is not None else None
         detail = getattr(exc, "problem", None) or str(exc)
         return LoadedYaml(
-            None, {}, (Problem("yaml.syntax", (), {"detail": detail, "line": line}, file, line),)
+            None, {}, (Problem("yaml.syntax", (), {"detail": detail, "line": marked}, file, marked),)
         )
     except (ValueError, OverflowError, RecursionError) as exc:
         # e.g. an integer too long to convert, or a pathologically deep document
