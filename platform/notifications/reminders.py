@@ -23,6 +23,7 @@ from .models import Delivery, Kind, Notification
 # which flows' records hold a unit until a timer lets it go (a subscription has a deadline instead: CONTRACT_DEADLINES)
 EXPIRING_FLOWS: tuple[str, ...] = ("reservation",)
 STORE_BATCH = 500  # event keys (or notifications) read back per query
+RECEIVABLES_ANCHOR = "receivables"  # the id of the record page's receivables section
 FINANCE = "finance"  # the role told of every payment of its project (as kernel.dunning's reminders)
 
 
@@ -222,7 +223,9 @@ def _payment_notifications(project, day: date, horizon: date, found: Iterable) -
         if customer_id in consultant_of:
             recipients.add(consultant_of[customer_id])
         overdue = due_on < day
-        link = reverse("web:record", args=[deal_id]) if deal_id in records else ""
+        # the record page's receivables section (its id, web/record/receivables.html), not its top: the
+        # person opening a payment's notice lands on the line to collect or record
+        link = reverse("web:record", args=[deal_id]) + f"#{RECEIVABLES_ANCHOR}" if deal_id in records else ""
         params = {"reference": balance.schedule.reference, "customer": customers.get(customer_id, ""),
                   "unit": unit_codes.get(unit_of[schedule_id], ""), "kind": kind, "amount": str(amount),
                   "due_on": due_on.isoformat(), "day": day.isoformat()}

@@ -278,7 +278,7 @@ def test_the_settings_page_offers_both_kinds_in_both_languages_with_email_on(cli
     en = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
 
     assert "我的认购即将到签约期限" in zh and "我的客户交房周年" in zh
-    assert "my subscription due to become a contract" in en and "my customer&#x27;s handover anniversary" in en
+    assert "My subscription due to become a contract" in en and "My customer&#x27;s handover anniversary" in en
     for kind in ("subscription_expiring", "customer_key_date"):
         assert f'name="email__{kind}" id="id_email__{kind}" checked>' in en
 

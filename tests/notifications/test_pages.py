@@ -33,6 +33,19 @@ def test_the_list_is_mine_newest_first_in_english_and_chinese(client, mine):
     assert "北京时间" in zh  # the time labelled with its zone
 
 
+def test_each_line_names_its_project_by_name_not_code(client, mine):
+    # given notifications of project P1, "Project one"
+    user, _made = mine
+    client.force_login(user)
+
+    # when the list is read
+    page = client.get(reverse("web:notifications"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
+
+    # then each line's secondary words name the project, never its code
+    assert page.count('<small class="muted">Project one · ') == 3
+    assert "P1 · " not in page
+
+
 def test_the_list_takes_the_same_queries_for_3_or_30(client, mine, people, django_assert_max_num_queries):
     user, _ = mine
     client.force_login(user)

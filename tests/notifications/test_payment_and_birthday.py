@@ -83,7 +83,9 @@ def test_a_line_within_the_lead_time_tells_its_consultant_and_finance_with_amoun
 
     assert told() == [(Kind.PAYMENT_DUE, who, "2026-06-01", "2026-05-29", "300000.00") for who in EVERYONE]
     notice = Notification.objects.get(recipient=s["u"]["sales_consultant"])
-    assert notice.link == reverse("web:record", args=[s["sub"].pk]) and notice.record_id == s["sub"].pk
+    # the link lands on the record page's receivables section, where the line is
+    assert notice.link == reverse("web:record", args=[s["sub"].pk]) + "#receivables"
+    assert notice.record_id == s["sub"].pk
     assert notice.project_id == s["p"].pk
     code, ref = s["unit"].code, s["sub"].reference
     with translation.override("zh-hans"):
@@ -106,6 +108,21 @@ def test_the_sweep_run_twice_on_one_day_tells_each_person_once(sale):
 
     assert told() == [(Kind.PAYMENT_DUE, who, "2026-06-01", "2026-05-30", "300000.00") for who in EVERYONE]
     assert mail.outbox == []
+
+
+def test_opening_a_payment_notice_lands_on_the_records_receivables_section(client, sale):
+    # given finance told of the installment due
+    remind_payments_now(at(date(2026, 5, 29)))
+    notice = Notification.objects.get(recipient=sale["u"]["finance"])
+    client.force_login(sale["u"]["finance"])
+
+    # when they open the work from the bell
+    opened = client.post(reverse("web:notification-read", args=[notice.pk]), {"open": "1"})
+
+    # then the browser goes to the record page's receivables section, which is on that page
+    path, anchor = opened.url.split("#")
+    assert (path, anchor) == (reverse("web:record", args=[sale["sub"].pk]), "receivables")
+    assert '<section class="card receivables" id="receivables"' in client.get(path).content.decode()
 
 
 def test_the_day_of_the_payment_says_due_today(sale):
@@ -302,8 +319,10 @@ def test_the_settings_page_offers_the_new_kinds_in_both_languages_with_email_on(
 
     for words in ("款项即将到期", "款项已逾期", "我的客户生日"):
         assert words in zh
-    for words in ("a payment falling due", "a payment overdue", "my customer&#x27;s birthday"):
-        assert words in en
+    for words in ("A payment falling due", "A payment overdue", "My customer&#x27;s birthday"):
+        assert words in en  # each row's heading, and its boxes' spoken labels ("A payment overdue: Email")
+    assert "a payment overdue" not in en
+    assert "款项已逾期：电子邮箱" in zh  # the spoken label's colon is the language's own
     for kind in ("payment_due", "payment_overdue", "customer_birthday"):
         assert f'name="email__{kind}" id="id_email__{kind}" checked>' in en
 

@@ -92,7 +92,12 @@ def test_the_chart_speaks_english_in_english(client, people, building):
 
     page = client.get("/projects/P1/chart/").content.decode()
 
-    assert "Sale control" in page and "available" in page and "Floor 1" not in page
+    assert "Sale control" in page and "Floor 1" not in page
+    # a status standing alone (the legend, a cell, the refreshed data) is written as a title
+    assert '<span class="swatch" aria-hidden="true"></span>Available <b data-count="available">4</b>' in page
+    assert '<span class="status-text" data-status-text>Available</span>' in page
+    data = client.get(f"/projects/P1/chart/data/?building={building.pk}").json()
+    assert data["units"]["3-101"]["status_label"] == "Available"
     assert "可售" not in page and "销控图" not in page and "层" not in page
 
 

@@ -9,6 +9,7 @@ the user, the address and what was read, so the fix can start from the message.
 """
 from __future__ import annotations
 
+import html as html_lib
 import json
 import os
 import re
@@ -128,8 +129,24 @@ def _kind(path: str, query: str) -> str:
     except Resolver404:
         pattern = re.sub(r"\d+", "#", path)
     names = sorted({pair.split("=", 1)[0] if pair.split("=", 1)[0] not in _PAGE_CHOOSING else pair
-                    for pair in query.replace("&amp;", "&").split("&") if pair})
+                    for pair in query.split("&") if pair})
     return pattern + ("?" + "&".join(names) if names else "")
+
+
+def links(html: str, address: str) -> list[str]:
+    """The same-site addresses (path and query) the anchors of a page point at, as a browser would follow them.
+
+    An href's `&amp;` is the `&` a browser sends: read raw, `/start/?project=DEMO&amp;customer_id=1` would
+    lose its second parameter (the server would read `amp;customer_id`) and the crawler would read a
+    page no person ever sees instead of the one they do.
+    """
+    out = []
+    for href in _LINK.findall(html):
+        parts = urlsplit(urljoin(address, html_lib.unescape(href)))
+        if parts.netloc and parts.netloc != "testserver":
+            continue
+        out.append(parts.path + (f"?{parts.query}" if parts.query else ""))
+    return out
 
 
 def _crawl(client: Client, start: list[str]) -> dict[str, str]:
@@ -147,12 +164,8 @@ def _crawl(client: Client, start: list[str]) -> dict[str, str]:
             continue
         html = response.content.decode()
         seen[address] = html
-        for href in _LINK.findall(html):
-            link = urljoin(address, href)
-            parts = urlsplit(link)
-            if parts.netloc and parts.netloc != "testserver":
-                continue
-            target = parts.path + (f"?{parts.query}" if parts.query else "")
+        for target in links(html, address):
+            parts = urlsplit(target)
             if _NOT_CRAWLED.match(parts.path) or "page=" in parts.query or target in queued:
                 continue
             kind = _kind(parts.path, parts.query)
@@ -199,3 +212,14 @@ def test_no_demo_page_shows_a_code_an_id_a_blob_or_the_other_language(demo, lang
     if unique and os.environ.get("CRAWLER_REPORT"):  # every problem, for whoever fixes them
         Path(f"{os.environ['CRAWLER_REPORT']}.{language}").write_text("\n".join(unique), encoding="utf-8")
     assert not unique, f"{len(unique)} problems, first 60:\n" + "\n".join(unique[:60])
+
+
+def test_a_link_with_an_escaped_ampersand_is_followed_with_both_parameters():
+    # given a page whose link has two query parameters, written as HTML writes them
+    page = '<a href="/start/?project=DEMO&amp;customer_id=1">开始</a><a href="https://example.com/x">x</a>'
+
+    # when the crawler reads its links
+    found = links(page, "/customers/1/")
+
+    # then it follows the address a browser sends (the other site's link left out)
+    assert found == ["/start/?project=DEMO&customer_id=1"]

@@ -153,8 +153,24 @@ def test_bulk_approve_gives_the_votes_allowed_and_names_each_refusal(client, wor
     said = [str(m) for m in response.context["messages"]]
     assert [Task.objects.get(pk=s.pk).outcome for s in slots] == ["approve", "approve"]
     assert "已审批 2 项。" in said
-    assert any(m.startswith(f"{work.reference}: ") for m in said)
+    assert any(m.startswith(f"{work.reference}：") for m in said)  # the refusal names its record, colon full-width
     assert Task.objects.get(pk=work_task.pk).status == "open"
+
+
+def test_an_approvals_badge_is_a_title_in_english_and_a_refusal_keeps_the_english_colon(client, world):
+    p = world
+    record = deal(p, p["units"][0])
+    transitions.fire(p["consultant"], record.pk, "submit",
+                     {"unit_id": p["units"][0].pk, "price": "1.00", "discount_rate": "0.05"})
+    work = deal(p, p["units"][1])
+    client.force_login(p["director"])
+    client.cookies["django_language"] = "en"
+
+    page = client.get(reverse("web:inbox")).content.decode()
+    response = client.post(reverse("web:approve-tasks"), {"task": [Task.objects.get(record=work).pk]}, follow=True)
+
+    assert '<span class="badge approval">Approval</span>' in page and ">approval<" not in page
+    assert any(str(m).startswith(f"{work.reference}: ") for m in response.context["messages"])
 
 
 def test_unclaim_from_the_row_puts_the_task_back(client, world):

@@ -57,7 +57,7 @@ def test_the_approver_sees_the_money_impact_and_the_buttons_first(client, world,
     page = client.get(f"/records/{in_manager_review.pk}/").content.decode()
     text = _text(page)
 
-    assert text.index("审批: 销售经理审批折扣") < text.index("当前步骤")
+    assert text.index("审批：销售经理审批折扣") < text.index("当前步骤")
     assert ("表价 ¥3,058,300.00 手工折扣 3% 优惠金额 ¥91,749.00 成交价 ¥2,966,551.00 总折扣 3%" in text)
     assert "尚无投票。" in text and page.count('name="decision" value="approve"') == 1
     assert "您目前不能对该记录进行操作" not in text

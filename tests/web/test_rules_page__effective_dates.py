@@ -56,12 +56,12 @@ def test_a_moment_in_the_past_is_refused_in_words_and_nothing_is_saved(admin, pe
 def test_open_deals_are_listed_and_changed_only_after_the_confirmation(admin, people, open_deal):
     # the page says how many open deals keep earlier rules, and links to the list
     page = admin.get("/studio/P1/rules/commission/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
-    assert "1 open deal(s) keep earlier rules than revision 2, in force." in page
+    assert "1 open deal keeps earlier rules than revision 2, in force." in page
     assert "CON-009001" not in page
 
     # the confirmation lists them, and changes nothing yet
     page = admin.get("/studio/P1/rules/commission/?apply=1", HTTP_ACCEPT_LANGUAGE="en").content.decode()
-    assert "Apply revision 2 to 1 open deal(s)?" in page
+    assert "Apply revision 2 to 1 open deal?" in page and "Apply revision 2 to this 1 deal<" in page  # one: singular
     assert "CON-009001" in page and "revision 1" in page and "(Asia/Shanghai)" in page
     open_deal.refresh_from_db()
     assert open_deal.rule_revision.revision == 1

@@ -197,3 +197,27 @@ def test_a_long_changed_value_is_shown_whole_on_several_lines(admin, people):
     diff = html.unescape(page.split("data-changes>")[1].split("</pre>")[0])
     assert "".join(line.strip() for line in diff.splitlines()[1:]).count(long_title[:40]) >= 1
     assert max(len(line) for line in diff.splitlines()) <= 140
+
+
+def test_the_studios_headers_name_the_project_and_keep_its_code_secondary(admin, people):
+    # given project P1, "Project one"
+    pages = {url: admin.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode() for url in (
+        "/studio/P1/", "/studio/P1/subscription/", "/studio/P1/subscription/migrate/", "/studio/P1/documents/",
+        "/studio/P1/members/")}
+
+    # then each page's title and heading name the project; the code is only the studio's muted aside
+    for url, page in pages.items():
+        heading = page[page.index("<h1"):page.index("</h1>")]
+        title = page[page.index("<title>"):page.index("</title>")]
+        assert "Project one" in heading and "Project one" in title, url
+        assert "P1" not in title, url
+        if url == "/studio/P1/":
+            assert '<span class="muted" data-project-code>P1</span>' in heading
+        else:
+            assert ">P1<" not in heading and " P1 " not in heading, url
+
+
+def test_the_versions_table_scrolls_inside_its_card(admin):
+    page = admin.get("/studio/P1/subscription/").content.decode()
+
+    assert '<div class="table-scroll" data-versions-scroll><table class="tasks versions">' in page

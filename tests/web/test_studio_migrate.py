@@ -1,4 +1,6 @@
 """The studio's migration page: records by version and state, a dry run with reasons, values for new required fields."""
+import re
+
 import pytest
 
 from accounts.models import Membership
@@ -95,3 +97,39 @@ def test_a_queued_move_is_followed_on_its_page_and_shown_only_to_the_projects_ad
     assert "1 条记录已迁移到 v2；0 条留在 v1。" in admin.get(asked.url).content.decode()
     client.force_login(people["director"])
     assert client.get(asked.url).status_code == 404
+
+
+def test_the_state_filter_offers_only_the_states_records_can_be_moved_from(admin, people):
+    # given running records on v1 and a v2 published
+    versions.publish(people["p1"], "discount")
+    in_review(people)
+    versions.publish(people["p1"], "discount", overrides={"states": {"draft": {"title": {"zh": "起草", "en": "D"}}}})
+
+    # when the admin opens the move form
+    page = admin.get("/studio/P1/discount/migrate/?from=1").content.decode()
+
+    # then the running states are offered, the final ones (done, lapsed: closed records, never moved) are not
+    offered = re.findall(r'name="states" value="(\w+)"', page)
+    assert offered == ["draft", "review", "ready"]
+
+
+def test_a_move_says_its_counts_in_english_plurals_and_its_heading_in_chinese_punctuation(
+        admin, people, django_capture_on_commit_callbacks):
+    # given one running record on v1, and v2 published
+    versions.publish(people["p1"], "discount")
+    in_review(people)
+    versions.publish(people["p1"], "discount", overrides={"states": {"draft": {"title": {"zh": "起草", "en": "D"}}}})
+
+    # when the admin runs a dry run, then the move, and reads the job's page in English and in Chinese
+    dry = admin.post("/studio/P1/discount/migrate/", {"from": "1", "action": "check"},
+                     HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        asked = admin.post("/studio/P1/discount/migrate/", {"from": "1", "action": "run"})
+    en = admin.get(asked.url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    zh = admin.get(asked.url, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+
+    # then English counts one record as one, and Chinese writes its colon full-width
+    assert "1 record, 0 refused" in dry and ">Would move<" in dry
+    assert "1 record moved to v2; 0 left on v1." in en and "record(s)" not in en
+    assert "From v1 to v2: finished" in en and ">Moved<" in en
+    assert "从 v1 迁移到 v2：已完成" in zh

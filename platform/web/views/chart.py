@@ -20,6 +20,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, JsonResponse
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils.text import capfirst
 
 from engine.models import Record
 from engine.runtime.access import can_see, roles_in
@@ -59,7 +60,8 @@ def _cells(project: Project, building: Building, user, roles: frozenset[str]) ->
         found = visible_records(user, Record.objects.filter(pk__in=set(holds.values()), project=project),
                                 {project.pk: roles})
         seen = dict(found.values_list("pk", "data__deal_price"))
-    labels = dict(SaleStatus.choices)
+    # a status stands alone in its cell and on the legend: written as a title ("Available"), not mid-sentence
+    labels = {status: capfirst(label) for status, label in SaleStatus.choices}
     card = reverse("web:unit", args=[project.code, 0])
     for unit in units:
         held_by = holds.get(unit["pk"])
@@ -86,7 +88,7 @@ def chart_page(request, project: str):
     for cell in cells:
         floors.setdefault(cell["floor"], []).append(cell)
     counts = _counts(cells)
-    legend = [(status, label, counts[status]) for status, label in SaleStatus.choices]
+    legend = [(status, capfirst(label), counts[status]) for status, label in SaleStatus.choices]
     return render(request, "web/chart.html", {
         "project": project_obj, "buildings": buildings, "building": building, "floors": sorted(floors.items(), reverse=True),
         "legend": legend, "refresh_ms": REFRESH_SECONDS * 1000,

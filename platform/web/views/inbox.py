@@ -158,7 +158,9 @@ def _refused(request, references: dict[int, str], task_id: int, error: EngineErr
     """A refusal naming the record it is about, in the user's language."""
     reference = references.get(task_id)
     words = error.message(lang())
-    messages.error(request, f"{reference}: {words}" if reference else words)
+    # the colon is the language's own (full-width in Chinese), so the sentence is translated as a whole
+    messages.error(request, gettext("%(reference)s: %(words)s") % {"reference": reference, "words": words}
+                   if reference else words)
 
 
 def _references(ids: list[int]) -> dict[int, str]:

@@ -28,7 +28,8 @@ def notification_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     mine = Notification.objects.filter(recipient=request.user).select_related("project").order_by("-created_at", "-pk")
     page = Paginator(mine, PER_PAGE).get_page(request.GET.get("page"))
     rows = [{"pk": n.pk, "title": title(n.kind, n.params), "kind": n.get_kind_display(), "link": n.link,
-             "at": moment(n.created_at, n.project.zone), "read": n.read_at is not None, "project": n.project.code}
+             "at": moment(n.created_at, n.project.zone), "read": n.read_at is not None,
+             "project": n.project.name}  # the project as people call it; its code is the implementers' word
             for n in page.object_list]
     unread = any(not row["read"] for row in rows)
     return render(request, "web/notifications.html", {"page": page, "rows": rows, "any_unread": unread})

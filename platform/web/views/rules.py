@@ -16,6 +16,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from definitions.yamlio import dump_yaml
 from extensions import deal_rules, registry
@@ -94,7 +95,9 @@ def _apply_to_open(request, project_obj, plugin: str, title: str, here: str):
         messages.error(request, _("Other %(plugin)s rules took effect after the list was shown: nothing was "
                                   "changed. Review the list again.") % {"plugin": title})
         return redirect(here)
-    messages.success(request, _("%(count)d open deal(s) now follow revision %(n)d of the %(plugin)s rules.")
+    messages.success(request, ngettext("%(count)d open deal now follows revision %(n)d of the %(plugin)s rules.",
+                                       "%(count)d open deals now follow revision %(n)d of the %(plugin)s rules.",
+                                       len(changed))
                      % {"count": len(changed), "n": target.revision, "plugin": title})
     return redirect(here)
 

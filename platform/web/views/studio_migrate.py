@@ -38,11 +38,14 @@ class MoveForm(forms.Form):
 
     def __init__(self, old, new, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["states"].choices = [(s.name, text(s.title, s.name)) for s in old.states]
+        # a record in a final state is closed and never moved (engine.runtime.migration takes running
+        # records only): offering its state, or a mapping for it, would promise a move that cannot happen
+        running = [s for s in old.states if not s.final]
+        self.fields["states"].choices = [(s.name, text(s.title, s.name)) for s in running]
         targets = [(LEAVE, _("leave them on the old version"))] + [(s.name, text(s.title, s.name))
                                                                    for s in new.states]
         kept = {s.name for s in new.states}
-        self.removed = [s for s in old.states if s.name not in kept]
+        self.removed = [s for s in running if s.name not in kept]
         for state in self.removed:
             self.fields[f"map-{state.name}"] = forms.ChoiceField(
                 label=_("Records in “%(state)s” (not in the new version) go to") % {"state": text(state.title,
