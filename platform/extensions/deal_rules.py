@@ -55,12 +55,14 @@ def freeze(project_id: int, plugin: str, *, record_id: int, reference: str, at: 
     if already is not None:
         return already
     rules = rules_for(project_id, plugin, at)
+    if rules.revision_id is None:  # rules_for reads them from their revision row, whose id it keeps
+        raise ValueError(f"{plugin} rules of project {project_id} without their revision: nothing to freeze")
     try:
         with transaction.atomic():
             DealRules.objects.create(project_id=project_id, plugin=plugin, record_id=record_id, reference=reference,
                                      rule_revision_id=rules.revision_id, decided_at=at)
     except IntegrityError:  # the same record froze them a moment ago, in another transaction: those count
-        return frozen(project_id, plugin, (record_id,))
+        return frozen(project_id, plugin, (record_id,)) or rules  # (that row is there: the conflict was on it)
     return rules
 
 
@@ -108,7 +110,7 @@ def apply_to_open(project_id: int, plugin: str, listed: Sequence[OpenDeal], revi
     for row in rows:
         changed.append(OpenDeal(row.pk, row.record_id, row.reference, row.rule_revision.revision, row.decided_at))
         row.rule_revision = target
-        row._history_user = user  # simple_history: who applied it
+        row._history_user = user  # type: ignore[attr-defined]  # simple_history (untyped) reads who applied it
         row.save(update_fields=["rule_revision"])
     if changed:
         deal_rules_changed.send(sender=DealRules, project_id=project_id, plugin=plugin,

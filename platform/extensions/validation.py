@@ -39,7 +39,7 @@ def rule_problems(schema: Mapping | None, check: Callable[[Mapping], list[Proble
     for error in validator.iter_errors(config):
         problems.extend(translate_error(error, file))
     problems = sorted(dedupe(problems), key=lambda p: [str(part) for part in p.path])
-    if problems or check is None:
+    if problems or check is None or not isinstance(config, Mapping):  # a plugin's rules are a mapping (its schema)
         return problems
     return [_with_file(p, file) for p in check(config)]
 

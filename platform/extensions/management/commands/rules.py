@@ -84,7 +84,7 @@ class Command(BaseCommand):
         registry.plugin(plugin)  # an unknown plugin is one error, not one per file
         failed = False
         for name in files:
-            _, problems = check_rule_file(plugin, Path(name))
+            _config, problems = check_rule_file(plugin, Path(name))
             for problem in problems:
                 self.stdout.write(problem.render(lang, with_line=True))
             failed = failed or bool(problems)
