@@ -127,13 +127,16 @@ def accrue_resale(*, project_id: int, record_id: int, reference: str, sale_price
             raise DealCancelled(reference=existing.reference)
         return existing
     r = _frozen(project_id, record_id, reference, now)
+    rate = r.resale_rate
+    if rate is None:  # the revision in force (read above) had a rate; frozen now, it is that one
+        return None
     deal_rules.close(project_id, "commission", (record_id,), now)  # payable at once: nothing left open
     deal = CommissionDeal.objects.create(
         project_id=project_id, kind=DealKind.RESALE, record_id=record_id, reference=reference,
         record_ids=[record_id], contract_amount=sale_price, consultant_id=consultant_id,
         signed_at=now, month=local_date(project_id, now).replace(day=1), rules_revision=r.revision, released_at=now)
-    _entry(deal, BeneficiaryKind.CONSULTANT, str(consultant_id), channel_commission(sale_price, r.resale_rate), now,
-           base=sale_price, rate=r.resale_rate, note=f"resale {decimal_text(r.resale_rate)}")
+    _entry(deal, BeneficiaryKind.CONSULTANT, str(consultant_id), channel_commission(sale_price, rate), now,
+           base=sale_price, rate=rate, note=f"resale {decimal_text(rate)}")
     return deal
 
 
@@ -181,9 +184,9 @@ def claw_back(*, project_id: int, lineage: Sequence[int], reason: str, now: date
     found = find_deal(project_id, lineage)  # unlocked: only to learn the consultant's month
     if found is None or found.cancelled_at is not None:
         return found
-    tiered = found.kind == DealKind.SALE and found.consultant_id is not None
-    if tiered:
-        _lock_month(project_id, found.consultant_id, found.month)  # the month first, then the deal
+    tiered = found.consultant_id if found.kind == DealKind.SALE else None  # the consultant whose month is tiered
+    if tiered is not None:
+        _lock_month(project_id, tiered, found.month)  # the month first, then the deal
     deal = CommissionDeal.objects.select_for_update().get(pk=found.pk)
     if deal.cancelled_at is not None:  # cancelled while we waited for the locks
         return deal
@@ -200,8 +203,8 @@ def claw_back(*, project_id: int, lineage: Sequence[int], reason: str, now: date
         elif entry.status == EntryStatus.PAID and not entry.is_clawback and entry.pk not in clawed_back:
             _entry(deal, BeneficiaryKind(entry.beneficiary_kind), entry.beneficiary, -entry.amount, now,
                    base=entry.base_amount, rate=entry.rate, note=f"clawback of paid entry {entry.pk}", reverses=entry)
-    if tiered:
-        retier_month(project_id, deal.consultant_id, deal.month, now)
+    if tiered is not None:
+        retier_month(project_id, tiered, deal.month, now)
     return deal
 
 

@@ -56,7 +56,7 @@ def parse(config: Mapping, revision: int = 0) -> CommissionRules:
 
 def check(config: Mapping) -> list[Problem]:
     channels = config.get("channels", [])
-    problems: list[Problem] = duplicate_codes(channels, "channels")
+    problems: list[Problem] = list(duplicate_codes(channels, "channels"))
     for i, channel in enumerate(channels):
         problems += _rate(("channels", i, "rate"), channel["rate"])
     tiers = config.get("consultant", {}).get("tiers", [])
@@ -75,7 +75,7 @@ def check(config: Mapping) -> list[Problem]:
 def _tier_problems(tiers: list) -> list[Problem]:
     """Tiers must cover every count from 1 up, in order, without gaps or overlaps, the last one open."""
     problems: list[Problem] = []
-    expected_from = 1
+    expected_from: int | None = 1
     for i, tier in enumerate(tiers):
         path = ("consultant", "tiers", i)
         problems += _rate(path + ("rate",), tier["rate"])

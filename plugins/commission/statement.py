@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from decimal import Decimal
+from typing import TypeGuard
 
 from extensions.api import project_zone
 
@@ -116,5 +117,5 @@ def _before(moment: datetime | None, t: datetime) -> bool:
     return moment is not None and moment < t
 
 
-def _within(moment: datetime | None, start: datetime, end: datetime) -> bool:
+def _within(moment: datetime | None, start: datetime, end: datetime) -> TypeGuard[datetime]:
     return moment is not None and start <= moment < end

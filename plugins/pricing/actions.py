@@ -102,7 +102,8 @@ def quote(ctx, *, unit: object, into: str, payment_plan: object = None, discount
                CreditKind.LEASE: _credit(lease_credit, "lease_credit")}
     on = local_date(ctx.project_id, ctx.now)
     try:
-        q = make_quote(unit_facts(found), found.pk, found.list_price, rules, payment_plan=payment_plan,
+        q = make_quote(unit_facts(found), found.pk, found.list_price, rules,
+                       payment_plan=None if payment_plan is None else str(payment_plan),  # a plan's name
                        requested=requested, manual_rate=rate, on=on, credits=credits)
     except CreditRefused as exc:
         raise _credit_refusal(exc) from None
@@ -219,13 +220,14 @@ def _credit_refusal(exc: CreditRefused) -> PluginError:
     if exc.reason == "price":
         return errors.CreditAbovePrice(**words, left=money_text(exc.limit), price=money_text(exc.price))
     cap_en, cap_zh = [], []
-    if exc.cap.max_share_of_price is not None:
-        share = format((exc.cap.max_share_of_price * 100).normalize(), "f")
+    cap = exc.cap  # a refusal by the cap names it
+    if cap is not None and cap.max_share_of_price is not None:
+        share = format((cap.max_share_of_price * 100).normalize(), "f")
         cap_en.append(f"{share} % of the price after discounts")
         cap_zh.append(f"折后价的 {share}%")
-    if exc.cap.max_amount is not None:
-        cap_en.append(f"at most {money_text(exc.cap.max_amount)}")
-        cap_zh.append(f"最高 {money_text(exc.cap.max_amount)}")
+    if cap is not None and cap.max_amount is not None:
+        cap_en.append(f"at most {money_text(cap.max_amount)}")
+        cap_zh.append(f"最高 {money_text(cap.max_amount)}")
     return errors.CreditAboveCap(**words, cap_en=", ".join(cap_en), cap_zh="，".join(cap_zh))
 
 

@@ -135,7 +135,7 @@ def _floor_band_problems(bands: list) -> list[Problem]:
 
 
 def _discount_problems(discounts: list) -> list[Problem]:
-    problems: list[Problem] = duplicate_codes(discounts, "discounts")
+    problems: list[Problem] = list(duplicate_codes(discounts, "discounts"))
     for i, d in enumerate(discounts):
         if not ZERO < Decimal(d["multiplier"]) <= ONE:
             problems.append(rule_problem(("discounts", i, "multiplier"),
