@@ -13,11 +13,12 @@ changes nothing. Records keep running on the versions they started on.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
+from typing import Any, TypeGuard
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
@@ -98,7 +99,7 @@ class _Loader:
         parts = [p for code, p in sorted(self.bundle.projects.items())
                  if p.project is not None and p.project.file not in self.broken]
         for part in parts:
-            with self.part(part.project.file, (), part.project.lines):
+            with self.part(part.project_doc().file, (), part.project_doc().lines):
                 self._project(part)
         self._templates()
         for part in parts:
@@ -128,7 +129,7 @@ class _Loader:
     # --- the project itself --------------------------------------------------------------------------------------
 
     def _project(self, part: ProjectPart) -> None:
-        doc = part.project
+        doc = part.project_doc()
         data = doc.data
         heading = part.code
         settings = data.get("settings") if isinstance(data.get("settings"), dict) else {}
@@ -251,7 +252,7 @@ class _Loader:
     # --- flows --------------------------------------------------------------------------------------------------
 
     def _flows(self, part: ProjectPart, project: Project) -> None:
-        doc = part.project
+        doc = part.project_doc()
         flows = self._flows_of(part.code) or []
         roles = self.roles.setdefault(part.code, set())
         known = client_templates.shipped_names() | client_templates.names_for(project)
@@ -291,7 +292,8 @@ class _Loader:
                 self.report.problems.extend(from_definitions(problems, f"{project_doc.file}: flows[{index}]",
                                                              self.lang))
             raise _Refused
-        roles.update(r["name"] for r in document.get("roles") or [] if isinstance(r, dict) and "name" in r)
+        declared = document.get("roles") if isinstance(document, Mapping) else None  # without problems: a mapping
+        roles.update(r["name"] for r in declared or [] if isinstance(r, dict) and "name" in r)
         for plugin in _plugins_called(document):
             self.plugins_used.setdefault(project.code, {}).setdefault(plugin, (index, flow))
         current = versions.published_version(project, flow)
@@ -372,7 +374,7 @@ class _Loader:
                 continue  # the flow's own problems say so
             if plugin in part.rules or RuleSet.objects.filter(project=project, plugin=plugin).exists():
                 continue
-            self.problem(part.project.file, ("flows", index), part.project.lines, _(
+            self.problem(part.project_doc().file, ("flows", index), part.project_doc().lines, _(
                 "%(flow)s calls the %(plugin)s plugin, and the project has no %(plugin)s rules: add %(file)s")
                 % {"flow": flow, "plugin": plugin, "file": layout.rules_file(part.code, plugin)})
 
@@ -562,6 +564,8 @@ class _Loader:
         for name in sorted(set(have) - {entry.get("name") for _i, entry in entries}):
             self.report.notes.append(_("%(code)s: document template %(name)s is here and not in the bundle: "
                                        "left as it is") % {"code": project.code, "name": name})
+        if doc is None:
+            return  # no documents.yaml: nothing to save
         bundle_flows = self._flows_of(part.code) or []
         for index, entry in entries:
             name, body = entry["name"], part.bodies.get(entry["name"])
@@ -689,7 +693,7 @@ def _template_hash(project: Project, name: str) -> str | None:
     return template.content_hash if template else None
 
 
-def _named(data: object) -> bool:
+def _named(data: object) -> TypeGuard[dict[str, Any]]:
     """A company or region entry fit to apply: a mapping with a code and a name (the schema reports the rest)."""
     return isinstance(data, dict) and isinstance(data.get("code"), str) and isinstance(data.get("name"), str)
 

@@ -35,11 +35,12 @@ def static_problems(bundle: Bundle) -> tuple[list[BundleProblem], set[str]]:
         return not found
 
     shape("manifest", bundle.manifest)
-    listed = bundle.manifest.data.get("projects") if bundle.manifest and isinstance(bundle.manifest.data, dict) else None
-    if isinstance(listed, list):
+    manifest = bundle.manifest
+    listed = manifest.data.get("projects") if manifest is not None and isinstance(manifest.data, dict) else None
+    if manifest is not None and isinstance(listed, list):
         for index, code in enumerate(listed):
             if isinstance(code, str) and code not in bundle.projects:
-                problems.append(at(layout.MANIFEST, bundle.manifest.lines, ("projects", index),
+                problems.append(at(layout.MANIFEST, manifest.lines, ("projects", index),
                                    _("there is no folder projects/%(code)s/") % {"code": code}))
     for _code, part in sorted(bundle.projects.items()):
         _project(part, shape, problems, broken)
@@ -59,20 +60,22 @@ def static_problems(bundle: Bundle) -> tuple[list[BundleProblem], set[str]]:
 
 def _project(part: ProjectPart, shape, problems: list[BundleProblem], broken: set[str]) -> None:
     folder = f"{layout.PROJECTS}/{part.code}/"
-    if part.project is None:
+    project = part.project
+    if project is None:
         problems.append(BundleProblem(folder + "project.yaml", "", _("every project folder needs its project.yaml")))
         broken.add(folder + "project.yaml")
         return
-    shape("project", part.project)
-    data = part.project.data if isinstance(part.project.data, dict) else {}
+    shape("project", project)
+    data: dict = project.data if isinstance(project.data, dict) else {}
     # the rest of a project.yaml with a wrong key is still applied (and rolled back): its other problems show too
     if isinstance(data.get("code"), str) and isinstance(data.get("name"), str) and data.get("name"):
-        broken.discard(part.project.file)
+        broken.discard(project.file)
     if data.get("code") != part.code:
-        problems.append(at(part.project.file, part.project.lines, ("code",), _(
+        problems.append(at(project.file, project.lines, ("code",), _(
             "the code must be the folder's name, %(code)s") % {"code": part.code}))
-        broken.add(part.project.file)
-    flows = data.get("flows") if isinstance(data.get("flows"), list) else []
+        broken.add(project.file)
+    listed_flows = data.get("flows")
+    flows: list = listed_flows if isinstance(listed_flows, list) else []
     for flow, document in sorted(part.overrides.items()):
         if flow not in flows:
             hint = closest(flow, [f for f in flows if isinstance(f, str)])
@@ -93,7 +96,8 @@ def _project(part: ProjectPart, shape, problems: list[BundleProblem], broken: se
     if part.documents is not None:
         shape("documents", part.documents)
     _documents(part, problems, broken)
-    settings = data.get("settings") if isinstance(data.get("settings"), dict) else {}
+    listed_settings = data.get("settings")
+    settings: dict = listed_settings if isinstance(listed_settings, dict) else {}
     if part.campaigns is not None:
         shape("campaigns", part.campaigns)
         _campaigns(part.campaigns, settings, problems, broken)
@@ -172,6 +176,8 @@ def _members(document: Document, problems: list[BundleProblem], broken: set[str]
 def _groups(bundle: Bundle, problems: list[BundleProblem], broken: set[str]) -> None:
     """Each group role in a company (and region) of the bundle's projects, once."""
     document = bundle.groups
+    if document is None:  # called only when the bundle has groups.yaml
+        return
     companies: dict[str, set[str]] = {}  # company code -> the region codes the bundle's projects name
     for part in bundle.projects.values():
         data = part.project.data if part.project is not None and isinstance(part.project.data, dict) else {}

@@ -10,6 +10,7 @@ import hashlib
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
+from typing import Any
 
 from django.utils.translation import gettext as _
 
@@ -27,7 +28,9 @@ MAX_BYTES = 64 * 1024 * 1024
 class Document:
     file: str
     text: str
-    data: object
+    # the parsed YAML, as json.loads gives JSON (Any): its shape is the bundle's schemas', checked by
+    # bundles.check before apply reads a field, and each reader still tests what it relies on
+    data: Any
     lines: dict = field(default_factory=dict)
 
 
@@ -42,6 +45,12 @@ class ProjectPart:
     bodies: dict[str, str] = field(default_factory=dict)            # documents/NAME.html by name, as written
     overrides: dict[str, Document] = field(default_factory=dict)
     rules: dict[str, Document] = field(default_factory=dict)
+
+    def project_doc(self) -> Document:
+        """project.yaml, for a part being applied: apply takes only the parts that have one (check says so)."""
+        if self.project is None:
+            raise LookupError(f"projects/{self.code}/ has no project.yaml")
+        return self.project
 
 
 @dataclass

@@ -39,5 +39,6 @@ def upgrade(documents: Documents, *, steps: Mapping[int, Step] = STEPS, target: 
             raise LookupError(f"no upgrade step from bundle format {version}")
         documents = step(dict(documents))
         version += 1
-        documents[MANIFEST] = {**documents[MANIFEST], "format_version": version}
+        stepped = documents[MANIFEST]
+        documents[MANIFEST] = {**(stepped if isinstance(stepped, dict) else {}), "format_version": version}
     return documents
