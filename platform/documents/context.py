@@ -72,7 +72,7 @@ def build(record: Record, *, payment: Payment | None = None, now: datetime | Non
     ancestors = {r["pk"]: r for r in Record.objects.filter(pk__in=chain[1:]).values("pk", "data")} if chain[1:] else {}
     quote: dict = {}
     for rid in chain:
-        source = data if rid == record.pk else (ancestors.get(rid, {}).get("data") or {})
+        source = data if rid == record.pk else ((ancestors[rid]["data"] if rid in ancestors else None) or {})
         if isinstance(source.get("price_snapshot"), dict):
             quote = thaw(source["price_snapshot"])
             break

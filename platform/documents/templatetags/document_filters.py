@@ -68,10 +68,11 @@ def percent(value: object) -> str:
 def chinese_date(value: object) -> str:
     """2027-12-31 → 2027年12月31日."""
     if isinstance(value, str):
+        text = value
         try:
-            value = date.fromisoformat(value[:10])
+            value = date.fromisoformat(text[:10])
         except ValueError:
-            return value
+            return text
     if isinstance(value, datetime):
         value = value.date()
     if not isinstance(value, date):
