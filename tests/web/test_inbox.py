@@ -267,6 +267,8 @@ def test_a_task_sent_back_says_so_with_the_reason_in_its_row(client, world):
     assert "已退回：价格需复核" in sent_back
     untouched = html.split(f'<tr data-task="{Task.objects.get(record=other, status="open").pk}"')[1].split("</tr>")[0]
     assert "data-sent-back" not in untouched
+    client.cookies["django_language"] = "en"  # English writes its own colon, not the Chinese one
+    assert "Sent back: 价格需复核" in client.get(reverse("web:inbox")).content.decode()
 
 
 def test_a_return_address_that_is_not_a_path_goes_back_to_the_inbox(client, django_user_model):

@@ -97,3 +97,10 @@ def test_the_start_page_costs_the_same_queries_whatever_the_number_of_units(clie
         client.get(url)
 
     assert len(many) == len(few)
+
+
+def test_the_start_pages_heading_names_the_project_not_its_code(client, published):
+    html = page(client, published["consultant"], "/start/F1/reservation/")
+
+    heading = html[html.index("<h1"):html.index("</h1>")]
+    assert f"<small>{published['p1'].name}</small>" in heading and "F1" not in heading

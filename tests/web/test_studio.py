@@ -220,4 +220,4 @@ def test_the_studios_headers_name_the_project_and_keep_its_code_secondary(admin,
 def test_the_versions_table_scrolls_inside_its_card(admin):
     page = admin.get("/studio/P1/subscription/").content.decode()
 
-    assert '<div class="table-scroll" data-versions-scroll><table class="tasks versions">' in page
+    assert '<div class="table-scroll" data-versions><table class="tasks versions cards">' in page
