@@ -43,9 +43,10 @@ def where(error: ValidationError) -> str:
 def _words(error: ValidationError) -> str:
     keyword, value, instance = error.validator, error.validator_value, error.instance
     schema = error.schema if isinstance(error.schema, Mapping) else {}
-    if keyword == "required":
+    if keyword == "required" and isinstance(value, list):  # `required` lists names (a checked schema)
         missing = [key for key in value if isinstance(instance, Mapping) and key not in instance]
-        properties = schema.get("properties") if isinstance(schema.get("properties"), Mapping) else {}
+        listed = schema.get("properties")
+        properties = listed if isinstance(listed, Mapping) else {}
         names = [field_label(key, properties.get(key)) for key in missing]
         return _("%(keys)s is required") % {"keys": ", ".join(names)}
     if keyword == "additionalProperties" and isinstance(instance, Mapping):
