@@ -5,8 +5,22 @@ from pathlib import Path
 import pytest
 
 from kernel.models import Project
+from tests import db_template
 
 ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
+    """The test database copied from the migrated one kept between runs (tests/db_template.py)."""
+    db_template.before_setup()
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """pytest-django's set-up, then the migrated database kept for the next runs when this one migrated it."""
+    with django_db_blocker.unblock():
+        db_template.after_setup()
 
 
 @pytest.fixture
