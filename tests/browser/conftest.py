@@ -53,6 +53,28 @@ def page(browser):
 
 
 def log_in(page, live_server, username, password="x"):
+    """The user's session in the page's browser context, then the inbox (where the login form leads).
+
+    A session made as the login form makes it (django.contrib.auth.login), handed to the browser as
+    its cookie: the form itself is tested once (test_login.py), and typing it in again for each of
+    some sixty logins was three requests each. A password other than the suite's is typed in the form.
+    """
+    if password != "x":
+        log_in_by_form(page, live_server, username, password)
+        return
+    from django.conf import settings
+    from django.test import Client
+
+    from accounts.models import User
+
+    client = Client()
+    client.force_login(User.objects.get(username=username))
+    page.context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "url": live_server.url,
+                               "value": client.cookies[settings.SESSION_COOKIE_NAME].value}])
+    page.goto(f"{live_server.url}/")
+
+
+def log_in_by_form(page, live_server, username, password="x"):
     page.goto(f"{live_server.url}/login/")
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", password)
