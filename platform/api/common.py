@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Mapping
+from typing import overload
 from urllib.parse import urlencode
 
 from django.utils.translation import gettext as _
@@ -35,13 +36,17 @@ def state_title(definition: FlowDefinition, state: str) -> str:
         return state
 
 
+@overload
+def masked_data(data: Mapping, schema: Mapping | None, full: bool) -> Mapping: ...
+@overload
+def masked_data(data: object, schema: Mapping | None, full: bool) -> object: ...
 def masked_data(data: object, schema: Mapping | None, full: bool) -> object:
     """Record data as the viewer may see it: phones and ID numbers masked unless they see them whole
     (the pages' rule, kernel.personal_fields)."""
     if full or not isinstance(data, Mapping):
         return data
     properties = (schema or {}).get("properties", {})
-    out = {}
+    out: dict[str, object] = {}
     for key, value in data.items():
         spec = properties.get(key, {}) if isinstance(properties, Mapping) else {}
         kind = personal_fields.personal_kind(key, spec)
@@ -67,12 +72,11 @@ def form_schema(definition: FlowDefinition, form: FormSpec | None, *, free: bool
     entity = definition.entity.schema
     properties = entity.get("properties", {})
     names = (form.fields if form else tuple(definition.entity.field_names)) if (form or free) else ()
-    schema = {"$schema": "https://json-schema.org/draft/2020-12/schema", "type": "object",
-              "properties": {name: thaw(properties[name]) for name in names if name in properties},
-              "required": list(form.required) if form else [], "additionalProperties": False}
+    fields = {name: thaw(properties[name]) for name in names if name in properties}
     for name, spec in (dict(form.extra) if form else {}).items():
-        schema["properties"][name] = thaw(spec)
-    return schema
+        fields[name] = thaw(spec)
+    return {"$schema": "https://json-schema.org/draft/2020-12/schema", "type": "object", "properties": fields,
+            "required": list(form.required) if form else [], "additionalProperties": False}
 
 
 def seen_record(request, record_id: int | None = None, *, task_id: int | None = None):

@@ -36,6 +36,8 @@ class ApiToken(models.Model):
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
     revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+    # the projects it is narrowed to, read once per request (api.auth); empty: every project of the user
+    project_ids: frozenset[int] = frozenset()
 
     class Meta:
         verbose_name = _("API token")

@@ -3,6 +3,7 @@ used, revoke. A user manages only their own tokens; a token never reaches beyond
 Also a project's webhooks page (project admins)."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from django import forms
@@ -13,6 +14,7 @@ from django.db import transaction
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -24,20 +26,26 @@ from . import sending, targets, webhooks
 from .models import ApiToken, Scope, WebhookDelivery, WebhookSubscription
 
 
+class ProjectChoices(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj) -> str:
+        return f"{obj.code} {obj.name}"
+
+
 class TokenForm(forms.Form):
     name = forms.CharField(label=gettext_lazy("What it is for"), max_length=100,
                            help_text=gettext_lazy("e.g. the bank's system, the mini-program"))
     scope = forms.ChoiceField(label=gettext_lazy("Scope"), choices=Scope.choices, initial=Scope.READ,
                               widget=forms.RadioSelect)
-    projects = forms.ModelMultipleChoiceField(
+    projects = ProjectChoices(
         label=gettext_lazy("Projects"), queryset=Project.objects.none(), required=False,
         widget=forms.CheckboxSelectMultiple,
         help_text=gettext_lazy("Leave all unticked for every project you are a member of, now and later."))
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["projects"].queryset = Project.objects.filter(pk__in=memberships_of(user.pk)).order_by("code")
-        self.fields["projects"].label_from_instance = lambda p: f"{p.code} {p.name}"
+        projects = self.fields["projects"]
+        assert isinstance(projects, ProjectChoices)  # as declared above (`fields` is typed by the base Field)
+        projects.queryset = Project.objects.filter(pk__in=memberships_of(user.pk)).order_by("code")
 
 
 @login_required
@@ -46,9 +54,8 @@ def tokens(request):
                      user=request.user)
     secret = None
     if request.method == "POST" and request.POST.get("action") == "revoke":
-        updated = ApiToken.objects.filter(pk=request.POST.get("token") if str(request.POST.get("token")).isdigit()
-                                          else None, user=request.user, revoked_at__isnull=True) \
-            .update(revoked_at=timezone.now())
+        updated = ApiToken.objects.filter(pk__in=_posted_ids(request, "token"), user=request.user,
+                                          revoked_at__isnull=True).update(revoked_at=timezone.now())
         if updated:
             messages.success(request, _("The token was revoked: it no longer opens anything."))
         else:
@@ -89,6 +96,24 @@ def _administered(request, code: str) -> Project:
     return project
 
 
+@dataclass(frozen=True)
+class SubscriptionRow:
+    """A subscription as its table row shows it."""
+
+    subscription: WebhookSubscription
+    kind_labels: list[str | Promise]  # the events it wants, in words
+    overlapping: bool  # the secret before the current one still signs beside it
+
+
+@dataclass(frozen=True)
+class DeliveryRow:
+    """One delivery of the log, with what it was and why it was not sent, in words."""
+
+    delivery: WebhookDelivery
+    kind_label: str | Promise
+    refusal: str  # "" when it was not refused
+
+
 @login_required
 def webhooks_page(request, project: str):
     """A project's webhook subscriptions (project admins): add, disable or enable, rotate the secret (confirmed),
@@ -100,7 +125,7 @@ def webhooks_page(request, project: str):
     if action in ("disable", "enable"):
         with transaction.atomic():
             updated = WebhookSubscription.objects.filter(
-                pk=_posted_id(request, "subscription"), project=project_obj).update(active=action == "enable")
+                pk__in=_posted_ids(request, "subscription"), project=project_obj).update(active=action == "enable")
             transaction.on_commit(lambda: webhooks.forget_kinds(project_obj.pk))
         if updated:
             messages.success(request, _("The subscription was enabled: new events are sent to it.")
@@ -110,7 +135,7 @@ def webhooks_page(request, project: str):
         return redirect("webhooks", project=project_obj.code)
     if action == "redeliver":
         with transaction.atomic():
-            delivery = WebhookDelivery.objects.filter(pk=_posted_id(request, "delivery"),
+            delivery = WebhookDelivery.objects.filter(pk__in=_posted_ids(request, "delivery"),
                                                       subscription__project=project_obj).first()
             if delivery is not None:
                 webhooks.redeliver(delivery)
@@ -120,7 +145,8 @@ def webhooks_page(request, project: str):
             messages.error(request, _("That delivery is not one of this project's."))
         return redirect("webhooks", project=project_obj.code)
     if action == "rotate":
-        rotated = webhooks.rotate_secret(_posted_id(request, "subscription"), project_obj)
+        picked = _posted_ids(request, "subscription")
+        rotated = webhooks.rotate_secret(picked[0], project_obj) if picked else None
         if rotated is None:
             messages.error(request, _("That subscription is not one of this project's."))
             return redirect("webhooks", project=project_obj.code)
@@ -131,30 +157,31 @@ def webhooks_page(request, project: str):
                                             form.cleaned_data["url"], form.cleaned_data["kinds"])
         secret = made.secret
         form = SubscriptionForm()
-    subscriptions = list(WebhookSubscription.objects.filter(project=project_obj).select_related("created_by"))
     now = timezone.now()
-    for s in subscriptions:
-        s.kind_labels = [webhooks.KIND_LABELS[k] for k in s.kinds if k in webhooks.KIND_LABELS]
-        s.overlapping = len(sending.secrets_signing(s, now)) > 1
+    subscriptions = [SubscriptionRow(s, [webhooks.KIND_LABELS[k] for k in s.kinds if k in webhooks.KIND_LABELS],
+                                     len(sending.secrets_signing(s, now)) > 1)
+                     for s in WebhookSubscription.objects.filter(project=project_obj).select_related("created_by")]
     # a rotation is confirmed first: the link asks (GET), the confirmation's button rotates (POST)
     asked = str(request.GET.get("rotate", ""))
-    confirm = next((s for s in subscriptions if asked.isdigit() and s.pk == int(asked)), None) \
+    confirm = next((row for row in subscriptions if asked.isdigit() and row.subscription.pk == int(asked)), None) \
         if rotated is None else None
     page = Paginator(WebhookDelivery.objects.filter(subscription__project=project_obj)
                      .select_related("subscription").order_by("-created_at", "-pk"), DELIVERY_ROWS) \
         .get_page(request.GET.get("page"))
-    deliveries = list(page.object_list)
-    for d in deliveries:
-        d.kind_label = webhooks.KIND_LABELS.get(d.kind, d.kind)
-        d.refusal = (targets.refusal(urlsplit(d.subscription.url).hostname or "", d.refused_address)
-                     if d.refused_address else "")
+    deliveries = [DeliveryRow(d, webhooks.KIND_LABELS.get(d.kind, d.kind),
+                              targets.refusal(urlsplit(d.subscription.url).hostname or "", d.refused_address)
+                              if d.refused_address else "")
+                  for d in page.object_list]
     return render(request, "api/webhooks.html", {
-        "project": project_obj, "form": form, "secret": secret, "rotated": rotated, "confirm": confirm,
+        "project": project_obj, "form": form, "secret": secret, "rotated": rotated,
+        "confirm": confirm.subscription if confirm is not None else None,
+        "confirm_overlapping": confirm is not None and confirm.overlapping,
         "subscriptions": subscriptions, "deliveries": deliveries, "page": page,
         "overlap_hours": int(webhooks.SECRET_OVERLAP.total_seconds() // 3600)},
         status=400 if form.is_bound and not form.is_valid() else 200)
 
 
-def _posted_id(request, field: str) -> int | None:
+def _posted_ids(request, field: str) -> list[int]:
+    """The id posted in `field`, as a list of one; none if it is not a number (then nothing matches)."""
     value = str(request.POST.get(field, ""))
-    return int(value) if value.isdigit() else None
+    return [int(value)] if value.isdigit() else []

@@ -31,7 +31,7 @@ _ENGINE_STATUS = {
     engine_errors.UnitUnavailable: 409,
     engine_errors.ActionFailed: 422,
 }
-_KERNEL_STATUS = {
+_KERNEL_STATUS: dict[type[Exception], int] = {
     kernel_errors.NotPermitted: 403, kernel_errors.CustomerProtected: 403, kernel_errors.DuplicatePhone: 409,
     kernel_errors.CustomerNotFound: 404, kernel_errors.UnitNotFound: 404, kernel_errors.UnitUnavailable: 409,
 }
@@ -63,11 +63,13 @@ def body(status_code: int, code: str, detail: str, errors: list[dict] | None = N
     return out
 
 
+class ProblemResponse(Response):
+    is_problem = True  # ApiView.finalize_response renders it as application/problem+json
+
+
 def response(status_code: int, code: str, detail: str, errors: list[dict] | None = None,
              headers: dict | None = None) -> Response:
-    out = Response(body(status_code, code, detail, errors), status=status_code, headers=headers)
-    out.is_problem = True  # ApiView.finalize_response renders it as application/problem+json
-    return out
+    return ProblemResponse(body(status_code, code, detail, errors), status=status_code, headers=headers)
 
 
 def _status_of(error, table: dict, default: int) -> int:
@@ -123,9 +125,11 @@ def problem_handler(exc, context) -> Response | None:
         headers = {}
         if isinstance(exc, (exceptions.NotAuthenticated, exceptions.AuthenticationFailed)):
             headers["WWW-Authenticate"] = 'Bearer realm="api"'
-        if isinstance(exc, exceptions.Throttled) and exc.wait is not None:
-            headers["Retry-After"] = str(int(exc.wait) + 1)
-        code = exc.get_codes() if isinstance(exc.get_codes(), str) else "error"
+        wait = getattr(exc, "wait", None)  # set by Throttled.__init__; the DRF stubs do not declare it
+        if isinstance(exc, exceptions.Throttled) and wait is not None:
+            headers["Retry-After"] = str(int(wait) + 1)
+        codes = exc.get_codes()
+        code = codes if isinstance(codes, str) else "error"
         detail = exc.detail if isinstance(exc.detail, str) else str(exc.detail)
         return response(exc.status_code, code, str(detail), headers=headers)
     return None  # a bug: Django's 500, logged with the request id

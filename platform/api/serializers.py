@@ -122,12 +122,13 @@ class RecordRow(serializers.Serializer):
     revision = serializers.IntegerField(help_text="Send it back as If-Match when firing a transition.")
     created_at = serializers.DateTimeField()
     updated_at = serializers.DateTimeField()
-    data = serializers.DictField(help_text="The entity's data; personal numbers masked as the pages mask them.")
+    data = serializers.DictField(  # type: ignore[assignment]  # a declared field: DRF's metaclass takes it off the class
+        help_text="The entity's data; personal numbers masked as the pages mask them.")
 
 
 class RecordDetail(RecordRow):
     version = serializers.IntegerField()
-    parent = serializers.IntegerField(allow_null=True)
+    parent = serializers.IntegerField(allow_null=True)  # type: ignore[assignment]  # a declared field: DRF's metaclass takes it off the class
     tasks = TaskRow(many=True)
     transitions = Transition(many=True)
 
@@ -148,7 +149,8 @@ class HistoryEntry(serializers.Serializer):
 
 class StartIn(serializers.Serializer):
     flow = serializers.SlugField()
-    data = serializers.DictField(required=False, default=dict, help_text="The start form's fields (see /flows/).")
+    data = serializers.DictField(  # type: ignore[assignment]  # a declared field: DRF's metaclass takes it off the class
+        required=False, default=dict, help_text="The start form's fields (see /flows/).")
     comment = serializers.CharField(required=False, allow_blank=True, default="")
 
 
@@ -208,8 +210,9 @@ class ProblemDetails(serializers.Serializer):
     title = serializers.CharField()
     status = serializers.IntegerField()
     detail = serializers.CharField()
-    errors = serializers.ListField(child=serializers.DictField(), required=False,
-                                   help_text="Form errors: [{path, message}]")
+    errors = serializers.ListField(  # type: ignore[assignment]  # a declared field: DRF's metaclass takes it off the class
+        child=serializers.DictField(), required=False,
+        help_text="Form errors: [{path, message}]")
 
 
 _paged: dict[type, type] = {}

@@ -201,7 +201,8 @@ def _connection(target: Target, timeout: float) -> http.client.HTTPConnection:
             return _tunnel(proxy, target, timeout)
         return socket.create_connection((target.address, target.port), timeout, source_address)
 
-    connection._create_connection = to_the_checked_address  # the name stays for TLS (SNI, certificate) and Host
+    # the name stays for TLS (SNI, certificate) and Host; the socket goes to the checked address
+    connection._create_connection = to_the_checked_address  # type: ignore[attr-defined]  # http.client's hook, untyped
     return connection
 
 

@@ -173,7 +173,8 @@ class ProjectFigures(ApiView):
         project = Project.objects.filter(code=code).first()
         roles = memberships(request).get(project.pk, frozenset()) if project else frozenset()
         reach = project is not None and in_scope(request, project.pk)
-        overseer = reach and (is_overseer(request.user, roles) or project.pk in group_project_ids(request.user))
+        overseer = project is not None and reach and (is_overseer(request.user, roles)
+                                                      or project.pk in group_project_ids(request.user))
         if project is None or not reach or not (roles or overseer):
             raise Problem(404, "not_found", _("There is no project %(code)s, or you are not a member of it.")
                           % {"code": code})

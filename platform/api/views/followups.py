@@ -46,10 +46,11 @@ def _q(name: str, description: str, kind=str, enum=None) -> OpenApiParameter:
 
 def channel_title(code: str) -> str:
     """A channel in the words of the follow-up form (电话, 到访, 消息, 备注)."""
-    return {FollowUpChannel.CALL: pgettext("follow-up channel", "Call"),
-            FollowUpChannel.VISIT: pgettext("follow-up channel", "Visit"),
-            FollowUpChannel.MESSAGE: pgettext("follow-up channel", "Message"),
-            FollowUpChannel.NOTE: pgettext("follow-up channel", "Note")}.get(code, _("another channel"))
+    titles: dict[str, str] = {FollowUpChannel.CALL: pgettext("follow-up channel", "Call"),
+                              FollowUpChannel.VISIT: pgettext("follow-up channel", "Visit"),
+                              FollowUpChannel.MESSAGE: pgettext("follow-up channel", "Message"),
+                              FollowUpChannel.NOTE: pgettext("follow-up channel", "Note")}
+    return titles.get(code, _("another channel"))
 
 
 def stage_title(project: Project, code: str) -> str:
