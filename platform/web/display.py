@@ -16,6 +16,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from django.urls import reverse
@@ -26,6 +27,15 @@ from django.utils.translation import gettext as _
 
 from kernel.personal_fields import masked, personal_kind, sees_in_full
 from kernel.zones import zone_name
+
+if TYPE_CHECKING:  # for the types only: the models are imported where they are queried (References.load)
+    from accounts.models import User
+    from kernel.models import Customer, Unit
+    from kernel.visibility import PhoneVisibility
+
+# what a page's values name, by kind: ids of units, customers and users; the names of code lists and of
+# personal fields
+Found = dict[str, set[Any]]
 
 # the dates a person may type in a date field: 2026-12-30, 2026/12/30, 2026年12月30日
 DATE_FORMATS = ["%Y-%m-%d", "%Y/%m/%d", "%Y年%m月%d日"]
@@ -111,7 +121,7 @@ def ref_kind(name: str, schema: Mapping) -> str | None:
     return None
 
 
-def collect_references(schema: Mapping, value: object, found: dict[str, set[int]], name: str = "") -> None:
+def collect_references(schema: Mapping, value: object, found: Found, name: str = "") -> None:
     """Add to `found` every unit/customer/user id `value` names, walking objects and arrays by the schema."""
     if schema.get("x-codes") and isinstance(value, str):  # a code of the project's rules: its list's titles
         found.setdefault("codes", set()).add(schema["x-codes"])
@@ -135,17 +145,17 @@ def collect_references(schema: Mapping, value: object, found: dict[str, set[int]
 class References:
     """The units, customers and users a page names, each kind loaded in one query."""
 
-    units: dict[int, object] = field(default_factory=dict)
-    customers: dict[int, object] = field(default_factory=dict)
-    users: dict[int, object] = field(default_factory=dict)
-    visibility: object | None = None
+    units: dict[int, Unit] = field(default_factory=dict)
+    customers: dict[int, Customer] = field(default_factory=dict)
+    users: dict[int, User] = field(default_factory=dict)
+    visibility: PhoneVisibility | None = None
     codes: dict[str, dict[str, str]] = field(default_factory=dict)  # x-codes list -> code -> title
     # whether personal phones and ID numbers in the values show whole (kernel.personal_fields);
     # masked unless the page's viewer was judged to see them
     personal_full: bool = False
 
     @classmethod
-    def load(cls, found: Mapping[str, set[int]], *, project_id: int, viewer,
+    def load(cls, found: Mapping[str, set[Any]], *, project_id: int, viewer,
              owners: Iterable[int] = ()) -> References:
         """`owners`: the users the record names as its own (kernel.personal_fields.owners of its data)."""
         from accounts.models import User
@@ -214,10 +224,11 @@ def shown_phone(phone: str) -> str:
 def day(value: object) -> str:
     """A date in the user's language: 2028年6月30日 / 30 Jun 2028."""
     if isinstance(value, str):
+        text = value
         try:
-            value = date.fromisoformat(value[:10])
+            value = date.fromisoformat(text[:10])
         except ValueError:
-            return value
+            return text
     if not isinstance(value, date):
         return DASH
     return date_format(value, pgettext("date format", "j M Y"))
@@ -229,10 +240,11 @@ def moment(value: object, zone: ZoneInfo, *, with_zone: bool = True) -> str:
     The year is left out when it is this year's, as people say it.
     """
     if isinstance(value, str):
+        text = value
         try:
-            value = datetime.fromisoformat(value)
+            value = datetime.fromisoformat(text)
         except ValueError:
-            return value
+            return text
     if not isinstance(value, datetime):
         return DASH
     if timezone.is_naive(value):
@@ -302,7 +314,7 @@ class Display:
         if isinstance(value, bool):
             return Shown(_("Yes") if value else _("No"))
         kind = ref_kind(name, schema) if isinstance(value, int) else None
-        if kind:
+        if kind and isinstance(value, int):
             return self._reference(kind, value)
         return Shown(self.scalar(schema, value, name))
 
@@ -333,7 +345,8 @@ class Display:
         return str(value)
 
     def _list(self, schema: Mapping, items: list, name: str) -> Shown:
-        item_schema = schema.get("items") if isinstance(schema.get("items"), Mapping) else {}
+        listed = schema.get("items")
+        item_schema: Mapping = listed if isinstance(listed, Mapping) else {}
         if all(isinstance(i, Mapping) for i in items):
             properties = item_schema.get("properties", {})
             keys = [k for k in properties if any(k in i for i in items)]
@@ -366,9 +379,9 @@ class Display:
         return Shown(str(user) if user is not None else _("former user"))
 
 
-def collect_all(schema: Mapping, values: Iterable[Mapping]) -> dict[str, set[int]]:
+def collect_all(schema: Mapping, values: Iterable[Mapping]) -> Found:
     """The references of several value mappings at once (record data, history changes)."""
-    found: dict[str, set[int]] = {}
+    found: Found = {}
     for value in values:
         collect_references(schema, value, found)
     return found

@@ -22,7 +22,9 @@ Non-members get 404 (nothing leaks about a project or a customer).
 """
 from __future__ import annotations
 
-from datetime import timedelta
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 from django import forms
@@ -37,6 +39,7 @@ from django.http import Http404, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import Promise
 from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
@@ -67,7 +70,7 @@ CONTACTS = (("", _("Any time")), ("7", _("Within 7 days")), ("30", _("Within 30 
 FILTER_KEYS = ("q", "stage", "source", "consultant", "contact", "overdue", "order", "all")
 
 
-def channel_titles() -> list[tuple[str, str]]:
+def channel_titles() -> list[tuple[str, str | Promise]]:
     return [(FollowUpChannel.CALL, pgettext_lazy("follow-up channel", "Call")),
             (FollowUpChannel.VISIT, pgettext_lazy("follow-up channel", "Visit")),
             (FollowUpChannel.MESSAGE, pgettext_lazy("follow-up channel", "Message")),
@@ -98,23 +101,56 @@ def _first_source():
                     output_field=CharField())
 
 
-def _rows(registrations, project: Project, visibility: PhoneVisibility, today, now, roles: frozenset[str]) -> None:
+@dataclass
+class RegistrationRow:
+    """A registration as the customer lists show it, in words."""
+
+    registration: CustomerRegistration
+    may_log: bool  # the viewer may log a follow-up of them
+    phone_text: str
+    consultant_text: str
+    stage_text: str
+    source_text: str
+    last_contact_text: str
+    next_text: str
+    overdue: bool
+    due_today: bool
+    protected: bool
+    protected_text: str
+    group: str = ""  # my customers: overdue, today, later or none
+    group_text: str | Promise = ""
+
+
+@dataclass(frozen=True)
+class DueRow:
+    """A follow-up due, as the inbox's reminders show it."""
+
+    registration: CustomerRegistration
+    may_log: bool
+    stage_text: str
+    next_text: str
+
+
+def _rows(registrations: Iterable[CustomerRegistration], project: Project, visibility: PhoneVisibility, today: date,
+          now: datetime, roles: frozenset[str]) -> list[RegistrationRow]:
     """Words for each registration of a page (no query: customers, consultants and registrations are loaded);
     `may_log`: the viewer (holding `roles` in the project) may log a follow-up of them."""
     sources = source_titles(project)
     zone = project.zone
+    rows = []
     for r in registrations:
-        r.may_log = followups.may_log_follow_up(r, visibility.user_id, roles, project, now)
-        r.phone_text = shown_phone(visibility.phone_for(r.customer))
-        r.consultant_text = person_of(r.consultant)
-        r.stage_text = stage_title(project, r.stage)
-        r.source_text = sources.get(r.source_code or "", DASH)
-        r.last_contact_text = moment(r.last_contact_at, zone) if r.last_contact_at else gettext("never")
-        r.next_text = day(r.next_follow_up_on) if r.next_follow_up_on else DASH
-        r.overdue = r.next_follow_up_on is not None and r.next_follow_up_on < today
-        r.due_today = r.next_follow_up_on == today
-        r.protected = r.protected_until > now and r.released_at is None
-        r.protected_text = moment(r.protected_until, zone) if r.protected else gettext("not protected")
+        protected = r.protected_until > now and r.released_at is None
+        source = r.source_code  # type: ignore[attr-defined]  # annotated by the lists' query (_first_source)
+        rows.append(RegistrationRow(
+            r, may_log=followups.may_log_follow_up(r, visibility.user_id, roles, project, now),
+            phone_text=shown_phone(visibility.phone_for(r.customer)), consultant_text=person_of(r.consultant),
+            stage_text=stage_title(project, r.stage), source_text=sources.get(source or "", DASH),
+            last_contact_text=moment(r.last_contact_at, zone) if r.last_contact_at else gettext("never"),
+            next_text=day(r.next_follow_up_on) if r.next_follow_up_on else DASH,
+            overdue=r.next_follow_up_on is not None and r.next_follow_up_on < today,
+            due_today=r.next_follow_up_on == today, protected=protected,
+            protected_text=moment(r.protected_until, zone) if protected else gettext("not protected")))
+    return rows
 
 
 def registrations_query(request, project: Project, roles: frozenset[str], params, now=None):
@@ -180,7 +216,7 @@ def customer_list(request, project: str):
     stages, sources, consultants = choices["stages"], choices["sources"], choices["consultants"]
     page = Paginator(query, PAGE_SIZE).get_page(params.get("page"))
     visibility = PhoneVisibility(request.user.pk, memberships, project_obj.pk)
-    _rows(page.object_list, project_obj, visibility, today, now, roles)
+    rows = _rows(page.object_list, project_obj, visibility, today, now, roles)
     elsewhere = False
     if not page.object_list and customer_scope.whole_phone(f["q"]):  # somebody's customer, not here
         elsewhere = any(found.elsewhere for found in customer_scope.search(request.user, f["q"], project_obj))
@@ -189,7 +225,7 @@ def customer_list(request, project: str):
         if params.get(key):
             paging[key] = params[key]
     return render(request, "web/customers/list.html", {
-        "project": project_obj, "page": page, "filters": f, "manager": manager, "show_all": show_all,
+        "project": project_obj, "page": page, "rows": rows, "filters": f, "manager": manager, "show_all": show_all,
         "stages": stages, "sources": sorted(sources.items(), key=lambda item: item[1]),
         "consultants": consultants, "contacts": CONTACTS,
         "orders": [(key, label) for key, (_o, label) in ORDERS.items()], "paging": paging.urlencode(),
@@ -219,16 +255,19 @@ def my_customers(request):
     by_project: dict[int, list[CustomerRegistration]] = {}
     for r in page.object_list:
         by_project.setdefault(r.project_id, []).append(r)
-    for rows in by_project.values():
-        project = rows[0].project
-        _rows(rows, project, visibility, followups.today_in(project, now), now,
-              memberships.get(project.pk, frozenset()))
+    shown: dict[int, RegistrationRow] = {}
+    for registrations in by_project.values():
+        project = registrations[0].project
+        shown.update((row.registration.pk, row) for row in _rows(
+            registrations, project, visibility, followups.today_in(project, now), now,
+            memberships.get(project.pk, frozenset())))
     groups = {"overdue": _("Overdue"), "today": _("Due today"), "later": _("Later"), "none": _("No follow-up planned")}
-    for r in page.object_list:
-        r.group = ("overdue" if r.overdue else "today" if r.due_today
-                   else "later" if r.next_follow_up_on else "none")
-        r.group_text = groups[r.group]
-    return render(request, "web/customers/mine.html", {"page": page, "paging": ""})
+    rows = [shown[r.pk] for r in page.object_list]  # in the page's order
+    for row in rows:
+        row.group = ("overdue" if row.overdue else "today" if row.due_today
+                     else "later" if row.registration.next_follow_up_on else "none")
+        row.group_text = groups[row.group]
+    return render(request, "web/customers/mine.html", {"page": page, "rows": rows, "paging": ""})
 
 
 class FollowUpForm(forms.Form):
@@ -300,12 +339,10 @@ def reminders(user, projects: dict[int, Project], memberships, now=None) -> dict
     One query, two for a manager. `projects`: the user's projects (id -> Project), already read by the inbox.
     """
     now = now or timezone.now()
-    due = followups.due_follow_ups(user, now=now, projects=projects, limit=REMINDER_LIMIT)
-    for r in due:
-        r.may_log = followups.may_log_follow_up(r, user.pk, memberships.get(r.project_id, frozenset()), r.project,
-                                                now)
-        r.stage_text = stage_title(r.project, r.stage)
-        r.next_text = day(r.next_follow_up_on)
+    due = [DueRow(r, followups.may_log_follow_up(r, user.pk, memberships.get(r.project_id, frozenset()), r.project,
+                                                 now),
+                  stage_title(r.project, r.stage), day(r.next_follow_up_on))
+           for r in followups.due_follow_ups(user, now=now, projects=projects, limit=REMINDER_LIMIT)]
     managed = {pk: p for pk, p in projects.items() if memberships.get(pk, frozenset()) & MANAGER_ROLES}
     counts = followups.overdue_counts(managed, now=now) if managed else {}
     overdue = [(projects[pk], n, reverse("web:customer-list", args=[projects[pk].code]) + "?overdue=1")

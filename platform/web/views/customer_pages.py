@@ -60,7 +60,7 @@ def _refused(request, error: KernelError) -> None:
 
 # Edit details
 
-class _CheckedEdit:
+class _CheckedEdit(forms.Form):
     """Every field checked at once with the kernel's rules (the phone's, the customer schema's in words, the resident
     ID's check digit, a birthday neither future nor against the ID), each problem at its field; the services
     check again when they save."""
@@ -77,7 +77,7 @@ class _CheckedEdit:
         return phone
 
     def clean(self):
-        data = super().clean()
+        data = super().clean() or self.cleaned_data  # as Django takes it when clean() returns nothing
         extra = {k: v for k, v in self.current_extra.items() if k not in (*PROFILE_FIELDS, "id_number")}
         extra.update(profile_values(data))
         if data.get("id_number"):
@@ -117,12 +117,13 @@ def _read_only_details(form_class, initial: dict, phone: str) -> list[tuple[str,
         if name == "reason":
             continue
         value = initial.get(name, "")
-        if personal_kind(name) and value:
-            text = masked(personal_kind(name), value)
+        kind = personal_kind(name)
+        if kind and value:
+            text = masked(kind, value)
         elif name == "birthday" and value:
             text = day(value)
         elif isinstance(field, forms.ChoiceField):
-            text = dict(field.choices).get(value, "") if value else ""
+            text = dict(field.choices).get(value, "") if value else ""  # type: ignore[arg-type]  # pairs: build_form_class
         else:
             text = str(value or "")
         rows.append((str(field.label), text or DASH))
@@ -143,7 +144,7 @@ def edit_form_class(sees_full: bool):
         fields["phone"] = forms.CharField(label=_("Phone"), max_length=30)
     fields["reason"] = forms.CharField(label=_("Reason for the change"), required=False, max_length=300,
                                        widget=forms.Textarea(attrs={"rows": 2}))
-    form_class = type("CustomerEditForm", (_CheckedEdit, profile), fields)
+    form_class: type[forms.Form] = type("CustomerEditForm", (_CheckedEdit, profile), fields)
     form_class.base_fields.pop("comment", None)
     order = ["name", "phone", "id_type", "id_number", *[f for f in PROFILE_FIELDS if f != "id_type"], "reason"]
     form_class.field_order = [f for f in order if f in form_class.base_fields]
@@ -275,6 +276,7 @@ def customer_merge(request, customer_id: int):
 
     form = MergeForm(request.POST or None)
     preview = refusal = duplicate = None
+    duplicate_phone = ""
     if request.method == "POST" and form.is_valid():
         duplicate_id = form.cleaned_data["duplicate"]
         if request.POST.get("confirm") == "1":
@@ -292,10 +294,11 @@ def customer_merge(request, customer_id: int):
         preview = [(titles.get(k, _("Other rows")), v) for k, v in counts.items()]
         duplicate = with_registrations(Customer.objects.filter(pk=duplicate_id)).first()
         if duplicate is not None:
-            duplicate.phone_text = shown_phone(visibility.phone_for(duplicate))
+            duplicate_phone = shown_phone(visibility.phone_for(duplicate))
     return render(request, "web/customers/merge.html", {
         "form": form, "customer": customer, "customer_phone": shown_phone(visibility.phone_for(customer)),
         "preview": preview, "refusal": refusal.message(lang()) if refusal else "", "duplicate": duplicate,
+        "duplicate_phone": duplicate_phone,
         "duplicate_value": request.POST.get("duplicate", ""),
     }, status=400 if request.method == "POST" and form.errors else 200)
 
@@ -315,7 +318,7 @@ def customer_relations(request, customer_id: int):
             if not form.is_valid():
                 for errors in form.errors.values():
                     for error in errors:
-                        messages.error(request, error)
+                        messages.error(request, str(error))
                 return redirect(f"{_customer_url(customer.pk)}#relations")
             relations.relate(customer.pk, form.cleaned_data["other"], form.cleaned_data["kind"], request.user.pk,
                              note=form.cleaned_data.get("note", ""))

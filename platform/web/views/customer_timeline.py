@@ -14,7 +14,7 @@ from decimal import Decimal
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
-from engine.models import HistoryEntry
+from engine.models import HistoryEntry, Record
 from kernel.models import FollowUp, Payment, Project, Unit, Visit
 from kernel.protection_history import protection_history
 
@@ -65,17 +65,28 @@ def deal_amount(definition, data: dict) -> str:
     return DASH
 
 
-def decorate_deals(deals: list, definitions: dict) -> None:
-    """Flow and state titles, unit code and amount on each record, with one query for every unit."""
+@dataclass
+class DealRow:
+    """A deal (or a service request) naming the customer, as their page lists it."""
+
+    record: Record
+    flow_title: str
+    state_title: str
+    unit_code: str
+    amount_text: str
+    is_service: bool
+    seen: bool = True  # the viewer may open it (customers.customer_page says who may not)
+
+
+def decorate_deals(deals: list[Record], definitions: dict) -> list[DealRow]:
+    """Flow and state titles, unit code and amount of each record, with one query for every unit."""
     unit_ids = {d.data.get("unit_id") for d in deals if isinstance(d.data.get("unit_id"), int)}
     units = {u.pk: u.code for u in Unit.objects.filter(pk__in=unit_ids)} if unit_ids else {}
-    for deal in deals:
-        definition = definitions[deal.pk]
-        deal.flow_title = text(definition.title, deal.flow)
-        deal.state_title = Titles(definition).state(deal.state)
-        deal.unit_code = units.get(deal.data.get("unit_id"), DASH)
-        deal.amount_text = deal_amount(definition, deal.data)
-        deal.is_service = deal.flow in SERVICE_FLOWS
+    return [DealRow(deal, flow_title=text(definitions[deal.pk].title, deal.flow),
+                    state_title=Titles(definitions[deal.pk]).state(deal.state),
+                    unit_code=units.get(deal.data.get("unit_id"), DASH),
+                    amount_text=deal_amount(definitions[deal.pk], deal.data), is_service=deal.flow in SERVICE_FLOWS)
+            for deal in deals]
 
 
 def intention(visits: list[Visit], projects: dict[int, Project], profile_source: str = "") -> list[tuple[str, str]]:
@@ -128,7 +139,7 @@ def protection_events(customer_id: int, projects: dict[int, Project]) -> list[Ev
     return out
 
 
-def timeline(customer_id: int, projects: dict[int, Project], deals: list, definitions: dict,
+def timeline(customer_id: int, projects: dict[int, Project], deals: list[DealRow], definitions: dict,
              payments: list[Payment], merges: list) -> tuple[list[Event], list[Visit]]:
     """The events newest first, and the visits and calls newest first (for the intention)."""
     from django.urls import reverse
@@ -156,17 +167,17 @@ def timeline(customer_id: int, projects: dict[int, Project], deals: list, defini
             detail.append(_("next follow-up %(day)s") % {"day": day(f.next_on)})
         events.append(Event(f.at, "follow-up", _("Follow-up"), moment(f.at, project.zone),
                             f"{channel_title(f.channel)} · {stage}", " · ".join(detail), str(f.by)))
-    by_pk = {d.pk: d for d in deals}
+    by_pk = {d.record.pk: d for d in deals}
     titles = {pk: Titles(definition) for pk, definition in definitions.items()}
     for entry in (HistoryEntry.objects.filter(record_id__in=list(by_pk)).select_related("actor")
                   .order_by("-at", "-seq")[:LIMIT]):
         deal = by_pk[entry.record_id]
-        zone = projects[deal.project_id].zone if deal.project_id in projects else None
+        zone = projects[deal.record.project_id].zone if deal.record.project_id in projects else None
         kind = "service" if deal.is_service else "step"
         events.append(Event(entry.at, kind, _("Service request") if deal.is_service else _("Deal step"),
-                            moment(entry.at, zone) if zone else DASH, headline(entry, titles[deal.pk]),
+                            moment(entry.at, zone) if zone else DASH, headline(entry, titles[deal.record.pk]),
                             entry.comment, str(entry.actor) if entry.actor else _("system"),
-                            reverse("web:record", args=[deal.pk]), f"{deal.reference} · {deal.flow_title}"))
+                            reverse("web:record", args=[deal.record.pk]), f"{deal.record.reference} · {deal.flow_title}"))
     for p in payments:
         zone = projects[p.project_id].zone
         events.append(Event(p.received_at, "payment", _("Payment"), moment(p.received_at, zone),

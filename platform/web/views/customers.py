@@ -8,7 +8,9 @@ nothing about them (a link from a colleague should not look broken); anyone else
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from django import forms
@@ -100,6 +102,21 @@ def consultant_line(consultant) -> str:
     return _("Consultant: %(name)s") % {"name": name}
 
 
+
+@dataclass(frozen=True)
+class PaymentRow:
+    """A payment of the customer's deals, as their page lists it."""
+
+    payment: Payment
+    amount_text: str
+    day_text: str  # in the project's zone
+
+
+@dataclass(frozen=True)
+class TaskRow:
+    task: Task
+    title_text: str
+
 @login_required
 def customer_page(request, customer_id: int):
     try:
@@ -117,28 +134,27 @@ def customer_page(request, customer_id: int):
     for deal in deals:
         deal.project = projects[deal.project_id]
     definitions = {deal.pk: definition_for(deal) for deal in deals}  # cached per version: no query per deal
-    decorate_deals(deals, definitions)
+    rows = decorate_deals(deals, definitions)
     # A deal the viewer may not see (a colleague's, where the project keeps consultants to their own work)
     # is listed without its link, state or amount, and its payments, tasks and steps are left out: the unit
     # card's rule (engine.runtime.visibility). Two queries however many deals.
     seen_ids = set(visible_records(request.user, Record.objects.filter(pk__in=[d.pk for d in deals]),
                                    visibility.memberships).values_list("pk", flat=True)) if deals else set()
-    for deal in deals:
-        deal.seen = deal.pk in seen_ids
-        if not deal.seen:
-            deal.state_title, deal.amount_text = _("Handled by a colleague"), DASH
-    seen = [d for d in deals if d.seen]
-    payments = list(Payment.objects.filter(project_id__in=list(projects), record_id__in=[d.pk for d in seen])
+    for row in rows:
+        row.seen = row.record.pk in seen_ids
+        if not row.seen:
+            row.state_title, row.amount_text = _("Handled by a colleague"), DASH
+    seen = [row for row in rows if row.seen]
+    seen_pks = [row.record.pk for row in seen]
+    payments = list(Payment.objects.filter(project_id__in=list(projects), record_id__in=seen_pks)
                     .order_by("-received_at"))
-    for payment in payments:
-        payment.amount_text = money(payment.amount)
-        payment.day_text = day(payment.received_at.astimezone(projects[payment.project_id].zone).date())
-    open_tasks = list(Task.objects.filter(record_id__in=[d.pk for d in seen], status="open")
-                      .select_related("record", "assignee").order_by("opened_at"))
-    for task in open_tasks:
-        task.title_text = task_title(definitions[task.record_id], task)
+    payment_rows = [PaymentRow(p, money(p.amount), day(p.received_at.astimezone(projects[p.project_id].zone).date()))
+                    for p in payments]
+    open_tasks = [TaskRow(task, task_title(definitions[task.record_id], task))
+                  for task in Task.objects.filter(record_id__in=seen_pks, status="open")
+                  .select_related("record", "assignee").order_by("opened_at")]
     merges = list(CustomerMerge.objects.filter(survivor=customer).select_related("by").order_by("-at"))
-    events, visits = timeline(customer.pk, projects, seen, {d.pk: definitions[d.pk] for d in seen}, payments, merges)
+    events, visits = timeline(customer.pk, projects, seen, {pk: definitions[pk] for pk in seen_pks}, payments, merges)
     schema = customer_schema()
     first = registrations[0].project if registrations else None
     zone = first.zone if first else ZoneInfo(timezone.get_current_timezone_name())
@@ -171,8 +187,8 @@ def customer_page(request, customer_id: int):
     return render(request, "web/customer.html", {
         "customer": payload, "customer_id": customer.pk,
         "profile": shown.fields(schema, extra, skip_empty=True),
-        "registrations": registrations, "deals": [d for d in deals if not d.is_service],
-        "services": [d for d in deals if d.is_service], "payments": payments, "paid": total_paid(payments),
+        "registrations": registrations, "deals": [row for row in rows if not row.is_service],
+        "services": [row for row in rows if row.is_service], "payments": payment_rows, "paid": total_paid(payments),
         "tasks": open_tasks, "events": events,
         "intention": wanted,
         "changes": _changes(customer, visibility, shown, schema, merges),
@@ -210,7 +226,9 @@ class RelationForm(forms.Form):
 
     def __init__(self, *, refs, data=None) -> None:
         super().__init__(data=data, prefix="relation")
-        self.fields["kind"].choices = [("", "—"), *relation_titles().items()]
+        kind = self.fields["kind"]
+        assert isinstance(kind, forms.ChoiceField)  # as declared above (`fields` is typed by the base Field)
+        kind.choices = [("", "—"), *relation_titles().items()]
         self.fields["other"] = CustomerField(refs=refs, label=_("Customer"))
         self.order_fields(["kind", "other", "note"])
 
@@ -250,9 +268,9 @@ def _changes(customer: Customer, visibility: PhoneVisibility, shown: Display, sc
     raw = customer_changes(customer, visibility)
     users = {u.pk: str(u) for u in User.objects.filter(pk__in={c.user_id for c in raw if c.user_id})}
     full = visibility.sees_full(customer)
-    out = []
+    out: list[dict[str, Any]] = []
     for change in raw:
-        who = users.get(change.user_id, _("system"))
+        who = users.get(change.user_id, _("system")) if change.user_id is not None else _("system")
         at = moment(change.at, shown.zone)
         if change.field == "extra":
             old, new = change.old or {}, change.new or {}

@@ -10,6 +10,8 @@ phone is typed. The lists read a fixed number of queries whatever the rows.
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 from decimal import Decimal
 from urllib.parse import urlencode
@@ -46,9 +48,10 @@ class Desk:
     """The project and what the user may do at its front desk, read once per request."""
 
     def __init__(self, request, code: str):
-        self.project = Project.objects.select_related("company").filter(code=code).first()
-        if self.project is None:
+        project = Project.objects.select_related("company").filter(code=code).first()
+        if project is None:
             raise Http404()
+        self.project: Project = project
         self.roles = roles_in(request.user.pk, self.project.pk)
         self.allowed = bool(self.roles & desk.FRONT_DESK_ROLES)
         self.chooses = bool(self.roles & desk.CHOOSER_ROLES)
@@ -83,6 +86,13 @@ def _amount(value: str, *units: str) -> str:
     for unit in units:
         value = value.replace(unit, "")
     return value.strip()
+
+
+def _choose(form: forms.Form, name: str, choices: list) -> None:
+    """Set a declared ChoiceField's choices (the form's `fields` are typed by their base, Field)."""
+    field = form.fields[name]
+    assert isinstance(field, forms.ChoiceField)
+    field.choices = choices
 
 
 def _kinds() -> list[tuple[str, str]]:
@@ -126,13 +136,13 @@ class VisitForm(forms.Form):
     def __init__(self, *args, desk_: Desk, user, campaigns: list[Campaign], **kwargs):
         super().__init__(*args, **kwargs)
         project = self.project = desk_.project
-        self.fields["source_type"].choices = [("", _("— choose —"))] + _source_choices(project)
+        _choose(self, "source_type", [("", _("— choose —"))] + _source_choices(project))
         titles = desk.source_titles(project, lang())
         self.fields["campaign"].widget.choices = [("", _("No campaign"))] + [
             (str(c.pk), f"{c.name} · {titles.get(c.source_type, DASH)}") for c in campaigns]
         if desk_.chooses:
-            self.fields["consultant"].choices = [("", _("Me (a protected customer stays with their consultant)"))] + [
-                (str(pk), name) for pk, name in consultants_of(project) if pk != user.pk]
+            _choose(self, "consultant", [("", _("Me (a protected customer stays with their consultant)"))] + [
+                (str(pk), name) for pk, name in consultants_of(project) if pk != user.pk])
         else:
             del self.fields["consultant"]
         phone = self.fields["phone"].widget
@@ -168,7 +178,7 @@ class VisitForm(forms.Form):
         return self._number("area", desk.MAX_AREA, "m²", "㎡")
 
     def clean(self):
-        data = super().clean()
+        data = super().clean() or self.cleaned_data  # as Django takes it when clean() returns nothing
         if "source_type" in data and "campaign" in data:
             try:
                 desk._checked_source(self.project, data["source_type"], data["campaign"] or None)
@@ -235,12 +245,11 @@ def _lookup(desk_: Desk, user, phone: str) -> dict:
     return {"state": "known", "customer_id": found["customer_id"], "text": text}
 
 
-def _today(desk_: Desk, user) -> list[Visit]:
+def _today(desk_: Desk, user) -> list[VisitRow]:
     zone = desk_.project.zone
     start = datetime.combine(followups.today_in(desk_.project), time(), tzinfo=zone)
-    rows = list(_visits(desk_.project).filter(at__gte=start, at__lt=start + timedelta(days=1))[:200])
-    _decorate(rows, desk_.project, PhoneVisibility.for_user(user, desk_.project.pk))
-    return rows
+    visits = list(_visits(desk_.project).filter(at__gte=start, at__lt=start + timedelta(days=1))[:200])
+    return _decorate(visits, desk_.project, PhoneVisibility.for_user(user, desk_.project.pk))
 
 
 def _visits(project: Project, query=None):
@@ -249,16 +258,27 @@ def _visits(project: Project, query=None):
             .prefetch_related("customer__registrations").order_by("-at", "-pk"))
 
 
-def _decorate(rows: list[Visit], project: Project, visibility: PhoneVisibility) -> None:
+@dataclass(frozen=True)
+class VisitRow:
+    """A visit or call as the desk's tables show it, in words."""
+
+    visit: Visit
+    time_text: str
+    phone_text: str
+    kind_text: str
+    returning_text: str
+    source_text: str
+    budget_text: str
+
+
+def _decorate(visits: Iterable[Visit], project: Project, visibility: PhoneVisibility) -> list[VisitRow]:
     titles = desk.source_titles(project, lang())
     kinds = dict(_kinds())
-    for row in rows:
-        row.time_text = moment(row.at, project.zone)
-        row.phone_text = _shown_phone(visibility.phone_for(row.customer))
-        row.kind_text = kinds.get(row.kind, DASH)
-        row.returning_text = _returning_words(row.kind, row.returning)
-        row.source_text = titles.get(row.source_type, DASH) if row.source_type else DASH
-        row.budget_text = money(row.budget) if row.budget is not None else DASH
+    return [VisitRow(v, time_text=moment(v.at, project.zone), phone_text=_shown_phone(visibility.phone_for(v.customer)),
+                     kind_text=kinds.get(v.kind, DASH), returning_text=_returning_words(v.kind, v.returning),
+                     source_text=titles.get(v.source_type, DASH) if v.source_type else DASH,
+                     budget_text=money(v.budget) if v.budget is not None else DASH)
+            for v in visits]
 
 
 def _returning_words(kind: str, returning: bool) -> str:
@@ -356,14 +376,14 @@ class VisitFilters(forms.Form):
     def __init__(self, data, *, project: Project):
         super().__init__(data)
         everything = [("", _("All"))]
-        self.fields["kind"].choices = everything + _kinds()
-        self.fields["source_type"].choices = everything + _source_choices(project)
-        self.fields["campaign"].choices = everything + [
-            (str(pk), name) for pk, name in Campaign.objects.filter(project=project).values_list("pk", "name")]
-        self.fields["received_by"].choices = everything + [(str(pk), name) for pk, name in _desk_people(project)]
+        _choose(self, "kind", everything + _kinds())
+        _choose(self, "source_type", everything + _source_choices(project))
+        _choose(self, "campaign", everything + [
+            (str(pk), name) for pk, name in Campaign.objects.filter(project=project).values_list("pk", "name")])
+        _choose(self, "received_by", everything + [(str(pk), name) for pk, name in _desk_people(project)])
 
     def clean(self):
-        data = super().clean()
+        data = super().clean() or self.cleaned_data  # as Django takes it when clean() returns nothing
         if data.get("since") and data.get("until") and data["until"] < data["since"]:
             self.add_error("until", _("The range ends (%(until)s) before it starts (%(since)s): swap the dates.") % {
                 "until": day(data["until"]), "since": day(data["since"])})
@@ -396,8 +416,7 @@ def visit_list(request, project: str):
                   total=Count("pk"), back=Count("pk", filter=Q(returning=True)),
                   new=Count("pk", filter=Q(returning=False))).order_by("-total", "source_type")]
     page = Paginator(_visits(project_obj, query), PAGE_SIZE).get_page(request.GET.get("page"))
-    rows = list(page)
-    _decorate(rows, project_obj, PhoneVisibility.for_user(request.user, project_obj.pk))
+    rows = _decorate(page, project_obj, PhoneVisibility.for_user(request.user, project_obj.pk))
     paging = QueryDict(mutable=True)
     for key in filters.fields:
         if request.GET.get(key):
@@ -426,7 +445,7 @@ class CampaignForm(forms.Form):
 
     def __init__(self, *args, project: Project, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["source_type"].choices = [("", _("— choose —"))] + _source_choices(project)
+        _choose(self, "source_type", [("", _("— choose —"))] + _source_choices(project))
         self.fields["cost"].widget.template_name = "web/widgets/money.html"
 
     # The kernel's period and cost rules, field by field, so every problem shows at once (the kernel checks again).
@@ -440,7 +459,7 @@ class CampaignForm(forms.Form):
         return value
 
     def clean(self):
-        data = super().clean()
+        data = super().clean() or self.cleaned_data  # as Django takes it when clean() returns nothing
         if data.get("starts_on") and data.get("ends_on"):
             try:
                 desk._checked_period(data["starts_on"], data["ends_on"])
@@ -449,19 +468,28 @@ class CampaignForm(forms.Form):
         return data
 
 
+@dataclass(frozen=True)
+class CampaignRow:
+    """A campaign as the list shows it: its cost and cost per visit in words (`campaign.n`: its visits)."""
+
+    campaign: Campaign
+    source_text: str
+    cost_text: str
+    per_visit: str
+    period_text: str
+
+
 @login_required
 def campaign_list(request, project: str):
     desk_ = Desk(request, project)
     if not desk_.allowed:
         return desk_.refused(request)
     titles = desk.source_titles(desk_.project, lang())
-    campaigns = list(Campaign.objects.filter(project=desk_.project).annotate(n=Count("visits"))
-                     .order_by("-active", "-starts_on", "name"))
-    for c in campaigns:
-        c.source_text = titles.get(c.source_type, DASH)
-        c.cost_text = money(c.cost)
-        c.per_visit = money((c.cost / c.n).quantize(Decimal("0.01"))) if c.n else DASH
-        c.period_text = f"{day(c.starts_on)} – {day(c.ends_on)}"
+    campaigns = [CampaignRow(c, source_text=titles.get(c.source_type, DASH), cost_text=money(c.cost),
+                             per_visit=money((c.cost / c.n).quantize(Decimal("0.01"))) if c.n else DASH,
+                             period_text=f"{day(c.starts_on)} – {day(c.ends_on)}")
+                 for c in Campaign.objects.filter(project=desk_.project).annotate(n=Count("visits"))
+                 .order_by("-active", "-starts_on", "name")]
     return render(request, "web/front_desk/campaigns.html",
                   {"desk": desk_, "project": desk_.project, "campaigns": campaigns, "tab": "campaigns"})
 

@@ -14,6 +14,8 @@
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -43,6 +45,16 @@ MAX_UPLOAD = 50 * 1024 * 1024  # 50 MB: about 500,000 rows of units
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
+@dataclass(frozen=True)
+class JobRow:
+    """A past import as the project's list shows it."""
+
+    job: ImportJob
+    kind_text: str
+    at_text: str
+    status_text: str
+
+
 class UploadForm(forms.Form):
     kind = forms.ChoiceField(label=_("What the file holds"))
     file = forms.FileField(label=_("File (.xlsx or .csv)"))
@@ -50,7 +62,9 @@ class UploadForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["kind"].choices = [(k, KINDS[k].title) for k in NAMES]
+        kind = self.fields["kind"]
+        assert isinstance(kind, forms.ChoiceField)  # as declared above (`fields` is typed by the base Field)
+        kind.choices = [(k, KINDS[k].title) for k in NAMES]
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
@@ -87,13 +101,11 @@ def import_page(request, project: str):
         enqueue(job)
         messages.success(request, gettext("%(file)s is being imported; this page follows it.") % {"file": job.file_name})
         return redirect("web:import-job", project=project_obj.code, job_id=job.pk)
-    jobs = list(ImportJob.objects.filter(project=project_obj).select_related("created_by")
-                .defer("file", "error_file")[:50])
     zone = project_obj.zone
-    for job in jobs:
-        job.kind_text = str(KINDS[job.kind].title) if job.kind in KINDS else job.kind
-        job.at_text = moment(job.created_at, zone)
-        job.status_text = _status_text(job)
+    jobs = [JobRow(job, str(KINDS[job.kind].title) if job.kind in KINDS else job.kind, moment(job.created_at, zone),
+                   _status_text(job))
+            for job in ImportJob.objects.filter(project=project_obj).select_related("created_by")
+            .defer("file", "error_file")[:50]]
     roles, may = request.project_roles, request.user.is_superuser
     downloads = [(kind, exports.TITLES[kind]) for kind in exports.KINDS
                  if may or EXPORT_ROLES[kind] is None or roles & EXPORT_ROLES[kind]]  # no link that answers 403
@@ -335,10 +347,10 @@ def _list_url(job: ExportJob) -> str:
     from django.urls import reverse
 
     query = f"?{job.params}" if job.params else ""
+    if job.kind == "inbox" or job.project is None:  # only the inbox is taken out without a project
+        return reverse("web:inbox") + query
     if job.kind == "records":
         return reverse("web:record-list-flow", args=[job.project.code, job.flow]) + query
-    if job.kind == "inbox":
-        return reverse("web:inbox") + query
     if job.kind == "customers":
         return reverse("web:customer-list", args=[job.project.code]) + query
     return reverse("web:imports", args=[job.project.code])  # the other project lists are taken out from there

@@ -38,6 +38,7 @@ from django.utils.translation import gettext, pgettext
 from django.utils.translation import gettext_lazy as _
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import Cell
 from openpyxl.styles import Font
 
 from engine.models import Record
@@ -178,14 +179,14 @@ def name(project: Project, visibility: PhoneVisibility, rows: Sequence[Row]) -> 
     units = dict(Unit.objects.filter(project=project, pk__in={r.unit_id for r in rows if r.unit_id})
                  .values_list("pk", "code"))
     for r in rows:
-        customer_id = customer_of.get(r.deal_id)
-        if customer_id in customers:
-            shown, phone = customers[customer_id]
-            r.customer_id, r.customer = customer_id, shown
-            r.phone = shown_phone(phone if visibility.sees_full_given(registered.get(customer_id, ()))
+        buyer = customer_of.get(r.deal_id)
+        if buyer is not None and buyer in customers:
+            shown, phone = customers[buyer]
+            r.customer_id, r.customer = buyer, shown
+            r.phone = shown_phone(phone if visibility.sees_full_given(registered.get(buyer, ()))
                                   else mask_phone(phone))
-            r.consultant = consultant.get(customer_id, DASH)
-        r.unit = units.get(r.unit_id, DASH)
+            r.consultant = consultant.get(buyer, DASH)
+        r.unit = units.get(r.unit_id, DASH) if r.unit_id is not None else DASH
     return list(rows)
 
 
@@ -216,7 +217,7 @@ def receivables_due(request, project: str):
     project_obj, today, f, visibility, rows = prepared
     totals = _totals(rows)
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
-    name(project_obj, visibility, page.object_list)  # only the rows shown: the totals need no names
+    name(project_obj, visibility, list(page.object_list))  # only the rows shown: the totals need no names
     return render(request, "web/receivables_due.html", {
         "project": project_obj, "page": page, "filters": f, "shows": SHOWS, "paging": f.query,
         "today": day(today), "zone": zone_name(project_obj.zone, lang()), "count": len(rows),
@@ -258,7 +259,7 @@ def write_workbook(out, project: Project, today: date, f: Filters, rows: Iterabl
         sheet.column_dimensions[column].width = width
     sheet.freeze_panes = "A3"
 
-    def cell(value, *, number_format: str | None = None, font: Font | None = None) -> WriteOnlyCell:
+    def cell(value, *, number_format: str | None = None, font: Font | None = None) -> Cell:
         made = WriteOnlyCell(sheet, value=value)
         if number_format is not None:
             made.number_format = number_format

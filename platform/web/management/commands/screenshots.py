@@ -23,13 +23,17 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
-DESKTOP = {"width": 1280, "height": 860}
-PHONE = {"width": 390, "height": 844}
+if TYPE_CHECKING:  # playwright is imported in handle(), only when screenshots are taken
+    from playwright.sync_api import ViewportSize
+
+DESKTOP: ViewportSize = {"width": 1280, "height": 860}
+PHONE: ViewportSize = {"width": 390, "height": 844}
 
 # Deals the screenshots need; the demo's customers, units of building 5 nobody holds.
 PICKERS, APPROVAL, SENT_BACK, WAITING = "5-1205", "5-1506", "5-0806", "5-0906"
@@ -40,7 +44,7 @@ class Shot:
     name: str
     user: str
     path: str                     # may name a prepared record: {pickers}, {approval}, {sent_back}
-    viewport: dict = field(default_factory=lambda: DESKTOP)
+    viewport: ViewportSize = field(default_factory=lambda: DESKTOP)
     language: str = "zh-hans"
     then: Callable | None = None  # what to do on the page before the picture
     full_page: bool = False
