@@ -17,7 +17,7 @@ from kernel.models import Project
 
 from . import campaigns, collections, conversion, funnel, inventory, memo, rankings, sales, targets, visits
 from .names import people
-from .periods import Kind, Period, twelve_months
+from .periods import Kind, Period, compared, twelve_months
 from .scope import Scope
 from .tables import COUNT, MONEY, Headline, Section
 
@@ -31,6 +31,11 @@ class Board:
     today: date
     projects: list[Project]
     sections: list[Section] = field(default_factory=list)
+
+    @property
+    def compared(self) -> Period:
+        """What the headlines are compared with: the previous period, to date while this one runs."""
+        return compared(self.period, self.today)
 
     def tables(self):
         return [t for s in self.sections for t in s.tables]
@@ -46,9 +51,10 @@ def consultant_names(projects: list[Project]) -> dict[int, str]:
     return people(set(ids))
 
 
-def _team(scope: Scope, period: Period) -> Section:
-    now, before = sales.totals(scope, period), sales.totals(scope, period.previous())
-    seen, seen_before = visits.totals(scope, period), visits.totals(scope, period.previous())
+def _team(scope: Scope, period: Period, today: date) -> Section:
+    earlier = compared(period, today)
+    now, before = sales.totals(scope, period), sales.totals(scope, earlier)
+    seen, seen_before = visits.totals(scope, period), visits.totals(scope, earlier)
     return Section("team", _("The team's totals"), [
         Headline("team_subscriptions", _("Subscriptions"), COUNT, now["subscriptions"], before["subscriptions"]),
         Headline("team_signing_amount", _("Signed amount"), MONEY, now["signing_amount"], before["signing_amount"]),
@@ -90,5 +96,5 @@ def _build(view: str, projects: list[Project], period: Period, today: date, *, c
     if view != OWN:
         board.sections.append(campaigns.section(scope, period))
     if view == OWN and team:
-        board.sections.insert(0, _team(Scope.of_project(projects[0]), period))
+        board.sections.insert(0, _team(Scope.of_project(projects[0]), period, today))
     return board

@@ -7,7 +7,7 @@ from decimal import Decimal
 from django.utils.translation import gettext as _
 
 from . import sales, visits
-from .periods import Kind, Period
+from .periods import Kind, Period, compared
 from .scope import Scope, rate
 from .tables import COUNT, RATE, TEXT, Column, Headline, Section, Table
 
@@ -20,7 +20,7 @@ def of(scope: Scope, period: Period) -> tuple[int, int, Decimal | None]:
 
 def section(scope: Scope, period: Period, today: date) -> Section:
     last30 = Period(Kind.RANGE, today - timedelta(days=29), today + timedelta(days=1))
-    now, before = of(scope, period), of(scope, period.previous())
+    now, before = of(scope, period), of(scope, compared(period, today))
     recent, earlier = of(scope, last30), of(scope, last30.previous())
     heads = [Headline("conversion", _("Visit-to-deal rate"), RATE, now[2], before[2]),
              Headline("conversion_30_days", _("Visit-to-deal rate, last 30 days"), RATE, recent[2], earlier[2])]

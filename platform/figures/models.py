@@ -102,3 +102,82 @@ class DealFact(models.Model):
         indexes = [models.Index(fields=["project", "subscribed_at"], name="deal_fact_subscribed_idx"),
                    models.Index(fields=["project", "signed_at"], name="deal_fact_signed_idx"),
                    models.Index(fields=["project", "consultant"], name="deal_fact_consultant_idx")]
+
+
+class VisitDay(models.Model):
+    """Visits per local day, by the consultant their customer is registered to, source type and new/returning.
+
+    Kept by database triggers (figures.rollup_triggers) in the statement that writes a visit or
+    a registration, like DealFact. `consultant_id` is 0 for a customer not registered in the
+    project; `zone` the time zone the day was read in (the project's), so a reader can tell.
+    """
+
+    project_id = models.BigIntegerField()
+    day = models.DateField()
+    consultant_id = models.BigIntegerField()
+    source_type = models.CharField(max_length=40)
+    returning = models.BooleanField()
+    zone = models.CharField(max_length=64)
+    n = models.IntegerField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["project_id", "day", "consultant_id", "source_type", "returning"],
+                                               name="visit_day_key")]
+        indexes = [models.Index(fields=["project_id", "consultant_id", "day"], name="visit_day_consultant_idx")]
+
+
+class VisitTotal(models.Model):
+    """Visits per local day and new/returning, the project's whole: what the trends read (a few rows a day)."""
+
+    project_id = models.BigIntegerField()
+    day = models.DateField()
+    returning = models.BooleanField()
+    zone = models.CharField(max_length=64)
+    n = models.IntegerField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["project_id", "day", "returning"], name="visit_total_key")]
+
+
+class RegistrationDay(models.Model):
+    """Registrations 报备 per local day and consultant (channel agents are told apart when read)."""
+
+    project_id = models.BigIntegerField()
+    day = models.DateField()
+    consultant_id = models.BigIntegerField()
+    zone = models.CharField(max_length=64)
+    n = models.IntegerField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["project_id", "day", "consultant_id"],
+                                               name="registration_day_key")]
+
+
+class DealPaid(models.Model):
+    """Net sales collections (figures.collections) per deal and local day of receipt, in fen.
+
+    `deal_id` is the subscription the paid record belongs to (itself, its parent or
+    grandparent: a contract, or a record the contract started), 0 for none.
+    """
+
+    project_id = models.BigIntegerField()
+    # a relation only for joins: no constraint (0 for no deal; a deal's payments may come before its row)
+    deal = models.ForeignKey(DealFact, db_constraint=False, on_delete=models.DO_NOTHING, related_name="paid_days",
+                             db_column="deal_id", db_index=False)
+    day = models.DateField()
+    zone = models.CharField(max_length=64)
+    fen = models.BigIntegerField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["project_id", "deal", "day"], name="deal_paid_key")]
+        indexes = [models.Index(fields=["project_id", "day"], name="deal_paid_day_idx")]
+
+
+class DealTotal(models.Model):
+    """A deal's net sales collections of all time, in fen: the collection rate subtracts those after its moment."""
+
+    # a relation only for the join (DealFact.paid): no constraint, a deal's payments may come before its row
+    deal = models.OneToOneField(DealFact, primary_key=True, db_constraint=False, on_delete=models.DO_NOTHING,
+                                related_name="paid", db_column="deal_id")
+    project_id = models.BigIntegerField()
+    fen = models.BigIntegerField()

@@ -119,6 +119,35 @@ def period_between(first: date, last: date) -> Period:
     return period_of("range", first, last)
 
 
+def compared(period: Period, today: date) -> Period:
+    """What the period is compared with: the previous period, to date while the period is still running.
+
+    On 4 December a month shows 1–4 December (nothing later has happened) and is compared
+    with 1–4 November, not the whole of November; a week on its Wednesday with Monday to
+    Wednesday of the week before; a year on 4 December with 1 January – 4 December of the
+    year before. The previous period is cut after the same number of days (a month, at
+    its own end: on 31 March, February's 28 days; a year, at the same date, 28 February
+    for a 29th). `today` is the day the figures are read on (as_of: a period already over
+    gives its last day). On its last day, or once over, a period is compared whole with the
+    whole previous period (30 November with all 31 days of October).
+    """
+    before = period.previous()
+    if not running(period, today):  # over (or on its last day), or still to come: whole against whole
+        return before
+    if period.kind is Kind.YEAR:
+        same = today.replace(year=before.first.year, day=28) if (today.month, today.day) == (2, 29) else \
+            today.replace(year=before.first.year)
+    else:
+        same = before.first + timedelta(days=(today - period.first).days)
+    after = min(same + timedelta(days=1), before.after)
+    return before if after == before.after else Period(Kind.RANGE, before.first, after)
+
+
+def running(period: Period, today: date) -> bool:
+    """The period holds today and days after it: its figures are to date."""
+    return period.first <= today < period.last
+
+
 def as_of(period: Period, today: date) -> date:
     """The day the trends end on: today, or the period's last day when the period is over."""
     return min(today, period.last)

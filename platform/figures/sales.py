@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from . import memo
 from .buckets import bucket_days, counted
 from .deals import cancelled_in, deals, live_in
-from .periods import Period, twelve_months
+from .periods import Period, compared, twelve_months
 from .scope import ZERO, Scope, fen_sum, money_of
 from .tables import COUNT, DAY, MONEY, MONTH, Chart, Column, Headline, Section, Table
 
@@ -45,7 +45,7 @@ def _table(key: str, title: str, rows: list[list], monthly: bool) -> Table:
 
 
 def section(scope: Scope, period: Period, today: date) -> Section:
-    now, before = totals(scope, period), totals(scope, period.previous())
+    now, before = totals(scope, period), totals(scope, compared(period, today))
     heads = [Headline("subscriptions", _("Subscriptions"), COUNT, now["subscriptions"], before["subscriptions"]),
              Headline("subscription_amount", _("Subscribed amount"), MONEY, now["subscription_amount"],
                       before["subscription_amount"]),

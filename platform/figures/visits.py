@@ -21,10 +21,10 @@ from django.utils.translation import pgettext
 from accounts.models import Membership
 from kernel.models import CustomerRegistration, Project, Visit, VisitKind
 
-from . import memo
+from . import memo, rollups
 from .buckets import bucket_days, day_key
 from .names import coded_titles, people, source_title
-from .periods import Kind, Period, add_months
+from .periods import Kind, Period, add_months, compared
 from .scope import Scope
 from .tables import COUNT, DAY, MONTH, TEXT, Chart, Column, Headline, Section, Table
 
@@ -58,7 +58,13 @@ def _covering(period: Period) -> Period:
 
 @memo.once
 def _visit_days(scope: Scope, span: Period) -> dict[tuple[date, bool], int]:
-    """{(local day, returning): visits} of the span, in one GROUP BY (two rows a day: few to fetch)."""
+    """{(local day, returning): visits} of the span: from the daily rollup, else in one GROUP BY of the visits."""
+    rolled = rollups.visit_days(scope, span)
+    return rolled if rolled is not None else live_visit_days(scope, span)
+
+
+def live_visit_days(scope: Scope, span: Period) -> dict[tuple[date, bool], int]:
+    """The same counted from the visits (what the rollup holds; the tests compare the two)."""
     since, until = span.bounds(scope.zone)
     return {(day_key(r["day"]), r["returning"]): r["n"] for r in visits(scope)
             .filter(at__gte=since, at__lt=until).annotate(day=TruncDate("at", tzinfo=scope.zone))
@@ -66,8 +72,20 @@ def _visit_days(scope: Scope, span: Period) -> dict[tuple[date, bool], int]:
 
 
 @memo.once
+def agents(scope: Scope) -> frozenset[tuple[int, int]]:
+    """(project, user) of the scope's channel agents."""
+    return frozenset(Membership.objects.filter(project_id__in=scope.project_ids, role="channel_agent")
+                     .values_list("project_id", "user_id"))
+
+
+@memo.once
 def _registration_days(scope: Scope, span: Period) -> dict[tuple[date, bool], int]:
-    """{(local day, by an agency?): registrations} of the span, in one GROUP BY."""
+    """{(local day, by an agency?): registrations} of the span: from the daily rollup, else in one GROUP BY."""
+    rolled = rollups.registration_days(scope, span, agents(scope))
+    return rolled if rolled is not None else live_registration_days(scope, span)
+
+
+def live_registration_days(scope: Scope, span: Period) -> dict[tuple[date, bool], int]:
     since, until = span.bounds(scope.zone)
     agency = Exists(Membership.objects.filter(user_id=OuterRef("consultant_id"), project_id=OuterRef("project_id"),
                                               role="channel_agent"))
@@ -99,10 +117,13 @@ def totals(scope: Scope, period: Period) -> dict:
 def by_source(scope: Scope, period: Period, projects: list[Project]) -> Table:
     titles = coded_titles(projects, "source_types")
     found: dict[str, list[int]] = {code: [0, 0] for code in titles}
-    since, until = period.bounds(scope.zone)
-    for row in (visits(scope).filter(at__gte=since, at__lt=until).values("source_type", "returning")
-                .annotate(n=Count("pk")).order_by()):
-        found.setdefault(row["source_type"], [0, 0])[1 if row["returning"] else 0] += row["n"]
+    counts = rollups.by_source(scope, period)
+    if counts is None:
+        since, until = period.bounds(scope.zone)
+        counts = {(r["source_type"], r["returning"]): r["n"] for r in visits(scope).filter(
+            at__gte=since, at__lt=until).values("source_type", "returning").annotate(n=Count("pk")).order_by()}
+    for (source, back), n in counts.items():
+        found.setdefault(source, [0, 0])[1 if back else 0] += n
     rows = [[source_title(titles, code), new, back, new + back] for code, (new, back) in found.items()]
     return Table("visits_by_source", _("Visits by source type"), [
         Column("source", _("Source type"), TEXT), Column("new", _("New visits"), COUNT),
@@ -136,8 +157,11 @@ def registered_consultant(query: QuerySet) -> QuerySet:
 def by_registered(scope: Scope, period: Period) -> dict[tuple[int, int, bool], int]:
     """{(project, member the customer is registered to, returning): visits} of the period, in one joined GROUP BY.
 
-    Read by the agencies' table and the consultants' ranking alike.
+    Read by the agencies' table and the consultants' ranking alike; from the daily rollup when it can.
     """
+    rolled = rollups.by_registered(scope, period)
+    if rolled is not None:
+        return rolled
     since, until = period.bounds(scope.zone)
     return {(r["project_id"], r["by"], r["returning"]): r["n"] for r in
             registered_consultant(visits(scope).filter(at__gte=since, at__lt=until))
@@ -146,20 +170,23 @@ def by_registered(scope: Scope, period: Period) -> dict[tuple[int, int, bool], i
 
 def agencies(scope: Scope, period: Period) -> Table:
     """Per channel agent: the customers they registered in the period, and those customers' visits in it."""
-    since, until = period.bounds(scope.zone)
-    regs = {r["consultant_id"]: r["n"] for r in agency_registrations(scope)
-            .filter(registered_at__gte=since, registered_at__lt=until)
-            .values("consultant_id").annotate(n=Count("pk")).order_by()}
-    agents = set(Membership.objects.filter(project_id__in=scope.project_ids, role="channel_agent")
-                 .values_list("project_id", "user_id"))
+    agency = agents(scope)
+    rolled = rollups.agency_registrations(scope, period, agency)
+    if rolled is not None:
+        regs = rolled
+    else:
+        since, until = period.bounds(scope.zone)
+        regs = {r["consultant_id"]: r["n"] for r in agency_registrations(scope)
+                .filter(registered_at__gte=since, registered_at__lt=until)
+                .values("consultant_id").annotate(n=Count("pk")).order_by()}
     seen: dict[int, tuple[int, int]] = {}
     for (project_id, by, back), n in by_registered(scope, period).items():
-        if (project_id, by) in agents:
+        if (project_id, by) in agency:
             total, new = seen.get(by, (0, 0))
             seen[by] = (total + n, new + (0 if back else n))
     names = people(set(regs) | set(seen))
-    rows = sorted(([names.get(a, "—"), regs.get(a, 0), *seen.get(a, (0, 0))] for a in set(regs) | set(seen)),
-                  key=lambda r: (-r[1], -r[2], r[0]))
+    rows: list[list] = sorted(([names.get(a, "—"), regs.get(a, 0), *seen.get(a, (0, 0))] for a in set(regs) | set(seen)),
+                              key=lambda r: (-r[1], -r[2], r[0]))
     return Table("agencies", _("Agency channels: registrations and visits"), [
         Column("agent", _("Channel agent"), TEXT), Column("registrations", _("Registrations"), COUNT),
         Column("visits", _("Visits"), COUNT), Column("new", _("New visits"), COUNT)],
@@ -167,7 +194,7 @@ def agencies(scope: Scope, period: Period) -> Table:
 
 
 def section(scope: Scope, period: Period, today: date, projects: list[Project]) -> Section:
-    now, before = totals(scope, period), totals(scope, period.previous())
+    now, before = totals(scope, period), totals(scope, compared(period, today))
     heads = [Headline(k, t, COUNT, now[k], before[k]) for k, t in (
         ("new_visits", _("New visits")), ("returning_visits", _("Returning visits")),
         ("new_customers", _("New customers")), ("agency_registrations", _("Agency registrations")))]

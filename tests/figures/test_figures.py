@@ -99,9 +99,9 @@ def test_net_collections_count_the_refund_and_not_the_rent(fixed):
 
 def test_the_collection_rate_of_the_deals_signed_by_the_end(fixed):
     s = Scope.of_project(fixed["p1"])
-    assert collections.collection_rate(s, APRIL.bounds(s.zone)[1]) == (D("1500000.00"), D("3800000.00"), D("0.3947"))
+    assert collections.collection_rate(s, APRIL.after) == (D("1500000.00"), D("3800000.00"), D("0.3947"))
     # at March's end D2 (signed 00:10 on 1 April) is not yet signed: D1 and D4
-    assert collections.collection_rate(s, MARCH.bounds(s.zone)[1]) == (D("350000.00"), D("1800000.00"), D("0.1944"))
+    assert collections.collection_rate(s, MARCH.after) == (D("350000.00"), D("1800000.00"), D("0.1944"))
 
 
 def test_inventory_value_and_months_of_inventory(fixed):
@@ -165,3 +165,50 @@ def test_the_board_holds_every_figure_and_the_own_view_no_ranking(fixed):
 def test_every_period_kind_builds(fixed, kind):
     board = boards.build(boards.PROJECT, [fixed["p1"]], period_of(kind, date(2026, 3, 31)), date(2026, 3, 31))
     assert board.table("sales_period").rows
+
+
+def test_a_running_month_is_compared_to_date_with_the_same_days_of_the_month_before():
+    from figures.periods import compared
+
+    december = period_of("month", date(2026, 12, 4))
+    # on 4 December: 1–4 December against 1–4 November, not the whole of November
+    assert compared(december, date(2026, 12, 4)) == Period(Kind.RANGE, date(2026, 11, 1), date(2026, 11, 5))
+    # the 31st against a month of 28 days: the whole of February
+    march = period_of("month", date(2026, 3, 31))
+    assert compared(march, date(2026, 3, 31)) == period_of("month", date(2026, 2, 1))
+    assert compared(march, date(2026, 3, 29)) == period_of("month", date(2026, 2, 1))
+    # a month already over (as_of gives its last day) or still to come: the whole previous month
+    assert compared(period_of("month", date(2026, 11, 1)), date(2026, 11, 30)) == period_of("month", date(2026, 10, 1))
+    assert compared(december, date(2026, 11, 20)) == period_of("month", date(2026, 11, 1))
+
+
+def test_a_running_week_and_year_are_compared_to_date():
+    from figures.periods import compared
+
+    wednesday = date(2026, 12, 2)
+    assert compared(period_of("week", wednesday), wednesday) == Period(Kind.RANGE, date(2026, 11, 23),
+                                                                      date(2026, 11, 26))
+    assert compared(period_of("year", date(2026, 12, 4)), date(2026, 12, 4)) == Period(
+        Kind.RANGE, date(2025, 1, 1), date(2025, 12, 5))
+    # 29 February against 1 January – 28 February of the year before
+    assert compared(period_of("year", date(2028, 2, 29)), date(2028, 2, 29)) == Period(
+        Kind.RANGE, date(2027, 1, 1), date(2027, 3, 1))
+    day = period_of("day", date(2026, 12, 4))
+    assert compared(day, date(2026, 12, 4)) == period_of("day", date(2026, 12, 3))
+    ranged = period_between(date(2026, 12, 1), date(2026, 12, 10))
+    assert compared(ranged, date(2026, 12, 3)) == Period(Kind.RANGE, date(2026, 11, 21), date(2026, 11, 24))
+
+
+def test_the_headlines_of_a_running_month_compare_the_same_days(fixed):
+    # on 5 April: April's 1–5 against 1–5 March (D4 subscribed 03-05, D1 on 03-10 is out), not all of March
+    board = boards.build(boards.PROJECT, [fixed["p1"]], APRIL, date(2026, 4, 5))
+    heads = {h.key: h for s in board.sections for h in s.headlines}
+    assert board.compared == Period(Kind.RANGE, date(2026, 3, 1), date(2026, 3, 6))
+    assert (heads["subscriptions"].value, heads["subscriptions"].previous) == (0, 1)
+    assert heads["subscription_amount"].previous == D("800000.00")
+    assert (heads["signings"].value, heads["signings"].previous) == (1, 0)  # D2 (04-01); D4 signed 03-06 is out
+    assert heads["new_visits"].previous == 1  # K1 on 03-01; K2 on 03-31 is not among 1–5 March
+    # net collections: April to the 5th (500 000 − 50 000 + 600 000) against 1–5 March (nothing)
+    assert (heads["net_collections"].value, heads["net_collections"].previous) == (D("1050000.00"), D("0.00"))
+    whole = boards.build(boards.PROJECT, [fixed["p1"]], APRIL, date(2026, 4, 30))
+    assert {h.key: h for s in whole.sections for h in s.headlines}["subscriptions"].previous == 3

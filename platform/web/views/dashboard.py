@@ -36,7 +36,7 @@ from kernel.models import Project
 from kernel.zones import zone_name
 
 from .common import consultants_of, lang, refused, roles_text
-from .dashboard_view import KINDS, chosen_period, period_query, period_text, previous_text, shown
+from .dashboard_view import KINDS, chosen_period, period_query, period_text, previous_text, running_text, shown
 
 REFRESH_SECONDS = 60
 
@@ -87,7 +87,8 @@ def _board_for(request, code: str):
 def _context(request, board, chosen, today, zone) -> dict:
     view = shown(board)
     return {"board": board, "sections": view.sections, "charts": view.charts, "chosen": chosen, "kinds": KINDS,
-            "period_text": period_text(chosen.period), "previous_text": previous_text(chosen.period),
+            "period_text": period_text(chosen.period), "previous_text": previous_text(board),
+            "to_date": running_text(board),
             "zone": zone_name(zone, lang()), "refresh": REFRESH_SECONDS if chosen.period.contains(today) else 0,
             "problem": chosen.problem, "projects_menu": _menu(request)}
 

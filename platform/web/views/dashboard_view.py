@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext, pgettext_lazy
 
 from figures.board import Board
-from figures.periods import BadPeriod, Kind, Period, period_of
+from figures.periods import BadPeriod, Kind, Period, period_of, running
 from figures.tables import COUNT, DAY, MONEY, MONTH, NUMBER, RATE, Headline, Table, plain
 
 from ..display import DASH, day, money
@@ -156,5 +156,12 @@ def period_text(period: Period) -> str:
     return f"{day(period.first)} – {day(period.last)}"
 
 
-def previous_text(period: Period) -> str:
-    return period_text(period.previous())
+def running_text(board: Board) -> tuple[str, str] | None:
+    """(the days so far, the same days of the previous period) while the board's period runs, else None."""
+    if not running(board.period, board.today):
+        return None
+    return f"{day(board.period.first)} – {day(board.today)}", period_text(board.compared)
+
+
+def previous_text(board: Board) -> str:
+    return period_text(board.compared)
