@@ -20,6 +20,7 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 from kernel.models import Project
 
 from .columns import Column
+from .keys import KeyMap
 
 
 class KeyLoader(CachedInstanceLoader):
@@ -51,7 +52,8 @@ class Context:
     job_id: int | None = None
     writing: bool = False  # False: the dry run that checks; True: the write phase
     notes: dict[str, int] = field(default_factory=dict)  # counted facts for the summary ("settlements started")
-    seen: set = field(default_factory=set)  # natural keys met so far in the file (a key twice is a problem)
+    # natural keys met so far in the file (a key twice is a problem), off the Python heap (keys.py)
+    seen: KeyMap = field(default_factory=KeyMap)
     # the price list's (unit id, old price, new price) per unit it changes, for the price-change log
     price_lines: list = field(default_factory=list)
 
@@ -69,11 +71,14 @@ class KindResource(resources.ModelResource):
     def __init__(self, ctx: Context):
         super().__init__()
         self.ctx = ctx
+        self._import_fields: list | None = None
+        self._before: tuple[object, dict] = (None, {})  # the row being read: its instance and its snapshot
 
     class Meta:
         use_bulk = True
         batch_size = 1000
-        skip_unchanged = True
+        skip_unchanged = True  # by `skip_row` below, from the snapshot `import_instance` takes
+        skip_diff = True  # import-export's own diff deep-copies every known instance: most of a reload's time
         report_skipped = True
         skip_html_diff = True
         clean_model_instances = False
@@ -83,6 +88,7 @@ class KindResource(resources.ModelResource):
     def import_instance(self, instance, row, **kwargs):
         errors: dict[str, list] = {}
         before = self.snapshot(instance)
+        self._before = (instance, before)
         try:
             super().import_instance(instance, row, **kwargs)
         except ValidationError as exc:
@@ -92,11 +98,9 @@ class KindResource(resources.ModelResource):
         except ValidationError as exc:
             errors = exc.update_error_dict(errors)
         if self.key_column and self.key_column not in errors:
-            key = self.natural_key(instance, row)
-            if key in self.ctx.seen:
+            if not self.ctx.seen.add(self.natural_key(instance, row)):
                 errors.setdefault(self.key_column, []).append(
                     ValidationError(self.duplicate_message(), code="duplicate"))
-            self.ctx.seen.add(key)
         if errors:
             raise ValidationError(errors)
 
@@ -104,6 +108,19 @@ class KindResource(resources.ModelResource):
         """The instance's values before the row is read into it (for `check` to see what would change)."""
         return {f.attribute: f.get_value(instance) for f in self.get_import_fields() if f.attribute} \
             if instance.pk else {}
+
+    def get_import_fields(self):
+        # asked five times a row and the same for the whole file (the fields are set up in __init__)
+        if self._import_fields is None:
+            self._import_fields = super().get_import_fields()
+        return self._import_fields
+
+    def skip_row(self, instance, original, row, import_validation_errors=None):
+        """A known row whose cells change nothing is left alone (not written, no history row)."""
+        if import_validation_errors or instance.pk is None:
+            return False
+        read, before = self._before
+        return read is instance and before == self.snapshot(instance)
 
     def check(self, instance, row, before: dict, failed: set[str]) -> None:
         """Rules beyond one cell; raise ValidationError({column: message}). `failed`: columns already refused."""

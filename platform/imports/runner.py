@@ -2,9 +2,11 @@
 
 All or nothing: the first pass goes through the whole file with the kind's resource in
 django-import-export's dry-run mode and collects every problem; a problem anywhere
-writes nothing. The second pass reads the file again (streaming: a 100,000-row file is
-never held whole) and writes it chunk by chunk inside one transaction, so an error, a
-crash or a killed process leaves the database as it was. Progress is reported after
+writes nothing. The second pass takes the same rows again (kept by the first in a
+`RowSpool` off the Python heap rather than parsed from the .xlsx a second time; a
+100,000-row file is never held whole) and writes them chunk by chunk inside one
+transaction, so an error, a crash or a killed process leaves the database as it was.
+A file whose every row is known and unchanged has no second pass. Progress is reported after
 each chunk through `progress(phase, read, validated, written, total)`.
 """
 from __future__ import annotations
@@ -24,6 +26,7 @@ from kernel.models import Project
 
 from .base import Context
 from .columns import Column, header_map
+from .keys import RowSpool
 from .kinds import KINDS, Kind
 from .problems import Problem, shown_value
 from .reading import Sheet, UnreadableFile, open_sheet
@@ -60,18 +63,30 @@ def run(kind_name: str, project: Project, user, content: bytes, file_name: str, 
     """Check `content` as a `kind_name` file for `project`; unless `dry_run` or a problem, write it."""
     kind = KINDS[kind_name]
     report = progress or (lambda *args: None)
-    with translation.override(language):
-        checked = _check(kind, project, user, content, file_name, language, report, job_id)
-        if checked.problems or dry_run:
-            checked.status = "refused" if checked.problems else "checked"
-            return checked
-        try:
-            written = _write(kind, project, user, content, file_name, language, report, job_id)
-        except WriteRefused as refusal:  # something changed between the two passes: nothing was written
-            checked.problems, checked.status = refusal.problems, "refused"
-            return checked
-        written.unknown_columns = checked.unknown_columns
-        return written
+    spool = None if dry_run else RowSpool()
+    try:
+        with translation.override(language):
+            checked, read = _check(kind, project, user, content, file_name, language, report, job_id, spool)
+            if checked.problems or dry_run:
+                checked.status = "refused" if checked.problems else "checked"
+                return checked
+            if not checked.created and not checked.changed:
+                # every row is known and unchanged (a file loaded again): a write pass would only go through the
+                # rows again to write nothing, so the check's count is the outcome
+                checked.status = "done"
+                report("writing", checked.rows, checked.rows, checked.rows, checked.rows)
+                return checked
+            assert spool is not None and read is not None
+            try:
+                written = _write(kind, project, user, read, spool, language, report, job_id)
+            except WriteRefused as refusal:  # something changed between the two passes: nothing was written
+                checked.problems, checked.status = refusal.problems, "refused"
+                return checked
+            written.unknown_columns = checked.unknown_columns
+            return written
+    finally:
+        if spool is not None:
+            spool.close()
 
 
 def _open(kind: Kind, content: bytes, file_name: str) -> tuple[Sheet, dict[int, Column], list[str]]:
@@ -81,11 +96,20 @@ def _open(kind: Kind, content: bytes, file_name: str) -> tuple[Sheet, dict[int, 
     return sheet, positions, unknown
 
 
-def _check(kind, project, user, content, file_name, language, report, job_id) -> Outcome:
+@dataclass
+class _Read:
+    """What the write pass needs of the file the check read."""
+    sheet_name: str
+    positions: dict[int, Column]
+    total: int | None
+
+
+def _check(kind, project, user, content, file_name, language, report, job_id,
+           spool: RowSpool | None) -> tuple[Outcome, _Read | None]:
     try:
         sheet, positions, unknown = _open(kind, content, file_name)
     except UnreadableFile as exc:
-        return Outcome("refused", problems=[Problem("", 0, "", file_name, str(exc))])
+        return Outcome("refused", problems=[Problem("", 0, "", file_name, str(exc))]), None
     outcome = Outcome("checked", unknown_columns=unknown)
     present = {c.key for c in positions.values()}
     for column in kind.columns:
@@ -93,10 +117,12 @@ def _check(kind, project, user, content, file_name, language, report, job_id) ->
             outcome.problems.append(Problem(sheet.name, sheet.header_row, column.title_in(language), "",
                                             gettext("this column is missing from the header row")))
     if outcome.problems:
-        return outcome
+        return outcome, None
     ctx = Context(project, user, language, job_id=job_id)
     resource = kind.resource(ctx)
     for chunk in _chunks(sheet.rows):
+        if spool is not None:
+            spool.append(chunk)
         result = resource.import_data(_dataset(chunk, positions), dry_run=True, use_transactions=True,
                                       raise_errors=False)
         outcome.problems += _problems(result, chunk, positions, sheet.name, kind.columns, language)
@@ -106,24 +132,24 @@ def _check(kind, project, user, content, file_name, language, report, job_id) ->
     if not outcome.rows and not outcome.problems:
         outcome.problems.append(Problem(sheet.name, sheet.header_row + 1, "", "",
                                         gettext("the file has no rows below its header row")))
-    return outcome
+    return outcome, _Read(sheet.name, positions, sheet.total)
 
 
-def _write(kind, project, user, content, file_name, language, report, job_id) -> Outcome:
-    sheet, positions, unknown = _open(kind, content, file_name)
+def _write(kind, project, user, read: _Read, spool: RowSpool, language, report, job_id) -> Outcome:
+    positions = read.positions
     ctx = Context(project, user, language, job_id=job_id, writing=True)
     outcome = Outcome("done")
     with transaction.atomic():
         resource = kind.resource(ctx)
-        for chunk in _chunks(sheet.rows):
+        for chunk in spool:
             result = resource.import_data(_dataset(chunk, positions), dry_run=False, use_transactions=False,
                                           raise_errors=False)
-            problems = _problems(result, chunk, positions, sheet.name, kind.columns, language)
+            problems = _problems(result, chunk, positions, read.sheet_name, kind.columns, language)
             if problems or result.has_errors():
-                raise WriteRefused(problems or [Problem(sheet.name, 0, "", "", gettext("the file could not be "
-                                                                                        "written; nothing was"))])
+                raise WriteRefused(problems or [Problem(read.sheet_name, 0, "", "", gettext(
+                    "the file could not be written; nothing was"))])
             _count(outcome, result)
-            report("writing", outcome.rows, outcome.rows, outcome.rows, sheet.total)
+            report("writing", outcome.rows, outcome.rows, outcome.rows, read.total)
         kind.finish(ctx, outcome)
     outcome.notes = dict(ctx.notes)
     return outcome

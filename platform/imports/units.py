@@ -19,6 +19,7 @@ from kernel.models import Building, SaleStatus, Unit, UnitHold
 
 from .base import Context, KindResource
 from .columns import Column, lazy_choices
+from .keys import KeyMap
 from .widgets import Number, Pick, Text
 
 SETTABLE = (SaleStatus.AVAILABLE, SaleStatus.WITHHELD)
@@ -71,8 +72,10 @@ class UnitResource(KindResource):
         self.fields["building"].attribute = "building"  # the object (import-export names a declared key `_id`)
         self._live = dict(UnitHold.objects.filter(project=ctx.project, released_at__isnull=True)
                           .values_list("unit_id", "reference"))
-        self._places = {(b, f, p): c for b, f, p, c in Unit.objects.filter(project=ctx.project)
-                        .values_list("building__code", "floor", "position", "code")}
+        # every unit's (building, floor, position) → code, the project's and then the file's (keys.py: flat memory)
+        self._places = KeyMap()
+        self._places.update(((b, f, p), c) for b, f, p, c in Unit.objects.filter(project=ctx.project)
+                            .values_list("building__code", "floor", "position", "code").iterator(chunk_size=2000))
 
     code = fields.Field("code", "code", widget=Text(32, required=True))
     floor = fields.Field("floor", "floor", widget=Number(0, minimum=Decimal(-9), maximum=Decimal(300), required=True,
@@ -126,7 +129,7 @@ class UnitResource(KindResource):
                 errors["status"] = gettext("unit %(code)s is %(status)s: only its deal changes its status") % {
                     "code": instance.code, "status": SaleStatus(before["status"]).label}
         if not {"floor", "position", "building", "code"} & failed and instance.building is not None:
-            place = (instance.building.code, instance.floor, instance.position)
+            place = (instance.building.code, int(instance.floor), str(instance.position))  # as the query's
             holder = self._places.get(place)
             if holder is not None and holder != instance.code:
                 errors["position"] = gettext("unit %(other)s is already at floor %(floor)s position %(position)s "

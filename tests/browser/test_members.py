@@ -29,7 +29,7 @@ def test_an_admin_picks_a_user_by_name_and_gives_a_role_on_a_phone(browser, live
     assert not page.locator(".field-errors, .message.error").all_inner_texts(), page.locator(".field.has-error").all_inner_texts()
     assert page.locator(".message.success .message-text").inner_text() == "王芳 (outsider)：已授予财务。"
     assert page.locator("tr[data-member=outsider] li[data-role=finance]").inner_text().startswith("财务")
-    assert "授予角色: 财务" in page.locator("[data-history]").inner_text()
+    assert "授予角色：财务" in page.locator("[data-history]").inner_text()
     assert set(Membership.objects.filter(user=p["outsider"], project=p["p1"]).values_list("role", flat=True)) == {
         "finance"}
     # nothing wider than the phone's screen

@@ -1,6 +1,8 @@
 """units: a good file, a file with a mistake in every column, a second load, a unit in a live deal."""
 from decimal import Decimal as D
 
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from imports.runner import run
@@ -100,3 +102,69 @@ def test_a_file_that_is_not_a_spreadsheet_is_refused_in_words(site):
     outcome = run("units", site["project"], site["admin"], b"not a workbook", "units.xlsx", language="en")
     assert outcome.status == "refused"
     assert "save it from Excel as .xlsx" in outcome.problems[0].message
+
+
+def _writes(queries) -> list[str]:
+    return [q["sql"] for q in queries.captured_queries
+            if q["sql"].lstrip().split(" ", 1)[0].upper() in ("INSERT", "UPDATE", "DELETE")]
+
+
+def test_a_second_load_writes_no_statement_and_no_history_row(site):
+    # given: the file loaded once
+    content = xlsx(HEADERS, GOOD)
+    run("units", site["project"], site["admin"], content, "units.xlsx", language="en")
+    history = Unit.history.count()
+    # when: loaded again
+    with CaptureQueriesContext(connection) as queries:
+        outcome = run("units", site["project"], site["admin"], content, "units.xlsx", language="en")
+    # then: every row known and unchanged, nothing sent to the database but reads
+    assert (outcome.status, outcome.created, outcome.changed, outcome.unchanged) == ("done", 0, 0, 3)
+    assert _writes(queries) == []
+    assert Unit.history.count() == history
+
+
+def test_a_second_load_reads_the_known_units_in_bulk_not_per_row(site):
+    # given: files of 3 and of 40 units, each loaded once
+    big = [["7", "", f"7-{i:04d}", i // 4 + 1, f"{i % 4 + 1:02d}", "", 90, 70, "", 1000000 + i, ""] for i in range(40)]
+    for rows in (GOOD, big):
+        run("units", site["project"], site["admin"], xlsx(HEADERS, rows), "units.xlsx", language="en")
+    counts = []
+    for rows in (GOOD, big):
+        # when: each loaded again
+        with CaptureQueriesContext(connection) as queries:
+            outcome = run("units", site["project"], site["admin"], xlsx(HEADERS, rows), "units.xlsx", language="en")
+        assert outcome.unchanged == len(rows)
+        counts.append(len(queries.captured_queries))
+    # then: the same statements for 40 rows as for 3 (one read of the chunk's units by code, not one a row)
+    assert counts[0] == counts[1]
+
+
+def test_a_changed_cell_in_a_second_load_writes_that_unit_only(site):
+    # given
+    run("units", site["project"], site["admin"], xlsx(HEADERS, GOOD), "units.xlsx", language="en")
+    history = Unit.history.count()
+    changed = [list(r) for r in GOOD]
+    changed[1][9] = "2,600,000.00"
+    # when
+    outcome = run("units", site["project"], site["admin"], xlsx(HEADERS, changed), "units.xlsx", language="en")
+    # then
+    assert (outcome.created, outcome.changed, outcome.unchanged) == (0, 1, 2)
+    assert Unit.objects.get(code="3-1501").list_price == D("2600000.00")
+    assert Unit.objects.get(code="3-1502").list_price == D("3058300.00")
+    assert Unit.history.count() == history + 1
+
+
+def test_a_floor_position_taken_twice_is_refused_in_the_file_and_against_the_project(site):
+    # given: 3-1502 at floor 15 position 02
+    run("units", site["project"], site["admin"], xlsx(HEADERS, GOOD[:1]), "units.xlsx", language="en")
+    rows = [["3", "", "3-1599", 15, "02", "", 90, 70, "", 1, ""],  # where 3-1502 is
+            ["5", "", "5-0201", 2, "01", "", 90, 70, "", 1, ""],
+            ["5", "", "5-0299", 2, "01", "", 90, 70, "", 1, ""]]  # where the row above puts 5-0201
+    # when
+    outcome = run("units", site["project"], site["admin"], xlsx(HEADERS, rows), "units.xlsx", language="en")
+    # then
+    assert outcome.status == "refused"
+    assert {(p.row, p.column, p.message) for p in outcome.problems} == {
+        (2, "Position on the floor", "unit 3-1502 is already at floor 15 position 02 of building 3"),
+        (4, "Position on the floor", "unit 5-0201 is already at floor 2 position 01 of building 5")}
+    assert Unit.objects.count() == 1
