@@ -6,6 +6,8 @@ deals, 200,000 payments) over two years, written with bulk_create by figures.fil
 demo's generator). Timed, each `--repeat` times after a warm-up:
 - the project dashboard (a month), a consultant's own figures, the group dashboard
   (the project and a small second one), GET through Django's test client as their users;
+  with `--live`, each also with the daily rollups bypassed (figures.rollups.bypassed: the
+  visits, registrations and collections counted from the facts, as before the rollups);
 - `python manage.py figures --project FIG --from … --to … --json`;
 - the naive version: the month's sales, visits and collections (the dashboard's first
   three sections' headline figures) computed the way an ORM loop would: every
@@ -109,7 +111,7 @@ def naive(project, period) -> dict:
         if cancelled is None and since <= subscribed < until:
             subs += 1
             sub_amount += Decimal(sub.data["deal_price"])
-        if cancelled is None and signed and since <= signed < until:
+        if cancelled is None and signed and contract is not None and since <= signed < until:
             signs += 1
             sign_amount += Decimal(contract.data["deal_price"])
         if cancelled and since <= cancelled < until:
@@ -168,10 +170,13 @@ class Statements:
 
 
 def measure(world: dict, args, failures: list[str]) -> None:
+    from contextlib import nullcontext
+
     from django.core.management import call_command
     from django.db import connection
     from django.test import Client
 
+    from figures import rollups
     from figures.periods import period_of
 
     project = world["project"]
@@ -191,18 +196,24 @@ def measure(world: dict, args, failures: list[str]) -> None:
             if r.status_code != 200:
                 raise RuntimeError(f"{url} answered {r.status_code}")
 
-        t = timed(page, args.repeat)
-        counted = Statements()
-        with connection.execute_wrapper(counted):
-            page()
-        rows.append([label, 1000 * percentile(t, 50), 1000 * percentile(t, 95), counted.n, 1000 * counted.seconds])
+        line: list = [label]
+        for bypass in (False, True) if args.live else (False,):
+            # bypassed: the same page with the figures counted from the facts (the reading before the rollups)
+            with rollups.bypassed() if bypass else nullcontext():
+                t = timed(page, args.repeat)
+                counted = Statements()
+                with connection.execute_wrapper(counted):
+                    page()
+            line += [1000 * percentile(t, 50), 1000 * percentile(t, 95), counted.n, 1000 * counted.seconds]
+        rows.append(line)
 
     def command():
         call_command("figures", "--project", "FIG", "--from", month.first.isoformat(), "--to",
                      month.last.isoformat(), "--json", stdout=io.StringIO())
 
     t = timed(command, max(3, args.repeat // 4), warmup=1)
-    rows.append(["figures command (--json)", 1000 * percentile(t, 50), 1000 * percentile(t, 95), "", ""])
+    rows.append(["figures command (--json)", 1000 * percentile(t, 50), 1000 * percentile(t, 95), "", ""]
+                + ["", "", "", ""] * args.live)
     mine = ours(project, month)
     if args.naive_repeat:
         theirs = naive(project, month)
@@ -210,12 +221,16 @@ def measure(world: dict, args, failures: list[str]) -> None:
             failures.append(f"naive and figures disagree: {theirs} != {mine}")
     ours_t = timed(lambda: ours(project, month), args.repeat)
     rows.append(["sales+visits+collections, figures SQL", 1000 * percentile(ours_t, 50), 1000 * percentile(ours_t, 95),
-                 "", ""])
+                 "", ""] + ["", "", "", ""] * args.live)
     if args.naive_repeat:
         naive_t = timed(lambda: naive(project, month), args.naive_repeat, warmup=0)
-        rows.append(["same, naive ORM loop", 1000 * percentile(naive_t, 50), 1000 * percentile(naive_t, 95), "", ""])
+        rows.append(["same, naive ORM loop", 1000 * percentile(naive_t, 50), 1000 * percentile(naive_t, 95), "", ""]
+                    + ["", "", "", ""] * args.live)
     print(f"\n## figures on {connection.vendor}, {world['sizes']}, month {month.first:%Y-%m}")
-    print(table(["what", "p50 ms", "p95 ms", "statements", "SQL ms"], rows))
+    heads = ["what", "p50 ms", "p95 ms", "statements", "SQL ms"]
+    if args.live:
+        heads += ["from facts p50", "p95", "statements", "SQL ms"]
+    print(table(heads, rows))
     if args.naive_repeat:
         print(f"\nnaive / figures (p50): {percentile(naive_t, 50) / percentile(ours_t, 50):.0f}x; month: {mine}")
 
@@ -225,6 +240,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--scale", type=float, default=1.0, help="share of the issue's full size (1.0 = 1,000,000 visits)")
     parser.add_argument("--repeat", type=int, default=20, help="timed calls per figure")
     parser.add_argument("--naive-repeat", type=int, default=3, help="timed calls of the naive version (0: none)")
+    parser.add_argument("--live", action="store_true",
+                        help="also time each page with the daily rollups bypassed (counted from the facts), in the same run")
     parser.add_argument("--reuse", action="store_true",
                         help="time the database an earlier --keep run left (BENCH_DB_NAME=test_NAME), generating nothing")
     args = parser.parse_args(argv)

@@ -1,4 +1,5 @@
 """The dashboard pages: who sees which figures, the export read back, a fixed number of queries, both languages."""
+import re
 from decimal import Decimal
 from io import BytesIO
 
@@ -18,15 +19,18 @@ def get(client, user, name, args, params=MARCH, language="en"):
 
 
 def headline(html: str, key: str) -> str:
+    """The card's value as read: its number and unit, without their tags."""
     part = html.split(f'data-headline="{key}"', 1)[1]
-    return part.split("data-value>", 1)[1].split("<", 1)[0]
+    return re.sub(r"<[^>]+>", "", part.split("data-value>", 1)[1].split("</strong>", 1)[0])
 
 
 def test_the_director_sees_the_projects_figures(client, fixed):
     r = get(client, fixed["director"], "web:dashboard", ["P1"])
     html = r.content.decode()
     assert r.status_code == 200
-    assert headline(html, "subscriptions") == "3" and headline(html, "signing_amount") == "¥1,800,000.00"
+    # amounts on the cards in millions, the exact amount in the card's title (and the tables)
+    assert headline(html, "subscriptions") == "3" and headline(html, "signing_amount") == "¥1.80M"
+    assert 'data-headline="signing_amount" title="¥1,800,000.00"' in html
     assert 'data-table="consultant_ranking"' in html and 'data-chart="sales_trend"' in html
     assert 'id="dashboard-charts"' in html and "Asia/Shanghai" in html
 
@@ -34,6 +38,8 @@ def test_the_director_sees_the_projects_figures(client, fixed):
 def test_the_page_speaks_chinese(client, fixed):
     html = get(client, fixed["director"], "web:dashboard", ["P1"], language="zh-hans").content.decode()
     assert "认购" in html and "北京时间" in html
+    # in 万 in Chinese; the number itself never breaks (white-space: nowrap, dashboard.css)
+    assert headline(html, "signing_amount") == "¥180.00万" and headline(html, "subscription_amount") == "¥380.00万"
 
 
 def test_a_consultant_sees_their_own_figures_and_never_a_colleagues(client, fixed):

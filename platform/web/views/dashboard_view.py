@@ -10,8 +10,11 @@ from datetime import date
 from decimal import Decimal
 
 from django.http import QueryDict
+from django.utils.formats import date_format
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language, pgettext, pgettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import pgettext, pgettext_lazy
 
 from figures.board import Board
 from figures.periods import BadPeriod, Kind, Period, period_of, running
@@ -46,6 +49,38 @@ def cell(value, kind: str) -> str:
     return str(value)
 
 
+# The scales amounts are read in on the cards: Chinese counts in 万 (10⁴) and 亿 (10⁸), English in
+# millions and billions; the units are the language's own words, not translations of each other.
+SCALES = {"zh": ((Decimal(10) ** 8, "亿"), (Decimal(10) ** 4, "万")),
+          "en": ((Decimal(10) ** 9, "B"), (Decimal(10) ** 6, "M"))}
+
+
+def compact_money(value: Decimal) -> tuple[str, str]:
+    """(number, unit) of an amount as a card shows it: ¥380.00 + 万, ¥3.80 + M; small amounts exact with no unit.
+
+    A card on a phone is some 150 px wide: ¥3,800,000.00 broke in the middle of the number
+    there. The exact amount stays in the card's title and in the tables.
+    """
+    scales = SCALES["zh" if (get_language() or "zh").startswith("zh") else "en"]
+    sign = "-" if value < 0 else ""
+    for size, unit in scales:
+        if abs(value) >= size:
+            return f"{sign}¥{abs(value) / size:,.2f}", unit
+    return money(value), ""
+
+
+def headline(h: Headline) -> dict:
+    """A headline as its card shows it; amounts in compact units (compact_money), the exact one kept in `exact`."""
+    shown = {"key": h.key, "title": h.title, "value": cell(h.value, h.kind), "unit": "", "exact": "",
+             "previous": None if h.previous is None else cell(h.previous, h.kind), "change": change(h)}
+    if h.kind == MONEY and h.value is not None:
+        shown["exact"] = shown["value"]
+        shown["value"], shown["unit"] = compact_money(Decimal(h.value))
+        if h.previous is not None:
+            shown["previous"] = "".join(compact_money(Decimal(h.previous)))
+    return shown
+
+
 def change(head: Headline) -> dict | None:
     """The change against the previous period, in words and a direction (up, down, same)."""
     delta = head.change
@@ -60,6 +95,13 @@ def change(head: Headline) -> dict | None:
     return {"text": text, "direction": direction}
 
 
+def axis_label(value, kind: str) -> str:
+    """An x label of a chart: days without their year (12月4日, 4 Dec), so 30 of them fit a phone's axis."""
+    if kind == DAY and isinstance(value, date):
+        return date_format(value, pgettext("chart axis date format", "j M"))
+    return cell(value, kind)
+
+
 def chart_data(table: Table) -> dict | None:
     """What dashboard.js draws: x labels, one series per drawn column (numbers as decimal strings)."""
     if table.chart is None:
@@ -67,7 +109,7 @@ def chart_data(table: Table) -> dict | None:
     x = table.column(table.chart.x)
     index = {c.key: i for i, c in enumerate(table.columns)}
     return {"key": table.key, "kind": table.chart.kind, "stacked": table.chart.stacked, "title": table.title,
-            "x": [cell(row[index[x.key]], x.kind) for row in table.rows],
+            "x": [axis_label(row[index[x.key]], x.kind) for row in table.rows],
             "series": [{"name": table.column(k).title, "money": table.column(k).kind == MONEY,
                         "data": [plain(row[index[k]]) if row[index[k]] is not None else None for row in table.rows]}
                        for k in table.chart.series]}
@@ -79,12 +121,22 @@ class Shown:
     charts: list[dict]
 
 
+def _body(table: Table, numeric: list[bool]) -> SafeString:
+    """The table's rows as HTML, escaped here: some thousand cells a page, which the template
+    language took ~100 ms to render one by one (docs/benchmarks.md); one join is a few ms."""
+    kinds = [c.kind for c in table.columns]
+    opening = ['<td class="num">' if n else "<td>" for n in numeric]
+    lines = []
+    for row in table.rows:
+        lines.append("<tr>" + "".join(f"{o}{escape(cell(v, k))}</td>" for v, k, o in zip(row, kinds, opening))
+                     + "</tr>")
+    return mark_safe("\n".join(lines))  # noqa: S308 - every value above went through escape()
+
+
 def shown(board: Board) -> Shown:
     sections, charts = [], []
     for s in board.sections:
-        heads = [{"key": h.key, "title": h.title, "value": cell(h.value, h.kind),
-                  "previous": None if h.previous is None else cell(h.previous, h.kind), "change": change(h)}
-                 for h in s.headlines]
+        heads = [headline(h) for h in s.headlines]
         tables = []
         for t in s.tables:
             data = chart_data(t)
@@ -93,8 +145,7 @@ def shown(board: Board) -> Shown:
             numeric = [c.kind != "text" and c.kind not in (DAY, MONTH) for c in t.columns]
             tables.append({"key": t.key, "title": t.title, "chart": data is not None,
                            "columns": [{"title": c.title, "num": n} for c, n in zip(t.columns, numeric)],
-                           "rows": [[{"text": cell(v, c.kind), "num": n, "label": c.title}
-                                     for v, c, n in zip(row, t.columns, numeric)] for row in t.rows]})
+                           "body": _body(t, numeric) if t.rows else ""})
         sections.append({"key": s.key, "title": s.title, "headlines": heads, "tables": tables})
     return Shown(sections, charts)
 

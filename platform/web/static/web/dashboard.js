@@ -33,8 +33,12 @@
         data: chart.x.map(function (name, i) { return {name: name, value: Number(chart.series[0].data[i])}; })}];
       return base;
     }
-    base.grid = {left: narrow ? 48 : 72, right: 12, top: 36, bottom: narrow ? 56 : 40, containLabel: false};
-    base.xAxis = {type: "category", data: chart.x, axisLabel: {rotate: narrow || chart.x.length > 12 ? 40 : 0, hideOverlap: true}};
+    // containLabel: the grid makes room for its labels (at 360 px the rotated dates were cut at the edge);
+    // hideOverlap drops the labels that would collide, so a 30-day axis shows every few days
+    base.grid = {left: 4, right: narrow ? 16 : 24, top: 36, bottom: 4, containLabel: true};
+    base.xAxis = {type: "category", data: chart.x,
+      axisLabel: {rotate: narrow && chart.x.length > 4 ? 45 : chart.x.length > 12 ? 30 : 0, hideOverlap: true,
+        interval: "auto", fontSize: narrow ? 10 : 12}};
     base.yAxis = {type: "value", axisLabel: {formatter: short}};
     base.series = chart.series.map(function (s) {
       return {name: s.name, type: chart.kind === "line" ? "line" : "bar", data: numbers(s.data), smooth: chart.kind === "line",
