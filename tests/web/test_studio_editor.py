@@ -36,7 +36,8 @@ def test_the_page_reads_the_flow_in_words_with_no_codes(admin, language, chinese
     assert response.status_code == 200
     html = response.content.decode()
     page = read(html[html.index("<main"):html.index("</main>")])  # the page's own content, not the menu
-    found = problems(page, chinese=chinese, codes=_codes(), data={"P1", "Project one", "朋友介绍", "Friend"}, allowed_words={"YAML"})
+    found = problems(page, chinese=chinese, codes=_codes(), data={"P1", "Project one", "朋友介绍", "Friend"},
+                     allowed_words={"YAML"})
     assert "\n".join(found) == ""
     if chinese:
         assert "保留中" in page.text and "项目设置“小订保留时长（小时）”（以小时计）后" in page.text
