@@ -212,3 +212,18 @@ def test_the_headlines_of_a_running_month_compare_the_same_days(fixed):
     assert (heads["net_collections"].value, heads["net_collections"].previous) == (D("1050000.00"), D("0.00"))
     whole = boards.build(boards.PROJECT, [fixed["p1"]], APRIL, date(2026, 4, 30))
     assert {h.key: h for s in whole.sections for h in s.headlines}["subscriptions"].previous == 3
+
+
+def test_the_command_prints_the_boards_figures_and_what_they_are_compared_with(fixed):
+    import io
+    import json
+
+    from django.core.management import call_command
+
+    out = io.StringIO()
+    call_command("figures", "--project", "P1", "--from", "2026-03-01", "--to", "2026-03-31", "--json", stdout=out)
+    got = json.loads(out.getvalue())
+    # March is over: compared whole with the whole of February
+    assert got["compared"] == {"from": "2026-02-01", "to": "2026-02-28"}
+    heads = {h["key"]: h for s in got["sections"] for h in s["headlines"]}
+    assert (heads["subscriptions"]["value"], heads["signing_amount"]["value"]) == (3, "1800000.00")

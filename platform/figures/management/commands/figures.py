@@ -79,7 +79,7 @@ class Command(BaseCommand):
     def _print(self, board) -> None:
         names = ", ".join(f"{p.code} {p.name}" for p in board.projects)
         self.stdout.write(f"{names}: {board.period.first} .. {board.period.last} ({board.period.kind.value}), "
-                          f"trends to {board.today}")
+                          f"trends to {board.today}; compared with {board.compared.first} .. {board.compared.last}")
         for section in board.sections:
             self.stdout.write(f"\n== {section.title}")
             for h in section.headlines:
@@ -99,6 +99,8 @@ def as_json(board) -> dict:
     return {"view": board.view, "projects": [p.code for p in board.projects],
             "period": {"kind": board.period.kind.value, "from": board.period.first.isoformat(),
                        "to": board.period.last.isoformat()}, "as_of": board.today.isoformat(),
+            # what the headlines' `previous` values are of: the previous period, to date while this one runs
+            "compared": {"from": board.compared.first.isoformat(), "to": board.compared.last.isoformat()},
             "sections": [{"key": s.key, "title": s.title,
                           "headlines": [{"key": h.key, "title": h.title, "kind": h.kind, "value": plain(h.value),
                                          "previous": plain(h.previous)} for h in s.headlines],
