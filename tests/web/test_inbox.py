@@ -212,7 +212,7 @@ def test_unclaiming_a_colleagues_task_is_refused_in_words(client, world):
 
     assert Task.objects.get(pk=task.pk).assignee_id == p["consultant2"].pk
     [said] = [str(m) for m in response.context["messages"]]
-    assert said.startswith(f"{record.reference}: ") and "释放他人持有的任务" in said
+    assert said.startswith(f"{record.reference}：") and "释放他人持有的任务" in said
 
 
 def test_a_saved_filter_is_listed_applied_and_deleted(client, world):
