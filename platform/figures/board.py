@@ -82,6 +82,9 @@ def _build(view: str, projects: list[Project], period: Period, today: date, *, c
            team: bool) -> Board:
     scope = Scope.of_projects(projects) if view == GROUP else Scope.of_project(projects[0], consultant_id)
     board = Board(view, period, today, projects)
+    # the sales totals every section compares, in one query: the period, what it is compared with, the last 30 days
+    last30 = Period(Kind.RANGE, today - timedelta(days=29), today + timedelta(days=1))
+    sales.totals_of(scope, (period, compared(period, today), last30, last30.previous()))
     names = consultant_names(projects) if view != OWN else None
     board.sections = [sales.section(scope, period, today), visits.section(scope, period, today, projects),
                       targets.section(scope, period, names if view == PROJECT else None),

@@ -40,6 +40,13 @@ def span() -> Period | None:
     return store["span"] if store else None
 
 
+def remember(fn: Callable, args: tuple, value: Any) -> None:
+    """Within a reading, fn(*args) (a function wrapped with `once`) will answer `value`: computed with others at once."""
+    store = _store.get()
+    if store is not None:
+        store[(fn.__module__, fn.__qualname__, args)] = value
+
+
 def once(fn: F) -> F:
     """Within a reading, fn(*args) is computed once per distinct (hashable) arguments."""
 

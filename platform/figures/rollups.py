@@ -127,6 +127,20 @@ def by_registered(scope: Scope, period: Period) -> dict[tuple[int, int, bool], i
     return found
 
 
+def paid_in(scope: Scope, periods: tuple[Period, ...], deal_ids: QuerySet | None = None) -> list[int] | None:
+    """Net collections in fen of each period (of these deals), in one query (FILTERs per period); None: another zone."""
+    if _bypassed.get():
+        return None
+    query = DealPaid.objects.all() if deal_ids is None else DealPaid.objects.filter(deal_id__in=deal_ids)
+    sums = {f"fen{i}": Sum("fen", filter=Q(day__gte=p.first, day__lt=p.after)) for i, p in enumerate(periods)}
+    rows: list[dict] = list(query.filter(  # type: ignore[arg-type]
+        project_id__in=scope.project_ids, day__gte=min(p.first for p in periods),
+        day__lt=max(p.after for p in periods)).exclude(fen=0).values("zone").annotate(**sums).order_by())
+    if any(r["zone"] != scope.zone.key for r in rows):
+        return None
+    return [sum(r[f"fen{i}"] or 0 for r in rows) for i in range(len(periods))]
+
+
 def paid(scope: Scope, period: Period, deal_ids: QuerySet | None = None, *, by_day: bool = False):
     """Net collections in fen of the period (of these deals), or {local day: fen} with by_day; None: another zone."""
     query = DealPaid.objects.all() if deal_ids is None else DealPaid.objects.filter(deal_id__in=deal_ids)
