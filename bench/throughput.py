@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import cProfile
 import io
+import json
 import pstats
 import sys
 import time
@@ -401,6 +402,19 @@ def report(runs: list[Run], repetitions: int) -> str:
     return "\n".join(out)
 
 
+def medians(runs: list[Run]) -> dict:
+    """The figures `--against` compares, as JSON: medians over the repetitions."""
+    by = {e: [r for r in runs if r.engine == e] for e in ENGINES}
+    return {
+        "ours_tps": median([r.transitions_per_s for r in by["ours"]]),
+        "viewflow_tps": median([r.transitions_per_s for r in by["viewflow"]]),
+        "floor_tps": median([r.transitions_per_s for r in by["floor"]]),
+        "ours_per_viewflow": median([o.transitions_per_s / v.transitions_per_s
+                                     for o, v in zip(by["ours"], by["viewflow"])]),
+        "ours_sql": median([r.per_transition("with_begin_commit") for r in by["ours"]]),
+    }
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = bench_parser("throughput", __doc__)
     parser.add_argument("--records", type=int, default=1000, help="records per engine per repetition")
@@ -410,7 +424,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--breakdown", action="store_true", help="list every statement of one record")
     parser.add_argument("--profile", type=int, default=0, metavar="N",
                         help="also cProfile our engine's steps over N records")
+    parser.add_argument("--json", action="store_true",
+                        help="end with one line of JSON: the medians (what --against reads)")
+    parser.add_argument("--against", metavar="REV",
+                        help="run before (the engine at git revision REV) and after (this checkout), alternating "
+                             "repetitions, and print both with the after/before ratios (bench/against.py)")
     args = parser.parse_args(argv)
+    if args.against:
+        from . import against
+
+        return against.run(args.against, args.repetitions,
+                           ["--records", str(args.records), "--chunk", str(args.chunk), "--warmup", str(args.warmup)])
     setup_django()
     from django.db import connection
 
@@ -433,6 +457,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"\n## throughput on {connection.vendor} (medians of {args.repetitions})")
         print(report(runs, args.repetitions))
         _verify(world)
+        if args.json:
+            print(json.dumps(medians(runs)))
         if args.breakdown:
             print("\n" + breakdown(world))
         if args.profile:

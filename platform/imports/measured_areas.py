@@ -22,6 +22,7 @@ from import_export import fields
 
 from engine.models import Record
 from engine.runtime.records import start_child
+from engine.runtime.step import Step
 from engine.runtime.transitions import move
 from engine.versions import definition_for
 from kernel.models import Unit
@@ -129,5 +130,6 @@ class MeasuredAreaResource(KindResource):
         settlement = start_child(parent, "area_settlement", start, self.ctx.user)
         definition = definition_for(settlement)
         settlement = Record.objects.select_for_update(of=("self",)).select_related("project").get(pk=settlement.pk)
-        return move(settlement, definition, definition.transition("enter_survey"), self.ctx.user, frozenset(),
-                    survey, comment=gettext("survey import"), details={"by": "import"})
+        return move(Step.begin(settlement, self.ctx.user, definition=definition),
+                    definition.transition("enter_survey"), survey, comment=gettext("survey import"),
+                    details={"by": "import"})

@@ -4,6 +4,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
+from typing import TYPE_CHECKING, Any
 
 from django.utils.translation import gettext_noop
 
@@ -17,14 +18,17 @@ from kernel.errors import KernelError
 
 from .errors import ActionFailed, UnitUnavailable
 
+if TYPE_CHECKING:
+    from ..models import Record
+
 
 @dataclass
 class EngineActionContext:
     """What the engine's own actions need beyond the kernel's context."""
 
     kernel: ActionContext
-    record: object
-    actor: object
+    record: Record
+    actor: Any  # a user, or None for the system (a timer)
 
 
 def evaluate_args(call: ActionCall, names: Mapping) -> dict:

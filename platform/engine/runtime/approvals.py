@@ -8,18 +8,17 @@ names for it, inside the same transaction as the deciding vote.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from contextlib import ExitStack
 
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext_noop
 
 from ..models import HistoryEntry, Task, Vote
 from ..versions import definition_for
-from . import history, rows
+from . import history
 from .access import MANAGER_ROLES
 from .errors import BadRequest, NotPermitted, TaskNotOpen
 from .records import check_protection, locked_record
+from .step import Step
 from .tasks import _colleague, _locked_task, close
 from .transitions import move
 
@@ -60,7 +59,8 @@ def vote(user, task_id: int, decision: str, comment: str = ""):
     if task is None:
         raise TaskNotOpen.closed(Task.objects.get(pk=task_id), record.reference)
     task.record = record
-    definition = definition_for(record)
+    step = Step.of(locked, user)
+    definition = step.definition
     refusal = vote_refusal(user, roles, task, definition.roles)
     if refusal is not None:
         raise refusal
@@ -69,31 +69,31 @@ def vote(user, task_id: int, decision: str, comment: str = ""):
         raise TaskNotOpen(gettext_noop("you have already voted on this approval"))
     held = roles & set(task.roles)
     role = min(held) if held else ""
-    now = timezone.now()
+    now = step.now
     spec = definition.state(record.state).task(task.name)
-    still_open = [t for t in open_tasks if t.pk != task.pk]
+    assert spec is not None, "an open approval slot is a task of its record's version"
+    still_open = step.open_tasks = [t for t in open_tasks if t.pk != task.pk]
     waiting = any(t.kind == "approval" and t.name == task.name and t.visit == task.visit for t in still_open)
     decided = decision == Vote.Decision.REJECT or not waiting
     details = {"task": task.name, "task_id": task.pk, "decision": decision, "role": role}
     outcome = None
     if decided:
-        outcome = definition.transition(spec.rejected if decision == Vote.Decision.REJECT else spec.approved)
-    with ExitStack() as batch:
-        batch.enter_context(rows.together())
-        rows.insert(Vote, [{"task_id": task.pk, "record_id": record.pk, "user_id": user.pk, "role": role,
-                            "decision": decision, "comment": comment, "at": now}])
-        close(task, user, now, outcome=decision)
-        # When the vote decides, the move's record UPDATE also stores the history counter.
-        history.append(record, HistoryEntry.Kind.VOTE, user, comment=comment, details=details,
-                       save_seq=not decided)
-        if outcome is None:
-            return record  # still waiting for other slots
-        if outcome.actions:
-            batch.close()  # actions are ORM code: send the vote before they run
-        # otherwise the vote travels with the move's statements
-        # An outcome back to the same state asks anew: the decided approval does not stay open.
-        return move(record, definition, outcome, user, roles, None, comment=comment,
-                    open_tasks=still_open, details={"approval": task.name, "decision": decision}, reenter=True)
+        leads_to = spec.rejected if decision == Vote.Decision.REJECT else spec.approved
+        assert leads_to is not None, "the validator requires an approval's approved and rejected steps"
+        outcome = definition.transition(leads_to)
+    step.batch.insert(Vote, [{"task_id": task.pk, "record_id": record.pk, "user_id": user.pk, "role": role,
+                              "decision": decision, "comment": comment, "at": now}])
+    close(task, user, now, outcome=decision, batch=step.batch)
+    # When the vote decides, the move's record UPDATE also stores the history counter.
+    history.append(record, HistoryEntry.Kind.VOTE, user, comment=comment, details=details,
+                   save_seq=not decided, batch=step.batch)
+    if outcome is None:
+        step.flush()
+        return record  # still waiting for other slots
+    # The vote travels with the move's statements (the move sends it first if the outcome runs actions).
+    # An outcome back to the same state asks anew: the decided approval does not stay open.
+    return move(step, outcome, None, comment=comment, details={"approval": task.name, "decision": decision},
+                reenter=True)
 
 
 @transaction.atomic

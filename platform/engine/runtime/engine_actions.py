@@ -1,7 +1,7 @@
 """The engine's own actions: set a field, start a linked record."""
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import date
 from decimal import Decimal
 
@@ -91,6 +91,7 @@ def fire_linked(ctx: EngineActionContext, *, flow: str, transition: str, data: d
     """
     from ..models import Record
     from ..versions import definition_for
+    from .step import Step
     from .transitions import move
 
     linked = ctx.record.parent
@@ -115,8 +116,9 @@ def fire_linked(ctx: EngineActionContext, *, flow: str, transition: str, data: d
             gettext_noop("record.fire_linked: {reference} is {state_en}; '{step_en}' cannot be taken from there"),
             reference=linked.reference, state=linked.state, state_en=state.en, state_zh=state.zh,
             transition=transition, step_en=title.en if title else transition, step_zh=title.zh if title else transition)
-    move(linked, definition, t, ctx.actor, frozenset(), data or {}, comment=ctx.record.reference,
+    move(Step.begin(linked, ctx.actor, definition=definition), t, data or {}, comment=ctx.record.reference,
          details={"by": ctx.record.reference})
 
 
-IMPLEMENTATIONS = {"record.set": set_field, "record.start_linked": start_linked, "record.fire_linked": fire_linked}
+IMPLEMENTATIONS: dict[str, Callable[..., None]] = {
+    "record.set": set_field, "record.start_linked": start_linked, "record.fire_linked": fire_linked}

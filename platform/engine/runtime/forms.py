@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from decimal import Decimal
+from typing import cast
 
 from django.utils import translation
 from jsonschema import Draft202012Validator
@@ -55,7 +56,8 @@ def apply_form(definition: FlowDefinition, form: FormSpec | None, data: Mapping,
             errors.setdefault(key, []).append(_REQUIRED)
     for key, schema in extra.items():
         if key in values:
-            for error in Draft202012Validator(thaw(schema), format_checker=format_checker).iter_errors(values[key]):
+            validator = Draft202012Validator(cast(Mapping, thaw(schema)), format_checker=format_checker)
+            for error in validator.iter_errors(values[key]):
                 errors.setdefault(key, []).append(error_pair(error))
     new_data = dict(data)
     new_data.update({k: v for k, v in values.items() if k not in extra})

@@ -28,22 +28,25 @@ def data_changes(old: Mapping, new: Mapping) -> dict:
 
 def append(record: Record, kind: str, actor, *, transition: str = "", from_state: str = "", to_state: str = "",
            comment: str = "", changes: Mapping | None = None, details: Mapping | None = None,
-           idempotency_key: str | None = None, save_seq: bool = True) -> None:
+           idempotency_key: str | None = None, save_seq: bool = True, batch: rows.Batch | None = None) -> None:
     """Append an entry numbered `record.last_seq + 1`.
 
     The record row is locked by the caller. With `save_seq=False` the caller saves
-    `last_seq` itself, in the UPDATE of the record it makes anyway. Written with
-    `rows`, so it can travel in the caller's batch of statements.
+    `last_seq` itself, in the UPDATE of the record it makes anyway. Held in `batch` (a
+    step's, `Step.batch`) until it is flushed; without one, written at once.
     """
+    writes = batch if batch is not None else rows.Batch()
     record.last_seq += 1
     if save_seq:
-        rows.update(Record, {"id": record.pk}, {"last_seq": record.last_seq})
-    rows.insert(HistoryEntry, [{
+        writes.update(Record, {"id": record.pk}, {"last_seq": record.last_seq})
+    writes.insert(HistoryEntry, [{
         "record_id": record.pk, "seq": record.last_seq, "kind": kind, "at": timezone.now(),
         "actor_id": getattr(actor, "pk", None), "transition": transition, "from_state": from_state,
         "to_state": to_state, "comment": comment or "", "changes": dict(changes or {}),
         "details": dict(details or {}), "idempotency_key": idempotency_key,
     }])
+    if batch is None:
+        writes.flush()
     if (event := _EVENTS.get(kind)) is not None:
         def payload() -> dict:
             return {"record": {"id": record.pk, "reference": record.reference, "flow": record.flow,

@@ -25,6 +25,7 @@ from datetime import UTC, datetime
 
 from django.db import connection
 from django.db.models import DateTimeField, F, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.expressions import OrderBy
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -66,6 +67,7 @@ class Inbox:
         claim 20,000 tasks). `due_at NULLS LAST` orders as the due key does and matches
         the indexes.
         """
+        per_source: tuple[OrderBy | str, str]
         if self._sort == "due" and not self._descending:
             per_source = (F("due_at").asc(nulls_last=True), "pk")
         elif self._sort == "due":

@@ -152,8 +152,9 @@ def _move_one(record_id: int, version: FlowVersion, definition: FlowDefinition,
         now = timezone.now()
         old_version, from_state = record.version, record.state
         filled = _filled(record, values or {})
+        assert step.to_state is not None, "a plan without a reason names the state"
         record.version, record.state, record.revision = version, step.to_state, record.revision + 1
-        details = {"from_version": old_version.number, "to_version": version.number}
+        details: dict[str, object] = {"from_version": old_version.number, "to_version": version.number}
         if filled:
             record.data = {**record.data, **filled}
             details["filled"] = filled  # which fields the move gave the record, and their values

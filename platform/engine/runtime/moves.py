@@ -15,7 +15,6 @@ dropped: it is drawn up again when the step is taken again.
 from __future__ import annotations
 
 from django.db import transaction
-from django.utils import timezone
 
 from definitions.actions import ActionSpec
 from kernel import receivables as kernel_receivables
@@ -25,22 +24,17 @@ from kernel.models import SaleStatus, UnitHold
 
 from ..environment import action_catalogue
 from ..models import HistoryEntry, Record
-from ..versions import definition_for
-from .access import MANAGER_ROLES, user_facts
-from .context import names
+from .access import MANAGER_ROLES
 from .errors import NotPermitted, TransitionNotAvailable
 from .records import check_protection, locked_record
-from .rows import Locked
+from .step import Step
 from .transitions import _lineage, fire, relocate
 
 
-def _jump(locked: Locked, definition, to_state: str, actor, kind: str, comment: str, *,
-          details: dict | None = None, now=None) -> Record:
-    record = locked.record
-    scope = names(definition, record.data, None, record.project, user_facts(actor, locked.roles))
-    relocate(record, definition, to_state, actor, scope, now or timezone.now(), kind=kind, comment=comment,
-             open_tasks=locked.open_tasks, details=details)
-    return record
+def _jump(step: Step, to_state: str, kind: str, comment: str, *, details: dict | None = None) -> Record:
+    """A correction's move: to `to_state`, with no transition and no actions (its names: the record as it is)."""
+    relocate(step, to_state, kind=kind, comment=comment, details=details)
+    return step.record
 
 
 SCHEDULE = "receivables.schedule"
@@ -84,7 +78,8 @@ def send_back(user, record_id: int, to_state: str, comment: str) -> Record:
     """退回: whoever may act on the current step returns the record to an earlier state."""
     locked = locked_record(user, record_id)
     record, roles, open_tasks = locked.record, locked.roles, locked.open_tasks
-    definition = definition_for(record)
+    step = Step.of(locked, user)
+    definition = step.definition
     acts_here = any(t.assignee_id == user.pk or (t.assignee_id is None and roles & set(t.roles)) for t in open_tasks)
     if not (acts_here or roles & MANAGER_ROLES):
         raise NotPermitted("send this record back", sorted({r for t in open_tasks for r in t.roles}), "退回该记录")
@@ -113,7 +108,7 @@ def send_back(user, record_id: int, to_state: str, comment: str) -> Record:
             f"would repeat; cancel the record, or send it back to a later state",
             f"自「{_title_zh(definition, to_state)}」以来的「{_title_zh(definition, transition)}」已执行"
             f"「{spec.title_zh or spec.name}」，重新办理会重复执行：请作废记录，或退回到更晚的状态")
-    now = timezone.now()
+    now = step.now
     since = record.history.filter(seq=entered).values_list("at", flat=True).first()
     details = _give_up_holds(record, since, user, now) if since is not None else {}
     scheduled_before = [(name, details) for seq, kind, _, name, details in story
@@ -121,8 +116,7 @@ def send_back(user, record_id: int, to_state: str, comment: str) -> Record:
     if _ran(definition, steps, SCHEDULE) and not _ran(definition, scheduled_before, SCHEDULE):
         if kernel_receivables.void(_kernel_context(record, user, now)):
             details["schedule_dropped"] = True
-    return _jump(locked, definition, to_state, user, HistoryEntry.Kind.SEND_BACK, comment,
-                 details=details or None, now=now)
+    return _jump(step, to_state, HistoryEntry.Kind.SEND_BACK, comment, details=details or None)
 
 
 def _check_target(definition, record: Record, to_state: str) -> None:
@@ -191,7 +185,8 @@ def withdraw(user, record_id: int, comment: str = "") -> Record:
     """撤回: the submitter takes back the last step while nobody has acted on it yet."""
     locked = locked_record(user, record_id)
     record = locked.record
-    definition = definition_for(record)
+    step = Step.of(locked, user)
+    definition = step.definition
     last = record.history.filter(kind=HistoryEntry.Kind.TRANSITION, to_state=record.state).order_by("-seq").first()
     if last is None or last.actor_id != user.pk:
         raise NotPermitted("withdraw a step you did not submit", (), "撤回不是您提交的步骤")
@@ -209,7 +204,7 @@ def withdraw(user, record_id: int, comment: str = "") -> Record:
         raise TransitionNotAvailable(
             f"'{last.transition}' ran actions (such as holding a unit) that a withdrawal cannot undo",
             f"「{_title_zh(definition, last.transition)}」已执行动作（如锁定房源），无法撤回")
-    return _jump(locked, definition, last.from_state, user, HistoryEntry.Kind.WITHDRAW, comment)
+    return _jump(step, last.from_state, HistoryEntry.Kind.WITHDRAW, comment)
 
 
 def cancel(user, record_id: int, comment: str, form: dict | None = None) -> Record:

@@ -11,10 +11,10 @@ from kernel.models import Project
 from ..models import FlowVersion, HistoryEntry, Record, RecordCounter, VersionStatus
 from ..versions import definition_of
 from . import history, rows, states
-from .access import can_see, parse_roles, roles_in, roles_subquery, user_facts
-from .context import names
+from .access import can_see, parse_roles, roles_in, roles_subquery
 from .errors import CustomerProtected, NotPermitted, RecordNotFound, TransitionNotAvailable
 from .forms import apply_form
+from .step import Step
 
 
 def start_record(user, project: Project, flow: str, data: dict | None = None, *, comment: str = "",
@@ -77,12 +77,12 @@ def _create(project, version, definition, user, roles, data, comment, key, *, pa
     )
     record.last_seq = 0  # the start entry below takes number 1, already stored by the INSERT
     actor = user if getattr(user, "is_authenticated", False) else None
-    scope = names(definition, new_data, None, project, user_facts(actor, roles))
-    with rows.together():
-        history.append(record, HistoryEntry.Kind.START, actor, to_state=initial.name, comment=comment,
-                       changes=history.data_changes({}, new_data), save_seq=False,
-                       details={"version": version.number, "parent": parent.reference if parent else None})
-        states.enter(record, definition, now, scope)
+    step = Step(record, definition, actor, roles, [], now)
+    history.append(record, HistoryEntry.Kind.START, actor, to_state=initial.name, comment=comment,
+                   changes=history.data_changes({}, new_data), save_seq=False, batch=step.batch,
+                   details={"version": version.number, "parent": parent.reference if parent else None})
+    states.enter(step)
+    step.flush()
     return record
 
 
@@ -119,10 +119,11 @@ def visible_record(user, record_id: int | None, *,
     authenticated = getattr(user, "is_authenticated", False)
     if authenticated:
         query = query.annotate(my_roles=roles_subquery(user))
-    record = (query.filter(pk=record_id) if task_id is None else query.filter(tasks__pk=task_id)).first()
+    record = (query.filter(tasks__pk=task_id) if task_id is not None
+              else query.filter(pk=record_id) if record_id is not None else query.none()).first()
     if record is None:
         raise RecordNotFound("task" if task_id is not None else "record")
-    roles = parse_roles(record.my_roles if authenticated else None)
+    roles = parse_roles(getattr(record, "my_roles", None) if authenticated else None)
     _check_visible(user, record, roles)
     return record, roles
 
@@ -133,7 +134,7 @@ def locked_record(user, record_id: int | None, *, task_id: int | None = None, id
     authenticated = getattr(user, "is_authenticated", False)
     found = rows.lock(user.pk if authenticated else None, record_id=record_id, task_id=task_id,
                       idempotency_key=idempotency_key, voter_id=voter_id)
-    if found.record is None:
+    if found is None:
         raise RecordNotFound("task" if task_id is not None else "record")
     _check_visible(user, found.record, found.roles)
     return found

@@ -47,14 +47,14 @@ def _colleague(project_id: int, user_id: int, roles: list[str] | None):
     return colleague
 
 
-def close(task: Task, user, now, outcome: str = "") -> None:
-    """Mark an open task done by `user` (who then holds it), with the outcome of a vote if any."""
+def close(task: Task, user, now, outcome: str = "", *, batch: rows.Batch) -> None:
+    """Mark an open task done by `user` (who then holds it), with the outcome of a vote if any (held in `batch`)."""
     task.status, task.outcome, task.closed_at, task.closed_by_id = TaskStatus.DONE, outcome, now, user.pk
     task.assignee_id = task.assignee_id or user.pk
-    rows.update(Task, {"id": task.pk}, {"status": task.status, "outcome": outcome, "closed_at": now,
-                                        "closed_by": user.pk, "assignee": task.assignee_id})
+    batch.update(Task, {"id": task.pk}, {"status": task.status, "outcome": outcome, "closed_at": now,
+                                         "closed_by": user.pk, "assignee": task.assignee_id})
     if len(task.roles) > 1 or task.escalated_at is not None:
-        rows.update(TaskCandidate, {"task_id": task.pk}, {"is_open": False})
+        batch.update(TaskCandidate, {"task_id": task.pk}, {"is_open": False})
 
 
 @transaction.atomic
@@ -157,7 +157,9 @@ def complete(user, task_id: int, comment: str = "") -> Task:
         raise NotPermitted(gettext_noop("complete this task while {delegate} works on it"),
                            delegate=str(task.delegate))
     check_protection(user, roles, task.record)
-    close(task, user, timezone.now())
+    batch = rows.Batch()
+    close(task, user, timezone.now(), batch=batch)
     history.append(task.record, HistoryEntry.Kind.COMPLETE, user, comment=comment,
-                   details={"task": task.name, "task_id": task.pk})
+                   details={"task": task.name, "task_id": task.pk}, batch=batch)
+    batch.flush()
     return task

@@ -17,9 +17,9 @@ from django.db.models import Exists
 from django.utils import timezone
 
 from ..models import HistoryEntry, Record, Task, TaskCandidate, Timer, TimerStatus
-from ..versions import definition_for
 from . import history, rows
 from .errors import EngineError
+from .step import Step
 from .transitions import move
 
 log = logging.getLogger(__name__)
@@ -68,11 +68,11 @@ def _handle(timer_id: int, record_id: int, now: datetime, *, wait: bool) -> bool
             if claimed.values_list("pk", flat=True).first() is None:
                 return SKIPPED if pending.exists() else False
         locked = rows.lock(None, record_id=record_id)  # ours already, unless waiting for it is the point
-        record = locked.record
         timer = (Timer.objects.select_for_update(**_skip_locked())
                  .filter(pk=timer_id, status=TimerStatus.PENDING).first())
-        if record is None or timer is None:
+        if locked is None or timer is None:
             return False  # another worker handled it, or it was cancelled meanwhile
+        record = locked.record
         if record.state != timer.state or record.revision != timer.visit:
             _finish(timer, TimerStatus.CANCELLED, now, "the record left the state")
             return False
@@ -80,11 +80,11 @@ def _handle(timer_id: int, record_id: int, now: datetime, *, wait: bool) -> bool
             _escalate(record, timer, now, locked.open_tasks)
             _finish(timer, TimerStatus.FIRED, now, "escalated")
             return True
-        definition = definition_for(record)
+        step = Step.of(locked, None)
         try:
             with transaction.atomic():
-                move(record, definition, definition.transition(timer.transition), None, frozenset(), None,
-                     kind=HistoryEntry.Kind.TIMER, details={"timer": timer.name}, open_tasks=locked.open_tasks)
+                move(step, step.definition.transition(timer.transition), None,
+                     kind=HistoryEntry.Kind.TIMER, details={"timer": timer.name})
         except EngineError as exc:
             # The guard or an action refused: keep the reason on the timer and in the history.
             log.warning("timer %s on %s refused: %s", timer.name, record.reference, exc.en)

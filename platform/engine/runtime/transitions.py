@@ -4,14 +4,15 @@ Order inside the transaction: lock the record, check the revision the user saw, 
 the transition starts here, the role, the tasks it requires and who holds the step;
 apply the form and validate the data; evaluate the guard; run the actions; close the
 old state's tasks and timers; move; open the new state's; append one history entry.
-Any failure raises and the transaction leaves nothing behind.
+Any failure raises and the transaction leaves nothing behind. The work of one step,
+from the lock to the record's UPDATE, is a `Step` (engine.runtime.step): `move` and
+`relocate` take it, and flush its batch of writes where the step needs them sent.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 
 from definitions.expressions import ExpressionRuntimeError
 from definitions.model import FlowDefinition, FormSpec, Text, Transition
@@ -19,12 +20,13 @@ from kernel.actions import ActionContext
 
 from ..models import HistoryEntry, Record, Task, TaskStatus
 from ..versions import definition_for
-from . import actions, history, routing, rows, states
+from . import actions, history, routing, states
 from .access import user_facts
 from .context import names, record_view
 from .errors import CustomerProtected, GuardFailed, InvalidForm, NotPermitted, RecordChanged, TransitionNotAvailable
 from .forms import apply_form
 from .records import check_protection, locked_record, visible_record
+from .step import Step
 
 
 class ProtectedStep(CustomerProtected, InvalidForm):
@@ -124,7 +126,7 @@ def fire(user, record_id: int, transition: str, form: dict | None = None, *, com
                 raise TransitionNotAvailable(
                     f"'{transition}' needs these tasks done first: {', '.join(missing)}",
                     f"需先完成任务：{', '.join(missing)}")
-            return move(record, definition, t, user, roles, form, comment=comment, open_tasks=open_tasks,
+            return move(Step.of(locked, user, definition=definition), t, form, comment=comment,
                         idempotency_key=idempotency_key, done_task=_my_task(open_tasks, user, roles))
     except IntegrityError as exc:
         if idempotency_key and "idempotency" in str(exc).lower():
@@ -132,30 +134,31 @@ def fire(user, record_id: int, transition: str, form: dict | None = None, *, com
         raise
 
 
-def move(record: Record, definition: FlowDefinition, t: Transition, actor, roles: frozenset[str],
-         form: dict | None, *, comment: str = "", kind: str = HistoryEntry.Kind.TRANSITION,
-         idempotency_key: str | None = None, done_task: Task | None = None, details: dict | None = None,
-         open_tasks: list[Task] | None = None, reenter: bool = False) -> Record:
-    """The transition itself, for a locked record; also used by approvals and timers.
+def move(step: Step, t: Transition, form: dict | None, *, comment: str = "",
+         kind: str = HistoryEntry.Kind.TRANSITION, idempotency_key: str | None = None,
+         done_task: Task | None = None, details: dict | None = None, reenter: bool = False) -> Record:
+    """The transition `t` itself, as the step on its locked record; also used by approvals, timers,
+    linked steps and imports. `done_task` is the task the actor finishes by taking it.
 
     A step whose destination is the state it is in stays there (docs/flow-format.md,
     "Steps that stay"): the state's tasks, who holds them, and its running deadlines are
     kept, unless the transition says `restart_deadlines`. `reenter` leaves and enters
     the state anew even then: an approval's outcome, whose approval has been decided.
     """
-    now = timezone.now()
+    record, definition, actor, roles, now = step.record, step.definition, step.actor, step.roles, step.now
     old_data = dict(record.data)
     partial = routing.partial_for(definition, t)
     # Branches to states that disagree on `partial`: route on the lenient reading, then
     # check the required fields for the state the branch chose.
     new_data, form_values = apply_form(definition, t.form, old_data, form, partial=partial is not False)
-    scope = names(definition, new_data, form_values, record.project, user_facts(actor, roles))
+    scope = step.scope = names(definition, new_data, form_values, record.project, user_facts(actor, roles))
     if t.guard is not None:
         _check_guard(t, scope)
     to_state = routing.choose_target(definition, t, scope)
     if partial is None and not definition.state(to_state).partial:
         apply_form(definition, t.form, old_data, form, partial=False)
     if t.actions:
+        step.flush()  # actions are ORM code: what the step wrote before them (a vote) must be sent first
         kernel_ctx = ActionContext(
             project_id=record.project_id, record_id=record.pk, reference=record.reference, flow=record.flow,
             user_id=getattr(actor, "pk", None), now=now, data=dict(new_data), lineage=_lineage(record))
@@ -169,9 +172,8 @@ def move(record: Record, definition: FlowDefinition, t: Transition, actor, roles
             scope["record"] = record_view(definition, new_data)  # the new state's assignees see them
     record.data = new_data
     staying = to_state == record.state and not reenter
-    relocate(record, definition, to_state, actor, scope, now, open_tasks=open_tasks, done_task=done_task,
-             kind=kind, transition=t.name, comment=comment, changes=history.data_changes(old_data, new_data),
-             idempotency_key=idempotency_key, details=details,
+    relocate(step, to_state, done_task=done_task, kind=kind, transition=t.name, comment=comment,
+             changes=history.data_changes(old_data, new_data), idempotency_key=idempotency_key, details=details,
              stay=(RESTART if t.restart_deadlines else STAY) if staying else None)
     return record
 
@@ -179,41 +181,39 @@ def move(record: Record, definition: FlowDefinition, t: Transition, actor, roles
 STAY, RESTART = "stay", "restart"
 
 
-def relocate(record: Record, definition: FlowDefinition, to_state: str, actor, scope: dict, now, *,
-             kind: str, open_tasks: list[Task] | None = None, done_task: Task | None = None,
-             transition: str = "", comment: str = "", changes: dict | None = None,
-             idempotency_key: str | None = None, details: dict | None = None, stay: str | None = None) -> None:
-    """Leave the current state, enter `to_state`, write the history entry and the record.
+def relocate(step: Step, to_state: str, *, kind: str, done_task: Task | None = None, transition: str = "",
+             comment: str = "", changes: dict | None = None, idempotency_key: str | None = None,
+             details: dict | None = None, stay: str | None = None) -> None:
+    """Leave the current state, enter `to_state`, write the history entry and the record; flush the step.
 
     The one way a record changes state, for transitions and for the corrections in
     moves.py alike: the record row (state, data, revision, history counter) is
-    written once, at the end. `stay` (STAY or RESTART, a step to the state it is in)
-    keeps the state's tasks instead of closing and opening them (states.stay,
-    states.restart_deadlines).
+    written once, at the end, and the step's batch is sent with it. `stay` (STAY or
+    RESTART, a step to the state it is in) keeps the state's tasks instead of closing
+    and opening them (states.stay, states.restart_deadlines).
     """
+    record = step.record
     from_state = record.state
-    if open_tasks is None:
-        open_tasks = list(Task.objects.filter(record=record, status=TaskStatus.OPEN))
-    record.updated_at = now
-    with rows.together():
-        visit = record.revision
-        if stay is None:
-            states.leave(record, definition, now, actor, open_tasks, done_task)
-        record.state = to_state
-        record.revision += 1
-        if stay is None:
-            states.enter(record, definition, now, scope)
-        elif stay == RESTART:
-            states.restart_deadlines(record, definition, now, visit, open_tasks)
-        else:
-            states.stay(record, definition, visit)
-        history.append(record, kind, actor, transition=transition, from_state=from_state, to_state=to_state,
-                       comment=comment, changes=changes, idempotency_key=idempotency_key, details=details,
-                       save_seq=False)
-        rows.update(Record, {"id": record.pk}, {
-            "state": record.state, "data": record.data, "revision": record.revision,
-            "entered_state_at": record.entered_state_at, "is_closed": record.is_closed,
-            "updated_at": record.updated_at, "last_seq": record.last_seq})
+    record.updated_at = step.now
+    visit = record.revision
+    if stay is None:
+        states.leave(step, done_task)
+    record.state = to_state
+    record.revision += 1
+    if stay is None:
+        states.enter(step)
+    elif stay == RESTART:
+        states.restart_deadlines(step, visit)
+    else:
+        states.stay(step, visit)
+    history.append(record, kind, step.actor, transition=transition, from_state=from_state, to_state=to_state,
+                   comment=comment, changes=changes, idempotency_key=idempotency_key, details=details,
+                   save_seq=False, batch=step.batch)
+    step.batch.update(Record, {"id": record.pk}, {
+        "state": record.state, "data": record.data, "revision": record.revision,
+        "entered_state_at": record.entered_state_at, "is_closed": record.is_closed,
+        "updated_at": record.updated_at, "last_seq": record.last_seq})
+    step.flush()
 
 
 def _transition(definition: FlowDefinition, record: Record, name: str) -> Transition:
@@ -235,16 +235,18 @@ def _title_zh(t: Transition) -> str:
 
 
 def _check_guard(t: Transition, scope: dict) -> None:
+    guard = t.guard
+    assert guard is not None, "only a step with a guard is checked"
     try:
-        ok = t.guard.evaluate(scope)
+        ok = guard.evaluate(scope)
     except ExpressionRuntimeError as exc:
-        raise GuardFailed(f"the condition of '{t.name}' could not be checked: {exc} (in {t.guard.source})",
-                          f"无法判断「{t.name}」的条件：{exc.zh}（{t.guard.source}）", guard=t.guard.source) from exc
+        raise GuardFailed(f"the condition of '{t.name}' could not be checked: {exc} (in {guard.source})",
+                          f"无法判断「{t.name}」的条件：{exc.zh}（{guard.source}）", guard=guard.source) from exc
     if not ok:
         if t.guard_message:
-            raise GuardFailed(t.guard_message.en, t.guard_message.zh, guard=t.guard.source)
-        raise GuardFailed(f"the condition of '{t.name}' is not met: {t.guard.source}",
-                          f"不满足「{t.name}」的条件：{t.guard.source}", guard=t.guard.source)
+            raise GuardFailed(t.guard_message.en, t.guard_message.zh, guard=guard.source)
+        raise GuardFailed(f"the condition of '{t.name}' is not met: {guard.source}",
+                          f"不满足「{t.name}」的条件：{guard.source}", guard=guard.source)
 
 
 def _stays(t: Transition, state: str) -> bool:
@@ -286,7 +288,8 @@ def _done_tasks(record: Record, names_: set[str]) -> set[str]:
 
 
 def _lineage(record: Record) -> tuple[int, ...]:
-    ids, current = [], record
+    ids: list[int] = []
+    current: Record | None = record
     while current is not None and len(ids) < 20:
         ids.append(current.pk)
         current = current.parent

@@ -182,7 +182,8 @@ class OwnWork(Expression):
         setting = f"COALESCE({flag} <> {off}, TRUE)" if _default_open() else f"{flag} = {on}"
         registrations, tasks = CustomerRegistration._meta.db_table, Task._meta.db_table
         own_roles = ", ".join(f"'{role}'" for role in sorted(OWN_WORK_ROLES))
-        parts, args = [], []
+        parts: list[str] = []
+        args: list[object] = []
 
         def part(sql: str, *values) -> None:
             parts.append(sql)
@@ -248,7 +249,8 @@ def visible_records(user, records, memberships: Mapping[int, frozenset[str]]):
     if getattr(user, "is_superuser", False):
         return records
     overseen = [pid for pid, roles in memberships.items() if roles & MANAGER_ROLES]
-    whole, own = [], []
+    whole: list[int] = []
+    own: list[int] = []
     versions = (FlowVersion.objects.filter(project_id__in=[p for p in memberships if p not in overseen])
                 .values_list("pk", "project_id", "content_hash", "project__settings"))
     from ..versions import definition_by_id
