@@ -169,13 +169,17 @@ def test_a_version_refusal_in_another_language_is_english_as_every_refusal():
     assert refused.message("zh-cn") == "P1/subscription 没有版本 7"
 
 
-def test_the_old_form_of_both_texts_still_reads_as_written():
-    # transitions.py and moves.py still raise so until they say templates
-    refused = engine_errors.TransitionNotAvailable("say why the record is sent back", "请填写退回原因", to="draft")
+def test_no_refusal_takes_both_texts_at_the_raise_any_more():
+    # the old form (English and Chinese written at each raise) is gone: a second text is refused
+    with pytest.raises(TypeError):
+        engine_errors.TransitionNotAvailable("say why the record is sent back", "请填写退回原因")
+    with pytest.raises(TypeError):
+        engine_errors.NotPermitted("send this record back", ["sales_manager"], "退回该记录")
+    refused = engine_errors.TransitionNotAvailable("say why the record is sent back", to="draft")
     assert (refused.message("en"), refused.message("zh-hans")) == ("say why the record is sent back", "请填写退回原因")
     assert refused.details == {"to": "draft"} and refused.code == "not_available"
-    old = engine_errors.NotPermitted("send this record back", ["sales_manager"], "退回该记录")
-    assert old.message("zh") == "您无权退回该记录：需要角色「销售经理」"
+    sent_back = engine_errors.NotPermitted("send this record back", ["sales_manager"])
+    assert sent_back.message("zh") == "您无权退回该记录：需要角色「销售经理」"
 
 
 @pytest.fixture

@@ -94,10 +94,11 @@ def test_records_of_other_projects_stay_out_of_every_inbox(setup):
 def test_refusals_name_roles_by_their_titles_and_say_what_in_chinese():
     from engine.runtime.errors import NotPermitted
 
-    several = NotPermitted("add an approver", ["project_director", "sales_manager"], "加签")
+    several = NotPermitted("add an approver", ["project_director", "sales_manager"])
     assert several.message() == "you may not add an approver: it needs one of the roles Project director, Sales manager"
     assert several.message("zh") == "您无权加签：需要以下角色之一：「案场经理/项目总监」、「销售经理」"
-    own = NotPermitted("fire 'inspect'", ["site_inspector"], "执行「验房」")  # a flow's own role: its code
+    own = NotPermitted("fire '{transition}'", ["site_inspector"], transition="inspect",
+                       step_zh="验房")  # a flow's own role: its code
     assert own.message("zh") == "您无权执行「验房」：需要角色「site_inspector」"
 
 
@@ -106,6 +107,7 @@ def test_a_flows_own_role_is_named_by_the_title_the_flow_gives_it():
     from engine.runtime.errors import NotPermitted
 
     inspector = RoleSpec("site_inspector", "验房师", "Site inspector")
-    refused = NotPermitted("fire 'inspect'", ["site_inspector"], "执行「验房」", declared=[inspector])
+    refused = NotPermitted("fire '{transition}'", ["site_inspector"], declared=[inspector], transition="inspect",
+                           step_zh="验房")
     assert refused.message() == "you may not fire 'inspect': it needs the role Site inspector"
     assert refused.message("zh") == "您无权执行「验房」：需要角色「验房师」"

@@ -193,10 +193,10 @@ def test_the_engines_unit_unavailable_is_the_kernels():
 def test_both_not_permitted_are_permission_refusals():
     kernel_refusal = kernel_errors.NotPermitted(roles=["sales_manager"], action="merging customers",
                                                 action_zh="合并客户", project="K1")
-    engine_refusal = engine_errors.NotPermitted("vote on this approval", ["sales_manager"], "对该审批投票")
+    engine_refusal = engine_errors.NotPermitted("vote on this approval", ["sales_manager"])
     for refusal in (kernel_refusal, engine_refusal, _protection()):
         with pytest.raises(kernel_errors.PermissionRefusal):
             raise refusal
     assert kernel_refusal.message("zh-hans") == "合并客户需要在 K1 担任以下角色之一：销售经理"
     assert engine_refusal.message("zh-hans") == "您无权对该审批投票：需要角色「销售经理」"
-    assert not isinstance(engine_refusal, KernelError)  # its words are still built at the raise (a later step)
+    assert not isinstance(engine_refusal, KernelError)  # one family (Refusal), two branches: kernel and engine

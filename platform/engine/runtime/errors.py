@@ -26,11 +26,6 @@ from definitions.roles import role_titles
 from kernel import errors as kernel_errors
 from kernel.errors import Refusal, speaks_chinese
 
-# The old form, both texts written at the raise (`EngineError(en, zh, **details)`): said as given.
-# Only until the raise sites still written so (transitions.py, moves.py) say a template and params.
-VERBATIM = gettext_noop("{text_en}")
-VERBATIM_ACTION = gettext_noop("{action_en}")
-
 
 class EngineError(Refusal):
     """Root of the engine's refusals. `message(lang)` is what the user reads; `.en` and `.zh` its two texts.
@@ -41,10 +36,7 @@ class EngineError(Refusal):
     code = "engine_error"
     template = gettext_noop("the operation was refused")
 
-    def __init__(self, template: str | None = None, zh: str | None = None, /, **params: Any):
-        if zh is not None:  # the old form: (en, zh, **details)
-            params = {"text_en": template, "text_zh": zh, **params}
-            template = VERBATIM
+    def __init__(self, template: str | None = None, /, **params: Any):
         super().__init__(template, **params)
 
     @property
@@ -68,20 +60,13 @@ class NotPermitted(EngineError, kernel_errors.PermissionRefusal):
     filled in with the other params; the message adds the roles it needs, by their titles. Not the
     kernel's `NotPermitted` (a kernel operation needing a project role); both are
     `kernel.errors.PermissionRefusal`.
-
-    The old form `NotPermitted(action, roles, action_zh)`, the action written in both languages at the
-    raise, still works until transitions.py and moves.py say a phrase.
     """
 
     code = "not_permitted"
     phrases = ("action",)
 
-    def __init__(self, action: str, roles: Sequence[str] = (), action_zh: str | None = None, *,
-                 declared: Sequence = (), **params: Any):
+    def __init__(self, action: str, roles: Sequence[str] = (), *, declared: Sequence = (), **params: Any):
         """`declared`: the flow's own roles (RoleSpec), so that they too are named by their titles."""
-        if action_zh is not None:
-            params = {**params, "action_en": action, "action_zh": action_zh}
-            action = VERBATIM_ACTION
         roles = list(roles)
         en_titles, zh_titles = role_titles(roles, "en", declared), role_titles(roles, "zh", declared)
         if len(roles) == 1:

@@ -15,6 +15,7 @@ dropped: it is drawn up again when the step is taken again.
 from __future__ import annotations
 
 from django.db import transaction
+from django.utils.translation import gettext_noop
 
 from definitions.actions import ActionSpec
 from kernel import receivables as kernel_receivables
@@ -82,19 +83,19 @@ def send_back(user, record_id: int, to_state: str, comment: str) -> Record:
     definition = step.definition
     acts_here = any(t.assignee_id == user.pk or (t.assignee_id is None and roles & set(t.roles)) for t in open_tasks)
     if not (acts_here or roles & MANAGER_ROLES):
-        raise NotPermitted("send this record back", sorted({r for t in open_tasks for r in t.roles}), "退回该记录")
+        raise NotPermitted(gettext_noop("send this record back"), sorted({r for t in open_tasks for r in t.roles}))
     check_protection(user, roles, record)
     _check_target(definition, record, to_state)
     story = list(record.history.order_by("seq").values_list("seq", "kind", "to_state", "transition", "details"))
     entered = max((seq for seq, _, state, _, _ in story if state == to_state), default=None)
     if to_state == record.state or entered is None:
-        raise TransitionNotAvailable(f"{record.reference} has not been in “{_title_en(definition, to_state)}” before",
-                                     f"{record.reference} 之前未处于「{_title_zh(definition, to_state)}」")
+        raise TransitionNotAvailable(gettext_noop("{reference} has not been in “{state_en}” before"),
+                                     reference=record.reference, state=to_state, **_titles(definition, to_state, "state"))
     if definition.state(to_state).final:
-        raise TransitionNotAvailable(f"“{_title_en(definition, to_state)}” is a final state",
-                                     f"「{_title_zh(definition, to_state)}」是终态")
+        raise TransitionNotAvailable(gettext_noop("“{state_en}” is a final state"),
+                                     state=to_state, **_titles(definition, to_state, "state"))
     if not comment.strip():
-        raise TransitionNotAvailable("say why the record is sent back", "请填写退回原因")
+        raise TransitionNotAvailable(gettext_noop("say why the record is sent back"))
     steps = [(name, details) for seq, kind, _, name, details in story
              if seq > entered and kind in (HistoryEntry.Kind.TRANSITION, HistoryEntry.Kind.TIMER)]
     found = _unrepeatable(definition, steps)
@@ -103,11 +104,11 @@ def send_back(user, record_id: int, to_state: str, comment: str) -> Record:
         # or an issued number would repeat it when the step is taken again.
         transition, spec = found
         raise TransitionNotAvailable(
-            f"Since “{_title_en(definition, to_state)}”, the step “{_title_en(definition, transition)}” ran "
-            f"“{spec.title_en or spec.name}”, which taking the step again "
-            f"would repeat; cancel the record, or send it back to a later state",
-            f"自「{_title_zh(definition, to_state)}」以来的「{_title_zh(definition, transition)}」已执行"
-            f"「{spec.title_zh or spec.name}」，重新办理会重复执行：请作废记录，或退回到更晚的状态")
+            gettext_noop("Since “{state_en}”, the step “{step_en}” ran “{action_en}”, which taking the step again "
+                         "would repeat; cancel the record, or send it back to a later state"),
+            state=to_state, transition=transition, action=spec.name, action_en=spec.title_en or spec.name,
+            action_zh=spec.title_zh or spec.name, **_titles(definition, to_state, "state"),
+            **_titles(definition, transition, "step"))
     now = step.now
     since = record.history.filter(seq=entered).values_list("at", flat=True).first()
     details = _give_up_holds(record, since, user, now) if since is not None else {}
@@ -126,15 +127,14 @@ def _check_target(definition, record: Record, to_state: str) -> None:
     the flow's state look-up raised a KeyError (a 500); the raw text posted is not echoed back.
     """
     if not (to_state or "").strip():
-        raise TransitionNotAvailable(f"choose the earlier state to send {record.reference} back to",
-                                     f"请选择要将 {record.reference} 退回到的状态")
+        raise TransitionNotAvailable(gettext_noop("choose the earlier state to send {reference} back to"),
+                                     reference=record.reference)
     try:
         definition.state(to_state)
     except KeyError:
         raise TransitionNotAvailable(
-            f"{record.reference} cannot be sent back there: its flow has no such state; "
-            f"choose one of the earlier states offered",
-            f"{record.reference} 无法退回：该流程没有这个状态，请从列出的之前状态中选择") from None
+            gettext_noop("{reference} cannot be sent back there: its flow has no such state; "
+                         "choose one of the earlier states offered"), reference=record.reference) from None
 
 
 def _unrepeatable(definition, steps) -> tuple[str, ActionSpec] | None:
@@ -172,6 +172,11 @@ def _title(definition, name: str, language: str) -> str:
     return name
 
 
+def _titles(definition, name: str, key: str) -> dict[str, str]:
+    """A state's or step's title in both languages, as a refusal's `KEY_en` / `KEY_zh` params."""
+    return {f"{key}_en": _title_en(definition, name), f"{key}_zh": _title_zh(definition, name)}
+
+
 def _title_zh(definition, name: str) -> str:
     return _title(definition, name, "zh")
 
@@ -189,21 +194,21 @@ def withdraw(user, record_id: int, comment: str = "") -> Record:
     definition = step.definition
     last = record.history.filter(kind=HistoryEntry.Kind.TRANSITION, to_state=record.state).order_by("-seq").first()
     if last is None or last.actor_id != user.pk:
-        raise NotPermitted("withdraw a step you did not submit", (), "撤回不是您提交的步骤")
+        raise NotPermitted(gettext_noop("withdraw a step you did not submit"))
     if last.from_state == last.to_state:
         # A step that stayed in its state moved nothing back to undo (it kept the tasks).
         raise TransitionNotAvailable(
-            f"'{last.transition}' kept the record in this state; there is no step to withdraw",
-            f"「{_title_zh(definition, last.transition)}」未改变记录的状态，没有可撤回的步骤")
+            gettext_noop("'{transition}' kept the record in this state; there is no step to withdraw"),
+            transition=last.transition, step_zh=_title_zh(definition, last.transition))
     check_protection(user, locked.roles, record)
     # every act on a record (a vote, a claim, a step) appends to its history
     if record.history.filter(seq__gt=last.seq).exclude(kind=HistoryEntry.Kind.ESCALATE).exists():
-        raise TransitionNotAvailable("someone has already acted on this step; it can no longer be withdrawn",
-                                     "已有人处理该步骤，无法撤回")
+        raise TransitionNotAvailable(
+            gettext_noop("someone has already acted on this step; it can no longer be withdrawn"))
     if _actions_ran(definition, last.transition, last.details):
         raise TransitionNotAvailable(
-            f"'{last.transition}' ran actions (such as holding a unit) that a withdrawal cannot undo",
-            f"「{_title_zh(definition, last.transition)}」已执行动作（如锁定房源），无法撤回")
+            gettext_noop("'{transition}' ran actions (such as holding a unit) that a withdrawal cannot undo"),
+            transition=last.transition, step_zh=_title_zh(definition, last.transition))
     return _jump(step, last.from_state, HistoryEntry.Kind.WITHDRAW, comment)
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext_noop
 
 from definitions.expressions import ExpressionRuntimeError
 from definitions.model import FlowDefinition, FormSpec, Text, Transition
@@ -23,7 +24,14 @@ from ..versions import definition_for
 from . import actions, history, routing, states
 from .access import user_facts
 from .context import names, record_view
-from .errors import CustomerProtected, GuardFailed, InvalidForm, NotPermitted, RecordChanged, TransitionNotAvailable
+from .errors import (
+    CustomerProtected,
+    GuardFailed,
+    InvalidForm,
+    NotPermitted,
+    RecordChanged,
+    TransitionNotAvailable,
+)
 from .forms import apply_form
 from .records import check_protection, locked_record, visible_record
 from .step import Step
@@ -111,21 +119,20 @@ def fire(user, record_id: int, transition: str, form: dict | None = None, *, com
             definition = definition_for(record)
             t = _transition(definition, record, transition)
             if not roles & set(t.roles):
-                raise NotPermitted(f"fire '{transition}'", t.roles, f"执行「{_title_zh(t)}」",
-                                   declared=definition.roles)
+                raise NotPermitted(gettext_noop("fire '{transition}'"), t.roles, declared=definition.roles,
+                                   transition=transition, step_zh=_title_zh(t))
             holder = None if _stays(t, record.state) else _held_by_someone_else(open_tasks, user)
             if holder is not None:
-                raise NotPermitted(f"fire '{transition}' while {holder} holds this step", (),
-                                   f"执行「{_title_zh(t)}」：该步骤由 {holder} 处理中")
+                raise NotPermitted(gettext_noop("fire '{transition}' while {holder} holds this step"),
+                                   transition=transition, holder=str(holder), step_zh=_title_zh(t))
             try:
                 check_protection(user, roles, record, form)
             except CustomerProtected as refusal:
                 raise ProtectedStep(refusal) from refusal
             missing = _missing_tasks(record, t)
             if missing:
-                raise TransitionNotAvailable(
-                    f"'{transition}' needs these tasks done first: {', '.join(missing)}",
-                    f"需先完成任务：{', '.join(missing)}")
+                raise TransitionNotAvailable(gettext_noop("'{transition}' needs these tasks done first: {tasks}"),
+                                             transition=transition, tasks=", ".join(missing))
             return move(Step.of(locked, user, definition=definition), t, form, comment=comment,
                         idempotency_key=idempotency_key, done_task=_my_task(open_tasks, user, roles))
     except IntegrityError as exc:
@@ -220,13 +227,14 @@ def _transition(definition: FlowDefinition, record: Record, name: str) -> Transi
     try:
         t = definition.transition(name)
     except KeyError:
-        raise TransitionNotAvailable(f"{record.flow} has no transition '{name}'",
-                                     f"{record.flow} 流程没有流转 '{name}'") from None
+        raise TransitionNotAvailable(gettext_noop("{flow} has no transition '{transition}'"),
+                                     flow=record.flow, transition=name) from None
     if record.state not in t.sources:
         state = definition.state(record.state).title
         raise TransitionNotAvailable(
-            f"{record.reference} is {state.en}; '{name}' cannot be fired from there",
-            f"{record.reference} 当前为「{state.zh}」，不能执行「{_title_zh(t)}」")
+            gettext_noop("{reference} is {state_en}; '{transition}' cannot be fired from there"),
+            reference=record.reference, state=record.state, state_en=state.en, state_zh=state.zh,
+            transition=name, step_zh=_title_zh(t))
     return t
 
 
@@ -240,13 +248,13 @@ def _check_guard(t: Transition, scope: dict) -> None:
     try:
         ok = guard.evaluate(scope)
     except ExpressionRuntimeError as exc:
-        raise GuardFailed(f"the condition of '{t.name}' could not be checked: {exc} (in {guard.source})",
-                          f"无法判断「{t.name}」的条件：{exc.zh}（{guard.source}）", guard=guard.source) from exc
+        raise GuardFailed(gettext_noop("the condition of '{transition}' could not be checked: {problem_en} (in {guard})"),
+                          transition=t.name, problem_en=str(exc), problem_zh=exc.zh, guard=guard.source) from exc
     if not ok:
         if t.guard_message:
-            raise GuardFailed(t.guard_message.en, t.guard_message.zh, guard=guard.source)
-        raise GuardFailed(f"the condition of '{t.name}' is not met: {guard.source}",
-                          f"不满足「{t.name}」的条件：{guard.source}", guard=guard.source)
+            raise GuardFailed.authored(t.guard_message, guard=guard.source, transition=t.name)
+        raise GuardFailed(gettext_noop("the condition of '{transition}' is not met: {guard}"),
+                          transition=t.name, guard=guard.source)
 
 
 def _stays(t: Transition, state: str) -> bool:
