@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from . import memo
 from .buckets import bucket_days, counted
 from .deals import cancelled_in, deals, live_in
-from .periods import Period, compared, twelve_months
+from .periods import Kind, Period, add_months, compared, twelve_months
 from .scope import ZERO, Scope, fen_sum, money_of
 from .tables import COUNT, DAY, MONEY, MONTH, Chart, Column, Headline, Section, Table
 
@@ -41,11 +41,36 @@ def totals_of(scope: Scope, periods: tuple[Period, ...]) -> list[dict]:
     return out
 
 
+@memo.once
+def _by_month(scope: Scope, months: Period) -> tuple[dict, dict]:
+    base = deals(scope).filter(cancelled_at__isnull=True)
+    return (counted(base, "subscribed_at", scope, months, True, amount=F("sub_amount")),
+            counted(base, "signed_at", scope, months, True, amount=F("sign_amount")))
+
+
+def by_month(scope: Scope, period: Period) -> tuple[dict, dict]:
+    """({month: (count, amount)} of net subscriptions, the same of signings) of the whole months the period touches.
+
+    Within a reading, counted once over the months of its span: the 12-month trend and the
+    targets' months read the same deal rows by month.
+    """
+    months = Period(Kind.RANGE, period.first.replace(day=1), add_months(period.last, 1))
+    span = memo.span()
+    if span is not None:
+        wide = Period(Kind.RANGE, span.first.replace(day=1), add_months(span.last, 1))
+        if wide.first <= months.first and months.after <= wide.after:
+            return _by_month(scope, wide)
+    return _by_month(scope, months)
+
+
 def series(scope: Scope, period: Period, monthly: bool) -> list[list]:
     """Per bucket: subscriptions (count, amount), signings (count, amount)."""
-    base = deals(scope).filter(cancelled_at__isnull=True)
-    subs = counted(base, "subscribed_at", scope, period, monthly, amount=F("sub_amount"))
-    signs = counted(base, "signed_at", scope, period, monthly, amount=F("sign_amount"))
+    if monthly:
+        subs, signs = by_month(scope, period)
+    else:
+        base = deals(scope).filter(cancelled_at__isnull=True)
+        subs = counted(base, "subscribed_at", scope, period, monthly, amount=F("sub_amount"))
+        signs = counted(base, "signed_at", scope, period, monthly, amount=F("sign_amount"))
     return [[d, *subs.get(d, (0, ZERO)), *signs.get(d, (0, ZERO))] for d in bucket_days(period, monthly)]
 
 
