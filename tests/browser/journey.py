@@ -106,6 +106,10 @@ def pick(page, field_id: str, typed: str, option: str | None = None) -> None:
         return
     if current:
         page.evaluate(f"document.getElementById({field_id!r}).tomselect.clear()")
+    # Another picker's list may have opened again meanwhile (its field refocused after a choice, seen
+    # under load): close it, as a person's tap elsewhere does, so it does not cover this control.
+    page.evaluate(f"""document.querySelectorAll('.tomselected').forEach(e => {{
+        if (e.id !== {field_id!r} && e.tomselect) {{ e.tomselect.close(); e.tomselect.blur(); }} }})""")
     control = page.locator(f"#{field_id}-ts-control")
     control.click()
     control.fill(typed)
