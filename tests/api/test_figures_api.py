@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from figures import board as boards
-from figures.periods import local_today, period_of
+from figures.periods import compared, local_today, period_of
 from kernel import visits
 from tests.kernel.conftest import make_user
 
@@ -42,7 +42,11 @@ def test_a_manager_reads_the_dashboards_figures_for_the_month(world):
     month = period_of("month", today)
     assert (body["view"], body["consultant"], body["time_zone"]) == ("project", None, "Asia/Shanghai")
     assert body["period"] == {"kind": "month", "first": month.first.isoformat(), "last": month.last.isoformat()}
-    assert body["previous"]["last"] == (month.first - timedelta(days=1)).isoformat()
+    # what the headlines are compared with: the previous month, to date (the same days) while this one runs
+    expected = compared(month, today)
+    assert body["previous"] == {"kind": expected.kind.value, "first": expected.first.isoformat(),
+                                "last": expected.last.isoformat()}
+    assert body["previous"]["first"] == (month.first - timedelta(days=1)).replace(day=1).isoformat()
     visits_head = _headline(body, "visits.new_visits")
     assert (visits_head["title"], visits_head["kind"], visits_head["value"]) == ("New visits", "count", 3)
     on_sale = _headline(body, "inventory.value_on_sale")

@@ -92,7 +92,8 @@ class Figures(serializers.Serializer):
     consultant = FiguresOf(allow_null=True, help_text="Whose figures, for the `own` view; null for the project's.")
     time_zone = serializers.CharField(help_text="The zone the days are read in.")
     period = Span()
-    previous = Span()
+    previous = Span(help_text="What the headlines are compared with: the previous period of the same kind, "
+                              "to date (its same days) while this one is still running.")
     as_of = serializers.DateField(help_text="The day the trends end on.")
     sections = FigureSection(many=True)
 
@@ -147,7 +148,7 @@ def _change(head) -> str | None:
 def as_json(board, project: Project, consultant: dict | None) -> dict:
     return {
         "project": project.code, "view": board.view, "consultant": consultant, "time_zone": str(project.zone),
-        "period": _span(board.period), "previous": _span(board.period.previous()), "as_of": board.today,
+        "period": _span(board.period), "previous": _span(board.compared), "as_of": board.today,
         "sections": [{
             "key": sec.key, "title": str(sec.title),
             "headlines": [{"key": h.key, "definition": f"{sec.key}.{h.key}", "title": str(h.title), "kind": h.kind,
