@@ -124,6 +124,7 @@ def check(files: TemplateFiles, *, others: Iterable[str] | None = (), prefix: st
     if others is None:
         env = replace(env, flow_names=None)
     else:
+        assert env.flow_names is not None  # environment() always names the installed flows
         known = env.flow_names | {files.name} | set(others)
         env = replace(env, flow_names=known | _installed_names() if installed else known)
     template, resolved, flow_problems = resolve(files.name, files.flow_text, files.schema_texts, env, prefix,
@@ -176,14 +177,15 @@ def resolve(name: str, flow_text: str, schema_texts: Mapping[str, str], env: Env
         found.append(Problem("file.name_mismatch", ("name",), {"name": document["name"], "file_name": f"{name}.yaml"},
                              display, template.lines.get(("name",))))
     entity_file = _entity_file(document)
-    if entity_file is not None and entity_file in schema_texts:
+    # (an entity file is named only when the document is a mapping)
+    if entity_file is not None and isinstance(document, Mapping) and entity_file in schema_texts:
         schema, schema_problems = _schema(schema_texts[entity_file], f"{schemas_at}{entity_file}")
         if schema_problems:
             return template, None, found + schema_problems
-        resolved = dict(document)
-        resolved["entity"] = {"name": document["entity"], "schema": schema}
-        return template, resolved, found
-    if entity_file is not None and entity_file not in shipped_schema_names():
+        expanded = dict(document)
+        expanded["entity"] = {"name": document["entity"], "schema": schema}
+        return template, expanded, found
+    if entity_file is not None and isinstance(document, Mapping) and entity_file not in shipped_schema_names():
         # neither the template's own nor a shipped schema: name the file the client should add
         known = [n[:-5] for n in set(schema_texts) | shipped_schema_names()]
         return template, None, found + [Problem(
@@ -243,6 +245,7 @@ def read_folder(folder: Path, display: str) -> tuple[list[TemplateFiles], dict[s
         if problem is not None:
             unreadable.append(problem)
         else:
+            assert text is not None  # read_text gives the text whenever it gives no problem
             schemas[path.name] = text
     flows: list[TemplateFiles] = []
     for path in sorted((folder / "flows").iterdir()) if (folder / "flows").is_dir() else []:
@@ -252,6 +255,7 @@ def read_folder(folder: Path, display: str) -> tuple[list[TemplateFiles], dict[s
         if problem is not None:
             unreadable.append(problem)
         else:
+            assert text is not None  # read_text gives the text whenever it gives no problem
             flows.append(TemplateFiles(path.stem, text, schemas))
     return flows, schemas, unreadable
 

@@ -26,7 +26,7 @@ from django.utils import translation
 from django.utils.translation import gettext, gettext_noop
 
 from definitions import DefinitionError
-from definitions.model import FlowDefinition, Text
+from definitions.model import FlowDefinition, Text, Transition
 from kernel.models import Project
 from kernel.settings_schema import project_settings_schema
 
@@ -80,7 +80,7 @@ class Finding:
     def message(self, lang: str | None = "en") -> str:
         lang = "zh-hans" if (lang or "").startswith("zh") else "en"
         with translation.override(lang):
-            values = {key: _words(value, lang) for key, value in self.params.items()}
+            values: dict[str, object] = {key: _words(value, lang) for key, value in self.params.items()}
             values.setdefault("count", self.records)
             text = gettext(_TEXTS[self.kind]) % values
             if self.chosen is not None:
@@ -116,14 +116,25 @@ def required_at_start(definition: FlowDefinition) -> set[str]:
     return required
 
 
-def links_to(definition: FlowDefinition, target: str) -> list[tuple[object, set[str]]]:
+def links_to(definition: FlowDefinition, target: str) -> list[tuple[Transition, set[str]]]:
     """The transitions of `definition` that start a `target` record, each with the fields it supplies."""
-    out = []
+    out: list[tuple[Transition, set[str]]] = []
     for transition in definition.transitions:
         for call in transition.actions:
             if call.action == "record.start_linked" and call.args.get("flow") == target:
                 data = call.args.get("data")
                 out.append((transition, set(data) if isinstance(data, Mapping) else set()))
+    return out
+
+
+def _started_flows(definition: FlowDefinition) -> set[str]:
+    """The flows whose records a step of `definition` starts (`record.start_linked` with a flow named)."""
+    out: set[str] = set()
+    for transition in definition.transitions:
+        for call in transition.actions:
+            target = call.args.get("flow")
+            if call.action == "record.start_linked" and isinstance(target, str):
+                out.add(target)
     return out
 
 
@@ -145,7 +156,7 @@ def findings(project: Project, flow: str, definition: FlowDefinition) -> list[Fi
     published = {v.flow: v for v in FlowVersion.objects.filter(project=project, status=VersionStatus.PUBLISHED)
                  .select_related("project")}
     running = _running(project)
-    numbers = dict(FlowVersion.objects.filter(project=project, pk__in={pk for _, pk in running})
+    numbers: dict[int, int] = dict(FlowVersion.objects.filter(project=project, pk__in={pk for _, pk in running})
                    .values_list("pk", "number"))
     out: list[Finding] = []
 
@@ -162,32 +173,35 @@ def findings(project: Project, flow: str, definition: FlowDefinition) -> list[Fi
             except DefinitionError:
                 continue  # an old version that no longer builds (an action since removed): its records fail anyway
     # one finding per linking step and missing fields, its records summed over the versions having that step
-    counted: dict[tuple[str, str, frozenset], list] = {}
+    # (the first version seen having the step gives its titles)
+    linked: dict[tuple[str, str, frozenset[str]], tuple[FlowDefinition, Transition]] = {}
+    counted: dict[tuple[str, str, frozenset[str]], int] = defaultdict(int)
     for (other, version_id), source in linking.items():
         states = running.get((other, version_id), {})
         for transition, supplied in links_to(source, flow):
             missing = frozenset(required - supplied)
             if missing:
-                entry = counted.setdefault((other, transition.name, missing), [source, transition, 0])
-                entry[2] += sum(states.get(s, 0) for s in transition.sources)
-    for (other, _, missing), (source, transition, count) in counted.items():
+                key = (other, transition.name, missing)
+                linked.setdefault(key, (source, transition))
+                counted[key] += sum(states.get(s, 0) for s in transition.sources)
+    for (other, _, missing), (source, transition) in linked.items():
+        count = counted[(other, transition.name, missing)]
         out.append(Finding(LINK_IN, flow, ",".join(sorted(missing)), (other, flow), count, params={
             "linking": source.title, "flow": definition.title, "step": _step_title(source, transition),
             "fields": [_field_title(definition, f) for f in sorted(missing)]}))
 
     # (a) flows this version starts, as they are published (this one itself, if it starts itself)
-    for target in sorted({c.args.get("flow") for t in definition.transitions for c in t.actions
-                          if c.action == "record.start_linked" and isinstance(c.args.get("flow"), str)}):
+    for target in sorted(_started_flows(definition)):
         target_definition = definition if target == flow else (
             definition_of(published[target]) if target in published else None)
         if target_definition is None:
             continue  # not published: the step is refused at run time as it is today, saying so
         for transition, supplied in links_to(definition, target):
-            missing = required_at_start(target_definition) - supplied
-            if missing:
-                out.append(Finding(LINK_OUT, flow, ",".join(sorted(missing)), (flow, target), 0, params={
+            unsupplied = required_at_start(target_definition) - supplied
+            if unsupplied:
+                out.append(Finding(LINK_OUT, flow, ",".join(sorted(unsupplied)), (flow, target), 0, params={
                     "linking": target_definition.title, "step": _step_title(definition, transition),
-                    "fields": [_field_title(target_definition, f) for f in sorted(missing)]}))
+                    "fields": [_field_title(target_definition, f) for f in sorted(unsupplied)]}))
 
     # (b) fields required from now on that running records lack, and (c) states they are in that are gone
     current = published.get(flow)
@@ -202,7 +216,7 @@ def findings(project: Project, flow: str, definition: FlowDefinition) -> list[Fi
             if count:
                 out.append(Finding(NEWLY_REQUIRED, flow, name, (flow,), count, params={
                     "name": _field_title(definition, name),
-                    "versions": ", ".join(f"v{numbers[v]}" for v in sorted(per_version, key=numbers.get))}))
+                    "versions": ", ".join(f"v{numbers[v]}" for v in sorted(per_version, key=lambda v: numbers[v]))}))
     states_now = {s.name for s in definition.states}
     gone: dict[str, dict[int, int]] = defaultdict(dict)
     for version_id, states in mine.items():
@@ -212,7 +226,7 @@ def findings(project: Project, flow: str, definition: FlowDefinition) -> list[Fi
     for state, per_version in sorted(gone.items()):
         title = _state_title(per_version, state, definition_by_id)
         out.append(Finding(STATE_REMOVED, flow, state, (flow,), sum(per_version.values()), blocking=False, params={
-            "name": title, "versions": ", ".join(f"v{numbers[v]}" for v in sorted(per_version, key=numbers.get))}))
+            "name": title, "versions": ", ".join(f"v{numbers[v]}" for v in sorted(per_version, key=lambda v: numbers[v]))}))
     return out
 
 

@@ -40,6 +40,7 @@ def _check_single(path: Path) -> tuple[list[str], list]:
     text, unreadable = read_text(path, display)
     if unreadable is not None:
         return [], [unreadable]
+    assert text is not None  # read_text gives the text whenever it gives no problem
     folder = path.parent
     if folder.name == "flows" and (folder.parent / "schemas").is_dir():
         folder = folder.parent / "schemas"
@@ -50,6 +51,7 @@ def _check_single(path: Path) -> tuple[list[str], list]:
         schema_text, unreadable = read_text(schema_path, _display(schema_path))
         if unreadable is not None:
             return [], [unreadable]
+        assert schema_text is not None  # read_text gives the text whenever it gives no problem
         schemas[schema_path.name] = schema_text
     files = client_templates.TemplateFiles(path.stem, text, schemas)
     found = client_templates.check(files, others=(), flow_file=display, schemas_at=_display(folder) + "/",
@@ -167,7 +169,9 @@ class Command(BaseCommand):
         paths = [Path(p) for p in options["paths"]]
         if not paths and not options["installed"]:
             paths = [Path(settings.FLOWS_DIR)]
-        valid, problems, in_tree = [], [], []
+        valid: list[str] = []
+        problems: list[Problem] = []
+        in_tree: list[Path] = []
         if options["installed"]:
             valid, problems = client_templates.check_installed()
         for path in paths:
@@ -182,8 +186,8 @@ class Command(BaseCommand):
             valid.extend(names)
             problems.extend(found)
         if in_tree:
-            definitions, found = load_flows(in_tree, environment(), Path(settings.FLOWS_DIR).parent)
-            valid.extend(definitions)
+            loaded, found = load_flows(in_tree, environment(), Path(settings.FLOWS_DIR).parent)
+            valid.extend(loaded)
             problems = found + problems
         for problem in problems:
             self.stdout.write(problem.render(self.lang, with_line=True))
@@ -193,13 +197,15 @@ class Command(BaseCommand):
             self.stderr.write(self.say(f"{len(problems)} problem(s) in {files} file(s)",
                                        f"{files} 个文件中有 {len(problems)} 个问题"))
             sys.exit(1)
-        names = ", ".join(sorted(definitions))
-        self.stdout.write(self.style.SUCCESS(self.say(f"{len(definitions)} flow(s) valid: {names}",
-                                                      f"{len(definitions)} 个流程有效：{names}")))
+        listed = ", ".join(sorted(definitions))
+        self.stdout.write(self.style.SUCCESS(self.say(f"{len(definitions)} flow(s) valid: {listed}",
+                                                      f"{len(definitions)} 个流程有效：{listed}")))
 
     def do_publish(self, options):
         project = self.project(options["project"])
-        overrides, lines, text = None, {}, None
+        overrides: dict | None = None
+        lines: dict = {}
+        text: str | None = None
         if options["overrides"]:
             path = Path(options["overrides"])
             overrides, lines, text = self.read_overrides(path)
@@ -262,6 +268,7 @@ class Command(BaseCommand):
         text, unreadable = read_text(path)  # not there, a folder, not UTF-8: said with the file (and line)
         if unreadable is not None:
             raise DefinitionError([unreadable])
+        assert text is not None  # read_text gives the text whenever it gives no problem
         loaded = load_yaml(text, str(path))  # YAML is a superset of JSON
         if loaded.problems:
             raise DefinitionError(loaded.problems)
@@ -297,7 +304,7 @@ class Command(BaseCommand):
         for v in rows:
             # the project's zone, named: the studio shows the same moment the same way
             when = local_text(v.published_at, project.zone, self.lang) if v.published_at else "-"
-            restored = f" (restores v{v.restored_from.number})" if v.restored_from_id else ""
+            restored = f" (restores v{v.restored_from.number})" if v.restored_from is not None else ""
             self.stdout.write(f"{v.flow:<20} v{v.number:<4} {v.status:<10} {when}  {v.content_hash[:12]}{restored}")
 
     def do_migrate(self, options):

@@ -45,6 +45,7 @@ class Command(BaseCommand):
         text, unreadable = read_text(path)  # not there, a folder, not UTF-8: said with the file and line
         if unreadable is not None:
             raise CommandError(unreadable.render(with_line=True))
+        assert text is not None  # read_text gives the text whenever it gives no problem
         checked = load_yaml(text, str(path))  # syntax, duplicate keys, alias bombs: with the line
         if checked.problems:
             raise CommandError("\n".join(p.render(with_line=True) for p in checked.problems))
