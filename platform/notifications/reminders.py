@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import transaction
@@ -19,6 +20,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from .models import Delivery, Kind, Notification
+
+if TYPE_CHECKING:  # imported where used, as the kernel's models are: kept off this module's import time
+    from kernel.dunning import DealBalance
 
 # which flows' records hold a unit until a timer lets it go (a subscription has a deadline instead: CONTRACT_DEADLINES)
 EXPIRING_FLOWS: tuple[str, ...] = ("reservation",)
@@ -62,7 +66,8 @@ def expiring(now: datetime | None = None, flows: Iterable[str] | None = None) ->
     from engine.models import Record, Timer, TimerStatus
 
     now = now or timezone.now()
-    flows = tuple(flows or getattr(settings, "NOTIFICATION_EXPIRING_FLOWS", EXPIRING_FLOWS))
+    configured: Iterable[str] = getattr(settings, "NOTIFICATION_EXPIRING_FLOWS", EXPIRING_FLOWS)
+    flows = tuple(flows or configured)
     timers = (Timer.objects.filter(kind=Timer.Kind.FIRE, status=TimerStatus.PENDING, due_at__gt=now,
                                    due_at__lte=now + timedelta(hours=lead_hours()), record__flow__in=flows,
                                    record__created_by__isnull=False, record__is_closed=False)
@@ -177,7 +182,7 @@ def payments_due(now: datetime | None = None) -> list[dict]:
     return out
 
 
-def _payment_notifications(project, day: date, horizon: date, found: Iterable) -> list[dict]:
+def _payment_notifications(project, day: date, horizon: date, found: Iterable[DealBalance]) -> list[dict]:
     """The notifications of one batch of deals' balances: five queries whatever its size."""
     from django.db.models.fields.json import KT
 
@@ -187,7 +192,7 @@ def _payment_notifications(project, day: date, horizon: date, found: Iterable) -
     from kernel.models import Customer, CustomerRegistration, Unit
 
     lines: dict[tuple[int, str, date], Decimal] = {}  # (schedule, kind, due date) -> still owed (as the reminders)
-    deals: dict[int, object] = {}
+    deals: dict[int, DealBalance] = {}
     for balance in found:
         if balance.ended:
             continue
@@ -226,8 +231,11 @@ def _payment_notifications(project, day: date, horizon: date, found: Iterable) -
         # the record page's receivables section (its id, web/record/receivables.html), not its top: the
         # person opening a payment's notice lands on the line to collect or record
         link = reverse("web:record", args=[deal_id]) + f"#{RECEIVABLES_ANCHOR}" if deal_id in records else ""
-        params = {"reference": balance.schedule.reference, "customer": customers.get(customer_id, ""),
-                  "unit": unit_codes.get(unit_of[schedule_id], ""), "kind": kind, "amount": str(amount),
+        unit_id = unit_of[schedule_id]
+        params = {"reference": balance.schedule.reference,
+                  "customer": customers.get(customer_id, "") if customer_id is not None else "",
+                  "unit": unit_codes.get(unit_id, "") if unit_id is not None else "",
+                  "kind": kind, "amount": str(amount),
                   "due_on": due_on.isoformat(), "day": day.isoformat()}
         for user_id in sorted(recipients):
             out.append({"kind": Kind.PAYMENT_OVERDUE if overdue else Kind.PAYMENT_DUE, "recipient_id": user_id,
@@ -373,12 +381,15 @@ def subscriptions_expiring(now: datetime | None = None) -> list[dict]:
         record, due = task.record, task.due_at
         if due is None or wanted[record_id] not in active:
             continue
+        customer_id, unit_id = customer_of[record_id], unit_of[record_id]
         out.append({"kind": Kind.SUBSCRIPTION_EXPIRING, "recipient_id": wanted[record_id],
                     "project_id": record.project_id, "record_id": record_id,
                     "link": reverse("web:record", args=[record_id]),
                     "event_key": f"deadline:{record_id}:{task.pk}:{int(due.timestamp())}",
-                    "params": {"reference": record.reference, "customer": names.get(customer_of[record_id], ""),
-                               "unit": codes.get(unit_of[record_id], ""), "due_at": due.isoformat(),
+                    "params": {"reference": record.reference,
+                               "customer": names.get(customer_id, "") if customer_id is not None else "",
+                               "unit": codes.get(unit_id, "") if unit_id is not None else "",
+                               "due_at": due.isoformat(),
                                "zone": record.project.zone.key}})
     return out
 

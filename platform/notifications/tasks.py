@@ -38,15 +38,14 @@ def deliver_now(delivery_id: int, now: datetime | None = None) -> bool:
     turned off since is marked "not wanted"; inside their quiet hours (in the notification's
     project's zone) the delivery waits, its job scheduled for the end of them.
     """
-    skip = {"skip_locked": True} if connection.features.has_select_for_update_skip_locked else {}
-    if connection.features.has_select_for_update_of:
-        # the delivery's row alone: locking the joined notification, user and project rows too made a second
-        # consumer skip every other delivery of that project while one was sending, and leave them unsent
-        skip["of"] = ("self",)
+    skip_locked = bool(connection.features.has_select_for_update_skip_locked)
+    # the delivery's row alone: locking the joined notification, user and project rows too made a second
+    # consumer skip every other delivery of that project while one was sending, and leave them unsent
+    of: tuple[str, ...] = ("self",) if connection.features.has_select_for_update_of else ()
     failure: Exception | None = None
     held: datetime | None = None
     with transaction.atomic():
-        delivery = (Delivery.objects.select_for_update(**skip)
+        delivery = (Delivery.objects.select_for_update(skip_locked=skip_locked, of=of)
                     .select_related("notification__recipient", "notification__project")
                     .filter(pk=delivery_id).exclude(status__in=[Delivery.Status.SENT, Delivery.Status.SKIPPED])
                     .first())

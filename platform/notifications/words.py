@@ -64,8 +64,9 @@ def _payment(kind: str, params: dict) -> str:
     from kernel.receivables import yuan
 
     deal = _deal(params.get("reference", ""), params.get("customer", ""), params.get("unit", ""))
-    try:
-        what = str(PaymentKind(params.get("kind")).label)
+    payment_kind = params.get("kind")
+    try:  # a kind no longer known (or none) is said as a payment
+        what = str(PaymentKind(payment_kind).label) if isinstance(payment_kind, str) else _("payment")
     except ValueError:
         what = _("payment")
     try:
