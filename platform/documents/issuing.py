@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, TypedDict
 
 from django.db import transaction
 from django.db.models import Count, Max
@@ -27,6 +28,13 @@ from .checking import problems_in
 from .models import DocumentTemplate, DocumentTemplateRevision, IssuedDocument
 from .rendering import copy_text, qr_data_uri, render_body, sha256
 from .verification import facts_of, new_token, verify_url
+
+if TYPE_CHECKING:  # django-stubs' annotated-row type: for the checker only, not a dependency at run time
+    from django_stubs_ext import WithAnnotations
+
+
+class CopiesMade(TypedDict):
+    copies_made: int  # an original's copies, annotated by `issued_of`
 
 
 class DocumentError(Refusal):
@@ -150,7 +158,7 @@ def issue(record: Record, name: str, *, user=None, payment_id: int | None = None
         copy_number=0, issued_at=now, issued_by=user, verify_token=token, facts=facts_of(ctx))
 
 
-def issued_of(record: Record) -> list[IssuedDocument]:
+def issued_of(record: Record) -> list[WithAnnotations[IssuedDocument, CopiesMade]]:
     """The record's originals with their number of copies, oldest first (one query)."""
     return list(IssuedDocument.objects.filter(record=record, copy_number=0).select_related("issued_by")
                 .annotate(copies_made=Count("copies")).order_by("pk"))

@@ -16,7 +16,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext_noop
 
-from accounts.models import Membership, MembershipChange
+from accounts.models import Membership, MembershipChange, User
 from definitions.errors import closest
 from definitions.roles import STANDARD_ROLES, RoleSpec, role_title_map
 from kernel.errors import Refusal
@@ -149,7 +149,7 @@ def remove_role(project: Project, user, role: str, *, by) -> None:
 
 @dataclass(frozen=True)
 class Invitation:
-    user: object
+    user: User
     uid: str    # for the set-password link: web builds the address from these two
     token: str
 

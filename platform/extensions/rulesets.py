@@ -129,7 +129,7 @@ def _local(project_id: int, moment: datetime) -> str:
 
 
 @transaction.atomic
-def publish_rules(project: Project, plugin: str, config: Mapping, *, user=None, validated: bool = False,
+def publish_rules(project: Project, plugin: str, config: object, *, user=None, validated: bool = False,
                   valid_from: datetime | None = None) -> RuleSet:
     """Validate and store the project's rules for `plugin` as a new revision (`InvalidRules` otherwise).
 

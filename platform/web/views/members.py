@@ -52,7 +52,9 @@ class AddMemberForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["user"].widget = PickerInput("user", reverse("web:lookup-users", args=[project.code]),
                                                  _("Type a name to search"))
-        self.fields["roles"].choices = choices
+        roles = self.fields["roles"]
+        assert isinstance(roles, forms.ChoiceField)  # as declared above (`fields` is typed by the base Field)
+        roles.choices = choices
 
     def clean_user(self):
         typed = self.cleaned_data["user"].strip()
@@ -81,7 +83,9 @@ class InviteForm(forms.Form):
 
     def __init__(self, choices, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["roles"].choices = choices
+        roles = self.fields["roles"]
+        assert isinstance(roles, forms.ChoiceField)  # as declared above (`fields` is typed by the base Field)
+        roles.choices = choices
         self.fields["username"].widget.attrs["autocomplete"] = "off"
 
 

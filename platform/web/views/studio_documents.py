@@ -32,7 +32,7 @@ def _flows(project) -> list[tuple[str, str]]:
 
     rows = FlowVersion.objects.filter(project=project, status="published").only("pk", "flow", "content_hash")
     language = "zh" if lang().startswith("zh") else "en"
-    return sorted((v.flow, (definition_by_id(v.pk, v.content_hash).title or {}).get(language) or v.flow) for v in rows)
+    return sorted((v.flow, definition_by_id(v.pk, v.content_hash).title.get(language) or v.flow) for v in rows)
 
 
 @login_required

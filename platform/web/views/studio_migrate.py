@@ -41,7 +41,9 @@ class MoveForm(forms.Form):
         # a record in a final state is closed and never moved (engine.runtime.migration takes running
         # records only): offering its state, or a mapping for it, would promise a move that cannot happen
         running = [s for s in old.states if not s.final]
-        self.fields["states"].choices = [(s.name, text(s.title, s.name)) for s in running]
+        states = self.fields["states"]
+        assert isinstance(states, forms.ChoiceField)  # as declared above (`fields` is typed by the base Field)
+        states.choices = [(s.name, text(s.title, s.name)) for s in running]
         targets = [(LEAVE, _("leave them on the old version"))] + [(s.name, text(s.title, s.name))
                                                                    for s in new.states]
         kept = {s.name for s in new.states}
@@ -82,7 +84,7 @@ def migrate_page(request, project: str, flow: str):
                "chosen": chosen, "steps": None, "zone": project_obj.zone}
     definition = versions.definition_by_id(target.pk, target.content_hash) if target else None
     context["title"] = flow_title(flow, definition, project_obj, templates[flow])
-    if target is None or chosen is None:
+    if target is None or chosen is None or definition is None:  # (a definition whenever there is a target)
         return render(request, "web/studio_migrate.html", context)
     old = versions.definition_of(chosen)
     new = definition
