@@ -2,9 +2,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import date
-from typing import TYPE_CHECKING, Any
 
 from django.utils.translation import gettext_noop
 
@@ -13,22 +11,11 @@ from definitions.model import ActionCall
 from extensions import registry
 from kernel import actions as kernel_actions
 from kernel import errors as kernel_errors
-from kernel.actions import ActionContext
 from kernel.errors import KernelError
 
+from . import engine_actions
+from .action_context import EngineActionContext
 from .errors import ActionFailed, UnitUnavailable
-
-if TYPE_CHECKING:
-    from ..models import Record
-
-
-@dataclass
-class EngineActionContext:
-    """What the engine's own actions need beyond the kernel's context."""
-
-    kernel: ActionContext
-    record: Record
-    actor: Any  # a user, or None for the system (a timer)
 
 
 def evaluate_args(call: ActionCall, names: Mapping) -> dict:
@@ -66,8 +53,6 @@ def run(call: ActionCall, names: Mapping, ctx: EngineActionContext) -> bool:
     `when` and the arguments see the same names as the transition's guard: the record
     as the form left it, before any action of this transition wrote to it.
     """
-    from . import engine_actions
-
     if not applies(call, names):
         return False
     args = evaluate_args(call, names)

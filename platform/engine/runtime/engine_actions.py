@@ -11,7 +11,7 @@ from definitions.errors import format_path
 from definitions.model import Entity
 from kernel.errors import shown
 
-from .actions import EngineActionContext
+from .action_context import EngineActionContext
 from .errors import ActionFailed
 from .forms import error_pair
 
@@ -92,7 +92,6 @@ def fire_linked(ctx: EngineActionContext, *, flow: str, transition: str, data: d
     from ..models import Record
     from ..versions import definition_for
     from .step import Step
-    from .transitions import move
 
     linked = ctx.record.parent
     while linked is not None and linked.flow != flow:
@@ -116,7 +115,7 @@ def fire_linked(ctx: EngineActionContext, *, flow: str, transition: str, data: d
             gettext_noop("record.fire_linked: {reference} is {state_en}; '{step_en}' cannot be taken from there"),
             reference=linked.reference, state=linked.state, state_en=state.en, state_zh=state.zh,
             transition=transition, step_en=title.en if title else transition, step_zh=title.zh if title else transition)
-    move(Step.begin(linked, ctx.actor, definition=definition), t, data or {}, comment=ctx.record.reference,
+    ctx.move(Step.begin(linked, ctx.actor, definition=definition), t, data or {}, comment=ctx.record.reference,
          details={"by": ctx.record.reference})
 
 

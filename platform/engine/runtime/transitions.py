@@ -23,6 +23,7 @@ from ..models import HistoryEntry, Record, Task, TaskStatus
 from ..versions import definition_for
 from . import actions, history, routing, states
 from .access import user_facts
+from .action_context import EngineActionContext
 from .context import names, record_view
 from .errors import (
     CustomerProtected,
@@ -170,7 +171,7 @@ def move(step: Step, t: Transition, form: dict | None, *, comment: str = "",
             project_id=record.project_id, record_id=record.pk, reference=record.reference, flow=record.flow,
             user_id=getattr(actor, "pk", None), now=now, data=dict(new_data), lineage=_lineage(record))
         ran = [call.action for call in t.actions
-               if actions.run(call, scope, actions.EngineActionContext(kernel_ctx, record, actor))]
+               if actions.run(call, scope, EngineActionContext(kernel_ctx, record, actor, move))]
         if any(call.when is not None for call in t.actions):
             # Which ran is not in the definition: send back and withdraw read it here.
             details = {**(details or {}), "actions_ran": ran}
