@@ -12,6 +12,6 @@ class NotificationsConfig(AppConfig):
         from kernel import events
 
         from . import checks  # noqa: F401  # the deploy check of PLATFORM_SITE_URL
-        from .emitting import on_event
+        from .tasks import on_event
 
         events.listen(on_event)

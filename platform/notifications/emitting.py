@@ -1,91 +1,22 @@
 """From the engine's events to notifications: which person learns of which piece of work.
 
-The engine emits events inside its transaction (kernel.events); here they only register
-an after-commit hook that enqueues `notify_record` for the record, so a rolled-back step
-tells nobody. The job reads the record's current work and creates the notifications it
-implies, each named by an event key: a second run, or a second consumer running at the
-same moment, finds them made (unique event key and recipient, INSERT ... ON CONFLICT DO
-NOTHING) and delivers nothing twice.
+The engine emits events inside its transaction (kernel.events); they only register an
+after-commit hook that enqueues the record's job (`notifications.tasks.on_event`, beside the
+job it queues), so a rolled-back step tells nobody. The job (`create`, here) reads the
+record's current work and creates the notifications it implies, each named by an event
+key: a second run, or a second consumer running at the same moment, finds them made (unique
+event key and recipient, INSERT ... ON CONFLICT DO NOTHING) and delivers nothing twice.
 """
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
-from typing import Any
 
 from django.db import transaction
 from django.urls import reverse
 
-from kernel import events
-
 from .models import Delivery, Kind, Notification
 
 log = logging.getLogger(__name__)
-
-# the events after which someone may have to be told of work: a new task, one handed to another
-# person, one escalated; and a record sent back to whoever started it. A claim tells nobody (the
-# claimer knows), nor does a plain move (the tasks it opens come as TASK_CREATED), so a step that
-# ends a record enqueues no job at all. The one plain move that does tell someone is the move an
-# approval's deciding vote makes (approvals.vote: a transition entry whose details name the
-# approval): who started the record learns the outcome.
-_WORK_EVENTS = frozenset({events.TASK_CREATED, events.TASK_ASSIGNED, events.TASK_ESCALATED, events.RECORD_MOVED})
-
-
-def _may_tell_someone(kind: str, body: Mapping[str, Any]) -> bool:
-    """Whether the event can imply a notification; `entry` is the history entry's kind it comes from."""
-    entry = body.get("entry")
-    if kind == events.TASK_ASSIGNED:
-        return entry != "claim"
-    if kind == events.RECORD_MOVED:
-        return entry == "send_back" or (entry == "transition" and "approval" in (body.get("details") or {}))
-    return True
-
-# which channels besides the product itself each event goes to (per-user preferences: a later piece)
-EXTRA_CHANNELS: dict[str, tuple[str, ...]] = {
-    Kind.TASK_ASSIGNED: ("email",),
-    Kind.TASK_OFFERED: (),  # a whole role is offered the task: the bell only, not a mail to everyone
-    Kind.TASK_ESCALATED: ("email", "sms"),
-    Kind.SENT_BACK: ("email",),
-    Kind.APPROVAL_DECIDED: ("email",),
-    Kind.RESERVATION_EXPIRING: ("email",),
-    Kind.FOLLOW_UPS_DUE: (),  # a count each morning: the bell, not a mail every day
-    Kind.PAYMENT_DUE: ("email",),
-    Kind.PAYMENT_OVERDUE: ("email",),
-    Kind.CUSTOMER_BIRTHDAY: ("email",),  # once a year a customer: the consultant calls them that day
-    Kind.SUBSCRIPTION_EXPIRING: ("email",),  # as a reservation's hold: a deadline the consultant must not miss
-    Kind.CUSTOMER_KEY_DATE: ("email",),  # once a year a customer and unit, as the birthday
-}
-
-
-def on_event(project_id: int, kind: str, payload: Callable[[], Mapping[str, Any]]) -> None:
-    if kind not in _WORK_EVENTS:
-        return
-    body = payload()
-    if not _may_tell_someone(kind, body):
-        return
-    record_id = body["record"]["id"]
-    connection = transaction.get_connection()
-    # One job per record and transaction: a step emits several events (moved, task created, ...)
-    # and the job reads the record's whole current work anyway. The hooks waiting for this
-    # transaction's commit are the place to look: a rollback discards them, so nothing stale stays.
-    if connection.in_atomic_block and any(getattr(hook, "notify_record", None) == record_id
-                                          for _sids, hook, _robust in connection.run_on_commit):
-        return
-    # robust: the step is committed whatever happens here; a queue that is down loses the bell, not the step
-    transaction.on_commit(_NotifyAfterCommit(record_id), robust=True)
-
-
-class _NotifyAfterCommit:
-    """The after-commit hook that enqueues the record's notification job, named by its record."""
-
-    def __init__(self, record_id: int) -> None:
-        self.notify_record = record_id
-
-    def __call__(self) -> None:
-        from .tasks import notify
-
-        notify(self.notify_record)
-
 
 def _members(project_id: int, roles, record_id: int, skip: int | None) -> list[int]:
     """The active members holding one of `roles` who may see the record, less `skip` (who acted).

@@ -6,20 +6,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-
-class Kind(models.TextChoices):
-    TASK_ASSIGNED = "task_assigned", _("task assigned to me")
-    TASK_OFFERED = "task_offered", _("task offered to me")
-    TASK_ESCALATED = "task_escalated", _("task escalated to me")
-    SENT_BACK = "sent_back", _("my record sent back")
-    APPROVAL_DECIDED = "approval_decided", _("approval of my record decided")
-    RESERVATION_EXPIRING = "reservation_expiring", _("my reservation about to expire")
-    FOLLOW_UPS_DUE = "follow_ups_due", _("my follow-ups due today")
-    PAYMENT_DUE = "payment_due", _("a payment falling due")
-    PAYMENT_OVERDUE = "payment_overdue", _("a payment overdue")
-    CUSTOMER_BIRTHDAY = "customer_birthday", _("my customer's birthday")
-    SUBSCRIPTION_EXPIRING = "subscription_expiring", _("my subscription due to become a contract")
-    CUSTOMER_KEY_DATE = "customer_key_date", _("my customer's handover anniversary")
+from .kinds import Kind
 
 
 class Notification(models.Model):
@@ -47,7 +34,7 @@ class Notification(models.Model):
                                 name="notification_unread_idx")]
 
     def __str__(self) -> str:
-        from .words import title  # words reads Kind from here
+        from .words import title  # (words reads Kind from .kinds, not from here)
 
         return title(self.kind, self.params)
 
@@ -84,7 +71,7 @@ class Delivery(models.Model):
 class Preference(models.Model):
     """Which channels beyond the bell one person wants for one kind of notification.
 
-    No row: the kind's defaults (emitting.EXTRA_CHANNELS). The bell is always on: it is where
+    No row: the kind's defaults (preferences.EXTRA_CHANNELS). The bell is always on: it is where
     the work is listed, so it cannot be turned off.
     """
 

@@ -1,7 +1,7 @@
 """Each person's say in how they are told: channels per kind of notification, quiet hours, language.
 
 - **Channels**: the bell always; email and SMS/WeChat per kind as the person chose
-  (`Preference`), else the kind's defaults (`emitting.EXTRA_CHANNELS`). Applied twice: when the
+  (`Preference`), else the kind's defaults (`EXTRA_CHANNELS`). Applied twice: when the
   deliveries are made (a channel turned on gets its delivery row) and when one is sent (a
   channel turned off since is marked "not wanted", never sent).
 - **Quiet hours** (`RecipientSettings.quiet_from` – `quiet_until`, e.g. 22:00–08:00): read in
@@ -24,10 +24,24 @@ from .models import Delivery, Kind, Notification, Preference, RecipientSettings
 
 CHANNELS = ("email", "sms")  # beyond the bell, which is always on
 
+# which channels besides the bell each kind goes to for a person who has not chosen (no `Preference` row)
+EXTRA_CHANNELS: dict[str, tuple[str, ...]] = {
+    Kind.TASK_ASSIGNED: ("email",),
+    Kind.TASK_OFFERED: (),  # a whole role is offered the task: the bell only, not a mail to everyone
+    Kind.TASK_ESCALATED: ("email", "sms"),
+    Kind.SENT_BACK: ("email",),
+    Kind.APPROVAL_DECIDED: ("email",),
+    Kind.RESERVATION_EXPIRING: ("email",),
+    Kind.FOLLOW_UPS_DUE: (),  # a count each morning: the bell, not a mail every day
+    Kind.PAYMENT_DUE: ("email",),
+    Kind.PAYMENT_OVERDUE: ("email",),
+    Kind.CUSTOMER_BIRTHDAY: ("email",),  # once a year a customer: the consultant calls them that day
+    Kind.SUBSCRIPTION_EXPIRING: ("email",),  # as a reservation's hold: a deadline the consultant must not miss
+    Kind.CUSTOMER_KEY_DATE: ("email",),  # once a year a customer and unit, as the birthday
+}
+
 
 def defaults() -> dict[str, tuple[str, ...]]:
-    from .emitting import EXTRA_CHANNELS  # the defaults live beside the events that use them
-
     return {kind: tuple(EXTRA_CHANNELS.get(kind, ())) for kind in Kind.values}
 
 

@@ -2,12 +2,16 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Mapping
 from datetime import datetime
+from typing import Any
 
 from django.db import connection, transaction
 from django.utils import timezone
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task, db_task
+
+from kernel import events
 
 from . import preferences, reminders
 from .channels import SENDERS
@@ -186,3 +190,49 @@ def remind_key_dates() -> None:
     """Hourly from each project's morning, as the birthdays; the customer, unit and year in the event key keep it
     once a year."""
     remind_key_dates_now()
+
+
+# the events after which someone may have to be told of work: a new task, one handed to another
+# person, one escalated; and a record sent back to whoever started it. A claim tells nobody (the
+# claimer knows), nor does a plain move (the tasks it opens come as TASK_CREATED), so a step that
+# ends a record enqueues no job at all. The one plain move that does tell someone is the move an
+# approval's deciding vote makes (approvals.vote: a transition entry whose details name the
+# approval): who started the record learns the outcome.
+_WORK_EVENTS = frozenset({events.TASK_CREATED, events.TASK_ASSIGNED, events.TASK_ESCALATED, events.RECORD_MOVED})
+
+
+def _may_tell_someone(kind: str, body: Mapping[str, Any]) -> bool:
+    """Whether the event can imply a notification; `entry` is the history entry's kind it comes from."""
+    entry = body.get("entry")
+    if kind == events.TASK_ASSIGNED:
+        return entry != "claim"
+    if kind == events.RECORD_MOVED:
+        return entry == "send_back" or (entry == "transition" and "approval" in (body.get("details") or {}))
+    return True
+
+def on_event(project_id: int, kind: str, payload: Callable[[], Mapping[str, Any]]) -> None:
+    if kind not in _WORK_EVENTS:
+        return
+    body = payload()
+    if not _may_tell_someone(kind, body):
+        return
+    record_id = body["record"]["id"]
+    connection = transaction.get_connection()
+    # One job per record and transaction: a step emits several events (moved, task created, ...)
+    # and the job reads the record's whole current work anyway. The hooks waiting for this
+    # transaction's commit are the place to look: a rollback discards them, so nothing stale stays.
+    if connection.in_atomic_block and any(getattr(hook, "notify_record", None) == record_id
+                                          for _sids, hook, _robust in connection.run_on_commit):
+        return
+    # robust: the step is committed whatever happens here; a queue that is down loses the bell, not the step
+    transaction.on_commit(_NotifyAfterCommit(record_id), robust=True)
+
+
+class _NotifyAfterCommit:
+    """The after-commit hook that enqueues the record's notification job, named by its record."""
+
+    def __init__(self, record_id: int) -> None:
+        self.notify_record = record_id
+
+    def __call__(self) -> None:
+        notify(self.notify_record)

@@ -4,7 +4,7 @@ from __future__ import annotations
 from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
 
-from .models import Kind
+from .kinds import Kind
 
 
 def title(kind: str, params: dict) -> str:

@@ -11,7 +11,7 @@ URL = "/notifications/settings/"
 
 def _defaults_posted(**extra) -> dict:
     # what the page posts when nothing is changed: the defaults ticked
-    from notifications.emitting import EXTRA_CHANNELS
+    from notifications.preferences import EXTRA_CHANNELS
 
     data = {f"{channel}__{kind}": "on" for kind, channels in EXTRA_CHANNELS.items() for channel in channels}
     data.update({"quiet_from": "", "quiet_until": "", "language": ""})
