@@ -35,8 +35,8 @@ from .common import lang, task_title, text
 from .customer_list import reminders
 from .dunning_panel import notices_for
 from .list_filters import ORDERS, flow_choices, parse_order, parse_state, state_choices
+from .record_access import hidden_words
 from .record_facts import due_in_words, facts_for, local_time, published_definitions
-from .record_page import hidden_words
 
 PAGE_SIZE = 50
 COUNT_CAP = 1000  # badges say "1000+" beyond this; counting further costs time nobody needs

@@ -24,7 +24,7 @@ from kernel.models import Payment, PaymentKind
 from web.display import moment, money
 
 from .common import lang, refused
-from .record_page import RecordHidden, visible
+from .record_access import RecordHidden, visible
 
 
 @dataclass(frozen=True)

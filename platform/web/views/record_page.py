@@ -17,67 +17,27 @@ consultants and channel agents, whose own work it asks about.
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.db.models import F
-from django.http import Http404
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
 from accounts.models import Membership
 from engine.models import HistoryEntry, Record, Task, Timer, Vote
-from engine.runtime import RecordNotFound, transitions
+from engine.runtime import transitions
 from engine.runtime.access import MANAGER_ROLES
-from engine.runtime.records import PROTECTED_FIELDS, visible_record
-from engine.runtime.visibility import Sight, unseen
+from engine.runtime.records import PROTECTED_FIELDS
 from engine.versions import definition_for
 from kernel import personal_fields
 from web.display import Display, References, collect_all, moment
 
-from .common import lang, refused, roles_text, text
+from .common import lang, refused, text
 from .lookups import form_options
+from .record_access import RecordHidden, visible
+from .record_documents import documents_section
 from .record_history import Titles, entries
 from .record_money import receivables_section
 from .record_steps import build_steps, split_steps
 from .record_tasks import approval_views, colleagues, deadlines, holder_text, task_views
-
-
-class RecordHidden(PermissionDenied):
-    """A member of the record's project who may not see it; `words` say why, in the user's language."""
-
-    def __init__(self, record, words: str):
-        super().__init__(words)
-        self.record, self.words = record, words
-
-
-def visible(request, record_id: int | None = None, *, task_id: int | None = None):
-    """The record (or a task's record) and the user's roles in its project.
-
-    404 if there is none or the user is not a member of its project; RecordHidden (403)
-    if they are but may not see it (`hidden_words`).
-    """
-    try:
-        record, roles = visible_record(request.user, record_id, task_id=task_id)
-    except RecordNotFound as error:
-        raise Http404(error.message(lang())) from error
-    definition = definition_for(record)
-    seen = unseen(request.user, [(record, definition, roles)]).get(record.pk)
-    if seen is not None:
-        raise RecordHidden(record, hidden_words(record, definition, roles, seen))
-    return record, roles
-
-
-def hidden_words(record, definition, roles: frozenset[str], seen: Sight) -> str:
-    """Why this member may not see the record, naming it and whom to ask (record page, bulk claims)."""
-    if seen is Sight.NONE:
-        return _("%(reference)s is a %(flow)s record, and your roles in %(project)s (%(roles)s) take no part in "
-                 "the %(flow)s flow. A sales manager, the project director or a project admin can open it; ask a "
-                 "project admin for a role in that flow if your work needs it.") % {
-            "reference": record.reference, "flow": text(definition.title, definition.name),
-            "project": record.project.name,
-            "roles": roles_text(roles, definition.roles)}
-    return _("%(reference)s is another consultant's work. You see the records you started or have held a task on, "
-             "those naming you as their consultant, your own customers' records, and those no consultant holds yet. "
-             "Ask a sales manager if you should take it over.") % {"reference": record.reference}
 
 
 def send_back_targets(definition, story, current: str) -> list[tuple[str, str]]:
@@ -129,8 +89,6 @@ def protection_notice(user, roles: frozenset[str], record) -> str:
 
 
 def render_page(request, record_id: int, bound: dict | None = None):
-    from .record_documents import documents_section  # imports visible() from here
-
     """The record's page; `bound` holds the posted form of a step that failed, shown with its errors."""
     bound = bound or {}
     record, roles = visible(request, record_id)

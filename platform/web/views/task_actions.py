@@ -25,8 +25,9 @@ from forms.parsing import parse_key
 
 from .common import attach_errors, say, text
 from .lookups import form_options
+from .record_access import visible
 from .record_history import Titles
-from .record_page import render_page, visible
+from .record_page import render_page
 
 
 def _back(record_id: int):
