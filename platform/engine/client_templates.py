@@ -47,7 +47,7 @@ from kernel.models import Project
 from .models import ClientTemplate
 
 __all__ = [
-    "ClientTemplate", "TemplateFiles", "for_project", "install", "names_for", "overrides_text", "problems",
+    "ClientTemplate", "TemplateFiles", "for_project", "install", "names_for", "problems",
     "resolve", "shipped_names", "shipped_schema_names", "template_for", "withdraw",
 ]
 
@@ -380,15 +380,9 @@ def template_for(project: Project, flow: str) -> ClientTemplate | None:
 
 
 def names_for(project: Project) -> frozenset[str]:
+    """The client templates installed in the project (engine.environment reads the same rows)."""
     return frozenset(ClientTemplate.objects.filter(projects=project).values_list("name", flat=True))
 
 
 def _installed_names() -> frozenset[str]:
     return frozenset(ClientTemplate.objects.values_list("name", flat=True).distinct())
-
-
-def overrides_text(project: Project, flow: str) -> str | None:
-    """The project's overrides of `flow` as the admin wrote them; see `engine.versions.overrides_text`."""
-    from . import versions
-
-    return versions.overrides_text(project, flow)

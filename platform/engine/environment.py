@@ -28,9 +28,9 @@ def environment(project=None) -> Environment:
     """The environment of the shipped templates; with a project, its client templates' flows known too."""
     names = flow_names()
     if project is not None:
-        from .client_templates import names_for
+        from .models import ClientTemplate  # the models are ready by the time a project is at hand
 
-        names = names | names_for(project)
+        names = names | frozenset(ClientTemplate.objects.filter(projects=project).values_list("name", flat=True))
     return Environment(
         actions=action_catalogue(),
         schemas_dir=Path(settings.SCHEMAS_DIR),

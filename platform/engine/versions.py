@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
@@ -35,7 +35,14 @@ from kernel.models import Project
 from . import client_templates
 from .environment import environment, flow_names
 from .lifecycle import VersionLifecycle
+from .loaded import definition_by_id as definition_by_id
+from .loaded import definition_for as definition_for
+from .loaded import definition_of as definition_of
+from .loaded import label, remember
 from .models import FlowBinding, FlowVersion, VersionStatus
+
+# definition_by_id, definition_for and definition_of live in engine.loaded and are re-exported: engine.versions
+# stays the door the rest of the code uses.
 
 
 class VersionError(Refusal):
@@ -249,7 +256,7 @@ def rollback(project: Project, flow: str, number: int, *, user=None,
             raise VersionError(gettext_noop("{project}/{flow} was published again since the changes were shown; "
                                             "nothing was published: review them again"), project=project.code, flow=flow)
         document = canonical.loads(old.content)
-        definition = build(document, environment(project), _label(project.code, flow, number))
+        definition = build(document, environment(project), label(project.code, flow, number))
         # a linked flow it would break refuses the rollback as it refuses a publish; a field the old
         # content requires is required of new records only (running records keep their version)
         _refuse_breaking(project, flow, definition, None, new_only=True)
@@ -299,8 +306,7 @@ def _freeze(project, flow, document, definition: FlowDefinition, content_hash: s
         current.save(update_fields=["status", "retired_at"])
     VersionLifecycle(version).publish()
     version.save()
-    # the definition was just checked and built from this very content: no second build on first use
-    _definitions[(version.pk, content_hash)] = definition
+    remember(version, definition)  # just checked and built from this very content
     return PublishResult(version, created=True)
 
 
@@ -327,55 +333,9 @@ def _no_version(project: Project, flow: str, number: int) -> VersionError:
                         number=number)
 
 
-def _label(project_code: str, flow: str, number: int) -> str:
-    """How problems of a stored version name it: `DEMO/subscription v3`."""
-    return f"{project_code}/{flow} v{number}"
-
-
 def diff_versions(project: Project, flow: str, old: int, new: int) -> list[Change]:
     a, b = get_version(project, flow, old), get_version(project, flow, new)
     return diff_documents(canonical.loads(a.content), canonical.loads(b.content))
-
-
-def definition_of(version: FlowVersion) -> FlowDefinition:
-    """The immutable definition of a stored version, built once per process."""
-    return _cached(version.pk, version.content_hash,
-                   lambda: (version.content, _label(version.project.code, version.flow, version.number)))
-
-
-def definition_by_id(version_id: int, content_hash: str | None = None) -> FlowDefinition:
-    """The definition of a version by id; its content is read from the database only on a miss."""
-    if content_hash is None:
-        content_hash = FlowVersion.objects.filter(pk=version_id).values_list("content_hash", flat=True).get()
-
-    def stored() -> tuple[str, str]:
-        content, code, flow, number = FlowVersion.objects.filter(pk=version_id).values_list(
-            "content", "project__code", "flow", "number").get()
-        return content, _label(code, flow, number)
-    return _cached(version_id, content_hash, stored)
-
-
-def definition_for(record) -> FlowDefinition:
-    """The definition a record runs on (`version_hash` is annotated by the engine's record queries)."""
-    return definition_by_id(record.version_id, getattr(record, "version_hash", None))
-
-
-_definitions: dict[tuple[int, str], FlowDefinition] = {}
-
-
-def _cached(pk: int, content_hash: str, stored: Callable[[], tuple[str, str]]) -> FlowDefinition:
-    # One cache for the process's life, keyed by id and content hash: a version never
-    # changes, and the hash keeps a reused id (a re-created database) from a stale entry.
-    # `stored` gives (content, label) on a miss; problems name the version by its label.
-    key = (pk, content_hash)
-    definition = _definitions.get(key)
-    if definition is None:
-        content, label = stored()
-        # Flow names are not checked again: the version was checked when it was published, and a
-        # flow it links to may be a client template of its project (rollback does check them).
-        env = replace(environment(), flow_names=None)
-        definition = _definitions[key] = build(canonical.loads(content), env, label)
-    return definition
 
 
 def check_overrides(project: Project, flow: str, overrides: object) -> tuple[object, list[Problem]]:

@@ -30,6 +30,7 @@ from definitions.model import FlowDefinition, Text, Transition
 from kernel.models import Project
 from kernel.settings_schema import project_settings_schema
 
+from .loaded import definition_by_id, definition_of
 from .models import FlowVersion, Record, VersionStatus
 
 LINK_IN = "link_in"            # a linking flow does not supply what this version's start requires
@@ -151,7 +152,6 @@ def _running(project: Project, flows: list[str] | None = None) -> dict[tuple[str
 
 def findings(project: Project, flow: str, definition: FlowDefinition) -> list[Finding]:
     """Everything publishing `definition` as the project's next version of `flow` would do to running work."""
-    from .versions import definition_by_id, definition_of
 
     published = {v.flow: v for v in FlowVersion.objects.filter(project=project, status=VersionStatus.PUBLISHED)
                  .select_related("project")}

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from accounts.models import Membership
 from definitions import canonical
 from definitions.diff import diff_documents
-from engine import versions
+from engine import loaded, versions
 from engine.models import FlowVersion
 
 # new states and transitions, written in an order that is not sorted: the studio gives them back sorted
@@ -117,7 +117,7 @@ def test_a_version_frozen_before_canonical_hashes_is_compared_by_its_content(pro
     monkeypatch.setattr(canonical, "content_hash",
                         lambda document: hashlib.sha256(canonical.dumps(document).encode("utf-8")).hexdigest())
     old = versions.publish(project, "subscription", overrides=copy.deepcopy(LEGAL_REVIEW)).version
-    versions._definitions.clear()
+    loaded._definitions.clear()
     monkeypatch.undo()
 
     again = versions.publish(project, "subscription", overrides=copy.deepcopy(LEGAL_REVIEW))

@@ -9,7 +9,7 @@ from django.db import transaction
 
 from accounts.models import Membership
 from definitions import DefinitionError
-from engine import client_templates, versions
+from engine import client_templates, loaded, versions
 from engine.client_templates import TemplateFiles
 from engine.models import ClientTemplate, FlowVersion
 from engine.runtime.records import start_record
@@ -47,7 +47,7 @@ def test_a_client_template_is_published_and_a_record_runs_through_it(people):
     # the version carries the client's schema inline: it runs without the template row
     assert client_templates.withdraw("complaint", projects=[p1]) is True
     assert ClientTemplate.objects.count() == 0
-    versions._definitions.clear()
+    loaded._definitions.clear()
     assert versions.definition_of(FlowVersion.objects.get(pk=version.pk)).entity.name == "complaint"
 
 
@@ -178,13 +178,13 @@ def test_overrides_of_a_client_template_keep_the_text_as_written(project):
 
     version = versions.publish(project, "complaint", overrides_text=text).version
 
-    assert client_templates.overrides_text(project, "complaint") == text
+    assert versions.overrides_text(project, "complaint") == text
     assert version.overrides_text == text
     assert versions.stored_overrides(project, "complaint") == {"states": {"open": {"deadline": {"after": "24h"}}}}
     assert "templates/flows/complaint.yaml" in str(
         pytest.raises(DefinitionError, versions.publish, project, "complaint",
                       overrides_text="states:\n  open:\n    deadline: {after: 1 day}\n").value)
-    assert client_templates.overrides_text(project, "complaint") == text  # a refused publish keeps the old text
+    assert versions.overrides_text(project, "complaint") == text  # a refused publish keeps the old text
 
 
 def test_install_is_all_or_nothing_in_the_callers_transaction(people):

@@ -6,7 +6,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import IntegrityError, transaction
 
-from engine import client_templates, versions
+from engine import versions
 from engine.models import FlowBinding, FlowVersion
 
 TEXT = ("# contracts are due sooner in this project (agreed 2 Dec)\n"
@@ -26,7 +26,7 @@ def test_publish_from_a_file_keeps_its_text(project, tmp_path):
 
     version = FlowVersion.objects.get(project=project, flow="subscription")
     assert version.overrides_text == TEXT
-    assert client_templates.overrides_text(project, "subscription") == TEXT == versions.overrides_text(
+    assert versions.overrides_text(project, "subscription") == TEXT == versions.overrides_text(
         project, "subscription")
 
 

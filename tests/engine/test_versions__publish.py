@@ -2,7 +2,7 @@ import pytest
 from django.db import IntegrityError, connection, transaction
 
 from definitions import DefinitionError, canonical
-from engine import versions
+from engine import loaded, versions
 from engine.models import FlowBinding, FlowVersion, ImmutableVersionError, VersionStatus
 
 
@@ -74,7 +74,7 @@ def test_unknown_flow_is_a_clear_error(project):
 
 def test_a_version_is_not_built_again_when_first_used_after_publishing(project, monkeypatch):
     version = versions.publish(project, "subscription").version
-    monkeypatch.setattr(versions, "build", lambda *args, **kwargs: pytest.fail("built a second time"))
+    monkeypatch.setattr(loaded, "build", lambda *args, **kwargs: pytest.fail("built a second time"))
 
     definition = versions.definition_of(version)
 
@@ -84,7 +84,7 @@ def test_a_version_is_not_built_again_when_first_used_after_publishing(project, 
 
 def test_a_stored_version_that_no_longer_builds_is_named_by_project_flow_and_number(project, monkeypatch):
     version = versions.publish(project, "subscription").version
-    monkeypatch.setattr(versions, "_definitions", {})  # another process: nothing built yet
+    monkeypatch.setattr(loaded, "_definitions", {})  # another process: nothing built yet
     # the installation lost an action that the version uses
     from definitions import ActionCatalogue
     from engine import environment as env_module
