@@ -7,10 +7,11 @@ counts from the facts themselves, as the rollups would (figures.visits, figures.
 """
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Hashable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 from datetime import date
+from typing import TypeVar
 
 from django.db.models import BooleanField, Case, Q, QuerySet, Sum, Value, When
 
@@ -18,6 +19,8 @@ from . import memo
 from .models import DealPaid, RegistrationDay, VisitDay, VisitTotal
 from .periods import Period
 from .scope import Scope
+
+K = TypeVar("K", bound=Hashable)
 
 _bypassed: ContextVar[bool] = ContextVar("figures_rollups_bypassed", default=False)
 
@@ -43,6 +46,17 @@ def _rows(query: QuerySet, scope: Scope, period: Period, *keys: str, total: str 
     return rows
 
 
+def _summed(rows: list[dict] | None, key: Callable[[dict], K | None]) -> dict[K, int] | None:
+    """The rows' totals added up by `key` (a row whose key is None left out); None when the rollups cannot answer."""
+    if rows is None:
+        return None
+    found: dict[K, int] = {}
+    for r in rows:
+        if (k := key(r)) is not None:
+            found[k] = found.get(k, 0) + r["total"]
+    return found
+
+
 def _visits(scope: Scope) -> QuerySet:
     query = VisitDay.objects.all()
     return query if scope.consultant_id is None else query.filter(consultant_id=scope.consultant_id)
@@ -52,14 +66,7 @@ def _visits(scope: Scope) -> QuerySet:
 def visit_days(scope: Scope, span: Period) -> dict[tuple[date, bool], int] | None:
     """{(local day, returning): visits} of the span."""
     query = VisitTotal.objects.all() if scope.consultant_id is None else _visits(scope)
-    rows = _rows(query, scope, span, "day", "returning")
-    if rows is None:
-        return None
-    found: dict[tuple[date, bool], int] = {}
-    for r in rows:
-        key = (r["day"], r["returning"])
-        found[key] = found.get(key, 0) + r["total"]
-    return found
+    return _summed(_rows(query, scope, span, "day", "returning"), lambda r: (r["day"], r["returning"]))
 
 
 def _registrations(scope: Scope) -> QuerySet:
@@ -88,13 +95,8 @@ def agency_registrations(scope: Scope, period: Period, agents: frozenset[tuple[i
     """{channel agent: registrations} of the period."""
     if not agents:
         return {}
-    rows = _rows(_registrations(scope).filter(_by_agents(agents)), scope, period, "consultant_id")
-    if rows is None:
-        return None
-    found: dict[int, int] = {}
-    for r in rows:
-        found[r["consultant_id"]] = found.get(r["consultant_id"], 0) + r["total"]
-    return found
+    return _summed(_rows(_registrations(scope).filter(_by_agents(agents)), scope, period, "consultant_id"),
+                   lambda r: r["consultant_id"])
 
 
 @memo.once
@@ -104,27 +106,13 @@ def _mix(scope: Scope, period: Period) -> list[dict] | None:
 
 
 def by_source(scope: Scope, period: Period) -> dict[tuple[str, bool], int] | None:
-    rows = _mix(scope, period)
-    if rows is None:
-        return None
-    found: dict[tuple[str, bool], int] = {}
-    for r in rows:
-        key = (r["source_type"], r["returning"])
-        found[key] = found.get(key, 0) + r["total"]
-    return found
+    return _summed(_mix(scope, period), lambda r: (r["source_type"], r["returning"]))
 
 
 def by_registered(scope: Scope, period: Period) -> dict[tuple[int, int, bool], int] | None:
     """{(project, consultant the customer is registered to, returning): visits}; unregistered customers left out."""
-    rows = _mix(scope, period)
-    if rows is None:
-        return None
-    found: dict[tuple[int, int, bool], int] = {}
-    for r in rows:
-        if r["consultant_id"]:
-            key = (r["project_id"], r["consultant_id"], r["returning"])
-            found[key] = found.get(key, 0) + r["total"]
-    return found
+    return _summed(_mix(scope, period),
+                   lambda r: (r["project_id"], r["consultant_id"], r["returning"]) if r["consultant_id"] else None)
 
 
 def paid_in(scope: Scope, periods: tuple[Period, ...], deal_ids: QuerySet | None = None) -> list[int] | None:
